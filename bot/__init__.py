@@ -1,0 +1,1 @@
+"""nebula-slack-bot: manage Nebula Block GPU instances from Slack, safely."""

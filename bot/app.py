@@ -1,0 +1,41 @@
+"""Bolt wiring only: the AsyncApp, its authorization, and its listeners."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.authorization import AuthorizeResult
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.flow import DeleteFlow
+from bot.listeners import decision_buttons, nebula_command
+from bot.policy import Identity
+from bot.settings import Settings
+
+
+def build_app(settings: Settings, identity: Identity, flow: DeleteFlow) -> AsyncApp:
+    """The Bolt app. Request signatures are verified in HTTP mode (Socket Mode has none to verify)."""
+    bot_token = settings.slack_bot_token.get_secret_value()
+
+    # The identity came from auth.test at start-up; handing it to Bolt spares every first request
+    # a second auth.test before its ack.
+    async def authorize() -> AuthorizeResult:
+        return AuthorizeResult(
+            enterprise_id=identity.enterprise_id,
+            team_id=identity.team_id,
+            bot_user_id=identity.bot_user_id,
+            bot_token=bot_token,
+        )
+
+    signing_secret = settings.slack_signing_secret
+    app = AsyncApp(
+        client=AsyncWebClient(base_url=settings.slack_api_url),
+        signing_secret=signing_secret.get_secret_value() if signing_secret else "",
+        request_verification_enabled=not settings.socket_mode,
+        authorize=authorize,
+        logger=logging.getLogger("slack_bolt"),
+    )
+    nebula_command.register(app, flow)
+    decision_buttons.register(app, flow)
+    return app

@@ -1,0 +1,31 @@
+"""The Delete and Cancel buttons of a confirmation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+
+from bot.blocks import CANCEL_ACTION_ID, CONFIRM_ACTION_ID
+from bot.flow import DeleteFlow
+from bot.listeners import actor_from_action
+
+
+def _clicked_value(body: dict[str, Any]) -> str:
+    actions = body.get("actions") or [{}]
+    return str(actions[0].get("value", ""))
+
+
+def register(app: AsyncApp, flow: DeleteFlow) -> None:
+    """Attach the button listeners."""
+
+    @app.action(CONFIRM_ACTION_ID)
+    async def on_confirm(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        await flow.confirm(actor_from_action(body), _clicked_value(body), str(body["response_url"]))
+
+    @app.action(CANCEL_ACTION_ID)
+    async def on_cancel(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        await flow.cancel(actor_from_action(body), _clicked_value(body), str(body["response_url"]))

@@ -1,0 +1,28 @@
+"""`/nebula ...`: answer at once, then look the instance up and post the confirmation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+
+from bot.blocks import Message
+from bot.flow import DeleteFlow
+from bot.listeners import actor_from_command
+
+COMMAND = "/nebula"
+
+
+def register(app: AsyncApp, flow: DeleteFlow) -> None:
+    """Attach the `/nebula` command listener."""
+
+    @app.command(COMMAND)
+    async def on_nebula(ack: AsyncAck, body: dict[str, Any]) -> None:
+        actor = actor_from_command(body)
+        screened = flow.screen(actor, str(body.get("text", "")))
+        if isinstance(screened, Message):
+            await ack(text=screened.text, blocks=list(screened.blocks), response_type="ephemeral")
+            return
+        await ack()
+        await flow.request(actor, screened, str(body["response_url"]))

@@ -1,0 +1,52 @@
+"""Structured logs: one event per line, as JSON, with who, where, which instance and what came of it."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from typing import Any, Final
+
+LOGGER_NAME: Final = "nebula_bot"
+_STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
+
+
+class JsonFormatter(logging.Formatter):
+    """Renders a record and its `extra` fields as one JSON object per line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+            + f".{int(record.msecs):03d}Z",
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "event": record.getMessage(),
+        }
+        entry.update({k: v for k, v in record.__dict__.items() if k not in _STANDARD})
+        if record.exc_info:
+            entry["error"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str)
+
+
+def configure(level: str) -> None:
+    """Send every log line (the bot's, Bolt's, aiohttp's) to stderr as JSON."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+
+
+def event(name: str, **fields: object) -> None:
+    """Log one event. Fields are data (user, channel, instance, outcome, …), never secrets."""
+    _log(logging.INFO, name, fields)
+
+
+def warning(name: str, **fields: object) -> None:
+    """Log one event that someone should look at."""
+    _log(logging.WARNING, name, fields)
+
+
+def _log(level: int, name: str, fields: dict[str, object]) -> None:
+    logging.getLogger(LOGGER_NAME).log(level, name, extra={k: v for k, v in fields.items() if v is not None})

@@ -1,0 +1,212 @@
+"""The running bot: start-up checks, the aiohttp server, Socket Mode, the expiry sweeper, shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import time
+from typing import Final
+
+import aiohttp
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.app.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import logs
+from bot.app import build_app
+from bot.confirmations import ConfirmationStore, open_store
+from bot.flow import Clock, DeleteFlow, FlowConfig
+from bot.inflight import InFlight
+from bot.nebula import NebulaClient
+from bot.policy import Identity
+from bot.replies import ResponseUrlReplier
+from bot.settings import Settings
+
+EVENTS_PATH: Final = "/slack/events"
+HEALTH_PATH: Final = "/healthz"
+
+
+class StartupError(Exception):
+    """The bot cannot start; the message says which setting or dependency to fix."""
+
+
+async def fetch_identity(client: AsyncWebClient) -> Identity:
+    """Ask Slack (`auth.test`) which workspace the bot token belongs to."""
+    try:
+        response = await client.auth_test()
+    except SlackApiError as exc:
+        error = exc.response.get("error", "unknown_error") if exc.response is not None else "unknown_error"
+        raise StartupError(
+            f"Slack rejected SLACK_BOT_TOKEN ({error}). Check the token in the app's settings."
+        ) from None
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        raise StartupError(f"Slack is unreachable at SLACK_API_URL ({type(exc).__name__}).") from None
+    team_id = response.get("team_id")
+    if not isinstance(team_id, str) or not team_id:
+        raise StartupError("auth.test returned no team_id; is SLACK_API_URL a Slack Web API?")
+    return Identity(
+        team_id=team_id,
+        enterprise_id=response.get("enterprise_id") or None,
+        bot_user_id=response.get("user_id"),
+    )
+
+
+class BotRuntime:
+    """One bot process: call `start`, then `stop` (or `serve_until_signalled` for both)."""
+
+    def __init__(self, settings: Settings, clock: Clock = time.time) -> None:
+        self.settings = settings
+        self._clock = clock
+        self.inflight = InFlight()
+        self.ready = False
+        self._stopping = False
+        self._store: ConfirmationStore | None = None
+        self._session: aiohttp.ClientSession | None = None
+        self._nebula: NebulaClient | None = None
+        self._runner: web.AppRunner | None = None
+        self._socket: AsyncSocketModeHandler | None = None
+        self._sweeper: asyncio.Task[None] | None = None
+        self.flow: DeleteFlow | None = None
+        self.app: AsyncApp | None = None
+
+    @property
+    def port(self) -> int:
+        """The port the HTTP server listens on (useful when configured as 0)."""
+        if self._runner is None:
+            raise RuntimeError("not started")
+        address = self._runner.addresses[0]
+        return int(address[1])
+
+    async def start(self) -> None:
+        """Check the configuration against Slack, open the store, and start taking requests."""
+        settings = self.settings
+        try:
+            identity = await fetch_identity(
+                AsyncWebClient(
+                    token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url
+                )
+            )
+            self._store = await open_store(settings.nebula_bot_state_url)
+            self._session = aiohttp.ClientSession()
+            self._nebula = NebulaClient(
+                settings.nebula_api_url,
+                settings.nebula_api_key.get_secret_value(),
+                settings.nebula_api_timeout,
+            )
+            self.flow = DeleteFlow(
+                FlowConfig(settings.nebula_bot_allowed_users, settings.nebula_bot_confirm_ttl),
+                identity,
+                self._nebula,
+                self._store,
+                ResponseUrlReplier(self._session),
+                self.inflight,
+                self._clock,
+            )
+            self.app = build_app(settings, identity, self.flow)
+            await self._serve_http(self.app)
+            if settings.socket_mode:
+                await self._connect_socket(self.app)
+        except BaseException:
+            await self._close_resources()
+            raise
+        self._sweeper = asyncio.create_task(self._sweep_forever())
+        self.ready = True
+        logs.event(
+            "bot.ready",
+            mode="socket" if settings.socket_mode else "http",
+            team=identity.team_id,
+            port=self.port,
+        )
+
+    async def _serve_http(self, app: AsyncApp) -> None:
+        web_app = web.Application()
+        web_app.router.add_get(HEALTH_PATH, self._health)
+        if not self.settings.socket_mode:
+
+            async def events(request: web.Request) -> web.Response:
+                if self._stopping:
+                    return web.Response(status=503, text="shutting down")
+                bolt_response = await app.async_dispatch(await to_bolt_request(request))
+                return await to_aiohttp_response(bolt_response)
+
+            web_app.router.add_post(EVENTS_PATH, events)
+        self._runner = web.AppRunner(web_app, handle_signals=False, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.settings.nebula_bot_host, self.settings.nebula_bot_port)
+        await site.start()
+
+    async def _connect_socket(self, app: AsyncApp) -> None:
+        token = self.settings.slack_app_token
+        assert token is not None
+        self._socket = AsyncSocketModeHandler(
+            app, token.get_secret_value(), web_client=AsyncWebClient(base_url=self.settings.slack_api_url)
+        )
+        await self._socket.connect_async()  # type: ignore[no-untyped-call]
+
+    async def _health(self, _: web.Request) -> web.Response:
+        mode = "socket" if self.settings.socket_mode else "http"
+        if self.ready:
+            return web.json_response({"status": "ok", "mode": mode})
+        state = "stopping" if self._stopping else "starting"
+        return web.json_response({"status": state, "mode": mode}, status=503)
+
+    def _sweep_interval(self) -> float:
+        return max(1.0, min(30.0, self.settings.nebula_bot_confirm_ttl / 10))
+
+    async def _sweep_forever(self) -> None:
+        assert self.flow is not None
+        while True:
+            await asyncio.sleep(self._sweep_interval())
+            try:
+                await self.flow.expire_overdue()
+            except Exception as exc:  # the sweeper must outlive a bad pass
+                logs.event("sweeper.failed", error=type(exc).__name__)
+
+    async def stop(self) -> bool:
+        """Stop taking requests, let in-flight work finish (bounded), release everything.
+
+        Returns True when all in-flight work finished before the drain timeout.
+        """
+        self.ready = False
+        self._stopping = True
+        logs.event("bot.stopping", in_flight=self.inflight.count)
+        if self._socket is not None:
+            await self._socket.close_async()  # type: ignore[no-untyped-call]
+            self._socket = None
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper
+            self._sweeper = None
+        drained = await self.inflight.drain(self.settings.nebula_bot_drain_timeout)
+        logs.event("bot.stopped", drained=drained, in_flight=self.inflight.count)
+        await self._close_resources()
+        return drained
+
+    async def _close_resources(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        if self._nebula is not None:
+            await self._nebula.aclose()
+            self._nebula = None
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+        if self._store is not None:
+            await self._store.close()
+            self._store = None
+
+    async def serve_until_signalled(self) -> bool:
+        """Run until SIGTERM or SIGINT, then stop gracefully."""
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await self.start()
+        await stop.wait()
+        return await self.stop()

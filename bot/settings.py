@@ -1,0 +1,144 @@
+"""All configuration, from the environment and `.env`, validated once at start-up."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+# A response_url lives 30 minutes; the expiry sweeper replaces a stale confirmation through it,
+# so a confirmation may not outlive it.
+MAX_CONFIRM_TTL = 1800
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message names every variable at fault."""
+
+
+class Settings(BaseSettings):
+    """The bot's configuration. Environment variable names are the field names in upper case."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    slack_bot_token: SecretStr
+    slack_app_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+
+    nebula_api_url: str = "https://api.nebulablock.com/api/v1"
+    nebula_api_key: SecretStr
+    nebula_api_timeout: float = Field(default=10.0, gt=0, le=300)
+
+    nebula_bot_host: str = "0.0.0.0"  # noqa: S104 - a server inside a container listens on all interfaces
+    nebula_bot_port: int = Field(default=3000, ge=0, le=65535)
+    nebula_bot_state_url: str = "sqlite:///nebula-bot.sqlite3"
+    nebula_bot_allowed_users: Annotated[frozenset[str], NoDecode] = frozenset()
+    nebula_bot_confirm_ttl: int = Field(default=600, ge=5, le=MAX_CONFIRM_TTL)
+    nebula_bot_drain_timeout: float = Field(default=30.0, ge=0, le=600)
+    nebula_bot_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("nebula_bot_allowed_users", mode="before")
+    @classmethod
+    def _split_users(cls, value: object) -> object:
+        if isinstance(value, str):
+            return frozenset(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("nebula_bot_allowed_users")
+    @classmethod
+    def _check_users(cls, value: frozenset[str]) -> frozenset[str]:
+        bad = sorted(v for v in value if v != "*" and not _is_slack_user_id(v))
+        if bad:
+            raise ValueError(f"not Slack user ids (U… or W…): {', '.join(bad)}")
+        return value
+
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _check_bot_token(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value().startswith("xoxb-"):
+            raise ValueError("must be a bot token starting with xoxb-")
+        return value
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _check_app_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value():
+            return None
+        if value is not None and not value.get_secret_value().startswith("xapp-"):
+            raise ValueError("must be an app-level token starting with xapp-")
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _slash_terminated(cls, value: str) -> str:
+        # slack_sdk joins method names onto the base URL, so it must end with a slash.
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("slack_api_url", "nebula_api_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("must be an http(s) URL")
+        return value
+
+    @field_validator("nebula_bot_state_url")
+    @classmethod
+    def _known_store(cls, value: str) -> str:
+        if not value.startswith(("sqlite:///", "redis://", "rediss://")):
+            raise ValueError("must start with sqlite:/// or redis://")
+        return value
+
+    @model_validator(mode="after")
+    def _signing_secret_for_http(self) -> Settings:
+        if self.slack_app_token is None and not _secret_set(self.slack_signing_secret):
+            raise ValueError(
+                "SLACK_SIGNING_SECRET is required in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)"
+            )
+        return self
+
+    @property
+    def socket_mode(self) -> bool:
+        """True when the bot connects out over Socket Mode instead of serving HTTP."""
+        return self.slack_app_token is not None
+
+    @property
+    def sqlite_path(self) -> str | None:
+        """The SQLite file of the store, or None when the store is not SQLite."""
+        prefix = "sqlite:///"
+        url = self.nebula_bot_state_url
+        return url[len(prefix) :] if url.startswith(prefix) else None
+
+
+def _secret_set(value: SecretStr | None) -> bool:
+    return value is not None and bool(value.get_secret_value())
+
+
+def _is_slack_user_id(value: str) -> bool:
+    return len(value) >= 2 and value[0] in "UW" and value[1:].isalnum() and value.isupper()
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings, turning every problem into one `ConfigError` that names the variables."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc)) from None
+
+
+def _describe(exc: ValidationError) -> str:
+    missing: list[str] = []
+    invalid: list[str] = []
+    for error in exc.errors():
+        name = ".".join(str(part) for part in error["loc"]).upper()
+        if error["type"] == "missing":
+            missing.append(name)
+        else:
+            message = str(error["msg"]).removeprefix("Value error, ")
+            invalid.append(f"Invalid {name}: {message}" if name else message)
+    lines = ["Configuration error."]
+    if missing:
+        lines.append("Missing: " + ", ".join(missing))
+    lines.extend(invalid)
+    lines.append("Set them in the environment or in .env (see README.md, Configuration).")
+    return "\n".join(lines)

@@ -1,0 +1,30 @@
+"""Reading the bot's Slack messages the way a person reads them."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot.blocks import CANCEL_ACTION_ID, CONFIRM_ACTION_ID
+
+
+def buttons(message: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The message's buttons by action_id."""
+    found: dict[str, dict[str, Any]] = {}
+    for block in message.get("blocks", []):
+        if block.get("type") == "actions":
+            for element in block["elements"]:
+                found[element["action_id"]] = element
+    return found
+
+
+def confirmation_id(message: dict[str, Any]) -> str:
+    """The value the Delete button carries, as Slack would send it back on a click."""
+    found = buttons(message)
+    assert found[CONFIRM_ACTION_ID]["value"] == found[CANCEL_ACTION_ID]["value"]
+    return str(found[CONFIRM_ACTION_ID]["value"])
+
+
+def shown(message: dict[str, Any]) -> str:
+    """All the text a person could see in a message, fallback included."""
+    return json.dumps(message, ensure_ascii=False)

@@ -1,0 +1,226 @@
+"""Stand-ins for Slack and Nebula: small aiohttp servers on 127.0.0.1 speaking real HTTP.
+
+They record everything they receive so tests can assert on what the bot actually sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+BOT_TOKEN = "xoxb-test-bot-token"
+APP_TOKEN = "xapp-test-app-token"
+TEAM_ID = "T0TEAM"
+NEBULA_KEY = "ak_test_service_key_0123456789"
+INSTANCE_PASSWORD = "hunter2-vm-password"
+
+
+class LoopbackServer:
+    """An aiohttp application served on a free port of 127.0.0.1."""
+
+    def __init__(self) -> None:
+        self.web_app = web.Application()
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def start(self) -> None:
+        self._runner = web.AppRunner(self.web_app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = int(self._runner.addresses[0][1])
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+
+@dataclass
+class Posted:
+    """One JSON body posted to a response_url."""
+
+    path: str
+    body: dict[str, Any]
+
+
+class FakeSlack(LoopbackServer):
+    """Slack's Web API (`auth.test`, `apps.connections.open`), response URLs and the Socket Mode socket."""
+
+    def __init__(self, team_id: str = TEAM_ID) -> None:
+        super().__init__()
+        self.team_id = team_id
+        self.posted: list[Posted] = []
+        self.api_calls: list[str] = []
+        self.acks: dict[str, dict[str, Any]] = {}
+        self.response_status = 200
+        self._sockets: list[web.WebSocketResponse] = []
+        self._envelopes = itertools.count(1)
+        self._urls = itertools.count(1)
+        self.web_app.router.add_post("/api/auth.test", self._auth_test)
+        self.web_app.router.add_post("/api/apps.connections.open", self._connections_open)
+        self.web_app.router.add_get("/socket", self._socket)
+        self.web_app.router.add_post("/response/{name}", self._response)
+
+    @property
+    def api_url(self) -> str:
+        return self.url + "/api/"
+
+    def new_response_url(self) -> str:
+        return f"{self.url}/response/r{next(self._urls)}"
+
+    def _authorized(self, request: web.Request, token: str) -> bool:
+        return request.headers.get("Authorization") == f"Bearer {token}"
+
+    async def _auth_test(self, request: web.Request) -> web.Response:
+        self.api_calls.append("auth.test")
+        if not self._authorized(request, BOT_TOKEN):
+            return web.json_response({"ok": False, "error": "invalid_auth"})
+        return web.json_response(
+            {"ok": True, "team_id": self.team_id, "team": "Acme", "user_id": "UBOT", "bot_id": "B0BOT",
+             "url": "https://acme.slack.com/"}
+        )
+
+    async def _connections_open(self, request: web.Request) -> web.Response:
+        self.api_calls.append("apps.connections.open")
+        if not self._authorized(request, APP_TOKEN):
+            return web.json_response({"ok": False, "error": "invalid_auth"})
+        return web.json_response({"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket"})
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self._sockets.append(ws)
+        await ws.send_str(json.dumps({"type": "hello", "num_connections": 1}))
+        async for message in ws:
+            if message.type == WSMsgType.TEXT:
+                data = json.loads(message.data)
+                if "envelope_id" in data:
+                    self.acks[data["envelope_id"]] = data.get("payload") or {}
+        self._sockets.remove(ws)
+        return ws
+
+    @property
+    def socket_connected(self) -> bool:
+        return any(not ws.closed for ws in self._sockets)
+
+    async def send_envelope(self, kind: str, payload: dict[str, Any]) -> str:
+        envelope_id = f"env-{next(self._envelopes)}"
+        envelope = {"envelope_id": envelope_id, "type": kind, "payload": payload, "accepts_response_payload": True}
+        live = [ws for ws in self._sockets if not ws.closed]
+        assert live, "no Socket Mode connection"
+        await live[-1].send_str(json.dumps(envelope))
+        return envelope_id
+
+    async def _response(self, request: web.Request) -> web.Response:
+        self.posted.append(Posted(request.path, await request.json()))
+        if self.response_status != 200:
+            return web.Response(status=self.response_status, text="expired_url")
+        return web.Response(text="ok")
+
+    def posts_to(self, response_url: str) -> list[dict[str, Any]]:
+        path = response_url.removeprefix(self.url)
+        return [p.body for p in self.posted if p.path == path]
+
+
+@dataclass
+class NebulaCall:
+    method: str
+    path: str
+    authorization: str | None
+
+
+@dataclass
+class Scripted:
+    """What the stand-in Nebula answers for one kind of call."""
+
+    status: int = 200
+    body: str | None = None
+    content_type: str = "application/json"
+    hang: bool = False
+
+
+def instance_detail(instance_id: str, host_name: str = "trainer-1") -> dict[str, Any]:
+    """A detail record as Nebula documents it, credentials included, numbers partly as strings."""
+    return {
+        "id": instance_id, "region": "CANADA", "product_type": "Virtual Machine", "host_name": host_name,
+        "cpu_cores": "28", "ram": "58", "gpu_type": "RTX-A6000", "gpu_count": 1, "disk_size": 100,
+        "public_ipv4": "38.80.81.128", "login_method": "password", "os": "Ubuntu Server 20.04 LTS",
+        "exposed_ports": "", "vm_name": "ubuntu", "vm_password": INSTANCE_PASSWORD, "password": INSTANCE_PASSWORD,
+        "user_name": "ubuntu", "status": "Running", "start_time": "EST 2024-11-04 10:11:50",
+        "running_time": "12.5000 hours", "total_cost": "$8.4875",
+    }
+
+
+class FakeNebula(LoopbackServer):
+    """Nebula's Platform API, with scriptable failures."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.instances: dict[str, dict[str, Any]] = {}
+        self.calls: list[NebulaCall] = []
+        self.detail: Scripted | None = None
+        self.delete: Scripted | None = None
+        self.release = asyncio.Event()
+        self.web_app.router.add_route("*", "/api/v1/{tail:.*}", self._any)
+
+    @property
+    def api_url(self) -> str:
+        return self.url + "/api/v1"
+
+    def add(self, instance_id: str, host_name: str = "trainer-1") -> None:
+        self.instances[instance_id] = instance_detail(instance_id, host_name)
+
+    def deletes(self) -> list[NebulaCall]:
+        return [c for c in self.calls if c.method == "DELETE"]
+
+    async def _any(self, request: web.Request) -> web.StreamResponse:
+        self.calls.append(NebulaCall(request.method, request.raw_path, request.headers.get("Authorization")))
+        if request.headers.get("Authorization") != f"Bearer {NEBULA_KEY}":
+            return web.json_response({"status": "failed", "message": "Invalid API key"}, status=401)
+        tail = request.match_info["tail"]
+        parts = tail.split("/")
+        if len(parts) == 3 and parts[:2] == ["computing", "instance"]:
+            instance_id = parts[2]
+            if request.method == "GET":
+                return await self._detail(instance_id)
+            if request.method == "DELETE":
+                return await self._delete(instance_id)
+        return web.json_response({"status": "failed", "message": "Not found"}, status=404)
+
+    async def _scripted(self, script: Scripted) -> web.Response:
+        if script.hang:
+            await self.release.wait()
+        return web.Response(status=script.status, text=script.body or "", content_type=script.content_type)
+
+    async def _detail(self, instance_id: str) -> web.Response:
+        if self.detail is not None:
+            return await self._scripted(self.detail)
+        if instance_id not in self.instances:
+            return web.json_response({"status": "failed", "message": "Instance not found"}, status=404)
+        return web.json_response(
+            {"data": [self.instances[instance_id]], "message": "Get instance detail successfully", "status": "success"}
+        )
+
+    async def _delete(self, instance_id: str) -> web.Response:
+        if self.delete is not None:
+            return await self._scripted(self.delete)
+        if self.instances.pop(instance_id, None) is None:
+            return web.json_response({"status": "failed", "message": "Instance not found"}, status=404)
+        return web.json_response({"message": "Instances deleted successfully", "status": "success"})
+
+
+@dataclass
+class Ack:
+    """What the bot answered Slack at once: HTTP status (200 for a Socket Mode ack) and body."""
+
+    status: int
+    body: dict[str, Any] = field(default_factory=dict)

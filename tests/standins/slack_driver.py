@@ -1,0 +1,104 @@
+"""Sending the bot what Slack sends: signed HTTP requests, or Socket Mode envelopes."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp
+
+from tests.standins.servers import TEAM_ID, Ack, FakeSlack
+
+SIGNING_SECRET = "test-signing-secret-8f3a"
+CHANNEL = "C0OPS"
+
+
+def signature(secret: str, timestamp: str, body: str) -> str:
+    """Slack's v0 request signature."""
+    digest = hmac.new(secret.encode(), f"v0:{timestamp}:{body}".encode(), hashlib.sha256).hexdigest()
+    return f"v0={digest}"
+
+
+def command_form(user: str, text: str, response_url: str, channel: str = CHANNEL, team: str = TEAM_ID) -> dict[str, str]:
+    """The form fields of a slash command request."""
+    return {
+        "token": "legacy-verification-token", "team_id": team, "team_domain": "acme", "channel_id": channel,
+        "channel_name": "ops", "user_id": user, "user_name": user.lower(), "command": "/nebula", "text": text,
+        "api_app_id": "A0APP", "is_enterprise_install": "false", "response_url": response_url,
+        "trigger_id": "123.456.abc",
+    }
+
+
+def click_payload(
+    user: str, action_id: str, value: str, response_url: str, channel: str = CHANNEL, team: str = TEAM_ID
+) -> dict[str, Any]:
+    """A `block_actions` payload for a click on one of the bot's buttons."""
+    return {
+        "type": "block_actions",
+        "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": team},
+        "api_app_id": "A0APP",
+        "token": "legacy-verification-token",
+        "container": {"type": "message", "message_ts": "1700000000.000100", "channel_id": channel,
+                      "is_ephemeral": False},
+        "trigger_id": "123.456.def",
+        "team": {"id": team, "domain": "acme"},
+        "enterprise": None,
+        "is_enterprise_install": False,
+        "channel": {"id": channel, "name": "ops"},
+        "response_url": response_url,
+        "actions": [{"action_id": action_id, "block_id": "nebula_decision", "value": value, "type": "button",
+                     "action_ts": "1700000001.000200", "text": {"type": "plain_text", "text": "x"}}],
+    }
+
+
+Poll = Callable[[Callable[[], bool]], Awaitable[None]]
+
+
+class Driver:
+    """Plays Slack towards the bot, over HTTP (signed) or over the Socket Mode WebSocket."""
+
+    def __init__(self, mode: str, slack: FakeSlack, bot_url: str, session: aiohttp.ClientSession, poll: Poll):
+        self.mode = mode
+        self.slack = slack
+        self.bot_url = bot_url
+        self.session = session
+        self.poll = poll
+
+    async def command(self, user: str, text: str, **kw: str) -> tuple[Ack, str]:
+        """Type `/nebula <text>`. Returns the ack and the command's response_url."""
+        response_url = self.slack.new_response_url()
+        form = command_form(user, text, response_url, **kw)
+        if self.mode == "socket":
+            return await self._envelope("slash_commands", dict(form)), response_url
+        return await self.post_signed(urlencode(form)), response_url
+
+    async def click(self, user: str, action_id: str, value: str, **kw: str) -> tuple[Ack, str]:
+        """Click a button. Returns the ack and the click's response_url."""
+        response_url = self.slack.new_response_url()
+        payload = click_payload(user, action_id, value, response_url, **kw)
+        if self.mode == "socket":
+            return await self._envelope("interactive", payload), response_url
+        return await self.post_signed(urlencode({"payload": json.dumps(payload)})), response_url
+
+    async def post_signed(
+        self, body: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = None, signed: bool = True
+    ) -> Ack:
+        """POST a form body to /slack/events, signed as Slack signs it (or not, or wrongly)."""
+        ts = str(int(time.time()) if timestamp is None else timestamp)
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        if signed:
+            headers |= {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature(secret, ts, body)}
+        async with self.session.post(f"{self.bot_url}/slack/events", data=body, headers=headers) as response:
+            text = await response.text()
+            parsed = json.loads(text) if text.startswith("{") else {"text": text} if text else {}
+            return Ack(response.status, parsed)
+
+    async def _envelope(self, kind: str, payload: dict[str, Any]) -> Ack:
+        envelope_id = await self.slack.send_envelope(kind, payload)
+        await self.poll(lambda: envelope_id in self.slack.acks)
+        return Ack(200, self.slack.acks[envelope_id])
