@@ -170,6 +170,8 @@ class FakeNebula(LoopbackServer):
         self.detail: Scripted | None = None
         self.delete: Scripted | None = None
         self.release = asyncio.Event()
+        self.hold_details = False
+        self.hold_deletes = False
         self.web_app.router.add_route("*", "/api/v1/{tail:.*}", self._any)
 
     @property
@@ -202,6 +204,8 @@ class FakeNebula(LoopbackServer):
         return web.Response(status=script.status, text=script.body or "", content_type=script.content_type)
 
     async def _detail(self, instance_id: str) -> web.Response:
+        if self.hold_details:
+            await self.release.wait()
         if self.detail is not None:
             return await self._scripted(self.detail)
         if instance_id not in self.instances:
@@ -211,6 +215,8 @@ class FakeNebula(LoopbackServer):
         )
 
     async def _delete(self, instance_id: str) -> web.Response:
+        if self.hold_deletes:
+            await self.release.wait()
         if self.delete is not None:
             return await self._scripted(self.delete)
         if self.instances.pop(instance_id, None) is None:
