@@ -28,6 +28,10 @@ CONFIRM_ACTION_ID: Final = "nebula_confirm"
 CANCEL_ACTION_ID: Final = "nebula_cancel"
 
 
+_ICONS: Final = {"success": ":white_check_mark:", "unknown": ":grey_question:"}
+_SUMMARIES: Final = {frozenset({"success"}): "deleted", frozenset({"unknown"}): "outcome unknown"}
+
+
 @dataclass(frozen=True)
 class Message:
     """A Slack message: Block Kit blocks plus the plain-text fallback."""
@@ -171,11 +175,10 @@ def outcome(action: PendingAction, actor: str, outcomes: Sequence[InstanceOutcom
     lines = []
     for result in outcomes:
         instance = by_id.get(result.instance_id, Instance(id=result.instance_id))
-        icon = ":white_check_mark:" if result.status == "success" else ":x:"
+        icon = _ICONS.get(result.status, ":x:")
         lines.append(f"{icon} Delete {_label(instance)}: *{escape(result.status)}*. {escape(result.message)}")
     people = f"Requested by <@{action.requester}>, confirmed by <@{actor}>."
-    ok = all(result.status == "success" for result in outcomes)
-    summary = "deleted" if ok else "failed"
+    summary = _SUMMARIES.get(frozenset(result.status for result in outcomes), "failed")
     ids = ", ".join(action.instance_ids)
     text = f"Delete {summary}: {ids}. " + " ".join(
         f"{o.instance_id}: {o.status}, {o.message}" for o in outcomes

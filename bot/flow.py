@@ -25,7 +25,7 @@ from bot.confirmations import (
     new_confirmation_id,
 )
 from bot.inflight import InFlight
-from bot.nebula import NebulaClient, NebulaError, NebulaNotFound
+from bot.nebula import NebulaClient, NebulaError, NebulaNotFound, NebulaOutcomeUnknown
 from bot.policy import Actor, Identity, may_decide, may_request
 from bot.replies import Replier, ReplyError
 
@@ -177,6 +177,9 @@ class DeleteFlow:
             said = f" Nebula said: {exc.nebula_message}" if exc.nebula_message else ""
             text = f"Nebula does not know this instance (already deleted?).{said}"
             return InstanceOutcome(instance_id, "failed", text, exc.http_status)
+        except NebulaOutcomeUnknown as exc:
+            logs.warning("delete.executed", outcome="unknown", **fields)
+            return InstanceOutcome(instance_id, "unknown", exc.user_message)
         except NebulaError as exc:
             logs.warning(
                 "delete.executed",

@@ -164,8 +164,8 @@ class NebulaClient:
         except (TimeoutError, httpx.TimeoutException, httpx.TransportError):
             if changes_state:
                 raise NebulaOutcomeUnknown(
-                    f"No answer from Nebula within {self._timeout:g} s: outcome unknown, "
-                    "check with the Nebula console before trying again."
+                    f"No answer from Nebula within {self._timeout:g} s: "
+                    "outcome unknown: check with the Nebula console before trying again."
                 ) from None
             raise NebulaTimeout(
                 f"Nebula did not answer within {self._timeout:g} s. Try again shortly."
@@ -195,7 +195,7 @@ def _interpret(response: httpx.Response) -> dict[str, Any]:
     if code == 404:
         raise NebulaNotFound(message or "Not found.", http_status=code, nebula_message=message)
     if body is None:
-        kind = "an empty body" if not response.content else "a body that is not JSON"
+        kind = "an empty body" if not response.content else "a body that is not a JSON object"
         raise NebulaBadResponse(
             f"Nebula answered HTTP {code} with {kind}. Try again later; "
             "if it persists, check Nebula's status.",

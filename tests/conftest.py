@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,11 @@ from tests.standins.slack_driver import SIGNING_SECRET, Driver
 ALICE = "U0ALICE"
 BOB = "U0BOB"
 INSTANCE = "102cade84ea-e703-4400-b77d-8ed545d198ee"
+
+
+def posts(stack: Stack, url: str, count: int) -> Callable[[], bool]:
+    """A condition: `count` messages have been posted to `url`."""
+    return lambda: len(stack.slack.posts_to(url)) == count
 
 
 async def eventually(condition: Callable[[], bool], within: float = 5.0) -> None:
@@ -45,7 +50,7 @@ class FakeClock:
 
 
 @pytest.fixture(autouse=True)
-def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No developer's SLACK_*/NEBULA_* variables or .env file may leak into a test."""
     import os
 
@@ -53,7 +58,6 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[No
         if name.startswith(("SLACK_", "NEBULA_")):
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
-    yield
 
 
 @pytest.fixture
@@ -106,7 +110,9 @@ class Stack:
     bots: list[BotRuntime] = field(default_factory=list)
 
     async def start_bot(self, **overrides: Any) -> tuple[BotRuntime, Driver]:
-        runtime = BotRuntime(bot_settings(self.slack, self.nebula, self.state, self.mode, **overrides), self.clock)
+        runtime = BotRuntime(
+            bot_settings(self.slack, self.nebula, self.state, self.mode, **overrides), self.clock
+        )
         await runtime.start()
         self.bots.append(runtime)
         return runtime, self.driver_for(runtime)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from bot.blocks import CANCEL_ACTION_ID, CONFIRM_ACTION_ID
-from tests.conftest import ALICE, BOB, INSTANCE, Stack, eventually
+from tests.conftest import ALICE, BOB, INSTANCE, Stack, eventually, posts
 from tests.helpers import buttons, confirmation_id, shown
 from tests.standins.servers import INSTANCE_PASSWORD, NEBULA_KEY
 from tests.standins.slack_driver import Driver
@@ -22,8 +22,17 @@ async def test_confirmed_delete_calls_nebula_once_and_reports_its_answer(stack: 
     request = stack.slack.posts_to(command_url)[0]
     assert request["response_type"] == "in_channel"
     text = shown(request)
-    for expected in (INSTANCE, "trainer-1", "RTX-A6000 × 1", "CANADA", "Running", "12.5000 hours", "$8.4875",
-                     f"<@{ALICE}>", "Expires at <!date^"):
+    for expected in (
+        INSTANCE,
+        "trainer-1",
+        "RTX-A6000 × 1",
+        "CANADA",
+        "Running",
+        "12.5000 hours",
+        "$8.4875",
+        f"<@{ALICE}>",
+        "Expires at <!date^",
+    ):
         assert expected in text
     delete_button = buttons(request)[CONFIRM_ACTION_ID]
     assert delete_button["style"] == "danger"
@@ -36,12 +45,18 @@ async def test_confirmed_delete_calls_nebula_once_and_reports_its_answer(stack: 
     await eventually(lambda: len(stack.slack.posts_to(click_url)) == 2)
     deleting, result = stack.slack.posts_to(click_url)
     assert deleting["replace_original"] is True
-    assert "Deleting" in shown(deleting) and f"confirmed by <@{ALICE}>" in shown(deleting)
+    assert "Deleting" in shown(deleting)
+    assert f"confirmed by <@{ALICE}>" in shown(deleting)
     assert buttons(deleting) == {}
     assert result["response_type"] == "in_channel"
     assert result["replace_original"] is False
-    for expected in ("Instances deleted successfully", "success", INSTANCE, f"Requested by <@{ALICE}>",
-                     f"confirmed by <@{ALICE}>"):
+    for expected in (
+        "Instances deleted successfully",
+        "success",
+        INSTANCE,
+        f"Requested by <@{ALICE}>",
+        f"confirmed by <@{ALICE}>",
+    ):
         assert expected in shown(result)
 
     [delete] = stack.nebula.deletes()
@@ -83,7 +98,7 @@ async def test_only_the_requester_can_confirm(stack: Stack) -> None:
     for intruder in (BOB, "U0STRANGER"):
         for action in (CONFIRM_ACTION_ID, CANCEL_ACTION_ID):
             _, url = await driver.click(intruder, action, cid)
-            await eventually(lambda url=url: len(stack.slack.posts_to(url)) == 1)
+            await eventually(posts(stack, url, 1))
             [reply] = stack.slack.posts_to(url)
             assert reply["response_type"] == "ephemeral"
             assert reply["replace_original"] is False
@@ -178,7 +193,8 @@ async def test_expiry_takes_the_buttons_away_without_a_click(http_stack: Stack) 
     await eventually(lambda: len(stack.slack.posts_to(command_url)) == 2)
     replaced = stack.slack.posts_to(command_url)[1]
     assert replaced["replace_original"] is True
-    assert "expired" in shown(replaced) and buttons(replaced) == {}
+    assert "expired" in shown(replaced)
+    assert buttons(replaced) == {}
     _, url = await driver.click(ALICE, CONFIRM_ACTION_ID, cid)
     await eventually(lambda: len(stack.slack.posts_to(url)) == 1)
     assert stack.nebula.deletes() == []

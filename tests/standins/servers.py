@@ -85,8 +85,14 @@ class FakeSlack(LoopbackServer):
         if not self._authorized(request, BOT_TOKEN):
             return web.json_response({"ok": False, "error": "invalid_auth"})
         return web.json_response(
-            {"ok": True, "team_id": self.team_id, "team": "Acme", "user_id": "UBOT", "bot_id": "B0BOT",
-             "url": "https://acme.slack.com/"}
+            {
+                "ok": True,
+                "team_id": self.team_id,
+                "team": "Acme",
+                "user_id": "UBOT",
+                "bot_id": "B0BOT",
+                "url": "https://acme.slack.com/",
+            }
         )
 
     async def _connections_open(self, request: web.Request) -> web.Response:
@@ -114,7 +120,12 @@ class FakeSlack(LoopbackServer):
 
     async def send_envelope(self, kind: str, payload: dict[str, Any]) -> str:
         envelope_id = f"env-{next(self._envelopes)}"
-        envelope = {"envelope_id": envelope_id, "type": kind, "payload": payload, "accepts_response_payload": True}
+        envelope = {
+            "envelope_id": envelope_id,
+            "type": kind,
+            "payload": payload,
+            "accepts_response_payload": True,
+        }
         live = [ws for ws in self._sockets if not ws.closed]
         assert live, "no Socket Mode connection"
         await live[-1].send_str(json.dumps(envelope))
@@ -151,12 +162,27 @@ class Scripted:
 def instance_detail(instance_id: str, host_name: str = "trainer-1") -> dict[str, Any]:
     """A detail record as Nebula documents it, credentials included, numbers partly as strings."""
     return {
-        "id": instance_id, "region": "CANADA", "product_type": "Virtual Machine", "host_name": host_name,
-        "cpu_cores": "28", "ram": "58", "gpu_type": "RTX-A6000", "gpu_count": 1, "disk_size": 100,
-        "public_ipv4": "38.80.81.128", "login_method": "password", "os": "Ubuntu Server 20.04 LTS",
-        "exposed_ports": "", "vm_name": "ubuntu", "vm_password": INSTANCE_PASSWORD, "password": INSTANCE_PASSWORD,
-        "user_name": "ubuntu", "status": "Running", "start_time": "EST 2024-11-04 10:11:50",
-        "running_time": "12.5000 hours", "total_cost": "$8.4875",
+        "id": instance_id,
+        "region": "CANADA",
+        "product_type": "Virtual Machine",
+        "host_name": host_name,
+        "cpu_cores": "28",
+        "ram": "58",
+        "gpu_type": "RTX-A6000",
+        "gpu_count": 1,
+        "disk_size": 100,
+        "public_ipv4": "38.80.81.128",
+        "login_method": "password",
+        "os": "Ubuntu Server 20.04 LTS",
+        "exposed_ports": "",
+        "vm_name": "ubuntu",
+        "vm_password": INSTANCE_PASSWORD,
+        "password": INSTANCE_PASSWORD,
+        "user_name": "ubuntu",
+        "status": "Running",
+        "start_time": "EST 2024-11-04 10:11:50",
+        "running_time": "12.5000 hours",
+        "total_cost": "$8.4875",
     }
 
 
@@ -211,7 +237,11 @@ class FakeNebula(LoopbackServer):
         if instance_id not in self.instances:
             return web.json_response({"status": "failed", "message": "Instance not found"}, status=404)
         return web.json_response(
-            {"data": [self.instances[instance_id]], "message": "Get instance detail successfully", "status": "success"}
+            {
+                "data": [self.instances[instance_id]],
+                "message": "Get instance detail successfully",
+                "status": "success",
+            }
         )
 
     async def _delete(self, instance_id: str) -> web.Response:

@@ -24,12 +24,23 @@ def signature(secret: str, timestamp: str, body: str) -> str:
     return f"v0={digest}"
 
 
-def command_form(user: str, text: str, response_url: str, channel: str = CHANNEL, team: str = TEAM_ID) -> dict[str, str]:
+def command_form(
+    user: str, text: str, response_url: str, channel: str = CHANNEL, team: str = TEAM_ID
+) -> dict[str, str]:
     """The form fields of a slash command request."""
     return {
-        "token": "legacy-verification-token", "team_id": team, "team_domain": "acme", "channel_id": channel,
-        "channel_name": "ops", "user_id": user, "user_name": user.lower(), "command": "/nebula", "text": text,
-        "api_app_id": "A0APP", "is_enterprise_install": "false", "response_url": response_url,
+        "token": "legacy-verification-token",
+        "team_id": team,
+        "team_domain": "acme",
+        "channel_id": channel,
+        "channel_name": "ops",
+        "user_id": user,
+        "user_name": user.lower(),
+        "command": "/nebula",
+        "text": text,
+        "api_app_id": "A0APP",
+        "is_enterprise_install": "false",
+        "response_url": response_url,
         "trigger_id": "123.456.abc",
     }
 
@@ -43,16 +54,28 @@ def click_payload(
         "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": team},
         "api_app_id": "A0APP",
         "token": "legacy-verification-token",
-        "container": {"type": "message", "message_ts": "1700000000.000100", "channel_id": channel,
-                      "is_ephemeral": False},
+        "container": {
+            "type": "message",
+            "message_ts": "1700000000.000100",
+            "channel_id": channel,
+            "is_ephemeral": False,
+        },
         "trigger_id": "123.456.def",
         "team": {"id": team, "domain": "acme"},
         "enterprise": None,
         "is_enterprise_install": False,
         "channel": {"id": channel, "name": "ops"},
         "response_url": response_url,
-        "actions": [{"action_id": action_id, "block_id": "nebula_decision", "value": value, "type": "button",
-                     "action_ts": "1700000001.000200", "text": {"type": "plain_text", "text": "x"}}],
+        "actions": [
+            {
+                "action_id": action_id,
+                "block_id": "nebula_decision",
+                "value": value,
+                "type": "button",
+                "action_ts": "1700000001.000200",
+                "text": {"type": "plain_text", "text": "x"},
+            }
+        ],
     }
 
 

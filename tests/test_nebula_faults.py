@@ -1,0 +1,164 @@
+"""Every way Nebula can fail is reported as a failure, once, with what the user should do."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.blocks import CONFIRM_ACTION_ID
+from tests.conftest import ALICE, INSTANCE, Stack, eventually
+from tests.helpers import buttons, confirmation_id, shown
+from tests.standins.servers import NEBULA_KEY, Scripted
+
+HTML = "<html><body><h1>502 Bad Gateway</h1></body></html>"
+
+DELETE_FAULTS = [
+    (
+        "2xx with status failed",
+        Scripted(200, json.dumps({"status": "failed", "message": "Instance is locked"})),
+        "Instance is locked",
+    ),
+    (
+        "401",
+        Scripted(401, json.dumps({"status": "failed", "message": "Invalid API key"})),
+        "service key was rejected (HTTP 401): check NEBULA_API_KEY",
+    ),
+    ("403 html", Scripted(403, "<html>Forbidden</html>", "text/html"), "check NEBULA_API_KEY"),
+    (
+        "404",
+        Scripted(404, json.dumps({"status": "failed", "message": "Instance not found"})),
+        "Nebula does not know this instance",
+    ),
+    (
+        "409 json",
+        Scripted(409, json.dumps({"status": "failed", "message": "Instance is deploying"})),
+        "Instance is deploying",
+    ),
+    (
+        "500 json",
+        Scripted(500, json.dumps({"status": "failed", "message": "database down"})),
+        "Nebula failed (HTTP 500). Nebula said: database down",
+    ),
+    ("502 html", Scripted(502, HTML, "text/html"), "HTTP 502 with a body that is not a JSON object"),
+    ("503 empty", Scripted(503, ""), "HTTP 503 with an empty body"),
+    ("200 invalid json", Scripted(200, "{not json"), "HTTP 200 with a body that is not a JSON object"),
+    ("200 json list", Scripted(200, "[]"), "not a JSON object"),
+    ("302 redirect", Scripted(302, json.dumps({"status": "success", "message": "moved"})), "moved"),
+]
+
+
+async def confirm_delete(stack: Stack, nebula_timeout: float = 2.0) -> tuple[dict[str, object], str]:
+    """Request and confirm a delete; returns the outcome message and the command's response_url."""
+    _, driver = await stack.start_bot(nebula_api_timeout=nebula_timeout)
+    _, command_url = await driver.command(ALICE, f"delete {INSTANCE}")
+    await eventually(lambda: len(stack.slack.posts_to(command_url)) == 1)
+    cid = confirmation_id(stack.slack.posts_to(command_url)[0])
+    return await click_confirm(stack, driver, cid), command_url
+
+
+async def click_confirm(stack: Stack, driver: object, cid: str) -> dict[str, object]:
+    from tests.standins.slack_driver import Driver
+
+    assert isinstance(driver, Driver)
+    _, url = await driver.click(ALICE, CONFIRM_ACTION_ID, cid)
+    await eventually(lambda: len(stack.slack.posts_to(url)) == 2, within=10)
+    return stack.slack.posts_to(url)[1]
+
+
+def assert_failed(outcome: dict[str, object], expected: str, status: str = "failed") -> None:
+    text = shown(outcome)
+    assert outcome["response_type"] == "in_channel"
+    assert expected in text, text
+    assert f"*{status}*" in text
+    assert "*success*" not in text
+    assert ":white_check_mark:" not in text
+
+
+@pytest.mark.parametrize(("case", "script", "expected"), DELETE_FAULTS, ids=[c[0] for c in DELETE_FAULTS])
+async def test_delete_fault_is_reported_as_failure(
+    http_stack: Stack, case: str, script: Scripted, expected: str
+) -> None:
+    http_stack.nebula.add(INSTANCE)
+    http_stack.nebula.delete = script
+
+    outcome, _ = await confirm_delete(http_stack)
+
+    assert_failed(outcome, expected)
+    assert len(http_stack.nebula.deletes()) == 1, "a DELETE is never retried"
+
+
+async def test_delete_timeout_means_outcome_unknown(stack: Stack) -> None:
+    stack.nebula.add(INSTANCE)
+    stack.nebula.delete = Scripted(hang=True)
+
+    outcome, _ = await confirm_delete(stack, nebula_timeout=0.3)
+
+    assert_failed(outcome, "outcome unknown: check with the Nebula console", status="unknown")
+    assert ":grey_question:" in shown(outcome)
+    assert len(stack.nebula.deletes()) == 1
+
+
+async def test_delete_when_nebula_is_unreachable(http_stack: Stack) -> None:
+    stack = http_stack
+    stack.nebula.add(INSTANCE)
+    _, driver = await stack.start_bot()
+    _, command_url = await driver.command(ALICE, f"delete {INSTANCE}")
+    await eventually(lambda: len(stack.slack.posts_to(command_url)) == 1)
+    cid = confirmation_id(stack.slack.posts_to(command_url)[0])
+    await stack.nebula.stop()
+
+    outcome = await click_confirm(stack, driver, cid)
+
+    assert_failed(outcome, "Nebula is unreachable")
+
+
+LOOKUP_FAULTS = [
+    ("401", Scripted(401, json.dumps({"status": "failed", "message": "bad key"})), "check NEBULA_API_KEY"),
+    ("502 html", Scripted(502, HTML, "text/html"), "HTTP 502"),
+    ("200 failed", Scripted(200, json.dumps({"status": "failed", "message": "try later"})), "try later"),
+    (
+        "200 empty data",
+        Scripted(200, json.dumps({"status": "success", "message": "ok", "data": []})),
+        f"No instance `{INSTANCE}`",
+    ),
+    ("timeout", Scripted(hang=True), "did not answer within 0.3 s"),
+]
+
+
+@pytest.mark.parametrize(("case", "script", "expected"), LOOKUP_FAULTS, ids=[c[0] for c in LOOKUP_FAULTS])
+async def test_lookup_fault_gets_an_ephemeral_error_and_no_buttons(
+    http_stack: Stack, case: str, script: Scripted, expected: str
+) -> None:
+    stack = http_stack
+    stack.nebula.add(INSTANCE)
+    stack.nebula.detail = script
+    _, driver = await stack.start_bot(nebula_api_timeout=0.3)
+
+    _, url = await driver.command(ALICE, f"delete {INSTANCE}")
+
+    await eventually(lambda: len(stack.slack.posts_to(url)) == 1)
+    [reply] = stack.slack.posts_to(url)
+    assert reply["response_type"] == "ephemeral"
+    assert expected in shown(reply)
+    assert buttons(reply) == {}
+    assert stack.nebula.deletes() == []
+
+
+async def test_lookup_when_nebula_is_unreachable(http_stack: Stack) -> None:
+    stack = http_stack
+    await stack.nebula.stop()
+    _, driver = await stack.start_bot()
+    _, url = await driver.command(ALICE, f"delete {INSTANCE}")
+    await eventually(lambda: len(stack.slack.posts_to(url)) == 1)
+    assert "Nebula is unreachable" in shown(stack.slack.posts_to(url)[0])
+
+
+async def test_nebula_key_is_sent_only_to_nebula(http_stack: Stack) -> None:
+    stack = http_stack
+    stack.nebula.add(INSTANCE)
+    stack.nebula.delete = Scripted(401, json.dumps({"status": "failed", "message": "Invalid API key"}))
+    outcome, _ = await confirm_delete(stack)
+    assert NEBULA_KEY not in shown({"all": [p.body for p in stack.slack.posted]})
+    assert all(call.authorization == f"Bearer {NEBULA_KEY}" for call in stack.nebula.calls)
+    assert "check NEBULA_API_KEY" in shown(outcome)

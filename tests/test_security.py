@@ -1,0 +1,188 @@
+"""Nothing reaches Nebula before a valid, signed request from an allowed person in our workspace."""
+
+from __future__ import annotations
+
+import json
+import time
+from urllib.parse import urlencode
+
+import pytest
+
+from bot.blocks import CONFIRM_ACTION_ID
+from tests.conftest import ALICE, BOB, INSTANCE, Stack, eventually, posts
+from tests.helpers import buttons, confirmation_id, shown
+from tests.standins.slack_driver import SIGNING_SECRET, click_payload, command_form
+
+HOSTILE_TEXTS = [
+    "delete ../../computing/instances",
+    "delete a/b",
+    "delete ..",
+    "delete %2e%2e",
+    "delete x?limit=1",
+    "delete x#frag",
+    "delete " + "a" * 65,
+    f"delete {INSTANCE} {INSTANCE}",
+    f"delete {INSTANCE} --force",
+    "delete",
+    "delete ‮evil",
+    "delete x\u00a0y",
+    "delete <!channel>",
+    "remove x",
+    "DROP TABLE confirmations",
+    "delete `x`",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE_TEXTS)
+async def test_bad_commands_get_usage_and_never_reach_nebula(stack: Stack, text: str) -> None:
+    stack.nebula.add(INSTANCE)
+    _, driver = await stack.start_bot()
+
+    ack, url = await driver.command(ALICE, text)
+
+    assert ack.status == 200
+    assert ack.body["response_type"] == "ephemeral"
+    assert "Usage" in ack.body["text"]
+    assert "<!channel>" not in shown(ack.body)
+    assert stack.nebula.calls == []
+    assert stack.slack.posts_to(url) == []
+
+
+async def test_help_lists_the_commands(stack: Stack) -> None:
+    _, driver = await stack.start_bot()
+    for text in ("", "help"):
+        ack, _ = await driver.command(ALICE, text)
+        assert "/nebula delete <instance-id>" in ack.body["text"]
+    assert stack.nebula.calls == []
+
+
+def _signed_command_body() -> str:
+    return urlencode(command_form(ALICE, f"delete {INSTANCE}", "http://127.0.0.1:9/response/never"))
+
+
+@pytest.mark.parametrize(
+    ("case", "kwargs"),
+    [
+        ("unsigned", {"signed": False}),
+        ("wrong secret", {"secret": "not-the-signing-secret"}),
+        ("stale", {"timestamp": int(time.time()) - 6 * 60}),
+        ("from the future", {"timestamp": int(time.time()) + 6 * 60}),
+    ],
+)
+async def test_forged_or_stale_requests_get_401(
+    http_stack: Stack, case: str, kwargs: dict[str, object]
+) -> None:
+    stack = http_stack
+    stack.nebula.add(INSTANCE)
+    _, driver = await stack.start_bot()
+
+    ack = await driver.post_signed(_signed_command_body(), **kwargs)  # type: ignore[arg-type]
+
+    assert ack.status == 401, case
+    assert stack.nebula.calls == []
+
+
+async def test_tampered_body_gets_401(http_stack: Stack) -> None:
+    stack = http_stack
+    stack.nebula.add(INSTANCE)
+    _, driver = await stack.start_bot()
+    cid_body = urlencode({"payload": json.dumps(click_payload(ALICE, CONFIRM_ACTION_ID, "x", "http://h/r"))})
+    ts = str(int(time.time()))
+    from tests.standins.slack_driver import signature
+
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Slack-Request-Timestamp": ts,
+        "X-Slack-Signature": signature(SIGNING_SECRET, ts, cid_body),
+    }
+    tampered = cid_body.replace("U0ALICE", "U0BOB00")
+    async with stack.session.post(
+        f"{driver.bot_url}/slack/events", data=tampered, headers=headers
+    ) as response:
+        assert response.status == 401
+    assert stack.nebula.calls == []
+
+
+async def test_a_signed_request_with_the_right_secret_is_accepted(http_stack: Stack) -> None:
+    # The twin of the 401 tests: the same request, signed properly, does reach Nebula.
+    stack = http_stack
+    stack.nebula.add(INSTANCE)
+    _, driver = await stack.start_bot()
+    ack = await driver.post_signed(_signed_command_body())
+    assert ack.status == 200
+    await eventually(lambda: len(stack.nebula.calls) == 1)
+
+
+async def test_nobody_may_delete_by_default(stack: Stack) -> None:
+    stack.nebula.add(INSTANCE)
+    _, driver = await stack.start_bot(nebula_bot_allowed_users="")
+
+    ack, _ = await driver.command(ALICE, f"delete {INSTANCE}")
+
+    assert ack.body["response_type"] == "ephemeral"
+    assert "NEBULA_BOT_ALLOWED_USERS" in ack.body["text"]
+    assert ALICE in ack.body["text"]
+    assert stack.nebula.calls == []
+
+
+async def test_unlisted_user_is_refused_with_their_id(stack: Stack) -> None:
+    stack.nebula.add(INSTANCE)
+    _, driver = await stack.start_bot(nebula_bot_allowed_users=ALICE)
+
+    ack, _ = await driver.command(BOB, f"delete {INSTANCE}")
+
+    assert f"`{BOB}`" in shown(ack.body)
+    assert "NEBULA_BOT_ALLOWED_USERS" in ack.body["text"]
+    assert stack.nebula.calls == []
+
+
+async def test_star_allows_everyone(stack: Stack) -> None:
+    stack.nebula.add(INSTANCE)
+    _, driver = await stack.start_bot(nebula_bot_allowed_users="*")
+    _, url = await driver.command("U0ANYONE", f"delete {INSTANCE}")
+    await eventually(lambda: len(stack.slack.posts_to(url)) == 1)
+    assert buttons(stack.slack.posts_to(url)[0])
+
+
+async def test_user_removed_from_the_list_cannot_confirm_after_restart(stack: Stack) -> None:
+    stack.nebula.add(INSTANCE)
+    first, driver = await stack.start_bot(nebula_bot_allowed_users=f"{ALICE},{BOB}")
+    _, url = await driver.command(BOB, f"delete {INSTANCE}")
+    await eventually(lambda: len(stack.slack.posts_to(url)) == 1)
+    cid = confirmation_id(stack.slack.posts_to(url)[0])
+    await stack.stop_bot(first)
+
+    _, driver = await stack.start_bot(nebula_bot_allowed_users=ALICE)
+    _, url = await driver.click(BOB, CONFIRM_ACTION_ID, cid)
+    await eventually(lambda: len(stack.slack.posts_to(url)) == 1)
+    assert "NEBULA_BOT_ALLOWED_USERS" in shown(stack.slack.posts_to(url)[0])
+    assert stack.nebula.deletes() == []
+
+
+async def test_other_workspace_is_refused(stack: Stack) -> None:
+    stack.nebula.add(INSTANCE)
+    _, driver = await stack.start_bot()
+
+    ack, _ = await driver.command(ALICE, f"delete {INSTANCE}", team="T0OTHER")
+
+    assert "other workspaces are refused" in ack.body["text"]
+    assert stack.nebula.calls == []
+
+
+async def test_click_from_other_workspace_or_channel_is_refused(stack: Stack) -> None:
+    stack.nebula.add(INSTANCE)
+    _, driver = await stack.start_bot()
+    _, url = await driver.command(ALICE, f"delete {INSTANCE}")
+    await eventually(lambda: len(stack.slack.posts_to(url)) == 1)
+    cid = confirmation_id(stack.slack.posts_to(url)[0])
+
+    _, from_team = await driver.click(ALICE, CONFIRM_ACTION_ID, cid, team="T0OTHER")
+    _, from_channel = await driver.click(ALICE, CONFIRM_ACTION_ID, cid, channel="C0ELSEWHERE")
+    _, forged_value = await driver.click(ALICE, CONFIRM_ACTION_ID, "forged-confirmation-id")
+    for reply_url in (from_team, from_channel, forged_value):
+        await eventually(posts(stack, reply_url, 1))
+        assert stack.slack.posts_to(reply_url)[0]["response_type"] == "ephemeral"
+    assert "other workspaces" in shown(stack.slack.posts_to(from_team)[0])
+    assert "another channel" in shown(stack.slack.posts_to(from_channel)[0])
+    assert "unknown" in shown(stack.slack.posts_to(forged_value)[0])
+    assert stack.nebula.deletes() == []
