@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # A response_url lives 30 minutes; the expiry sweeper replaces a stale confirmation through it,
@@ -23,7 +24,8 @@ class Settings(BaseSettings):
 
     slack_bot_token: SecretStr
     slack_app_token: SecretStr | None = None
-    slack_signing_secret: SecretStr | None = None
+    # Checked even when unset: required in HTTP mode, and reported with the other missing variables.
+    slack_signing_secret: SecretStr | None = Field(default=None, validate_default=True)
     slack_api_url: str = "https://slack.com/api/"
 
     nebula_api_url: str = "https://api.nebulablock.com/api/v1"
@@ -89,13 +91,17 @@ class Settings(BaseSettings):
             raise ValueError("must start with sqlite:/// or redis://")
         return value
 
-    @model_validator(mode="after")
-    def _signing_secret_for_http(self) -> Settings:
-        if self.slack_app_token is None and not _secret_set(self.slack_signing_secret):
-            raise ValueError(
-                "SLACK_SIGNING_SECRET is required in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)"
+    @field_validator("slack_signing_secret")
+    @classmethod
+    def _signing_secret_for_http(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        # slack_app_token is validated first; when it is absent from info.data it was invalid, and
+        # the mode is unknown, so only a known HTTP mode makes the secret required.
+        http_mode = "slack_app_token" in info.data and info.data["slack_app_token"] is None
+        if http_mode and not _secret_set(value):
+            raise PydanticCustomError(
+                "missing", "needed in HTTP mode; or set SLACK_APP_TOKEN for Socket Mode"
             )
-        return self
+        return value
 
     @property
     def socket_mode(self) -> bool:
@@ -132,7 +138,8 @@ def _describe(exc: ValidationError) -> str:
     for error in exc.errors():
         name = ".".join(str(part) for part in error["loc"]).upper()
         if error["type"] == "missing":
-            missing.append(name)
+            note = "" if error["msg"] == "Field required" else f" ({error['msg']})"
+            missing.append(name + note)
         else:
             message = str(error["msg"]).removeprefix("Value error, ")
             invalid.append(f"Invalid {name}: {message}" if name else message)

@@ -1,0 +1,45 @@
+"""manifest.yaml is a valid Slack app manifest that declares what the bot uses."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from bot.listeners.nebula_command import COMMAND
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def load_manifest() -> dict[str, Any]:
+    data = yaml.safe_load((ROOT / "manifest.yaml").read_text())
+    assert isinstance(data, dict)
+    return data
+
+
+def test_manifest_matches_the_schema() -> None:
+    schema = json.loads((ROOT / "tests" / "data" / "slack-app-manifest.schema.json").read_text())
+    jsonschema.validate(load_manifest(), schema)
+
+
+def test_manifest_declares_the_command_interactivity_and_scopes() -> None:
+    manifest = load_manifest()
+    [command] = manifest["features"]["slash_commands"]
+    assert command["command"] == COMMAND
+    assert "delete" in command["usage_hint"]
+    assert "url" not in command, "Socket Mode manifests carry no request URL"
+    assert manifest["settings"]["interactivity"]["is_enabled"] is True
+    assert manifest["settings"]["socket_mode_enabled"] is True
+    assert {"commands", "chat:write"} <= set(manifest["oauth_config"]["scopes"]["bot"])
+
+
+def test_schema_rejects_a_broken_manifest() -> None:
+    # The schema check above must be able to fail: an unknown key and a too-long name are caught.
+    schema = json.loads((ROOT / "tests" / "data" / "slack-app-manifest.schema.json").read_text())
+    broken = load_manifest()
+    broken["display_information"]["name"] = "x" * 36
+    errors = list(jsonschema.Draft7Validator(schema).iter_errors(broken))
+    assert errors

@@ -1,0 +1,105 @@
+"""Configuration: read from the environment and .env, every problem named in one message."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.settings import ConfigError, load_settings
+
+REQUIRED_HTTP = {
+    "SLACK_BOT_TOKEN": "xoxb-1-2-abc",
+    "SLACK_SIGNING_SECRET": "s3cr3t-signing",
+    "NEBULA_API_KEY": "ak_live_key_value",
+}
+
+
+def set_env(monkeypatch: pytest.MonkeyPatch, values: dict[str, str]) -> None:
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+
+
+def test_defaults_match_the_documented_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    set_env(monkeypatch, REQUIRED_HTTP)
+    settings = load_settings()
+    assert settings.slack_api_url == "https://slack.com/api/"
+    assert settings.nebula_api_url == "https://api.nebulablock.com/api/v1"
+    assert settings.nebula_api_timeout == 10
+    assert (settings.nebula_bot_host, settings.nebula_bot_port) == ("0.0.0.0", 3000)
+    assert settings.nebula_bot_state_url == "sqlite:///nebula-bot.sqlite3"
+    assert settings.nebula_bot_allowed_users == frozenset()
+    assert settings.nebula_bot_confirm_ttl == 600
+    assert settings.socket_mode is False
+
+
+def test_every_missing_variable_is_named_at_once() -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    message = str(caught.value)
+    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "NEBULA_API_KEY"):
+        assert name in message
+
+
+def test_socket_mode_needs_no_signing_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    set_env(monkeypatch, {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1", "NEBULA_API_KEY": "ak_x"})
+    assert load_settings().socket_mode is True
+
+
+def test_allowed_users_are_comma_separated(monkeypatch: pytest.MonkeyPatch) -> None:
+    set_env(monkeypatch, REQUIRED_HTTP | {"NEBULA_BOT_ALLOWED_USERS": " U123ABC, W999 ,,"})
+    assert load_settings().nebula_bot_allowed_users == frozenset({"U123ABC", "W999"})
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("NEBULA_BOT_ALLOWED_USERS", "alice,U123"),
+        ("SLACK_BOT_TOKEN", "xoxp-user-token"),
+        ("SLACK_APP_TOKEN", "xoxb-not-an-app-token"),
+        ("NEBULA_API_TIMEOUT", "0"),
+        ("NEBULA_BOT_PORT", "70000"),
+        ("NEBULA_BOT_CONFIRM_TTL", "86400"),
+        ("NEBULA_BOT_STATE_URL", "postgres://db/bot"),
+        ("NEBULA_API_URL", "ftp://nebula"),
+    ],
+)
+def test_invalid_values_are_named(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
+    set_env(monkeypatch, REQUIRED_HTTP | {name: value})
+    with pytest.raises(ConfigError, match=f"Invalid {name}"):
+        load_settings()
+
+
+def test_dotenv_file_is_read(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("\n".join(f"{k}={v}" for k, v in REQUIRED_HTTP.items()))
+    assert load_settings().nebula_api_key.get_secret_value() == "ak_live_key_value"
+
+
+def test_secrets_stay_out_of_repr(monkeypatch: pytest.MonkeyPatch) -> None:
+    set_env(monkeypatch, REQUIRED_HTTP)
+    settings = load_settings()
+    for secret in REQUIRED_HTTP.values():
+        assert secret not in repr(settings)
+        assert secret not in str(settings)
+        assert secret not in settings.model_dump_json()
+
+
+def test_cli_reports_missing_config_without_a_traceback(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "NEBULA_"))}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "NEBULA_API_KEY"):
+        assert name in result.stderr
+    assert result.stdout == ""
