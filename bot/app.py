@@ -14,6 +14,12 @@ from bot.policy import Identity
 from bot.settings import Settings
 
 
+def _drop_token_unused_warning(record: logging.LogRecord) -> bool:
+    # Bolt reads SLACK_BOT_TOKEN from the environment by itself and then warns that it is unused,
+    # because the token reaches it through `authorize`. The warning is true and harmless; drop it.
+    return "token` will be unused" not in record.getMessage()
+
+
 def build_app(settings: Settings, identity: Identity, flow: DeleteFlow) -> AsyncApp:
     """The Bolt app. Request signatures are verified in HTTP mode (Socket Mode has none to verify)."""
     bot_token = settings.slack_bot_token.get_secret_value()
@@ -29,12 +35,14 @@ def build_app(settings: Settings, identity: Identity, flow: DeleteFlow) -> Async
         )
 
     signing_secret = settings.slack_signing_secret
+    bolt_logger = logging.getLogger("slack_bolt")
+    bolt_logger.addFilter(_drop_token_unused_warning)
     app = AsyncApp(
         client=AsyncWebClient(base_url=settings.slack_api_url),
         signing_secret=signing_secret.get_secret_value() if signing_secret else "",
         request_verification_enabled=not settings.socket_mode,
         authorize=authorize,
-        logger=logging.getLogger("slack_bolt"),
+        logger=bolt_logger,
     )
     nebula_command.register(app, flow)
     decision_buttons.register(app, flow)

@@ -36,6 +36,8 @@ def configure(level: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # httpx logs every request at INFO; the bot's own events already say what was called and why.
+    logging.getLogger("httpx").setLevel(max(logging.WARNING, root.level))
 
 
 def event(name: str, **fields: object) -> None:

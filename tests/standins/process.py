@@ -1,0 +1,91 @@
+"""The bot as a real process (`python -m bot`), configured only through its environment."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import sys
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class BotProcess:
+    """Starts `python -m bot`, collects its JSON log lines, and answers questions about it."""
+
+    def __init__(self, env: dict[str, str], cwd: Path) -> None:
+        self.port = free_port()
+        base = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "NEBULA_"))}
+        self.env = base | env | {"NEBULA_BOT_HOST": "127.0.0.1", "NEBULA_BOT_PORT": str(self.port)}
+        self.cwd = cwd
+        self.proc: asyncio.subprocess.Process | None = None
+        self.lines: list[str] = []
+        self._reader: asyncio.Task[None] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def start(self) -> None:
+        self.proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", env=self.env, cwd=self.cwd,
+            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        )
+        self._reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        assert self.proc is not None and self.proc.stdout is not None
+        async for line in self.proc.stdout:
+            self.lines.append(line.decode(errors="replace").rstrip("\n"))
+
+    def events(self) -> list[dict[str, Any]]:
+        parsed = []
+        for line in self.lines:
+            try:
+                parsed.append(json.loads(line))
+            except ValueError:
+                continue
+        return parsed
+
+    def logged(self, event: str) -> bool:
+        return any(entry.get("event") == event for entry in self.events())
+
+    async def health(self, session: aiohttp.ClientSession) -> int | None:
+        try:
+            async with session.get(f"{self.url}/healthz") as response:
+                return response.status
+        except aiohttp.ClientError:
+            return None
+
+    @property
+    def returncode(self) -> int | None:
+        assert self.proc is not None
+        return self.proc.returncode
+
+    def signal(self, sig: signal.Signals) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(sig)
+
+    async def wait(self, within: float = 30) -> int:
+        assert self.proc is not None
+        code = await asyncio.wait_for(self.proc.wait(), within)
+        if self._reader is not None:
+            await self._reader
+        return code
+
+    async def kill(self) -> None:
+        if self.proc is not None and self.proc.returncode is None:
+            self.proc.kill()
+            await self.proc.wait()
+        if self._reader is not None:
+            await self._reader

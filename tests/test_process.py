@@ -1,0 +1,146 @@
+"""The bot as users run it: `python -m bot`, configured by environment, stopped by signals."""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from bot.blocks import CONFIRM_ACTION_ID
+from tests.conftest import ALICE, INSTANCE, eventually, eventually_async
+from tests.helpers import confirmation_id, shown
+from tests.standins.process import BotProcess
+from tests.standins.servers import APP_TOKEN, BOT_TOKEN, NEBULA_KEY, FakeNebula, FakeSlack
+from tests.standins.slack_driver import SIGNING_SECRET, Driver
+
+
+def bot_env(slack: FakeSlack, nebula: FakeNebula, state: Path, **extra: str) -> dict[str, str]:
+    return {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack.api_url,
+        "NEBULA_API_URL": nebula.api_url,
+        "NEBULA_API_KEY": NEBULA_KEY,
+        "NEBULA_BOT_STATE_URL": f"sqlite:///{state}",
+        "NEBULA_BOT_ALLOWED_USERS": ALICE,
+    } | extra
+
+
+@pytest.fixture
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as client:
+        yield client
+
+
+@pytest.fixture
+async def processes() -> AsyncIterator[list[BotProcess]]:
+    started: list[BotProcess] = []
+    yield started
+    for process in started:
+        await process.kill()
+
+
+async def start_process(
+    processes: list[BotProcess], env: dict[str, str], cwd: Path, session: aiohttp.ClientSession
+) -> BotProcess:
+    process = BotProcess(env, cwd)
+    processes.append(process)
+    await process.start()
+
+    async def healthy() -> bool:
+        assert process.returncode is None, "\n".join(process.lines)
+        return await process.health(session) == 200
+
+    await eventually_async(healthy)
+    return process
+
+
+async def request_and_click(slack: FakeSlack, driver: Driver) -> tuple[str, str]:
+    _, command_url = await driver.command(ALICE, f"delete {INSTANCE}")
+    await eventually(lambda: len(slack.posts_to(command_url)) == 1, within=20)
+    cid = confirmation_id(slack.posts_to(command_url)[0])
+    _, click_url = await driver.click(ALICE, CONFIRM_ACTION_ID, cid)
+    return cid, click_url
+
+
+async def test_sigterm_lets_an_in_flight_delete_finish_then_exits_0(
+    slack: FakeSlack, nebula: FakeNebula, tmp_path: Path, session: aiohttp.ClientSession,
+    processes: list[BotProcess],
+) -> None:
+    nebula.add(INSTANCE)
+    nebula.hold_deletes = True
+    bot = await start_process(processes, bot_env(slack, nebula, tmp_path / "s.sqlite3"), tmp_path, session)
+    driver = Driver("http", slack, bot.url, session, eventually)
+    _, click_url = await request_and_click(slack, driver)
+    await eventually(lambda: len(nebula.deletes()) == 1, within=20)
+
+    bot.signal(signal.SIGTERM)
+    await eventually(lambda: bot.logged("bot.stopping"), within=20)
+    assert bot.returncode is None, "must wait for the DELETE in flight"
+    nebula.release.set()
+
+    assert await bot.wait() == 0
+    assert "Instances deleted successfully" in shown(slack.posts_to(click_url)[-1])
+    assert bot.logged("bot.stopped")
+    assert len(nebula.deletes()) == 1
+
+
+async def test_crash_between_claim_and_outcome_never_deletes_twice(
+    slack: FakeSlack, nebula: FakeNebula, tmp_path: Path, session: aiohttp.ClientSession,
+    processes: list[BotProcess],
+) -> None:
+    nebula.add(INSTANCE)
+    nebula.hold_deletes = True
+    env = bot_env(slack, nebula, tmp_path / "s.sqlite3")
+    first = await start_process(processes, env, tmp_path, session)
+    cid, _ = await request_and_click(slack, Driver("http", slack, first.url, session, eventually))
+    await eventually(lambda: len(nebula.deletes()) == 1, within=20)
+
+    await first.kill()  # SIGKILL: no drain, no outcome recorded
+    nebula.release.set()
+    second = await start_process(processes, env, tmp_path, session)
+    driver = Driver("http", slack, second.url, session, eventually)
+    for _ in range(3):
+        _, url = await driver.click(ALICE, CONFIRM_ACTION_ID, cid)
+        await eventually(lambda url=url: len(slack.posts_to(url)) == 1, within=20)  # type: ignore[misc]
+        assert "already confirmed" in shown(slack.posts_to(url)[0])
+    assert len(nebula.deletes()) == 1
+
+
+async def test_socket_mode_is_healthy_once_connected_and_stops_cleanly(
+    slack: FakeSlack, nebula: FakeNebula, tmp_path: Path, session: aiohttp.ClientSession,
+    processes: list[BotProcess],
+) -> None:
+    nebula.add(INSTANCE)
+    env = bot_env(slack, nebula, tmp_path / "s.sqlite3", SLACK_APP_TOKEN=APP_TOKEN)
+    del env["SLACK_SIGNING_SECRET"]
+    bot = await start_process(processes, env, tmp_path, session)
+    assert slack.socket_connected
+
+    async with session.post(f"{bot.url}/slack/events", data="x") as response:
+        assert response.status == 404, "Socket Mode serves no HTTP events endpoint"
+    driver = Driver("socket", slack, bot.url, session, eventually)
+    _, click_url = await request_and_click(slack, driver)
+    await eventually(lambda: len(slack.posts_to(click_url)) == 2, within=20)
+
+    bot.signal(signal.SIGTERM)
+    assert await bot.wait() == 0
+    assert len(nebula.deletes()) == 1
+    secrets = (BOT_TOKEN, APP_TOKEN, NEBULA_KEY, SIGNING_SECRET)
+    assert not [line for line in bot.lines if any(secret in line for secret in secrets)]
+
+
+async def test_rejected_bot_token_fails_fast_with_a_clear_message(
+    slack: FakeSlack, nebula: FakeNebula, tmp_path: Path, processes: list[BotProcess]
+) -> None:
+    env = bot_env(slack, nebula, tmp_path / "s.sqlite3", SLACK_BOT_TOKEN="xoxb-revoked")
+    bot = BotProcess(env, tmp_path)
+    processes.append(bot)
+    await bot.start()
+    assert await bot.wait() == 1
+    output = "\n".join(bot.lines)
+    assert "Slack rejected SLACK_BOT_TOKEN (invalid_auth)" in output
+    assert "Traceback" not in output
