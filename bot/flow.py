@@ -32,7 +32,8 @@ from bot.replies import Replier, ReplyError
 Clock = Callable[[], float]
 
 _DECIDED_WORDS = {
-    State.CLAIMED: "confirmed and is being carried out",
+    State.CLAIMED: "confirmed and is being carried out (its outcome is posted here when Nebula answers; "
+    "if nothing appears, check the Nebula console)",
     State.DONE: "carried out",
     State.CANCELLED: "cancelled",
     State.EXPIRED: "expired",

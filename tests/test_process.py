@@ -67,7 +67,10 @@ async def request_and_click(slack: FakeSlack, driver: Driver) -> tuple[str, str]
 
 
 async def test_sigterm_lets_an_in_flight_delete_finish_then_exits_0(
-    slack: FakeSlack, nebula: FakeNebula, tmp_path: Path, session: aiohttp.ClientSession,
+    slack: FakeSlack,
+    nebula: FakeNebula,
+    tmp_path: Path,
+    session: aiohttp.ClientSession,
     processes: list[BotProcess],
 ) -> None:
     nebula.add(INSTANCE)
@@ -89,7 +92,10 @@ async def test_sigterm_lets_an_in_flight_delete_finish_then_exits_0(
 
 
 async def test_crash_between_claim_and_outcome_never_deletes_twice(
-    slack: FakeSlack, nebula: FakeNebula, tmp_path: Path, session: aiohttp.ClientSession,
+    slack: FakeSlack,
+    nebula: FakeNebula,
+    tmp_path: Path,
+    session: aiohttp.ClientSession,
     processes: list[BotProcess],
 ) -> None:
     nebula.add(INSTANCE)
@@ -111,7 +117,10 @@ async def test_crash_between_claim_and_outcome_never_deletes_twice(
 
 
 async def test_socket_mode_is_healthy_once_connected_and_stops_cleanly(
-    slack: FakeSlack, nebula: FakeNebula, tmp_path: Path, session: aiohttp.ClientSession,
+    slack: FakeSlack,
+    nebula: FakeNebula,
+    tmp_path: Path,
+    session: aiohttp.ClientSession,
     processes: list[BotProcess],
 ) -> None:
     nebula.add(INSTANCE)
