@@ -13,7 +13,7 @@ from bot.blocks import CONFIRM_ACTION_ID
 from tests.conftest import ALICE, INSTANCE, eventually, eventually_async
 from tests.helpers import confirmation_id, shown
 from tests.standins.process import BotProcess
-from tests.standins.servers import APP_TOKEN, BOT_TOKEN, NEBULA_KEY, FakeNebula, FakeSlack
+from tests.standins.servers import APP_TOKEN, BOT_TOKEN, INSTANCE_PASSWORD, NEBULA_KEY, FakeNebula, FakeSlack
 from tests.standins.slack_driver import SIGNING_SECRET, Driver
 
 
@@ -153,3 +153,39 @@ async def test_rejected_bot_token_fails_fast_with_a_clear_message(
     output = "\n".join(bot.lines)
     assert "Slack rejected SLACK_BOT_TOKEN (invalid_auth)" in output
     assert "Traceback" not in output
+
+
+async def test_debug_logs_hold_no_secret_and_the_store_no_password(
+    slack: FakeSlack,
+    nebula: FakeNebula,
+    tmp_path: Path,
+    session: aiohttp.ClientSession,
+    processes: list[BotProcess],
+) -> None:
+    nebula.add(INSTANCE)
+    nebula.hold_deletes = True
+    state = tmp_path / "s.sqlite3"
+    bot = await start_process(
+        processes, bot_env(slack, nebula, state, NEBULA_BOT_LOG_LEVEL="DEBUG"), tmp_path, session
+    )
+    driver = Driver("http", slack, bot.url, session, eventually)
+    await request_and_click(slack, driver)
+    await eventually(lambda: len(nebula.deletes()) == 1, within=20)
+
+    bot.signal(signal.SIGTERM)
+    await eventually(lambda: bot.logged("bot.stopping"), within=20)
+    # While draining, a new request is turned away and never reaches Nebula.
+    refused = await driver.command(ALICE, f"delete {INSTANCE}")
+    assert refused[0].status == 503
+    nebula.release.set()
+    assert await bot.wait() == 0
+    assert [c.method for c in nebula.calls] == ["GET", "DELETE"]
+
+    assert any(entry["level"] == "debug" for entry in bot.events()), "DEBUG logging was not on"
+    secrets = (BOT_TOKEN, NEBULA_KEY, SIGNING_SECRET, INSTANCE_PASSWORD)
+    leaks = [line for line in bot.lines if any(secret in line for secret in secrets)]
+    assert not leaks, leaks[:3]
+    stored = b"".join(path.read_bytes() for path in tmp_path.glob("s.sqlite3*"))  # noqa: ASYNC240 - test-only
+    assert INSTANCE.encode() in stored
+    assert INSTANCE_PASSWORD.encode() not in stored
+    assert NEBULA_KEY.encode() not in stored
