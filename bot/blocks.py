@@ -96,8 +96,11 @@ def _when(timestamp: float) -> str:
     return f"<!date^{ts}^{{time}}|in a few minutes>"
 
 
-def confirmation(action: PendingAction) -> Message:
-    """The in-channel request: what would be deleted, who asked, until when, and the two buttons."""
+def confirmation(action: PendingAction, approvers: str | None = None) -> Message:
+    """The in-channel request: what would be deleted, who asked, until when, and the two buttons.
+
+    With `approvers` (Slack mentions), the two-person rule applies and the message says who may approve.
+    """
     count = len(action.instances)
     what = "this instance" if count == 1 else f"these {count} instances"
     header = SectionBlock(
@@ -106,11 +109,15 @@ def confirmation(action: PendingAction) -> Message:
         )
     )
     details = [SectionBlock(fields=_instance_fields(instance)) for instance in action.instances]
+    who = (
+        f"Needs approval by {approvers} (not <@{action.requester}>)."
+        if approvers
+        else "Only they can confirm."
+    )
     context = ContextBlock(
         elements=[
             MarkdownTextObject(
-                text=f"Requested by <@{action.requester}>. Only they can confirm. "
-                f"Expires at {_when(action.expires_at)}."
+                text=f"Requested by <@{action.requester}>. {who} Expires at {_when(action.expires_at)}."
             )
         ]
     )

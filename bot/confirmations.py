@@ -8,19 +8,14 @@ what a crash leaves behind; it is never executed again.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import secrets
-import sqlite3
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
+from bot.audit import AuditRecord
 from bot.nebula import Instance
-
-T = TypeVar("T")
 
 
 class State(StrEnum):
@@ -102,11 +97,23 @@ class ConfirmationStore(Protocol):
         `claimed` and `cancelled` succeed only before expiry; `expired` only after it.
         """
 
-    async def finish(self, confirmation_id: str, outcomes: tuple[InstanceOutcome, ...]) -> None:
-        """Record the outcome of a claimed confirmation."""
+    async def finish(self, confirmation_id: str, outcomes: tuple[InstanceOutcome, ...]) -> bool:
+        """Record the outcome of a claimed confirmation. True for the one caller that recorded it."""
 
     async def overdue(self, now: float, limit: int = 100) -> list[Record]:
         """Pending confirmations whose time ran out."""
+
+    async def stale_claims(self, claimed_before: float, limit: int = 100) -> list[Record]:
+        """Claimed confirmations with no outcome, claimed before `claimed_before`: what a crash leaves."""
+
+    async def audit(self, record: AuditRecord) -> None:
+        """Append to the audit trail."""
+
+    async def recent_audit(self, limit: int) -> list[AuditRecord]:
+        """The newest audit records, newest first."""
+
+    async def ping(self) -> None:
+        """Raise if the store cannot be reached."""
 
     async def close(self) -> None:
         """Release connections."""
@@ -136,149 +143,16 @@ def outcomes_from_json(text: str | None) -> tuple[InstanceOutcome, ...]:
     return tuple(InstanceOutcome(**item) for item in json.loads(text)) if text else ()
 
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS confirmations (
-    id          TEXT PRIMARY KEY,
-    state       TEXT NOT NULL,
-    expires_at  REAL NOT NULL,
-    action      TEXT NOT NULL,
-    actor       TEXT,
-    decided_at  REAL,
-    outcomes    TEXT
-);
-CREATE INDEX IF NOT EXISTS confirmations_pending ON confirmations (state, expires_at);
-"""
-
-
-# The compare-and-set: only a pending row moves, and only on the right side of its expiry.
-_DECIDE_IN_TIME = (
-    "UPDATE confirmations SET state = ?, actor = ?, decided_at = ? "
-    "WHERE id = ? AND state = 'pending' AND expires_at > ?"
-)
-_EXPIRE = (
-    "UPDATE confirmations SET state = ?, actor = ?, decided_at = ? "
-    "WHERE id = ? AND state = 'pending' AND expires_at <= ?"
-)
-
-
-class SQLiteStore:
-    """The embedded store: one SQLite file, safe across processes that share it.
-
-    sqlite3 blocks, so every call runs on one dedicated thread; the event loop never waits on disk.
-    """
-
-    def __init__(self, path: str) -> None:
-        self._path = path
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-store")
-        self._conn: sqlite3.Connection | None = None
-
-    def __repr__(self) -> str:
-        return f"SQLiteStore({self._path!r})"
-
-    async def open(self) -> SQLiteStore:
-        """Open (creating if needed) the database file."""
-        await self._run(self._open)
-        return self
-
-    def _open(self) -> None:
-        conn = sqlite3.connect(self._path, timeout=10, isolation_level=None)
-        conn.execute("PRAGMA journal_mode=WAL")
-        # A claim must be on disk before Nebula is called: if power failed after the DELETE was
-        # sent but before the claim was durable, a restart would offer the same confirmation again.
-        conn.execute("PRAGMA synchronous=FULL")
-        conn.executescript(_SCHEMA)
-        self._conn = conn
-
-    async def _run(self, func: Callable[[], T]) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._executor, func)
-
-    def _db(self) -> sqlite3.Connection:
-        if self._conn is None:
-            raise RuntimeError("SQLiteStore used before open()")
-        return self._conn
-
-    async def add(self, action: PendingAction) -> None:
-        def insert() -> None:
-            self._db().execute(
-                "INSERT INTO confirmations (id, state, expires_at, action) VALUES (?, ?, ?, ?)",
-                (action.id, State.PENDING.value, action.expires_at, action_to_json(action)),
-            )
-
-        await self._run(insert)
-
-    async def get(self, confirmation_id: str) -> Record | None:
-        return await self._run(lambda: self._select(confirmation_id))
-
-    def _select(self, confirmation_id: str) -> Record | None:
-        row = (
-            self._db()
-            .execute(
-                "SELECT action, state, actor, decided_at, outcomes FROM confirmations WHERE id = ?",
-                (confirmation_id,),
-            )
-            .fetchone()
-        )
-        return _row_to_record(row) if row else None
-
-    async def decide(self, confirmation_id: str, to: State, actor: str, now: float) -> Transition:
-        if to not in (State.CLAIMED, State.CANCELLED, State.EXPIRED):
-            raise ValueError(f"cannot decide to {to}")
-        query = _EXPIRE if to is State.EXPIRED else _DECIDE_IN_TIME
-
-        def update() -> Transition:
-            cursor = self._db().execute(query, (to.value, actor, now, confirmation_id, now))
-            return Transition(won=cursor.rowcount == 1, record=self._select(confirmation_id))
-
-        return await self._run(update)
-
-    async def finish(self, confirmation_id: str, outcomes: tuple[InstanceOutcome, ...]) -> None:
-        def update() -> None:
-            self._db().execute(
-                "UPDATE confirmations SET state = 'done', outcomes = ? WHERE id = ? AND state = 'claimed'",
-                (outcomes_to_json(outcomes), confirmation_id),
-            )
-
-        await self._run(update)
-
-    async def overdue(self, now: float, limit: int = 100) -> list[Record]:
-        def select() -> list[Record]:
-            rows = (
-                self._db()
-                .execute(
-                    "SELECT action, state, actor, decided_at, outcomes FROM confirmations "
-                    "WHERE state = 'pending' AND expires_at <= ? ORDER BY expires_at LIMIT ?",
-                    (now, limit),
-                )
-                .fetchall()
-            )
-            return [_row_to_record(row) for row in rows]
-
-        return await self._run(select)
-
-    async def close(self) -> None:
-        def close() -> None:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
-
-        await self._run(close)
-        self._executor.shutdown(wait=True)
-
-
-def _row_to_record(row: tuple[str, str, str | None, float | None, str | None]) -> Record:
-    action, state, actor, decided_at, outcomes = row
-    return Record(
-        action=action_from_json(action),
-        state=State(state),
-        actor=actor,
-        decided_at=decided_at,
-        outcomes=outcomes_from_json(outcomes),
-    )
-
-
 async def open_store(state_url: str) -> ConfirmationStore:
-    """Open the store a `NEBULA_BOT_STATE_URL` names."""
+    """Open the store a `NEBULA_BOT_STATE_URL` names: `sqlite:///path` or `redis://host:port/db`."""
+    # Imported here so each backend's dependencies load only when it is used.
     prefix = "sqlite:///"
     if state_url.startswith(prefix):
+        from bot.store_sqlite import SQLiteStore
+
         return await SQLiteStore(state_url[len(prefix) :]).open()
+    if state_url.startswith(("redis://", "rediss://")):
+        from bot.store_redis import RedisStore
+
+        return await RedisStore.connect(state_url)
     raise ValueError(f"unsupported store URL scheme: {state_url.split(':', 1)[0]}")

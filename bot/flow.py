@@ -1,18 +1,20 @@
-"""The delete flow: request, confirm, cancel, expire. Knows nothing of Bolt.
+"""The delete flow: request, confirm, cancel, expire, recover. Knows nothing of Bolt.
 
 Slack handlers call `screen` while acknowledging (pure, instant), then the async methods after the
 ack. The one rule that makes deletion trustworthy lives in `confirm`: the store's atomic claim
-comes first, and only its single winner calls Nebula.
+comes first, and only its single winner calls Nebula. Every step leaves an audit record.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot import blocks, logs
+from bot.audit import AuditRecord
 from bot.blocks import Message
 from bot.commands import USAGE as USAGE_TEXT
 from bot.commands import DeleteCommand, HelpCommand, UsageError, parse
@@ -26,8 +28,19 @@ from bot.confirmations import (
 )
 from bot.inflight import InFlight
 from bot.nebula import NebulaClient, NebulaError, NebulaNotFound, NebulaOutcomeUnknown
-from bot.policy import Actor, Identity, may_decide, may_request
-from bot.replies import Replier, ReplyError
+from bot.policy import (
+    Actor,
+    Decision,
+    Identity,
+    Rules,
+    approvers_text,
+    may_cancel,
+    may_confirm,
+    may_request,
+    screen,
+)
+from bot.replies import Destination, Replier, ReplyError
+from bot.usergroups import UserGroups
 
 Clock = Callable[[], float]
 
@@ -46,8 +59,16 @@ SYSTEM_ACTOR = "system"
 class FlowConfig:
     """The parts of the settings the flow needs."""
 
-    allowed_users: frozenset[str]
+    rules: Rules
     confirm_ttl: int
+    nebula_timeout: float
+    audit_channel: str | None = None
+
+    @property
+    def stale_claim_after(self) -> float:
+        """Seconds after which a claim with no outcome cannot still be in flight on any replica."""
+        # A live replica finishes within: the DELETE, the follow-up read, and some slack.
+        return 2 * self.nebula_timeout + 60
 
 
 class DeleteFlow:
@@ -60,14 +81,17 @@ class DeleteFlow:
         nebula: NebulaClient,
         store: ConfirmationStore,
         replier: Replier,
+        usergroups: UserGroups,
         inflight: InFlight,
         clock: Clock = time.time,
     ) -> None:
         self._config = config
+        self._rules = config.rules
         self._identity = identity
         self._nebula = nebula
         self._store = store
         self._replier = replier
+        self._usergroups = usergroups
         self._inflight = inflight
         self._clock = clock
 
@@ -79,40 +103,40 @@ class DeleteFlow:
         if isinstance(parsed, UsageError):
             logs.event("command.rejected", user=actor.user_id, channel=actor.channel_id, outcome="usage")
             return blocks.notice(parsed.message)
-        decision = may_request(self._config.allowed_users, self._identity, actor)
-        if not decision.allowed:
+        screened = screen(self._rules, self._identity, actor)
+        if not screened.allowed:
             logs.event(
                 "delete.refused",
                 user=actor.user_id,
                 team=actor.team_id,
                 channel=actor.channel_id,
                 instance=parsed.instance_id,
-                outcome="not_allowed",
+                outcome="refused",
+                message=screened.reason,
             )
-            return blocks.notice(decision.reason)
+            return blocks.notice(screened.reason)
         return parsed
 
-    async def request(self, actor: Actor, command: DeleteCommand, response_url: str) -> None:
-        """Look the instance up and post the confirmation in the channel."""
+    async def request(self, actor: Actor, command: DeleteCommand, to: Destination) -> None:
+        """Check the requester, look the instance up, and post the confirmation in the channel."""
         async with self._inflight.track():
+            actor = await self._with_groups(actor)
             instance_id = command.instance_id
-            fields = {"user": actor.user_id, "channel": actor.channel_id, "instance": instance_id}
+            decision = may_request(self._rules, self._identity, actor)
+            if not decision.allowed:
+                await self._refuse(actor, decision, to, instance=instance_id)
+                return
             try:
                 instance = await self._nebula.get_instance(instance_id)
             except NebulaNotFound:
-                logs.event("delete.lookup", outcome="not_found", **fields)
-                await self._reply(response_url, blocks.notice(f"No instance `{instance_id}`."))
+                await self._trail("lookup", "not_found", actor, instance=instance_id)
+                await self._reply(to, blocks.notice(f"No instance `{instance_id}`."))
                 return
             except NebulaError as exc:
-                logs.warning(
-                    "delete.lookup",
-                    outcome="error",
-                    http_status=exc.http_status,
-                    error=type(exc).__name__,
-                    **fields,
+                await self._trail(
+                    "lookup", "error", actor, instance=instance_id, message=exc.user_message, warn=True
                 )
-                text = f"Could not look up `{instance_id}`: {exc.user_message}"
-                await self._reply(response_url, blocks.notice(text))
+                await self._reply(to, blocks.notice(f"Could not look up `{instance_id}`: {exc.user_message}"))
                 return
             now = self._clock()
             action = PendingAction(
@@ -122,189 +146,252 @@ class DeleteFlow:
                 requester=actor.user_id,
                 team_id=actor.team_id or "",
                 channel_id=actor.channel_id or "",
-                response_url=response_url,
+                response_url=to.response_url or "",
                 created_at=now,
                 expires_at=now + self._config.confirm_ttl,
             )
             await self._store.add(action)
-            logs.event("delete.requested", outcome="pending", confirmation=action.id, **fields)
-            await self._reply(response_url, blocks.confirmation(action), in_channel=True)
+            await self._trail("requested", "pending", actor, action=action)
+            approval = approvers_text(self._rules) if self._rules.needs_approval else None
+            await self._reply(to, blocks.confirmation(action, approval), in_channel=True)
 
-    async def confirm(self, actor: Actor, confirmation_id: str, response_url: str) -> None:
+    async def confirm(self, actor: Actor, confirmation_id: str, to: Destination) -> None:
         """A click on Delete: claim atomically, then call Nebula once, then post the outcome."""
         async with self._inflight.track():
-            record = await self._decidable(actor, confirmation_id, response_url)
+            record = await self._decidable(actor, confirmation_id, to, may_confirm)
             if record is None:
                 return
             transition = await self._store.decide(
                 confirmation_id, State.CLAIMED, actor.user_id, self._clock()
             )
             if not transition.won:
-                await self._lost(actor, confirmation_id, transition.record, response_url)
+                await self._lost(actor, confirmation_id, transition.record, to)
                 return
             action = record.action
-            logs.event(
-                "delete.confirmed",
-                user=actor.user_id,
-                channel=actor.channel_id,
-                instance=",".join(action.instance_ids),
-                confirmation=action.id,
-                outcome="claimed",
-            )
-            await self._reply(response_url, blocks.in_progress(action, actor.user_id), replace_original=True)
+            await self._trail("confirmed", "claimed", actor, action=action)
+            await self._reply(to, blocks.in_progress(action, actor.user_id), replace_original=True)
             outcomes = await asyncio.gather(
                 *(self._delete(action, actor, iid) for iid in action.instance_ids)
             )
             await self._store.finish(confirmation_id, tuple(outcomes))
-            await self._reply(response_url, blocks.outcome(action, actor.user_id, outcomes), in_channel=True)
+            await self._announce(action, actor.user_id, tuple(outcomes), to)
 
     async def _delete(self, action: PendingAction, actor: Actor, instance_id: str) -> InstanceOutcome:
-        fields = {
-            "user": actor.user_id,
-            "requester": action.requester,
-            "channel": actor.channel_id,
-            "instance": instance_id,
-            "confirmation": action.id,
-        }
+        started = time.monotonic()
         try:
             result = await self._nebula.delete_instance(instance_id)
         except NebulaNotFound as exc:
-            logs.warning(
-                "delete.executed",
-                outcome="not_found",
-                http_status=exc.http_status,
-                **fields,
-            )
             said = f" Nebula said: {exc.nebula_message}" if exc.nebula_message else ""
-            text = f"Nebula does not know this instance (already deleted?).{said}"
-            return InstanceOutcome(instance_id, "failed", text, exc.http_status)
-        except NebulaOutcomeUnknown as exc:
-            logs.warning("delete.executed", outcome="unknown", **fields)
-            return InstanceOutcome(instance_id, "unknown", exc.user_message)
-        except NebulaError as exc:
-            logs.warning(
-                "delete.executed",
-                outcome=type(exc).__name__,
-                http_status=exc.http_status,
-                **fields,
+            outcome = InstanceOutcome(
+                instance_id,
+                "failed",
+                f"Nebula does not know this instance (already deleted?).{said}",
+                exc.http_status,
             )
-            return InstanceOutcome(instance_id, "failed", exc.user_message, exc.http_status)
-        logs.event(
-            "delete.executed",
-            outcome=result.status,
-            http_status=result.http_status,
-            latency_ms=round(result.latency * 1000),
-            **fields,
+        except NebulaOutcomeUnknown as exc:
+            outcome = InstanceOutcome(
+                instance_id, "unknown", f"{exc.user_message} {await self._now_true(instance_id)}"
+            )
+        except NebulaError as exc:
+            outcome = InstanceOutcome(instance_id, "failed", exc.user_message, exc.http_status)
+        else:
+            outcome = InstanceOutcome(instance_id, result.status, result.message, result.http_status)
+        await self._trail(
+            "executed",
+            outcome.status,
+            actor,
+            action=action,
+            instance=instance_id,
+            message=outcome.message,
+            latency_ms=round((time.monotonic() - started) * 1000),
+            warn=outcome.status != "success",
         )
-        return InstanceOutcome(instance_id, result.status, result.message, result.http_status)
+        return outcome
 
-    async def cancel(self, actor: Actor, confirmation_id: str, response_url: str) -> None:
+    async def _now_true(self, instance_id: str) -> str:
+        """After a DELETE with no answer, one read to tell the user what is true now."""
+        try:
+            instance = await self._nebula.get_instance(instance_id)
+        except NebulaNotFound:
+            return "Checked afterwards: the instance is gone."
+        except NebulaError:
+            return "Checked afterwards: still unknown (Nebula did not answer the check either)."
+        return f"Checked afterwards: the instance is still {instance.status or 'listed'}."
+
+    async def _announce(
+        self, action: PendingAction, confirmer: str, outcomes: tuple[InstanceOutcome, ...], to: Destination
+    ) -> None:
+        """Post the outcome in the channel (and the audit channel) and record it."""
+        message = blocks.outcome(action, confirmer, outcomes)
+        summary = "success" if all(o.status == "success" for o in outcomes) else "failed"
+        text = " ".join(f"{o.instance_id}: {o.status}: {o.message}" for o in outcomes)
+        await self._trail("outcome", summary, None, action=action, actor_id=confirmer, message=text)
+        await self._reply(to, message, in_channel=True)
+        if self._config.audit_channel:
+            try:
+                await self._replier.post(self._config.audit_channel, message)
+            except ReplyError as exc:
+                logs.warning("audit_channel.post_failed", channel=self._config.audit_channel, error=str(exc))
+
+    async def cancel(self, actor: Actor, confirmation_id: str, to: Destination) -> None:
         """A click on Cancel: the confirmation can no longer be carried out."""
         async with self._inflight.track():
-            record = await self._decidable(actor, confirmation_id, response_url)
+            record = await self._decidable(actor, confirmation_id, to, may_cancel)
             if record is None:
                 return
             transition = await self._store.decide(
                 confirmation_id, State.CANCELLED, actor.user_id, self._clock()
             )
             if not transition.won:
-                await self._lost(actor, confirmation_id, transition.record, response_url)
+                await self._lost(actor, confirmation_id, transition.record, to)
                 return
-            logs.event(
-                "delete.cancelled",
-                user=actor.user_id,
-                channel=actor.channel_id,
-                instance=",".join(record.action.instance_ids),
-                confirmation=confirmation_id,
-                outcome="cancelled",
-            )
-            await self._reply(
-                response_url, blocks.cancelled(record.action, actor.user_id), replace_original=True
-            )
+            await self._trail("cancelled", "cancelled", actor, action=record.action)
+            await self._reply(to, blocks.cancelled(record.action, actor.user_id), replace_original=True)
 
-    async def _decidable(self, actor: Actor, confirmation_id: str, response_url: str) -> Record | None:
-        """The record if `actor` may decide it; otherwise tell them why not and return None."""
+    async def _decidable(
+        self,
+        actor: Actor,
+        confirmation_id: str,
+        to: Destination,
+        rule: Callable[[Rules, Identity, Actor, PendingAction], Decision],
+    ) -> Record | None:
+        """The record if `actor` may act on it under `rule`; otherwise tell them why not, and None."""
         record = await self._store.get(confirmation_id)
         if record is None:
             logs.event("click.unknown", user=actor.user_id, channel=actor.channel_id, outcome="unknown")
-            await self._reply(response_url, blocks.unknown_confirmation())
+            await self._reply(to, blocks.unknown_confirmation())
             return None
-        decision = may_decide(self._config.allowed_users, self._identity, actor, record.action)
+        actor = await self._with_groups(actor)
+        decision = rule(self._rules, self._identity, actor, record.action)
         if not decision.allowed:
-            logs.event(
-                "click.refused",
-                user=actor.user_id,
-                channel=actor.channel_id,
-                instance=",".join(record.action.instance_ids),
-                confirmation=confirmation_id,
-                outcome="not_allowed",
-            )
-            await self._reply(response_url, blocks.notice(decision.reason))
+            await self._refuse(actor, decision, to, action=record.action)
             return None
         return record
 
-    async def _lost(
-        self, actor: Actor, confirmation_id: str, record: Record | None, response_url: str
-    ) -> None:
+    async def _lost(self, actor: Actor, confirmation_id: str, record: Record | None, to: Destination) -> None:
         """Someone else decided first, or time ran out: say so, and never act."""
         if record is None:
-            await self._reply(response_url, blocks.unknown_confirmation())
+            await self._reply(to, blocks.unknown_confirmation())
             return
         if record.state is State.PENDING:
             # Still pending yet not claimable: it is past its expiry. Close it for good.
-            await self._store.decide(confirmation_id, State.EXPIRED, SYSTEM_ACTOR, self._clock())
-            logs.event(
-                "delete.expired",
-                user=actor.user_id,
-                channel=actor.channel_id,
-                instance=",".join(record.action.instance_ids),
-                confirmation=confirmation_id,
-                outcome="expired",
-            )
-            await self._reply(response_url, blocks.expired(record.action), replace_original=True)
+            transition = await self._store.decide(confirmation_id, State.EXPIRED, SYSTEM_ACTOR, self._clock())
+            if transition.won:
+                await self._trail("expired", "expired", actor, action=record.action)
+            await self._reply(to, blocks.expired(record.action), replace_original=True)
             return
         if record.state is State.EXPIRED:
-            await self._reply(response_url, blocks.expired(record.action), replace_original=True)
+            await self._reply(to, blocks.expired(record.action), replace_original=True)
             return
         logs.event(
             "click.duplicate",
             user=actor.user_id,
             channel=actor.channel_id,
-            instance=",".join(record.action.instance_ids),
             confirmation=confirmation_id,
             outcome=record.state.value,
         )
-        await self._reply(response_url, blocks.already_decided(_DECIDED_WORDS[record.state]))
+        await self._reply(to, blocks.already_decided(_DECIDED_WORDS[record.state]))
 
     async def expire_overdue(self) -> int:
         """Close confirmations whose time ran out and take their buttons away. Returns how many."""
         async with self._inflight.track():
             closed = 0
             for record in await self._store.overdue(self._clock()):
-                transition = await self._store.decide(
-                    record.action.id, State.EXPIRED, SYSTEM_ACTOR, self._clock()
-                )
+                action = record.action
+                transition = await self._store.decide(action.id, State.EXPIRED, SYSTEM_ACTOR, self._clock())
                 if not transition.won:
                     continue
                 closed += 1
-                logs.event(
-                    "delete.expired",
-                    channel=record.action.channel_id,
-                    user=record.action.requester,
-                    instance=",".join(record.action.instance_ids),
-                    confirmation=record.action.id,
-                    outcome="expired",
-                )
-                await self._reply(
-                    record.action.response_url, blocks.expired(record.action), replace_original=True
-                )
+                await self._trail("expired", "expired", None, action=action, actor_id=SYSTEM_ACTOR)
+                await self._reply(self._origin(action), blocks.expired(action), replace_original=True)
             return closed
 
+    async def recover_stale_claims(self) -> int:
+        """Report claims that a crash left without an outcome. They are never executed again."""
+        async with self._inflight.track():
+            reported = 0
+            cutoff = self._clock() - self._config.stale_claim_after
+            for record in await self._store.stale_claims(cutoff):
+                action = record.action
+                outcomes = tuple(
+                    InstanceOutcome(
+                        iid,
+                        "unknown",
+                        "The bot stopped before Nebula's answer was recorded: "
+                        "outcome unknown: check with the Nebula console.",
+                    )
+                    for iid in action.instance_ids
+                )
+                # finish() is a compare-and-set too: one replica reports, the others skip.
+                if not await self._store.finish(action.id, outcomes):
+                    continue
+                reported += 1
+                await self._announce(action, record.actor or action.requester, outcomes, self._origin(action))
+            return reported
+
+    def _origin(self, action: PendingAction) -> Destination:
+        """Where the confirmation was posted: its command's response_url, then the channel."""
+        return Destination(action.response_url or None, action.channel_id, action.requester)
+
+    async def _with_groups(self, actor: Actor) -> Actor:
+        groups = self._rules.groups_to_resolve
+        if not groups:
+            return actor
+        return dataclasses.replace(actor, groups=await self._usergroups.groups_of(actor.user_id, groups))
+
+    async def _refuse(
+        self,
+        actor: Actor,
+        decision: Decision,
+        to: Destination,
+        *,
+        instance: str | None = None,
+        action: PendingAction | None = None,
+    ) -> None:
+        await self._trail(
+            "refused", "not_allowed", actor, action=action, instance=instance, message=decision.reason
+        )
+        await self._reply(to, blocks.notice(decision.reason))
+
+    async def _trail(
+        self,
+        step: str,
+        outcome: str,
+        actor: Actor | None,
+        *,
+        action: PendingAction | None = None,
+        instance: str | None = None,
+        actor_id: str | None = None,
+        message: str = "",
+        latency_ms: int | None = None,
+        warn: bool = False,
+    ) -> None:
+        """One step, logged and kept in the audit trail."""
+        record = AuditRecord(
+            ts=self._clock(),
+            step=step,
+            action=action.verb if action else "delete",
+            outcome=outcome,
+            workspace=actor.team_id if actor else (action.team_id if action else None),
+            channel=actor.channel_id if actor else (action.channel_id if action else None),
+            actor=actor.user_id if actor else actor_id,
+            instance=instance or (",".join(action.instance_ids) if action else None),
+            message=message,
+            latency_ms=latency_ms,
+            confirmation=action.id if action else None,
+        )
+        fields = {k: v for k, v in dataclasses.asdict(record).items() if k not in ("ts", "step")}
+        (logs.warning if warn else logs.event)(f"delete.{step}", **fields)
+        try:
+            await self._store.audit(record)
+        except Exception as exc:  # the audit must never stop the flow; the log line above remains
+            logs.warning("audit.write_failed", error=type(exc).__name__, step=step)
+
     async def _reply(
-        self, url: str, message: Message, *, in_channel: bool = False, replace_original: bool = False
+        self, to: Destination, message: Message, *, in_channel: bool = False, replace_original: bool = False
     ) -> None:
         # A failed post must not undo or repeat anything: the store already holds the truth.
         try:
-            await self._replier.reply(url, message, in_channel=in_channel, replace_original=replace_original)
+            await self._replier.reply(to, message, in_channel=in_channel, replace_original=replace_original)
         except ReplyError as exc:
-            logs.warning("slack.reply_failed", error=str(exc))
+            logs.warning("slack.reply_failed", channel=to.channel, error=str(exc))

@@ -51,4 +51,6 @@ def warning(name: str, **fields: object) -> None:
 
 
 def _log(level: int, name: str, fields: dict[str, object]) -> None:
-    logging.getLogger(LOGGER_NAME).log(level, name, extra={k: v for k, v in fields.items() if v is not None})
+    # LogRecord owns names like "message" and "name"; a field by such a name would make logging raise.
+    extra = {(f"{k}_" if k in _STANDARD else k): v for k, v in fields.items() if v is not None}
+    logging.getLogger(LOGGER_NAME).log(level, name, extra=extra)

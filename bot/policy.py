@@ -1,13 +1,42 @@
-"""Who may do what: pure functions of the configuration, the actor and the request."""
+"""Who may do what: pure functions of the rules, the actor and the request.
+
+User-group membership needs Slack, so callers resolve it first (see `bot.usergroups`) and pass the
+result in as `Actor.groups`; nothing here does I/O. Every refusal says what to do about it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Set
 from dataclasses import dataclass
 
 from bot.confirmations import PendingAction
 
-SETTING = "NEBULA_BOT_ALLOWED_USERS"
+USERS_SETTING = "NEBULA_BOT_ALLOWED_USERS"
+GROUPS_SETTING = "NEBULA_BOT_ALLOWED_USERGROUPS"
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The permission settings, as ids."""
+
+    allowed_users: frozenset[str] = frozenset()
+    allowed_usergroups: frozenset[str] = frozenset()
+    allowed_channels: frozenset[str] = frozenset()
+    approvers: frozenset[str] = frozenset()
+
+    @property
+    def approver_groups(self) -> frozenset[str]:
+        """The user groups (S…) among the approvers."""
+        return frozenset(a for a in self.approvers if a.startswith("S"))
+
+    @property
+    def groups_to_resolve(self) -> frozenset[str]:
+        """Every group whose membership a decision may need."""
+        return self.allowed_usergroups | self.approver_groups
+
+    @property
+    def needs_approval(self) -> bool:
+        """True when a delete needs a second person (the two-person rule)."""
+        return bool(self.approvers)
 
 
 @dataclass(frozen=True)
@@ -21,12 +50,13 @@ class Identity:
 
 @dataclass(frozen=True)
 class Actor:
-    """Who sent a request, from where."""
+    """Who sent a request, from where, and which of the rules' user groups they belong to."""
 
     user_id: str
     team_id: str | None
     enterprise_id: str | None
     channel_id: str | None
+    groups: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -40,44 +70,89 @@ class Decision:
 ALLOW = Decision(True)
 
 
-def same_workspace(identity: Identity, actor: Actor) -> Decision:
-    """Refuse requests from any workspace or Enterprise org other than the bot token's own."""
+def mention(slack_id: str) -> str:
+    """How Slack shows a user (U…/W…) or user group (S…) id."""
+    return f"<!subteam^{slack_id}>" if slack_id.startswith("S") else f"<@{slack_id}>"
+
+
+def approvers_text(rules: Rules) -> str:
+    """The approvers, as Slack mentions."""
+    return ", ".join(mention(a) for a in sorted(rules.approvers))
+
+
+def screen(rules: Rules, identity: Identity, actor: Actor) -> Decision:
+    """The checks that need no lookup: the actor's workspace and channel."""
     if actor.team_id != identity.team_id or (
         identity.enterprise_id is not None and actor.enterprise_id != identity.enterprise_id
     ):
         return Decision(
             False, "This bot only serves its own workspace; requests from other workspaces are refused."
         )
+    if rules.allowed_channels and actor.channel_id not in rules.allowed_channels:
+        channels = ", ".join(f"<#{c}>" for c in sorted(rules.allowed_channels))
+        return Decision(False, f"`/nebula` does not work in this channel. Use it in {channels}.")
     return ALLOW
 
 
-def may_request(allowed_users: Set[str], identity: Identity, actor: Actor) -> Decision:
+def may_request(rules: Rules, identity: Identity, actor: Actor) -> Decision:
     """May `actor` ask for a destructive action?"""
-    workspace = same_workspace(identity, actor)
-    if not workspace.allowed:
-        return workspace
-    if "*" in allowed_users or actor.user_id in allowed_users:
+    screened = screen(rules, identity, actor)
+    if not screened.allowed:
+        return screened
+    if "*" in rules.allowed_users or actor.user_id in rules.allowed_users:
         return ALLOW
-    if not allowed_users:
+    if actor.groups & rules.allowed_usergroups:
+        return ALLOW
+    if not rules.allowed_users and not rules.allowed_usergroups:
         return Decision(
             False,
-            f"Nobody may delete instances yet: {SETTING} is empty. "
-            f"Ask whoever runs the bot to add your user id `{actor.user_id}` to it.",
+            f"Nobody may change instances yet: {USERS_SETTING} and {GROUPS_SETTING} are empty. "
+            f"Ask whoever runs the bot to add your user id `{actor.user_id}`.",
         )
     return Decision(
         False,
-        f"You may not delete instances. Ask whoever runs the bot to add your user id "
-        f"`{actor.user_id}` to {SETTING}.",
+        f"You may not change instances. Ask whoever runs the bot to add your user id `{actor.user_id}` "
+        f"to {USERS_SETTING}, or you to a user group in {GROUPS_SETTING}.",
     )
 
 
-def may_decide(allowed_users: Set[str], identity: Identity, actor: Actor, action: PendingAction) -> Decision:
-    """May `actor` confirm or cancel `action`? Only its requester, from where it was asked, still allowed."""
-    workspace = same_workspace(identity, actor)
-    if not workspace.allowed:
-        return workspace
-    if actor.user_id != action.requester or actor.team_id != action.team_id:
+def is_approver(rules: Rules, actor: Actor) -> bool:
+    """Is `actor` named in the approvers, directly or through a user group?"""
+    return actor.user_id in rules.approvers or bool(actor.groups & rules.approver_groups)
+
+
+def may_confirm(rules: Rules, identity: Identity, actor: Actor, action: PendingAction) -> Decision:
+    """May `actor` press the confirm button of `action`?"""
+    screened = _same_place(rules, identity, actor, action)
+    if not screened.allowed:
+        return screened
+    if rules.needs_approval:
+        if actor.user_id == action.requester:
+            return Decision(
+                False, f"You asked for this, so someone else must approve it: {approvers_text(rules)}."
+            )
+        if not is_approver(rules, actor):
+            return Decision(False, f"Only {approvers_text(rules)} can approve this.")
+        return ALLOW
+    if actor.user_id != action.requester:
         return Decision(False, f"Only <@{action.requester}> can confirm this.")
+    return may_request(rules, identity, actor)
+
+
+def may_cancel(rules: Rules, identity: Identity, actor: Actor, action: PendingAction) -> Decision:
+    """May `actor` cancel `action`? Its requester always may; an approver may reject it."""
+    screened = _same_place(rules, identity, actor, action)
+    if not screened.allowed:
+        return screened
+    if actor.user_id == action.requester or (rules.needs_approval and is_approver(rules, actor)):
+        return ALLOW
+    return Decision(False, f"Only <@{action.requester}> can cancel this.")
+
+
+def _same_place(rules: Rules, identity: Identity, actor: Actor, action: PendingAction) -> Decision:
+    screened = screen(rules, identity, actor)
+    if not screened.allowed:
+        return screened
     if actor.channel_id != action.channel_id:
         return Decision(False, "This confirmation belongs to another channel; nothing was done.")
-    return may_request(allowed_users, identity, actor)
+    return ALLOW

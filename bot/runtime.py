@@ -22,12 +22,29 @@ from bot.confirmations import ConfirmationStore, open_store
 from bot.flow import Clock, DeleteFlow, FlowConfig
 from bot.inflight import InFlight
 from bot.nebula import NebulaClient
-from bot.policy import Identity
-from bot.replies import ResponseUrlReplier
+from bot.policy import Identity, Rules
+from bot.replies import SlackReplier
 from bot.settings import Settings
+from bot.usergroups import UserGroups
 
 EVENTS_PATH: Final = "/slack/events"
 HEALTH_PATH: Final = "/healthz"
+
+
+def flow_config(settings: Settings) -> FlowConfig:
+    """The flow's view of the settings."""
+    rules = Rules(
+        allowed_users=settings.nebula_bot_allowed_users,
+        allowed_usergroups=settings.nebula_bot_allowed_usergroups,
+        allowed_channels=settings.nebula_bot_allowed_channels,
+        approvers=settings.nebula_bot_approvers,
+    )
+    return FlowConfig(
+        rules=rules,
+        confirm_ttl=settings.nebula_bot_confirm_ttl,
+        nebula_timeout=settings.nebula_api_timeout,
+        audit_channel=settings.nebula_bot_audit_channel,
+    )
 
 
 class StartupError(Exception):
@@ -85,24 +102,26 @@ class BotRuntime:
         """Check the configuration against Slack, open the store, and start taking requests."""
         settings = self.settings
         try:
-            identity = await fetch_identity(
-                AsyncWebClient(
-                    token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url
-                )
-            )
-            self._store = await open_store(settings.nebula_bot_state_url)
             self._session = aiohttp.ClientSession()
+            web = AsyncWebClient(
+                token=settings.slack_bot_token.get_secret_value(),
+                base_url=settings.slack_api_url,
+                session=self._session,
+            )
+            identity = await fetch_identity(web)
+            self._store = await open_store(settings.nebula_bot_state_url)
             self._nebula = NebulaClient(
                 settings.nebula_api_url,
                 settings.nebula_api_key.get_secret_value(),
                 settings.nebula_api_timeout,
             )
             self.flow = DeleteFlow(
-                FlowConfig(settings.nebula_bot_allowed_users, settings.nebula_bot_confirm_ttl),
+                flow_config(settings),
                 identity,
                 self._nebula,
                 self._store,
-                ResponseUrlReplier(self._session),
+                SlackReplier(self._session, web),
+                UserGroups(web, settings.nebula_bot_usergroup_cache_ttl),
                 self.inflight,
                 self._clock,
             )
@@ -160,11 +179,12 @@ class BotRuntime:
     async def _sweep_forever(self) -> None:
         assert self.flow is not None
         while True:
-            await asyncio.sleep(self._sweep_interval())
             try:
                 await self.flow.expire_overdue()
+                await self.flow.recover_stale_claims()
             except Exception as exc:  # the sweeper must outlive a bad pass
-                logs.event("sweeper.failed", error=type(exc).__name__)
+                logs.warning("sweeper.failed", error=type(exc).__name__)
+            await asyncio.sleep(self._sweep_interval())
 
     async def stop(self) -> bool:
         """Stop taking requests, let in-flight work finish (bounded), release everything.

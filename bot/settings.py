@@ -13,6 +13,10 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 MAX_CONFIRM_TTL = 1800
 
 
+# Comma-separated Slack ids in the environment; NoDecode stops pydantic-settings expecting JSON.
+IdList = Annotated[frozenset[str], NoDecode]
+
+
 class ConfigError(Exception):
     """The configuration cannot be used; the message names every variable at fault."""
 
@@ -35,14 +39,25 @@ class Settings(BaseSettings):
     nebula_bot_host: str = "0.0.0.0"  # noqa: S104 - a server inside a container listens on all interfaces
     nebula_bot_port: int = Field(default=3000, ge=0, le=65535)
     nebula_bot_state_url: str = "sqlite:///nebula-bot.sqlite3"
-    nebula_bot_allowed_users: Annotated[frozenset[str], NoDecode] = frozenset()
+    nebula_bot_allowed_users: IdList = frozenset()
+    nebula_bot_allowed_usergroups: IdList = frozenset()
+    nebula_bot_allowed_channels: IdList = frozenset()
+    nebula_bot_approvers: IdList = frozenset()
+    nebula_bot_usergroup_cache_ttl: float = Field(default=60.0, ge=0, le=3600)
+    nebula_bot_audit_channel: str | None = None
     nebula_bot_confirm_ttl: int = Field(default=600, ge=5, le=MAX_CONFIRM_TTL)
     nebula_bot_drain_timeout: float = Field(default=30.0, ge=0, le=600)
     nebula_bot_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
-    @field_validator("nebula_bot_allowed_users", mode="before")
+    @field_validator(
+        "nebula_bot_allowed_users",
+        "nebula_bot_allowed_usergroups",
+        "nebula_bot_allowed_channels",
+        "nebula_bot_approvers",
+        mode="before",
+    )
     @classmethod
-    def _split_users(cls, value: object) -> object:
+    def _split_ids(cls, value: object) -> object:
         if isinstance(value, str):
             return frozenset(part.strip() for part in value.split(",") if part.strip())
         return value
@@ -50,9 +65,29 @@ class Settings(BaseSettings):
     @field_validator("nebula_bot_allowed_users")
     @classmethod
     def _check_users(cls, value: frozenset[str]) -> frozenset[str]:
-        bad = sorted(v for v in value if v != "*" and not _is_slack_user_id(v))
-        if bad:
-            raise ValueError(f"not Slack user ids (U… or W…): {', '.join(bad)}")
+        return _only(value, "UW", "Slack user ids (U… or W…), or *", allow_star=True)
+
+    @field_validator("nebula_bot_allowed_usergroups")
+    @classmethod
+    def _check_groups(cls, value: frozenset[str]) -> frozenset[str]:
+        return _only(value, "S", "Slack user-group ids (S…)")
+
+    @field_validator("nebula_bot_allowed_channels")
+    @classmethod
+    def _check_channels(cls, value: frozenset[str]) -> frozenset[str]:
+        return _only(value, "CGD", "Slack channel ids (C…, G… or D…)")
+
+    @field_validator("nebula_bot_approvers")
+    @classmethod
+    def _check_approvers(cls, value: frozenset[str]) -> frozenset[str]:
+        return _only(value, "UWS", "Slack user ids (U…, W…) or user-group ids (S…)")
+
+    @field_validator("nebula_bot_audit_channel")
+    @classmethod
+    def _check_audit_channel(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        _only(frozenset({value}), "CG", "a Slack channel id (C… or G…)")
         return value
 
     @field_validator("slack_bot_token")
@@ -120,8 +155,15 @@ def _secret_set(value: SecretStr | None) -> bool:
     return value is not None and bool(value.get_secret_value())
 
 
-def _is_slack_user_id(value: str) -> bool:
-    return len(value) >= 2 and value[0] in "UW" and value[1:].isalnum() and value.isupper()
+def _is_slack_id(value: str, kinds: str) -> bool:
+    return len(value) >= 2 and value[0] in kinds and value.isalnum() and value.isupper()
+
+
+def _only(values: frozenset[str], kinds: str, what: str, allow_star: bool = False) -> frozenset[str]:
+    bad = sorted(v for v in values if not (allow_star and v == "*") and not _is_slack_id(v, kinds))
+    if bad:
+        raise ValueError(f"expected {what}, got: {', '.join(bad)}")
+    return values
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
+import redis
 
 from bot.runtime import BotRuntime
 from bot.settings import Settings
+from tests.standins.redis_server import RedisServer
 from tests.standins.servers import APP_TOKEN, BOT_TOKEN, NEBULA_KEY, FakeNebula, FakeSlack
 from tests.standins.slack_driver import SIGNING_SECRET, Driver
 
@@ -67,6 +69,22 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         if name.startswith(("SLACK_", "NEBULA_")):
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server: RedisServer) -> Iterator[str]:
+    """A real, empty Redis database for one test."""
+    with redis.Redis.from_url(redis_server.url) as client:
+        client.flushdb()
+        yield redis_server.url
+        client.flushdb()
 
 
 @pytest.fixture

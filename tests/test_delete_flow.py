@@ -102,7 +102,8 @@ async def test_only_the_requester_can_confirm(stack: Stack) -> None:
             [reply] = stack.slack.posts_to(url)
             assert reply["response_type"] == "ephemeral"
             assert reply["replace_original"] is False
-            assert f"Only <@{ALICE}> can confirm this" in shown(reply)
+            verb = "confirm" if action == CONFIRM_ACTION_ID else "cancel"
+            assert f"Only <@{ALICE}> can {verb} this" in shown(reply)
     assert stack.nebula.deletes() == []
 
     _, url = await driver.click(ALICE, CONFIRM_ACTION_ID, cid)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from typing import Any
 from urllib.parse import urlencode
 
 import pytest
@@ -11,7 +12,7 @@ import pytest
 from bot.blocks import CONFIRM_ACTION_ID
 from tests.conftest import ALICE, BOB, INSTANCE, Stack, eventually, posts
 from tests.helpers import buttons, confirmation_id, shown
-from tests.standins.slack_driver import SIGNING_SECRET, click_payload, command_form
+from tests.standins.slack_driver import SIGNING_SECRET, Driver, click_payload, command_form
 
 HOSTILE_TEXTS = [
     "delete ../../computing/instances",
@@ -113,15 +114,25 @@ async def test_a_signed_request_with_the_right_secret_is_accepted(http_stack: St
     await eventually(lambda: len(stack.nebula.calls) == 1)
 
 
+async def refusal(stack: Stack, driver: Driver, user: str) -> dict[str, Any]:
+    """The ephemeral answer to `/nebula delete`, which the bot sends after its ack."""
+    ack, url = await driver.command(user, f"delete {INSTANCE}")
+    assert ack.status == 200
+    await eventually(posts(stack, url, 1))
+    [reply] = stack.slack.posts_to(url)
+    assert reply["response_type"] == "ephemeral"
+    assert buttons(reply) == {}
+    return reply
+
+
 async def test_nobody_may_delete_by_default(stack: Stack) -> None:
     stack.nebula.add(INSTANCE)
     _, driver = await stack.start_bot(nebula_bot_allowed_users="")
 
-    ack, _ = await driver.command(ALICE, f"delete {INSTANCE}")
+    reply = await refusal(stack, driver, ALICE)
 
-    assert ack.body["response_type"] == "ephemeral"
-    assert "NEBULA_BOT_ALLOWED_USERS" in ack.body["text"]
-    assert ALICE in ack.body["text"]
+    assert "NEBULA_BOT_ALLOWED_USERS" in reply["text"]
+    assert f"`{ALICE}`" in shown(reply)
     assert stack.nebula.calls == []
 
 
@@ -129,10 +140,10 @@ async def test_unlisted_user_is_refused_with_their_id(stack: Stack) -> None:
     stack.nebula.add(INSTANCE)
     _, driver = await stack.start_bot(nebula_bot_allowed_users=ALICE)
 
-    ack, _ = await driver.command(BOB, f"delete {INSTANCE}")
+    reply = await refusal(stack, driver, BOB)
 
-    assert f"`{BOB}`" in shown(ack.body)
-    assert "NEBULA_BOT_ALLOWED_USERS" in ack.body["text"]
+    assert f"`{BOB}`" in shown(reply)
+    assert "NEBULA_BOT_ALLOWED_USERS" in reply["text"]
     assert stack.nebula.calls == []
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.policy import Actor
+from bot.replies import Destination
 
 
 def _id_of(value: Any) -> str | None:
@@ -33,4 +34,22 @@ def actor_from_action(body: dict[str, Any]) -> Actor:
         team_id=user.get("team_id") or _id_of(body.get("team")),
         enterprise_id=_id_of(body.get("enterprise")),
         channel_id=_id_of(body.get("channel")),
+    )
+
+
+def command_destination(body: dict[str, Any]) -> Destination:
+    """Where replies to a slash command go."""
+    return Destination(
+        response_url=body.get("response_url"), channel=body.get("channel_id"), user=body.get("user_id")
+    )
+
+
+def action_destination(body: dict[str, Any]) -> Destination:
+    """Where replies to a click go; the message's ts lets a fallback edit the message clicked."""
+    container = body.get("container") or {}
+    return Destination(
+        response_url=body.get("response_url"),
+        channel=_id_of(body.get("channel")) or container.get("channel_id"),
+        user=_id_of(body.get("user")),
+        message_ts=container.get("message_ts"),
     )

@@ -9,7 +9,7 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 
 from bot.blocks import CANCEL_ACTION_ID, CONFIRM_ACTION_ID
 from bot.flow import DeleteFlow
-from bot.listeners import actor_from_action
+from bot.listeners import action_destination, actor_from_action
 
 
 def _clicked_value(body: dict[str, Any]) -> str:
@@ -23,9 +23,9 @@ def register(app: AsyncApp, flow: DeleteFlow) -> None:
     @app.action(CONFIRM_ACTION_ID)
     async def on_confirm(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
-        await flow.confirm(actor_from_action(body), _clicked_value(body), str(body["response_url"]))
+        await flow.confirm(actor_from_action(body), _clicked_value(body), action_destination(body))
 
     @app.action(CANCEL_ACTION_ID)
     async def on_cancel(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
-        await flow.cancel(actor_from_action(body), _clicked_value(body), str(body["response_url"]))
+        await flow.cancel(actor_from_action(body), _clicked_value(body), action_destination(body))

@@ -9,9 +9,10 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 
 from bot.blocks import Message
 from bot.flow import DeleteFlow
-from bot.listeners import actor_from_command
+from bot.listeners import actor_from_command, command_destination
 
 COMMAND = "/nebula"
+INTERNAL_ERROR = "The bot hit an internal error; nothing was done. Try again, or tell whoever runs the bot."
 
 
 def register(app: AsyncApp, flow: DeleteFlow) -> None:
@@ -20,9 +21,14 @@ def register(app: AsyncApp, flow: DeleteFlow) -> None:
     @app.command(COMMAND)
     async def on_nebula(ack: AsyncAck, body: dict[str, Any]) -> None:
         actor = actor_from_command(body)
-        screened = flow.screen(actor, str(body.get("text", "")))
+        try:
+            screened = flow.screen(actor, str(body.get("text", "")))
+        except Exception:
+            # Whatever went wrong, Slack must get its ack, and the user an honest answer.
+            await ack(text=INTERNAL_ERROR, response_type="ephemeral")
+            raise
         if isinstance(screened, Message):
             await ack(text=screened.text, blocks=list(screened.blocks), response_type="ephemeral")
             return
         await ack()
-        await flow.request(actor, screened, str(body["response_url"]))
+        await flow.request(actor, screened, command_destination(body))

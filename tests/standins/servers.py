@@ -62,11 +62,18 @@ class FakeSlack(LoopbackServer):
         self.api_calls: list[str] = []
         self.acks: dict[str, dict[str, Any]] = {}
         self.response_status = 200
+        self.usergroups: dict[str, list[str]] = {}
+        self.usergroups_error: str | None = None
+        self.web_posts: list[tuple[str, dict[str, Any]]] = []
+        self.channels_without_bot: set[str] = set()
         self._sockets: list[web.WebSocketResponse] = []
         self._envelopes = itertools.count(1)
         self._urls = itertools.count(1)
         self.web_app.router.add_post("/api/auth.test", self._auth_test)
         self.web_app.router.add_post("/api/apps.connections.open", self._connections_open)
+        self.web_app.router.add_post("/api/usergroups.users.list", self._usergroup_users)
+        for method in ("chat.postMessage", "chat.update", "chat.postEphemeral"):
+            self.web_app.router.add_post(f"/api/{method}", self._chat)
         self.web_app.router.add_get("/socket", self._socket)
         self.web_app.router.add_post("/response/{name}", self._response)
 
@@ -94,6 +101,39 @@ class FakeSlack(LoopbackServer):
                 "url": "https://acme.slack.com/",
             }
         )
+
+    async def _form_or_json(self, request: web.Request) -> dict[str, Any]:
+        if request.content_type == "application/json":
+            data: dict[str, Any] = await request.json()
+            return data
+        return dict(await request.post())
+
+    async def _usergroup_users(self, request: web.Request) -> web.Response:
+        self.api_calls.append("usergroups.users.list")
+        if not self._authorized(request, BOT_TOKEN):
+            return web.json_response({"ok": False, "error": "invalid_auth"})
+        if self.usergroups_error:
+            return web.json_response({"ok": False, "error": self.usergroups_error})
+        group = (await self._form_or_json(request)).get("usergroup")
+        if group not in self.usergroups:
+            return web.json_response({"ok": False, "error": "no_such_subteam"})
+        return web.json_response({"ok": True, "users": self.usergroups[group]})
+
+    async def _chat(self, request: web.Request) -> web.Response:
+        method = request.path.removeprefix("/api/")
+        self.api_calls.append(method)
+        if not self._authorized(request, BOT_TOKEN):
+            return web.json_response({"ok": False, "error": "invalid_auth"})
+        body = await self._form_or_json(request)
+        if body.get("channel") in self.channels_without_bot:
+            return web.json_response({"ok": False, "error": "not_in_channel"})
+        self.web_posts.append((method, body))
+        return web.json_response({"ok": True, "channel": body.get("channel"), "ts": "1700000000.000900"})
+
+    def chat(self, method: str, channel: str | None = None) -> list[dict[str, Any]]:
+        return [
+            b for m, b in self.web_posts if m == method and (channel is None or b.get("channel") == channel)
+        ]
 
     async def _connections_open(self, request: web.Request) -> web.Response:
         self.api_calls.append("apps.connections.open")

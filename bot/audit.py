@@ -1,0 +1,54 @@
+"""The audit trail: one record per step of every destructive action, kept in the store."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    """One step: who did what to which instance, where, and what came of it."""
+
+    ts: float
+    step: str
+    action: str
+    outcome: str
+    workspace: str | None = None
+    channel: str | None = None
+    actor: str | None = None
+    instance: str | None = None
+    message: str = ""
+    latency_ms: int | None = None
+    confirmation: str | None = None
+
+    def to_json(self) -> str:
+        """One line of JSON."""
+        return json.dumps(asdict(self), separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> AuditRecord:
+        """Read back what `to_json` wrote; unknown fields (from a newer bot) are ignored."""
+        data: dict[str, Any] = json.loads(text)
+        known = {name: data[name] for name in cls.__dataclass_fields__ if name in data}
+        return cls(**known)
+
+    def line(self) -> str:
+        """A human-readable line for `nebula-bot audit`."""
+        when = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(self.ts))
+        parts = [
+            when,
+            self.step,
+            self.action,
+            self.outcome,
+            f"actor={self.actor or '-'}",
+            f"instance={self.instance or '-'}",
+            f"channel={self.channel or '-'}",
+        ]
+        if self.latency_ms is not None:
+            parts.append(f"latency={self.latency_ms}ms")
+        if self.message:
+            parts.append(repr(self.message))
+        return "  ".join(parts)

@@ -1,0 +1,180 @@
+"""The embedded store: one SQLite file, safe across processes that share it."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+from bot.audit import AuditRecord
+from bot.confirmations import (
+    InstanceOutcome,
+    PendingAction,
+    Record,
+    State,
+    Transition,
+    action_from_json,
+    action_to_json,
+    outcomes_from_json,
+    outcomes_to_json,
+)
+
+T = TypeVar("T")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS confirmations (
+    id          TEXT PRIMARY KEY,
+    state       TEXT NOT NULL,
+    expires_at  REAL NOT NULL,
+    action      TEXT NOT NULL,
+    actor       TEXT,
+    decided_at  REAL,
+    outcomes    TEXT
+);
+CREATE INDEX IF NOT EXISTS confirmations_pending ON confirmations (state, expires_at);
+CREATE INDEX IF NOT EXISTS confirmations_claimed ON confirmations (state, decided_at);
+CREATE TABLE IF NOT EXISTS audit (
+    seq     INTEGER PRIMARY KEY AUTOINCREMENT,
+    record  TEXT NOT NULL
+);
+"""
+
+_COLUMNS = "action, state, actor, decided_at, outcomes"
+
+# The compare-and-set: only a pending row moves, and only on the right side of its expiry.
+_DECIDE_IN_TIME = (
+    "UPDATE confirmations SET state = ?, actor = ?, decided_at = ? "
+    "WHERE id = ? AND state = 'pending' AND expires_at > ?"
+)
+_EXPIRE = (
+    "UPDATE confirmations SET state = ?, actor = ?, decided_at = ? "
+    "WHERE id = ? AND state = 'pending' AND expires_at <= ?"
+)
+
+Row = tuple[str, str, str | None, float | None, str | None]
+
+
+class SQLiteStore:
+    """sqlite3 blocks, so every call runs on one dedicated thread; the event loop never waits on disk."""
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-store")
+        self._conn: sqlite3.Connection | None = None
+
+    def __repr__(self) -> str:
+        return f"SQLiteStore({self._path!r})"
+
+    async def open(self) -> SQLiteStore:
+        """Open (creating if needed) the database file."""
+        await self._run(self._open)
+        return self
+
+    def _open(self) -> None:
+        conn = sqlite3.connect(self._path, timeout=10, isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        # A claim must be on disk before Nebula is called: if power failed after the DELETE was
+        # sent but before the claim was durable, a restart would offer the same confirmation again.
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.executescript(_SCHEMA)
+        self._conn = conn
+
+    async def _run(self, func: Callable[[], T]) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._executor, func)
+
+    def _db(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise RuntimeError("SQLiteStore used before open()")
+        return self._conn
+
+    async def add(self, action: PendingAction) -> None:
+        def insert() -> None:
+            self._db().execute(
+                "INSERT INTO confirmations (id, state, expires_at, action) VALUES (?, ?, ?, ?)",
+                (action.id, State.PENDING.value, action.expires_at, action_to_json(action)),
+            )
+
+        await self._run(insert)
+
+    async def get(self, confirmation_id: str) -> Record | None:
+        return await self._run(lambda: self._select(confirmation_id))
+
+    def _select(self, confirmation_id: str) -> Record | None:
+        query = f"SELECT {_COLUMNS} FROM confirmations WHERE id = ?"  # noqa: S608 - constant columns
+        row = self._db().execute(query, (confirmation_id,)).fetchone()
+        return _to_record(row) if row else None
+
+    async def decide(self, confirmation_id: str, to: State, actor: str, now: float) -> Transition:
+        if to not in (State.CLAIMED, State.CANCELLED, State.EXPIRED):
+            raise ValueError(f"cannot decide to {to}")
+        query = _EXPIRE if to is State.EXPIRED else _DECIDE_IN_TIME
+
+        def update() -> Transition:
+            cursor = self._db().execute(query, (to.value, actor, now, confirmation_id, now))
+            return Transition(won=cursor.rowcount == 1, record=self._select(confirmation_id))
+
+        return await self._run(update)
+
+    async def finish(self, confirmation_id: str, outcomes: tuple[InstanceOutcome, ...]) -> bool:
+        def update() -> bool:
+            cursor = self._db().execute(
+                "UPDATE confirmations SET state = 'done', outcomes = ? WHERE id = ? AND state = 'claimed'",
+                (outcomes_to_json(outcomes), confirmation_id),
+            )
+            return cursor.rowcount == 1
+
+        return await self._run(update)
+
+    async def overdue(self, now: float, limit: int = 100) -> list[Record]:
+        return await self._select_many(
+            "WHERE state = 'pending' AND expires_at <= ? ORDER BY expires_at LIMIT ?", (now, limit)
+        )
+
+    async def stale_claims(self, claimed_before: float, limit: int = 100) -> list[Record]:
+        return await self._select_many(
+            "WHERE state = 'claimed' AND decided_at <= ? ORDER BY decided_at LIMIT ?", (claimed_before, limit)
+        )
+
+    async def _select_many(self, where: str, params: tuple[float, int]) -> list[Record]:
+        query = f"SELECT {_COLUMNS} FROM confirmations {where}"  # noqa: S608 - constant text only
+
+        return await self._run(
+            lambda: [_to_record(row) for row in self._db().execute(query, params).fetchall()]
+        )
+
+    async def audit(self, record: AuditRecord) -> None:
+        await self._run(
+            lambda: self._db().execute("INSERT INTO audit (record) VALUES (?)", (record.to_json(),))
+        )
+
+    async def recent_audit(self, limit: int) -> list[AuditRecord]:
+        def select() -> list[AuditRecord]:
+            rows = (
+                self._db().execute("SELECT record FROM audit ORDER BY seq DESC LIMIT ?", (limit,)).fetchall()
+            )
+            return [AuditRecord.from_json(row[0]) for row in rows]
+
+        return await self._run(select)
+
+    async def ping(self) -> None:
+        await self._run(lambda: self._db().execute("SELECT 1").fetchone())
+
+    async def close(self) -> None:
+        if self._conn is None:
+            return
+        conn, self._conn = self._conn, None
+        await self._run(conn.close)
+        self._executor.shutdown(wait=True)
+
+
+def _to_record(row: Row) -> Record:
+    action, state, actor, decided_at, outcomes = row
+    return Record(
+        action=action_from_json(action),
+        state=State(state),
+        actor=actor,
+        decided_at=decided_at,
+        outcomes=outcomes_from_json(outcomes),
+    )
