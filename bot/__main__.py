@@ -1,14 +1,17 @@
-"""`nebula-bot` / `python -m bot`: start the bot."""
+"""`nebula-bot` / `python -m bot`: start the bot, or read its audit trail."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import sys
+from dataclasses import asdict
 
 from bot import logs
+from bot.confirmations import open_store
 from bot.runtime import BotRuntime, StartupError
-from bot.settings import ConfigError, load_settings
+from bot.settings import ConfigError, StoreSettings, load_settings, load_store_settings
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -19,13 +22,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="start the bot (the default)")
+    audit = sub.add_parser("audit", help="print recent audit records from the configured store")
+    audit.add_argument("--limit", type=int, default=50, help="how many records, newest first (default 50)")
+    audit.add_argument("--json", action="store_true", help="one JSON object per line")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point. Exit codes: 0 clean stop, 1 could not start, 2 bad configuration."""
-    _parser().parse_args(argv)
+    """Entry point. Exit codes: 0 done, 1 could not start or reach the store, 2 bad configuration."""
+    args = _parser().parse_args(argv)
     try:
+        if args.command == "audit":
+            return asyncio.run(_print_audit(load_store_settings(), args.limit, args.json))
         settings = load_settings()
     except ConfigError as exc:
         print(exc, file=sys.stderr)
@@ -37,6 +45,21 @@ def main(argv: list[str] | None = None) -> int:
         print(f"nebula-bot could not start: {exc}", file=sys.stderr)
         return 1
     return 0 if drained else 1
+
+
+async def _print_audit(settings: StoreSettings, limit: int, as_json: bool) -> int:
+    try:
+        store = await open_store(settings.nebula_bot_state_url)
+    except Exception as exc:
+        print(f"Cannot open the store at NEBULA_BOT_STATE_URL ({type(exc).__name__}: {exc})", file=sys.stderr)
+        return 1
+    try:
+        records = await store.recent_audit(max(1, limit))
+    finally:
+        await store.close()
+    for record in records:
+        print(json.dumps(asdict(record)) if as_json else record.line())
+    return 0
 
 
 if __name__ == "__main__":

@@ -171,6 +171,17 @@ def already_decided(state: str) -> Message:
     return notice(f"This request was already {state}; nothing more was done.")
 
 
+INTERNAL_ERROR: Final = (
+    "The bot hit an internal error and could not finish. "
+    "Check this channel and the Nebula console before trying again."
+)
+
+
+def internal_error() -> Message:
+    """For an unexpected failure: honest whether or not anything was already done."""
+    return notice(INTERNAL_ERROR)
+
+
 def unknown_confirmation() -> Message:
     """For a click whose confirmation the store does not know."""
     return notice("This request is unknown to the bot; nothing was done. Run `/nebula delete <id>` again.")

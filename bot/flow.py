@@ -10,7 +10,8 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from bot import blocks, logs
@@ -119,7 +120,7 @@ class DeleteFlow:
 
     async def request(self, actor: Actor, command: DeleteCommand, to: Destination) -> None:
         """Check the requester, look the instance up, and post the confirmation in the channel."""
-        async with self._inflight.track():
+        async with self._inflight.track(), self._guard(to, actor):
             actor = await self._with_groups(actor)
             instance_id = command.instance_id
             decision = may_request(self._rules, self._identity, actor)
@@ -157,7 +158,7 @@ class DeleteFlow:
 
     async def confirm(self, actor: Actor, confirmation_id: str, to: Destination) -> None:
         """A click on Delete: claim atomically, then call Nebula once, then post the outcome."""
-        async with self._inflight.track():
+        async with self._inflight.track(), self._guard(to, actor):
             record = await self._decidable(actor, confirmation_id, to, may_confirm)
             if record is None:
                 return
@@ -235,7 +236,7 @@ class DeleteFlow:
 
     async def cancel(self, actor: Actor, confirmation_id: str, to: Destination) -> None:
         """A click on Cancel: the confirmation can no longer be carried out."""
-        async with self._inflight.track():
+        async with self._inflight.track(), self._guard(to, actor):
             record = await self._decidable(actor, confirmation_id, to, may_cancel)
             if record is None:
                 return
@@ -328,6 +329,15 @@ class DeleteFlow:
                 reported += 1
                 await self._announce(action, record.actor or action.requester, outcomes, self._origin(action))
             return reported
+
+    @asynccontextmanager
+    async def _guard(self, to: Destination, actor: Actor) -> AsyncIterator[None]:
+        """After the ack, nobody else will tell the user: a bug or a dead store must not mean silence."""
+        try:
+            yield
+        except Exception:
+            logs.failure("flow.failed", user=actor.user_id, channel=actor.channel_id)
+            await self._reply(to, blocks.internal_error())
 
     def _origin(self, action: PendingAction) -> Destination:
         """Where the confirmation was posted: its command's response_url, then the channel."""

@@ -51,6 +51,14 @@ def warning(name: str, **fields: object) -> None:
 
 
 def _log(level: int, name: str, fields: dict[str, object]) -> None:
+    logging.getLogger(LOGGER_NAME).log(level, name, extra=_extra(fields))
+
+
+def _extra(fields: dict[str, object]) -> dict[str, object]:
     # LogRecord owns names like "message" and "name"; a field by such a name would make logging raise.
-    extra = {(f"{k}_" if k in _STANDARD else k): v for k, v in fields.items() if v is not None}
-    logging.getLogger(LOGGER_NAME).log(level, name, extra=extra)
+    return {(f"{k}_" if k in _STANDARD else k): v for k, v in fields.items() if v is not None}
+
+
+def failure(name: str, **fields: object) -> None:
+    """Log an unexpected exception (call from an `except` block), with its traceback."""
+    logging.getLogger(LOGGER_NAME).error(name, exc_info=True, extra=_extra(fields))

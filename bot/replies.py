@@ -61,7 +61,7 @@ class SlackReplier:
         except SlackApiError as exc:
             error = exc.response.get("error") if exc.response is not None else "unknown"
             raise ReplyError(f"{first_error}; Web API fallback failed: {error}") from None
-        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+        except Exception as exc:  # e.g. a non-JSON answer, which slack_sdk reports as AttributeError
             raise ReplyError(f"{first_error}; Web API fallback failed: {type(exc).__name__}") from None
 
     async def _via_response_url(
@@ -105,5 +105,5 @@ class SlackReplier:
         except SlackApiError as exc:
             error = exc.response.get("error") if exc.response is not None else "unknown"
             raise ReplyError(f"chat.postMessage to {channel} failed: {error}") from None
-        except (aiohttp.ClientError, TimeoutError) as exc:
+        except Exception as exc:
             raise ReplyError(f"chat.postMessage to {channel} failed: {type(exc).__name__}") from None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
@@ -21,10 +21,23 @@ class ConfigError(Exception):
     """The configuration cannot be used; the message names every variable at fault."""
 
 
-class Settings(BaseSettings):
-    """The bot's configuration. Environment variable names are the field names in upper case."""
+class StoreSettings(BaseSettings):
+    """Where the state lives: all that `nebula-bot audit` needs."""
 
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    nebula_bot_state_url: str = "sqlite:///nebula-bot.sqlite3"
+
+    @field_validator("nebula_bot_state_url")
+    @classmethod
+    def _known_store(cls, value: str) -> str:
+        if not value.startswith(("sqlite:///", "redis://", "rediss://")):
+            raise ValueError("must start with sqlite:/// or redis://")
+        return value
+
+
+class Settings(StoreSettings):
+    """The bot's configuration. Environment variable names are the field names in upper case."""
 
     slack_bot_token: SecretStr
     slack_app_token: SecretStr | None = None
@@ -38,7 +51,6 @@ class Settings(BaseSettings):
 
     nebula_bot_host: str = "0.0.0.0"  # noqa: S104 - a server inside a container listens on all interfaces
     nebula_bot_port: int = Field(default=3000, ge=0, le=65535)
-    nebula_bot_state_url: str = "sqlite:///nebula-bot.sqlite3"
     nebula_bot_allowed_users: IdList = frozenset()
     nebula_bot_allowed_usergroups: IdList = frozenset()
     nebula_bot_allowed_channels: IdList = frozenset()
@@ -119,13 +131,6 @@ class Settings(BaseSettings):
             raise ValueError("must be an http(s) URL")
         return value
 
-    @field_validator("nebula_bot_state_url")
-    @classmethod
-    def _known_store(cls, value: str) -> str:
-        if not value.startswith(("sqlite:///", "redis://", "rediss://")):
-            raise ValueError("must start with sqlite:/// or redis://")
-        return value
-
     @field_validator("slack_signing_secret")
     @classmethod
     def _signing_secret_for_http(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
@@ -143,13 +148,6 @@ class Settings(BaseSettings):
         """True when the bot connects out over Socket Mode instead of serving HTTP."""
         return self.slack_app_token is not None
 
-    @property
-    def sqlite_path(self) -> str | None:
-        """The SQLite file of the store, or None when the store is not SQLite."""
-        prefix = "sqlite:///"
-        url = self.nebula_bot_state_url
-        return url[len(prefix) :] if url.startswith(prefix) else None
-
 
 def _secret_set(value: SecretStr | None) -> bool:
     return value is not None and bool(value.get_secret_value())
@@ -166,10 +164,22 @@ def _only(values: frozenset[str], kinds: str, what: str, allow_star: bool = Fals
     return values
 
 
-def load_settings(**overrides: object) -> Settings:
+S = TypeVar("S", bound=StoreSettings)
+
+
+def load_settings() -> Settings:
     """Read the settings, turning every problem into one `ConfigError` that names the variables."""
+    return _load(Settings)
+
+
+def load_store_settings() -> StoreSettings:
+    """Read only where the state lives."""
+    return _load(StoreSettings)
+
+
+def _load(kind: type[S]) -> S:
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return kind()
     except ValidationError as exc:
         raise ConfigError(_describe(exc)) from None
 

@@ -6,7 +6,6 @@ import asyncio
 import time
 from collections.abc import Callable
 
-import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -45,14 +44,14 @@ class UserGroups:
                 return cached[1]
             try:
                 response = await self._client.usergroups_users_list(usergroup=group_id)
+                users = response.get("users")
             except SlackApiError as exc:
                 error = exc.response.get("error") if exc.response is not None else None
                 logs.warning("usergroups.lookup_failed", usergroup=group_id, error=error)
                 return frozenset()
-            except (aiohttp.ClientError, TimeoutError) as exc:
+            except Exception as exc:  # any doubt means "not a member", including a garbled answer
                 logs.warning("usergroups.lookup_failed", usergroup=group_id, error=type(exc).__name__)
                 return frozenset()
-            users = response.get("users")
             members = (
                 frozenset(u for u in users if isinstance(u, str)) if isinstance(users, list) else frozenset()
             )

@@ -7,12 +7,11 @@ from typing import Any
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 
-from bot.blocks import Message
+from bot.blocks import INTERNAL_ERROR, Message
 from bot.flow import DeleteFlow
 from bot.listeners import actor_from_command, command_destination
 
 COMMAND = "/nebula"
-INTERNAL_ERROR = "The bot hit an internal error; nothing was done. Try again, or tell whoever runs the bot."
 
 
 def register(app: AsyncApp, flow: DeleteFlow) -> None:

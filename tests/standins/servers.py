@@ -58,6 +58,7 @@ class FakeSlack(LoopbackServer):
     def __init__(self, team_id: str = TEAM_ID) -> None:
         super().__init__()
         self.team_id = team_id
+        self.enterprise_id: str | None = None
         self.posted: list[Posted] = []
         self.api_calls: list[str] = []
         self.acks: dict[str, dict[str, Any]] = {}
@@ -71,7 +72,7 @@ class FakeSlack(LoopbackServer):
         self._urls = itertools.count(1)
         self.web_app.router.add_post("/api/auth.test", self._auth_test)
         self.web_app.router.add_post("/api/apps.connections.open", self._connections_open)
-        self.web_app.router.add_post("/api/usergroups.users.list", self._usergroup_users)
+        self.web_app.router.add_route("*", "/api/usergroups.users.list", self._usergroup_users)
         for method in ("chat.postMessage", "chat.update", "chat.postEphemeral"):
             self.web_app.router.add_post(f"/api/{method}", self._chat)
         self.web_app.router.add_get("/socket", self._socket)
@@ -95,6 +96,7 @@ class FakeSlack(LoopbackServer):
             {
                 "ok": True,
                 "team_id": self.team_id,
+                "enterprise_id": self.enterprise_id,
                 "team": "Acme",
                 "user_id": "UBOT",
                 "bot_id": "B0BOT",
@@ -103,6 +105,8 @@ class FakeSlack(LoopbackServer):
         )
 
     async def _form_or_json(self, request: web.Request) -> dict[str, Any]:
+        if request.method == "GET":
+            return dict(request.query)
         if request.content_type == "application/json":
             data: dict[str, Any] = await request.json()
             return data

@@ -1,0 +1,162 @@
+"""Every step of a destructive action is an audit record; outcomes also go to the audit channel."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.audit import AuditRecord
+from bot.blocks import CONFIRM_ACTION_ID
+from bot.confirmations import open_store
+from tests.conftest import ALICE, BOB, INSTANCE, Stack, eventually, posts
+from tests.helpers import confirmation_id, shown
+
+AUDIT_CHANNEL = "C0AUDIT"
+
+
+async def audit_trail(url: str) -> list[AuditRecord]:
+    store = await open_store(url)
+    try:
+        return list(reversed(await store.recent_audit(100)))
+    finally:
+        await store.close()
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def state_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "redis":
+        return str(request.getfixturevalue("redis_url"))
+    return f"sqlite:///{tmp_path / 'audit.sqlite3'}"
+
+
+async def test_every_step_is_recorded(http_stack: Stack, state_url: str) -> None:
+    stack = http_stack
+    stack.nebula.add(INSTANCE)
+    _, driver = await stack.start_bot(
+        nebula_bot_state_url=state_url, nebula_bot_allowed_users=ALICE, nebula_bot_audit_channel=AUDIT_CHANNEL
+    )
+    _, refused_url = await driver.command(BOB, f"delete {INSTANCE}")
+    await eventually(posts(stack, refused_url, 1))
+    _, url = await driver.command(ALICE, f"delete {INSTANCE}")
+    await eventually(posts(stack, url, 1))
+    cid = confirmation_id(stack.slack.posts_to(url)[0])
+    _, click = await driver.click(ALICE, CONFIRM_ACTION_ID, cid)
+    await eventually(posts(stack, click, 2))
+
+    trail = await audit_trail(state_url)
+
+    assert [(r.step, r.outcome) for r in trail] == [
+        ("refused", "not_allowed"),
+        ("requested", "pending"),
+        ("confirmed", "claimed"),
+        ("executed", "success"),
+        ("outcome", "success"),
+    ]
+    refused, requested, confirmed, executed, outcome = trail
+    assert (refused.actor, refused.instance, refused.workspace) == (BOB, INSTANCE, "T0TEAM")
+    assert "NEBULA_BOT_ALLOWED_USERS" in refused.message
+    assert {r.confirmation for r in (requested, confirmed, executed, outcome)} == {cid}
+    assert all(r.channel == "C0OPS" and r.action == "delete" for r in trail)
+    assert executed.message == "Instances deleted successfully"
+    assert executed.latency_ms is not None
+    assert executed.actor == outcome.actor == ALICE
+
+    [posted] = stack.slack.chat("chat.postMessage", AUDIT_CHANNEL)
+    assert "Instances deleted successfully" in shown(posted)
+
+
+async def test_cancel_and_expiry_are_recorded(http_stack: Stack) -> None:
+    stack = http_stack
+    stack.nebula.add(INSTANCE)
+    bot, driver = await stack.start_bot()
+    for action in ("nebula_cancel", None):
+        _, url = await driver.command(ALICE, f"delete {INSTANCE}")
+        await eventually(posts(stack, url, 1))
+        if action:
+            cid = confirmation_id(stack.slack.posts_to(url)[0])
+            _, click = await driver.click(ALICE, action, cid)
+            await eventually(posts(stack, click, 1))
+    stack.clock.advance(601)
+    assert bot.flow is not None
+    assert await bot.flow.expire_overdue() == 1
+
+    steps = [(r.step, r.outcome, r.actor) for r in await audit_trail(f"sqlite:///{stack.state}")]
+    assert ("cancelled", "cancelled", ALICE) in steps
+    assert ("expired", "expired", "system") in steps
+
+
+async def test_a_failing_audit_channel_keeps_the_record(http_stack: Stack) -> None:
+    stack = http_stack
+    stack.nebula.add(INSTANCE)
+    stack.slack.channels_without_bot.add(AUDIT_CHANNEL)
+    _, driver = await stack.start_bot(nebula_bot_audit_channel=AUDIT_CHANNEL)
+    _, url = await driver.command(ALICE, f"delete {INSTANCE}")
+    await eventually(posts(stack, url, 1))
+    _, click = await driver.click(ALICE, CONFIRM_ACTION_ID, confirmation_id(stack.slack.posts_to(url)[0]))
+    await eventually(posts(stack, click, 2))
+    await eventually(lambda: "chat.postMessage" in stack.slack.api_calls)
+
+    assert stack.slack.chat("chat.postMessage", AUDIT_CHANNEL) == []
+    trail = await audit_trail(f"sqlite:///{stack.state}")
+    assert trail[-1].step == "outcome"
+    assert trail[-1].outcome == "success"
+
+
+def test_audit_cli_prints_recent_records(tmp_path: Path) -> None:
+    import asyncio
+
+    state = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+
+    async def fill() -> None:
+        store = await open_store(state)
+        for i in range(3):
+            await store.audit(
+                AuditRecord(
+                    ts=1_700_000_000.0 + i,
+                    step="executed",
+                    action="delete",
+                    outcome="success",
+                    actor=ALICE,
+                    instance=f"i-{i}",
+                    channel="C0OPS",
+                )
+            )
+        await store.close()
+
+    asyncio.run(fill())
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "NEBULA_"))}
+    env["NEBULA_BOT_STATE_URL"] = state
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "bot", "audit", *args],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    as_json = cli("--limit", "2", "--json")
+    assert as_json.returncode == 0, as_json.stderr
+    rows = [json.loads(line) for line in as_json.stdout.splitlines()]
+    assert [row["instance"] for row in rows] == ["i-2", "i-1"]
+    assert rows[0]["actor"] == ALICE
+
+    text = cli()
+    assert text.returncode == 0
+    lines = text.stdout.splitlines()
+    assert len(lines) == 3
+    assert lines[0].startswith("2023-11-14 22:13:22  executed  delete  success  actor=U0ALICE  instance=i-2")
+
+    env["NEBULA_BOT_STATE_URL"] = "redis://127.0.0.1:1/0"
+    unreachable = cli()
+    assert unreachable.returncode == 1
+    assert "NEBULA_BOT_STATE_URL" in unreachable.stderr
+    assert "Traceback" not in unreachable.stderr

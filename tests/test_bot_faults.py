@@ -1,0 +1,139 @@
+"""When Slack, Nebula or the store misbehave, the bot still tells the truth and never acts twice."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.blocks import CONFIRM_ACTION_ID
+from bot.confirmations import State, open_store
+from tests.conftest import ALICE, BOB, INSTANCE, Stack, eventually, eventually_async, posts
+from tests.helpers import buttons, confirmation_id, shown
+from tests.standins.redis_server import RedisServer
+from tests.standins.servers import Scripted
+from tests.standins.slack_driver import CHANNEL, Driver
+
+
+async def confirmation(stack: Stack, driver: Driver) -> str:
+    _, url = await driver.command(ALICE, f"delete {INSTANCE}")
+    await eventually(posts(stack, url, 1))
+    return confirmation_id(stack.slack.posts_to(url)[0])
+
+
+async def test_dns_failure_means_unreachable(http_stack: Stack) -> None:
+    stack = http_stack
+    _, driver = await stack.start_bot(nebula_api_url="http://nebula-api.invalid/api/v1")
+    _, url = await driver.command(ALICE, f"delete {INSTANCE}")
+    await eventually(posts(stack, url, 1), within=10)
+    assert "Nebula is unreachable" in shown(stack.slack.posts_to(url)[0])
+
+
+@pytest.mark.parametrize(
+    ("after", "expected"),
+    [
+        ("still listed", "Checked afterwards: the instance is still Running."),
+        ("gone", "Checked afterwards: the instance is gone."),
+        ("no answer", "Checked afterwards: still unknown"),
+    ],
+)
+async def test_an_unknown_outcome_is_followed_by_one_read(
+    http_stack: Stack, after: str, expected: str
+) -> None:
+    stack = http_stack
+    stack.nebula.add(INSTANCE)
+    _, driver = await stack.start_bot(nebula_api_timeout=0.3)
+    cid = await confirmation(stack, driver)
+    stack.nebula.delete = Scripted(hang=True)
+    if after == "gone":
+        stack.nebula.detail = Scripted(404, json.dumps({"status": "failed", "message": "Instance not found"}))
+    elif after == "no answer":
+        stack.nebula.hold_details = True
+
+    _, url = await driver.click(ALICE, CONFIRM_ACTION_ID, cid)
+
+    await eventually(posts(stack, url, 2))
+    outcome = shown(stack.slack.posts_to(url)[1])
+    assert "*unknown*" in outcome
+    assert expected in outcome
+    assert [c.method for c in stack.nebula.calls] == ["GET", "DELETE", "GET"]
+
+
+async def test_refused_response_urls_fall_back_to_the_web_api(http_stack: Stack) -> None:
+    stack = http_stack
+    stack.nebula.add(INSTANCE)
+    stack.slack.response_status = 404  # every response_url is refused ("expired_url")
+    _, driver = await stack.start_bot()
+
+    await driver.command(ALICE, f"delete {INSTANCE}")
+    await eventually(lambda: len(stack.slack.chat("chat.postMessage")) == 1)
+    [posted] = stack.slack.chat("chat.postMessage", CHANNEL)
+    cid = confirmation_id(posted)
+
+    await driver.click(BOB, CONFIRM_ACTION_ID, cid)
+    await eventually(lambda: len(stack.slack.chat("chat.postEphemeral")) == 1)
+    [ephemeral] = stack.slack.chat("chat.postEphemeral", CHANNEL)
+    assert ephemeral["user"] == BOB
+    assert "Only <@U0ALICE> can confirm this" in shown(ephemeral)
+
+    await driver.click(ALICE, CONFIRM_ACTION_ID, cid)
+    await eventually(lambda: len(stack.slack.chat("chat.postMessage")) == 2)
+    [update] = stack.slack.chat("chat.update", CHANNEL)
+    assert update["ts"] == "1700000000.000100"  # the message that carried the button
+    assert "Deleting" in shown(update)
+    assert buttons(update) == {}
+    assert "Instances deleted successfully" in shown(stack.slack.chat("chat.postMessage")[1])
+    assert len(stack.nebula.deletes()) == 1
+
+
+async def test_an_outcome_slack_refuses_everywhere_is_still_recorded(http_stack: Stack) -> None:
+    stack = http_stack
+    stack.nebula.add(INSTANCE)
+    _, driver = await stack.start_bot()
+    cid = await confirmation(stack, driver)
+    stack.slack.response_status = 404
+    stack.slack.channels_without_bot.add(CHANNEL)
+
+    await driver.click(ALICE, CONFIRM_ACTION_ID, cid)
+    await eventually(lambda: len(stack.nebula.deletes()) == 1)
+    await eventually(lambda: stack.slack.api_calls.count("chat.postMessage") >= 1)
+
+    store = await open_store(f"sqlite:///{stack.state}")
+
+    async def recorded() -> bool:
+        record = await store.get(cid)
+        return record is not None and record.state is State.DONE and record.outcomes[0].status == "success"
+
+    try:
+        await eventually_async(recorded, within=5)
+        trail = await store.recent_audit(1)
+    finally:
+        await store.close()
+    assert (trail[0].step, trail[0].outcome) == ("outcome", "success")
+    assert len(stack.nebula.deletes()) == 1
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
+    server = RedisServer(tmp_path)
+    yield server
+    if server.proc.poll() is None:
+        server.stop()
+
+
+async def test_a_dead_store_means_an_honest_error_and_no_delete(
+    http_stack: Stack, own_redis: RedisServer
+) -> None:
+    stack = http_stack
+    stack.nebula.add(INSTANCE)
+    _, driver = await stack.start_bot(nebula_bot_state_url=own_redis.url)
+    cid = await confirmation(stack, driver)
+    own_redis.stop()
+
+    _, url = await driver.click(ALICE, CONFIRM_ACTION_ID, cid)
+
+    await eventually(posts(stack, url, 1), within=15)
+    assert "internal error" in shown(stack.slack.posts_to(url)[0])
+    assert stack.nebula.deletes() == []

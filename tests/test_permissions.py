@@ -1,0 +1,155 @@
+"""Who may do what, end to end: user groups, channels, the two-person rule, Enterprise orgs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.blocks import CANCEL_ACTION_ID, CONFIRM_ACTION_ID
+from tests.conftest import ALICE, BOB, INSTANCE, Stack, eventually, posts
+from tests.helpers import buttons, confirmation_id, shown
+from tests.standins.slack_driver import Driver
+
+CAROL = "U0CAROL"
+ADMINS = "S0ADMINS"
+ML_TEAM = "S0MLTEAM"
+
+
+async def command_reply(stack: Stack, driver: Driver, user: str, **kw: str) -> dict[str, Any]:
+    ack, url = await driver.command(user, f"delete {INSTANCE}", **kw)
+    assert ack.status == 200
+    if ack.body.get("text"):
+        return ack.body
+    await eventually(posts(stack, url, 1))
+    return stack.slack.posts_to(url)[0]
+
+
+async def click_reply(
+    stack: Stack, driver: Driver, user: str, cid: str, action: str = CONFIRM_ACTION_ID
+) -> list[Any]:
+    _, url = await driver.click(user, action, cid)
+    await eventually(lambda: len(stack.slack.posts_to(url)) >= 1)
+    return stack.slack.posts_to(url)
+
+
+async def test_member_of_an_allowed_group_may_delete(http_stack: Stack) -> None:
+    stack = http_stack
+    stack.nebula.add(INSTANCE)
+    stack.slack.usergroups[ML_TEAM] = [CAROL]
+    _, driver = await stack.start_bot(nebula_bot_allowed_users="", nebula_bot_allowed_usergroups=ML_TEAM)
+
+    confirmation = await command_reply(stack, driver, CAROL)
+    cid = confirmation_id(confirmation)
+    _, url = await driver.click(CAROL, CONFIRM_ACTION_ID, cid)
+    await eventually(posts(stack, url, 2))
+
+    assert len(stack.nebula.deletes()) == 1
+    # Membership is cached: the command and the click cost Slack one lookup.
+    assert stack.slack.api_calls.count("usergroups.users.list") == 1
+
+
+async def test_non_member_is_refused(http_stack: Stack) -> None:
+    stack = http_stack
+    stack.nebula.add(INSTANCE)
+    stack.slack.usergroups[ML_TEAM] = [CAROL]
+    _, driver = await stack.start_bot(nebula_bot_allowed_users="", nebula_bot_allowed_usergroups=ML_TEAM)
+
+    reply = await command_reply(stack, driver, BOB)
+
+    assert "NEBULA_BOT_ALLOWED_USERGROUPS" in shown(reply)
+    assert stack.nebula.calls == []
+
+
+async def test_a_slack_error_on_membership_means_not_allowed(http_stack: Stack) -> None:
+    stack = http_stack
+    stack.nebula.add(INSTANCE)
+    stack.slack.usergroups[ML_TEAM] = [CAROL]
+    stack.slack.usergroups_error = "ratelimited"
+    _, driver = await stack.start_bot(nebula_bot_allowed_users="", nebula_bot_allowed_usergroups=ML_TEAM)
+
+    reply = await command_reply(stack, driver, CAROL)
+
+    assert "may not" in shown(reply)
+    assert stack.nebula.calls == []
+    # The error was not cached as an answer: once Slack recovers, Carol may.
+    stack.slack.usergroups_error = None
+    assert buttons(await command_reply(stack, driver, CAROL))
+
+
+async def test_allowed_users_or_groups(http_stack: Stack) -> None:
+    stack = http_stack
+    stack.nebula.add(INSTANCE)
+    stack.slack.usergroups[ML_TEAM] = [CAROL]
+    _, driver = await stack.start_bot(nebula_bot_allowed_users=ALICE, nebula_bot_allowed_usergroups=ML_TEAM)
+    assert buttons(await command_reply(stack, driver, ALICE))
+    assert buttons(await command_reply(stack, driver, CAROL))
+    assert not buttons(await command_reply(stack, driver, BOB))
+
+
+async def test_commands_only_work_in_allowed_channels(stack: Stack) -> None:
+    stack.nebula.add(INSTANCE)
+    _, driver = await stack.start_bot(nebula_bot_allowed_channels="C0OPS,C0INFRA")
+
+    ack, _ = await driver.command(ALICE, f"delete {INSTANCE}", channel="C0RANDOM")
+
+    assert "does not work in this channel" in ack.body["text"]
+    assert "<#C0INFRA>" in shown(ack.body)
+    assert stack.nebula.calls == []
+    assert buttons(await command_reply(stack, driver, ALICE, channel="C0OPS"))
+
+
+async def test_two_person_rule(stack: Stack) -> None:
+    stack.nebula.add(INSTANCE)
+    stack.slack.usergroups[ADMINS] = [CAROL]
+    _, driver = await stack.start_bot(nebula_bot_approvers=f"{BOB},{ADMINS}")
+
+    confirmation = await command_reply(stack, driver, ALICE)
+    assert f"Needs approval by <!subteam^{ADMINS}>, <@{BOB}>" in shown(confirmation)
+    cid = confirmation_id(confirmation)
+
+    own = await click_reply(stack, driver, ALICE, cid)
+    assert "someone else must approve it" in shown(own[0])
+    outsider = await click_reply(stack, driver, "U0DAVE", cid)
+    assert "Only <!subteam^S0ADMINS>, <@U0BOB> can approve this" in shown(outsider[0])
+    assert stack.nebula.deletes() == []
+
+    _, url = await driver.click(CAROL, CONFIRM_ACTION_ID, cid)  # an approver through the group
+    await eventually(posts(stack, url, 2))
+    outcome = shown(stack.slack.posts_to(url)[1])
+    assert f"Requested by <@{ALICE}>, confirmed by <@{CAROL}>" in outcome
+    assert len(stack.nebula.deletes()) == 1
+
+
+async def test_an_approver_may_reject_and_the_requester_may_withdraw(http_stack: Stack) -> None:
+    stack = http_stack
+    stack.nebula.add(INSTANCE)
+    _, driver = await stack.start_bot(nebula_bot_approvers=BOB)
+
+    first = confirmation_id(await command_reply(stack, driver, ALICE))
+    rejected = await click_reply(stack, driver, BOB, first, CANCEL_ACTION_ID)
+    assert f"Cancelled by <@{BOB}>" in shown(rejected[0])
+
+    second = confirmation_id(await command_reply(stack, driver, ALICE))
+    withdrawn = await click_reply(stack, driver, ALICE, second, CANCEL_ACTION_ID)
+    assert f"Cancelled by <@{ALICE}>" in shown(withdrawn[0])
+    assert stack.nebula.deletes() == []
+
+
+async def test_another_enterprise_org_is_refused(http_stack: Stack) -> None:
+    stack = http_stack
+    stack.nebula.add(INSTANCE)
+    stack.slack.enterprise_id = "E0OURS"
+    _, driver = await stack.start_bot()
+    form_fields = {"enterprise_id": "E0THEIRS"}
+    from urllib.parse import urlencode
+
+    from tests.standins.slack_driver import command_form
+
+    body = command_form(ALICE, f"delete {INSTANCE}", stack.slack.new_response_url()) | form_fields
+    ack = await driver.post_signed(urlencode(body))
+    assert "other workspaces are refused" in ack.body["text"]
+    ours = command_form(ALICE, f"delete {INSTANCE}", stack.slack.new_response_url()) | {
+        "enterprise_id": "E0OURS"
+    }
+    ack = await driver.post_signed(urlencode(ours))
+    assert not ack.body.get("text")
+    await eventually(lambda: len(stack.nebula.calls) == 1)

@@ -1,0 +1,95 @@
+"""Several replicas behind a load balancer share one Redis: one truth, one DELETE per confirmation."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.blocks import CONFIRM_ACTION_ID
+from bot.confirmations import State, open_store
+from tests.conftest import ALICE, INSTANCE, Stack, eventually, posts
+from tests.helpers import buttons, confirmation_id, shown
+from tests.standins.slack_driver import Driver
+
+
+@pytest.fixture
+async def replicas(http_stack: Stack, redis_url: str) -> tuple[Stack, Driver, Driver]:
+    http_stack.nebula.add(INSTANCE)
+    _, a = await http_stack.start_bot(nebula_bot_state_url=redis_url)
+    _, b = await http_stack.start_bot(nebula_bot_state_url=redis_url)
+    return http_stack, a, b
+
+
+async def requested_on(stack: Stack, driver: Driver) -> tuple[str, str]:
+    _, url = await driver.command(ALICE, f"delete {INSTANCE}")
+    await eventually(posts(stack, url, 1))
+    return confirmation_id(stack.slack.posts_to(url)[0]), url
+
+
+async def test_posted_by_one_replica_carried_out_by_another(replicas: tuple[Stack, Driver, Driver]) -> None:
+    stack, a, b = replicas
+    cid, _ = await requested_on(stack, a)
+
+    _, url = await b.click(ALICE, CONFIRM_ACTION_ID, cid)
+
+    await eventually(posts(stack, url, 2))
+    assert "Instances deleted successfully" in shown(stack.slack.posts_to(url)[1])
+    assert len(stack.nebula.deletes()) == 1
+
+
+async def test_six_concurrent_clicks_over_two_replicas_delete_once(
+    replicas: tuple[Stack, Driver, Driver],
+) -> None:
+    stack, a, b = replicas
+    cid, _ = await requested_on(stack, a)
+
+    clicks = await asyncio.gather(
+        *((a if i % 2 else b).click(ALICE, CONFIRM_ACTION_ID, cid) for i in range(6))
+    )
+
+    urls = [url for _, url in clicks]
+    await eventually(lambda: sum(len(stack.slack.posts_to(u)) for u in urls) == 7)
+    assert sorted(len(stack.slack.posts_to(u)) for u in urls) == [1, 1, 1, 1, 1, 2]
+    assert len(stack.nebula.deletes()) == 1
+
+
+async def test_expiry_is_shared(replicas: tuple[Stack, Driver, Driver]) -> None:
+    stack, a, b = replicas
+    cid, _ = await requested_on(stack, a)
+    stack.clock.advance(601)
+
+    _, url = await b.click(ALICE, CONFIRM_ACTION_ID, cid)
+
+    await eventually(posts(stack, url, 1))
+    assert "expired" in shown(stack.slack.posts_to(url)[0])
+    assert stack.nebula.deletes() == []
+
+
+async def test_a_claim_left_by_a_crashed_replica_is_reported_once_and_never_run(
+    http_stack: Stack, redis_url: str
+) -> None:
+    stack = http_stack
+    stack.nebula.add(INSTANCE)
+    # A short TTL makes the sweepers run every second.
+    _, a = await stack.start_bot(nebula_bot_state_url=redis_url, nebula_bot_confirm_ttl=10)
+    _, b = await stack.start_bot(nebula_bot_state_url=redis_url, nebula_bot_confirm_ttl=10)
+    cid, command_url = await requested_on(stack, a)
+    # What a replica that crashed right after its claim leaves behind: claimed, no outcome.
+    store = await open_store(redis_url)
+    assert (await store.decide(cid, State.CLAIMED, ALICE, stack.clock())).won
+    await store.close()
+
+    stack.clock.advance(10 * 60)  # long past any live replica's Nebula call
+    # Both replicas' sweepers see it; exactly one reports it in the channel.
+    await eventually(posts(stack, command_url, 2), within=10)
+    report = stack.slack.posts_to(command_url)[1]
+    assert report["response_type"] == "in_channel"
+    assert "outcome unknown: check with the Nebula console" in shown(report)
+
+    _, url = await b.click(ALICE, CONFIRM_ACTION_ID, cid)
+    await eventually(posts(stack, url, 1))
+    assert "already carried out" in shown(stack.slack.posts_to(url)[0])
+    assert buttons(stack.slack.posts_to(url)[0]) == {}
+    assert stack.nebula.deletes() == []
+    assert len(stack.slack.posts_to(command_url)) == 2, "reported by one replica only"
