@@ -33,7 +33,7 @@ def test_manifest_declares_the_command_interactivity_and_scopes() -> None:
     assert "url" not in command, "Socket Mode manifests carry no request URL"
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
     assert manifest["settings"]["socket_mode_enabled"] is True
-    assert {"commands", "chat:write"} <= set(manifest["oauth_config"]["scopes"]["bot"])
+    assert {"commands", "chat:write", "usergroups:read"} <= set(manifest["oauth_config"]["scopes"]["bot"])
 
 
 def test_schema_rejects_a_broken_manifest() -> None:

@@ -1,0 +1,84 @@
+"""Fuzzing the buttons: whoever clicks what, from wherever, however often, nothing runs that should not."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from dataclasses import dataclass
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.blocks import CANCEL_ACTION_ID, CONFIRM_ACTION_ID
+from tests.conftest import ALICE, BOB, Stack, eventually, posts
+from tests.helpers import confirmation_id
+from tests.standins.servers import TEAM_ID
+from tests.standins.slack_driver import CHANNEL
+
+MALLORY = "U0MALLORY"
+_serial = itertools.count()
+
+
+@dataclass(frozen=True)
+class Click:
+    user: str
+    target: int  # 0 or 1: one of the two confirmations; 2: a forged value
+    action: str
+    channel: str
+    team: str
+    forged: str
+
+
+clicks = st.builds(
+    Click,
+    user=st.sampled_from([ALICE, BOB, MALLORY]),
+    target=st.integers(0, 2),
+    action=st.sampled_from([CONFIRM_ACTION_ID, CANCEL_ACTION_ID]),
+    channel=st.sampled_from([CHANNEL, CHANNEL, "C0ELSEWHERE"]),
+    team=st.sampled_from([TEAM_ID, TEAM_ID, "T0OTHER"]),
+    forged=st.text(max_size=40),
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(clicks, min_size=1, max_size=8))
+async def test_no_click_sequence_deletes_what_it_should_not(http_stack: Stack, sequence: list[Click]) -> None:
+    stack = http_stack
+    if not stack.bots:
+        await stack.start_bot(nebula_bot_allowed_users=f"{ALICE},{BOB}")
+    bot = stack.bots[0]
+    driver = stack.driver_for(bot)
+
+    # Two fresh confirmations: Alice's and Bob's, each for its own instance.
+    requests = []
+    for requester in (ALICE, BOB):
+        instance = f"inst-{next(_serial)}"
+        stack.nebula.add(instance)
+        _, url = await driver.command(requester, f"delete {instance}")
+        await eventually(posts(stack, url, 1))
+        requests.append((requester, instance, confirmation_id(stack.slack.posts_to(url)[0])))
+
+    def value(click: Click) -> str:
+        return click.forged if click.target == 2 else requests[click.target][2]
+
+    sent = await asyncio.gather(
+        *(driver.click(c.user, c.action, value(c), channel=c.channel, team=c.team) for c in sequence)
+    )
+    # Every click gets an answer; then nothing is left in flight.
+    await eventually(lambda: all(stack.slack.posts_to(url) for _, url in sent))
+    await eventually(lambda: bot.inflight.count == 0)
+
+    deleted = [call.path.rsplit("/", 1)[1] for call in stack.nebula.deletes()]
+    for target, (requester, instance, _) in enumerate(requests):
+        assert deleted.count(instance) <= 1, "never twice"
+        if instance in deleted:
+            assert any(
+                c.target == target
+                and c.action == CONFIRM_ACTION_ID
+                and c.user == requester
+                and c.channel == CHANNEL
+                and c.team == TEAM_ID
+                for c in sequence
+            ), "only the requester's own confirm, from its channel and workspace"
+    assert set(deleted) <= {instance for _, instance, _ in requests}
+    stack.nebula.calls.clear()

@@ -1,0 +1,132 @@
+"""The policy module: pure decisions, each refusal telling the user what to do."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.confirmations import PendingAction
+from bot.nebula import Instance
+from bot.policy import (
+    Actor,
+    Identity,
+    Rules,
+    approvers_text,
+    may_cancel,
+    may_confirm,
+    may_request,
+    mention,
+    screen,
+)
+
+US = Identity(team_id="T1")
+ORG = Identity(team_id="T1", enterprise_id="E1")
+
+
+def actor(
+    user: str = "U1",
+    team: str = "T1",
+    channel: str = "C1",
+    groups: frozenset[str] = frozenset(),
+    enterprise: str | None = None,
+) -> Actor:
+    return Actor(user_id=user, team_id=team, enterprise_id=enterprise, channel_id=channel, groups=groups)
+
+
+ACTION = PendingAction(
+    id="c1",
+    verb="delete",
+    instances=(Instance(id="i-1"),),
+    requester="U1",
+    team_id="T1",
+    channel_id="C1",
+    response_url="",
+    created_at=0,
+    expires_at=600,
+)
+
+
+def test_nobody_by_default_and_the_refusal_names_the_user_and_settings() -> None:
+    decision = may_request(Rules(), US, actor("U9"))
+    assert not decision.allowed
+    assert "`U9`" in decision.reason
+    assert "NEBULA_BOT_ALLOWED_USERS" in decision.reason
+
+
+@pytest.mark.parametrize(
+    ("rules", "who", "allowed"),
+    [
+        (Rules(allowed_users=frozenset({"U1"})), actor("U1"), True),
+        (Rules(allowed_users=frozenset({"U1"})), actor("U2"), False),
+        (Rules(allowed_users=frozenset({"*"})), actor("U2"), True),
+        (Rules(allowed_usergroups=frozenset({"S1"})), actor("U2", groups=frozenset({"S1"})), True),
+        (Rules(allowed_usergroups=frozenset({"S1"})), actor("U2", groups=frozenset({"S2"})), False),
+        (
+            Rules(allowed_users=frozenset({"U1"}), allowed_usergroups=frozenset({"S1"})),
+            actor("U2", groups=frozenset({"S1"})),
+            True,
+        ),
+        (Rules(allowed_users=frozenset({"*"})), actor("U1", team="T2"), False),
+        (Rules(allowed_users=frozenset({"*"}), allowed_channels=frozenset({"C9"})), actor("U1"), False),
+        (Rules(allowed_users=frozenset({"*"}), allowed_channels=frozenset({"C1"})), actor("U1"), True),
+    ],
+)
+def test_may_request(rules: Rules, who: Actor, allowed: bool) -> None:
+    assert may_request(rules, US, who).allowed is allowed
+
+
+def test_enterprise_org_must_match_when_the_bot_has_one() -> None:
+    rules = Rules(allowed_users=frozenset({"*"}))
+    assert may_request(rules, ORG, actor(enterprise="E1")).allowed
+    assert not may_request(rules, ORG, actor(enterprise="E2")).allowed
+    assert not may_request(rules, ORG, actor(enterprise=None)).allowed
+    assert may_request(rules, US, actor(enterprise="E7")).allowed
+
+
+def test_refusals_say_where_to_go() -> None:
+    rules = Rules(allowed_users=frozenset({"*"}), allowed_channels=frozenset({"C7", "C8"}))
+    reason = screen(rules, US, actor(channel="C1")).reason
+    assert "<#C7>" in reason
+    assert "<#C8>" in reason
+
+
+def test_without_approvers_only_the_requester_confirms_and_cancels() -> None:
+    rules = Rules(allowed_users=frozenset({"U1", "U2"}))
+    assert may_confirm(rules, US, actor("U1"), ACTION).allowed
+    assert may_cancel(rules, US, actor("U1"), ACTION).allowed
+    assert may_confirm(rules, US, actor("U2"), ACTION).reason == "Only <@U1> can confirm this."
+    assert may_cancel(rules, US, actor("U2"), ACTION).reason == "Only <@U1> can cancel this."
+
+
+def test_a_requester_who_lost_permission_cannot_confirm_but_can_withdraw() -> None:
+    rules = Rules(allowed_users=frozenset({"U2"}))
+    assert not may_confirm(rules, US, actor("U1"), ACTION).allowed
+    assert may_cancel(rules, US, actor("U1"), ACTION).allowed
+
+
+def test_clicks_from_another_channel_or_workspace_are_refused() -> None:
+    rules = Rules(allowed_users=frozenset({"*"}))
+    assert "another channel" in may_confirm(rules, US, actor(channel="C2"), ACTION).reason
+    assert "other workspaces" in may_cancel(rules, US, actor(team="T2"), ACTION).reason
+
+
+def test_two_person_rule() -> None:
+    rules = Rules(allowed_users=frozenset({"*"}), approvers=frozenset({"U5", "S5"}))
+    assert rules.needs_approval
+    assert approvers_text(rules) == "<!subteam^S5>, <@U5>"
+    own = may_confirm(rules, US, actor("U1"), ACTION)
+    assert not own.allowed
+    assert "someone else must approve it: <!subteam^S5>, <@U5>" in own.reason
+    assert not may_confirm(rules, US, actor("U2"), ACTION).allowed
+    assert may_confirm(rules, US, actor("U5"), ACTION).allowed
+    assert may_confirm(rules, US, actor("U6", groups=frozenset({"S5"})), ACTION).allowed
+    # The requester, even as an approver, never approves their own request.
+    assert not may_confirm(rules, US, actor("U1", groups=frozenset({"S5"})), ACTION).allowed
+    assert may_cancel(rules, US, actor("U5"), ACTION).allowed
+    assert not may_cancel(rules, US, actor("U2"), ACTION).allowed
+
+
+def test_groups_to_resolve_and_mentions() -> None:
+    rules = Rules(allowed_usergroups=frozenset({"S1"}), approvers=frozenset({"U1", "S2"}))
+    assert rules.groups_to_resolve == {"S1", "S2"}
+    assert mention("U1") == "<@U1>"
+    assert mention("S1") == "<!subteam^S1>"
