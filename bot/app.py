@@ -8,8 +8,8 @@ from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.flow import DeleteFlow
-from bot.listeners import decision_buttons, nebula_command
+from bot.flow import ActionFlow
+from bot.listeners import decision_buttons, instance_list, nebula_command
 from bot.policy import Identity
 from bot.settings import Settings
 
@@ -20,7 +20,7 @@ def _drop_token_unused_warning(record: logging.LogRecord) -> bool:
     return "token` will be unused" not in record.getMessage()
 
 
-def build_app(settings: Settings, identity: Identity, flow: DeleteFlow) -> AsyncApp:
+def build_app(settings: Settings, identity: Identity, flow: ActionFlow) -> AsyncApp:
     """The Bolt app. Request signatures are verified in HTTP mode (Socket Mode has none to verify)."""
     bot_token = settings.slack_bot_token.get_secret_value()
 
@@ -46,4 +46,5 @@ def build_app(settings: Settings, identity: Identity, flow: DeleteFlow) -> Async
     )
     nebula_command.register(app, flow)
     decision_buttons.register(app, flow)
+    instance_list.register(app, flow)
     return app

@@ -1,7 +1,8 @@
 """Block Kit messages the bot sends. Pure functions: data in, `Message` out, no I/O.
 
 Everything that came from a user or from Nebula is escaped before it enters mrkdwn, and every
-message carries a plain-text fallback for notifications and screen readers.
+message carries a plain-text fallback for notifications and screen readers. Messages are built
+with slack_sdk's block models, whose `to_dict()` validates lengths and required fields.
 """
 
 from __future__ import annotations
@@ -17,19 +18,27 @@ from slack_sdk.models.blocks import (
     ConfirmObject,
     ContextBlock,
     MarkdownTextObject,
+    Option,
+    OverflowMenuElement,
     SectionBlock,
 )
 
 from bot.confirmations import InstanceOutcome, PendingAction
 from bot.mrkdwn import code, escape
-from bot.nebula import Instance
+from bot.nebula import Instance, InstancePage
+from bot.verbs import VERBS, Verb
 
 CONFIRM_ACTION_ID: Final = "nebula_confirm"
 CANCEL_ACTION_ID: Final = "nebula_cancel"
-
+INSTANCE_MENU_ACTION_ID: Final = "nebula_instance_menu"
+LIST_MORE_ACTION_ID: Final = "nebula_list_more"
+LIST_PAGE_SIZE: Final = 40  # instance rows per message: 40 + header, context and buttons stay under 50 blocks
 
 _ICONS: Final = {"success": ":white_check_mark:", "unknown": ":grey_question:"}
-_SUMMARIES: Final = {frozenset({"success"}): "deleted", frozenset({"unknown"}): "outcome unknown"}
+INTERNAL_ERROR: Final = (
+    "The bot hit an internal error and could not finish. "
+    "Check this channel and the Nebula console before trying again."
+)
 
 
 @dataclass(frozen=True)
@@ -49,17 +58,30 @@ class Message:
 
 def _message(text: str, blocks: Sequence[Block]) -> Message:
     # to_dict() validates lengths and required fields, so a bad block fails here, not in Slack.
-    return Message(text=text, blocks=tuple(block.to_dict() for block in blocks))
+    return Message(text=_bounded(text, 3000), blocks=tuple(block.to_dict() for block in blocks))
+
+
+def _bounded(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _plain(mrkdwn: str) -> str:
+    # The fallback is shown raw in notifications: drop the code and bold markers, keep the words.
+    return mrkdwn.replace("`", "").replace("*", "")
 
 
 def notice(text: str) -> Message:
     """A short mrkdwn message: usage, refusals, errors."""
-    return _message(_plain(text), [SectionBlock(text=MarkdownTextObject(text=text))])
+    return _message(_plain(text), [SectionBlock(text=MarkdownTextObject(text=_bounded(text, 3000)))])
 
 
-def _plain(mrkdwn: str) -> str:
-    # The fallback is shown raw in notifications: drop the code markers, keep the words.
-    return mrkdwn.replace("`", "").replace("*", "")
+def internal_error() -> Message:
+    """For an unexpected failure: honest whether or not anything was already done."""
+    return notice(INTERNAL_ERROR)
+
+
+def _verb(action: PendingAction) -> Verb:
+    return VERBS[action.verb]
 
 
 def _label(instance: Instance) -> str:
@@ -77,38 +99,45 @@ def _gpu(instance: Instance) -> str:
     return escape(instance.gpu_type or instance.gpu_count or "unknown")
 
 
-def _instance_fields(instance: Instance) -> list[MarkdownTextObject]:
-    rows = [
-        ("Instance", code(instance.id)),
-        ("Host name", escape(instance.host_name or "unknown")),
-        ("GPU", _gpu(instance)),
-        ("Region", escape(instance.region or "unknown")),
-        ("Status", escape(instance.status or "unknown")),
-        ("Running time", escape(instance.running_time or "unknown")),
-        ("Cost so far", escape(instance.total_cost or "unknown")),
+def _fields(rows: Sequence[tuple[str, str | None]]) -> list[MarkdownTextObject]:
+    return [
+        MarkdownTextObject(text=f"*{label}*\n{_bounded(value or 'unknown', 1900)}") for label, value in rows
     ]
-    return [MarkdownTextObject(text=f"*{label}*\n{value}") for label, value in rows]
+
+
+def _summary_fields(instance: Instance) -> list[MarkdownTextObject]:
+    return _fields(
+        [
+            ("Instance", code(instance.id)),
+            ("Host name", escape(instance.host_name or "unknown")),
+            ("GPU", _gpu(instance)),
+            ("Region", escape(instance.region or "unknown")),
+            ("Status", escape(instance.status or "unknown")),
+            ("Running time", escape(instance.running_time or "unknown")),
+            ("Cost so far", escape(instance.total_cost or "unknown")),
+        ]
+    )
 
 
 def _when(timestamp: float) -> str:
     # Slack renders this in each reader's own time zone; the text after | is the fallback.
-    ts = int(timestamp)
-    return f"<!date^{ts}^{{time}}|in a few minutes>"
+    return f"<!date^{int(timestamp)}^{{time}}|in a few minutes>"
 
 
 def confirmation(action: PendingAction, approvers: str | None = None) -> Message:
-    """The in-channel request: what would be deleted, who asked, until when, and the two buttons.
+    """The in-channel request: what would change, who asked, until when, and the two buttons.
 
     With `approvers` (Slack mentions), the two-person rule applies and the message says who may approve.
     """
+    verb = _verb(action)
     count = len(action.instances)
     what = "this instance" if count == 1 else f"these {count} instances"
     header = SectionBlock(
         text=MarkdownTextObject(
-            text=f":warning: <@{action.requester}> asked to *delete* {what}. This cannot be undone."
+            text=f":warning: <@{action.requester}> asked to *{verb.name}* {what}. {verb.warning}"
         )
     )
-    details = [SectionBlock(fields=_instance_fields(instance)) for instance in action.instances]
+    details = [SectionBlock(fields=_summary_fields(instance)) for instance in action.instances]
     who = (
         f"Needs approval by {approvers} (not <@{action.requester}>)."
         if approvers
@@ -126,44 +155,42 @@ def confirmation(action: PendingAction, approvers: str | None = None) -> Message
         block_id="nebula_decision",
         elements=[
             ButtonElement(
-                text="Delete",
+                text=verb.label,
                 action_id=CONFIRM_ACTION_ID,
                 value=action.id,
-                style="danger",
+                style=verb.style,
                 confirm=ConfirmObject(
-                    title="Delete instance?" if count == 1 else f"Delete {count} instances?",
-                    text=_bounded(f"This permanently deletes {ids}. It cannot be undone.", 300),
-                    confirm="Delete",
-                    deny="Keep it",
-                    style="danger",
+                    title=verb.title(count),
+                    text=_bounded(f"This will {verb.name} {ids}. {verb.warning}", 300),
+                    confirm=verb.label,
+                    deny="Keep it" if verb.name == "delete" else "Cancel",
+                    style=verb.style,
                 ),
             ),
             ButtonElement(text="Cancel", action_id=CANCEL_ACTION_ID, value=action.id),
         ],
     )
-    text = f"{action.requester} asked to delete {ids}: confirm or cancel in Slack."
+    text = f"{action.requester} asked to {verb.name} {ids}: confirm or cancel in Slack."
     return _message(text, [header, *details, context, buttons])
-
-
-def _bounded(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def in_progress(action: PendingAction, actor: str) -> Message:
     """Replaces the confirmation the moment it is claimed: no buttons left to click."""
-    text = f":hourglass_flowing_sand: Deleting {_labels(action)}… (confirmed by <@{actor}>)"
-    return notice(text)
+    verb = _verb(action)
+    return notice(f":hourglass_flowing_sand: {verb.gerund} {_labels(action)}… (confirmed by <@{actor}>)")
 
 
 def cancelled(action: PendingAction, actor: str) -> Message:
     """Replaces a cancelled confirmation."""
-    return notice(f"Cancelled by <@{actor}>. Nothing was deleted ({_labels(action)}).")
+    verb = _verb(action)
+    return notice(f"Cancelled by <@{actor}>. Nothing was {verb.past} ({_labels(action)}).")
 
 
 def expired(action: PendingAction) -> Message:
     """Replaces a confirmation whose time ran out."""
+    verb = _verb(action)
     again = " ".join(action.instance_ids)
-    return notice(f"This request expired; run `/nebula delete {again}` again. Nothing was deleted.")
+    return notice(f"This request expired; run `/nebula {verb.name} {again}` again. Nothing was {verb.past}.")
 
 
 def already_decided(state: str) -> Message:
@@ -171,36 +198,113 @@ def already_decided(state: str) -> Message:
     return notice(f"This request was already {state}; nothing more was done.")
 
 
-INTERNAL_ERROR: Final = (
-    "The bot hit an internal error and could not finish. "
-    "Check this channel and the Nebula console before trying again."
-)
-
-
-def internal_error() -> Message:
-    """For an unexpected failure: honest whether or not anything was already done."""
-    return notice(INTERNAL_ERROR)
-
-
 def unknown_confirmation() -> Message:
     """For a click whose confirmation the store does not know."""
-    return notice("This request is unknown to the bot; nothing was done. Run `/nebula delete <id>` again.")
+    return notice("This request is unknown to the bot; nothing was done. Run the `/nebula` command again.")
 
 
 def outcome(action: PendingAction, actor: str, outcomes: Sequence[InstanceOutcome]) -> Message:
     """The result in the channel: Nebula's own status and message per instance, and who was involved."""
+    verb = _verb(action)
     by_id = {instance.id: instance for instance in action.instances}
     lines = []
     for result in outcomes:
         instance = by_id.get(result.instance_id, Instance(id=result.instance_id))
         icon = _ICONS.get(result.status, ":x:")
-        lines.append(f"{icon} Delete {_label(instance)}: *{escape(result.status)}*. {escape(result.message)}")
+        lines.append(
+            f"{icon} {verb.label} {_label(instance)}: *{escape(result.status)}*. {escape(result.message)}"
+        )
+    statuses = {result.status for result in outcomes}
+    summary = (
+        verb.past if statuses == {"success"} else "outcome unknown" if statuses == {"unknown"} else "failed"
+    )
+    if len(statuses) > 1:
+        summary = "partly failed"
     people = f"Requested by <@{action.requester}>, confirmed by <@{actor}>."
-    summary = _SUMMARIES.get(frozenset(result.status for result in outcomes), "failed")
-    ids = ", ".join(action.instance_ids)
-    text = f"Delete {summary}: {ids}. " + " ".join(
+    text = f"{verb.label} {summary}: " + "; ".join(
         f"{o.instance_id}: {o.status}, {o.message}" for o in outcomes
     )
-    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=_bounded("\n".join(lines), 3000)))]
-    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=people)]))
-    return _message(_bounded(text, 3000), blocks)
+    return _message(
+        text,
+        [
+            SectionBlock(text=MarkdownTextObject(text=_bounded("\n".join(lines), 3000))),
+            ContextBlock(elements=[MarkdownTextObject(text=people)]),
+        ],
+    )
+
+
+def _menu(instance: Instance) -> OverflowMenuElement:
+    return OverflowMenuElement(
+        action_id=INSTANCE_MENU_ACTION_ID,
+        options=[Option(text=verb.label, value=f"{verb.name}:{instance.id}") for verb in VERBS.values()],
+    )
+
+
+def _price(instance: Instance) -> str:
+    return f"${escape(instance.price_per_hour)}/h" if instance.price_per_hour else "price unknown"
+
+
+def instance_list(page: InstancePage, offset: int) -> Message:
+    """One page of the team's instances, each with a menu of actions, and "More" when there are more."""
+    if not page.instances:
+        return notice("Your team has no instances." if offset == 0 else "No more instances.")
+    shown_to = offset + len(page.instances)
+    header = SectionBlock(
+        text=MarkdownTextObject(text=f"*Your team's instances* ({offset + 1}–{shown_to} of {page.total})")
+    )
+    rows: list[Block] = [
+        SectionBlock(
+            text=MarkdownTextObject(
+                text=f"*{escape(instance.host_name or 'unnamed')}* {code(instance.id)}\n"
+                f"{_gpu(instance)} · {escape(instance.region or 'unknown')} · "
+                f"{escape(instance.status or 'unknown')} · {_price(instance)}"
+            ),
+            accessory=_menu(instance),
+        )
+        for instance in page.instances
+    ]
+    footer: list[Block] = [
+        ContextBlock(
+            elements=[MarkdownTextObject(text="Use ⋯ on a row to stop, start, reboot or delete it.")]
+        )
+    ]
+    if shown_to < page.total:
+        footer.append(
+            ActionsBlock(
+                elements=[ButtonElement(text="More", action_id=LIST_MORE_ACTION_ID, value=str(shown_to))]
+            )
+        )
+    text = f"Instances {offset + 1}-{shown_to} of {page.total}: " + ", ".join(
+        f"{i.host_name or 'unnamed'} ({i.id}, {i.status or 'unknown'})" for i in page.instances
+    )
+    return _message(text, [header, *rows, *footer])
+
+
+def instance_details(instance: Instance) -> Message:
+    """`/nebula show`: everything useful about one instance, never a credential."""
+    rows = _summary_fields(instance)
+    more = _fields(
+        [
+            ("Price", _price(instance)),
+            ("Product", escape(instance.product_type or "unknown")),
+            ("OS", escape(instance.os or "unknown")),
+            ("Public IPv4", escape(instance.public_ipv4 or "none")),
+            (
+                "CPU / RAM / disk",
+                escape(
+                    f"{instance.cpu_cores or '?'} cores / {instance.ram or '?'} GB / "
+                    f"{instance.disk_size or '?'} GB"
+                ),
+            ),
+            ("Started", escape(instance.start_time or "unknown")),
+        ]
+    )
+    text = f"{instance.host_name or 'unnamed'} ({instance.id}): {instance.status or 'unknown'}"
+    return _message(
+        text,
+        [
+            SectionBlock(text=MarkdownTextObject(text=f"*{escape(instance.host_name or 'unnamed')}*")),
+            SectionBlock(fields=rows),
+            SectionBlock(fields=more),
+        ],
+    )

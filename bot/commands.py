@@ -2,22 +2,31 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from typing import Final
 
 from bot.mrkdwn import code
+from bot.verbs import MAX_IDS, VERBS, Verb
 
 # Nebula does not specify its id format; documented ids are hex groups and dashes. Ids go into a
 # URL path, so only this set is ever accepted: no `/`, `.`, `%`, `?`, `#` or whitespace can pass.
-INSTANCE_ID_PATTERN: Final = re.compile(r"[A-Za-z0-9_-]{1,64}")
+# The first character must be a letter or digit, so that `--force` is not taken for an id.
+INSTANCE_ID_PATTERN: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 
 USAGE: Final = (
-    "Usage:\n"
-    "• `/nebula delete <instance-id>`: delete a GPU instance (asks for confirmation first)\n"
+    "*Usage*\n"
+    "• `/nebula list`: your team's instances, with buttons to act on each\n"
+    "• `/nebula show <id>`: one instance's details\n"
+    "• `/nebula delete <id> [<id> …]`: delete instances (up to 10), after confirmation\n"
+    "• `/nebula stop <id>`, `/nebula start <id>`, `/nebula reboot <id>`: the same, after confirmation\n"
     "• `/nebula help`: this message\n"
-    "Instance ids are 1 to 64 letters, digits, `-` or `_`, as shown in the Nebula console."
+    "Example: `/nebula delete 102cade84ea-e703-4400-b77d-8ed545d198ee`. Ids are 1 to 64 letters, digits, "
+    "`-` or `_` (starting with a letter or digit), as the Nebula console and `/nebula list` show them."
 )
+
+_ALL_VERBS: Final = ("help", "list", "show", *VERBS)
 
 
 def is_valid_instance_id(value: str) -> bool:
@@ -26,15 +35,28 @@ def is_valid_instance_id(value: str) -> bool:
 
 
 @dataclass(frozen=True)
-class DeleteCommand:
-    """`/nebula delete <id>`."""
+class HelpCommand:
+    """`/nebula help`, or a bare `/nebula`."""
+
+
+@dataclass(frozen=True)
+class ListCommand:
+    """`/nebula list`."""
+
+
+@dataclass(frozen=True)
+class ShowCommand:
+    """`/nebula show <id>`."""
 
     instance_id: str
 
 
 @dataclass(frozen=True)
-class HelpCommand:
-    """`/nebula help`, or a bare `/nebula`."""
+class ActionCommand:
+    """`/nebula delete|stop|start|reboot <id> …`: a state change that needs confirmation."""
+
+    verb: Verb
+    instance_ids: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -44,26 +66,39 @@ class UsageError:
     message: str
 
 
-Command = DeleteCommand | HelpCommand
+Command = HelpCommand | ListCommand | ShowCommand | ActionCommand
 ParseResult = Command | UsageError
 
 
 def parse(text: str) -> ParseResult:
     """Parse the text after `/nebula`. Never raises; anything unusable becomes a `UsageError`."""
     words = text.split()
-    if not words or words == ["help"]:
+    if not words:
         return HelpCommand()
     verb, args = words[0].lower(), words[1:]
-    if verb == "delete":
-        return _parse_delete(args)
-    return UsageError(f"Unknown command {code(verb)}.\n{USAGE}")
+    if verb == "help" and not args:
+        return HelpCommand()
+    if verb == "list":
+        return ListCommand() if not args else UsageError(f"`/nebula list` takes no arguments.\n{USAGE}")
+    if verb == "show":
+        ids = _ids(verb, args, limit=1)
+        return ids if isinstance(ids, UsageError) else ShowCommand(ids[0])
+    if verb in VERBS:
+        ids = _ids(verb, args, limit=MAX_IDS if verb == "delete" else 1)
+        return ids if isinstance(ids, UsageError) else ActionCommand(VERBS[verb], ids)
+    guess = difflib.get_close_matches(verb, _ALL_VERBS, n=1, cutoff=0.6)
+    hint = f" Did you mean `{guess[0]}`?" if guess else ""
+    return UsageError(f"Unknown command {code(verb)}.{hint}\n{USAGE}")
 
 
-def _parse_delete(args: list[str]) -> ParseResult:
+def _ids(verb: str, args: list[str], limit: int) -> tuple[str, ...] | UsageError:
     if not args:
-        return UsageError(f"Which instance? Add its id: `/nebula delete <instance-id>`.\n{USAGE}")
-    if len(args) > 1:
-        return UsageError(f"`/nebula delete` takes exactly one instance id.\n{USAGE}")
-    if not is_valid_instance_id(args[0]):
-        return UsageError(f"{code(args[0])} is not a valid instance id.\n{USAGE}")
-    return DeleteCommand(instance_id=args[0])
+        return UsageError(f"Which instance? Add its id: `/nebula {verb} <instance-id>`.\n{USAGE}")
+    for arg in args:
+        if not is_valid_instance_id(arg):
+            return UsageError(f"{code(arg)} is not a valid instance id.\n{USAGE}")
+    unique = tuple(dict.fromkeys(args))  # duplicates dropped, order kept
+    if len(unique) > limit:
+        many = "exactly one instance id" if limit == 1 else f"at most {limit} instance ids"
+        return UsageError(f"`/nebula {verb}` takes {many}.\n{USAGE}")
+    return unique

@@ -1,8 +1,9 @@
-"""The delete flow: request, confirm, cancel, expire, recover. Knows nothing of Bolt.
+"""Everything `/nebula` does: list, show, and the confirmable actions (delete, stop, start, reboot).
 
-Slack handlers call `screen` while acknowledging (pure, instant), then the async methods after the
-ack. The one rule that makes deletion trustworthy lives in `confirm`: the store's atomic claim
-comes first, and only its single winner calls Nebula. Every step leaves an audit record.
+Knows nothing of Bolt. Slack handlers call `screen` while acknowledging (pure, instant), then the
+async methods after the ack. The one rule that makes state changes trustworthy lives in `confirm`:
+the store's atomic claim comes first, and only its single winner calls Nebula. Every step of a
+confirmable action leaves an audit record.
 """
 
 from __future__ import annotations
@@ -18,7 +19,16 @@ from bot import blocks, logs
 from bot.audit import AuditRecord
 from bot.blocks import Message
 from bot.commands import USAGE as USAGE_TEXT
-from bot.commands import DeleteCommand, HelpCommand, UsageError, parse
+from bot.commands import (
+    ActionCommand,
+    Command,
+    HelpCommand,
+    ListCommand,
+    ShowCommand,
+    UsageError,
+    is_valid_instance_id,
+    parse,
+)
 from bot.confirmations import (
     ConfirmationStore,
     InstanceOutcome,
@@ -28,7 +38,7 @@ from bot.confirmations import (
     new_confirmation_id,
 )
 from bot.inflight import InFlight
-from bot.nebula import NebulaClient, NebulaError, NebulaNotFound, NebulaOutcomeUnknown
+from bot.nebula import Instance, NebulaClient, NebulaError, NebulaNotFound, NebulaOutcomeUnknown
 from bot.policy import (
     Actor,
     Decision,
@@ -42,6 +52,7 @@ from bot.policy import (
 )
 from bot.replies import Destination, Replier, ReplyError
 from bot.usergroups import UserGroups
+from bot.verbs import VERBS, Verb
 
 Clock = Callable[[], float]
 
@@ -72,7 +83,7 @@ class FlowConfig:
         return 2 * self.nebula_timeout + 60
 
 
-class DeleteFlow:
+class ActionFlow:
     """Everything between a `/nebula` command and Nebula's answer in the channel."""
 
     def __init__(
@@ -96,7 +107,7 @@ class DeleteFlow:
         self._inflight = inflight
         self._clock = clock
 
-    def screen(self, actor: Actor, text: str) -> DeleteCommand | Message:
+    def screen(self, actor: Actor, text: str) -> Command | Message:
         """Decide instantly, with no I/O, whether a command goes ahead; if not, the ephemeral answer."""
         parsed = parse(text)
         if isinstance(parsed, HelpCommand):
@@ -107,43 +118,110 @@ class DeleteFlow:
         screened = screen(self._rules, self._identity, actor)
         if not screened.allowed:
             logs.event(
-                "delete.refused",
+                "command.refused",
                 user=actor.user_id,
                 team=actor.team_id,
                 channel=actor.channel_id,
-                instance=parsed.instance_id,
                 outcome="refused",
-                message=screened.reason,
+                detail=screened.reason,
             )
             return blocks.notice(screened.reason)
         return parsed
 
-    async def request(self, actor: Actor, command: DeleteCommand, to: Destination) -> None:
-        """Check the requester, look the instance up, and post the confirmation in the channel."""
+    async def run(self, actor: Actor, command: Command, to: Destination) -> None:
+        """Carry out a screened command, after the ack."""
+        if isinstance(command, ActionCommand):
+            await self.request(actor, command, to)
+        elif isinstance(command, ListCommand):
+            await self.list_page(actor, 0, to)
+        elif isinstance(command, ShowCommand):
+            await self.show(actor, command.instance_id, to)
+
+    async def list_page(self, actor: Actor, offset: int, to: Destination, *, replace: bool = False) -> None:
+        """One page of the team's instances, ephemeral; `replace` swaps it for the page the user had."""
         async with self._inflight.track(), self._guard(to, actor):
-            actor = await self._with_groups(actor)
-            instance_id = command.instance_id
-            decision = may_request(self._rules, self._identity, actor)
-            if not decision.allowed:
-                await self._refuse(actor, decision, to, instance=instance_id)
+            if not await self._may_read(actor, to):
+                return
+            try:
+                page = await self._nebula.list_instances(blocks.LIST_PAGE_SIZE, max(0, offset))
+            except NebulaError as exc:
+                logs.warning(
+                    "list.failed", user=actor.user_id, channel=actor.channel_id, error=type(exc).__name__
+                )
+                await self._reply(to, blocks.notice(f"Could not list instances: {exc.user_message}"))
+                return
+            logs.event("list.shown", user=actor.user_id, channel=actor.channel_id, count=len(page.instances))
+            await self._reply(to, blocks.instance_list(page, max(0, offset)), replace_original=replace)
+
+    async def show(self, actor: Actor, instance_id: str, to: Destination) -> None:
+        """One instance's details, ephemeral."""
+        async with self._inflight.track(), self._guard(to, actor):
+            if not await self._may_read(actor, to):
                 return
             try:
                 instance = await self._nebula.get_instance(instance_id)
             except NebulaNotFound:
-                await self._trail("lookup", "not_found", actor, instance=instance_id)
                 await self._reply(to, blocks.notice(f"No instance `{instance_id}`."))
                 return
             except NebulaError as exc:
-                await self._trail(
-                    "lookup", "error", actor, instance=instance_id, message=exc.user_message, warn=True
-                )
                 await self._reply(to, blocks.notice(f"Could not look up `{instance_id}`: {exc.user_message}"))
+                return
+            logs.event("show.shown", user=actor.user_id, channel=actor.channel_id, instance=instance_id)
+            await self._reply(to, blocks.instance_details(instance))
+
+    async def menu(self, actor: Actor, choice: str, to: Destination) -> None:
+        """A choice in a listed instance's menu (`verb:id`): the same confirmation as the slash command."""
+        verb_name, _, instance_id = choice.partition(":")
+        if verb_name not in VERBS or not is_valid_instance_id(instance_id):
+            logs.warning("menu.invalid", user=actor.user_id, channel=actor.channel_id)
+            await self._reply(to, blocks.notice("That choice is not one the bot offered; nothing was done."))
+            return
+        await self.request(actor, ActionCommand(VERBS[verb_name], (instance_id,)), to)
+
+    async def _may_read(self, actor: Actor, to: Destination) -> bool:
+        # Listing shows addresses and costs: the same people who may act may look.
+        actor = await self._with_groups(actor)
+        decision = may_request(self._rules, self._identity, actor)
+        if not decision.allowed:
+            logs.event("read.refused", user=actor.user_id, channel=actor.channel_id, outcome="not_allowed")
+            await self._reply(to, blocks.notice(decision.reason))
+        return decision.allowed
+
+    async def request(self, actor: Actor, command: ActionCommand, to: Destination) -> None:
+        """Check the requester, look the instances up, and post the confirmation in the channel."""
+        async with self._inflight.track(), self._guard(to, actor):
+            actor = await self._with_groups(actor)
+            verb = command.verb
+            ids = command.instance_ids
+            decision = may_request(self._rules, self._identity, actor)
+            if not decision.allowed:
+                await self._refuse(actor, decision, to, verb=verb, instance=",".join(ids))
+                return
+            looked_up = await asyncio.gather(*(self._look_up(iid) for iid in ids))
+            missing = [iid for iid, found in zip(ids, looked_up, strict=True) if found is None]
+            errors = [found for found in looked_up if isinstance(found, NebulaError)]
+            if missing or errors:
+                text = (
+                    "No instance " + ", ".join(f"`{iid}`" for iid in missing) + "."
+                    if missing
+                    else f"Could not look up {', '.join(f'`{iid}`' for iid in ids)}: {errors[0].user_message}"
+                )
+                await self._trail(
+                    "lookup",
+                    "not_found" if missing else "error",
+                    actor,
+                    verb=verb,
+                    instance=",".join(ids),
+                    message=text,
+                    warn=bool(errors),
+                )
+                await self._reply(to, blocks.notice(text))
                 return
             now = self._clock()
             action = PendingAction(
                 id=new_confirmation_id(),
-                verb="delete",
-                instances=(instance,),
+                verb=verb.name,
+                instances=tuple(found for found in looked_up if isinstance(found, Instance)),
                 requester=actor.user_id,
                 team_id=actor.team_id or "",
                 channel_id=actor.channel_id or "",
@@ -155,6 +233,15 @@ class DeleteFlow:
             await self._trail("requested", "pending", actor, action=action)
             approval = approvers_text(self._rules) if self._rules.needs_approval else None
             await self._reply(to, blocks.confirmation(action, approval), in_channel=True)
+
+    async def _look_up(self, instance_id: str) -> Instance | NebulaError | None:
+        """The instance, None when Nebula does not know it, or the error that stopped the lookup."""
+        try:
+            return await self._nebula.get_instance(instance_id)
+        except NebulaNotFound:
+            return None
+        except NebulaError as exc:
+            return exc
 
     async def confirm(self, actor: Actor, confirmation_id: str, to: Destination) -> None:
         """A click on Delete: claim atomically, then call Nebula once, then post the outcome."""
@@ -172,22 +259,20 @@ class DeleteFlow:
             await self._trail("confirmed", "claimed", actor, action=action)
             await self._reply(to, blocks.in_progress(action, actor.user_id), replace_original=True)
             outcomes = await asyncio.gather(
-                *(self._delete(action, actor, iid) for iid in action.instance_ids)
+                *(self._perform(action, actor, iid) for iid in action.instance_ids)
             )
             await self._store.finish(confirmation_id, tuple(outcomes))
             await self._announce(action, actor.user_id, tuple(outcomes), to)
 
-    async def _delete(self, action: PendingAction, actor: Actor, instance_id: str) -> InstanceOutcome:
+    async def _perform(self, action: PendingAction, actor: Actor, instance_id: str) -> InstanceOutcome:
         started = time.monotonic()
         try:
-            result = await self._nebula.delete_instance(instance_id)
+            result = await self._nebula.perform(action.verb, instance_id)
         except NebulaNotFound as exc:
             said = f" Nebula said: {exc.nebula_message}" if exc.nebula_message else ""
+            hint = " (already deleted?)" if action.verb == "delete" else ""
             outcome = InstanceOutcome(
-                instance_id,
-                "failed",
-                f"Nebula does not know this instance (already deleted?).{said}",
-                exc.http_status,
+                instance_id, "failed", f"Nebula does not know this instance{hint}.{said}", exc.http_status
             )
         except NebulaOutcomeUnknown as exc:
             outcome = InstanceOutcome(
@@ -355,11 +440,18 @@ class DeleteFlow:
         decision: Decision,
         to: Destination,
         *,
+        verb: Verb | None = None,
         instance: str | None = None,
         action: PendingAction | None = None,
     ) -> None:
         await self._trail(
-            "refused", "not_allowed", actor, action=action, instance=instance, message=decision.reason
+            "refused",
+            "not_allowed",
+            actor,
+            action=action,
+            verb=verb,
+            instance=instance,
+            message=decision.reason,
         )
         await self._reply(to, blocks.notice(decision.reason))
 
@@ -370,6 +462,7 @@ class DeleteFlow:
         actor: Actor | None,
         *,
         action: PendingAction | None = None,
+        verb: Verb | None = None,
         instance: str | None = None,
         actor_id: str | None = None,
         message: str = "",
@@ -380,7 +473,7 @@ class DeleteFlow:
         record = AuditRecord(
             ts=self._clock(),
             step=step,
-            action=action.verb if action else "delete",
+            action=action.verb if action else verb.name if verb else "unknown",
             outcome=outcome,
             workspace=actor.team_id if actor else (action.team_id if action else None),
             channel=actor.channel_id if actor else (action.channel_id if action else None),
@@ -391,7 +484,7 @@ class DeleteFlow:
             confirmation=action.id if action else None,
         )
         fields = {k: v for k, v in dataclasses.asdict(record).items() if k not in ("ts", "step")}
-        (logs.warning if warn else logs.event)(f"delete.{step}", **fields)
+        (logs.warning if warn else logs.event)(f"{record.action}.{step}", **fields)
         try:
             await self._store.audit(record)
         except Exception as exc:  # the audit must never stop the flow; the log line above remains

@@ -87,6 +87,21 @@ class Instance(BaseModel):
     running_time: Text = None
     total_cost: Text = None
     price_per_hour: Text = None
+    product_type: Text = None
+    os: Text = None
+    public_ipv4: Text = None
+    cpu_cores: Text = None
+    ram: Text = None
+    disk_size: Text = None
+    start_time: Text = None
+
+
+@dataclass(frozen=True)
+class InstancePage:
+    """One page of `GET /computing/instances`."""
+
+    instances: tuple[Instance, ...]
+    total: int
 
 
 @dataclass(frozen=True)
@@ -140,11 +155,36 @@ class NebulaClient:
         except ValidationError:
             raise NebulaBadResponse("Nebula's answer about this instance could not be read.") from None
 
-    async def delete_instance(self, instance_id: str) -> NebulaResult:
-        """`DELETE /computing/instance/{id}`, sent exactly once."""
-        body, http_status, latency = await self._call(
-            "DELETE", instance_path(instance_id), changes_state=True
+    async def list_instances(self, limit: int = 100, offset: int = 0) -> InstancePage:
+        """`GET /computing/instances?limit=&offset=`: one page of the team's instances."""
+        body, _, _ = await self._call(
+            "GET", "/computing/instances", changes_state=False, params={"limit": limit, "offset": offset}
         )
+        data = body.get("data")
+        items = data if isinstance(data, list) else []
+        instances = []
+        for item in items:
+            if isinstance(item, dict) and item.get("id") and is_valid_instance_id(str(item["id"])):
+                try:
+                    instances.append(Instance.model_validate({**item, "id": str(item["id"])}))
+                except ValidationError:
+                    continue  # one unreadable row must not hide the others
+        total = body.get("total_instance")
+        return InstancePage(tuple(instances), total if isinstance(total, int) else offset + len(items))
+
+    async def perform(self, verb: str, instance_id: str) -> NebulaResult:
+        """Carry out `verb` on one instance, sent exactly once.
+
+        Delete is `DELETE /computing/instance/{id}`; start, stop and reboot are documented as
+        `GET /computing/instance/{id}/{verb}`: GETs with side effects, so never retried or cached.
+        """
+        if verb == "delete":
+            method, path = "DELETE", instance_path(instance_id)
+        elif verb in ("start", "stop", "reboot"):
+            method, path = "GET", instance_path(instance_id, verb)
+        else:
+            raise ValueError(f"unknown verb {verb!r}")
+        body, http_status, latency = await self._call(method, path, changes_state=True)
         return NebulaResult(
             status=str(body.get("status", "success")),
             message=_message(body) or "Nebula reported success.",
@@ -153,12 +193,12 @@ class NebulaClient:
         )
 
     async def _call(
-        self, method: str, path: str, *, changes_state: bool
+        self, method: str, path: str, *, changes_state: bool, params: dict[str, int] | None = None
     ) -> tuple[dict[str, Any], int, float]:
         started = time.monotonic()
         try:
             async with asyncio.timeout(self._timeout):
-                response = await self._http.request(method, path)
+                response = await self._http.request(method, path, params=params)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout):
             raise NebulaUnreachable("Nebula is unreachable; nothing was sent. Try again shortly.") from None
         except (TimeoutError, httpx.TimeoutException, httpx.TransportError):

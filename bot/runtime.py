@@ -19,7 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import logs
 from bot.app import build_app
 from bot.confirmations import ConfirmationStore, open_store
-from bot.flow import Clock, DeleteFlow, FlowConfig
+from bot.flow import ActionFlow, Clock, FlowConfig
 from bot.inflight import InFlight
 from bot.nebula import NebulaClient
 from bot.policy import Identity, Rules
@@ -87,7 +87,7 @@ class BotRuntime:
         self._runner: web.AppRunner | None = None
         self._socket: AsyncSocketModeHandler | None = None
         self._sweeper: asyncio.Task[None] | None = None
-        self.flow: DeleteFlow | None = None
+        self.flow: ActionFlow | None = None
         self.app: AsyncApp | None = None
 
     @property
@@ -115,7 +115,7 @@ class BotRuntime:
                 settings.nebula_api_key.get_secret_value(),
                 settings.nebula_api_timeout,
             )
-            self.flow = DeleteFlow(
+            self.flow = ActionFlow(
                 flow_config(settings),
                 identity,
                 self._nebula,

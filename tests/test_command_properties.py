@@ -9,16 +9,29 @@ from urllib.parse import urlencode
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.commands import DeleteCommand, HelpCommand, UsageError, is_valid_instance_id, parse
+from bot.commands import (
+    ActionCommand,
+    HelpCommand,
+    ListCommand,
+    ShowCommand,
+    UsageError,
+    is_valid_instance_id,
+    parse,
+)
 from bot.nebula import instance_path
+from bot.verbs import MAX_IDS
 from tests.conftest import ALICE, Stack, eventually
 from tests.standins.slack_driver import command_form
 
-SAFE_PATH = re.compile(r"/api/v1/computing/instance/[A-Za-z0-9_-]{1,64}")
+SAFE_PATH = re.compile(
+    r"/api/v1/computing/(instance/[A-Za-z0-9][A-Za-z0-9_-]{0,63}|instances\?limit=\d+&offset=\d+)"
+)
 
 # Text that looks like a command often enough to matter: real verbs, path tricks, odd spaces.
 words = st.one_of(
-    st.sampled_from(["delete", "DELETE", "Delete", "help", "dlete", "show"]),
+    st.sampled_from(
+        ["delete", "DELETE", "stop", "start", "reboot", "list", "help", "dlete", "show", "rebot"]
+    ),
     st.text(alphabet=string.ascii_letters + string.digits + "-_", min_size=1, max_size=70),
     st.sampled_from(
         ["..", "/", "%2F", "?", "#", "a/../b", "x?y=1", "\u202e", "\u00a0", "\t", "\n", "`", "<!here>"]
@@ -31,11 +44,16 @@ command_texts = st.lists(words, max_size=4).map(" ".join) | st.text(max_size=200
 @given(command_texts)
 def test_parse_never_raises_and_only_yields_valid_ids(text: str) -> None:
     result = parse(text)
-    assert isinstance(result, DeleteCommand | HelpCommand | UsageError)
-    if isinstance(result, DeleteCommand):
+    assert isinstance(result, ActionCommand | ShowCommand | ListCommand | HelpCommand | UsageError)
+    if isinstance(result, ActionCommand):
+        assert 1 <= len(result.instance_ids) <= MAX_IDS
+        assert len(set(result.instance_ids)) == len(result.instance_ids)
+        assert set(result.instance_ids) == set(text.split()[1:])
+        for instance_id in result.instance_ids:
+            assert is_valid_instance_id(instance_id)
+            assert instance_path(instance_id, result.verb.name).count("/") == 4
+    if isinstance(result, ShowCommand):
         assert is_valid_instance_id(result.instance_id)
-        assert text.split() == [text.split()[0], result.instance_id]
-        assert instance_path(result.instance_id) == f"/computing/instance/{result.instance_id}"
 
 
 @given(st.text(max_size=100))
@@ -50,13 +68,33 @@ def test_instance_path_refuses_anything_outside_the_pattern(candidate: str) -> N
         raise AssertionError(f"accepted {candidate!r}")
 
 
-def test_valid_ids() -> None:
-    assert parse("delete 102cade84ea-e703-4400-b77d-8ed545d198ee") == DeleteCommand(
-        "102cade84ea-e703-4400-b77d-8ed545d198ee"
+def test_examples() -> None:
+    from bot.verbs import DELETE, REBOOT
+
+    assert parse("delete 102cade84ea-e703-4400-b77d-8ed545d198ee") == ActionCommand(
+        DELETE, ("102cade84ea-e703-4400-b77d-8ed545d198ee",)
     )
-    assert parse("  DELETE   my_box-1 ") == DeleteCommand("my_box-1")
-    assert isinstance(parse("delete " + "a" * 64), DeleteCommand)
+    assert parse("  DELETE   my_box-1 ") == ActionCommand(DELETE, ("my_box-1",))
+    assert parse("delete a b a c b") == ActionCommand(DELETE, ("a", "b", "c"))
+    assert parse("reboot x") == ActionCommand(REBOOT, ("x",))
+    assert isinstance(parse("reboot x y"), UsageError)
+    assert isinstance(parse("delete " + " ".join(f"i{n}" for n in range(10))), ActionCommand)
+    assert isinstance(parse("delete " + " ".join(f"i{n}" for n in range(11))), UsageError)
+    assert isinstance(parse("delete " + "a" * 64), ActionCommand)
     assert isinstance(parse("delete " + "a" * 65), UsageError)
+    assert parse("show x") == ShowCommand("x")
+    assert parse("list") == ListCommand()
+    assert parse("") == parse("help") == HelpCommand()
+
+
+def test_misspelt_verbs_get_a_suggestion() -> None:
+    for typo, meant in [("dlete", "delete"), ("rebot", "reboot"), ("lst", "list"), ("shw", "show")]:
+        result = parse(f"{typo} x")
+        assert isinstance(result, UsageError)
+        assert f"Did you mean `{meant}`?" in result.message
+    nonsense = parse("xyzzy")
+    assert isinstance(nonsense, UsageError)
+    assert "Did you mean" not in nonsense.message
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -72,12 +110,15 @@ async def test_through_the_running_bot_nebula_only_sees_instance_paths(http_stac
     ack = await driver.post_signed(urlencode(command_form(ALICE, text, response_url)))
 
     assert ack.status == 200
-    if isinstance(parse(text), DeleteCommand):
-        # A valid command looks the instance up (and, unknown here, answers "No instance").
+    parsed = parse(text)
+    if isinstance(parsed, ActionCommand | ShowCommand | ListCommand):
+        # Valid commands read from Nebula (and answer after the ack); nothing else does.
         await eventually(lambda: len(stack.slack.posts_to(response_url)) == 1)
-        assert len(stack.nebula.calls) == calls_before + 1
+        assert len(stack.nebula.calls) > calls_before
     else:
         assert ack.body.get("response_type") == "ephemeral"
         assert len(stack.nebula.calls) == calls_before
+    # Text alone never changes anything: state changes need a click on a confirmation.
+    assert stack.nebula.changes() == []
     assert all(SAFE_PATH.fullmatch(call.path) for call in stack.nebula.calls)
     assert all(call.method == "GET" for call in stack.nebula.calls)

@@ -22,11 +22,13 @@ HOSTILE_TEXTS = [
     "delete x?limit=1",
     "delete x#frag",
     "delete " + "a" * 65,
-    f"delete {INSTANCE} {INSTANCE}",
+    f"reboot {INSTANCE} {INSTANCE}x",
+    "delete " + " ".join(f"i{n}" for n in range(11)),
     f"delete {INSTANCE} --force",
     "delete",
     "delete ‮evil",
-    "delete x\u00a0y",
+    "reboot x\u00a0y",
+    "delete -x",
     "delete <!channel>",
     "remove x",
     "DROP TABLE confirmations",
@@ -51,9 +53,20 @@ async def test_bad_commands_get_usage_and_never_reach_nebula(stack: Stack, text:
 
 async def test_help_lists_the_commands(stack: Stack) -> None:
     _, driver = await stack.start_bot()
-    for text in ("", "help"):
+    for text in ("", "help", "HELP"):
         ack, _ = await driver.command(ALICE, text)
-        assert "/nebula delete <instance-id>" in ack.body["text"]
+        assert ack.body["response_type"] == "ephemeral"
+        for verb in ("list", "show <id>", "delete <id>", "stop <id>", "start <id>", "reboot <id>", "help"):
+            assert f"/nebula {verb}" in ack.body["text"]
+        assert "Example: /nebula delete" in ack.body["text"]
+    assert stack.nebula.calls == []
+
+
+async def test_a_misspelt_verb_gets_a_suggestion_and_no_call(stack: Stack) -> None:
+    _, driver = await stack.start_bot()
+    ack, _ = await driver.command(ALICE, f"dlete {INSTANCE}")
+    assert "Did you mean delete?" in ack.body["text"]
+    assert "Did you mean `delete`?" in shown(ack.body)
     assert stack.nebula.calls == []
 
 

@@ -8,7 +8,7 @@ from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 
 from bot.blocks import CANCEL_ACTION_ID, CONFIRM_ACTION_ID
-from bot.flow import DeleteFlow
+from bot.flow import ActionFlow
 from bot.listeners import action_destination, actor_from_action
 
 
@@ -17,7 +17,7 @@ def _clicked_value(body: dict[str, Any]) -> str:
     return str(actions[0].get("value", ""))
 
 
-def register(app: AsyncApp, flow: DeleteFlow) -> None:
+def register(app: AsyncApp, flow: ActionFlow) -> None:
     """Attach the button listeners."""
 
     @app.action(CONFIRM_ACTION_ID)

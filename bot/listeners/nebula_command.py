@@ -1,4 +1,4 @@
-"""`/nebula ...`: answer at once, then look the instance up and post the confirmation."""
+"""`/nebula ...`: answer at once (usage and refusals in the ack itself), then do the work."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 
 from bot.blocks import INTERNAL_ERROR, Message
-from bot.flow import DeleteFlow
+from bot.flow import ActionFlow
 from bot.listeners import actor_from_command, command_destination
 
 COMMAND = "/nebula"
 
 
-def register(app: AsyncApp, flow: DeleteFlow) -> None:
+def register(app: AsyncApp, flow: ActionFlow) -> None:
     """Attach the `/nebula` command listener."""
 
     @app.command(COMMAND)
@@ -30,4 +30,4 @@ def register(app: AsyncApp, flow: DeleteFlow) -> None:
             await ack(text=screened.text, blocks=list(screened.blocks), response_type="ephemeral")
             return
         await ack()
-        await flow.request(actor, screened, command_destination(body))
+        await flow.run(actor, screened, command_destination(body))

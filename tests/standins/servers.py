@@ -239,6 +239,7 @@ class FakeNebula(LoopbackServer):
         self.calls: list[NebulaCall] = []
         self.detail: Scripted | None = None
         self.delete: Scripted | None = None
+        self.power: dict[str, Scripted] = {}  # per instance id, for start/stop/reboot
         self.release = asyncio.Event()
         self.hold_details = False
         self.hold_deletes = False
@@ -254,12 +255,22 @@ class FakeNebula(LoopbackServer):
     def deletes(self) -> list[NebulaCall]:
         return [c for c in self.calls if c.method == "DELETE"]
 
+    def changes(self) -> list[NebulaCall]:
+        """Every call that changes state: DELETEs and the start/stop/reboot GETs."""
+        return [
+            c for c in self.calls if c.method == "DELETE" or c.path.endswith(("/start", "/stop", "/reboot"))
+        ]
+
     async def _any(self, request: web.Request) -> web.StreamResponse:
         self.calls.append(NebulaCall(request.method, request.raw_path, request.headers.get("Authorization")))
         if request.headers.get("Authorization") != f"Bearer {NEBULA_KEY}":
             return web.json_response({"status": "failed", "message": "Invalid API key"}, status=401)
         tail = request.match_info["tail"]
         parts = tail.split("/")
+        if tail == "computing/instances" and request.method == "GET":
+            return self._list(request)
+        if len(parts) == 4 and parts[:2] == ["computing", "instance"] and request.method == "GET":
+            return await self._power(parts[2], parts[3])
         if len(parts) == 3 and parts[:2] == ["computing", "instance"]:
             instance_id = parts[2]
             if request.method == "GET":
@@ -267,6 +278,41 @@ class FakeNebula(LoopbackServer):
             if request.method == "DELETE":
                 return await self._delete(instance_id)
         return web.json_response({"status": "failed", "message": "Not found"}, status=404)
+
+    def _list(self, request: web.Request) -> web.Response:
+        limit, offset = int(request.query.get("limit", "10")), int(request.query.get("offset", "0"))
+        rows = [
+            {k: v for k, v in detail.items() if k not in ("vm_password", "password", "user_name")}
+            | {"price_per_hour": 0.679}
+            for detail in self.instances.values()
+        ]
+        return web.json_response(
+            {
+                "data": rows[offset : offset + limit],
+                "total_instance": len(rows),
+                "message": "All instances retrieved successfully",
+                "status": "success",
+            }
+        )
+
+    async def _power(self, instance_id: str, verb: str) -> web.Response:
+        if verb not in ("start", "stop", "reboot"):
+            return web.json_response({"status": "failed", "message": "Not found"}, status=404)
+        if self.hold_deletes:
+            await self.release.wait()
+        if instance_id in self.power:
+            return await self._scripted(self.power[instance_id])
+        if instance_id not in self.instances:
+            return web.json_response({"status": "failed", "message": "Instance not found"}, status=404)
+        self.instances[instance_id]["status"] = {"start": "Running", "stop": "Stopped", "reboot": "Running"}[
+            verb
+        ]
+        return web.json_response(
+            {
+                "message": f"Instances {verb}{'p' if verb == 'stop' else ''}ed successfully",
+                "status": "success",
+            }
+        )
 
     async def _scripted(self, script: Scripted) -> web.Response:
         if script.hang:
