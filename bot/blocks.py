@@ -222,7 +222,7 @@ def outcome(action: PendingAction, actor: str, outcomes: Sequence[InstanceOutcom
         summary = "partly failed"
     people = f"Requested by <@{action.requester}>, confirmed by <@{actor}>."
     text = f"{verb.label} {summary}: " + "; ".join(
-        f"{o.instance_id}: {o.status}, {o.message}" for o in outcomes
+        f"{o.instance_id}: {escape(o.status)}, {escape(o.message)}" for o in outcomes
     )
     return _message(
         text,
@@ -275,7 +275,8 @@ def instance_list(page: InstancePage, offset: int) -> Message:
             )
         )
     text = f"Instances {offset + 1}-{shown_to} of {page.total}: " + ", ".join(
-        f"{i.host_name or 'unnamed'} ({i.id}, {i.status or 'unknown'})" for i in page.instances
+        f"{escape(i.host_name or 'unnamed')} ({i.id}, {escape(i.status or 'unknown')})"
+        for i in page.instances
     )
     return _message(text, [header, *rows, *footer])
 
@@ -299,7 +300,9 @@ def instance_details(instance: Instance) -> Message:
             ("Started", escape(instance.start_time or "unknown")),
         ]
     )
-    text = f"{instance.host_name or 'unnamed'} ({instance.id}): {instance.status or 'unknown'}"
+    text = (
+        f"{escape(instance.host_name or 'unnamed')} ({instance.id}): {escape(instance.status or 'unknown')}"
+    )
     return _message(
         text,
         [

@@ -240,6 +240,7 @@ class FakeNebula(LoopbackServer):
         self.detail: Scripted | None = None
         self.delete: Scripted | None = None
         self.power: dict[str, Scripted] = {}  # per instance id, for start/stop/reboot
+        self.delete_by_id: dict[str, Scripted] = {}
         self.release = asyncio.Event()
         self.hold_details = False
         self.hold_deletes = False
@@ -339,6 +340,8 @@ class FakeNebula(LoopbackServer):
             await self.release.wait()
         if self.delete is not None:
             return await self._scripted(self.delete)
+        if instance_id in self.delete_by_id:
+            return await self._scripted(self.delete_by_id[instance_id])
         if self.instances.pop(instance_id, None) is None:
             return web.json_response({"status": "failed", "message": "Instance not found"}, status=404)
         return web.json_response({"message": "Instances deleted successfully", "status": "success"})

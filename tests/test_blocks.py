@@ -1,0 +1,114 @@
+"""Every message is valid Block Kit, carries a fallback, and escapes what came from outside."""
+
+from __future__ import annotations
+
+import pytest
+from slack_sdk.models.blocks import Block
+
+from bot import blocks
+from bot.blocks import Message
+from bot.commands import USAGE
+from bot.confirmations import InstanceOutcome, PendingAction
+from bot.nebula import Instance, InstancePage
+from bot.verbs import VERBS
+
+HOSTILE = Instance(
+    id="i-1",
+    host_name="<!channel> *pwn* `x` & <https://evil|click>",
+    gpu_type="<@U999>",
+    gpu_count="8",
+    region="<!here>",
+    status="Running",
+    running_time="1 h",
+    total_cost="$1",
+)
+
+
+def action(verb: str = "delete", count: int = 1, instance: Instance = HOSTILE) -> PendingAction:
+    instances = tuple(instance.model_copy(update={"id": f"i-{n}-" + "a" * 58}) for n in range(count))
+    return PendingAction(
+        id="c" * 22,
+        verb=verb,
+        instances=instances,
+        requester="U1",
+        team_id="T1",
+        channel_id="C1",
+        response_url="",
+        created_at=1_700_000_000,
+        expires_at=1_700_000_600,
+    )
+
+
+def every_message() -> list[tuple[str, Message]]:
+    outcomes = [
+        InstanceOutcome(f"i-{n}", s, "<!channel> " + "x" * 300)
+        for n, s in enumerate(["success", "failed", "unknown"])
+    ]
+    page = InstancePage(tuple(HOSTILE.model_copy(update={"id": f"i-{n}"}) for n in range(40)), 95)
+    messages = [
+        ("usage", blocks.notice(USAGE)),
+        ("internal error", blocks.internal_error()),
+        ("unknown", blocks.unknown_confirmation()),
+        ("already", blocks.already_decided("cancelled")),
+        ("list", blocks.instance_list(page, 40)),
+        ("empty list", blocks.instance_list(InstancePage((), 0), 0)),
+        ("details", blocks.instance_details(HOSTILE)),
+    ]
+    for verb in VERBS:
+        for count in (1, 10):
+            a = action(verb, count)
+            messages += [
+                (f"{verb}x{count} confirmation", blocks.confirmation(a)),
+                (f"{verb}x{count} approval", blocks.confirmation(a, "<@U2>, <!subteam^S1>")),
+                (f"{verb}x{count} in progress", blocks.in_progress(a, "U2")),
+                (f"{verb}x{count} cancelled", blocks.cancelled(a, "U2")),
+                (f"{verb}x{count} expired", blocks.expired(a)),
+                (f"{verb}x{count} outcome", blocks.outcome(a, "U2", outcomes * 3)),
+            ]
+    return messages
+
+
+@pytest.mark.parametrize(("name", "message"), every_message(), ids=[n for n, _ in every_message()])
+def test_every_message_is_valid_block_kit_with_a_fallback(name: str, message: Message) -> None:
+    assert message.text.strip(), "a plain-text fallback for notifications and screen readers"
+    assert len(message.text) <= 3000
+    assert 1 <= len(message.blocks) <= 50
+    for raw in message.blocks:
+        block = Block.parse(raw)
+        assert block is not None, raw
+        block.validate_json()  # slack_sdk's own Block Kit validation (lengths, required fields)
+        assert block.to_dict() == raw
+
+
+def test_nothing_from_outside_becomes_markup() -> None:
+    for _, message in every_message():
+        text = str(message.payload())
+        assert "<!channel>" not in text
+        assert "<!here>" not in text
+        assert "<@U999>" not in text
+        assert "<https://evil" not in text
+    details = str(blocks.instance_details(HOSTILE).payload())
+    assert "&lt;!channel&gt;" in details
+
+
+def test_confirm_button_styles_fit_the_verb() -> None:
+    styles = {}
+    for verb in VERBS:
+        [_, _, actions] = [b for b in blocks.confirmation(action(verb)).blocks if b["type"] != "section"] + [
+            None
+        ]
+        del actions
+        confirm = next(
+            e
+            for b in blocks.confirmation(action(verb)).blocks
+            if b["type"] == "actions"
+            for e in b["elements"]
+            if e["action_id"] == blocks.CONFIRM_ACTION_ID
+        )
+        styles[verb] = (confirm["style"], confirm["confirm"]["style"], confirm["text"]["text"])
+    assert styles == {
+        "delete": ("danger", "danger", "Delete"),
+        "stop": ("danger", "danger", "Stop"),
+        "start": ("primary", "primary", "Start"),
+        "reboot": ("danger", "danger", "Reboot"),
+    }
