@@ -9,7 +9,10 @@ import sys
 from dataclasses import asdict
 
 from bot import logs
+from bot.check import run_checks
 from bot.confirmations import open_store
+from bot.manifest import ManifestError
+from bot.manifest import render as render_manifest
 from bot.runtime import BotRuntime, StartupError
 from bot.settings import ConfigError, StoreSettings, load_settings, load_store_settings
 
@@ -22,6 +25,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="start the bot (the default)")
+    sub.add_parser(
+        "check", help="check the configuration and reach Slack, Nebula and the store; change nothing"
+    )
+    manifest = sub.add_parser("manifest", help="print the Slack app manifest (Socket Mode unless --http-url)")
+    manifest.add_argument("--http-url", help="public https URL of the bot, for HTTP mode")
     audit = sub.add_parser("audit", help="print recent audit records from the configured store")
     audit.add_argument("--limit", type=int, default=50, help="how many records, newest first (default 50)")
     audit.add_argument("--json", action="store_true", help="one JSON object per line")
@@ -29,8 +37,15 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point. Exit codes: 0 done, 1 could not start or reach the store, 2 bad configuration."""
+    """Entry point. Exit codes: 0 done, 1 failed to start or a check failed, 2 bad configuration."""
     args = _parser().parse_args(argv)
+    if args.command == "manifest":
+        try:
+            print(render_manifest(args.http_url), end="")
+        except ManifestError as exc:
+            print(exc, file=sys.stderr)
+            return 2
+        return 0
     try:
         if args.command == "audit":
             return asyncio.run(_print_audit(load_store_settings(), args.limit, args.json))
@@ -38,7 +53,12 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
-    logs.configure(settings.nebula_bot_log_level)
+    if args.command == "check":
+        results = asyncio.run(run_checks(settings))
+        for result in results:
+            print(result.line())
+        return 0 if all(result.ok for result in results) else 1
+    logs.configure(settings.nebula_bot_log_level, settings.nebula_bot_log_format)
     try:
         drained = asyncio.run(BotRuntime(settings).serve_until_signalled())
     except StartupError as exc:

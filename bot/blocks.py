@@ -34,7 +34,7 @@ INSTANCE_MENU_ACTION_ID: Final = "nebula_instance_menu"
 LIST_MORE_ACTION_ID: Final = "nebula_list_more"
 LIST_PAGE_SIZE: Final = 40  # instance rows per message: 40 + header, context and buttons stay under 50 blocks
 
-_ICONS: Final = {"success": ":white_check_mark:", "unknown": ":grey_question:"}
+_ICONS: Final = {"success": ":white_check_mark:", "unknown": ":grey_question:", "dry run": ":test_tube:"}
 INTERNAL_ERROR: Final = (
     "The bot hit an internal error and could not finish. "
     "Check this channel and the Nebula console before trying again."
@@ -124,7 +124,7 @@ def _when(timestamp: float) -> str:
     return f"<!date^{int(timestamp)}^{{time}}|in a few minutes>"
 
 
-def confirmation(action: PendingAction, approvers: str | None = None) -> Message:
+def confirmation(action: PendingAction, approvers: str | None = None, *, dry_run: bool = False) -> Message:
     """The in-channel request: what would change, who asked, until when, and the two buttons.
 
     With `approvers` (Slack mentions), the two-person rule applies and the message says who may approve.
@@ -143,6 +143,8 @@ def confirmation(action: PendingAction, approvers: str | None = None) -> Message
         if approvers
         else "Only they can confirm."
     )
+    if dry_run:
+        who += " *Dry run*: nothing will change at Nebula."
     context = ContextBlock(
         elements=[
             MarkdownTextObject(
@@ -203,6 +205,13 @@ def unknown_confirmation() -> Message:
     return notice("This request is unknown to the bot; nothing was done. Run the `/nebula` command again.")
 
 
+def _summary(verb: Verb, statuses: set[str]) -> str:
+    if len(statuses) > 1:
+        return "partly failed"
+    only = next(iter(statuses), "failed")
+    return {"success": verb.past, "unknown": "outcome unknown", "dry run": "dry run"}.get(only, "failed")
+
+
 def outcome(action: PendingAction, actor: str, outcomes: Sequence[InstanceOutcome]) -> Message:
     """The result in the channel: Nebula's own status and message per instance, and who was involved."""
     verb = _verb(action)
@@ -214,12 +223,7 @@ def outcome(action: PendingAction, actor: str, outcomes: Sequence[InstanceOutcom
         lines.append(
             f"{icon} {verb.label} {_label(instance)}: *{escape(result.status)}*. {escape(result.message)}"
         )
-    statuses = {result.status for result in outcomes}
-    summary = (
-        verb.past if statuses == {"success"} else "outcome unknown" if statuses == {"unknown"} else "failed"
-    )
-    if len(statuses) > 1:
-        summary = "partly failed"
+    summary = _summary(verb, {result.status for result in outcomes})
     people = f"Requested by <@{action.requester}>, confirmed by <@{actor}>."
     text = f"{verb.label} {summary}: " + "; ".join(
         f"{o.instance_id}: {escape(o.status)}, {escape(o.message)}" for o in outcomes

@@ -112,6 +112,9 @@ class ConfirmationStore(Protocol):
     async def recent_audit(self, limit: int) -> list[AuditRecord]:
         """The newest audit records, newest first."""
 
+    async def count_pending(self, now: float) -> int:
+        """How many confirmations are waiting for a click."""
+
     async def ping(self) -> None:
         """Raise if the store cannot be reached."""
 

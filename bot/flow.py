@@ -38,6 +38,7 @@ from bot.confirmations import (
     new_confirmation_id,
 )
 from bot.inflight import InFlight
+from bot.metrics import Metrics
 from bot.nebula import Instance, NebulaClient, NebulaError, NebulaNotFound, NebulaOutcomeUnknown
 from bot.policy import (
     Actor,
@@ -66,6 +67,16 @@ _DECIDED_WORDS = {
 
 SYSTEM_ACTOR = "system"
 
+# Audit steps that are also a confirmation's outcome on the metrics dashboard.
+_COUNTED_STEPS = {
+    "requested": "requested",
+    "outcome": "executed",
+    "recovered": "recovered",
+    "cancelled": "cancelled",
+    "expired": "expired",
+    "refused": "refused",
+}
+
 
 @dataclass(frozen=True)
 class FlowConfig:
@@ -75,6 +86,7 @@ class FlowConfig:
     confirm_ttl: int
     nebula_timeout: float
     audit_channel: str | None = None
+    dry_run: bool = False
 
     @property
     def stale_claim_after(self) -> float:
@@ -95,8 +107,10 @@ class ActionFlow:
         replier: Replier,
         usergroups: UserGroups,
         inflight: InFlight,
+        metrics: Metrics,
         clock: Clock = time.time,
     ) -> None:
+        self._metrics = metrics
         self._config = config
         self._rules = config.rules
         self._identity = identity
@@ -111,11 +125,15 @@ class ActionFlow:
         """Decide instantly, with no I/O, whether a command goes ahead; if not, the ephemeral answer."""
         parsed = parse(text)
         if isinstance(parsed, HelpCommand):
+            self._metrics.commands.labels("help", "help").inc()
             return blocks.notice(USAGE_TEXT)
         if isinstance(parsed, UsageError):
+            self._metrics.commands.labels("invalid", "usage").inc()
             logs.event("command.rejected", user=actor.user_id, channel=actor.channel_id, outcome="usage")
             return blocks.notice(parsed.message)
+        verb = parsed.verb.name if isinstance(parsed, ActionCommand) else type(parsed).__name__[:-7].lower()
         screened = screen(self._rules, self._identity, actor)
+        self._metrics.commands.labels(verb, "accepted" if screened.allowed else "refused").inc()
         if not screened.allowed:
             logs.event(
                 "command.refused",
@@ -232,7 +250,9 @@ class ActionFlow:
             await self._store.add(action)
             await self._trail("requested", "pending", actor, action=action)
             approval = approvers_text(self._rules) if self._rules.needs_approval else None
-            await self._reply(to, blocks.confirmation(action, approval), in_channel=True)
+            await self._reply(
+                to, blocks.confirmation(action, approval, dry_run=self._config.dry_run), in_channel=True
+            )
 
     async def _look_up(self, instance_id: str) -> Instance | NebulaError | None:
         """The instance, None when Nebula does not know it, or the error that stopped the lookup."""
@@ -266,6 +286,12 @@ class ActionFlow:
 
     async def _perform(self, action: PendingAction, actor: Actor, instance_id: str) -> InstanceOutcome:
         started = time.monotonic()
+        if self._config.dry_run:
+            would = f"Dry run: would have sent {self._nebula.describe(action.verb, instance_id)}"
+            await self._trail(
+                "executed", "dry_run", actor, action=action, instance=instance_id, message=would
+            )
+            return InstanceOutcome(instance_id, "dry run", would)
         try:
             result = await self._nebula.perform(action.verb, instance_id)
         except NebulaNotFound as exc:
@@ -305,13 +331,19 @@ class ActionFlow:
         return f"Checked afterwards: the instance is still {instance.status or 'listed'}."
 
     async def _announce(
-        self, action: PendingAction, confirmer: str, outcomes: tuple[InstanceOutcome, ...], to: Destination
+        self,
+        action: PendingAction,
+        confirmer: str,
+        outcomes: tuple[InstanceOutcome, ...],
+        to: Destination,
+        step: str = "outcome",
     ) -> None:
-        """Post the outcome in the channel (and the audit channel) and record it."""
+        """Post the outcome in the channel (and the audit channel) and record it as `step`."""
         message = blocks.outcome(action, confirmer, outcomes)
-        summary = "success" if all(o.status == "success" for o in outcomes) else "failed"
+        statuses = {o.status for o in outcomes}
+        summary = "success" if statuses == {"success"} else "unknown" if statuses == {"unknown"} else "failed"
         text = " ".join(f"{o.instance_id}: {o.status}: {o.message}" for o in outcomes)
-        await self._trail("outcome", summary, None, action=action, actor_id=confirmer, message=text)
+        await self._trail(step, summary, None, action=action, actor_id=confirmer, message=text)
         await self._reply(to, message, in_channel=True)
         if self._config.audit_channel:
             try:
@@ -412,7 +444,9 @@ class ActionFlow:
                 if not await self._store.finish(action.id, outcomes):
                     continue
                 reported += 1
-                await self._announce(action, record.actor or action.requester, outcomes, self._origin(action))
+                await self._announce(
+                    action, record.actor or action.requester, outcomes, self._origin(action), step="recovered"
+                )
             return reported
 
     @asynccontextmanager
@@ -483,6 +517,8 @@ class ActionFlow:
             latency_ms=latency_ms,
             confirmation=action.id if action else None,
         )
+        if step in _COUNTED_STEPS:
+            self._metrics.confirmations.labels(_COUNTED_STEPS[step]).inc()
         fields = {k: v for k, v in dataclasses.asdict(record).items() if k not in ("ts", "step")}
         (logs.warning if warn else logs.event)(f"{record.action}.{step}", **fields)
         try:

@@ -29,10 +29,27 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
-def configure(level: str) -> None:
-    """Send every log line (the bot's, Bolt's, aiohttp's) to stderr as JSON."""
+class TextFormatter(logging.Formatter):
+    """One line per event for people: time, level, event, then key=value fields."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        when = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z"
+        parts = [when, f"{record.levelname:<7}", record.getMessage()]
+        for key, value in record.__dict__.items():
+            if key not in _STANDARD:
+                text = str(value)
+                parts.append(f"{key}={json.dumps(text) if not text or ' ' in text or '=' in text else text}")
+        line = " ".join(parts)
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return line
+
+
+def configure(level: str, fmt: str | None = None) -> None:
+    """Send every log line (the bot's, Bolt's, aiohttp's) to stderr: text on a terminal, else JSON."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter())
+    chosen = fmt or ("text" if sys.stderr.isatty() else "json")
+    handler.setFormatter(TextFormatter() if chosen == "text" else JsonFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -18,6 +18,7 @@ import httpx
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 
 from bot.commands import is_valid_instance_id
+from bot.metrics import Metrics
 
 USER_AGENT: Final = "nebula-slack-bot/0.1"
 _MESSAGE_LIMIT: Final = 300
@@ -118,8 +119,14 @@ class NebulaClient:
     """One per process: holds the connection pool and the service key."""
 
     def __init__(
-        self, base_url: str, api_key: str, timeout: float, transport: httpx.AsyncBaseTransport | None = None
+        self,
+        base_url: str,
+        api_key: str,
+        timeout: float,
+        metrics: Metrics | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
     ):
+        self._metrics = metrics or Metrics()
         self._timeout = timeout
         self._http = httpx.AsyncClient(
             base_url=base_url,
@@ -144,7 +151,7 @@ class NebulaClient:
 
     async def get_instance(self, instance_id: str) -> Instance:
         """`GET /computing/instance/{id}`: the instance's details, without credentials."""
-        body, _, _ = await self._call("GET", instance_path(instance_id), changes_state=False)
+        body, _, _ = await self._call("GET", instance_path(instance_id), "instance.get", changes_state=False)
         data = body.get("data")
         # The documented detail is an array holding one object; accept a bare object too.
         item = data[0] if isinstance(data, list) and data else data
@@ -158,7 +165,11 @@ class NebulaClient:
     async def list_instances(self, limit: int = 100, offset: int = 0) -> InstancePage:
         """`GET /computing/instances?limit=&offset=`: one page of the team's instances."""
         body, _, _ = await self._call(
-            "GET", "/computing/instances", changes_state=False, params={"limit": limit, "offset": offset}
+            "GET",
+            "/computing/instances",
+            "instances.list",
+            changes_state=False,
+            params={"limit": limit, "offset": offset},
         )
         data = body.get("data")
         items = data if isinstance(data, list) else []
@@ -172,19 +183,19 @@ class NebulaClient:
         total = body.get("total_instance")
         return InstancePage(tuple(instances), total if isinstance(total, int) else offset + len(items))
 
+    def describe(self, verb: str, instance_id: str) -> str:
+        """The request `perform` would send, for dry runs: "DELETE https://…/computing/instance/<id>"."""
+        method, path = _request_line(verb, instance_id)
+        return f"{method} {str(self._http.base_url).rstrip('/')}{path}"
+
     async def perform(self, verb: str, instance_id: str) -> NebulaResult:
         """Carry out `verb` on one instance, sent exactly once.
 
         Delete is `DELETE /computing/instance/{id}`; start, stop and reboot are documented as
         `GET /computing/instance/{id}/{verb}`: GETs with side effects, so never retried or cached.
         """
-        if verb == "delete":
-            method, path = "DELETE", instance_path(instance_id)
-        elif verb in ("start", "stop", "reboot"):
-            method, path = "GET", instance_path(instance_id, verb)
-        else:
-            raise ValueError(f"unknown verb {verb!r}")
-        body, http_status, latency = await self._call(method, path, changes_state=True)
+        method, path = _request_line(verb, instance_id)
+        body, http_status, latency = await self._call(method, path, f"instance.{verb}", changes_state=True)
         return NebulaResult(
             status=str(body.get("status", "success")),
             message=_message(body) or "Nebula reported success.",
@@ -193,9 +204,34 @@ class NebulaClient:
         )
 
     async def _call(
-        self, method: str, path: str, *, changes_state: bool, params: dict[str, int] | None = None
+        self,
+        method: str,
+        path: str,
+        endpoint: str,
+        *,
+        changes_state: bool,
+        params: dict[str, int] | None = None,
     ) -> tuple[dict[str, Any], int, float]:
         started = time.monotonic()
+        try:
+            response = await self._send(method, path, changes_state=changes_state, params=params)
+            body = _interpret(response)
+        except NebulaError as exc:
+            # An HTTP status when Nebula answered; otherwise the kind of failure (unreachable, timeout, …).
+            self._observe(
+                endpoint, str(exc.http_status or type(exc).__name__.removeprefix("Nebula").lower()), started
+            )
+            raise
+        self._observe(endpoint, str(response.status_code), started)
+        return body, response.status_code, time.monotonic() - started
+
+    def _observe(self, endpoint: str, status: str, started: float) -> None:
+        self._metrics.nebula_requests.labels(endpoint, status).inc()
+        self._metrics.nebula_seconds.labels(endpoint).observe(time.monotonic() - started)
+
+    async def _send(
+        self, method: str, path: str, *, changes_state: bool, params: dict[str, int] | None
+    ) -> httpx.Response:
         try:
             async with asyncio.timeout(self._timeout):
                 response = await self._http.request(method, path, params=params)
@@ -210,8 +246,15 @@ class NebulaClient:
             raise NebulaTimeout(
                 f"Nebula did not answer within {self._timeout:g} s. Try again shortly."
             ) from None
-        latency = time.monotonic() - started
-        return _interpret(response), response.status_code, latency
+        return response
+
+
+def _request_line(verb: str, instance_id: str) -> tuple[str, str]:
+    if verb == "delete":
+        return "DELETE", instance_path(instance_id)
+    if verb in ("start", "stop", "reboot"):
+        return "GET", instance_path(instance_id, verb)
+    raise ValueError(f"unknown verb {verb!r}")
 
 
 def instance_path(instance_id: str, action: str = "") -> str:

@@ -10,6 +10,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks import Message
+from bot.metrics import Metrics
 
 
 class ReplyError(Exception):
@@ -41,7 +42,10 @@ class Replier(Protocol):
 class SlackReplier:
     """`Replier` over a shared aiohttp session and the bot's Web API client. Never retries a post."""
 
-    def __init__(self, session: aiohttp.ClientSession, web: AsyncWebClient, timeout: float = 10.0) -> None:
+    def __init__(
+        self, session: aiohttp.ClientSession, web: AsyncWebClient, metrics: Metrics, timeout: float = 10.0
+    ) -> None:
+        self._metrics = metrics
         self._session = session
         self._web = web
         self._timeout = aiohttp.ClientTimeout(total=timeout)
@@ -55,13 +59,16 @@ class SlackReplier:
                 await self._via_response_url(to.response_url, message, in_channel, replace_original)
                 return
             except ReplyError as exc:
+                self._metrics.slack_errors.labels("response_url").inc()
                 first_error = str(exc)
         try:
             await self._via_web_api(to, message, in_channel, replace_original)
         except SlackApiError as exc:
+            self._metrics.slack_errors.labels("web_api_fallback").inc()
             error = exc.response.get("error") if exc.response is not None else "unknown"
             raise ReplyError(f"{first_error}; Web API fallback failed: {error}") from None
         except Exception as exc:  # e.g. a non-JSON answer, which slack_sdk reports as AttributeError
+            self._metrics.slack_errors.labels("web_api_fallback").inc()
             raise ReplyError(f"{first_error}; Web API fallback failed: {type(exc).__name__}") from None
 
     async def _via_response_url(
@@ -103,7 +110,9 @@ class SlackReplier:
                 channel=channel, text=message.text, blocks=list(message.blocks) or None
             )
         except SlackApiError as exc:
+            self._metrics.slack_errors.labels("chat.postMessage").inc()
             error = exc.response.get("error") if exc.response is not None else "unknown"
             raise ReplyError(f"chat.postMessage to {channel} failed: {error}") from None
         except Exception as exc:
+            self._metrics.slack_errors.labels("chat.postMessage").inc()
             raise ReplyError(f"chat.postMessage to {channel} failed: {type(exc).__name__}") from None

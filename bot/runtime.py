@@ -21,6 +21,7 @@ from bot.app import build_app
 from bot.confirmations import ConfirmationStore, open_store
 from bot.flow import ActionFlow, Clock, FlowConfig
 from bot.inflight import InFlight
+from bot.metrics import CONTENT_TYPE, Metrics
 from bot.nebula import NebulaClient
 from bot.policy import Identity, Rules
 from bot.replies import SlackReplier
@@ -29,6 +30,7 @@ from bot.usergroups import UserGroups
 
 EVENTS_PATH: Final = "/slack/events"
 HEALTH_PATH: Final = "/healthz"
+METRICS_PATH: Final = "/metrics"
 
 
 def flow_config(settings: Settings) -> FlowConfig:
@@ -44,6 +46,7 @@ def flow_config(settings: Settings) -> FlowConfig:
         confirm_ttl=settings.nebula_bot_confirm_ttl,
         nebula_timeout=settings.nebula_api_timeout,
         audit_channel=settings.nebula_bot_audit_channel,
+        dry_run=settings.nebula_bot_dry_run,
     )
 
 
@@ -79,6 +82,7 @@ class BotRuntime:
         self.settings = settings
         self._clock = clock
         self.inflight = InFlight()
+        self.metrics = Metrics()
         self.ready = False
         self._stopping = False
         self._store: ConfirmationStore | None = None
@@ -114,15 +118,17 @@ class BotRuntime:
                 settings.nebula_api_url,
                 settings.nebula_api_key.get_secret_value(),
                 settings.nebula_api_timeout,
+                self.metrics,
             )
             self.flow = ActionFlow(
                 flow_config(settings),
                 identity,
                 self._nebula,
                 self._store,
-                SlackReplier(self._session, web),
-                UserGroups(web, settings.nebula_bot_usergroup_cache_ttl),
+                SlackReplier(self._session, web, self.metrics),
+                UserGroups(web, settings.nebula_bot_usergroup_cache_ttl, self.metrics),
                 self.inflight,
+                self.metrics,
                 self._clock,
             )
             self.app = build_app(settings, identity, self.flow)
@@ -144,6 +150,7 @@ class BotRuntime:
     async def _serve_http(self, app: AsyncApp) -> None:
         web_app = web.Application()
         web_app.router.add_get(HEALTH_PATH, self._health)
+        web_app.router.add_get(METRICS_PATH, self._metrics)
         if not self.settings.socket_mode:
 
             async def events(request: web.Request) -> web.Response:
@@ -172,6 +179,14 @@ class BotRuntime:
             return web.json_response({"status": "ok", "mode": mode})
         state = "stopping" if self._stopping else "starting"
         return web.json_response({"status": state, "mode": mode}, status=503)
+
+    async def _metrics(self, _: web.Request) -> web.Response:
+        if self._store is not None:
+            try:
+                self.metrics.pending.set(await self._store.count_pending(self._clock()))
+            except Exception as exc:  # a scrape must not fail because the store hiccuped
+                logs.warning("metrics.pending_failed", error=type(exc).__name__)
+        return web.Response(body=self.metrics.render(), headers={"Content-Type": CONTENT_TYPE})
 
     def _sweep_interval(self) -> float:
         return max(1.0, min(30.0, self.settings.nebula_bot_confirm_ttl / 10))

@@ -60,6 +60,9 @@ class Settings(StoreSettings):
     nebula_bot_confirm_ttl: int = Field(default=600, ge=5, le=MAX_CONFIRM_TTL)
     nebula_bot_drain_timeout: float = Field(default=30.0, ge=0, le=600)
     nebula_bot_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Unset: text on a terminal, JSON otherwise (a log collector).
+    nebula_bot_log_format: Literal["json", "text"] | None = None
+    nebula_bot_dry_run: bool = False
 
     @field_validator(
         "nebula_bot_allowed_users",

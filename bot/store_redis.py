@@ -146,6 +146,9 @@ class RedisStore:
         entries = await self._redis.xrevrange(AUDIT, count=limit) or []
         return [AuditRecord.from_json(_texts(fields or {})["record"]) for _, fields in entries]
 
+    async def count_pending(self, now: float) -> int:
+        return int(await self._redis.zcount(PENDING, f"({now!r}", "+inf"))
+
     async def ping(self) -> None:
         await self._redis.ping()
 

@@ -158,6 +158,13 @@ class SQLiteStore:
 
         return await self._run(select)
 
+    async def count_pending(self, now: float) -> int:
+        def count() -> int:
+            query = "SELECT COUNT(*) FROM confirmations WHERE state = 'pending' AND expires_at > ?"
+            return int(self._db().execute(query, (now,)).fetchone()[0])
+
+        return await self._run(count)
+
     async def ping(self) -> None:
         await self._run(lambda: self._db().execute("SELECT 1").fetchone())
 

@@ -10,14 +10,20 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import logs
+from bot.metrics import Metrics
 
 
 class UserGroups:
     """Answers "which of these groups is this user in?" through `usergroups.users.list`."""
 
     def __init__(
-        self, client: AsyncWebClient, ttl: float, clock: Callable[[], float] = time.monotonic
+        self,
+        client: AsyncWebClient,
+        ttl: float,
+        metrics: Metrics,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        self._metrics = metrics
         self._client = client
         self._ttl = ttl
         self._clock = clock
@@ -48,9 +54,11 @@ class UserGroups:
             except SlackApiError as exc:
                 error = exc.response.get("error") if exc.response is not None else None
                 logs.warning("usergroups.lookup_failed", usergroup=group_id, error=error)
+                self._metrics.slack_errors.labels("usergroups.users.list").inc()
                 return frozenset()
             except Exception as exc:  # any doubt means "not a member", including a garbled answer
                 logs.warning("usergroups.lookup_failed", usergroup=group_id, error=type(exc).__name__)
+                self._metrics.slack_errors.labels("usergroups.users.list").inc()
                 return frozenset()
             members = (
                 frozenset(u for u in users if isinstance(u, str)) if isinstance(users, list) else frozenset()

@@ -59,6 +59,7 @@ class FakeSlack(LoopbackServer):
         super().__init__()
         self.team_id = team_id
         self.enterprise_id: str | None = None
+        self.scopes = "commands,chat:write,usergroups:read"
         self.posted: list[Posted] = []
         self.api_calls: list[str] = []
         self.acks: dict[str, dict[str, Any]] = {}
@@ -101,7 +102,8 @@ class FakeSlack(LoopbackServer):
                 "user_id": "UBOT",
                 "bot_id": "B0BOT",
                 "url": "https://acme.slack.com/",
-            }
+            },
+            headers={"x-oauth-scopes": self.scopes},
         )
 
     async def _form_or_json(self, request: web.Request) -> dict[str, Any]:

@@ -1,0 +1,158 @@
+"""`nebula-bot check`: validate the configuration and reach every dependency, changing nothing."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.confirmations import open_store
+from bot.nebula import NebulaAuthError, NebulaClient, NebulaError
+from bot.settings import Settings
+
+REQUIRED_SCOPES = frozenset({"commands", "chat:write"})
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One line of the report."""
+
+    name: str
+    ok: bool
+    detail: str
+    warning: bool = False
+
+    def line(self) -> str:
+        """`ok    slack     workspace Acme …`."""
+        mark = "FAIL" if not self.ok else "warn" if self.warning else "ok"
+        return f"{mark:<5} {self.name:<13} {self.detail}"
+
+
+async def run_checks(settings: Settings) -> list[CheckResult]:
+    """Every check, in order; each is independent of the others' results."""
+    results = [_configuration(settings)]
+    async with aiohttp.ClientSession() as session:
+        web = AsyncWebClient(
+            token=settings.slack_bot_token.get_secret_value(),
+            base_url=settings.slack_api_url,
+            session=session,
+        )
+        results.extend(await _slack(settings, web))
+        if settings.slack_app_token is not None:
+            results.append(await _app_token(settings, web))
+    results.append(await _nebula(settings))
+    results.append(await _store(settings))
+    return results
+
+
+def _configuration(settings: Settings) -> CheckResult:
+    mode = (
+        "Socket Mode"
+        if settings.socket_mode
+        else f"HTTP mode on {settings.nebula_bot_host}:{settings.nebula_bot_port}"
+    )
+    users, groups = settings.nebula_bot_allowed_users, settings.nebula_bot_allowed_usergroups
+    who = "everyone" if "*" in users else f"{len(users)} users, {len(groups)} groups"
+    extras = []
+    if settings.nebula_bot_approvers:
+        extras.append("two-person rule on")
+    if settings.nebula_bot_dry_run:
+        extras.append("DRY RUN")
+    detail = f"{mode}; allowed: {who}" + "".join(f"; {e}" for e in extras)
+    nobody = not settings.nebula_bot_allowed_users and not settings.nebula_bot_allowed_usergroups
+    if nobody:
+        return CheckResult(
+            "configuration", True, detail + " (nobody may act: set NEBULA_BOT_ALLOWED_USERS)", True
+        )
+    return CheckResult("configuration", True, detail)
+
+
+async def _slack(settings: Settings, web: AsyncWebClient) -> list[CheckResult]:
+    try:
+        response = await web.auth_test()
+    except SlackApiError as exc:
+        error = exc.response.get("error") if exc.response is not None else "unknown"
+        return [CheckResult("slack", False, f"SLACK_BOT_TOKEN was rejected ({error})")]
+    except Exception as exc:
+        return [CheckResult("slack", False, f"Slack is unreachable at SLACK_API_URL ({type(exc).__name__})")]
+    team, team_id, user = response.get("team"), response.get("team_id"), response.get("user")
+    results = [CheckResult("slack", True, f"workspace {team} ({team_id}), bot @{user}")]
+    granted_header = response.headers.get("x-oauth-scopes") or response.headers.get("X-OAuth-Scopes")
+    if granted_header is None:
+        results.append(CheckResult("slack scopes", True, "Slack did not report the token's scopes", True))
+        return results
+    granted = {s.strip() for s in str(granted_header).split(",") if s.strip()}
+    needed = set(REQUIRED_SCOPES)
+    if settings.nebula_bot_allowed_usergroups or any(
+        a.startswith("S") for a in settings.nebula_bot_approvers
+    ):
+        needed.add("usergroups:read")
+    missing = sorted(needed - granted)
+    if missing:
+        detail = f"missing {', '.join(missing)}: add them in OAuth & Permissions and reinstall the app"
+        return [*results, CheckResult("slack scopes", False, detail)]
+    return [*results, CheckResult("slack scopes", True, ", ".join(sorted(needed)))]
+
+
+async def _app_token(settings: Settings, web: AsyncWebClient) -> CheckResult:
+    assert settings.slack_app_token is not None
+    try:
+        # Issues a WebSocket URL that is simply never used: nothing connects, nothing changes.
+        await web.apps_connections_open(app_token=settings.slack_app_token.get_secret_value())
+    except SlackApiError as exc:
+        error = exc.response.get("error") if exc.response is not None else "unknown"
+        return CheckResult("socket mode", False, f"SLACK_APP_TOKEN was rejected ({error})")
+    except Exception as exc:
+        return CheckResult("socket mode", False, f"apps.connections.open failed ({type(exc).__name__})")
+    return CheckResult("socket mode", True, "SLACK_APP_TOKEN accepted")
+
+
+async def _nebula(settings: Settings) -> CheckResult:
+    client = NebulaClient(
+        settings.nebula_api_url, settings.nebula_api_key.get_secret_value(), settings.nebula_api_timeout
+    )
+    try:
+        page = await client.list_instances(limit=1)
+    except NebulaAuthError:
+        return CheckResult(
+            "nebula", False, "NEBULA_API_KEY was rejected: check the key (a team API key, ak_…)"
+        )
+    except NebulaError as exc:
+        return CheckResult("nebula", False, f"{exc.user_message} (NEBULA_API_URL={settings.nebula_api_url})")
+    finally:
+        await client.aclose()
+    return CheckResult("nebula", True, f"NEBULA_API_KEY accepted; the team has {page.total} instance(s)")
+
+
+def _sqlite_file(path: Path) -> CheckResult | None:
+    """A verdict without opening the file when it is missing or read-only; None to go on and open it."""
+    if not path.exists():
+        folder = path.parent.resolve()
+        if os.access(folder, os.W_OK):
+            return CheckResult("store", True, f"{path} will be created on first start (folder writable)")
+        return CheckResult("store", False, f"cannot create {path}: {folder} is not writable")
+    if not os.access(path, os.W_OK):
+        return CheckResult("store", False, f"{path} is not writable")
+    return None
+
+
+async def _store(settings: Settings) -> CheckResult:
+    url = settings.nebula_bot_state_url
+    prefix = "sqlite:///"
+    if url.startswith(prefix):
+        verdict = _sqlite_file(Path(url[len(prefix) :]))
+        if verdict is not None:
+            return verdict
+    try:
+        store = await open_store(url)
+        try:
+            await store.ping()
+        finally:
+            await store.close()
+    except Exception as exc:
+        return CheckResult("store", False, f"cannot use NEBULA_BOT_STATE_URL ({type(exc).__name__}: {exc})")
+    return CheckResult("store", True, f"{url.split('://', 1)[0]} store reachable")

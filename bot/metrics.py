@@ -1,0 +1,55 @@
+"""Prometheus metrics, one registry per running bot (so several can share a process, as in tests)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+CONTENT_TYPE = CONTENT_TYPE_LATEST
+
+
+class Metrics:
+    """What an operator watches: commands, confirmations, Nebula calls, Slack errors, pending work."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.commands = Counter(
+            "nebula_bot_commands_total",
+            "Slash commands by verb and result.",
+            ["verb", "result"],
+            registry=self.registry,
+        )
+        self.confirmations = Counter(
+            "nebula_bot_confirmations_total",
+            "Confirmations by outcome: requested, executed, cancelled, expired, refused, recovered.",
+            ["outcome"],
+            registry=self.registry,
+        )
+        self.nebula_requests = Counter(
+            "nebula_bot_nebula_requests_total",
+            "Nebula API calls by endpoint and result (HTTP status or error).",
+            ["endpoint", "status"],
+            registry=self.registry,
+        )
+        self.nebula_seconds = Histogram(
+            "nebula_bot_nebula_request_seconds",
+            "Nebula API call latency by endpoint.",
+            ["endpoint"],
+            buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30),
+            registry=self.registry,
+        )
+        self.slack_errors = Counter(
+            "nebula_bot_slack_errors_total",
+            "Failed Slack calls by method (response_url, chat.postMessage, …).",
+            ["method"],
+            registry=self.registry,
+        )
+        self.pending = Gauge(
+            "nebula_bot_pending_confirmations",
+            "Confirmations waiting for a click, as the store counts them.",
+            registry=self.registry,
+        )
+
+    def render(self) -> bytes:
+        """The Prometheus text exposition."""
+        return generate_latest(self.registry)
