@@ -19,6 +19,7 @@ from bot.blocks import CONFIRM_ACTION_ID
 from bot.manifest import render
 from tests.conftest import ALICE, INSTANCE, Stack, eventually, posts
 from tests.helpers import confirmation_id, shown
+from tests.standins.process import BotProcess
 from tests.standins.servers import APP_TOKEN, BOT_TOKEN, NEBULA_KEY, FakeNebula, FakeSlack
 from tests.standins.slack_driver import SIGNING_SECRET
 
@@ -207,19 +208,19 @@ async def test_metrics_count_slack_errors_and_nebula_failures(http_stack: Stack)
     assert value(metrics, 'nebula_bot_slack_errors_total{method="web_api_fallback"}') == 1
 
 
-async def test_log_format_text_or_json(slack: FakeSlack, nebula: FakeNebula, tmp_path: Path) -> None:
-    for fmt in ("text", "json"):
-        env = env_for(slack, nebula, tmp_path, NEBULA_BOT_LOG_FORMAT=fmt, NEBULA_API_KEY="ak_wrong_key_x")
-        # The cheapest run that logs: the bot starts, logs bot.ready, and is stopped.
-        from tests.standins.process import BotProcess
-
-        bot = BotProcess(env, tmp_path)
-        await bot.start()
-        await eventually(lambda: any("bot.ready" in line for line in bot.lines), within=20)
-        await bot.kill()
-        [ready] = [line for line in bot.lines if "bot.ready" in line]
-        if fmt == "json":
-            assert json.loads(ready)["event"] == "bot.ready"
-        else:
-            assert " INFO    bot.ready mode=http team=T0TEAM " in ready
-        assert "ak_wrong_key_x" not in "\n".join(bot.lines)
+@pytest.mark.parametrize("fmt", ["text", "json"])
+async def test_log_format_text_or_json(
+    slack: FakeSlack, nebula: FakeNebula, tmp_path: Path, fmt: str
+) -> None:
+    env = env_for(slack, nebula, tmp_path, NEBULA_BOT_LOG_FORMAT=fmt, NEBULA_API_KEY="ak_wrong_key_x")
+    # The cheapest run that logs: the bot starts, logs bot.ready, and is stopped.
+    bot = BotProcess(env, tmp_path)
+    await bot.start()
+    await eventually(lambda bot=bot: bot.logged("bot.ready") or "bot.ready" in "".join(bot.lines), within=20)
+    await bot.kill()
+    [ready] = [line for line in bot.lines if "bot.ready" in line]
+    if fmt == "json":
+        assert json.loads(ready)["event"] == "bot.ready"
+    else:
+        assert " INFO    bot.ready mode=http team=T0TEAM " in ready
+    assert "ak_wrong_key_x" not in "\n".join(bot.lines)
