@@ -260,9 +260,12 @@ class FakeNebula(LoopbackServer):
 
     def changes(self) -> list[NebulaCall]:
         """Every call that changes state: DELETEs and the start/stop/reboot GETs."""
-        return [
-            c for c in self.calls if c.method == "DELETE" or c.path.endswith(("/start", "/stop", "/reboot"))
-        ]
+
+        def power(path: str) -> bool:
+            parts = path.split("?")[0].split("/")  # "", api, v1, computing, instance, <id>, <verb>
+            return len(parts) == 7 and parts[4] == "instance" and parts[6] in ("start", "stop", "reboot")
+
+        return [c for c in self.calls if c.method == "DELETE" or power(c.path)]
 
     async def _any(self, request: web.Request) -> web.StreamResponse:
         self.calls.append(NebulaCall(request.method, request.raw_path, request.headers.get("Authorization")))
