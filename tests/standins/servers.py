@@ -243,6 +243,7 @@ class FakeNebula(LoopbackServer):
         self.delete: Scripted | None = None
         self.power: dict[str, Scripted] = {}  # per instance id, for start/stop/reboot
         self.delete_by_id: dict[str, Scripted] = {}
+        self.latency = 0.0  # a simulated network and server delay, for the benchmark
         self.release = asyncio.Event()
         self.hold_details = False
         self.hold_deletes = False
@@ -269,6 +270,8 @@ class FakeNebula(LoopbackServer):
 
     async def _any(self, request: web.Request) -> web.StreamResponse:
         self.calls.append(NebulaCall(request.method, request.raw_path, request.headers.get("Authorization")))
+        if self.latency:
+            await asyncio.sleep(self.latency)
         if request.headers.get("Authorization") != f"Bearer {NEBULA_KEY}":
             return web.json_response({"status": "failed", "message": "Invalid API key"}, status=401)
         tail = request.match_info["tail"]

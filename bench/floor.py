@@ -1,0 +1,95 @@
+"""The floor: a bare Bolt AsyncApp on aiohttp doing the least the delete flow needs.
+
+Ack; look the instance up; post buttons. On click: ack; DELETE; post the outcome. No store, no
+policy, no audit, no checks. Whatever the real bot costs beyond this is its own overhead.
+Configured by the same environment variables as the bot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from typing import Any
+
+import aiohttp
+import httpx
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_sdk.web.async_client import AsyncWebClient
+
+
+async def main() -> None:
+    nebula = httpx.AsyncClient(
+        base_url=os.environ["NEBULA_API_URL"],
+        headers={"Authorization": f"Bearer {os.environ['NEBULA_API_KEY']}"},
+        timeout=httpx.Timeout(30),
+    )
+    session = aiohttp.ClientSession()
+
+    async def authorize() -> AuthorizeResult:
+        return AuthorizeResult(enterprise_id=None, team_id="T0TEAM", bot_token=os.environ["SLACK_BOT_TOKEN"])
+
+    app = AsyncApp(
+        client=AsyncWebClient(base_url=os.environ["SLACK_API_URL"]),
+        signing_secret=os.environ["SLACK_SIGNING_SECRET"],
+        authorize=authorize,
+    )
+
+    @app.command("/nebula")
+    async def command(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        instance_id = body["text"].split()[1]
+        detail = (await nebula.get(f"/computing/instance/{instance_id}")).json()
+        host = detail["data"][0]["host_name"]
+        blocks = [
+            {"type": "section", "text": {"type": "mrkdwn", "text": f"Delete {instance_id} ({host})?"}},
+            {
+                "type": "actions",
+                "elements": [
+                    {
+                        "type": "button",
+                        "text": {"type": "plain_text", "text": "Delete"},
+                        "style": "danger",
+                        "action_id": "nebula_confirm",
+                        "value": instance_id,
+                    },
+                ],
+            },
+        ]
+        await session.post(
+            body["response_url"], json={"response_type": "in_channel", "text": "Delete?", "blocks": blocks}
+        )
+
+    @app.action("nebula_confirm")
+    async def confirm(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        instance_id = body["actions"][0]["value"]
+        result = (await nebula.delete(f"/computing/instance/{instance_id}")).json()
+        await session.post(
+            body["response_url"],
+            json={"response_type": "in_channel", "text": f"{result['status']}: {result['message']}"},
+        )
+
+    async def events(request: web.Request) -> web.Response:
+        return await to_aiohttp_response(await app.async_dispatch(await to_bolt_request(request)))
+
+    web_app = web.Application()
+    web_app.router.add_post("/slack/events", events)
+    runner = web.AppRunner(web_app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", int(os.environ["NEBULA_BOT_PORT"])).start()
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    print("floor.ready", flush=True)
+    await stop.wait()
+    await runner.cleanup()
+    await nebula.aclose()
+    await session.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

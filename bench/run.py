@@ -1,0 +1,250 @@
+"""Benchmark the bot against the floor (bench/floor.py): same stand-ins, same load, same machine.
+
+    python bench/run.py [-n 200] [--latency 1.0] [--rounds 1]
+
+Each subject runs as its own process (so its memory can be read) in HTTP mode against stand-in
+Slack and Nebula servers in this process; Nebula answers after `--latency` seconds. It fires N
+concurrent signed `/nebula delete` commands, waits for N confirmations, then fires N concurrent
+confirms and waits for N outcomes. It prints ack latency p50/p99, the time until all
+confirmations and all outcomes are posted, DELETEs seen, peak resident memory, and bot/floor.
+Targets: ack p99 and end-to-end at most 1.2x the floor's, RSS at most 120 MB, exactly N DELETEs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.helpers import buttons  # noqa: E402 - after the path is set
+from tests.standins.process import free_port  # noqa: E402
+from tests.standins.servers import BOT_TOKEN, NEBULA_KEY, FakeNebula, FakeSlack  # noqa: E402
+from tests.standins.slack_driver import (  # noqa: E402
+    SIGNING_SECRET,
+    Driver,
+    click_payload,
+    command_form,
+)
+
+
+@dataclass
+class Figures:
+    """What one subject did under the load."""
+
+    ack_ms: list[float]
+    confirmations_s: float
+    outcomes_s: float
+    deletes: int
+    rss_peak_mb: float
+
+    def p(self, q: float) -> float:
+        ordered = sorted(self.ack_ms)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def wait_for(condition: Callable[[], bool], within: float) -> None:
+    deadline = time.monotonic() + within
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the subject did not finish in time")
+        await asyncio.sleep(0.005)
+
+
+def rss_peak_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def run_subject(name: str, n: int, latency: float, profile: str | None = None) -> Figures:
+    slack, nebula = FakeSlack(), FakeNebula()
+    await slack.start()
+    await nebula.start()
+    nebula.latency = latency
+    for i in range(n + 5):
+        nebula.add(f"bench-{i:05d}", host_name=f"host-{i}")
+    port = free_port()
+    state = tempfile.mkdtemp(prefix="nebula-bench-")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "NEBULA_"))} | {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack.api_url,
+        "NEBULA_API_URL": nebula.api_url,
+        "NEBULA_API_KEY": NEBULA_KEY,
+        "NEBULA_API_TIMEOUT": "30",
+        "NEBULA_BOT_HOST": "127.0.0.1",
+        "NEBULA_BOT_PORT": str(port),
+        "NEBULA_BOT_ALLOWED_USERS": "*",
+        "NEBULA_BOT_STATE_URL": f"sqlite:///{state}/state.sqlite3",
+        "NEBULA_BOT_LOG_LEVEL": "WARNING",
+    }
+    argv = (
+        [sys.executable, "-m", "bot"] if name == "bot" else [sys.executable, str(ROOT / "bench" / "floor.py")]
+    )
+    proc = await asyncio.create_subprocess_exec(*argv, env=env, cwd=state, stdout=asyncio.subprocess.DEVNULL)
+    connector = aiohttp.TCPConnector(limit=0)
+    session = aiohttp.ClientSession(connector=connector)
+    try:
+        await wait_until_listening(session, port)
+        driver = Driver("http", slack, f"http://127.0.0.1:{port}", session, lambda c: wait_for(c, 60))
+        await load(driver, slack, range(n, n + 5))  # warm-up: first connections, lazy imports
+        nebula.calls.clear()
+        sampler = await start_sampler(proc.pid, profile) if profile else None
+        figures = await load(driver, slack, range(n))
+        if sampler is not None:
+            sampler.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
+            await sampler.wait()
+        figures.deletes = len(nebula.deletes())
+        figures.rss_peak_mb = rss_peak_mb(proc.pid)
+        return figures
+    finally:
+        await session.close()
+        proc.send_signal(signal.SIGTERM)
+        await proc.wait()
+        await slack.stop()
+        await nebula.stop()
+
+
+async def start_sampler(pid: int, path: str) -> asyncio.subprocess.Process:
+    """py-spy attached to the subject for the measured load only (warm-up and start-up excluded)."""
+    return await asyncio.create_subprocess_exec(
+        "py-spy",
+        "record",
+        "--pid",
+        str(pid),
+        "--format",
+        "raw",
+        "--rate",
+        "250",
+        "-o",
+        path,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+
+
+async def wait_until_listening(session: aiohttp.ClientSession, port: int) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            async with session.post(f"http://127.0.0.1:{port}/slack/events", data="") as response:
+                if response.status in (401, 404, 200):
+                    return
+        except aiohttp.ClientError:
+            await asyncio.sleep(0.05)
+    raise TimeoutError("subject did not start")
+
+
+async def load(driver: Driver, slack: FakeSlack, numbers: range) -> Figures:
+    ack_ms: list[float] = []
+
+    async def signed(body: str) -> None:
+        started = time.perf_counter()
+        ack = await driver.post_signed(body)
+        ack_ms.append((time.perf_counter() - started) * 1000)
+        assert ack.status == 200, ack
+
+    command_urls = [slack.new_response_url() for _ in numbers]
+    started = time.perf_counter()
+    await asyncio.gather(
+        *(
+            signed(urlencode(command_form("U0BENCH", f"delete bench-{i:05d}", url)))
+            for i, url in zip(numbers, command_urls, strict=True)
+        )
+    )
+    await wait_for(lambda: all(slack.posts_to(url) for url in command_urls), 120)
+    confirmations_s = time.perf_counter() - started
+
+    values = [buttons(slack.posts_to(url)[0])["nebula_confirm"]["value"] for url in command_urls]
+    click_urls = [slack.new_response_url() for _ in numbers]
+    started = time.perf_counter()
+    await asyncio.gather(
+        *(
+            signed(urlencode({"payload": json.dumps(click_payload("U0BENCH", "nebula_confirm", v, u))}))
+            for v, u in zip(values, click_urls, strict=True)
+        )
+    )
+
+    def outcome_posted(url: str) -> bool:
+        return any(p.get("response_type") == "in_channel" for p in slack.posts_to(url))
+
+    await wait_for(lambda: all(outcome_posted(url) for url in click_urls), 120)
+    outcomes_s = time.perf_counter() - started
+    return Figures(ack_ms, confirmations_s, outcomes_s, 0, 0.0)
+
+
+def report(n: int, latency: float, bot: Figures, floor: Figures) -> bool:
+    rows = [
+        ("ack p50 (ms)", bot.p(0.5), floor.p(0.5), None),
+        ("ack p99 (ms)", bot.p(0.99), floor.p(0.99), 1.2),
+        ("all confirmations posted (s)", bot.confirmations_s, floor.confirmations_s, None),
+        ("clicks to all outcomes (s)", bot.outcomes_s, floor.outcomes_s, 1.2),
+        ("peak RSS (MB)", bot.rss_peak_mb, floor.rss_peak_mb, None),
+    ]
+    print(
+        f"N={n} concurrent commands then confirms; Nebula latency {latency:g} s; "
+        f"mean ack bot {statistics.mean(bot.ack_ms):.1f} ms, floor {statistics.mean(floor.ack_ms):.1f} ms"
+    )
+    print(f"{'':30} {'bot':>10} {'floor':>10} {'bot/floor':>10}  target")
+    ok = True
+    for label, ours, base, limit in rows:
+        ratio = ours / base if base else float("nan")
+        verdict = ""
+        if limit is not None:
+            verdict = f"<= {limit}x: " + ("met" if ratio <= limit else "MISSED")
+            ok &= ratio <= limit
+        print(f"{label:30} {ours:10.2f} {base:10.2f} {ratio:10.2f}  {verdict}")
+    rss_ok = bot.rss_peak_mb <= 120
+    deletes_ok = bot.deletes == n
+    print(f"{'bot peak RSS <= 120 MB':30} {'met' if rss_ok else 'MISSED'}")
+    print(
+        f"{'DELETEs seen (bot, floor)':30} {bot.deletes:10d} {floor.deletes:10d}  exactly {n}: "
+        + ("met" if deletes_ok else "MISSED")
+    )
+    return ok and rss_ok and deletes_ok
+
+
+async def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("-n", type=int, default=200, help="concurrent commands, then confirms (default 200)")
+    parser.add_argument("--latency", type=float, default=1.0, help="Nebula's delay in seconds (default 1)")
+    parser.add_argument("--only", choices=["bot", "floor"], help="run one subject")
+    parser.add_argument("--profile", metavar="FILE", help="with --only: sample it with py-spy into FILE")
+    args = parser.parse_args()
+    if args.only:
+        figures = await run_subject(args.only, args.n, args.latency, args.profile)
+        print(
+            args.only,
+            figures.p(0.5),
+            figures.p(0.99),
+            figures.confirmations_s,
+            figures.outcomes_s,
+            figures.deletes,
+            figures.rss_peak_mb,
+        )
+        return 0
+    floor = await run_subject("floor", args.n, args.latency)
+    bot = await run_subject("bot", args.n, args.latency)
+    return 0 if report(args.n, args.latency, bot, floor) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
