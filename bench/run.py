@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import signal
 import statistics
 import sys
@@ -33,10 +32,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.helpers import buttons  # noqa: E402 - after the path is set
-from tests.standins.process import free_port  # noqa: E402
-from tests.standins.servers import BOT_TOKEN, NEBULA_KEY, FakeNebula, FakeSlack  # noqa: E402
+from tests.standins.process import bot_env, clean_environ, free_port  # noqa: E402
+from tests.standins.servers import FakeNebula, FakeSlack  # noqa: E402
 from tests.standins.slack_driver import (  # noqa: E402
-    SIGNING_SECRET,
     Driver,
     click_payload,
     command_form,
@@ -82,19 +80,16 @@ async def run_subject(name: str, n: int, latency: float, profile: str | None = N
         nebula.add(f"bench-{i:05d}", host_name=f"host-{i}")
     port = free_port()
     state = tempfile.mkdtemp(prefix="nebula-bench-")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "NEBULA_"))} | {
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": slack.api_url,
-        "NEBULA_API_URL": nebula.api_url,
-        "NEBULA_API_KEY": NEBULA_KEY,
-        "NEBULA_API_TIMEOUT": "30",
-        "NEBULA_BOT_HOST": "127.0.0.1",
-        "NEBULA_BOT_PORT": str(port),
-        "NEBULA_BOT_ALLOWED_USERS": "*",
-        "NEBULA_BOT_STATE_URL": f"sqlite:///{state}/state.sqlite3",
-        "NEBULA_BOT_LOG_LEVEL": "WARNING",
-    }
+    env = clean_environ() | bot_env(
+        slack,
+        nebula,
+        Path(state) / "state.sqlite3",
+        NEBULA_API_TIMEOUT="30",
+        NEBULA_BOT_HOST="127.0.0.1",
+        NEBULA_BOT_PORT=str(port),
+        NEBULA_BOT_ALLOWED_USERS="*",
+        NEBULA_BOT_LOG_LEVEL="WARNING",
+    )
     argv = (
         [sys.executable, "-m", "bot"] if name == "bot" else [sys.executable, str(ROOT / "bench" / "floor.py")]
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -19,22 +18,20 @@ from bot.blocks import CONFIRM_ACTION_ID
 from bot.manifest import render
 from tests.conftest import ALICE, INSTANCE, Stack, eventually, posts
 from tests.helpers import confirmation_id, shown
-from tests.standins.process import BotProcess
-from tests.standins.servers import APP_TOKEN, BOT_TOKEN, NEBULA_KEY, FakeNebula, FakeSlack
-from tests.standins.slack_driver import SIGNING_SECRET
+from tests.standins.process import BotProcess, bot_env, clean_environ
+from tests.standins.servers import APP_TOKEN, NEBULA_KEY, FakeNebula, FakeSlack
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 async def cli(*args: str, env: dict[str, str], cwd: Path) -> tuple[int, str, str]:
     """Run `python -m bot ARGS` without blocking the loop the stand-ins serve on."""
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "NEBULA_"))}
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "bot",
         *args,
-        env=base | env,
+        env=clean_environ() | env,
         cwd=cwd,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
@@ -45,15 +42,7 @@ async def cli(*args: str, env: dict[str, str], cwd: Path) -> tuple[int, str, str
 
 
 def env_for(slack: FakeSlack, nebula: FakeNebula, tmp_path: Path, **extra: str) -> dict[str, str]:
-    return {
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": slack.api_url,
-        "NEBULA_API_URL": nebula.api_url,
-        "NEBULA_API_KEY": NEBULA_KEY,
-        "NEBULA_BOT_ALLOWED_USERS": ALICE,
-        "NEBULA_BOT_STATE_URL": f"sqlite:///{tmp_path / 'state.sqlite3'}",
-    } | extra
+    return bot_env(slack, nebula, tmp_path / "state.sqlite3", **extra)
 
 
 async def test_check_passes_when_everything_answers(

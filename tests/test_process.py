@@ -12,21 +12,9 @@ import pytest
 from bot.blocks import CONFIRM_ACTION_ID
 from tests.conftest import ALICE, INSTANCE, eventually, eventually_async
 from tests.helpers import confirmation_id, shown
-from tests.standins.process import BotProcess
+from tests.standins.process import BotProcess, bot_env
 from tests.standins.servers import APP_TOKEN, BOT_TOKEN, INSTANCE_PASSWORD, NEBULA_KEY, FakeNebula, FakeSlack
 from tests.standins.slack_driver import SIGNING_SECRET, Driver
-
-
-def bot_env(slack: FakeSlack, nebula: FakeNebula, state: Path, **extra: str) -> dict[str, str]:
-    return {
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": slack.api_url,
-        "NEBULA_API_URL": nebula.api_url,
-        "NEBULA_API_KEY": NEBULA_KEY,
-        "NEBULA_BOT_STATE_URL": f"sqlite:///{state}",
-        "NEBULA_BOT_ALLOWED_USERS": ALICE,
-    } | extra
 
 
 @pytest.fixture

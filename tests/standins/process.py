@@ -13,6 +13,27 @@ from typing import Any
 
 import aiohttp
 
+from tests.standins.servers import BOT_TOKEN, NEBULA_KEY, FakeNebula, FakeSlack
+from tests.standins.slack_driver import SIGNING_SECRET
+
+
+def clean_environ() -> dict[str, str]:
+    """This machine's environment without any SLACK_*/NEBULA_* a developer may have set."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "NEBULA_"))}
+
+
+def bot_env(slack: FakeSlack, nebula: FakeNebula, state: Path, **extra: str) -> dict[str, str]:
+    """The environment a user would set to point the bot at the stand-ins (HTTP mode, Alice allowed)."""
+    return {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack.api_url,
+        "NEBULA_API_URL": nebula.api_url,
+        "NEBULA_API_KEY": NEBULA_KEY,
+        "NEBULA_BOT_STATE_URL": f"sqlite:///{state}",
+        "NEBULA_BOT_ALLOWED_USERS": "U0ALICE",
+    } | extra
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -25,8 +46,7 @@ class BotProcess:
 
     def __init__(self, env: dict[str, str], cwd: Path) -> None:
         self.port = free_port()
-        base = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "NEBULA_"))}
-        self.env = base | env | {"NEBULA_BOT_HOST": "127.0.0.1", "NEBULA_BOT_PORT": str(self.port)}
+        self.env = clean_environ() | env | {"NEBULA_BOT_HOST": "127.0.0.1", "NEBULA_BOT_PORT": str(self.port)}
         self.cwd = cwd
         self.proc: asyncio.subprocess.Process | None = None
         self.lines: list[str] = []
