@@ -131,7 +131,13 @@ class ActionFlow:
             self._metrics.commands.labels("invalid", "usage").inc()
             logs.event("command.rejected", user=actor.user_id, channel=actor.channel_id, outcome="usage")
             return blocks.notice(parsed.message)
-        verb = parsed.verb.name if isinstance(parsed, ActionCommand) else type(parsed).__name__[:-7].lower()
+        verb = (
+            parsed.verb.name
+            if isinstance(parsed, ActionCommand)
+            else "list"
+            if isinstance(parsed, ListCommand)
+            else "show"
+        )
         screened = screen(self._rules, self._identity, actor)
         self._metrics.commands.labels(verb, "accepted" if screened.allowed else "refused").inc()
         if not screened.allowed:
@@ -302,7 +308,7 @@ class ActionFlow:
             )
         except NebulaOutcomeUnknown as exc:
             outcome = InstanceOutcome(
-                instance_id, "unknown", f"{exc.user_message} {await self._now_true(instance_id)}"
+                instance_id, "unknown", f"{exc.user_message} {await self._now_true(action.verb, instance_id)}"
             )
         except NebulaError as exc:
             outcome = InstanceOutcome(instance_id, "failed", exc.user_message, exc.http_status)
@@ -320,15 +326,17 @@ class ActionFlow:
         )
         return outcome
 
-    async def _now_true(self, instance_id: str) -> str:
-        """After a DELETE with no answer, one read to tell the user what is true now."""
+    async def _now_true(self, verb: str, instance_id: str) -> str:
+        """After a state change with no answer, one read to tell the user what is true now."""
         try:
             instance = await self._nebula.get_instance(instance_id)
         except NebulaNotFound:
             return "Checked afterwards: the instance is gone."
         except NebulaError:
             return "Checked afterwards: still unknown (Nebula did not answer the check either)."
-        return f"Checked afterwards: the instance is still {instance.status or 'listed'}."
+        # After a delete, any status means it survived; after a power action, the status is the answer.
+        still = "still" if verb == "delete" else "now"
+        return f"Checked afterwards: the instance is {still} {instance.status or 'listed'}."
 
     async def _announce(
         self,

@@ -137,3 +137,17 @@ async def test_a_dead_store_means_an_honest_error_and_no_delete(
     await eventually(posts(stack, url, 1), within=15)
     assert "internal error" in shown(stack.slack.posts_to(url)[0])
     assert stack.nebula.deletes() == []
+
+
+async def test_an_unknown_stop_reports_the_status_now(http_stack: Stack) -> None:
+    stack = http_stack
+    stack.nebula.add(INSTANCE)
+    stack.nebula.power[INSTANCE] = Scripted(hang=True)
+    _, driver = await stack.start_bot(nebula_api_timeout=0.3)
+    _, url = await driver.command(ALICE, f"stop {INSTANCE}")
+    await eventually(posts(stack, url, 1))
+    _, click = await driver.click(ALICE, CONFIRM_ACTION_ID, confirmation_id(stack.slack.posts_to(url)[0]))
+    await eventually(posts(stack, click, 2))
+    outcome = shown(stack.slack.posts_to(click)[1])
+    assert "*unknown*" in outcome
+    assert "Checked afterwards: the instance is now Running." in outcome
