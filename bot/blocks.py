@@ -172,7 +172,7 @@ def confirmation(action: PendingAction, approvers: str | None = None, *, dry_run
             ButtonElement(text="Cancel", action_id=CANCEL_ACTION_ID, value=action.id),
         ],
     )
-    text = f"{action.requester} asked to {verb.name} {ids}: confirm or cancel in Slack."
+    text = f"<@{action.requester}> asked to {verb.name} {ids}: confirm or cancel in Slack."
     return _message(text, [header, *details, context, buttons])
 
 
@@ -225,7 +225,8 @@ def outcome(action: PendingAction, actor: str, outcomes: Sequence[InstanceOutcom
         )
     summary = _summary(verb, {result.status for result in outcomes})
     people = f"Requested by <@{action.requester}>, confirmed by <@{actor}>."
-    text = f"{verb.label} {summary}: " + "; ".join(
+    headline = verb.past.capitalize() if summary == verb.past else f"{verb.label} {summary}"
+    text = f"{headline}: " + "; ".join(
         f"{o.instance_id}: {escape(o.status)}, {escape(o.message)}" for o in outcomes
     )
     return _message(

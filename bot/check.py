@@ -79,7 +79,8 @@ async def _slack(settings: Settings, web: AsyncWebClient) -> list[CheckResult]:
         return [CheckResult("slack", False, f"SLACK_BOT_TOKEN was rejected ({error})")]
     except Exception as exc:
         return [CheckResult("slack", False, f"Slack is unreachable at SLACK_API_URL ({type(exc).__name__})")]
-    team, team_id, user = response.get("team"), response.get("team_id"), response.get("user")
+    team, team_id = response.get("team"), response.get("team_id")
+    user = response.get("user") or response.get("user_id")
     results = [CheckResult("slack", True, f"workspace {team} ({team_id}), bot @{user}")]
     granted_header = response.headers.get("x-oauth-scopes") or response.headers.get("X-OAuth-Scopes")
     if granted_header is None:

@@ -527,7 +527,12 @@ class ActionFlow:
         )
         if step in _COUNTED_STEPS:
             self._metrics.confirmations.labels(_COUNTED_STEPS[step]).inc()
-        fields = {k: v for k, v in dataclasses.asdict(record).items() if k not in ("ts", "step")}
+        # In the log, Nebula's or the refusal's words go under "detail" ("message" belongs to the log record).
+        fields = {
+            ("detail" if k == "message" else k): v
+            for k, v in dataclasses.asdict(record).items()
+            if k not in ("ts", "step") and v not in (None, "")
+        }
         (logs.warning if warn else logs.event)(f"{record.action}.{step}", **fields)
         try:
             await self._store.audit(record)

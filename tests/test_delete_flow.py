@@ -21,6 +21,7 @@ async def test_confirmed_delete_calls_nebula_once_and_reports_its_answer(stack: 
     await eventually(lambda: len(stack.slack.posts_to(command_url)) == 1)
     request = stack.slack.posts_to(command_url)[0]
     assert request["response_type"] == "in_channel"
+    assert request["text"].startswith(f"<@{ALICE}> asked to delete {INSTANCE}")
     text = shown(request)
     for expected in (
         INSTANCE,
@@ -50,6 +51,7 @@ async def test_confirmed_delete_calls_nebula_once_and_reports_its_answer(stack: 
     assert buttons(deleting) == {}
     assert result["response_type"] == "in_channel"
     assert result["replace_original"] is False
+    assert result["text"] == f"Deleted: {INSTANCE}: success, Instances deleted successfully"
     for expected in (
         "Instances deleted successfully",
         "success",

@@ -54,7 +54,7 @@ async def test_check_passes_when_everything_answers(
     lines = out.splitlines()
     assert [line.split()[1] for line in lines] == ["configuration", "slack", "slack", "nebula", "store"]
     assert all(line.startswith("ok") for line in lines)
-    assert "workspace Acme (T0TEAM)" in out
+    assert "workspace Acme (T0TEAM), bot @nebula" in out
     assert "the team has 1 instance(s)" in out
     assert not (tmp_path / "state.sqlite3").exists(), "check changes nothing"
     assert [c.method for c in nebula.calls] == ["GET"]

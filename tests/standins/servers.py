@@ -99,6 +99,7 @@ class FakeSlack(LoopbackServer):
                 "team_id": self.team_id,
                 "enterprise_id": self.enterprise_id,
                 "team": "Acme",
+                "user": "nebula",
                 "user_id": "UBOT",
                 "bot_id": "B0BOT",
                 "url": "https://acme.slack.com/",
