@@ -173,9 +173,19 @@ class BotRuntime:
     async def _connect_socket(self, app: AsyncApp) -> None:
         token = self.settings.slack_app_token
         assert token is not None
-        self._socket = AsyncSocketModeHandler(
-            app, token.get_secret_value(), web_client=AsyncWebClient(base_url=self.settings.slack_api_url)
-        )
+        web = AsyncWebClient(base_url=self.settings.slack_api_url)
+        # slack_sdk retries a failing connect forever; a revoked app token should stop the bot at once,
+        # as a revoked bot token does. The socket URL this asks for is simply never used.
+        try:
+            await web.apps_connections_open(app_token=token.get_secret_value())
+        except SlackApiError as exc:
+            error = (
+                exc.response.get("error", "unknown_error") if exc.response is not None else "unknown_error"
+            )
+            raise StartupError(
+                f"Slack rejected SLACK_APP_TOKEN ({error}). It needs the connections:write scope."
+            ) from None
+        self._socket = AsyncSocketModeHandler(app, token.get_secret_value(), web_client=web)
         await self._socket.connect_async()  # type: ignore[no-untyped-call]
 
     async def _health(self, _: web.Request) -> web.Response:

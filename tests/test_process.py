@@ -130,16 +130,29 @@ async def test_socket_mode_is_healthy_once_connected_and_stops_cleanly(
     assert not [line for line in bot.lines if any(secret in line for secret in secrets)]
 
 
-async def test_rejected_bot_token_fails_fast_with_a_clear_message(
-    slack: FakeSlack, nebula: FakeNebula, tmp_path: Path, processes: list[BotProcess]
+@pytest.mark.parametrize(
+    ("setting", "value", "says"),
+    [
+        ("SLACK_BOT_TOKEN", "xoxb-revoked", "Slack rejected SLACK_BOT_TOKEN (invalid_auth)"),
+        ("SLACK_APP_TOKEN", "xapp-revoked", "Slack rejected SLACK_APP_TOKEN (invalid_auth)"),
+    ],
+)
+async def test_a_rejected_token_fails_fast_with_a_clear_message(
+    slack: FakeSlack,
+    nebula: FakeNebula,
+    tmp_path: Path,
+    processes: list[BotProcess],
+    setting: str,
+    value: str,
+    says: str,
 ) -> None:
-    env = bot_env(slack, nebula, tmp_path / "s.sqlite3", SLACK_BOT_TOKEN="xoxb-revoked")
+    env = bot_env(slack, nebula, tmp_path / "s.sqlite3", **{setting: value})
     bot = BotProcess(env, tmp_path)
     processes.append(bot)
     await bot.start()
     assert await bot.wait() == 1
     output = "\n".join(bot.lines)
-    assert "Slack rejected SLACK_BOT_TOKEN (invalid_auth)" in output
+    assert says in output
     assert "Traceback" not in output
 
 
