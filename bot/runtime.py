@@ -140,10 +140,6 @@ class BotRuntime:
             await self._close_resources()
             raise
         self._sweeper = asyncio.create_task(self._sweep_forever())
-        # Everything loaded so far lives as long as the process: keep it out of the collector's
-        # full passes, which otherwise walk it during request bursts and show up as tail latency.
-        gc.collect()
-        gc.freeze()
         self.ready = True
         logs.event(
             "bot.ready",
@@ -258,5 +254,9 @@ class BotRuntime:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         await self.start()
+        # Everything loaded so far lives as long as the process: keep it out of the collector's
+        # full passes, which otherwise walk it during request bursts and show up as tail latency.
+        gc.collect()
+        gc.freeze()
         await stop.wait()
         return await self.stop()
