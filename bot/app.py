@@ -8,7 +8,7 @@ from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.flow import ActionFlow
+from bot.core import Core
 from bot.listeners import decision_buttons, instance_list, nebula_command
 from bot.policy import Identity
 from bot.settings import Settings
@@ -20,7 +20,7 @@ def _drop_token_unused_warning(record: logging.LogRecord) -> bool:
     return "token` will be unused" not in record.getMessage()
 
 
-def build_app(settings: Settings, identity: Identity, flow: ActionFlow) -> AsyncApp:
+def build_app(settings: Settings, identity: Identity, core: Core) -> AsyncApp:
     """The Bolt app. Request signatures are verified in HTTP mode (Socket Mode has none to verify)."""
     bot_token = settings.slack_bot_token.get_secret_value()
 
@@ -44,7 +44,7 @@ def build_app(settings: Settings, identity: Identity, flow: ActionFlow) -> Async
         authorize=authorize,
         logger=bolt_logger,
     )
-    nebula_command.register(app, flow)
-    decision_buttons.register(app, flow)
-    instance_list.register(app, flow)
+    nebula_command.register(app, core)
+    decision_buttons.register(app, core)
+    instance_list.register(app, core)
     return app

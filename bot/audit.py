@@ -1,11 +1,26 @@
-"""The audit trail: one record per step of every destructive action, kept in the store."""
+"""The audit trail: one record per step of every state change, kept in the store."""
 
 from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
+from enum import StrEnum
 from typing import Any
+
+
+class Step(StrEnum):
+    """A step in the life of a request for a state change."""
+
+    REQUESTED = "requested"
+    REFUSED = "refused"
+    LOOKUP = "lookup"
+    CONFIRMED = "confirmed"
+    EXECUTED = "executed"
+    OUTCOME = "outcome"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+    RECOVERED = "recovered"
 
 
 @dataclass(frozen=True)
@@ -14,7 +29,7 @@ class AuditRecord:
 
     ts: float
     step: str
-    action: str
+    verb: str
     outcome: str
     workspace: str | None = None
     channel: str | None = None
@@ -32,8 +47,10 @@ class AuditRecord:
     def from_json(cls, text: str) -> AuditRecord:
         """Read back what `to_json` wrote; unknown fields (from a newer bot) are ignored."""
         data: dict[str, Any] = json.loads(text)
-        known = {name: data[name] for name in cls.__dataclass_fields__ if name in data}
-        return cls(**known)
+        if "verb" not in data and "action" in data:  # records written before the field was renamed
+            data["verb"] = data["action"]
+        known = {f.name for f in fields(cls)}
+        return cls(**{name: value for name, value in data.items() if name in known})
 
     def line(self) -> str:
         """A human-readable line for `nebula-bot audit`."""
@@ -41,7 +58,7 @@ class AuditRecord:
         parts = [
             when,
             self.step,
-            self.action,
+            self.verb,
             self.outcome,
             f"actor={self.actor or '-'}",
             f"instance={self.instance or '-'}",

@@ -23,10 +23,10 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.confirmations import InstanceOutcome, PendingAction
+from bot.model import Confirmation, Instance, InstanceOutcome, Status, summarize
 from bot.mrkdwn import code, escape
-from bot.nebula import Instance, InstancePage
-from bot.verbs import VERBS, Verb
+from bot.nebula import InstancePage
+from bot.verbs import VERBS
 
 CONFIRM_ACTION_ID: Final = "nebula_confirm"
 CANCEL_ACTION_ID: Final = "nebula_cancel"
@@ -34,7 +34,13 @@ INSTANCE_MENU_ACTION_ID: Final = "nebula_instance_menu"
 LIST_MORE_ACTION_ID: Final = "nebula_list_more"
 LIST_PAGE_SIZE: Final = 40  # instance rows per message: 40 + header, context and buttons stay under 50 blocks
 
-_ICONS: Final = {"success": ":white_check_mark:", "unknown": ":grey_question:", "dry run": ":test_tube:"}
+_ICONS: Final = {
+    Status.SUCCESS: ":white_check_mark:",
+    Status.UNKNOWN: ":grey_question:",
+    Status.DRY_RUN: ":test_tube:",
+}
+# How a status reads in a message; the enum's values are for records and metrics.
+_WORDS: Final = {Status.DRY_RUN: "dry run", Status.PARTLY_FAILED: "partly failed"}
 INTERNAL_ERROR: Final = (
     "The bot hit an internal error and could not finish. "
     "Check this channel and the Nebula console before trying again."
@@ -80,17 +86,13 @@ def internal_error() -> Message:
     return notice(INTERNAL_ERROR)
 
 
-def _verb(action: PendingAction) -> Verb:
-    return VERBS[action.verb]
-
-
 def _label(instance: Instance) -> str:
     name = f" ({escape(instance.host_name)})" if instance.host_name else ""
     return f"{code(instance.id)}{name}"
 
 
-def _labels(action: PendingAction) -> str:
-    return ", ".join(_label(instance) for instance in action.instances)
+def _labels(confirmation: Confirmation) -> str:
+    return ", ".join(_label(instance) for instance in confirmation.instances)
 
 
 def _gpu(instance: Instance) -> str:
@@ -124,22 +126,24 @@ def _when(timestamp: float) -> str:
     return f"<!date^{int(timestamp)}^{{time}}|in a few minutes>"
 
 
-def confirmation(action: PendingAction, approvers: str | None = None, *, dry_run: bool = False) -> Message:
+def confirmation(
+    confirmation: Confirmation, approvers: str | None = None, *, dry_run: bool = False
+) -> Message:
     """The in-channel request: what would change, who asked, until when, and the two buttons.
 
     With `approvers` (Slack mentions), the two-person rule applies and the message says who may approve.
     """
-    verb = _verb(action)
-    count = len(action.instances)
+    verb = confirmation.verb
+    count = len(confirmation.instances)
     what = "this instance" if count == 1 else f"these {count} instances"
     header = SectionBlock(
         text=MarkdownTextObject(
-            text=f":warning: <@{action.requester}> asked to *{verb.name}* {what}. {verb.warning}"
+            text=f":warning: <@{confirmation.requester}> asked to *{verb.name}* {what}. {verb.warning}"
         )
     )
-    details = [SectionBlock(fields=_summary_fields(instance)) for instance in action.instances]
+    details = [SectionBlock(fields=_summary_fields(instance)) for instance in confirmation.instances]
     who = (
-        f"Needs approval by {approvers} (not <@{action.requester}>)."
+        f"Needs approval by {approvers} (not <@{confirmation.requester}>)."
         if approvers
         else "Only they can confirm."
     )
@@ -148,18 +152,19 @@ def confirmation(action: PendingAction, approvers: str | None = None, *, dry_run
     context = ContextBlock(
         elements=[
             MarkdownTextObject(
-                text=f"Requested by <@{action.requester}>. {who} Expires at {_when(action.expires_at)}."
+                text=f"Requested by <@{confirmation.requester}>. {who} "
+                f"Expires at {_when(confirmation.expires_at)}."
             )
         ]
     )
-    ids = ", ".join(action.instance_ids)
+    ids = ", ".join(confirmation.instance_ids)
     buttons = ActionsBlock(
         block_id="nebula_decision",
         elements=[
             ButtonElement(
                 text=verb.label,
                 action_id=CONFIRM_ACTION_ID,
-                value=action.id,
+                value=confirmation.id,
                 style=verb.style,
                 confirm=ConfirmObject(
                     title=verb.title(count),
@@ -169,29 +174,31 @@ def confirmation(action: PendingAction, approvers: str | None = None, *, dry_run
                     style=verb.style,
                 ),
             ),
-            ButtonElement(text="Cancel", action_id=CANCEL_ACTION_ID, value=action.id),
+            ButtonElement(text="Cancel", action_id=CANCEL_ACTION_ID, value=confirmation.id),
         ],
     )
-    text = f"<@{action.requester}> asked to {verb.name} {ids}: confirm or cancel in Slack."
+    text = f"<@{confirmation.requester}> asked to {verb.name} {ids}: confirm or cancel in Slack."
     return _message(text, [header, *details, context, buttons])
 
 
-def in_progress(action: PendingAction, actor: str) -> Message:
+def in_progress(confirmation: Confirmation, actor: str) -> Message:
     """Replaces the confirmation the moment it is claimed: no buttons left to click."""
-    verb = _verb(action)
-    return notice(f":hourglass_flowing_sand: {verb.gerund} {_labels(action)}… (confirmed by <@{actor}>)")
+    verb = confirmation.verb
+    return notice(
+        f":hourglass_flowing_sand: {verb.gerund} {_labels(confirmation)}… (confirmed by <@{actor}>)"
+    )
 
 
-def cancelled(action: PendingAction, actor: str) -> Message:
+def cancelled(confirmation: Confirmation, actor: str) -> Message:
     """Replaces a cancelled confirmation."""
-    verb = _verb(action)
-    return notice(f"Cancelled by <@{actor}>. Nothing was {verb.past} ({_labels(action)}).")
+    verb = confirmation.verb
+    return notice(f"Cancelled by <@{actor}>. Nothing was {verb.past} ({_labels(confirmation)}).")
 
 
-def expired(action: PendingAction) -> Message:
+def expired(confirmation: Confirmation) -> Message:
     """Replaces a confirmation whose time ran out."""
-    verb = _verb(action)
-    again = " ".join(action.instance_ids)
+    verb = confirmation.verb
+    again = " ".join(confirmation.instance_ids)
     return notice(f"This request expired; run `/nebula {verb.name} {again}` again. Nothing was {verb.past}.")
 
 
@@ -205,29 +212,29 @@ def unknown_confirmation() -> Message:
     return notice("This request is unknown to the bot; nothing was done. Run the `/nebula` command again.")
 
 
-def _summary(verb: Verb, statuses: set[str]) -> str:
-    if len(statuses) > 1:
-        return "partly failed"
-    only = next(iter(statuses), "failed")
-    return {"success": verb.past, "unknown": "outcome unknown", "dry run": "dry run"}.get(only, "failed")
+def _word(status: Status) -> str:
+    return _WORDS.get(status, status.value)
 
 
-def outcome(action: PendingAction, actor: str, outcomes: Sequence[InstanceOutcome]) -> Message:
+def outcome(confirmation: Confirmation, actor: str, outcomes: Sequence[InstanceOutcome]) -> Message:
     """The result in the channel: Nebula's own status and message per instance, and who was involved."""
-    verb = _verb(action)
-    by_id = {instance.id: instance for instance in action.instances}
+    verb = confirmation.verb
+    by_id = {instance.id: instance for instance in confirmation.instances}
     lines = []
     for result in outcomes:
         instance = by_id.get(result.instance_id, Instance(id=result.instance_id))
         icon = _ICONS.get(result.status, ":x:")
         lines.append(
-            f"{icon} {verb.label} {_label(instance)}: *{escape(result.status)}*. {escape(result.message)}"
+            f"{icon} {verb.label} {_label(instance)}: *{_word(result.status)}*. {escape(result.message)}"
         )
-    summary = _summary(verb, {result.status for result in outcomes})
-    people = f"Requested by <@{action.requester}>, confirmed by <@{actor}>."
-    headline = verb.past.capitalize() if summary == verb.past else f"{verb.label} {summary}"
+    summary = summarize(outcomes)
+    people = f"Requested by <@{confirmation.requester}>, confirmed by <@{actor}>."
+    headline = {
+        Status.SUCCESS: verb.past.capitalize(),
+        Status.UNKNOWN: f"{verb.label} outcome unknown",
+    }.get(summary, f"{verb.label} {_word(summary)}")
     text = f"{headline}: " + "; ".join(
-        f"{o.instance_id}: {escape(o.status)}, {escape(o.message)}" for o in outcomes
+        f"{o.instance_id}: {_word(o.status)}, {escape(o.message)}" for o in outcomes
     )
     return _message(
         text,

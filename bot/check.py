@@ -10,9 +10,12 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.confirmations import open_store
+from bot import texts
 from bot.nebula import NebulaAuthError, NebulaClient, NebulaError
+from bot.replies import slack_error
 from bot.settings import Settings
+from bot.slack_auth import SlackAuthFailed, auth_test
+from bot.store import SQLiteLocation, open_store
 
 REQUIRED_SCOPES = frozenset({"commands", "chat:write"})
 
@@ -73,26 +76,26 @@ def _configuration(settings: Settings) -> CheckResult:
 
 async def _slack(settings: Settings, web: AsyncWebClient) -> list[CheckResult]:
     try:
-        response = await web.auth_test()
-    except SlackApiError as exc:
-        error = exc.response.get("error") if exc.response is not None else "unknown"
-        return [CheckResult("slack", False, f"SLACK_BOT_TOKEN was rejected ({error})")]
-    except Exception as exc:
-        return [CheckResult("slack", False, f"Slack is unreachable at SLACK_API_URL ({type(exc).__name__})")]
-    team, team_id = response.get("team"), response.get("team_id")
-    user = response.get("user") or response.get("user_id")
-    results = [CheckResult("slack", True, f"workspace {team} ({team_id}), bot @{user}")]
-    granted_header = response.headers.get("x-oauth-scopes") or response.headers.get("X-OAuth-Scopes")
-    if granted_header is None:
+        account = await auth_test(web)
+    except SlackAuthFailed as exc:
+        if exc.kind == "rejected":
+            return [CheckResult("slack", False, f"SLACK_BOT_TOKEN was rejected ({exc.error})")]
+        return [CheckResult("slack", False, f"Slack is unreachable at SLACK_API_URL ({exc.error})")]
+    identity = account.identity
+    results = [
+        CheckResult(
+            "slack", True, f"workspace {account.team_name} ({identity.team_id}), bot @{account.bot_name}"
+        )
+    ]
+    if account.scopes is None:
         results.append(CheckResult("slack scopes", True, "Slack did not report the token's scopes", True))
         return results
-    granted = {s.strip() for s in str(granted_header).split(",") if s.strip()}
     needed = set(REQUIRED_SCOPES)
     if settings.nebula_bot_allowed_usergroups or any(
         a.startswith("S") for a in settings.nebula_bot_approvers
     ):
         needed.add("usergroups:read")
-    missing = sorted(needed - granted)
+    missing = sorted(needed - account.scopes)
     if missing:
         detail = f"missing {', '.join(missing)}: add them in OAuth & Permissions and reinstall the app"
         return [*results, CheckResult("slack scopes", False, detail)]
@@ -105,8 +108,7 @@ async def _app_token(settings: Settings, web: AsyncWebClient) -> CheckResult:
         # Issues a WebSocket URL that is simply never used: nothing connects, nothing changes.
         await web.apps_connections_open(app_token=settings.slack_app_token.get_secret_value())
     except SlackApiError as exc:
-        error = exc.response.get("error") if exc.response is not None else "unknown"
-        return CheckResult("socket mode", False, f"SLACK_APP_TOKEN was rejected ({error})")
+        return CheckResult("socket mode", False, f"SLACK_APP_TOKEN was rejected ({slack_error(exc)})")
     except Exception as exc:
         return CheckResult("socket mode", False, f"apps.connections.open failed ({type(exc).__name__})")
     return CheckResult("socket mode", True, "SLACK_APP_TOKEN accepted")
@@ -123,7 +125,9 @@ async def _nebula(settings: Settings) -> CheckResult:
             "nebula", False, "NEBULA_API_KEY was rejected: check the key (a team API key, ak_…)"
         )
     except NebulaError as exc:
-        return CheckResult("nebula", False, f"{exc.user_message} (NEBULA_API_URL={settings.nebula_api_url})")
+        return CheckResult(
+            "nebula", False, f"{texts.nebula_error(exc)} (NEBULA_API_URL={settings.nebula_api_url})"
+        )
     finally:
         await client.aclose()
     return CheckResult("nebula", True, f"NEBULA_API_KEY accepted; the team has {page.total} instance(s)")
@@ -142,18 +146,18 @@ def _sqlite_file(path: Path) -> CheckResult | None:
 
 
 async def _store(settings: Settings) -> CheckResult:
-    url = settings.nebula_bot_state_url
-    prefix = "sqlite:///"
-    if url.startswith(prefix):
-        verdict = _sqlite_file(Path(url[len(prefix) :]))
+    location = settings.state_location
+    if isinstance(location, SQLiteLocation):
+        verdict = _sqlite_file(location.path)
         if verdict is not None:
             return verdict
     try:
-        store = await open_store(url)
+        store = await open_store(location)
         try:
             await store.ping()
         finally:
             await store.close()
     except Exception as exc:
         return CheckResult("store", False, f"cannot use NEBULA_BOT_STATE_URL ({type(exc).__name__}: {exc})")
-    return CheckResult("store", True, f"{url.split('://', 1)[0]} store reachable")
+    kind = "sqlite" if isinstance(location, SQLiteLocation) else "redis"
+    return CheckResult("store", True, f"{kind} store reachable")

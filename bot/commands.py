@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import difflib
-import re
 from dataclasses import dataclass
 from typing import Final
 
+from bot.ids import is_instance_id
 from bot.mrkdwn import code
 from bot.verbs import MAX_IDS, VERBS, Verb
-
-# Nebula does not specify its id format; documented ids are hex groups and dashes. Ids go into a
-# URL path, so only this set is ever accepted: no `/`, `.`, `%`, `?`, `#` or whitespace can pass.
-# The first character must be a letter or digit, so that `--force` is not taken for an id.
-INSTANCE_ID_PATTERN: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 
 USAGE: Final = (
     "*Usage*\n"
@@ -27,11 +22,6 @@ USAGE: Final = (
 )
 
 _ALL_VERBS: Final = ("help", "list", "show", *VERBS)
-
-
-def is_valid_instance_id(value: str) -> bool:
-    """True when `value` is safe to use as an instance id in a Nebula URL path."""
-    return INSTANCE_ID_PATTERN.fullmatch(value) is not None
 
 
 @dataclass(frozen=True)
@@ -52,7 +42,7 @@ class ShowCommand:
 
 
 @dataclass(frozen=True)
-class ActionCommand:
+class ChangeCommand:
     """`/nebula delete|stop|start|reboot <id> …`: a state change that needs confirmation."""
 
     verb: Verb
@@ -66,7 +56,7 @@ class UsageError:
     message: str
 
 
-Command = HelpCommand | ListCommand | ShowCommand | ActionCommand
+Command = HelpCommand | ListCommand | ShowCommand | ChangeCommand
 ParseResult = Command | UsageError
 
 
@@ -85,7 +75,7 @@ def parse(text: str) -> ParseResult:
         return ids if isinstance(ids, UsageError) else ShowCommand(ids[0])
     if verb in VERBS:
         ids = _ids(verb, args, limit=MAX_IDS if verb == "delete" else 1)
-        return ids if isinstance(ids, UsageError) else ActionCommand(VERBS[verb], ids)
+        return ids if isinstance(ids, UsageError) else ChangeCommand(VERBS[verb], ids)
     guess = difflib.get_close_matches(verb, _ALL_VERBS, n=1, cutoff=0.6)
     hint = f" Did you mean `{guess[0]}`?" if guess else ""
     return UsageError(f"Unknown command {code(verb)}.{hint}\n{USAGE}")
@@ -95,7 +85,7 @@ def _ids(verb: str, args: list[str], limit: int) -> tuple[str, ...] | UsageError
     if not args:
         return UsageError(f"Which instance? Add its id: `/nebula {verb} <instance-id>`.\n{USAGE}")
     for arg in args:
-        if not is_valid_instance_id(arg):
+        if not is_instance_id(arg):
             return UsageError(f"{code(arg)} is not a valid instance id.\n{USAGE}")
     unique = tuple(dict.fromkeys(args))  # duplicates dropped, order kept
     if len(unique) > limit:

@@ -1,161 +1,287 @@
-"""Pending confirmations, their one-way state machine, and the stores that keep them.
+"""The confirmable changes (delete, stop, start, reboot): request, confirm, cancel.
 
-A confirmation moves from `pending` to exactly one of `claimed`, `cancelled` or `expired`, by an
-atomic compare-and-set in the store; only the caller that wins the `claimed` transition may call
-Nebula, and it records the outcome (`done`) afterwards. A `claimed` record without an outcome is
-what a crash leaves behind; it is never executed again.
+Knows nothing of Bolt. The one rule that makes state changes trustworthy lives in `confirm`: the
+store's atomic claim comes first, and only its single winner calls Nebula. Every step leaves an
+audit record.
 """
 
 from __future__ import annotations
 
-import json
-import secrets
-from dataclasses import asdict, dataclass, field
-from enum import StrEnum
-from typing import Any, Protocol
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Final
 
-from bot.audit import AuditRecord
-from bot.nebula import Instance
+from bot import blocks, logs, texts
+from bot.access import Access
+from bot.announce import Announcer
+from bot.audit import Step
+from bot.commands import ChangeCommand
+from bot.ids import is_instance_id
+from bot.inflight import InFlight
+from bot.model import Confirmation, Entry, Instance, InstanceOutcome, State, Status, new_confirmation_id
+from bot.nebula import NebulaClient, NebulaError, NebulaNotFound, NebulaOutcomeUnknown
+from bot.policy import Actor, Decision, approvers_text
+from bot.replies import Destination, Replier, guard, say
+from bot.store import ConfirmationStore
+from bot.trail import Subject, Trail
+from bot.verbs import VERBS, Verb
 
+Clock = Callable[[], float]
+SYSTEM_ACTOR: Final = "system"
 
-class State(StrEnum):
-    """Where a confirmation is in its life."""
-
-    PENDING = "pending"
-    CLAIMED = "claimed"
-    CANCELLED = "cancelled"
-    EXPIRED = "expired"
-    DONE = "done"
+_DECIDED_WORDS: Final = {
+    State.CLAIMED: "confirmed and is being carried out (its outcome is posted here when Nebula answers; "
+    "if nothing appears, check the Nebula console)",
+    State.DONE: "carried out",
+    State.CANCELLED: "cancelled",
+    State.EXPIRED: "expired",
+}
 
 
 @dataclass(frozen=True)
-class PendingAction:
-    """What a requester asked for, as shown in the confirmation message."""
+class CoreConfig:
+    """The parts of the settings the core needs."""
 
-    id: str
-    verb: str
-    instances: tuple[Instance, ...]
-    requester: str
-    team_id: str
-    channel_id: str
-    response_url: str = field(repr=False)
-    created_at: float
-    expires_at: float
+    confirm_ttl: int
+    nebula_timeout: float
+    audit_channel: str | None = None
+    dry_run: bool = False
 
     @property
-    def instance_ids(self) -> tuple[str, ...]:
-        """The ids of the instances this action targets."""
-        return tuple(instance.id for instance in self.instances)
+    def stale_claim_after(self) -> float:
+        """Seconds after which a claim with no outcome cannot still be in flight on any replica."""
+        # A live replica finishes within: the state change, the follow-up read, and some slack.
+        return 2 * self.nebula_timeout + 60
 
 
-@dataclass(frozen=True)
-class InstanceOutcome:
-    """Nebula's answer for one instance."""
+class Confirmations:
+    """Everything between a `/nebula <verb> <id>` and Nebula's answer in the channel."""
 
-    instance_id: str
-    status: str
-    message: str
-    http_status: int | None = None
+    def __init__(
+        self,
+        config: CoreConfig,
+        access: Access,
+        nebula: NebulaClient,
+        store: ConfirmationStore,
+        replier: Replier,
+        trail: Trail,
+        announcer: Announcer,
+        inflight: InFlight,
+        clock: Clock = time.time,
+    ) -> None:
+        self._config = config
+        self._access = access
+        self._nebula = nebula
+        self._store = store
+        self._replier = replier
+        self._trail = trail
+        self._announcer = announcer
+        self._inflight = inflight
+        self._clock = clock
 
+    async def choose(self, actor: Actor, choice: str, to: Destination) -> None:
+        """A choice in a listed instance's menu (`verb:id`): the same confirmation as the slash command."""
+        verb_name, _, instance_id = choice.partition(":")
+        if verb_name not in VERBS or not is_instance_id(instance_id):
+            logs.warning("menu.invalid", user=actor.user_id, channel=actor.channel_id)
+            await say(
+                self._replier, to, blocks.notice("That choice is not one the bot offered; nothing was done.")
+            )
+            return
+        await self.request(actor, ChangeCommand(VERBS[verb_name], (instance_id,)), to)
 
-@dataclass(frozen=True)
-class Record:
-    """A confirmation and what became of it."""
+    async def request(self, actor: Actor, command: ChangeCommand, to: Destination) -> None:
+        """Check the requester, look the instances up, and post the confirmation in the channel."""
+        async with self._inflight.track(), guard(self._replier, to, actor.user_id):
+            actor = await self._access.resolve(actor)
+            verb, ids = command.verb, command.instance_ids
+            subject = Subject.request(verb, ids, actor.team_id, actor.channel_id)
+            decision = self._access.may_request(actor)
+            if not decision.allowed:
+                await self._refuse(actor, decision, subject, to)
+                return
+            looked_up = await asyncio.gather(*(self._look_up(iid) for iid in ids))
+            missing = [iid for iid, found in zip(ids, looked_up, strict=True) if found is None]
+            errors = [found for found in looked_up if isinstance(found, NebulaError)]
+            if missing or errors:
+                text = (
+                    "No instance " + ", ".join(f"`{iid}`" for iid in missing) + "."
+                    if missing
+                    else f"Could not look up {', '.join(f'`{iid}`' for iid in ids)}: "
+                    f"{texts.nebula_error(errors[0])}"
+                )
+                await self._trail.record(
+                    Step.LOOKUP,
+                    "not_found" if missing else "error",
+                    subject,
+                    actor.user_id,
+                    message=text,
+                    warn=bool(errors),
+                )
+                await say(self._replier, to, blocks.notice(text))
+                return
+            now = self._clock()
+            confirmation = Confirmation(
+                id=new_confirmation_id(),
+                verb=verb,
+                instances=tuple(found for found in looked_up if isinstance(found, Instance)),
+                requester=actor.user_id,
+                team_id=actor.team_id or "",
+                channel_id=actor.channel_id or "",
+                response_url=to.response_url or "",
+                created_at=now,
+                expires_at=now + self._config.confirm_ttl,
+            )
+            await self._store.add(confirmation)
+            await self._trail.record(Step.REQUESTED, "pending", Subject.of(confirmation), actor.user_id)
+            rules = self._access.rules
+            approval = approvers_text(rules) if rules.needs_approval else None
+            message = blocks.confirmation(confirmation, approval, dry_run=self._config.dry_run)
+            await say(self._replier, to, message, in_channel=True)
 
-    action: PendingAction
-    state: State
-    actor: str | None = None
-    decided_at: float | None = None
-    outcomes: tuple[InstanceOutcome, ...] = ()
+    async def _look_up(self, instance_id: str) -> Instance | NebulaError | None:
+        """The instance, None when Nebula does not know it, or the error that stopped the lookup."""
+        try:
+            return await self._nebula.get_instance(instance_id)
+        except NebulaNotFound:
+            return None
+        except NebulaError as exc:
+            return exc
 
+    async def confirm(self, actor: Actor, confirmation_id: str, to: Destination) -> None:
+        """A click on the confirm button: claim atomically, call Nebula once, post the outcome."""
+        async with self._inflight.track(), guard(self._replier, to, actor.user_id):
+            entry = await self._decidable(actor, confirmation_id, to, cancel=False)
+            if entry is None:
+                return
+            transition = await self._store.decide(
+                confirmation_id, State.CLAIMED, actor.user_id, self._clock()
+            )
+            if not transition.won:
+                await self._lost(actor, confirmation_id, transition.entry, to)
+                return
+            confirmation = entry.confirmation
+            await self._trail.record(Step.CONFIRMED, "claimed", Subject.of(confirmation), actor.user_id)
+            await say(
+                self._replier, to, blocks.in_progress(confirmation, actor.user_id), replace_original=True
+            )
+            outcomes = await asyncio.gather(
+                *(self._perform(confirmation, actor, iid) for iid in confirmation.instance_ids)
+            )
+            await self._store.finish(confirmation_id, tuple(outcomes))
+            await self._announcer.announce(confirmation, actor.user_id, tuple(outcomes), to)
 
-@dataclass(frozen=True)
-class Transition:
-    """The result of an attempted state change: `won` is True for exactly one caller."""
+    async def _perform(self, confirmation: Confirmation, actor: Actor, instance_id: str) -> InstanceOutcome:
+        verb = confirmation.verb
+        subject = Subject.of(confirmation, instance_id)
+        started = time.monotonic()
+        if self._config.dry_run:
+            would = f"Dry run: would have sent {self._nebula.describe(verb, instance_id)}"
+            await self._trail.record(Step.EXECUTED, Status.DRY_RUN, subject, actor.user_id, message=would)
+            return InstanceOutcome(instance_id, Status.DRY_RUN, would)
+        try:
+            result = await self._nebula.perform(verb, instance_id)
+        except NebulaOutcomeUnknown as exc:
+            now_true = await self._now_true(verb, instance_id)
+            outcome = InstanceOutcome(instance_id, Status.UNKNOWN, f"{texts.nebula_error(exc)} {now_true}")
+        except NebulaError as exc:
+            outcome = InstanceOutcome(
+                instance_id,
+                Status.FAILED,
+                texts.nebula_error(exc, after_change=verb.name == "delete"),
+                exc.http_status,
+            )
+        else:
+            outcome = InstanceOutcome(
+                instance_id, Status.SUCCESS, result.message or texts.REPORTED_SUCCESS, result.http_status
+            )
+        await self._trail.record(
+            Step.EXECUTED,
+            outcome.status,
+            subject,
+            actor.user_id,
+            message=outcome.message,
+            latency_ms=round((time.monotonic() - started) * 1000),
+            warn=outcome.status is not Status.SUCCESS,
+        )
+        return outcome
 
-    won: bool
-    record: Record | None
+    async def _now_true(self, verb: Verb, instance_id: str) -> str:
+        """After a state change with no answer, one read to tell the user what is true now."""
+        try:
+            instance = await self._nebula.get_instance(instance_id)
+        except NebulaNotFound:
+            return "Checked afterwards: the instance is gone."
+        except NebulaError:
+            return "Checked afterwards: still unknown (Nebula did not answer the check either)."
+        # After a delete, any status means it survived; after a power action, the status is the answer.
+        still = "still" if verb.name == "delete" else "now"
+        return f"Checked afterwards: the instance is {still} {instance.status or 'listed'}."
 
+    async def cancel(self, actor: Actor, confirmation_id: str, to: Destination) -> None:
+        """A click on Cancel: the confirmation can no longer be carried out."""
+        async with self._inflight.track(), guard(self._replier, to, actor.user_id):
+            entry = await self._decidable(actor, confirmation_id, to, cancel=True)
+            if entry is None:
+                return
+            transition = await self._store.decide(
+                confirmation_id, State.CANCELLED, actor.user_id, self._clock()
+            )
+            if not transition.won:
+                await self._lost(actor, confirmation_id, transition.entry, to)
+                return
+            confirmation = entry.confirmation
+            await self._trail.record(Step.CANCELLED, "cancelled", Subject.of(confirmation), actor.user_id)
+            await say(self._replier, to, blocks.cancelled(confirmation, actor.user_id), replace_original=True)
 
-def new_confirmation_id() -> str:
-    """An unguessable id: it travels in the button's value."""
-    return secrets.token_urlsafe(16)
+    async def _decidable(
+        self, actor: Actor, confirmation_id: str, to: Destination, *, cancel: bool
+    ) -> Entry | None:
+        """The entry if `actor` may confirm (or cancel) it; otherwise tell them why not, and None."""
+        entry = await self._store.get(confirmation_id)
+        if entry is None:
+            logs.event("click.unknown", user=actor.user_id, channel=actor.channel_id, outcome="unknown")
+            await say(self._replier, to, blocks.unknown_confirmation())
+            return None
+        actor = await self._access.resolve(actor)
+        rule = self._access.may_cancel if cancel else self._access.may_confirm
+        decision = rule(actor, entry.confirmation)
+        if not decision.allowed:
+            # Audited where the click came from, which is what a refusal is about.
+            subject = replace(
+                Subject.of(entry.confirmation), workspace=actor.team_id, channel=actor.channel_id
+            )
+            await self._refuse(actor, decision, subject, to)
+            return None
+        return entry
 
+    async def _lost(self, actor: Actor, confirmation_id: str, entry: Entry | None, to: Destination) -> None:
+        """Someone else decided first, or time ran out: say so, and never act."""
+        if entry is None:
+            await say(self._replier, to, blocks.unknown_confirmation())
+            return
+        confirmation = entry.confirmation
+        if entry.state is State.PENDING:
+            # Still pending yet not claimable: it is past its expiry. Close it for good.
+            transition = await self._store.decide(confirmation_id, State.EXPIRED, SYSTEM_ACTOR, self._clock())
+            if transition.won:
+                await self._trail.record(Step.EXPIRED, "expired", Subject.of(confirmation), actor.user_id)
+            await say(self._replier, to, blocks.expired(confirmation), replace_original=True)
+            return
+        if entry.state is State.EXPIRED:
+            await say(self._replier, to, blocks.expired(confirmation), replace_original=True)
+            return
+        logs.event(
+            "click.duplicate",
+            user=actor.user_id,
+            channel=actor.channel_id,
+            confirmation=confirmation_id,
+            outcome=entry.state.value,
+        )
+        await say(self._replier, to, blocks.already_decided(_DECIDED_WORDS[entry.state]))
 
-class ConfirmationStore(Protocol):
-    """Where confirmations live. Every method is safe to call concurrently, from several processes."""
-
-    async def add(self, action: PendingAction) -> None:
-        """Store a new pending confirmation."""
-
-    async def get(self, confirmation_id: str) -> Record | None:
-        """The record, or None if unknown."""
-
-    async def decide(self, confirmation_id: str, to: State, actor: str, now: float) -> Transition:
-        """Atomically move a pending confirmation to `to`.
-
-        `claimed` and `cancelled` succeed only before expiry; `expired` only after it.
-        """
-
-    async def finish(self, confirmation_id: str, outcomes: tuple[InstanceOutcome, ...]) -> bool:
-        """Record the outcome of a claimed confirmation. True for the one caller that recorded it."""
-
-    async def overdue(self, now: float, limit: int = 100) -> list[Record]:
-        """Pending confirmations whose time ran out."""
-
-    async def stale_claims(self, claimed_before: float, limit: int = 100) -> list[Record]:
-        """Claimed confirmations with no outcome, claimed before `claimed_before`: what a crash leaves."""
-
-    async def audit(self, record: AuditRecord) -> None:
-        """Append to the audit trail."""
-
-    async def recent_audit(self, limit: int) -> list[AuditRecord]:
-        """The newest audit records, newest first."""
-
-    async def count_pending(self, now: float) -> int:
-        """How many confirmations are waiting for a click."""
-
-    async def ping(self) -> None:
-        """Raise if the store cannot be reached."""
-
-    async def close(self) -> None:
-        """Release connections."""
-
-
-def action_to_json(action: PendingAction) -> str:
-    """Serialise an action for a store."""
-    data = asdict(action)
-    data["instances"] = [instance.model_dump() for instance in action.instances]
-    return json.dumps(data, separators=(",", ":"))
-
-
-def action_from_json(text: str) -> PendingAction:
-    """Read back what `action_to_json` wrote."""
-    data: dict[str, Any] = json.loads(text)
-    data["instances"] = tuple(Instance.model_validate(item) for item in data["instances"])
-    return PendingAction(**data)
-
-
-def outcomes_to_json(outcomes: tuple[InstanceOutcome, ...]) -> str:
-    """Serialise outcomes for a store."""
-    return json.dumps([asdict(outcome) for outcome in outcomes], separators=(",", ":"))
-
-
-def outcomes_from_json(text: str | None) -> tuple[InstanceOutcome, ...]:
-    """Read back what `outcomes_to_json` wrote."""
-    return tuple(InstanceOutcome(**item) for item in json.loads(text)) if text else ()
-
-
-async def open_store(state_url: str) -> ConfirmationStore:
-    """Open the store a `NEBULA_BOT_STATE_URL` names: `sqlite:///path` or `redis://host:port/db`."""
-    # Imported here so each backend's dependencies load only when it is used.
-    prefix = "sqlite:///"
-    if state_url.startswith(prefix):
-        from bot.store_sqlite import SQLiteStore
-
-        return await SQLiteStore(state_url[len(prefix) :]).open()
-    if state_url.startswith(("redis://", "rediss://")):
-        from bot.store_redis import RedisStore
-
-        return await RedisStore.connect(state_url)
-    raise ValueError(f"unsupported store URL scheme: {state_url.split(':', 1)[0]}")
+    async def _refuse(self, actor: Actor, decision: Decision, subject: Subject, to: Destination) -> None:
+        await self._trail.record(Step.REFUSED, "not_allowed", subject, actor.user_id, message=decision.reason)
+        await say(self._replier, to, blocks.notice(decision.reason))

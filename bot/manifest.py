@@ -5,9 +5,7 @@ from __future__ import annotations
 from typing import Any, Final
 from urllib.parse import urlparse
 
-import yaml
-
-from bot.runtime import EVENTS_PATH
+from bot.endpoints import EVENTS_PATH
 
 _HEADER: Final = """\
 # Slack app manifest for nebula-slack-bot ({mode}).
@@ -75,6 +73,8 @@ def manifest(http_url: str | None = None) -> dict[str, Any]:
 
 def render(http_url: str | None = None) -> str:
     """The manifest as commented YAML."""
+    import yaml  # only this command needs YAML; the running bot does not pay for it
+
     header = _HEADER.format(
         mode="HTTP mode" if http_url else "Socket Mode",
         args=f" --http-url {http_url}" if http_url else "",

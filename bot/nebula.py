@@ -1,9 +1,12 @@
-"""Nebula Block Platform API client: the calls the bot makes, and the errors users read.
+"""Nebula Block Platform API client: the calls the bot makes, and what can go wrong with each.
 
 Every response is untrusted: the documented envelope (`status`, `message`, `data`) may be
-missing, wrapped in an HTML error page, or contradicted by the HTTP status. Each way a call can
-go wrong maps to one `NebulaError` subclass whose `user_message` says what happened and what to
-do. Nothing that changes state is retried.
+missing, wrapped in an HTML error page, or contradicted by the HTTP status. Each way a call can go
+wrong is one `NebulaError` subclass carrying the facts (HTTP status, Nebula's own message); the
+sentences users read are in `bot.texts`. Nothing that changes state is retried.
+
+The errors form two branches: `NebulaAnswered` (something answered, and it was not a success) and
+`NebulaNoAnswer` (nothing usable came back). Each has an explicit label for the metrics.
 """
 
 from __future__ import annotations
@@ -12,89 +15,100 @@ import asyncio
 import json
 import time
 from dataclasses import dataclass
-from typing import Annotated, Any, Final
+from typing import Any, ClassVar, Final, Literal
 
 import httpx
-from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
+from pydantic import ValidationError
 
-from bot.commands import is_valid_instance_id
+from bot.ids import is_instance_id
 from bot.metrics import Metrics
+from bot.model import Instance
+from bot.verbs import Verb
 
 USER_AGENT: Final = "nebula-slack-bot/0.1"
 _MESSAGE_LIMIT: Final = 300
 
 
 class NebulaError(Exception):
-    """A Nebula call did not succeed. `user_message` is safe to show in Slack."""
+    """A Nebula call did not succeed."""
 
-    def __init__(self, user_message: str, *, http_status: int | None = None, nebula_message: str = ""):
-        super().__init__(user_message)
-        self.user_message = user_message
+    def __init__(self, *, http_status: int | None = None, nebula_message: str = "") -> None:
+        super().__init__(f"{type(self).__name__}(http_status={http_status})")
         self.http_status = http_status
         self.nebula_message = nebula_message
 
+    @property
+    def metric_label(self) -> str:
+        """The `status` label of `nebula_bot_nebula_requests_total` for this failure."""
+        raise NotImplementedError
 
-class NebulaRejected(NebulaError):
-    """Nebula answered and refused: `status: failed`, or a 4xx other than auth and not-found."""
+
+class NebulaAnswered(NebulaError):
+    """Nebula, or something in front of it, answered, and the answer was not a success."""
+
+    http_status: int
+
+    def __init__(self, *, http_status: int, nebula_message: str = "") -> None:
+        super().__init__(http_status=http_status, nebula_message=nebula_message)
+
+    @property
+    def metric_label(self) -> str:
+        return str(self.http_status)
 
 
-class NebulaAuthError(NebulaError):
+class NebulaAuthError(NebulaAnswered):
     """Nebula rejected the service key (401/403)."""
 
 
-class NebulaNotFound(NebulaError):
-    """Nebula does not know the instance."""
+class NebulaNotFound(NebulaAnswered):
+    """Nebula does not know the instance (404, or a detail with no data)."""
 
 
-class NebulaBadResponse(NebulaError):
-    """Nebula (or a proxy in front of it) answered with something that is not its API: 5xx, HTML, bad JSON."""
+class NebulaRejected(NebulaAnswered):
+    """Nebula refused: `status: failed`, or a 3xx/4xx other than auth and not-found."""
 
 
-class NebulaUnreachable(NebulaError):
+Problem = Literal["empty", "not_json", "server_error", "unreadable"]
+
+
+class NebulaBadResponse(NebulaAnswered):
+    """The answer is not Nebula's API speaking: a 5xx, HTML, bad JSON, or data that cannot be read."""
+
+    def __init__(self, problem: Problem, *, http_status: int, nebula_message: str = "") -> None:
+        super().__init__(http_status=http_status, nebula_message=nebula_message)
+        self.problem: Problem = problem
+
+
+class NebulaNoAnswer(NebulaError):
+    """Nothing usable came back."""
+
+    label: ClassVar[str]
+
+    def __init__(self, timeout: float) -> None:
+        super().__init__()
+        self.timeout = timeout
+
+    @property
+    def metric_label(self) -> str:
+        return self.label
+
+
+class NebulaUnreachable(NebulaNoAnswer):
     """The request never reached Nebula: connection refused, DNS failure, connect timeout."""
 
+    label = "unreachable"
 
-class NebulaTimeout(NebulaError):
+
+class NebulaTimeout(NebulaNoAnswer):
     """A read did not complete in time. Nothing changed, so the user may simply try again."""
 
+    label = "timeout"
 
-class NebulaOutcomeUnknown(NebulaError):
+
+class NebulaOutcomeUnknown(NebulaNoAnswer):
     """A state-changing request was sent, and no answer came: it may or may not have taken effect."""
 
-
-def _as_text(value: object) -> object:
-    # Nebula sends numbers as strings in one place and as numbers in another; show either.
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, int | float):
-        return str(value)
-    return value
-
-
-Text = Annotated[str | None, BeforeValidator(_as_text)]
-
-
-class Instance(BaseModel):
-    """What the bot shows of an instance. Credentials in Nebula's answer are dropped at parse time."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    id: str
-    host_name: Text = None
-    gpu_type: Text = None
-    gpu_count: Text = None
-    region: Text = None
-    status: Text = None
-    running_time: Text = None
-    total_cost: Text = None
-    price_per_hour: Text = None
-    product_type: Text = None
-    os: Text = None
-    public_ipv4: Text = None
-    cpu_cores: Text = None
-    ram: Text = None
-    disk_size: Text = None
-    start_time: Text = None
+    label = "outcomeunknown"
 
 
 @dataclass(frozen=True)
@@ -109,10 +123,8 @@ class InstancePage:
 class NebulaResult:
     """Nebula's own word on a successful state change."""
 
-    status: str
     message: str
     http_status: int
-    latency: float
 
 
 class NebulaClient:
@@ -151,20 +163,22 @@ class NebulaClient:
 
     async def get_instance(self, instance_id: str) -> Instance:
         """`GET /computing/instance/{id}`: the instance's details, without credentials."""
-        body, _, _ = await self._call("GET", instance_path(instance_id), "instance.get", changes_state=False)
+        body, status = await self._call(
+            "GET", instance_path(instance_id), "instance.get", changes_state=False
+        )
         data = body.get("data")
         # The documented detail is an array holding one object; accept a bare object too.
         item = data[0] if isinstance(data, list) and data else data
         if not isinstance(item, dict) or not item:
-            raise NebulaNotFound(f"No instance {instance_id}.", nebula_message=_message(body))
+            raise NebulaNotFound(http_status=status, nebula_message=_message(body))
         try:
             return Instance.model_validate({**item, "id": str(item.get("id") or instance_id)})
         except ValidationError:
-            raise NebulaBadResponse("Nebula's answer about this instance could not be read.") from None
+            raise NebulaBadResponse("unreadable", http_status=status) from None
 
     async def list_instances(self, limit: int = 100, offset: int = 0) -> InstancePage:
         """`GET /computing/instances?limit=&offset=`: one page of the team's instances."""
-        body, _, _ = await self._call(
+        body, _ = await self._call(
             "GET",
             "/computing/instances",
             "instances.list",
@@ -175,7 +189,7 @@ class NebulaClient:
         items = data if isinstance(data, list) else []
         instances = []
         for item in items:
-            if isinstance(item, dict) and item.get("id") and is_valid_instance_id(str(item["id"])):
+            if isinstance(item, dict) and is_instance_id(str(item.get("id", ""))):
                 try:
                     instances.append(Instance.model_validate({**item, "id": str(item["id"])}))
                 except ValidationError:
@@ -183,25 +197,18 @@ class NebulaClient:
         total = body.get("total_instance")
         return InstancePage(tuple(instances), total if isinstance(total, int) else offset + len(items))
 
-    def describe(self, verb: str, instance_id: str) -> str:
+    def describe(self, verb: Verb, instance_id: str) -> str:
         """The request `perform` would send, for dry runs: "DELETE https://…/computing/instance/<id>"."""
-        method, path = _request_line(verb, instance_id)
-        return f"{method} {str(self._http.base_url).rstrip('/')}{path}"
-
-    async def perform(self, verb: str, instance_id: str) -> NebulaResult:
-        """Carry out `verb` on one instance, sent exactly once.
-
-        Delete is `DELETE /computing/instance/{id}`; start, stop and reboot are documented as
-        `GET /computing/instance/{id}/{verb}`: GETs with side effects, so never retried or cached.
-        """
-        method, path = _request_line(verb, instance_id)
-        body, http_status, latency = await self._call(method, path, f"instance.{verb}", changes_state=True)
-        return NebulaResult(
-            status=str(body.get("status", "success")),
-            message=_message(body) or "Nebula reported success.",
-            http_status=http_status,
-            latency=latency,
+        return (
+            f"{verb.method} {str(self._http.base_url).rstrip('/')}{instance_path(instance_id, verb.suffix)}"
         )
+
+    async def perform(self, verb: Verb, instance_id: str) -> NebulaResult:
+        """Carry out `verb` on one instance, sent exactly once: never retried, never cached."""
+        body, status = await self._call(
+            verb.method, instance_path(instance_id, verb.suffix), f"instance.{verb.name}", changes_state=True
+        )
+        return NebulaResult(message=_message(body), http_status=status)
 
     async def _call(
         self,
@@ -211,19 +218,16 @@ class NebulaClient:
         *,
         changes_state: bool,
         params: dict[str, int] | None = None,
-    ) -> tuple[dict[str, Any], int, float]:
+    ) -> tuple[dict[str, Any], int]:
         started = time.monotonic()
         try:
             response = await self._send(method, path, changes_state=changes_state, params=params)
             body = _interpret(response)
         except NebulaError as exc:
-            # An HTTP status when Nebula answered; otherwise the kind of failure (unreachable, timeout, …).
-            self._observe(
-                endpoint, str(exc.http_status or type(exc).__name__.removeprefix("Nebula").lower()), started
-            )
+            self._observe(endpoint, exc.metric_label, started)
             raise
         self._observe(endpoint, str(response.status_code), started)
-        return body, response.status_code, time.monotonic() - started
+        return body, response.status_code
 
     def _observe(self, endpoint: str, status: str, started: float) -> None:
         self._metrics.nebula_requests.labels(endpoint, status).inc()
@@ -234,64 +238,36 @@ class NebulaClient:
     ) -> httpx.Response:
         try:
             async with asyncio.timeout(self._timeout):
-                response = await self._http.request(method, path, params=params)
+                return await self._http.request(method, path, params=params)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout):
-            raise NebulaUnreachable("Nebula is unreachable; nothing was sent. Try again shortly.") from None
+            raise NebulaUnreachable(self._timeout) from None
         except (TimeoutError, httpx.TimeoutException, httpx.TransportError):
             if changes_state:
-                raise NebulaOutcomeUnknown(
-                    f"No answer from Nebula within {self._timeout:g} s: "
-                    "outcome unknown: check with the Nebula console before trying again."
-                ) from None
-            raise NebulaTimeout(
-                f"Nebula did not answer within {self._timeout:g} s. Try again shortly."
-            ) from None
-        return response
+                raise NebulaOutcomeUnknown(self._timeout) from None
+            raise NebulaTimeout(self._timeout) from None
 
 
-def _request_line(verb: str, instance_id: str) -> tuple[str, str]:
-    if verb == "delete":
-        return "DELETE", instance_path(instance_id)
-    if verb in ("start", "stop", "reboot"):
-        return "GET", instance_path(instance_id, verb)
-    raise ValueError(f"unknown verb {verb!r}")
-
-
-def instance_path(instance_id: str, action: str = "") -> str:
+def instance_path(instance_id: str, suffix: str = "") -> str:
     """The API path of one instance. Refuses any id outside the strict pattern."""
-    if not is_valid_instance_id(instance_id):
+    if not is_instance_id(instance_id):
         raise ValueError("invalid instance id")
-    return f"/computing/instance/{instance_id}" + (f"/{action}" if action else "")
+    return f"/computing/instance/{instance_id}" + (f"/{suffix}" if suffix else "")
 
 
 def _interpret(response: httpx.Response) -> dict[str, Any]:
     code = response.status_code
     body = _json_object(response)
     message = _message(body) if body is not None else ""
-    suffix = f" Nebula said: {message}" if message else ""
     if code in (401, 403):
-        raise NebulaAuthError(
-            f"The service key was rejected (HTTP {code}): check NEBULA_API_KEY.{suffix}",
-            http_status=code,
-            nebula_message=message,
-        )
+        raise NebulaAuthError(http_status=code, nebula_message=message)
     if code == 404:
-        raise NebulaNotFound(message or "Not found.", http_status=code, nebula_message=message)
+        raise NebulaNotFound(http_status=code, nebula_message=message)
     if body is None:
-        kind = "an empty body" if not response.content else "a body that is not a JSON object"
-        raise NebulaBadResponse(
-            f"Nebula answered HTTP {code} with {kind}. Try again later; "
-            "if it persists, check Nebula's status.",
-            http_status=code,
-        )
+        raise NebulaBadResponse("not_json" if response.content else "empty", http_status=code)
     if code >= 500:
-        raise NebulaBadResponse(
-            f"Nebula failed (HTTP {code}).{suffix}", http_status=code, nebula_message=message
-        )
+        raise NebulaBadResponse("server_error", http_status=code, nebula_message=message)
     if code >= 300 or body.get("status") != "success":
-        raise NebulaRejected(
-            message or f"Nebula refused the request (HTTP {code}).", http_status=code, nebula_message=message
-        )
+        raise NebulaRejected(http_status=code, nebula_message=message)
     return body
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.confirmations import PendingAction
+from bot.model import Confirmation
 
 USERS_SETTING = "NEBULA_BOT_ALLOWED_USERS"
 GROUPS_SETTING = "NEBULA_BOT_ALLOWED_USERGROUPS"
@@ -121,38 +121,38 @@ def is_approver(rules: Rules, actor: Actor) -> bool:
     return actor.user_id in rules.approvers or bool(actor.groups & rules.approver_groups)
 
 
-def may_confirm(rules: Rules, identity: Identity, actor: Actor, action: PendingAction) -> Decision:
-    """May `actor` press the confirm button of `action`?"""
-    screened = _same_place(rules, identity, actor, action)
+def may_confirm(rules: Rules, identity: Identity, actor: Actor, confirmation: Confirmation) -> Decision:
+    """May `actor` press the confirm button of `confirmation`?"""
+    screened = _same_place(rules, identity, actor, confirmation)
     if not screened.allowed:
         return screened
     if rules.needs_approval:
-        if actor.user_id == action.requester:
+        if actor.user_id == confirmation.requester:
             return Decision(
                 False, f"You asked for this, so someone else must approve it: {approvers_text(rules)}."
             )
         if not is_approver(rules, actor):
             return Decision(False, f"Only {approvers_text(rules)} can approve this.")
         return ALLOW
-    if actor.user_id != action.requester:
-        return Decision(False, f"Only <@{action.requester}> can confirm this.")
+    if actor.user_id != confirmation.requester:
+        return Decision(False, f"Only <@{confirmation.requester}> can confirm this.")
     return may_request(rules, identity, actor)
 
 
-def may_cancel(rules: Rules, identity: Identity, actor: Actor, action: PendingAction) -> Decision:
-    """May `actor` cancel `action`? Its requester always may; an approver may reject it."""
-    screened = _same_place(rules, identity, actor, action)
+def may_cancel(rules: Rules, identity: Identity, actor: Actor, confirmation: Confirmation) -> Decision:
+    """May `actor` cancel `confirmation`? Its requester always may; an approver may reject it."""
+    screened = _same_place(rules, identity, actor, confirmation)
     if not screened.allowed:
         return screened
-    if actor.user_id == action.requester or (rules.needs_approval and is_approver(rules, actor)):
+    if actor.user_id == confirmation.requester or (rules.needs_approval and is_approver(rules, actor)):
         return ALLOW
-    return Decision(False, f"Only <@{action.requester}> can cancel this.")
+    return Decision(False, f"Only <@{confirmation.requester}> can cancel this.")
 
 
-def _same_place(rules: Rules, identity: Identity, actor: Actor, action: PendingAction) -> Decision:
+def _same_place(rules: Rules, identity: Identity, actor: Actor, confirmation: Confirmation) -> Decision:
     screened = screen(rules, identity, actor)
     if not screened.allowed:
         return screened
-    if actor.channel_id != action.channel_id:
+    if actor.channel_id != confirmation.channel_id:
         return Decision(False, "This confirmation belongs to another channel; nothing was done.")
     return ALLOW

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -9,12 +11,29 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import blocks, logs
 from bot.blocks import Message
 from bot.metrics import Metrics
 
 
 class ReplyError(Exception):
     """Slack accepted the message neither through `response_url` nor through the Web API."""
+
+
+def slack_error(exc: BaseException) -> str:
+    """A short word for any failed Slack call: Slack's `error`, an HTTP status, or the exception's kind.
+
+    When Slack answers with something that is not JSON, slack_sdk puts a raw HTTP response (not a
+    `SlackResponse`) in `SlackApiError.response`, so nothing here assumes the response's type.
+    """
+    if isinstance(exc, SlackApiError):
+        response = exc.response
+        data = getattr(response, "data", None)
+        if isinstance(data, dict) and isinstance(data.get("error"), str):
+            return str(data["error"])
+        status = getattr(response, "status_code", None) or getattr(response, "status", None)
+        return f"HTTP {status}" if isinstance(status, int) else "unreadable_answer"
+    return type(exc).__name__
 
 
 @dataclass(frozen=True)
@@ -37,6 +56,31 @@ class Replier(Protocol):
 
     async def post(self, channel: str, message: Message) -> None:
         """Post `message` in `channel` with `chat.postMessage` (the bot must be a member)."""
+
+
+async def say(
+    replier: Replier,
+    to: Destination,
+    message: Message,
+    *,
+    in_channel: bool = False,
+    replace_original: bool = False,
+) -> None:
+    """Reply, and log (never raise) when Slack refuses: the store already holds the truth."""
+    try:
+        await replier.reply(to, message, in_channel=in_channel, replace_original=replace_original)
+    except ReplyError as exc:
+        logs.warning("slack.reply_failed", channel=to.channel, error=str(exc))
+
+
+@asynccontextmanager
+async def guard(replier: Replier, to: Destination, user: str) -> AsyncIterator[None]:
+    """After the ack, nobody else will tell the user: a bug or a dead store must not mean silence."""
+    try:
+        yield
+    except Exception:
+        logs.failure("flow.failed", user=user, channel=to.channel)
+        await say(replier, to, blocks.internal_error())
 
 
 class SlackReplier:
@@ -63,13 +107,9 @@ class SlackReplier:
                 first_error = str(exc)
         try:
             await self._via_web_api(to, message, in_channel, replace_original)
-        except SlackApiError as exc:
+        except Exception as exc:  # SlackApiError, or whatever a garbled answer raises inside slack_sdk
             self._metrics.slack_errors.labels("web_api_fallback").inc()
-            error = exc.response.get("error") if exc.response is not None else "unknown"
-            raise ReplyError(f"{first_error}; Web API fallback failed: {error}") from None
-        except Exception as exc:  # e.g. a non-JSON answer, which slack_sdk reports as AttributeError
-            self._metrics.slack_errors.labels("web_api_fallback").inc()
-            raise ReplyError(f"{first_error}; Web API fallback failed: {type(exc).__name__}") from None
+            raise ReplyError(f"{first_error}; Web API fallback failed: {slack_error(exc)}") from None
 
     async def _via_response_url(
         self, url: str, message: Message, in_channel: bool, replace_original: bool
@@ -80,7 +120,7 @@ class SlackReplier:
         try:
             async with self._session.post(url, json=body, timeout=self._timeout) as response:
                 if response.status != 200:
-                    detail = (await response.text())[:100]
+                    detail = (await response.content.read(100)).decode(errors="replace")
                     raise ReplyError(f"response_url answered HTTP {response.status}: {detail}")
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise ReplyError(f"response_url failed: {type(exc).__name__}") from None
@@ -109,10 +149,6 @@ class SlackReplier:
             await self._web.chat_postMessage(
                 channel=channel, text=message.text, blocks=list(message.blocks) or None
             )
-        except SlackApiError as exc:
-            self._metrics.slack_errors.labels("chat.postMessage").inc()
-            error = exc.response.get("error") if exc.response is not None else "unknown"
-            raise ReplyError(f"chat.postMessage to {channel} failed: {error}") from None
         except Exception as exc:
             self._metrics.slack_errors.labels("chat.postMessage").inc()
-            raise ReplyError(f"chat.postMessage to {channel} failed: {type(exc).__name__}") from None
+            raise ReplyError(f"chat.postMessage to {channel} failed: {slack_error(exc)}") from None

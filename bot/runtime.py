@@ -7,7 +7,6 @@ import contextlib
 import gc
 import signal
 import time
-from typing import Final
 
 import aiohttp
 from aiohttp import web
@@ -19,31 +18,33 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import logs
 from bot.app import build_app
-from bot.confirmations import ConfirmationStore, open_store
-from bot.flow import ActionFlow, Clock, FlowConfig
+from bot.confirmations import Clock, CoreConfig
+from bot.core import Core
+from bot.endpoints import EVENTS_PATH, HEALTH_PATH, METRICS_PATH
 from bot.inflight import InFlight
 from bot.metrics import CONTENT_TYPE, Metrics
 from bot.nebula import NebulaClient
 from bot.policy import Identity, Rules
-from bot.replies import SlackReplier
+from bot.replies import SlackReplier, slack_error
 from bot.settings import Settings
+from bot.slack_auth import SlackAuthFailed, auth_test
+from bot.store import ConfirmationStore, open_store, parse_state_url
 from bot.usergroups import UserGroups
 
-EVENTS_PATH: Final = "/slack/events"
-HEALTH_PATH: Final = "/healthz"
-METRICS_PATH: Final = "/metrics"
 
-
-def flow_config(settings: Settings) -> FlowConfig:
-    """The flow's view of the settings."""
-    rules = Rules(
+def rules(settings: Settings) -> Rules:
+    """Who may do what, as the settings say."""
+    return Rules(
         allowed_users=settings.nebula_bot_allowed_users,
         allowed_usergroups=settings.nebula_bot_allowed_usergroups,
         allowed_channels=settings.nebula_bot_allowed_channels,
         approvers=settings.nebula_bot_approvers,
     )
-    return FlowConfig(
-        rules=rules,
+
+
+def core_config(settings: Settings) -> CoreConfig:
+    """The core's view of the settings."""
+    return CoreConfig(
         confirm_ttl=settings.nebula_bot_confirm_ttl,
         nebula_timeout=settings.nebula_api_timeout,
         audit_channel=settings.nebula_bot_audit_channel,
@@ -56,24 +57,17 @@ class StartupError(Exception):
 
 
 async def fetch_identity(client: AsyncWebClient) -> Identity:
-    """Ask Slack (`auth.test`) which workspace the bot token belongs to."""
+    """Ask Slack (`auth.test`) which workspace the bot token belongs to; any doubt stops the start."""
     try:
-        response = await client.auth_test()
-    except SlackApiError as exc:
-        error = exc.response.get("error", "unknown_error") if exc.response is not None else "unknown_error"
-        raise StartupError(
-            f"Slack rejected SLACK_BOT_TOKEN ({error}). Check the token in the app's settings."
-        ) from None
-    except (aiohttp.ClientError, TimeoutError) as exc:
-        raise StartupError(f"Slack is unreachable at SLACK_API_URL ({type(exc).__name__}).") from None
-    team_id = response.get("team_id")
-    if not isinstance(team_id, str) or not team_id:
-        raise StartupError("auth.test returned no team_id; is SLACK_API_URL a Slack Web API?")
-    return Identity(
-        team_id=team_id,
-        enterprise_id=response.get("enterprise_id") or None,
-        bot_user_id=response.get("user_id"),
-    )
+        return (await auth_test(client)).identity
+    except SlackAuthFailed as exc:
+        if exc.kind == "rejected":
+            raise StartupError(
+                f"Slack rejected SLACK_BOT_TOKEN ({exc.error}). Check the token in the app's settings."
+            ) from None
+        if exc.kind == "unreachable":
+            raise StartupError(f"Slack is unreachable at SLACK_API_URL ({exc.error}).") from None
+        raise StartupError("auth.test returned no team_id; is SLACK_API_URL a Slack Web API?") from None
 
 
 class BotRuntime:
@@ -92,7 +86,7 @@ class BotRuntime:
         self._runner: web.AppRunner | None = None
         self._socket: AsyncSocketModeHandler | None = None
         self._sweeper: asyncio.Task[None] | None = None
-        self.flow: ActionFlow | None = None
+        self.core: Core | None = None
         self.app: AsyncApp | None = None
 
     @property
@@ -108,38 +102,39 @@ class BotRuntime:
         settings = self.settings
         try:
             self._session = aiohttp.ClientSession()
-            web = AsyncWebClient(
+            client = AsyncWebClient(
                 token=settings.slack_bot_token.get_secret_value(),
                 base_url=settings.slack_api_url,
                 session=self._session,
             )
-            identity = await fetch_identity(web)
-            self._store = await open_store(settings.nebula_bot_state_url)
+            identity = await fetch_identity(client)
+            self._store = await open_store(parse_state_url(settings.nebula_bot_state_url))
             self._nebula = NebulaClient(
                 settings.nebula_api_url,
                 settings.nebula_api_key.get_secret_value(),
                 settings.nebula_api_timeout,
                 self.metrics,
             )
-            self.flow = ActionFlow(
-                flow_config(settings),
+            self.core = Core.build(
+                core_config(settings),
+                rules(settings),
                 identity,
-                self._nebula,
-                self._store,
-                SlackReplier(self._session, web, self.metrics),
-                UserGroups(web, settings.nebula_bot_usergroup_cache_ttl, self.metrics),
-                self.inflight,
-                self.metrics,
-                self._clock,
+                nebula=self._nebula,
+                store=self._store,
+                replier=SlackReplier(self._session, client, self.metrics),
+                usergroups=UserGroups(client, settings.nebula_bot_usergroup_cache_ttl, self.metrics),
+                inflight=self.inflight,
+                metrics=self.metrics,
+                clock=self._clock,
             )
-            self.app = build_app(settings, identity, self.flow)
+            self.app = build_app(settings, identity, self.core)
             await self._serve_http(self.app)
             if settings.socket_mode:
                 await self._connect_socket(self.app)
         except BaseException:
             await self._close_resources()
             raise
-        self._sweeper = asyncio.create_task(self._sweep_forever())
+        self._sweeper = asyncio.create_task(self.core.sweeper.run_forever())
         self.ready = True
         logs.event(
             "bot.ready",
@@ -169,19 +164,16 @@ class BotRuntime:
     async def _connect_socket(self, app: AsyncApp) -> None:
         token = self.settings.slack_app_token
         assert token is not None
-        web = AsyncWebClient(base_url=self.settings.slack_api_url)
+        client = AsyncWebClient(base_url=self.settings.slack_api_url)
         # slack_sdk retries a failing connect forever; a revoked app token should stop the bot at once,
         # as a revoked bot token does. The socket URL this asks for is simply never used.
         try:
-            await web.apps_connections_open(app_token=token.get_secret_value())
+            await client.apps_connections_open(app_token=token.get_secret_value())
         except SlackApiError as exc:
-            error = (
-                exc.response.get("error", "unknown_error") if exc.response is not None else "unknown_error"
-            )
             raise StartupError(
-                f"Slack rejected SLACK_APP_TOKEN ({error}). It needs the connections:write scope."
+                f"Slack rejected SLACK_APP_TOKEN ({slack_error(exc)}). It needs the connections:write scope."
             ) from None
-        self._socket = AsyncSocketModeHandler(app, token.get_secret_value(), web_client=web)
+        self._socket = AsyncSocketModeHandler(app, token.get_secret_value(), web_client=client)
         await self._socket.connect_async()  # type: ignore[no-untyped-call]
 
     async def _health(self, _: web.Request) -> web.Response:
@@ -198,19 +190,6 @@ class BotRuntime:
             except Exception as exc:  # a scrape must not fail because the store hiccuped
                 logs.warning("metrics.pending_failed", error=type(exc).__name__)
         return web.Response(body=self.metrics.render(), headers={"Content-Type": CONTENT_TYPE})
-
-    def _sweep_interval(self) -> float:
-        return max(1.0, min(30.0, self.settings.nebula_bot_confirm_ttl / 10))
-
-    async def _sweep_forever(self) -> None:
-        assert self.flow is not None
-        while True:
-            try:
-                await self.flow.expire_overdue()
-                await self.flow.recover_stale_claims()
-            except Exception as exc:  # the sweeper must outlive a bad pass
-                logs.warning("sweeper.failed", error=type(exc).__name__)
-            await asyncio.sleep(self._sweep_interval())
 
     async def stop(self) -> bool:
         """Stop taking requests, let in-flight work finish (bounded), release everything.

@@ -8,6 +8,9 @@ from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_va
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.ids import is_slack_id
+from bot.store import Location, parse_state_url
+
 # A response_url lives 30 minutes; the expiry sweeper replaces a stale confirmation through it,
 # so a confirmation may not outlive it.
 MAX_CONFIRM_TTL = 1800
@@ -31,9 +34,13 @@ class StoreSettings(BaseSettings):
     @field_validator("nebula_bot_state_url")
     @classmethod
     def _known_store(cls, value: str) -> str:
-        if not value.startswith(("sqlite:///", "redis://", "rediss://")):
-            raise ValueError("must start with sqlite:/// or redis://")
+        parse_state_url(value)
         return value
+
+    @property
+    def state_location(self) -> Location:
+        """Where the state lives, parsed."""
+        return parse_state_url(self.nebula_bot_state_url)
 
 
 class Settings(StoreSettings):
@@ -156,12 +163,8 @@ def _secret_set(value: SecretStr | None) -> bool:
     return value is not None and bool(value.get_secret_value())
 
 
-def _is_slack_id(value: str, kinds: str) -> bool:
-    return len(value) >= 2 and value[0] in kinds and value.isalnum() and value.isupper()
-
-
 def _only(values: frozenset[str], kinds: str, what: str, allow_star: bool = False) -> frozenset[str]:
-    bad = sorted(v for v in values if not (allow_star and v == "*") and not _is_slack_id(v, kinds))
+    bad = sorted(v for v in values if not (allow_star and v == "*") and not is_slack_id(v, kinds))
     if bad:
         raise ValueError(f"expected {what}, got: {', '.join(bad)}")
     return values

@@ -15,14 +15,14 @@ from typing import Any, Final
 import redis.asyncio as redis
 
 from bot.audit import AuditRecord
-from bot.confirmations import (
+from bot.model import (
+    Confirmation,
+    Entry,
     InstanceOutcome,
-    PendingAction,
-    Record,
     State,
     Transition,
-    action_from_json,
-    action_to_json,
+    confirmation_from_json,
+    confirmation_to_json,
     outcomes_from_json,
     outcomes_to_json,
 )
@@ -86,25 +86,25 @@ class RedisStore:
         await store.ping()
         return store
 
-    async def add(self, action: PendingAction) -> None:
-        ttl = max(1, int(action.expires_at - action.created_at)) + RETENTION_SECONDS
-        key = _key(action.id)
+    async def add(self, confirmation: Confirmation) -> None:
+        ttl = max(1, int(confirmation.expires_at - confirmation.created_at)) + RETENTION_SECONDS
+        key = _key(confirmation.id)
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.hset(
                 key,
                 mapping={
-                    "action": action_to_json(action),
+                    "action": confirmation_to_json(confirmation),
                     "state": State.PENDING.value,
-                    "expires_at": repr(action.expires_at),
+                    "expires_at": repr(confirmation.expires_at),
                 },
             )
             pipe.expire(key, ttl)
-            pipe.zadd(PENDING, {action.id: action.expires_at})
+            pipe.zadd(PENDING, {confirmation.id: confirmation.expires_at})
             await pipe.execute()
 
-    async def get(self, confirmation_id: str) -> Record | None:
+    async def get(self, confirmation_id: str) -> Entry | None:
         fields = _texts(await self._redis.hgetall(_key(confirmation_id)))
-        return _to_record(fields) if fields else None
+        return _to_entry(fields) if fields else None
 
     async def decide(self, confirmation_id: str, to: State, actor: str, now: float) -> Transition:
         if to not in (State.CLAIMED, State.CANCELLED, State.EXPIRED):
@@ -112,7 +112,7 @@ class RedisStore:
         won = await self._decide(
             keys=[_key(confirmation_id), PENDING, CLAIMED], args=[to.value, actor, repr(now), confirmation_id]
         )
-        return Transition(won=won == 1, record=await self.get(confirmation_id))
+        return Transition(won=won == 1, entry=await self.get(confirmation_id))
 
     async def finish(self, confirmation_id: str, outcomes: tuple[InstanceOutcome, ...]) -> bool:
         done = await self._finish(
@@ -120,14 +120,14 @@ class RedisStore:
         )
         return bool(done == 1)
 
-    async def overdue(self, now: float, limit: int = 100) -> list[Record]:
-        return await self._records(await self._redis.zrangebyscore(PENDING, "-inf", now, start=0, num=limit))  # type: ignore[arg-type]
+    async def overdue(self, now: float, limit: int = 100) -> list[Entry]:
+        return await self._entries(await self._redis.zrangebyscore(PENDING, "-inf", now, start=0, num=limit))  # type: ignore[arg-type]
 
-    async def stale_claims(self, claimed_before: float, limit: int = 100) -> list[Record]:
+    async def stale_claims(self, claimed_before: float, limit: int = 100) -> list[Entry]:
         ids = await self._redis.zrangebyscore(CLAIMED, "-inf", claimed_before, start=0, num=limit)
-        return await self._records(ids)  # type: ignore[arg-type]
+        return await self._entries(ids)  # type: ignore[arg-type]
 
-    async def _records(self, ids: list[str]) -> list[Record]:
+    async def _entries(self, ids: list[str]) -> list[Entry]:
         records = []
         for confirmation_id in ids:
             record = await self.get(confirmation_id)
@@ -161,12 +161,12 @@ def _texts(fields: dict[Any, Any]) -> dict[str, str]:
     return {str(k): str(v) for k, v in fields.items()}
 
 
-def _to_record(fields: dict[str, str]) -> Record:
+def _to_entry(fields: dict[str, str]) -> Entry:
     decided_at = fields.get("decided_at")
-    return Record(
-        action=action_from_json(fields["action"]),
+    return Entry(
+        confirmation=confirmation_from_json(fields["action"]),
         state=State(fields["state"]),
-        actor=fields.get("actor"),
+        decided_by=fields.get("actor"),
         decided_at=float(decided_at) if decided_at else None,
         outcomes=outcomes_from_json(fields.get("outcomes")),
     )

@@ -9,14 +9,14 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 from bot.audit import AuditRecord
-from bot.confirmations import (
+from bot.model import (
+    Confirmation,
+    Entry,
     InstanceOutcome,
-    PendingAction,
-    Record,
     State,
     Transition,
-    action_from_json,
-    action_to_json,
+    confirmation_from_json,
+    confirmation_to_json,
     outcomes_from_json,
     outcomes_to_json,
 )
@@ -41,6 +41,7 @@ CREATE TABLE IF NOT EXISTS audit (
 );
 """
 
+# The column is still called "action", as in every database written so far.
 _COLUMNS = "action, state, actor, decided_at, outcomes"
 
 # The compare-and-set: only a pending row moves, and only on the right side of its expiry.
@@ -90,22 +91,27 @@ class SQLiteStore:
             raise RuntimeError("SQLiteStore used before open()")
         return self._conn
 
-    async def add(self, action: PendingAction) -> None:
+    async def add(self, confirmation: Confirmation) -> None:
         def insert() -> None:
             self._db().execute(
                 "INSERT INTO confirmations (id, state, expires_at, action) VALUES (?, ?, ?, ?)",
-                (action.id, State.PENDING.value, action.expires_at, action_to_json(action)),
+                (
+                    confirmation.id,
+                    State.PENDING.value,
+                    confirmation.expires_at,
+                    confirmation_to_json(confirmation),
+                ),
             )
 
         await self._run(insert)
 
-    async def get(self, confirmation_id: str) -> Record | None:
+    async def get(self, confirmation_id: str) -> Entry | None:
         return await self._run(lambda: self._select(confirmation_id))
 
-    def _select(self, confirmation_id: str) -> Record | None:
+    def _select(self, confirmation_id: str) -> Entry | None:
         query = f"SELECT {_COLUMNS} FROM confirmations WHERE id = ?"  # noqa: S608 - constant columns
         row = self._db().execute(query, (confirmation_id,)).fetchone()
-        return _to_record(row) if row else None
+        return _to_entry(row) if row else None
 
     async def decide(self, confirmation_id: str, to: State, actor: str, now: float) -> Transition:
         if to not in (State.CLAIMED, State.CANCELLED, State.EXPIRED):
@@ -121,7 +127,7 @@ class SQLiteStore:
                 cursor = db.execute(query, (to.value, actor, now, confirmation_id, now))
             finally:
                 db.execute("PRAGMA synchronous=NORMAL")
-            return Transition(won=cursor.rowcount == 1, record=self._select(confirmation_id))
+            return Transition(won=cursor.rowcount == 1, entry=self._select(confirmation_id))
 
         return await self._run(update)
 
@@ -135,21 +141,21 @@ class SQLiteStore:
 
         return await self._run(update)
 
-    async def overdue(self, now: float, limit: int = 100) -> list[Record]:
+    async def overdue(self, now: float, limit: int = 100) -> list[Entry]:
         return await self._select_many(
             "WHERE state = 'pending' AND expires_at <= ? ORDER BY expires_at LIMIT ?", (now, limit)
         )
 
-    async def stale_claims(self, claimed_before: float, limit: int = 100) -> list[Record]:
+    async def stale_claims(self, claimed_before: float, limit: int = 100) -> list[Entry]:
         return await self._select_many(
             "WHERE state = 'claimed' AND decided_at <= ? ORDER BY decided_at LIMIT ?", (claimed_before, limit)
         )
 
-    async def _select_many(self, where: str, params: tuple[float, int]) -> list[Record]:
+    async def _select_many(self, where: str, params: tuple[float, int]) -> list[Entry]:
         query = f"SELECT {_COLUMNS} FROM confirmations {where}"  # noqa: S608 - constant text only
 
         return await self._run(
-            lambda: [_to_record(row) for row in self._db().execute(query, params).fetchall()]
+            lambda: [_to_entry(row) for row in self._db().execute(query, params).fetchall()]
         )
 
     async def audit(self, record: AuditRecord) -> None:
@@ -184,12 +190,12 @@ class SQLiteStore:
         self._executor.shutdown(wait=True)
 
 
-def _to_record(row: Row) -> Record:
-    action, state, actor, decided_at, outcomes = row
-    return Record(
-        action=action_from_json(action),
+def _to_entry(row: Row) -> Entry:
+    confirmation, state, actor, decided_at, outcomes = row
+    return Entry(
+        confirmation=confirmation_from_json(confirmation),
         state=State(state),
-        actor=actor,
+        decided_by=actor,
         decided_at=decided_at,
         outcomes=outcomes_from_json(outcomes),
     )

@@ -1,4 +1,4 @@
-"""The actions a confirmation can carry out, and how the bot talks about each."""
+"""The verbs a confirmation can carry out, how Nebula is asked for each, and how the bot talks about it."""
 
 from __future__ import annotations
 
@@ -8,7 +8,11 @@ from typing import Final, Literal
 
 @dataclass(frozen=True)
 class Verb:
-    """One confirmable action on instances."""
+    """One confirmable change to instances.
+
+    `method` and `suffix` say how Nebula is asked: delete is `DELETE /computing/instance/{id}`;
+    start, stop and reboot are documented as `GET /computing/instance/{id}/{verb}`.
+    """
 
     name: str
     label: str
@@ -16,17 +20,30 @@ class Verb:
     past: str
     style: Literal["danger", "primary"]
     warning: str
+    method: Literal["DELETE", "GET"]
+    suffix: str = ""
 
     def title(self, count: int) -> str:
         """ "Delete instance?" / "Stop 3 instances?"."""
         return f"{self.label} instance?" if count == 1 else f"{self.label} {count} instances?"
 
 
-DELETE: Final = Verb("delete", "Delete", "Deleting", "deleted", "danger", "This cannot be undone.")
-STOP: Final = Verb("stop", "Stop", "Stopping", "stopped", "danger", "Running work on it will be interrupted.")
-START: Final = Verb("start", "Start", "Starting", "started", "primary", "It will be billed while it runs.")
+DELETE: Final = Verb("delete", "Delete", "Deleting", "deleted", "danger", "This cannot be undone.", "DELETE")
+STOP: Final = Verb(
+    "stop", "Stop", "Stopping", "stopped", "danger", "Running work on it will be interrupted.", "GET", "stop"
+)
+START: Final = Verb(
+    "start", "Start", "Starting", "started", "primary", "It will be billed while it runs.", "GET", "start"
+)
 REBOOT: Final = Verb(
-    "reboot", "Reboot", "Rebooting", "rebooted", "danger", "Running work on it will be interrupted."
+    "reboot",
+    "Reboot",
+    "Rebooting",
+    "rebooted",
+    "danger",
+    "Running work on it will be interrupted.",
+    "GET",
+    "reboot",
 )
 
 VERBS: Final = {verb.name: verb for verb in (DELETE, STOP, START, REBOOT)}

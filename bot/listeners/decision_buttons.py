@@ -8,7 +8,7 @@ from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 
 from bot.blocks import CANCEL_ACTION_ID, CONFIRM_ACTION_ID
-from bot.flow import ActionFlow
+from bot.core import Core
 from bot.listeners import action_destination, actor_from_action
 
 
@@ -17,15 +17,19 @@ def _clicked_value(body: dict[str, Any]) -> str:
     return str(actions[0].get("value", ""))
 
 
-def register(app: AsyncApp, flow: ActionFlow) -> None:
+def register(app: AsyncApp, core: Core) -> None:
     """Attach the button listeners."""
 
     @app.action(CONFIRM_ACTION_ID)
     async def on_confirm(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
-        await flow.confirm(actor_from_action(body), _clicked_value(body), action_destination(body))
+        await core.confirmations.confirm(
+            actor_from_action(body), _clicked_value(body), action_destination(body)
+        )
 
     @app.action(CANCEL_ACTION_ID)
     async def on_cancel(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
-        await flow.cancel(actor_from_action(body), _clicked_value(body), action_destination(body))
+        await core.confirmations.cancel(
+            actor_from_action(body), _clicked_value(body), action_destination(body)
+        )

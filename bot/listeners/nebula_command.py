@@ -8,20 +8,20 @@ from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 
 from bot.blocks import INTERNAL_ERROR, Message
-from bot.flow import ActionFlow
+from bot.core import Core
 from bot.listeners import actor_from_command, command_destination
 
 COMMAND = "/nebula"
 
 
-def register(app: AsyncApp, flow: ActionFlow) -> None:
+def register(app: AsyncApp, core: Core) -> None:
     """Attach the `/nebula` command listener."""
 
     @app.command(COMMAND)
     async def on_nebula(ack: AsyncAck, body: dict[str, Any]) -> None:
         actor = actor_from_command(body)
         try:
-            screened = flow.screen(actor, str(body.get("text", "")))
+            screened = core.screen(actor, str(body.get("text", "")))
         except Exception:
             # Whatever went wrong, Slack must get its ack, and the user an honest answer.
             await ack(text=INTERNAL_ERROR, response_type="ephemeral")
@@ -30,4 +30,4 @@ def register(app: AsyncApp, flow: ActionFlow) -> None:
             await ack(text=screened.text, blocks=list(screened.blocks), response_type="ephemeral")
             return
         await ack()
-        await flow.run(actor, screened, command_destination(body))
+        await core.run(actor, screened, command_destination(body))

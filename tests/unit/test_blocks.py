@@ -8,8 +8,8 @@ from slack_sdk.models.blocks import Block
 from bot import blocks
 from bot.blocks import Message
 from bot.commands import USAGE
-from bot.confirmations import InstanceOutcome, PendingAction
-from bot.nebula import Instance, InstancePage
+from bot.model import Confirmation, Instance, InstanceOutcome, Status
+from bot.nebula import InstancePage
 from bot.verbs import VERBS
 
 HOSTILE = Instance(
@@ -24,11 +24,11 @@ HOSTILE = Instance(
 )
 
 
-def action(verb: str = "delete", count: int = 1, instance: Instance = HOSTILE) -> PendingAction:
+def confirmation(verb: str = "delete", count: int = 1, instance: Instance = HOSTILE) -> Confirmation:
     instances = tuple(instance.model_copy(update={"id": f"i-{n}-" + "a" * 58}) for n in range(count))
-    return PendingAction(
+    return Confirmation(
         id="c" * 22,
-        verb=verb,
+        verb=VERBS[verb],
         instances=instances,
         requester="U1",
         team_id="T1",
@@ -42,7 +42,7 @@ def action(verb: str = "delete", count: int = 1, instance: Instance = HOSTILE) -
 def every_message() -> list[tuple[str, Message]]:
     outcomes = [
         InstanceOutcome(f"i-{n}", s, "<!channel> " + "x" * 300)
-        for n, s in enumerate(["success", "failed", "unknown"])
+        for n, s in enumerate([Status.SUCCESS, Status.FAILED, Status.UNKNOWN])
     ]
     page = InstancePage(tuple(HOSTILE.model_copy(update={"id": f"i-{n}"}) for n in range(40)), 95)
     messages = [
@@ -56,7 +56,7 @@ def every_message() -> list[tuple[str, Message]]:
     ]
     for verb in VERBS:
         for count in (1, 10):
-            a = action(verb, count)
+            a = confirmation(verb, count)
             messages += [
                 (f"{verb}x{count} confirmation", blocks.confirmation(a)),
                 (f"{verb}x{count} approval", blocks.confirmation(a, "<@U2>, <!subteam^S1>")),
@@ -94,13 +94,9 @@ def test_nothing_from_outside_becomes_markup() -> None:
 def test_confirm_button_styles_fit_the_verb() -> None:
     styles = {}
     for verb in VERBS:
-        [_, _, actions] = [b for b in blocks.confirmation(action(verb)).blocks if b["type"] != "section"] + [
-            None
-        ]
-        del actions
         confirm = next(
             e
-            for b in blocks.confirmation(action(verb)).blocks
+            for b in blocks.confirmation(confirmation(verb)).blocks
             if b["type"] == "actions"
             for e in b["elements"]
             if e["action_id"] == blocks.CONFIRM_ACTION_ID

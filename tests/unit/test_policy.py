@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.confirmations import PendingAction
-from bot.nebula import Instance
+from bot.model import Confirmation, Instance
 from bot.policy import (
     Actor,
     Identity,
@@ -17,6 +16,7 @@ from bot.policy import (
     mention,
     screen,
 )
+from bot.verbs import DELETE
 
 US = Identity(team_id="T1")
 ORG = Identity(team_id="T1", enterprise_id="E1")
@@ -32,9 +32,9 @@ def actor(
     return Actor(user_id=user, team_id=team, enterprise_id=enterprise, channel_id=channel, groups=groups)
 
 
-ACTION = PendingAction(
+ACTION = Confirmation(
     id="c1",
-    verb="delete",
+    verb=DELETE,
     instances=(Instance(id="i-1"),),
     requester="U1",
     team_id="T1",

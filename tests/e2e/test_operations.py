@@ -16,12 +16,12 @@ import yaml
 
 from bot.blocks import CONFIRM_ACTION_ID
 from bot.manifest import render
-from tests.conftest import ALICE, INSTANCE, Stack, eventually, posts
 from tests.helpers import confirmation_id, shown
 from tests.standins.process import BotProcess, bot_env, clean_environ
 from tests.standins.servers import APP_TOKEN, NEBULA_KEY, FakeNebula, FakeSlack
+from tests.standins.stack import ALICE, INSTANCE, Stack, eventually, posts
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 async def cli(*args: str, env: dict[str, str], cwd: Path) -> tuple[int, str, str]:

@@ -7,9 +7,9 @@ import json
 import pytest
 
 from bot.blocks import CONFIRM_ACTION_ID
-from tests.conftest import ALICE, INSTANCE, Stack, eventually
 from tests.helpers import buttons, confirmation_id, shown
 from tests.standins.servers import NEBULA_KEY, Scripted
+from tests.standins.stack import ALICE, INSTANCE, Stack, eventually
 
 HTML = "<html><body><h1>502 Bad Gateway</h1></body></html>"
 

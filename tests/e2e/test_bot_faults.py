@@ -9,12 +9,13 @@ from pathlib import Path
 import pytest
 
 from bot.blocks import CONFIRM_ACTION_ID
-from bot.confirmations import State, open_store
-from tests.conftest import ALICE, BOB, INSTANCE, Stack, eventually, eventually_async, posts
+from bot.model import State
+from bot.store import open_store
 from tests.helpers import buttons, confirmation_id, shown
 from tests.standins.redis_server import RedisServer
 from tests.standins.servers import Scripted
 from tests.standins.slack_driver import CHANNEL, Driver
+from tests.standins.stack import ALICE, BOB, INSTANCE, Stack, eventually, eventually_async, posts
 
 
 async def confirmation(stack: Stack, driver: Driver) -> str:

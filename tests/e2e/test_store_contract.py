@@ -10,15 +10,9 @@ from pathlib import Path
 import pytest
 
 from bot.audit import AuditRecord
-from bot.confirmations import (
-    ConfirmationStore,
-    InstanceOutcome,
-    PendingAction,
-    State,
-    new_confirmation_id,
-    open_store,
-)
-from bot.nebula import Instance
+from bot.model import Confirmation, Instance, InstanceOutcome, State, Status, new_confirmation_id
+from bot.store import ConfirmationStore, open_store
+from bot.verbs import DELETE
 
 Opener = Callable[[], Awaitable[ConfirmationStore]]
 
@@ -42,10 +36,10 @@ async def opener(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
         await store.close()
 
 
-def pending(now: float, ttl: float = 600, requester: str = "U1") -> PendingAction:
-    return PendingAction(
+def pending(now: float, ttl: float = 600, requester: str = "U1") -> Confirmation:
+    return Confirmation(
         id=new_confirmation_id(),
-        verb="delete",
+        verb=DELETE,
         instances=(Instance(id="i-1", host_name="box", gpu_count="2"),),
         requester=requester,
         team_id="T1",
@@ -62,7 +56,7 @@ async def test_round_trip(opener: Opener) -> None:
     await store.add(action)
     record = await store.get(action.id)
     assert record is not None
-    assert record.action == action
+    assert record.confirmation == action
     assert record.state is State.PENDING
     assert await store.get("no-such-id") is None
 
@@ -84,7 +78,7 @@ async def test_exactly_one_of_many_concurrent_claims_wins_across_connections(ope
     final = await replicas[2].get(action.id)
     assert final is not None
     assert final.state in (State.CLAIMED, State.CANCELLED)
-    assert winners[0].record == final
+    assert winners[0].entry == final
 
 
 async def test_claim_and_cancel_only_before_expiry_and_expire_only_after(opener: Opener) -> None:
@@ -98,8 +92,8 @@ async def test_claim_and_cancel_only_before_expiry_and_expire_only_after(opener:
     assert not (await store.decide(action.id, State.CANCELLED, "U1", now + 11)).won
     expired = await store.decide(action.id, State.EXPIRED, "system", now + 10)
     assert expired.won
-    assert expired.record is not None
-    assert expired.record.state is State.EXPIRED
+    assert expired.entry is not None
+    assert expired.entry.state is State.EXPIRED
     assert not (await store.decide(action.id, State.EXPIRED, "system", now + 12)).won
 
 
@@ -120,7 +114,7 @@ async def test_finish_records_the_outcome_once_and_only_after_a_claim(opener: Op
     now = time.time()
     action = pending(now)
     await store.add(action)
-    outcome = (InstanceOutcome("i-1", "success", "Instances deleted successfully", 200),)
+    outcome = (InstanceOutcome("i-1", Status.SUCCESS, "Instances deleted successfully", 200),)
 
     assert not await store.finish(action.id, outcome), "a pending confirmation has no outcome"
     await store.decide(action.id, State.CLAIMED, "U1", now)
@@ -128,7 +122,7 @@ async def test_finish_records_the_outcome_once_and_only_after_a_claim(opener: Op
     assert not await store.finish(action.id, outcome)
     record = await store.get(action.id)
     assert record is not None
-    assert (record.state, record.outcomes, record.actor) == (State.DONE, outcome, "U1")
+    assert (record.state, record.outcomes, record.decided_by) == (State.DONE, outcome, "U1")
 
 
 async def test_overdue_and_stale_claims_are_found(opener: Opener) -> None:
@@ -139,11 +133,11 @@ async def test_overdue_and_stale_claims_are_found(opener: Opener) -> None:
         await store.add(action)
     await store.decide(crashed.id, State.CLAIMED, "U1", now)
     await store.decide(finished.id, State.CLAIMED, "U1", now)
-    await store.finish(finished.id, (InstanceOutcome("i-1", "success", "ok"),))
+    await store.finish(finished.id, (InstanceOutcome("i-1", Status.SUCCESS, "ok"),))
 
-    assert [r.action.id for r in await store.overdue(now + 6)] == [late.id]
+    assert [r.confirmation.id for r in await store.overdue(now + 6)] == [late.id]
     assert await store.overdue(now + 1) == []
-    assert [r.action.id for r in await store.stale_claims(now + 1)] == [crashed.id]
+    assert [r.confirmation.id for r in await store.stale_claims(now + 1)] == [crashed.id]
     assert await store.stale_claims(now - 1) == []
 
 
@@ -151,7 +145,7 @@ async def test_state_survives_reconnecting(opener: Opener) -> None:
     first = await opener()
     action = pending(time.time())
     await first.add(action)
-    await first.audit(AuditRecord(ts=1.0, step="requested", action="delete", outcome="pending"))
+    await first.audit(AuditRecord(ts=1.0, step="requested", verb="delete", outcome="pending"))
     await first.close()
     second = await opener()
     assert (await second.get(action.id)) is not None
@@ -165,7 +159,7 @@ async def test_audit_is_newest_first_and_limited(opener: Opener) -> None:
             AuditRecord(
                 ts=float(i),
                 step="executed",
-                action="delete",
+                verb="delete",
                 outcome="success",
                 actor="U1",
                 instance=f"i-{i}",
@@ -178,7 +172,7 @@ async def test_audit_is_newest_first_and_limited(opener: Opener) -> None:
     assert recent[0] == AuditRecord(
         ts=4.0,
         step="executed",
-        action="delete",
+        verb="delete",
         outcome="success",
         actor="U1",
         instance="i-4",

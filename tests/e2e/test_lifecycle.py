@@ -8,10 +8,10 @@ import json
 import pytest
 
 from bot.blocks import CONFIRM_ACTION_ID, INSTANCE_MENU_ACTION_ID, LIST_MORE_ACTION_ID
-from tests.conftest import ALICE, BOB, INSTANCE, Stack, eventually, posts
 from tests.helpers import buttons, confirmation_id, shown
 from tests.standins.servers import INSTANCE_PASSWORD, Scripted
 from tests.standins.slack_driver import Driver
+from tests.standins.stack import ALICE, BOB, INSTANCE, Stack, eventually, posts
 
 
 def list_rows(message: dict[str, object]) -> list[dict[str, object]]:

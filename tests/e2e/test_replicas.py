@@ -7,10 +7,11 @@ import asyncio
 import pytest
 
 from bot.blocks import CONFIRM_ACTION_ID
-from bot.confirmations import State, open_store
-from tests.conftest import ALICE, INSTANCE, Stack, eventually, posts
+from bot.model import State
+from bot.store import open_store
 from tests.helpers import buttons, confirmation_id, shown
 from tests.standins.slack_driver import Driver
+from tests.standins.stack import ALICE, INSTANCE, Stack, eventually, posts
 
 
 @pytest.fixture

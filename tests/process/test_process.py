@@ -10,11 +10,11 @@ import aiohttp
 import pytest
 
 from bot.blocks import CONFIRM_ACTION_ID
-from tests.conftest import ALICE, INSTANCE, eventually, eventually_async
 from tests.helpers import confirmation_id, shown
 from tests.standins.process import BotProcess, bot_env
 from tests.standins.servers import APP_TOKEN, BOT_TOKEN, INSTANCE_PASSWORD, NEBULA_KEY, FakeNebula, FakeSlack
 from tests.standins.slack_driver import SIGNING_SECRET, Driver
+from tests.standins.stack import ALICE, INSTANCE, eventually, eventually_async
 
 
 @pytest.fixture

@@ -10,10 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.blocks import CANCEL_ACTION_ID, CONFIRM_ACTION_ID
-from tests.conftest import ALICE, BOB, Stack, eventually, posts
 from tests.helpers import confirmation_id
 from tests.standins.servers import TEAM_ID
 from tests.standins.slack_driver import CHANNEL
+from tests.standins.stack import ALICE, BOB, Stack, eventually, posts
 
 MALLORY = "U0MALLORY"
 _serial = itertools.count()

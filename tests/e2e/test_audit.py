@@ -12,9 +12,9 @@ import pytest
 
 from bot.audit import AuditRecord
 from bot.blocks import CONFIRM_ACTION_ID
-from bot.confirmations import open_store
-from tests.conftest import ALICE, BOB, INSTANCE, Stack, eventually, posts
+from bot.store import open_store
 from tests.helpers import confirmation_id, shown
+from tests.standins.stack import ALICE, BOB, INSTANCE, Stack, eventually, posts
 
 AUDIT_CHANNEL = "C0AUDIT"
 
@@ -61,7 +61,7 @@ async def test_every_step_is_recorded(http_stack: Stack, state_url: str) -> None
     assert (refused.actor, refused.instance, refused.workspace) == (BOB, INSTANCE, "T0TEAM")
     assert "NEBULA_BOT_ALLOWED_USERS" in refused.message
     assert {r.confirmation for r in (requested, confirmed, executed, outcome)} == {cid}
-    assert all(r.channel == "C0OPS" and r.action == "delete" for r in trail)
+    assert all(r.channel == "C0OPS" and r.verb == "delete" for r in trail)
     assert executed.message == "Instances deleted successfully"
     assert executed.latency_ms is not None
     assert executed.actor == outcome.actor == ALICE
@@ -82,8 +82,8 @@ async def test_cancel_and_expiry_are_recorded(http_stack: Stack) -> None:
             _, click = await driver.click(ALICE, action, cid)
             await eventually(posts(stack, click, 1))
     stack.clock.advance(601)
-    assert bot.flow is not None
-    assert await bot.flow.expire_overdue() == 1
+    assert bot.core is not None
+    assert await bot.core.sweeper.expire_overdue() == 1
 
     steps = [(r.step, r.outcome, r.actor) for r in await audit_trail(f"sqlite:///{stack.state}")]
     assert ("cancelled", "cancelled", ALICE) in steps
@@ -119,7 +119,7 @@ def test_audit_cli_prints_recent_records(tmp_path: Path) -> None:
                 AuditRecord(
                     ts=1_700_000_000.0 + i,
                     step="executed",
-                    action="delete",
+                    verb="delete",
                     outcome="success",
                     actor=ALICE,
                     instance=f"i-{i}",

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from bot.blocks import CANCEL_ACTION_ID, CONFIRM_ACTION_ID
-from tests.conftest import ALICE, BOB, INSTANCE, Stack, eventually, posts
 from tests.helpers import buttons, confirmation_id, shown
 from tests.standins.slack_driver import Driver
+from tests.standins.stack import ALICE, BOB, INSTANCE, Stack, eventually, posts
 
 CAROL = "U0CAROL"
 ADMINS = "S0ADMINS"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 
 from bot.blocks import CANCEL_ACTION_ID, CONFIRM_ACTION_ID
-from tests.conftest import ALICE, BOB, INSTANCE, Stack, eventually, posts
 from tests.helpers import buttons, confirmation_id, shown
 from tests.standins.servers import INSTANCE_PASSWORD, NEBULA_KEY
 from tests.standins.slack_driver import Driver
+from tests.standins.stack import ALICE, BOB, INSTANCE, Stack, eventually, posts
 
 
 async def test_confirmed_delete_calls_nebula_once_and_reports_its_answer(stack: Stack) -> None:

@@ -11,7 +11,7 @@ import yaml
 
 from bot.listeners.nebula_command import COMMAND
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def load_manifest() -> dict[str, Any]:

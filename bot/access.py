@@ -1,0 +1,37 @@
+"""Applying the policy to a live request: resolve the actor's user groups, then decide."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from bot.model import Confirmation
+from bot.policy import Actor, Decision, Identity, Rules, may_cancel, may_confirm, may_request
+from bot.usergroups import UserGroups
+
+
+class Access:
+    """The policy's rules plus what it needs from Slack (group membership)."""
+
+    def __init__(self, rules: Rules, identity: Identity, usergroups: UserGroups) -> None:
+        self.rules = rules
+        self.identity = identity
+        self._usergroups = usergroups
+
+    async def resolve(self, actor: Actor) -> Actor:
+        """`actor` with the user groups the rules care about filled in."""
+        groups = self.rules.groups_to_resolve
+        if not groups:
+            return actor
+        return dataclasses.replace(actor, groups=await self._usergroups.groups_of(actor.user_id, groups))
+
+    def may_request(self, actor: Actor) -> Decision:
+        """May a resolved `actor` look at instances or ask for a change?"""
+        return may_request(self.rules, self.identity, actor)
+
+    def may_confirm(self, actor: Actor, confirmation: Confirmation) -> Decision:
+        """May a resolved `actor` press the confirm button?"""
+        return may_confirm(self.rules, self.identity, actor, confirmation)
+
+    def may_cancel(self, actor: Actor, confirmation: Confirmation) -> Decision:
+        """May a resolved `actor` press Cancel?"""
+        return may_cancel(self.rules, self.identity, actor, confirmation)

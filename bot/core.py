@@ -1,0 +1,115 @@
+"""The bot without Slack's framework: screening commands, and the parts that carry them out.
+
+Listeners (`bot.listeners`) call `screen` while acknowledging (pure, instant), then `run` or one of
+the parts after the ack. `Core.build` wires the parts to each other once per process.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot import blocks, logs
+from bot.access import Access
+from bot.announce import Announcer
+from bot.commands import (
+    USAGE,
+    ChangeCommand,
+    Command,
+    HelpCommand,
+    ListCommand,
+    ShowCommand,
+    UsageError,
+    parse,
+)
+from bot.confirmations import Confirmations, CoreConfig
+from bot.inflight import InFlight
+from bot.metrics import Metrics
+from bot.nebula import NebulaClient
+from bot.policy import Actor, Identity, Rules, screen
+from bot.reads import Reads
+from bot.replies import Destination, Replier
+from bot.store import ConfirmationStore
+from bot.sweeper import Sweeper
+from bot.trail import Trail
+from bot.usergroups import UserGroups
+
+
+def _verb_word(command: Command) -> str:
+    if isinstance(command, ChangeCommand):
+        return command.verb.name
+    return "list" if isinstance(command, ListCommand) else "show"
+
+
+@dataclass(frozen=True)
+class Core:
+    """Everything `/nebula` does, in parts by job."""
+
+    access: Access
+    metrics: Metrics
+    confirmations: Confirmations
+    reads: Reads
+    sweeper: Sweeper
+
+    @classmethod
+    def build(
+        cls,
+        config: CoreConfig,
+        rules: Rules,
+        identity: Identity,
+        *,
+        nebula: NebulaClient,
+        store: ConfirmationStore,
+        replier: Replier,
+        usergroups: UserGroups,
+        inflight: InFlight,
+        metrics: Metrics,
+        clock: Callable[[], float] = time.time,
+    ) -> Core:
+        """Wire the parts together."""
+        access = Access(rules, identity, usergroups)
+        trail = Trail(store, metrics, clock)
+        announcer = Announcer(replier, trail, config.audit_channel)
+        return cls(
+            access=access,
+            metrics=metrics,
+            confirmations=Confirmations(
+                config, access, nebula, store, replier, trail, announcer, inflight, clock
+            ),
+            reads=Reads(access, nebula, replier, inflight),
+            sweeper=Sweeper(config, store, replier, trail, announcer, inflight, clock),
+        )
+
+    def screen(self, actor: Actor, text: str) -> Command | blocks.Message:
+        """Decide instantly, with no I/O, whether a command goes ahead; if not, the ephemeral answer."""
+        parsed = parse(text)
+        if isinstance(parsed, HelpCommand):
+            self.metrics.commands.labels("help", "help").inc()
+            return blocks.notice(USAGE)
+        if isinstance(parsed, UsageError):
+            self.metrics.commands.labels("invalid", "usage").inc()
+            logs.event("command.rejected", user=actor.user_id, channel=actor.channel_id, outcome="usage")
+            return blocks.notice(parsed.message)
+        screened = screen(self.access.rules, self.access.identity, actor)
+        self.metrics.commands.labels(_verb_word(parsed), "accepted" if screened.allowed else "refused").inc()
+        if not screened.allowed:
+            logs.event(
+                "command.refused",
+                user=actor.user_id,
+                team=actor.team_id,
+                channel=actor.channel_id,
+                outcome="refused",
+                detail=screened.reason,
+            )
+            return blocks.notice(screened.reason)
+        return parsed
+
+    async def run(self, actor: Actor, command: Command, to: Destination) -> None:
+        """Carry out a screened command, after the ack."""
+        if isinstance(command, ChangeCommand):
+            await self.confirmations.request(actor, command, to)
+        elif isinstance(command, ListCommand):
+            await self.reads.list_page(actor, 0, to)
+        elif isinstance(command, ShowCommand):
+            await self.reads.show(actor, command.instance_id, to)

@@ -1,0 +1,192 @@
+"""The domain: instances as the bot shows them, confirmations, their states and outcomes.
+
+These are the types the stores persist. A confirmation moves from `pending` to exactly one of
+`claimed`, `cancelled` or `expired`, by an atomic compare-and-set in the store; only the caller
+that wins `claimed` may call Nebula, and it records the outcome (`done`) afterwards. A `claimed`
+entry without an outcome is what a crash leaves behind; it is never carried out again.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, fields
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict
+
+from bot.verbs import VERBS, Verb
+
+
+def _as_text(value: object) -> object:
+    # Nebula sends numbers as strings in one place and as numbers in another; show either.
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int | float):
+        return str(value)
+    return value
+
+
+Text = Annotated[str | None, BeforeValidator(_as_text)]
+
+
+class Instance(BaseModel):
+    """What the bot shows of an instance. Credentials in Nebula's answer are dropped at parse time."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    id: str
+    host_name: Text = None
+    gpu_type: Text = None
+    gpu_count: Text = None
+    region: Text = None
+    status: Text = None
+    running_time: Text = None
+    total_cost: Text = None
+    price_per_hour: Text = None
+    product_type: Text = None
+    os: Text = None
+    public_ipv4: Text = None
+    cpu_cores: Text = None
+    ram: Text = None
+    disk_size: Text = None
+    start_time: Text = None
+
+
+class State(StrEnum):
+    """Where a confirmation is in its life."""
+
+    PENDING = "pending"
+    CLAIMED = "claimed"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+    DONE = "done"
+
+
+class Status(StrEnum):
+    """What came of a state change: per instance, and (with PARTLY_FAILED) for a whole confirmation."""
+
+    SUCCESS = "success"
+    FAILED = "failed"
+    UNKNOWN = "unknown"
+    DRY_RUN = "dry_run"
+    PARTLY_FAILED = "partly_failed"
+
+    @classmethod
+    def read(cls, value: object) -> Status:
+        """Tolerant decoding: older records spelt the dry run `dry run`; anything unknown is UNKNOWN."""
+        text = str(value).replace(" ", "_")
+        return cls(text) if text in cls._value2member_map_ else cls.UNKNOWN
+
+
+@dataclass(frozen=True)
+class InstanceOutcome:
+    """Nebula's answer for one instance."""
+
+    instance_id: str
+    status: Status
+    message: str
+    http_status: int | None = None
+
+
+def summarize(outcomes: Sequence[InstanceOutcome]) -> Status:
+    """One confirmation's overall result: the common status, else PARTLY_FAILED."""
+    statuses = {outcome.status for outcome in outcomes}
+    if len(statuses) == 1:
+        return next(iter(statuses))
+    return Status.PARTLY_FAILED if statuses else Status.FAILED
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """What a requester asked for, as the confirmation message shows it."""
+
+    id: str
+    verb: Verb
+    instances: tuple[Instance, ...]
+    requester: str
+    team_id: str
+    channel_id: str
+    response_url: str = field(repr=False)
+    created_at: float
+    expires_at: float
+
+    @property
+    def instance_ids(self) -> tuple[str, ...]:
+        """The ids of the instances this confirmation targets."""
+        return tuple(instance.id for instance in self.instances)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A confirmation as the store keeps it: its state, who decided it and when, and the outcomes."""
+
+    confirmation: Confirmation
+    state: State
+    decided_by: str | None = None
+    decided_at: float | None = None
+    outcomes: tuple[InstanceOutcome, ...] = ()
+
+
+@dataclass(frozen=True)
+class Transition:
+    """The result of an attempted state change: `won` is True for exactly one caller."""
+
+    won: bool
+    entry: Entry | None
+
+
+def new_confirmation_id() -> str:
+    """An unguessable id: it travels in the buttons' value."""
+    return secrets.token_urlsafe(16)
+
+
+def confirmation_to_json(confirmation: Confirmation) -> str:
+    """Serialise a confirmation for a store."""
+    data = {f.name: getattr(confirmation, f.name) for f in fields(confirmation)}
+    data["verb"] = confirmation.verb.name
+    data["instances"] = [instance.model_dump(exclude_none=True) for instance in confirmation.instances]
+    return json.dumps(data, separators=(",", ":"))
+
+
+def confirmation_from_json(text: str) -> Confirmation:
+    """Read back what `confirmation_to_json` wrote, by this version or another.
+
+    Fields a newer version added are ignored, so replicas of two versions can share a store
+    during a rolling upgrade. Only the verb must be one this version knows.
+    """
+    data: dict[str, Any] = json.loads(text)
+    known = {f.name for f in fields(Confirmation)}
+    values = {name: value for name, value in data.items() if name in known}
+    verb = VERBS.get(str(values.get("verb")))
+    if verb is None:
+        raise ValueError(f"a confirmation for an unknown verb {values.get('verb')!r}")
+    values["verb"] = verb
+    values["instances"] = tuple(Instance.model_validate(item) for item in values.get("instances", ()))
+    return Confirmation(**values)
+
+
+def outcomes_to_json(outcomes: Sequence[InstanceOutcome]) -> str:
+    """Serialise outcomes for a store."""
+    return json.dumps([asdict(outcome) for outcome in outcomes], separators=(",", ":"))
+
+
+def outcomes_from_json(text: str | None) -> tuple[InstanceOutcome, ...]:
+    """Read back what `outcomes_to_json` wrote; fields this version does not know are ignored."""
+    if not text:
+        return ()
+    read = []
+    for item in json.loads(text):
+        status = item.get("status")
+        http_status = item.get("http_status")
+        read.append(
+            InstanceOutcome(
+                instance_id=str(item.get("instance_id", "")),
+                status=Status.read(status),
+                message=str(item.get("message", "")),
+                http_status=http_status if isinstance(http_status, int) else None,
+            )
+        )
+    return tuple(read)

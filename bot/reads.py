@@ -1,0 +1,63 @@
+"""Looking without changing: `/nebula list` (paged) and `/nebula show <id>`. Answers only the asker."""
+
+from __future__ import annotations
+
+from bot import blocks, logs, texts
+from bot.access import Access
+from bot.inflight import InFlight
+from bot.nebula import NebulaClient, NebulaError, NebulaNotFound
+from bot.policy import Actor
+from bot.replies import Destination, Replier, guard, say
+
+
+class Reads:
+    """List and show, for the same people who may act (they show addresses and costs)."""
+
+    def __init__(self, access: Access, nebula: NebulaClient, replier: Replier, inflight: InFlight) -> None:
+        self._access = access
+        self._nebula = nebula
+        self._replier = replier
+        self._inflight = inflight
+
+    async def list_page(self, actor: Actor, offset: int, to: Destination, *, replace: bool = False) -> None:
+        """One page of the team's instances, ephemeral; `replace` swaps it for the page the user had."""
+        async with self._inflight.track(), guard(self._replier, to, actor.user_id):
+            if not await self._may_read(actor, to):
+                return
+            offset = max(0, offset)
+            try:
+                page = await self._nebula.list_instances(blocks.LIST_PAGE_SIZE, offset)
+            except NebulaError as exc:
+                logs.warning(
+                    "list.failed", user=actor.user_id, channel=actor.channel_id, error=type(exc).__name__
+                )
+                text = f"Could not list instances: {texts.nebula_error(exc)}"
+                await say(self._replier, to, blocks.notice(text))
+                return
+            logs.event("list.shown", user=actor.user_id, channel=actor.channel_id, count=len(page.instances))
+            await say(self._replier, to, blocks.instance_list(page, offset), replace_original=replace)
+
+    async def show(self, actor: Actor, instance_id: str, to: Destination) -> None:
+        """One instance's details, ephemeral."""
+        async with self._inflight.track(), guard(self._replier, to, actor.user_id):
+            if not await self._may_read(actor, to):
+                return
+            try:
+                instance = await self._nebula.get_instance(instance_id)
+            except NebulaNotFound:
+                await say(self._replier, to, blocks.notice(f"No instance `{instance_id}`."))
+                return
+            except NebulaError as exc:
+                text = f"Could not look up `{instance_id}`: {texts.nebula_error(exc)}"
+                await say(self._replier, to, blocks.notice(text))
+                return
+            logs.event("show.shown", user=actor.user_id, channel=actor.channel_id, instance=instance_id)
+            await say(self._replier, to, blocks.instance_details(instance))
+
+    async def _may_read(self, actor: Actor, to: Destination) -> bool:
+        actor = await self._access.resolve(actor)
+        decision = self._access.may_request(actor)
+        if not decision.allowed:
+            logs.event("read.refused", user=actor.user_id, channel=actor.channel_id, outcome="not_allowed")
+            await say(self._replier, to, blocks.notice(decision.reason))
+        return decision.allowed

@@ -1,0 +1,104 @@
+"""Where confirmations and the audit trail live: the contract both stores keep, and opening one.
+
+`NEBULA_BOT_STATE_URL` is read here, once: `sqlite:///relative/path`, `sqlite:////absolute/path`,
+or `redis://host:port/db` (`rediss://` for TLS). Each store's module, and its client library, is
+imported only when that store is opened.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from bot.audit import AuditRecord
+from bot.model import Confirmation, Entry, InstanceOutcome, State, Transition
+
+SQLITE_PREFIX = "sqlite:///"
+
+
+@dataclass(frozen=True)
+class SQLiteLocation:
+    """A SQLite file, relative to the working directory unless absolute."""
+
+    path: Path
+
+    def __str__(self) -> str:
+        return str(self.path)
+
+
+@dataclass(frozen=True)
+class RedisLocation:
+    """A Redis database URL."""
+
+    url: str
+
+    def __str__(self) -> str:
+        return "redis"
+
+
+Location = SQLiteLocation | RedisLocation
+
+
+def parse_state_url(url: str) -> Location:
+    """Where `url` points. Raises ValueError with what is wrong and what to write instead."""
+    if url.startswith(SQLITE_PREFIX):
+        path = url[len(SQLITE_PREFIX) :]
+        if not path or path.endswith("/"):
+            raise ValueError("sqlite:/// needs a file name, e.g. sqlite:///nebula-bot.sqlite3")
+        return SQLiteLocation(Path(path))
+    if url.startswith(("redis://", "rediss://")):
+        return RedisLocation(url)
+    raise ValueError("must start with sqlite:/// or redis://")
+
+
+class ConfirmationStore(Protocol):
+    """Where confirmations live. Every method is safe to call concurrently, from several processes."""
+
+    async def add(self, confirmation: Confirmation) -> None:
+        """Store a new pending confirmation."""
+
+    async def get(self, confirmation_id: str) -> Entry | None:
+        """The entry, or None if unknown."""
+
+    async def decide(self, confirmation_id: str, to: State, actor: str, now: float) -> Transition:
+        """Atomically move a pending confirmation to `to`.
+
+        `claimed` and `cancelled` succeed only before expiry; `expired` only after it.
+        """
+
+    async def finish(self, confirmation_id: str, outcomes: tuple[InstanceOutcome, ...]) -> bool:
+        """Record the outcome of a claimed confirmation. True for the one caller that recorded it."""
+
+    async def overdue(self, now: float, limit: int = 100) -> list[Entry]:
+        """Pending confirmations whose time ran out."""
+
+    async def stale_claims(self, claimed_before: float, limit: int = 100) -> list[Entry]:
+        """Claimed confirmations with no outcome, claimed before `claimed_before`: what a crash leaves."""
+
+    async def audit(self, record: AuditRecord) -> None:
+        """Append to the audit trail."""
+
+    async def recent_audit(self, limit: int) -> list[AuditRecord]:
+        """The newest audit records, newest first."""
+
+    async def count_pending(self, now: float) -> int:
+        """How many confirmations are waiting for a click."""
+
+    async def ping(self) -> None:
+        """Raise if the store cannot be reached."""
+
+    async def close(self) -> None:
+        """Release connections."""
+
+
+async def open_store(where: Location | str) -> ConfirmationStore:
+    """Open the store at a location, or at a `NEBULA_BOT_STATE_URL`."""
+    location = parse_state_url(where) if isinstance(where, str) else where
+    if isinstance(location, SQLiteLocation):
+        from bot.store_sqlite import SQLiteStore
+
+        return await SQLiteStore(str(location.path)).open()
+    from bot.store_redis import RedisStore
+
+    return await RedisStore.connect(location.url)

@@ -1,0 +1,96 @@
+"""Housekeeping that no click triggers: expiring confirmations, reporting claims a crash left behind."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+
+from bot import blocks, logs, texts
+from bot.announce import Announcer, origin
+from bot.audit import Step
+from bot.confirmations import SYSTEM_ACTOR, CoreConfig
+from bot.inflight import InFlight
+from bot.model import InstanceOutcome, State, Status
+from bot.replies import Replier, say
+from bot.store import ConfirmationStore
+from bot.trail import Subject, Trail
+
+
+class Sweeper:
+    """One per replica; the store's compare-and-set makes every replica's sweeps safe together."""
+
+    def __init__(
+        self,
+        config: CoreConfig,
+        store: ConfirmationStore,
+        replier: Replier,
+        trail: Trail,
+        announcer: Announcer,
+        inflight: InFlight,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._config = config
+        self._store = store
+        self._replier = replier
+        self._trail = trail
+        self._announcer = announcer
+        self._inflight = inflight
+        self._clock = clock
+
+    @property
+    def interval(self) -> float:
+        """Seconds between sweeps: a tenth of a confirmation's life, between 1 and 30."""
+        return max(1.0, min(30.0, self._config.confirm_ttl / 10))
+
+    async def run_forever(self) -> None:
+        """Sweep until cancelled; a failed pass is logged and the next one comes as usual."""
+        while True:
+            try:
+                await self.expire_overdue()
+                await self.recover_stale_claims()
+            except Exception as exc:  # the sweeper must outlive a bad pass
+                logs.warning("sweeper.failed", error=type(exc).__name__)
+            await asyncio.sleep(self.interval)
+
+    async def expire_overdue(self) -> int:
+        """Close confirmations whose time ran out and take their buttons away. Returns how many."""
+        async with self._inflight.track():
+            closed = 0
+            for entry in await self._store.overdue(self._clock()):
+                confirmation = entry.confirmation
+                transition = await self._store.decide(
+                    confirmation.id, State.EXPIRED, SYSTEM_ACTOR, self._clock()
+                )
+                if not transition.won:
+                    continue
+                closed += 1
+                await self._trail.record(Step.EXPIRED, "expired", Subject.of(confirmation), SYSTEM_ACTOR)
+                await say(
+                    self._replier, origin(confirmation), blocks.expired(confirmation), replace_original=True
+                )
+            return closed
+
+    async def recover_stale_claims(self) -> int:
+        """Report claims that a crash left without an outcome. They are never carried out again."""
+        async with self._inflight.track():
+            reported = 0
+            cutoff = self._clock() - self._config.stale_claim_after
+            for entry in await self._store.stale_claims(cutoff):
+                confirmation = entry.confirmation
+                outcomes = tuple(
+                    InstanceOutcome(iid, Status.UNKNOWN, texts.NOTHING_RECORDED)
+                    for iid in confirmation.instance_ids
+                )
+                # finish() is a compare-and-set too: one replica reports, the others skip.
+                if not await self._store.finish(confirmation.id, outcomes):
+                    continue
+                reported += 1
+                await self._announcer.announce(
+                    confirmation,
+                    entry.decided_by or confirmation.requester,
+                    outcomes,
+                    origin(confirmation),
+                    step=Step.RECOVERED,
+                )
+            return reported

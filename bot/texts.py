@@ -1,0 +1,61 @@
+"""Sentences users read about failures: what happened and what to do next.
+
+The errors themselves (`bot.nebula`) carry only facts; the words live here, beside `bot.blocks`.
+"""
+
+from __future__ import annotations
+
+from bot.nebula import (
+    NebulaAuthError,
+    NebulaBadResponse,
+    NebulaError,
+    NebulaNotFound,
+    NebulaOutcomeUnknown,
+    NebulaRejected,
+    NebulaTimeout,
+    NebulaUnreachable,
+)
+
+_PROBLEMS = {
+    "empty": "an empty body",
+    "not_json": "a body that is not a JSON object",
+    "unreadable": "data the bot could not read",
+}
+
+
+def _said(exc: NebulaError) -> str:
+    return f" Nebula said: {exc.nebula_message}" if exc.nebula_message else ""
+
+
+def nebula_error(exc: NebulaError, *, after_change: bool = False) -> str:
+    """What to tell a user about a failed Nebula call. `after_change`: it was a state change."""
+    if isinstance(exc, NebulaAuthError):
+        return f"The service key was rejected (HTTP {exc.http_status}): check NEBULA_API_KEY.{_said(exc)}"
+    if isinstance(exc, NebulaNotFound):
+        hint = " (already deleted?)" if after_change else ""
+        return f"Nebula does not know this instance{hint}.{_said(exc)}"
+    if isinstance(exc, NebulaBadResponse):
+        if exc.problem == "server_error":
+            return f"Nebula failed (HTTP {exc.http_status}).{_said(exc)}"
+        return (
+            f"Nebula answered HTTP {exc.http_status} with {_PROBLEMS[exc.problem]}. Try again later; "
+            "if it persists, check Nebula's status."
+        )
+    if isinstance(exc, NebulaRejected):
+        return exc.nebula_message or f"Nebula refused the request (HTTP {exc.http_status})."
+    if isinstance(exc, NebulaUnreachable):
+        return "Nebula is unreachable; nothing was sent. Try again shortly."
+    if isinstance(exc, NebulaOutcomeUnknown):
+        return (
+            f"No answer from Nebula within {exc.timeout:g} s: "
+            "outcome unknown: check with the Nebula console before trying again."
+        )
+    if isinstance(exc, NebulaTimeout):
+        return f"Nebula did not answer within {exc.timeout:g} s. Try again shortly."
+    return "Nebula's answer could not be used."
+
+
+NOTHING_RECORDED = (
+    "The bot stopped before Nebula's answer was recorded: outcome unknown: check with the Nebula console."
+)
+REPORTED_SUCCESS = "Nebula reported success."

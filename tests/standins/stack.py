@@ -1,0 +1,130 @@
+"""A bot started against the stand-ins, with the people and instance the tests use, and polling helpers."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from bot.blocks import CONFIRM_ACTION_ID
+from bot.runtime import BotRuntime
+from bot.settings import Settings
+from tests.helpers import confirmation_id
+from tests.standins.servers import APP_TOKEN, BOT_TOKEN, NEBULA_KEY, FakeNebula, FakeSlack
+from tests.standins.slack_driver import SIGNING_SECRET, Driver
+
+ALICE = "U0ALICE"
+BOB = "U0BOB"
+INSTANCE = "102cade84ea-e703-4400-b77d-8ed545d198ee"
+
+
+def posts(stack: Stack, url: str, count: int) -> Callable[[], bool]:
+    """A condition: `count` messages have been posted to `url`."""
+    return lambda: len(stack.slack.posts_to(url)) == count
+
+
+async def eventually(condition: Callable[[], bool], within: float = 5.0) -> None:
+    """Poll `condition` until it holds; fail the test if it does not within `within` seconds."""
+    deadline = time.monotonic() + within
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.005)
+
+
+async def eventually_async(condition: Callable[[], Awaitable[bool]], within: float = 20.0) -> None:
+    """Like `eventually`, for conditions that need I/O to check (a health endpoint, say)."""
+    deadline = time.monotonic() + within
+    while not await condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.02)
+
+
+class FakeClock:
+    """The bot's notion of now, which a test can move forward instead of sleeping."""
+
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def bot_settings(slack: FakeSlack, nebula: FakeNebula, state: Path, mode: str, **overrides: Any) -> Settings:
+    """Settings pointing the bot at the stand-ins, as a user would set them in the environment."""
+    values: dict[str, Any] = {
+        "slack_bot_token": BOT_TOKEN,
+        "slack_signing_secret": SIGNING_SECRET,
+        "slack_api_url": slack.api_url,
+        "nebula_api_url": nebula.api_url,
+        "nebula_api_key": NEBULA_KEY,
+        "nebula_api_timeout": 2.0,
+        "nebula_bot_host": "127.0.0.1",
+        "nebula_bot_port": 0,
+        "nebula_bot_state_url": f"sqlite:///{state}",
+        "nebula_bot_allowed_users": f"{ALICE},{BOB}",
+    }
+    if mode == "socket":
+        values["slack_app_token"] = APP_TOKEN
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@dataclass
+class Stack:
+    """The stand-ins, a way to start bots against them, and a driver per running bot."""
+
+    mode: str
+    slack: FakeSlack
+    nebula: FakeNebula
+    state: Path
+    session: aiohttp.ClientSession
+    clock: FakeClock = field(default_factory=FakeClock)
+    bots: list[BotRuntime] = field(default_factory=list)
+
+    async def start_bot(self, **overrides: Any) -> tuple[BotRuntime, Driver]:
+        runtime = BotRuntime(
+            bot_settings(self.slack, self.nebula, self.state, self.mode, **overrides), self.clock
+        )
+        await runtime.start()
+        self.bots.append(runtime)
+        return runtime, self.driver_for(runtime)
+
+    def driver_for(self, runtime: BotRuntime) -> Driver:
+        return Driver(self.mode, self.slack, f"http://127.0.0.1:{runtime.port}", self.session, eventually)
+
+    async def stop_bot(self, runtime: BotRuntime) -> None:
+        self.bots.remove(runtime)
+        await runtime.stop()
+
+    async def reply(self, driver: Driver, user: str, text: str, **kw: str) -> tuple[dict[str, Any], str]:
+        """Type `/nebula <text>` and wait for the bot's one answer after the ack; returns it and the URL."""
+        _, url = await driver.command(user, text, **kw)
+        await eventually(posts(self, url, 1))
+        return self.slack.posts_to(url)[0], url
+
+    async def request(self, driver: Driver, user: str = ALICE, text: str = f"delete {INSTANCE}") -> str:
+        """Type the command and wait for the confirmation; returns its id."""
+        message, _ = await self.reply(driver, user, text)
+        return confirmation_id(message)
+
+    async def click(
+        self, driver: Driver, user: str, cid: str, action: str = CONFIRM_ACTION_ID, *, answers: int = 1
+    ) -> list[dict[str, Any]]:
+        """Click a button of a confirmation and wait for `answers` messages to its response_url."""
+        _, url = await driver.click(user, action, cid)
+        await eventually(posts(self, url, answers), within=10)
+        return self.slack.posts_to(url)
+
+    async def confirm(self, driver: Driver, cid: str, user: str = ALICE) -> dict[str, Any]:
+        """Click the confirm button and wait for "…ing" and the outcome; returns the outcome."""
+        return (await self.click(driver, user, cid, answers=2))[1]
