@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
 import pytest
 import redis
 
+from bot.__main__ import main
 from tests.standins.redis_server import RedisServer
 from tests.standins.servers import FakeNebula, FakeSlack
 from tests.standins.stack import Stack
@@ -78,3 +81,29 @@ async def http_stack(slack: FakeSlack, nebula: FakeNebula, tmp_path: Path) -> As
         yield result
         for runtime in list(result.bots):
             await result.stop_bot(runtime)
+
+
+@dataclass
+class Cli:
+    """`nebula-bot ARGS` run in this process, as `main(argv)`, with its output captured."""
+
+    monkeypatch: pytest.MonkeyPatch
+    capsys: pytest.CaptureFixture[str]
+
+    def run(self, *args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+        """Exit code, stdout and stderr of one command; `env` is added to the (cleaned) environment."""
+        for name, value in (env or {}).items():
+            self.monkeypatch.setenv(name, value)
+        self.capsys.readouterr()
+        code = main(list(args))
+        out, err = self.capsys.readouterr()
+        return code, out, err
+
+    async def run_async(self, *args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+        """`run` on a thread: main() runs its own event loop while this one keeps serving stand-ins."""
+        return await asyncio.to_thread(self.run, *args, env=env)
+
+
+@pytest.fixture
+def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Cli:
+    return Cli(monkeypatch, capsys)

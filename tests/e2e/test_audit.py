@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +10,7 @@ import pytest
 from bot.audit import AuditRecord
 from bot.blocks import CONFIRM_ACTION_ID
 from bot.store import open_store
+from tests.conftest import Cli
 from tests.helpers import confirmation_id, shown
 from tests.standins.stack import ALICE, BOB, INSTANCE, Stack, eventually, posts
 
@@ -107,7 +105,7 @@ async def test_a_failing_audit_channel_keeps_the_record(http_stack: Stack) -> No
     assert trail[-1].outcome == "success"
 
 
-def test_audit_cli_prints_recent_records(tmp_path: Path) -> None:
+def test_audit_cli_prints_recent_records(tmp_path: Path, cli: Cli) -> None:
     import asyncio
 
     state = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
@@ -129,34 +127,25 @@ def test_audit_cli_prints_recent_records(tmp_path: Path) -> None:
         await store.close()
 
     asyncio.run(fill())
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "NEBULA_"))}
-    env["NEBULA_BOT_STATE_URL"] = state
+    env = {"NEBULA_BOT_STATE_URL": state}
 
-    def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "bot", "audit", *args],
-            env=env,
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+    def audit(*args: str) -> tuple[int, str]:
+        code, out, _ = cli.run("audit", *args, env=env)
+        return code, out
 
-    as_json = cli("--limit", "2", "--json")
-    assert as_json.returncode == 0, as_json.stderr
-    rows = [json.loads(line) for line in as_json.stdout.splitlines()]
+    code, out = audit("--limit", "2", "--json")
+    assert code == 0
+    rows = [json.loads(line) for line in out.splitlines()]
     assert [row["instance"] for row in rows] == ["i-2", "i-1"]
     assert rows[0]["actor"] == ALICE
 
-    text = cli()
-    assert text.returncode == 0
-    lines = text.stdout.splitlines()
+    code, out = audit()
+    assert code == 0
+    lines = out.splitlines()
     assert len(lines) == 3
     assert lines[0].startswith("2023-11-14 22:13:22  executed  delete  success  actor=U0ALICE  instance=i-2")
 
-    env["NEBULA_BOT_STATE_URL"] = "redis://127.0.0.1:1/0"
-    unreachable = cli()
-    assert unreachable.returncode == 1
-    assert "NEBULA_BOT_STATE_URL" in unreachable.stderr
-    assert "Traceback" not in unreachable.stderr
+    code, _, err = cli.run("audit", env={"NEBULA_BOT_STATE_URL": "redis://127.0.0.1:1/0"})
+    assert code == 1
+    assert "NEBULA_BOT_STATE_URL" in err
+    assert "Traceback" not in err

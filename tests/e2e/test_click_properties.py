@@ -6,7 +6,7 @@ import asyncio
 import itertools
 from dataclasses import dataclass
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot.blocks import CANCEL_ACTION_ID, CONFIRM_ACTION_ID
@@ -42,6 +42,8 @@ clicks = st.builds(
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(clicks, min_size=1, max_size=8))
+# Always tried: the plainest sequence, which a bot that never deletes fails.
+@example([Click(ALICE, 0, CONFIRM_ACTION_ID, CHANNEL, TEAM_ID, "")])
 async def test_no_click_sequence_deletes_what_it_should_not(http_stack: Stack, sequence: list[Click]) -> None:
     stack = http_stack
     if not stack.bots:
@@ -69,16 +71,26 @@ async def test_no_click_sequence_deletes_what_it_should_not(http_stack: Stack, s
     await eventually(lambda: bot.inflight.count == 0)
 
     deleted = [call.path.rsplit("/", 1)[1] for call in stack.nebula.deletes()]
+    assert set(deleted) <= {instance for _, instance, _ in requests}
     for target, (requester, instance, _) in enumerate(requests):
-        assert deleted.count(instance) <= 1, "never twice"
-        if instance in deleted:
-            assert any(
+
+        def valid(action: str, target: int = target, requester: str = requester) -> bool:
+            """The requester's own click on this confirmation, from its channel and workspace."""
+            return any(
                 c.target == target
-                and c.action == CONFIRM_ACTION_ID
+                and c.action == action
                 and c.user == requester
                 and c.channel == CHANNEL
                 and c.team == TEAM_ID
                 for c in sequence
-            ), "only the requester's own confirm, from its channel and workspace"
-    assert set(deleted) <= {instance for _, instance, _ in requests}
+            )
+
+        confirmed, cancelled = valid(CONFIRM_ACTION_ID), valid(CANCEL_ACTION_ID)
+        # Safety: never twice, and only ever on the requester's own confirm.
+        assert deleted.count(instance) <= 1, "never twice"
+        if not confirmed:
+            assert instance not in deleted, "only the requester's own confirm deletes"
+        # Liveness: a bot that never deletes fails here. With no competing cancel, a confirm deletes.
+        if confirmed and not cancelled:
+            assert deleted.count(instance) == 1, "the requester's confirm deletes, exactly once"
     stack.nebula.calls.clear()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -190,3 +191,33 @@ async def test_debug_logs_hold_no_secret_and_the_store_no_password(
     assert INSTANCE.encode() in stored
     assert INSTANCE_PASSWORD.encode() not in stored
     assert NEBULA_KEY.encode() not in stored
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+async def test_log_format_text_or_json_and_the_key_never_logged(
+    slack: FakeSlack,
+    nebula: FakeNebula,
+    tmp_path: Path,
+    session: aiohttp.ClientSession,
+    processes: list[BotProcess],
+    fmt: str,
+) -> None:
+    key = "ak_wrong_key_x"
+    env = bot_env(slack, nebula, tmp_path / "s.sqlite3", NEBULA_BOT_LOG_FORMAT=fmt, NEBULA_API_KEY=key)
+    bot = await start_process(processes, env, tmp_path, session)
+    # The key must travel (to Nebula, which rejects it) for its absence from the log to mean anything.
+    driver = Driver("http", slack, bot.url, session, eventually)
+    _, url = await driver.command(ALICE, "list")
+    await eventually(lambda: len(slack.posts_to(url)) == 1, within=20)
+    assert "check NEBULA_API_KEY" in shown(slack.posts_to(url)[0])
+    assert [call.authorization for call in nebula.calls] == [f"Bearer {key}"]
+    bot.signal(signal.SIGTERM)
+    assert await bot.wait() == 0
+
+    [ready] = [line for line in bot.lines if "bot.ready" in line]
+    if fmt == "json":
+        assert json.loads(ready)["event"] == "bot.ready"
+    else:
+        assert " INFO    bot.ready mode=http team=T0TEAM " in ready
+    assert any("list.failed" in line for line in bot.lines)
+    assert key not in "\n".join(bot.lines)

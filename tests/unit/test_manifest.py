@@ -10,6 +10,8 @@ import jsonschema
 import yaml
 
 from bot.listeners.nebula_command import COMMAND
+from bot.manifest import render
+from tests.conftest import Cli
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,3 +45,22 @@ def test_schema_rejects_a_broken_manifest() -> None:
     broken["display_information"]["name"] = "x" * 36
     errors = list(jsonschema.Draft7Validator(schema).iter_errors(broken))
     assert errors
+
+
+def test_manifest_file_is_the_socket_mode_rendering() -> None:
+    assert (ROOT / "manifest.yaml").read_text() == render(), "regenerate: nebula-bot manifest > manifest.yaml"
+
+
+def test_manifest_for_http_mode(cli: Cli) -> None:
+    code, out, err = cli.run("manifest", "--http-url", "https://bot.example.com/")
+    assert code == 0, err
+    data: dict[str, Any] = yaml.safe_load(out)
+    schema = json.loads((ROOT / "tests" / "data" / "slack-app-manifest.schema.json").read_text())
+    jsonschema.validate(data, schema)
+    assert data["features"]["slash_commands"][0]["url"] == "https://bot.example.com/slack/events"
+    assert data["settings"]["interactivity"]["request_url"] == "https://bot.example.com/slack/events"
+    assert data["settings"]["socket_mode_enabled"] is False
+
+    code, _, err = cli.run("manifest", "--http-url", "http://bot.example.com")
+    assert code == 2
+    assert "https://" in err
