@@ -14,14 +14,8 @@ from bot.store import open_store
 from tests.helpers import buttons, confirmation_id, shown
 from tests.standins.redis_server import RedisServer
 from tests.standins.servers import Scripted
-from tests.standins.slack_driver import CHANNEL, Driver
+from tests.standins.slack_driver import CHANNEL
 from tests.standins.stack import ALICE, BOB, INSTANCE, Stack, eventually, eventually_async, posts
-
-
-async def confirmation(stack: Stack, driver: Driver) -> str:
-    _, url = await driver.command(ALICE, f"delete {INSTANCE}")
-    await eventually(posts(stack, url, 1))
-    return confirmation_id(stack.slack.posts_to(url)[0])
 
 
 async def test_dns_failure_means_unreachable(http_stack: Stack) -> None:
@@ -46,7 +40,7 @@ async def test_an_unknown_outcome_is_followed_by_one_read(
     stack = http_stack
     stack.nebula.add(INSTANCE)
     _, driver = await stack.start_bot(nebula_api_timeout=0.3)
-    cid = await confirmation(stack, driver)
+    cid = await stack.request(driver)
     stack.nebula.delete = Scripted(hang=True)
     if after == "gone":
         stack.nebula.detail = Scripted(404, json.dumps({"status": "failed", "message": "Instance not found"}))
@@ -93,7 +87,7 @@ async def test_an_outcome_slack_refuses_everywhere_is_still_recorded(http_stack:
     stack = http_stack
     stack.nebula.add(INSTANCE)
     _, driver = await stack.start_bot()
-    cid = await confirmation(stack, driver)
+    cid = await stack.request(driver)
     stack.slack.response_status = 404
     stack.slack.channels_without_bot.add(CHANNEL)
 
@@ -130,7 +124,7 @@ async def test_a_dead_store_means_an_honest_error_and_no_delete(
     stack = http_stack
     stack.nebula.add(INSTANCE)
     _, driver = await stack.start_bot(nebula_bot_state_url=own_redis.url)
-    cid = await confirmation(stack, driver)
+    cid = await stack.request(driver)
     own_redis.stop()
 
     _, url = await driver.click(ALICE, CONFIRM_ACTION_ID, cid)

@@ -7,7 +7,6 @@ import asyncio
 from bot.blocks import CANCEL_ACTION_ID, CONFIRM_ACTION_ID
 from tests.helpers import buttons, confirmation_id, shown
 from tests.standins.servers import INSTANCE_PASSWORD, NEBULA_KEY
-from tests.standins.slack_driver import Driver
 from tests.standins.stack import ALICE, BOB, INSTANCE, Stack, eventually, posts
 
 
@@ -85,17 +84,10 @@ async def test_ack_does_not_wait_for_nebula(stack: Stack) -> None:
     assert confirmation_id(stack.slack.posts_to(command_url)[0])
 
 
-async def request_confirmation(stack: Stack, driver: Driver, user: str = ALICE) -> tuple[str, str]:
-    """Type the command and wait for the confirmation; returns its id and the command's response_url."""
-    _, command_url = await driver.command(user, f"delete {INSTANCE}")
-    await eventually(lambda: len(stack.slack.posts_to(command_url)) == 1)
-    return confirmation_id(stack.slack.posts_to(command_url)[0]), command_url
-
-
 async def test_only_the_requester_can_confirm(stack: Stack) -> None:
     stack.nebula.add(INSTANCE)
     _, driver = await stack.start_bot()
-    cid, _ = await request_confirmation(stack, driver)
+    cid = await stack.request(driver)
 
     for intruder in (BOB, "U0STRANGER"):
         for action in (CONFIRM_ACTION_ID, CANCEL_ACTION_ID):
@@ -116,7 +108,7 @@ async def test_only_the_requester_can_confirm(stack: Stack) -> None:
 async def test_cancel_replaces_the_buttons_and_nothing_is_deleted(stack: Stack) -> None:
     stack.nebula.add(INSTANCE)
     _, driver = await stack.start_bot()
-    cid, _ = await request_confirmation(stack, driver)
+    cid = await stack.request(driver)
 
     _, url = await driver.click(ALICE, CANCEL_ACTION_ID, cid)
     await eventually(lambda: len(stack.slack.posts_to(url)) == 1)
@@ -134,7 +126,7 @@ async def test_cancel_replaces_the_buttons_and_nothing_is_deleted(stack: Stack) 
 async def test_double_click_and_click_after_outcome_delete_once(stack: Stack) -> None:
     stack.nebula.add(INSTANCE)
     _, driver = await stack.start_bot()
-    cid, _ = await request_confirmation(stack, driver)
+    cid = await stack.request(driver)
     stack.nebula.hold_deletes = True
 
     _, first = await driver.click(ALICE, CONFIRM_ACTION_ID, cid)
@@ -154,7 +146,7 @@ async def test_double_click_and_click_after_outcome_delete_once(stack: Stack) ->
 async def test_five_concurrent_clicks_delete_once(stack: Stack) -> None:
     stack.nebula.add(INSTANCE)
     _, driver = await stack.start_bot()
-    cid, _ = await request_confirmation(stack, driver)
+    cid = await stack.request(driver)
 
     results = await asyncio.gather(*(driver.click(ALICE, CONFIRM_ACTION_ID, cid) for _ in range(5)))
     assert all(ack.status == 200 for ack, _ in results)
@@ -169,7 +161,7 @@ async def test_five_concurrent_clicks_delete_once(stack: Stack) -> None:
 async def test_expired_confirmation_is_refused_and_loses_its_buttons(stack: Stack) -> None:
     stack.nebula.add(INSTANCE)
     _, driver = await stack.start_bot(nebula_bot_confirm_ttl=600)
-    cid, _ = await request_confirmation(stack, driver)
+    cid = await stack.request(driver)
 
     stack.clock.advance(601)
     _, url = await driver.click(ALICE, CONFIRM_ACTION_ID, cid)
@@ -189,7 +181,8 @@ async def test_expiry_takes_the_buttons_away_without_a_click(http_stack: Stack) 
     stack = http_stack
     stack.nebula.add(INSTANCE)
     _, driver = await stack.start_bot(nebula_bot_confirm_ttl=10)
-    cid, command_url = await request_confirmation(stack, driver)
+    message, command_url = await stack.reply(driver, ALICE, f"delete {INSTANCE}")
+    cid = confirmation_id(message)
 
     stack.clock.advance(11)
     # The sweeper replaces the confirmation through the command's own response_url.
@@ -206,7 +199,7 @@ async def test_expiry_takes_the_buttons_away_without_a_click(http_stack: Stack) 
 async def test_confirmation_survives_a_restart_and_is_honoured_once(stack: Stack) -> None:
     stack.nebula.add(INSTANCE)
     first, driver = await stack.start_bot()
-    cid, _ = await request_confirmation(stack, driver)
+    cid = await stack.request(driver)
     await stack.stop_bot(first)
 
     _, driver = await stack.start_bot()

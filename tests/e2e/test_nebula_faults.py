@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
-from bot.blocks import CONFIRM_ACTION_ID
 from tests.helpers import buttons, confirmation_id, shown
 from tests.standins.servers import NEBULA_KEY, Scripted
 from tests.standins.stack import ALICE, INSTANCE, Stack, eventually
@@ -48,25 +48,13 @@ DELETE_FAULTS = [
 ]
 
 
-async def confirm_delete(stack: Stack, nebula_timeout: float = 2.0) -> tuple[dict[str, object], str]:
-    """Request and confirm a delete; returns the outcome message and the command's response_url."""
+async def confirm_delete(stack: Stack, nebula_timeout: float = 2.0) -> dict[str, Any]:
+    """Start a bot, request and confirm a delete; returns the outcome message."""
     _, driver = await stack.start_bot(nebula_api_timeout=nebula_timeout)
-    _, command_url = await driver.command(ALICE, f"delete {INSTANCE}")
-    await eventually(lambda: len(stack.slack.posts_to(command_url)) == 1)
-    cid = confirmation_id(stack.slack.posts_to(command_url)[0])
-    return await click_confirm(stack, driver, cid), command_url
+    return await stack.confirm(driver, await stack.request(driver))
 
 
-async def click_confirm(stack: Stack, driver: object, cid: str) -> dict[str, object]:
-    from tests.standins.slack_driver import Driver
-
-    assert isinstance(driver, Driver)
-    _, url = await driver.click(ALICE, CONFIRM_ACTION_ID, cid)
-    await eventually(lambda: len(stack.slack.posts_to(url)) == 2, within=10)
-    return stack.slack.posts_to(url)[1]
-
-
-def assert_failed(outcome: dict[str, object], expected: str, status: str = "failed") -> None:
+def assert_failed(outcome: dict[str, Any], expected: str, status: str = "failed") -> None:
     text = shown(outcome)
     assert outcome["response_type"] == "in_channel"
     assert expected in text, text
@@ -82,7 +70,7 @@ async def test_delete_fault_is_reported_as_failure(
     http_stack.nebula.add(INSTANCE)
     http_stack.nebula.delete = script
 
-    outcome, _ = await confirm_delete(http_stack)
+    outcome = await confirm_delete(http_stack)
 
     assert_failed(outcome, expected)
     assert len(http_stack.nebula.deletes()) == 1, "a DELETE is never retried"
@@ -92,7 +80,7 @@ async def test_delete_timeout_means_outcome_unknown(stack: Stack) -> None:
     stack.nebula.add(INSTANCE)
     stack.nebula.delete = Scripted(hang=True)
 
-    outcome, _ = await confirm_delete(stack, nebula_timeout=0.3)
+    outcome = await confirm_delete(stack, nebula_timeout=0.3)
 
     assert_failed(outcome, "outcome unknown: check with the Nebula console", status="unknown")
     assert ":grey_question:" in shown(outcome)
@@ -108,7 +96,7 @@ async def test_delete_when_nebula_is_unreachable(http_stack: Stack) -> None:
     cid = confirmation_id(stack.slack.posts_to(command_url)[0])
     await stack.nebula.stop()
 
-    outcome = await click_confirm(stack, driver, cid)
+    outcome = await stack.confirm(driver, cid)
 
     assert_failed(outcome, "Nebula is unreachable")
 
@@ -158,7 +146,7 @@ async def test_nebula_key_is_sent_only_to_nebula(http_stack: Stack) -> None:
     stack = http_stack
     stack.nebula.add(INSTANCE)
     stack.nebula.delete = Scripted(401, json.dumps({"status": "failed", "message": "Invalid API key"}))
-    outcome, _ = await confirm_delete(stack)
+    outcome = await confirm_delete(stack)
     assert NEBULA_KEY not in shown({"all": [p.body for p in stack.slack.posted]})
     assert all(call.authorization == f"Bearer {NEBULA_KEY}" for call in stack.nebula.calls)
     assert "check NEBULA_API_KEY" in shown(outcome)

@@ -23,14 +23,6 @@ async def command_reply(stack: Stack, driver: Driver, user: str, **kw: str) -> d
     return stack.slack.posts_to(url)[0]
 
 
-async def click_reply(
-    stack: Stack, driver: Driver, user: str, cid: str, action: str = CONFIRM_ACTION_ID
-) -> list[Any]:
-    _, url = await driver.click(user, action, cid)
-    await eventually(lambda: len(stack.slack.posts_to(url)) >= 1)
-    return stack.slack.posts_to(url)
-
-
 async def test_member_of_an_allowed_group_may_delete(http_stack: Stack) -> None:
     stack = http_stack
     stack.nebula.add(INSTANCE)
@@ -106,9 +98,9 @@ async def test_two_person_rule(stack: Stack) -> None:
     assert f"Needs approval by <!subteam^{ADMINS}>, <@{BOB}>" in shown(confirmation)
     cid = confirmation_id(confirmation)
 
-    own = await click_reply(stack, driver, ALICE, cid)
+    own = await stack.click(driver, ALICE, cid)
     assert "someone else must approve it" in shown(own[0])
-    outsider = await click_reply(stack, driver, "U0DAVE", cid)
+    outsider = await stack.click(driver, "U0DAVE", cid)
     assert "Only <!subteam^S0ADMINS>, <@U0BOB> can approve this" in shown(outsider[0])
     assert stack.nebula.deletes() == []
 
@@ -125,11 +117,11 @@ async def test_an_approver_may_reject_and_the_requester_may_withdraw(http_stack:
     _, driver = await stack.start_bot(nebula_bot_approvers=BOB)
 
     first = confirmation_id(await command_reply(stack, driver, ALICE))
-    rejected = await click_reply(stack, driver, BOB, first, CANCEL_ACTION_ID)
+    rejected = await stack.click(driver, BOB, first, CANCEL_ACTION_ID)
     assert f"Cancelled by <@{BOB}>" in shown(rejected[0])
 
     second = confirmation_id(await command_reply(stack, driver, ALICE))
-    withdrawn = await click_reply(stack, driver, ALICE, second, CANCEL_ACTION_ID)
+    withdrawn = await stack.click(driver, ALICE, second, CANCEL_ACTION_ID)
     assert f"Cancelled by <@{ALICE}>" in shown(withdrawn[0])
     assert stack.nebula.deletes() == []
 

@@ -22,15 +22,9 @@ async def replicas(http_stack: Stack, redis_url: str) -> tuple[Stack, Driver, Dr
     return http_stack, a, b
 
 
-async def requested_on(stack: Stack, driver: Driver) -> tuple[str, str]:
-    _, url = await driver.command(ALICE, f"delete {INSTANCE}")
-    await eventually(posts(stack, url, 1))
-    return confirmation_id(stack.slack.posts_to(url)[0]), url
-
-
 async def test_posted_by_one_replica_carried_out_by_another(replicas: tuple[Stack, Driver, Driver]) -> None:
     stack, a, b = replicas
-    cid, _ = await requested_on(stack, a)
+    cid = await stack.request(a)
 
     _, url = await b.click(ALICE, CONFIRM_ACTION_ID, cid)
 
@@ -43,7 +37,7 @@ async def test_six_concurrent_clicks_over_two_replicas_delete_once(
     replicas: tuple[Stack, Driver, Driver],
 ) -> None:
     stack, a, b = replicas
-    cid, _ = await requested_on(stack, a)
+    cid = await stack.request(a)
 
     clicks = await asyncio.gather(
         *((a if i % 2 else b).click(ALICE, CONFIRM_ACTION_ID, cid) for i in range(6))
@@ -57,7 +51,7 @@ async def test_six_concurrent_clicks_over_two_replicas_delete_once(
 
 async def test_expiry_is_shared(replicas: tuple[Stack, Driver, Driver]) -> None:
     stack, a, b = replicas
-    cid, _ = await requested_on(stack, a)
+    cid = await stack.request(a)
     stack.clock.advance(601)
 
     _, url = await b.click(ALICE, CONFIRM_ACTION_ID, cid)
@@ -75,7 +69,8 @@ async def test_a_claim_left_by_a_crashed_replica_is_reported_once_and_never_run(
     # A short TTL makes the sweepers run every second.
     _, a = await stack.start_bot(nebula_bot_state_url=redis_url, nebula_bot_confirm_ttl=10)
     _, b = await stack.start_bot(nebula_bot_state_url=redis_url, nebula_bot_confirm_ttl=10)
-    cid, command_url = await requested_on(stack, a)
+    message, command_url = await stack.reply(a, ALICE, f"delete {INSTANCE}")
+    cid = confirmation_id(message)
     # What a replica that crashed right after its claim leaves behind: claimed, no outcome.
     store = await open_store(redis_url)
     assert (await store.decide(cid, State.CLAIMED, ALICE, stack.clock())).won

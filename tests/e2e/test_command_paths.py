@@ -1,0 +1,39 @@
+"""Through the running bot: no command text ever leads Nebula to a path other than one instance's."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from hypothesis import HealthCheck, given, settings
+
+from bot.commands import ChangeCommand, ListCommand, ShowCommand, parse
+from tests.standins.slack_driver import command_form
+from tests.standins.stack import ALICE, Stack, eventually
+from tests.unit.test_commands import SAFE_PATH, command_texts
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(command_texts)
+async def test_through_the_running_bot_nebula_only_sees_instance_paths(http_stack: Stack, text: str) -> None:
+    stack = http_stack
+    if not stack.bots:
+        await stack.start_bot(nebula_bot_allowed_users="*")
+    driver = stack.driver_for(stack.bots[0])
+    calls_before = len(stack.nebula.calls)
+    response_url = stack.slack.new_response_url()
+
+    ack = await driver.post_signed(urlencode(command_form(ALICE, text, response_url)))
+
+    assert ack.status == 200
+    parsed = parse(text)
+    if isinstance(parsed, ChangeCommand | ShowCommand | ListCommand):
+        # Valid commands read from Nebula (and answer after the ack); nothing else does.
+        await eventually(lambda: len(stack.slack.posts_to(response_url)) == 1)
+        assert len(stack.nebula.calls) > calls_before
+    else:
+        assert ack.body.get("response_type") == "ephemeral"
+        assert len(stack.nebula.calls) == calls_before
+    # Text alone never changes anything: state changes need a click on a confirmation.
+    assert stack.nebula.changes() == []
+    assert all(SAFE_PATH.fullmatch(call.path) for call in stack.nebula.calls)
+    assert all(call.method == "GET" for call in stack.nebula.calls)
