@@ -12,6 +12,7 @@ from bot.blocks import CONFIRM_ACTION_ID
 from bot.store import open_store
 from tests.conftest import Cli
 from tests.helpers import confirmation_id, shown
+from tests.standins.servers import Scripted
 from tests.standins.stack import ALICE, BOB, INSTANCE, Stack, eventually, posts
 
 AUDIT_CHANNEL = "C0AUDIT"
@@ -149,3 +150,35 @@ def test_audit_cli_prints_recent_records(tmp_path: Path, cli: Cli) -> None:
     assert code == 1
     assert "NEBULA_BOT_STATE_URL" in err
     assert "Traceback" not in err
+
+
+BUSY = '{"status":"failed","message":"busy"}'
+
+
+@pytest.mark.parametrize(
+    ("dry_run", "scripts", "executed", "summary"),
+    [
+        (True, {}, ["dry_run", "dry_run"], "dry_run"),
+        (
+            False,
+            {"gpu-b": Scripted(409, '{"status":"failed","message":"busy"}')},
+            ["failed", "success"],
+            "partly_failed",
+        ),
+    ],
+)
+async def test_the_audit_and_the_message_agree_on_the_outcome(
+    http_stack: Stack, dry_run: bool, scripts: dict[str, Scripted], executed: list[str], summary: str
+) -> None:
+    stack = http_stack
+    for iid in ("gpu-a", "gpu-b"):
+        stack.nebula.add(iid)
+    stack.nebula.delete_by_id.update(scripts)
+    _, driver = await stack.start_bot(nebula_bot_dry_run=dry_run)
+    outcome = await stack.confirm(driver, await stack.request(driver, text="delete gpu-a gpu-b"))
+
+    trail = await audit_trail(f"sqlite:///{stack.state}")
+    assert sorted(r.outcome for r in trail if r.step == "executed") == executed
+    [final] = [r for r in trail if r.step == "outcome"]
+    assert final.outcome == summary
+    assert summary.replace("_", " ") in shown(outcome)
