@@ -1,6 +1,7 @@
 """Block Kit messages the bot sends. Pure functions: data in, `Message` out, no I/O.
 
-Everything that came from a user or from Nebula is escaped before it enters mrkdwn, and every
+Everything that came from a user or from Nebula enters mrkdwn through `bot.mrkdwn` (cleaned,
+bounded, never markup), every text is fitted to Slack's limits without cutting markup, and every
 message carries a plain-text fallback for notifications and screen readers. Messages are built
 with slack_sdk's block models, whose `to_dict()` validates lengths and required fields.
 """
@@ -24,7 +25,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.model import Confirmation, Instance, InstanceOutcome, Status, summarize
-from bot.mrkdwn import code, escape
+from bot.mrkdwn import clean, code, fit, literal, shorten
 from bot.nebula import InstancePage
 from bot.verbs import VERBS
 
@@ -33,6 +34,11 @@ CANCEL_ACTION_ID: Final = "nebula_cancel"
 INSTANCE_MENU_ACTION_ID: Final = "nebula_instance_menu"
 LIST_MORE_ACTION_ID: Final = "nebula_list_more"
 LIST_PAGE_SIZE: Final = 40  # instance rows per message: 40 + header, context and buttons stay under 50 blocks
+SECTION_LIMIT: Final = 3000
+FIELD_LIMIT: Final = 2000
+# Slack refuses messages of roughly 13k characters of blocks even within every documented limit
+# (slackapi/bolt-js#2509): 40 rows of at most this many characters stay well under it.
+ROW_LIMIT: Final = 280
 
 _ICONS: Final = {
     Status.SUCCESS: ":white_check_mark:",
@@ -64,11 +70,7 @@ class Message:
 
 def _message(text: str, blocks: Sequence[Block]) -> Message:
     # to_dict() validates lengths and required fields, so a bad block fails here, not in Slack.
-    return Message(text=_bounded(text, 3000), blocks=tuple(block.to_dict() for block in blocks))
-
-
-def _bounded(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return Message(text=shorten(_plain(text), 3000), blocks=tuple(block.to_dict() for block in blocks))
 
 
 def _plain(mrkdwn: str) -> str:
@@ -76,9 +78,17 @@ def _plain(mrkdwn: str) -> str:
     return mrkdwn.replace("`", "").replace("*", "")
 
 
+def _section(mrkdwn: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=fit(mrkdwn, SECTION_LIMIT)))
+
+
+def _context(mrkdwn: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=fit(mrkdwn, SECTION_LIMIT))])
+
+
 def notice(text: str) -> Message:
-    """A short mrkdwn message: usage, refusals, errors."""
-    return _message(_plain(text), [SectionBlock(text=MarkdownTextObject(text=_bounded(text, 3000)))])
+    """A short mrkdwn message: usage, refusals, errors. `text` is the bot's own mrkdwn."""
+    return _message(text, [_section(text)])
 
 
 def internal_error() -> Message:
@@ -86,37 +96,40 @@ def internal_error() -> Message:
     return notice(INTERNAL_ERROR)
 
 
+def _value(text: str | None, default: str = "unknown") -> str:
+    return literal(text) if text else default
+
+
 def _label(instance: Instance) -> str:
-    name = f" ({escape(instance.host_name)})" if instance.host_name else ""
+    name = f" ({literal(instance.host_name, 64)})" if instance.host_name else ""
     return f"{code(instance.id)}{name}"
 
 
 def _labels(confirmation: Confirmation) -> str:
-    return ", ".join(_label(instance) for instance in confirmation.instances)
+    labels = [_label(instance) for instance in confirmation.instances]
+    return ", ".join(labels) if len(labels) <= 3 else f"{', '.join(labels[:2])} and {len(labels) - 2} more"
 
 
 def _gpu(instance: Instance) -> str:
     if instance.gpu_type and instance.gpu_count:
-        return f"{escape(instance.gpu_type)} × {escape(instance.gpu_count)}"
-    return escape(instance.gpu_type or instance.gpu_count or "unknown")
+        return f"{literal(instance.gpu_type, 40)} × {literal(instance.gpu_count, 10)}"
+    return _value(instance.gpu_type or instance.gpu_count)
 
 
-def _fields(rows: Sequence[tuple[str, str | None]]) -> list[MarkdownTextObject]:
-    return [
-        MarkdownTextObject(text=f"*{label}*\n{_bounded(value or 'unknown', 1900)}") for label, value in rows
-    ]
+def _fields(rows: Sequence[tuple[str, str]]) -> list[MarkdownTextObject]:
+    return [MarkdownTextObject(text=fit(f"*{label}*\n{value}", FIELD_LIMIT)) for label, value in rows]
 
 
 def _summary_fields(instance: Instance) -> list[MarkdownTextObject]:
     return _fields(
         [
             ("Instance", code(instance.id)),
-            ("Host name", escape(instance.host_name or "unknown")),
+            ("Host name", _value(instance.host_name)),
             ("GPU", _gpu(instance)),
-            ("Region", escape(instance.region or "unknown")),
-            ("Status", escape(instance.status or "unknown")),
-            ("Running time", escape(instance.running_time or "unknown")),
-            ("Cost so far", escape(instance.total_cost or "unknown")),
+            ("Region", _value(instance.region)),
+            ("Status", _value(instance.status)),
+            ("Running time", _value(instance.running_time)),
+            ("Cost so far", _value(instance.total_cost)),
         ]
     )
 
@@ -136,11 +149,7 @@ def confirmation(
     verb = confirmation.verb
     count = len(confirmation.instances)
     what = "this instance" if count == 1 else f"these {count} instances"
-    header = SectionBlock(
-        text=MarkdownTextObject(
-            text=f":warning: <@{confirmation.requester}> asked to *{verb.name}* {what}. {verb.warning}"
-        )
-    )
+    header = _section(f":warning: <@{confirmation.requester}> asked to *{verb.name}* {what}. {verb.warning}")
     details = [SectionBlock(fields=_summary_fields(instance)) for instance in confirmation.instances]
     who = (
         f"Needs approval by {approvers} (not <@{confirmation.requester}>)."
@@ -149,15 +158,11 @@ def confirmation(
     )
     if dry_run:
         who += " *Dry run*: nothing will change at Nebula."
-    context = ContextBlock(
-        elements=[
-            MarkdownTextObject(
-                text=f"Requested by <@{confirmation.requester}>. {who} "
-                f"Expires at {_when(confirmation.expires_at)}."
-            )
-        ]
+    context = _context(
+        f"Requested by <@{confirmation.requester}>. {who} Expires at {_when(confirmation.expires_at)}."
     )
-    ids = ", ".join(confirmation.instance_ids)
+    # The dialog names the one instance, or counts them: a list cut to 300 characters would mislead.
+    target = clean(confirmation.instances[0].id) if count == 1 else f"{count} instances"
     buttons = ActionsBlock(
         block_id="nebula_decision",
         elements=[
@@ -168,7 +173,7 @@ def confirmation(
                 style=verb.style,
                 confirm=ConfirmObject(
                     title=verb.title(count),
-                    text=_bounded(f"This will {verb.name} {ids}. {verb.warning}", 300),
+                    text=shorten(f"This will {verb.name} {target}. {verb.warning}", 300),
                     confirm=verb.label,
                     deny="Keep it" if verb.name == "delete" else "Cancel",
                     style=verb.style,
@@ -177,6 +182,7 @@ def confirmation(
             ButtonElement(text="Cancel", action_id=CANCEL_ACTION_ID, value=confirmation.id),
         ],
     )
+    ids = ", ".join(confirmation.instance_ids)
     text = f"<@{confirmation.requester}> asked to {verb.name} {ids}: confirm or cancel in Slack."
     return _message(text, [header, *details, context, buttons])
 
@@ -217,15 +223,18 @@ def _word(status: Status) -> str:
 
 
 def outcome(confirmation: Confirmation, actor: str, outcomes: Sequence[InstanceOutcome]) -> Message:
-    """The result in the channel: Nebula's own status and message per instance, and who was involved."""
+    """The result: Nebula's own status and message for every instance, one section each, and who acted.
+
+    `InstanceOutcome.message` is mrkdwn the bot wrote (Nebula's words quoted through `bot.mrkdwn`).
+    """
     verb = confirmation.verb
     by_id = {instance.id: instance for instance in confirmation.instances}
-    lines = []
+    sections = []
     for result in outcomes:
         instance = by_id.get(result.instance_id, Instance(id=result.instance_id))
         icon = _ICONS.get(result.status, ":x:")
-        lines.append(
-            f"{icon} {verb.label} {_label(instance)}: *{_word(result.status)}*. {escape(result.message)}"
+        sections.append(
+            _section(f"{icon} {verb.label} {_label(instance)}: *{_word(result.status)}*. {result.message}")
         )
     summary = summarize(outcomes)
     people = f"Requested by <@{confirmation.requester}>, confirmed by <@{actor}>."
@@ -233,16 +242,8 @@ def outcome(confirmation: Confirmation, actor: str, outcomes: Sequence[InstanceO
         Status.SUCCESS: verb.past.capitalize(),
         Status.UNKNOWN: f"{verb.label} outcome unknown",
     }.get(summary, f"{verb.label} {_word(summary)}")
-    text = f"{headline}: " + "; ".join(
-        f"{o.instance_id}: {_word(o.status)}, {escape(o.message)}" for o in outcomes
-    )
-    return _message(
-        text,
-        [
-            SectionBlock(text=MarkdownTextObject(text=_bounded("\n".join(lines), 3000))),
-            ContextBlock(elements=[MarkdownTextObject(text=people)]),
-        ],
-    )
+    text = f"{headline}: " + "; ".join(f"{o.instance_id}: {_word(o.status)}, {o.message}" for o in outcomes)
+    return _message(text, [*sections, _context(people)])
 
 
 def _menu(instance: Instance) -> OverflowMenuElement:
@@ -253,73 +254,66 @@ def _menu(instance: Instance) -> OverflowMenuElement:
 
 
 def _price(instance: Instance) -> str:
-    return f"${escape(instance.price_per_hour)}/h" if instance.price_per_hour else "price unknown"
+    return f"${literal(instance.price_per_hour, 20)}/h" if instance.price_per_hour else "price unknown"
 
 
 def instance_list(page: InstancePage, offset: int) -> Message:
-    """One page of the team's instances, each with a menu of actions, and "More" when there are more."""
-    if not page.instances:
+    """One page of the team's instances, each with a menu of actions, and "More" when there are more.
+
+    However many rows Nebula sends, at most `LIST_PAGE_SIZE` are shown, and only rows whose id is a
+    valid instance id ever reach a menu (the client drops the others).
+    """
+    instances = page.instances[:LIST_PAGE_SIZE]
+    if not instances:
         return notice("Your team has no instances." if offset == 0 else "No more instances.")
-    shown_to = offset + len(page.instances)
-    header = SectionBlock(
-        text=MarkdownTextObject(text=f"*Your team's instances* ({offset + 1}–{shown_to} of {page.total})")
-    )
+    shown_to = offset + len(instances)
+    total = max(page.total, shown_to)
+    header = _section(f"*Your team's instances* ({offset + 1}–{shown_to} of {total})")
     rows: list[Block] = [
         SectionBlock(
             text=MarkdownTextObject(
-                text=f"*{escape(instance.host_name or 'unnamed')}* {code(instance.id)}\n"
-                f"{_gpu(instance)} · {escape(instance.region or 'unknown')} · "
-                f"{escape(instance.status or 'unknown')} · {_price(instance)}"
+                text=fit(
+                    f"{_value(instance.host_name, 'unnamed')} {code(instance.id)}\n"
+                    f"{_gpu(instance)} · {_value(instance.region)} · "
+                    f"{_value(instance.status)} · {_price(instance)}",
+                    ROW_LIMIT,
+                )
             ),
             accessory=_menu(instance),
         )
-        for instance in page.instances
+        for instance in instances
     ]
-    footer: list[Block] = [
-        ContextBlock(
-            elements=[MarkdownTextObject(text="Use ⋯ on a row to stop, start, reboot or delete it.")]
-        )
-    ]
-    if shown_to < page.total:
+    footer: list[Block] = [_context("Use ⋯ on a row to stop, start, reboot or delete it.")]
+    if shown_to < total:
         footer.append(
             ActionsBlock(
                 elements=[ButtonElement(text="More", action_id=LIST_MORE_ACTION_ID, value=str(shown_to))]
             )
         )
-    text = f"Instances {offset + 1}-{shown_to} of {page.total}: " + ", ".join(
-        f"{escape(i.host_name or 'unnamed')} ({i.id}, {escape(i.status or 'unknown')})"
-        for i in page.instances
+    text = f"Instances {offset + 1}-{shown_to} of {total}: " + ", ".join(
+        f"{_value(i.host_name, 'unnamed')} ({i.id}, {_value(i.status)})" for i in instances
     )
     return _message(text, [header, *rows, *footer])
 
 
 def instance_details(instance: Instance) -> Message:
     """`/nebula show`: everything useful about one instance, never a credential."""
-    rows = _summary_fields(instance)
+    hardware = (
+        f"{instance.cpu_cores or '?'} cores / {instance.ram or '?'} GB / {instance.disk_size or '?'} GB"
+    )
     more = _fields(
         [
             ("Price", _price(instance)),
-            ("Product", escape(instance.product_type or "unknown")),
-            ("OS", escape(instance.os or "unknown")),
-            ("Public IPv4", escape(instance.public_ipv4 or "none")),
-            (
-                "CPU / RAM / disk",
-                escape(
-                    f"{instance.cpu_cores or '?'} cores / {instance.ram or '?'} GB / "
-                    f"{instance.disk_size or '?'} GB"
-                ),
-            ),
-            ("Started", escape(instance.start_time or "unknown")),
+            ("Product", _value(instance.product_type)),
+            ("OS", _value(instance.os)),
+            ("Public IPv4", _value(instance.public_ipv4, "none")),
+            ("CPU / RAM / disk", literal(hardware)),
+            ("Started", _value(instance.start_time)),
         ]
     )
-    text = (
-        f"{escape(instance.host_name or 'unnamed')} ({instance.id}): {escape(instance.status or 'unknown')}"
-    )
+    name = _value(instance.host_name, "unnamed")
+    text = f"{name} ({instance.id}): {_value(instance.status)}"
     return _message(
         text,
-        [
-            SectionBlock(text=MarkdownTextObject(text=f"*{escape(instance.host_name or 'unnamed')}*")),
-            SectionBlock(fields=rows),
-            SectionBlock(fields=more),
-        ],
+        [_section(f"*{name}*"), SectionBlock(fields=_summary_fields(instance)), SectionBlock(fields=more)],
     )

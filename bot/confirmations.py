@@ -195,7 +195,10 @@ class Confirmations:
             )
         else:
             outcome = InstanceOutcome(
-                instance_id, Status.SUCCESS, result.message or texts.REPORTED_SUCCESS, result.http_status
+                instance_id,
+                Status.SUCCESS,
+                texts.nebula_words(result.message) if result.message else texts.REPORTED_SUCCESS,
+                result.http_status,
             )
         await self._trail.record(
             Step.EXECUTED,

@@ -68,7 +68,7 @@ class NebulaRejected(NebulaAnswered):
     """Nebula refused: `status: failed`, or a 3xx/4xx other than auth and not-found."""
 
 
-Problem = Literal["empty", "not_json", "server_error", "unreadable"]
+Problem = Literal["empty", "not_json", "server_error", "unreadable", "too_large", "wrong_instance"]
 
 
 class NebulaBadResponse(NebulaAnswered):
@@ -171,8 +171,11 @@ class NebulaClient:
         item = data[0] if isinstance(data, list) and data else data
         if not isinstance(item, dict) or not item:
             raise NebulaNotFound(http_status=status, nebula_message=_message(body))
+        # The only id the bot ever acts on is the one it asked about: an answer about another is refused.
+        if "id" in item and str(item["id"]) != instance_id:
+            raise NebulaBadResponse("wrong_instance", http_status=status)
         try:
-            return Instance.model_validate({**item, "id": str(item.get("id") or instance_id)})
+            return Instance.model_validate({**item, "id": instance_id})
         except ValidationError:
             raise NebulaBadResponse("unreadable", http_status=status) from None
 

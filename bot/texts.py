@@ -1,10 +1,12 @@
 """Sentences users read about failures: what happened and what to do next.
 
 The errors themselves (`bot.nebula`) carry only facts; the words live here, beside `bot.blocks`.
+Every function returns mrkdwn: Nebula's own words are quoted through `bot.mrkdwn.literal`.
 """
 
 from __future__ import annotations
 
+from bot.mrkdwn import literal
 from bot.nebula import (
     NebulaAuthError,
     NebulaBadResponse,
@@ -20,11 +22,17 @@ _PROBLEMS = {
     "empty": "an empty body",
     "not_json": "a body that is not a JSON object",
     "unreadable": "data the bot could not read",
+    "too_large": "a body too large to read",
 }
 
 
+def nebula_words(message: str) -> str:
+    """Nebula's own message, as mrkdwn that cannot format, ping or link."""
+    return literal(message, 300)
+
+
 def _said(exc: NebulaError) -> str:
-    return f" Nebula said: {exc.nebula_message}" if exc.nebula_message else ""
+    return f" Nebula said: {nebula_words(exc.nebula_message)}" if exc.nebula_message else ""
 
 
 def nebula_error(exc: NebulaError, *, after_change: bool = False) -> str:
@@ -37,12 +45,19 @@ def nebula_error(exc: NebulaError, *, after_change: bool = False) -> str:
     if isinstance(exc, NebulaBadResponse):
         if exc.problem == "server_error":
             return f"Nebula failed (HTTP {exc.http_status}).{_said(exc)}"
+        if exc.problem == "wrong_instance":
+            return (
+                "Nebula answered for a different instance; nothing was done. "
+                "Check the id in the Nebula console."
+            )
         return (
             f"Nebula answered HTTP {exc.http_status} with {_PROBLEMS[exc.problem]}. Try again later; "
             "if it persists, check Nebula's status."
         )
     if isinstance(exc, NebulaRejected):
-        return exc.nebula_message or f"Nebula refused the request (HTTP {exc.http_status})."
+        if exc.nebula_message:
+            return nebula_words(exc.nebula_message)
+        return f"Nebula refused the request (HTTP {exc.http_status})."
     if isinstance(exc, NebulaUnreachable):
         return "Nebula is unreachable; nothing was sent. Try again shortly."
     if isinstance(exc, NebulaOutcomeUnknown):

@@ -49,6 +49,7 @@ async def slack() -> AsyncIterator[FakeSlack]:
     await server.start()
     yield server
     await server.stop()
+    assert not server.rejected, f"Slack would have refused: {server.rejected[:3]}"
 
 
 @pytest.fixture

@@ -12,12 +12,34 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import WSMsgType, web
+from slack_sdk.errors import SlackObjectFormationError
+from slack_sdk.models.blocks import Block
 
 BOT_TOKEN = "xoxb-test-bot-token"
 APP_TOKEN = "xapp-test-app-token"
 TEAM_ID = "T0TEAM"
 NEBULA_KEY = "ak_test_service_key_0123456789"
 INSTANCE_PASSWORD = "hunter2-vm-password"
+
+
+def block_kit_problem(body: dict[str, Any]) -> str | None:
+    """Why Slack would refuse this message's blocks (slack_sdk's own validation), or None."""
+    raw = body.get("blocks")
+    if raw is None:
+        return None if isinstance(body.get("text"), str) and body["text"] else "no_text"
+    if isinstance(raw, str):  # the Web API client sends blocks JSON-encoded in form bodies
+        raw = json.loads(raw)
+    if not isinstance(raw, list) or not 1 <= len(raw) <= 50:
+        return "invalid_blocks: 1 to 50 blocks"
+    for item in raw:
+        try:
+            block = Block.parse(item)
+            if block is None:
+                return f"invalid_blocks: {item!r:.80}"
+            block.validate_json()
+        except (SlackObjectFormationError, KeyError, TypeError) as exc:
+            return f"invalid_blocks: {exc}"
+    return None
 
 
 class LoopbackServer:
@@ -68,6 +90,7 @@ class FakeSlack(LoopbackServer):
         self.usergroups_error: str | None = None
         self.web_posts: list[tuple[str, dict[str, Any]]] = []
         self.channels_without_bot: set[str] = set()
+        self.rejected: list[str] = []  # messages refused as Slack would refuse them: a test fails on any
         self._sockets: list[web.WebSocketResponse] = []
         self._envelopes = itertools.count(1)
         self._urls = itertools.count(1)
@@ -134,6 +157,10 @@ class FakeSlack(LoopbackServer):
         body = await self._form_or_json(request)
         if body.get("channel") in self.channels_without_bot:
             return web.json_response({"ok": False, "error": "not_in_channel"})
+        problem = block_kit_problem(body)
+        if problem is not None:
+            self.rejected.append(f"{method}: {problem}")
+            return web.json_response({"ok": False, "error": "invalid_blocks"})
         self.web_posts.append((method, body))
         return web.json_response({"ok": True, "channel": body.get("channel"), "ts": "1700000000.000900"})
 
@@ -179,7 +206,12 @@ class FakeSlack(LoopbackServer):
         return envelope_id
 
     async def _response(self, request: web.Request) -> web.Response:
-        self.posted.append(Posted(request.path, await request.json()))
+        body = await request.json()
+        problem = block_kit_problem(body)
+        if problem is not None:
+            self.rejected.append(f"response_url: {problem}")
+            return web.Response(status=400, text="invalid_blocks")
+        self.posted.append(Posted(request.path, body))
         if self.response_status != 200:
             return web.Response(status=self.response_status, text="expired_url")
         return web.Response(text="ok")
@@ -248,6 +280,7 @@ class FakeNebula(LoopbackServer):
         self.release = asyncio.Event()
         self.hold_details = False
         self.hold_deletes = False
+        self.ignore_limit = False  # answer every row, whatever limit was asked for
         self.web_app.router.add_route("*", "/api/v1/{tail:.*}", self._any)
 
     @property
@@ -298,7 +331,7 @@ class FakeNebula(LoopbackServer):
         ]
         return web.json_response(
             {
-                "data": rows[offset : offset + limit],
+                "data": rows if self.ignore_limit else rows[offset : offset + limit],
                 "total_instance": len(rows),
                 "message": "All instances retrieved successfully",
                 "status": "success",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from slack_sdk.models.blocks import Block
 
-from bot import blocks
+from bot import blocks, texts
 from bot.blocks import Message
 from bot.commands import USAGE
 from bot.model import Confirmation, Instance, InstanceOutcome, Status
@@ -41,7 +41,7 @@ def confirmation(verb: str = "delete", count: int = 1, instance: Instance = HOST
 
 def every_message() -> list[tuple[str, Message]]:
     outcomes = [
-        InstanceOutcome(f"i-{n}", s, "<!channel> " + "x" * 300)
+        InstanceOutcome(f"i-{n}", s, texts.nebula_words("<!channel> *x* " + "x" * 300))
         for n, s in enumerate([Status.SUCCESS, Status.FAILED, Status.UNKNOWN])
     ]
     page = InstancePage(tuple(HOSTILE.model_copy(update={"id": f"i-{n}"}) for n in range(40)), 95)

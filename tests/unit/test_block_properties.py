@@ -1,0 +1,126 @@
+"""For any answer Nebula could give, every message is valid Block Kit and nothing from outside is markup."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from slack_sdk.models.blocks import Block
+
+from bot import blocks, texts
+from bot.blocks import Message
+from bot.model import Confirmation, Instance, InstanceOutcome, Status
+from bot.nebula import InstancePage, NebulaRejected
+from bot.verbs import VERBS
+
+# What a hostile or broken Nebula might put in any text field: markup, mentions, links, control and
+# bidi characters, newlines, entities, and lengths far beyond Slack's limits.
+MARKERS = ["<!channel>", "<!here>", "<@U0EVIL>", "<https://evil.example|click>", "*pwn*", "_pwn_", "~pwn~"]
+hostile_text = st.one_of(
+    st.text(max_size=50),
+    st.builds(
+        lambda parts: "".join(parts),
+        st.lists(
+            st.one_of(
+                st.sampled_from([*MARKERS, "`", "&", "&amp;", "\n", "\u202e", "\u2066", "\x00", "\u200b"]),
+                st.text(max_size=20),
+            ),
+            max_size=12,
+        ),
+    ),
+    st.integers(1, 1000).map(lambda n: "ab<&>" * n),
+)
+optional_text = st.none() | hostile_text
+instances = st.builds(
+    Instance,
+    id=st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}", fullmatch=True),
+    host_name=optional_text,
+    gpu_type=optional_text,
+    gpu_count=optional_text,
+    region=optional_text,
+    status=optional_text,
+    running_time=optional_text,
+    total_cost=optional_text,
+    price_per_hour=optional_text,
+    os=optional_text,
+    start_time=optional_text,
+)
+
+
+STATUSES = [Status.SUCCESS, Status.FAILED, Status.UNKNOWN] * 4
+PINGS = ["<!channel>", "<!here>", "<@U0EVIL>", "<https://evil.example|click>"]
+
+
+def valid(message: Message) -> None:
+    assert message.text.strip()
+    assert len(message.text) <= 3000
+    assert 1 <= len(message.blocks) <= 50
+    for raw in message.blocks:
+        block = Block.parse(raw)
+        assert block is not None
+        block.validate_json()
+
+
+def inert(message: Message) -> None:
+    everything = json.dumps(message.payload(), ensure_ascii=False)
+    # Blocks are rendered as mrkdwn: outside code spans, nothing from outside may format.
+    formatted = re.sub(r"`[^`]*`", "", json.dumps(message.blocks, ensure_ascii=False))
+    for marker in MARKERS:
+        assert marker not in formatted, marker
+    # The fallback text drives notifications: nothing from outside may ping or link there either.
+    for ping in PINGS:
+        assert ping not in everything, ping
+    for invisible in ("\u202e", "\u2066", "\x00", "\u200b"):
+        assert invisible not in everything
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(instances, min_size=1, max_size=10, unique_by=lambda i: i.id), hostile_text)
+def test_every_builder_holds_for_any_nebula_answer(found: list[Instance], said: str) -> None:
+    for verb in VERBS.values():
+        confirmation = Confirmation(
+            id="c" * 22,
+            verb=verb,
+            instances=tuple(found),
+            requester="U1",
+            team_id="T1",
+            channel_id="C1",
+            response_url="",
+            created_at=0,
+            expires_at=600,
+        )
+        error = texts.nebula_error(NebulaRejected(http_status=409, nebula_message=said))
+        outcomes = [
+            InstanceOutcome(i.id, status, text)
+            for i, status, text in zip(found, STATUSES, [texts.nebula_words(said), error] * 5, strict=False)
+        ]
+        for message in (
+            blocks.confirmation(confirmation),
+            blocks.in_progress(confirmation, "U2"),
+            blocks.cancelled(confirmation, "U2"),
+            blocks.expired(confirmation),
+            blocks.outcome(confirmation, "U2", outcomes),
+            blocks.notice(f"Could not look up `x`: {error}"),
+        ):
+            valid(message)
+            inert(message)
+        # Every instance's result is shown, not the first few.
+        shown = json.dumps(blocks.outcome(confirmation, "U2", outcomes).payload())
+        assert all(json.dumps(i.id)[1:-1] in shown for i in found)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(instances, max_size=120), st.integers(0, 10_000), st.integers(0, 200))
+def test_list_and_details_hold_for_any_page(page: list[Instance], total: int, offset: int) -> None:
+    # Nebula may ignore limit=40 and send 120 rows: the message still fits.
+    message = blocks.instance_list(InstancePage(tuple(page), total), offset)
+    valid(message)
+    inert(message)
+    text_chars = sum(len(json.dumps(block)) for block in message.blocks)
+    assert text_chars < 40 * 700, "well under what Slack takes for one message"
+    for instance in page[:3]:
+        details = blocks.instance_details(instance)
+        valid(details)
+        inert(details)
