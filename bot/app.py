@@ -29,7 +29,7 @@ def build_app(settings: Settings, identity: Identity, core: Core) -> AsyncApp:
     async def authorize() -> AuthorizeResult:
         return AuthorizeResult(
             enterprise_id=identity.enterprise_id,
-            team_id=identity.team_id,
+            team_id=None if identity.is_enterprise_install else identity.team_id,
             bot_user_id=identity.bot_user_id,
             bot_token=bot_token,
         )

@@ -12,6 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import texts
 from bot.nebula import NebulaAuthError, NebulaClient, NebulaError
+from bot.redact import redact, register
 from bot.replies import slack_error
 from bot.settings import Settings
 from bot.slack_auth import SlackAuthFailed, auth_test
@@ -30,13 +31,14 @@ class CheckResult:
     warning: bool = False
 
     def line(self) -> str:
-        """`ok    slack     workspace Acme …`."""
+        """`ok    slack     workspace Acme …`, never with a secret or a password in a URL."""
         mark = "FAIL" if not self.ok else "warn" if self.warning else "ok"
-        return f"{mark:<5} {self.name:<13} {self.detail}"
+        return redact(f"{mark:<5} {self.name:<13} {self.detail}")
 
 
 async def run_checks(settings: Settings) -> list[CheckResult]:
     """Every check, in order; each is independent of the others' results."""
+    register(settings.secrets())
     results = [_configuration(settings)]
     async with aiohttp.ClientSession() as session:
         web = AsyncWebClient(

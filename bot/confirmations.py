@@ -21,7 +21,7 @@ from bot.commands import ChangeCommand
 from bot.ids import is_instance_id
 from bot.inflight import InFlight
 from bot.model import Confirmation, Entry, Instance, InstanceOutcome, State, Status, new_confirmation_id
-from bot.nebula import NebulaClient, NebulaError, NebulaNotFound, NebulaOutcomeUnknown
+from bot.nebula import NebulaBadResponse, NebulaClient, NebulaError, NebulaNotFound, NebulaOutcomeUnknown
 from bot.policy import Actor, Decision, approvers_text
 from bot.replies import Destination, Replier, guard, say
 from bot.store import ConfirmationStore
@@ -183,23 +183,11 @@ class Confirmations:
             return InstanceOutcome(instance_id, Status.DRY_RUN, would)
         try:
             result = await self._nebula.perform(verb, instance_id)
-        except NebulaOutcomeUnknown as exc:
-            now_true = await self._now_true(verb, instance_id)
-            outcome = InstanceOutcome(instance_id, Status.UNKNOWN, f"{texts.nebula_error(exc)} {now_true}")
         except NebulaError as exc:
-            outcome = InstanceOutcome(
-                instance_id,
-                Status.FAILED,
-                texts.nebula_error(exc, after_change=verb.name == "delete"),
-                exc.http_status,
-            )
+            outcome = await self._failure(verb, instance_id, exc)
         else:
-            outcome = InstanceOutcome(
-                instance_id,
-                Status.SUCCESS,
-                texts.nebula_words(result.message) if result.message else texts.REPORTED_SUCCESS,
-                result.http_status,
-            )
+            said = texts.nebula_words(result.message) if result.message else texts.REPORTED_SUCCESS
+            outcome = InstanceOutcome(instance_id, Status.SUCCESS, said, result.http_status)
         await self._trail.record(
             Step.EXECUTED,
             outcome.status,
@@ -210,6 +198,18 @@ class Confirmations:
             warn=outcome.status is not Status.SUCCESS,
         )
         return outcome
+
+    async def _failure(self, verb: Verb, instance_id: str, exc: NebulaError) -> InstanceOutcome:
+        """What a failed change means: failed, or unknown when Nebula may have acted all the same."""
+        unread_success = (
+            isinstance(exc, NebulaBadResponse) and exc.problem == "too_large" and exc.http_status < 300
+        )
+        if isinstance(exc, NebulaOutcomeUnknown) or unread_success:
+            # No answer, or a success too large to read: Nebula may have acted. Look once.
+            now_true = await self._now_true(verb, instance_id)
+            return InstanceOutcome(instance_id, Status.UNKNOWN, f"{texts.nebula_error(exc)} {now_true}")
+        said = texts.nebula_error(exc, after_change=verb.name == "delete")
+        return InstanceOutcome(instance_id, Status.FAILED, said, exc.http_status)
 
     async def _now_true(self, verb: Verb, instance_id: str) -> str:
         """After a state change with no answer, one read to tell the user what is true now."""

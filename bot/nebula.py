@@ -27,6 +27,9 @@ from bot.verbs import Verb
 
 USER_AGENT: Final = "nebula-slack-bot/0.1"
 _MESSAGE_LIMIT: Final = 300
+# The largest answer the bot reads. A page of 100 instances is tens of kilobytes; anything far
+# beyond is not Nebula's API speaking, and reading it whole would cost the bot its memory.
+MAX_ANSWER_BYTES: Final = 4 * 1024 * 1024
 
 
 class NebulaError(Exception):
@@ -224,13 +227,13 @@ class NebulaClient:
     ) -> tuple[dict[str, Any], int]:
         started = time.monotonic()
         try:
-            response = await self._send(method, path, changes_state=changes_state, params=params)
-            body = _interpret(response)
+            status, content = await self._send(method, path, changes_state=changes_state, params=params)
+            body = _interpret(status, content)
         except NebulaError as exc:
             self._observe(endpoint, exc.metric_label, started)
             raise
-        self._observe(endpoint, str(response.status_code), started)
-        return body, response.status_code
+        self._observe(endpoint, str(status), started)
+        return body, status
 
     def _observe(self, endpoint: str, status: str, started: float) -> None:
         self._metrics.nebula_requests.labels(endpoint, status).inc()
@@ -238,16 +241,34 @@ class NebulaClient:
 
     async def _send(
         self, method: str, path: str, *, changes_state: bool, params: dict[str, int] | None
-    ) -> httpx.Response:
+    ) -> tuple[int, bytes]:
+        """The HTTP status and at most MAX_ANSWER_BYTES of body, read as a stream."""
         try:
             async with asyncio.timeout(self._timeout):
-                return await self._http.request(method, path, params=params)
+                request = self._http.build_request(method, path, params=params)
+                response = await self._http.send(request, stream=True)
+                try:
+                    return response.status_code, await _bounded_body(response)
+                finally:
+                    await response.aclose()
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout):
             raise NebulaUnreachable(self._timeout) from None
-        except (TimeoutError, httpx.TimeoutException, httpx.TransportError):
+        except (TimeoutError, httpx.TimeoutException, httpx.TransportError, httpx.DecodingError):
             if changes_state:
                 raise NebulaOutcomeUnknown(self._timeout) from None
             raise NebulaTimeout(self._timeout) from None
+
+
+async def _bounded_body(response: httpx.Response) -> bytes:
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_ANSWER_BYTES:
+        raise NebulaBadResponse("too_large", http_status=response.status_code)
+    body = bytearray()
+    async for chunk in response.aiter_bytes():  # decoded: a compressed bomb is counted as it expands
+        body += chunk
+        if len(body) > MAX_ANSWER_BYTES:
+            raise NebulaBadResponse("too_large", http_status=response.status_code)
+    return bytes(body)
 
 
 def instance_path(instance_id: str, suffix: str = "") -> str:
@@ -257,16 +278,15 @@ def instance_path(instance_id: str, suffix: str = "") -> str:
     return f"/computing/instance/{instance_id}" + (f"/{suffix}" if suffix else "")
 
 
-def _interpret(response: httpx.Response) -> dict[str, Any]:
-    code = response.status_code
-    body = _json_object(response)
+def _interpret(code: int, content: bytes) -> dict[str, Any]:
+    body = _json_object(content)
     message = _message(body) if body is not None else ""
     if code in (401, 403):
         raise NebulaAuthError(http_status=code, nebula_message=message)
     if code == 404:
         raise NebulaNotFound(http_status=code, nebula_message=message)
     if body is None:
-        raise NebulaBadResponse("not_json" if response.content else "empty", http_status=code)
+        raise NebulaBadResponse("not_json" if content else "empty", http_status=code)
     if code >= 500:
         raise NebulaBadResponse("server_error", http_status=code, nebula_message=message)
     if code >= 300 or body.get("status") != "success":
@@ -274,9 +294,9 @@ def _interpret(response: httpx.Response) -> dict[str, Any]:
     return body
 
 
-def _json_object(response: httpx.Response) -> dict[str, Any] | None:
+def _json_object(content: bytes) -> dict[str, Any] | None:
     try:
-        parsed = json.loads(response.content)
+        parsed = json.loads(content)
     except ValueError:
         return None
     return parsed if isinstance(parsed, dict) else None

@@ -46,6 +46,8 @@ class Identity:
     team_id: str
     enterprise_id: str | None = None
     bot_user_id: str | None = None
+    # An org-wide install on Enterprise Grid: the token serves every workspace of the org.
+    is_enterprise_install: bool = False
 
 
 @dataclass(frozen=True)
@@ -81,10 +83,8 @@ def approvers_text(rules: Rules) -> str:
 
 
 def screen(rules: Rules, identity: Identity, actor: Actor) -> Decision:
-    """The checks that need no lookup: the actor's workspace and channel."""
-    if actor.team_id != identity.team_id or (
-        identity.enterprise_id is not None and actor.enterprise_id != identity.enterprise_id
-    ):
+    """The checks that need no lookup: the actor's workspace (or org) and channel."""
+    if not _ours(identity, actor):
         return Decision(
             False, "This bot only serves its own workspace; requests from other workspaces are refused."
         )
@@ -92,6 +92,14 @@ def screen(rules: Rules, identity: Identity, actor: Actor) -> Decision:
         channels = ", ".join(f"<#{c}>" for c in sorted(rules.allowed_channels))
         return Decision(False, f"`/nebula` does not work in this channel. Use it in {channels}.")
     return ALLOW
+
+
+def _ours(identity: Identity, actor: Actor) -> bool:
+    if identity.is_enterprise_install:
+        return identity.enterprise_id is not None and actor.enterprise_id == identity.enterprise_id
+    if actor.team_id != identity.team_id:
+        return False
+    return identity.enterprise_id is None or actor.enterprise_id == identity.enterprise_id
 
 
 def may_request(rules: Rules, identity: Identity, actor: Actor) -> Decision:

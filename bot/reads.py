@@ -9,6 +9,8 @@ from bot.nebula import NebulaClient, NebulaError, NebulaNotFound
 from bot.policy import Actor
 from bot.replies import Destination, Replier, guard, say
 
+FORGED = "That button is not one the bot offered; nothing was done."
+
 
 class Reads:
     """List and show, for the same people who may act (they show addresses and costs)."""
@@ -53,6 +55,11 @@ class Reads:
                 return
             logs.event("show.shown", user=actor.user_id, channel=actor.channel_id, instance=instance_id)
             await say(self._replier, to, blocks.instance_details(instance))
+
+    async def refuse_forged(self, actor: Actor, to: Destination) -> None:
+        """A control whose value the bot never wrote: answer politely, do nothing."""
+        logs.warning("click.forged", user=actor.user_id, channel=actor.channel_id)
+        await say(self._replier, to, blocks.notice(FORGED))
 
     async def _may_read(self, actor: Actor, to: Destination) -> bool:
         actor = await self._access.resolve(actor)

@@ -16,7 +16,7 @@ from slack_bolt.app.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import logs
+from bot import logs, redact
 from bot.app import build_app
 from bot.confirmations import Clock, CoreConfig
 from bot.core import Core
@@ -75,6 +75,7 @@ class BotRuntime:
 
     def __init__(self, settings: Settings, clock: Clock = time.time) -> None:
         self.settings = settings
+        redact.register(settings.secrets())
         self._clock = clock
         self.inflight = InFlight()
         self.metrics = Metrics()

@@ -153,6 +153,11 @@ class Settings(StoreSettings):
             )
         return value
 
+    def secrets(self) -> list[str | None]:
+        """Every configured secret, for `bot.redact`."""
+        values = [self.slack_bot_token, self.slack_app_token, self.slack_signing_secret, self.nebula_api_key]
+        return [value.get_secret_value() if value is not None else None for value in values]
+
     @property
     def socket_mode(self) -> bool:
         """True when the bot connects out over Socket Mode instead of serving HTTP."""

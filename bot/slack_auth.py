@@ -40,7 +40,8 @@ async def auth_test(client: AsyncWebClient) -> BotAccount:
         raise SlackAuthFailed("rejected", slack_error(exc)) from None
     except (aiohttp.ClientError, TimeoutError, OSError) as exc:
         raise SlackAuthFailed("unreachable", type(exc).__name__) from None
-    team_id = response.get("team_id")
+    enterprise_install = response.get("is_enterprise_install") is True
+    team_id = response.get("team_id") or (response.get("enterprise_id") if enterprise_install else None)
     if not isinstance(team_id, str) or not team_id:
         raise SlackAuthFailed("not_slack", "auth.test returned no team_id")
     header = response.headers.get("x-oauth-scopes") or response.headers.get("X-OAuth-Scopes")
@@ -51,6 +52,7 @@ async def auth_test(client: AsyncWebClient) -> BotAccount:
             team_id=team_id,
             enterprise_id=response.get("enterprise_id") or None,
             bot_user_id=user_id if isinstance(user_id, str) else None,
+            is_enterprise_install=enterprise_install,
         ),
         team_name=str(response.get("team") or team_id),
         bot_name=str(response.get("user") or user_id or "?"),

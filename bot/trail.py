@@ -10,6 +10,7 @@ from bot import logs
 from bot.audit import AuditRecord, Step
 from bot.metrics import Metrics
 from bot.model import Confirmation
+from bot.redact import redact
 from bot.store import ConfirmationStore
 from bot.verbs import Verb
 
@@ -82,7 +83,7 @@ class Trail:
             channel=subject.channel,
             actor=actor,
             instance=subject.instances,
-            message=message,
+            message=redact(message),
             latency_ms=latency_ms,
             confirmation=subject.confirmation,
         )

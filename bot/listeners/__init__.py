@@ -1,55 +1,74 @@
-"""Bolt listeners: each module translates one kind of Slack payload into a call on the core flow."""
+"""Bolt listeners: each module translates one kind of Slack payload into a call on the core.
+
+Payloads are hostile until checked: every field is read with a type check, and a field of the
+wrong shape reads as absent. The workspace and the Enterprise org come from Bolt's context, which
+handles every payload shape (a Grid click may carry the org only as `team.enterprise_id`).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from slack_bolt.context.async_context import AsyncBoltContext
+
 from bot.policy import Actor
 from bot.replies import Destination
 
 
-def _id_of(value: Any) -> str | None:
-    return value.get("id") if isinstance(value, dict) else None
+def field(data: object, *path: str) -> str | None:
+    """The non-empty string at `path` inside nested dicts, or None for anything else."""
+    for key in path:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(key)
+    return data if isinstance(data, str) and data else None
 
 
-def actor_from_command(body: dict[str, Any]) -> Actor:
+def first_action(body: dict[str, Any]) -> dict[str, Any]:
+    """The clicked element of a `block_actions` payload (an empty dict when there is none)."""
+    actions = body.get("actions")
+    first = actions[0] if isinstance(actions, list) and actions else None
+    return first if isinstance(first, dict) else {}
+
+
+def actor_from_command(body: dict[str, Any], context: AsyncBoltContext) -> Actor:
     """Who sent a slash command, from where."""
     return Actor(
-        user_id=str(body.get("user_id", "")),
-        team_id=body.get("team_id"),
-        enterprise_id=body.get("enterprise_id") or None,
-        channel_id=body.get("channel_id"),
+        user_id=field(body, "user_id") or "",
+        team_id=context.team_id or field(body, "team_id"),
+        enterprise_id=context.enterprise_id or field(body, "enterprise_id"),
+        channel_id=field(body, "channel_id"),
     )
 
 
-def actor_from_action(body: dict[str, Any]) -> Actor:
+def actor_from_action(body: dict[str, Any], context: AsyncBoltContext) -> Actor:
     """Who clicked a button, from where.
 
     In a shared channel `user.team_id` is the clicker's home workspace while `team.id` is the
     channel's; the clicker's own workspace is what decides whether they belong to ours.
     """
-    user = body.get("user") or {}
     return Actor(
-        user_id=str(user.get("id", "")),
-        team_id=user.get("team_id") or _id_of(body.get("team")),
-        enterprise_id=_id_of(body.get("enterprise")),
-        channel_id=_id_of(body.get("channel")),
+        user_id=field(body, "user", "id") or "",
+        team_id=field(body, "user", "team_id") or context.team_id,
+        enterprise_id=context.enterprise_id,
+        channel_id=field(body, "channel", "id") or field(body, "container", "channel_id"),
     )
 
 
 def command_destination(body: dict[str, Any]) -> Destination:
     """Where replies to a slash command go."""
     return Destination(
-        response_url=body.get("response_url"), channel=body.get("channel_id"), user=body.get("user_id")
+        response_url=field(body, "response_url"),
+        channel=field(body, "channel_id"),
+        user=field(body, "user_id"),
     )
 
 
 def action_destination(body: dict[str, Any]) -> Destination:
     """Where replies to a click go; the message's ts lets a fallback edit the message clicked."""
-    container = body.get("container") or {}
     return Destination(
-        response_url=body.get("response_url"),
-        channel=_id_of(body.get("channel")) or container.get("channel_id"),
-        user=_id_of(body.get("user")),
-        message_ts=container.get("message_ts"),
+        response_url=field(body, "response_url"),
+        channel=field(body, "channel", "id") or field(body, "container", "channel_id"),
+        user=field(body, "user", "id"),
+        message_ts=field(body, "container", "message_ts"),
     )

@@ -1,4 +1,4 @@
-"""The Delete and Cancel buttons of a confirmation."""
+"""The confirm and Cancel buttons of a confirmation."""
 
 from __future__ import annotations
 
@@ -6,30 +6,24 @@ from typing import Any
 
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.async_context import AsyncBoltContext
 
 from bot.blocks import CANCEL_ACTION_ID, CONFIRM_ACTION_ID
 from bot.core import Core
-from bot.listeners import action_destination, actor_from_action
-
-
-def _clicked_value(body: dict[str, Any]) -> str:
-    actions = body.get("actions") or [{}]
-    return str(actions[0].get("value", ""))
+from bot.listeners import action_destination, actor_from_action, field, first_action
 
 
 def register(app: AsyncApp, core: Core) -> None:
     """Attach the button listeners."""
 
     @app.action(CONFIRM_ACTION_ID)
-    async def on_confirm(ack: AsyncAck, body: dict[str, Any]) -> None:
+    async def on_confirm(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
         await ack()
-        await core.confirmations.confirm(
-            actor_from_action(body), _clicked_value(body), action_destination(body)
-        )
+        value = field(first_action(body), "value") or ""
+        await core.confirmations.confirm(actor_from_action(body, context), value, action_destination(body))
 
     @app.action(CANCEL_ACTION_ID)
-    async def on_cancel(ack: AsyncAck, body: dict[str, Any]) -> None:
+    async def on_cancel(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
         await ack()
-        await core.confirmations.cancel(
-            actor_from_action(body), _clicked_value(body), action_destination(body)
-        )
+        value = field(first_action(body), "value") or ""
+        await core.confirmations.cancel(actor_from_action(body, context), value, action_destination(body))

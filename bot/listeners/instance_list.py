@@ -2,36 +2,43 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.async_context import AsyncBoltContext
 
 from bot.blocks import INSTANCE_MENU_ACTION_ID, LIST_MORE_ACTION_ID
 from bot.core import Core
-from bot.listeners import action_destination, actor_from_action
+from bot.listeners import action_destination, actor_from_action, field, first_action
+
+# A page offset the bot itself could have put in a "More" button: ASCII digits, bounded.
+_MAX_OFFSET: Final = 1_000_000
 
 
-def _first_action(body: dict[str, Any]) -> dict[str, Any]:
-    actions = body.get("actions") or [{}]
-    first = actions[0]
-    return first if isinstance(first, dict) else {}
+def offset_of(value: str | None) -> int | None:
+    """The offset a "More" button carries, or None when the value is not one the bot wrote."""
+    if value is None or not (value.isascii() and value.isdigit()) or len(value) > 7:
+        return None
+    offset = int(value)
+    return offset if offset <= _MAX_OFFSET else None
 
 
 def register(app: AsyncApp, core: Core) -> None:
     """Attach the list's listeners."""
 
     @app.action(INSTANCE_MENU_ACTION_ID)
-    async def on_menu(ack: AsyncAck, body: dict[str, Any]) -> None:
+    async def on_menu(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
         await ack()
-        selected = _first_action(body).get("selected_option") or {}
-        await core.confirmations.choose(
-            actor_from_action(body), str(selected.get("value", "")), action_destination(body)
-        )
+        choice = field(first_action(body), "selected_option", "value") or ""
+        await core.confirmations.choose(actor_from_action(body, context), choice, action_destination(body))
 
     @app.action(LIST_MORE_ACTION_ID)
-    async def on_more(ack: AsyncAck, body: dict[str, Any]) -> None:
+    async def on_more(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
         await ack()
-        value = str(_first_action(body).get("value", "0"))
-        offset = int(value) if value.isdigit() else 0
-        await core.reads.list_page(actor_from_action(body), offset, action_destination(body), replace=True)
+        actor, to = actor_from_action(body, context), action_destination(body)
+        offset = offset_of(field(first_action(body), "value"))
+        if offset is None:
+            await core.reads.refuse_forged(actor, to)
+            return
+        await core.reads.list_page(actor, offset, to, replace=True)

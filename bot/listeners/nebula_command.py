@@ -6,10 +6,11 @@ from typing import Any
 
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.async_context import AsyncBoltContext
 
 from bot.blocks import INTERNAL_ERROR, Message
 from bot.core import Core
-from bot.listeners import actor_from_command, command_destination
+from bot.listeners import actor_from_command, command_destination, field
 
 COMMAND = "/nebula"
 
@@ -18,10 +19,10 @@ def register(app: AsyncApp, core: Core) -> None:
     """Attach the `/nebula` command listener."""
 
     @app.command(COMMAND)
-    async def on_nebula(ack: AsyncAck, body: dict[str, Any]) -> None:
-        actor = actor_from_command(body)
+    async def on_nebula(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+        actor = actor_from_command(body, context)
         try:
-            screened = core.screen(actor, str(body.get("text", "")))
+            screened = core.screen(actor, field(body, "text") or "")
         except Exception:
             # Whatever went wrong, Slack must get its ack, and the user an honest answer.
             await ack(text=INTERNAL_ERROR, response_type="ephemeral")

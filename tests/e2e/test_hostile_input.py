@@ -1,0 +1,74 @@
+"""Forged controls, echoed secrets and oversized answers: each fails closed and politely."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+
+from bot.blocks import CANCEL_ACTION_ID, CONFIRM_ACTION_ID, LIST_MORE_ACTION_ID
+from bot.logs import JsonFormatter
+from bot.nebula import MAX_ANSWER_BYTES
+from bot.store import open_store
+from tests.helpers import shown
+from tests.standins.servers import NEBULA_KEY, Scripted
+from tests.standins.stack import ALICE, INSTANCE, Stack
+
+
+@pytest.mark.parametrize("value", ["²", "-1", "1e9", "99999999", "", "0x10", " 40", "\uff14\uff10"])
+async def test_a_forged_more_button_is_answered_politely(http_stack: Stack, value: str) -> None:
+    stack = http_stack
+    stack.nebula.add(INSTANCE)
+    _, driver = await stack.start_bot()
+    [reply] = await stack.click(driver, ALICE, value, LIST_MORE_ACTION_ID)
+    assert "not one the bot offered" in shown(reply)
+    assert stack.nebula.calls == []
+
+
+@pytest.mark.parametrize("value", ["", "x" * 3000, "../../x", "<!channel>", "\u202e"])
+async def test_forged_decision_values_change_nothing(http_stack: Stack, value: str) -> None:
+    stack = http_stack
+    stack.nebula.add(INSTANCE)
+    _, driver = await stack.start_bot()
+    for action in (CONFIRM_ACTION_ID, CANCEL_ACTION_ID):
+        [reply] = await stack.click(driver, ALICE, value, action)
+        assert "unknown to the bot" in shown(reply)
+    assert stack.nebula.calls == []
+
+
+async def test_a_key_nebula_echoes_reaches_no_message_log_or_audit(
+    http_stack: Stack, caplog: pytest.LogCaptureFixture
+) -> None:
+    stack = http_stack
+    stack.nebula.add(INSTANCE)
+    echo = f"Invalid token: Bearer {NEBULA_KEY} (key {NEBULA_KEY})"
+    stack.nebula.delete = Scripted(401, json.dumps({"status": "failed", "message": echo}))
+    caplog.set_level(logging.DEBUG)
+    _, driver = await stack.start_bot()
+
+    outcome = await stack.confirm(driver, await stack.request(driver))
+
+    assert "check NEBULA_API_KEY" in shown(outcome)
+    assert "[redacted]" in shown(outcome)
+    everything = shown({"posts": [p.body for p in stack.slack.posted], "web": stack.slack.web_posts})
+    assert NEBULA_KEY not in everything
+    store = await open_store(f"sqlite:///{stack.state}")
+    try:
+        trail = json.dumps([record.message for record in await store.recent_audit(50)])
+    finally:
+        await store.close()
+    assert NEBULA_KEY not in trail
+    # What the bot would write to stderr: its own formatter over every record of this run.
+    emitted = "\n".join(JsonFormatter().format(record) for record in caplog.records)
+    assert "delete.executed" in emitted
+    assert NEBULA_KEY not in emitted
+
+
+async def test_an_answer_too_large_to_read_is_a_failure_with_a_clear_word(http_stack: Stack) -> None:
+    stack = http_stack
+    stack.nebula.add(INSTANCE)
+    stack.nebula.detail = Scripted(200, '{"data": [' + " " * (MAX_ANSWER_BYTES + 10) + "]}")
+    _, driver = await stack.start_bot()
+    reply, _ = await stack.reply(driver, ALICE, f"show {INSTANCE}")
+    assert "a body too large to read" in shown(reply)
