@@ -86,15 +86,19 @@ def _manifest(http_url: str | None) -> int:
 
 
 def _run(settings: Settings) -> int:
+    import faulthandler
+
     from bot import logs
     from bot.runtime import BotRuntime, StartupError
 
+    # A fatal signal (SIGBUS from a storage fault, SIGSEGV) at least leaves a traceback on stderr.
+    faulthandler.enable()
     logs.configure(settings.nebula_bot_log_level, settings.nebula_bot_log_format)
     try:
         drained = asyncio.run(BotRuntime(settings).serve_until_signalled())
     except StartupError as exc:
         print(f"nebula-bot could not start: {exc}", file=sys.stderr)
-        return 1
+        return exc.exit_code
     return 0 if drained else 1
 
 

@@ -33,8 +33,9 @@ class Announcer:
         """Post the outcome in the channel (and the audit channel) and record it as `step`."""
         message = blocks.outcome(confirmation, confirmer, outcomes)
         text = " ".join(f"{o.instance_id}: {o.status}: {o.message}" for o in outcomes)
-        await self._trail.record(step, summarize(outcomes), Subject.of(confirmation), confirmer, message=text)
+        # The channel first: a store slow to take the audit record must not keep people waiting.
         await say(self._replier, to, message, in_channel=True)
+        await self._trail.record(step, summarize(outcomes), Subject.of(confirmation), confirmer, message=text)
         if self._audit_channel:
             try:
                 await self._replier.post(self._audit_channel, message)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Final
@@ -20,7 +21,15 @@ from bot.audit import Step
 from bot.commands import ChangeCommand
 from bot.ids import is_instance_id
 from bot.inflight import InFlight
-from bot.model import Confirmation, Entry, Instance, InstanceOutcome, State, Status, new_confirmation_id
+from bot.model import (
+    Confirmation,
+    Entry,
+    Instance,
+    InstanceOutcome,
+    State,
+    Status,
+    new_confirmation_id,
+)
 from bot.nebula import NebulaBadResponse, NebulaClient, NebulaError, NebulaNotFound, NebulaOutcomeUnknown
 from bot.policy import Actor, Decision, approvers_text
 from bot.replies import Destination, Replier, guard, say
@@ -30,6 +39,27 @@ from bot.verbs import VERBS, Verb
 
 Clock = Callable[[], float]
 SYSTEM_ACTOR: Final = "system"
+# How long the outcome waits for "Deleting…" to land before going out anyway.
+PROGRESS_GRACE: Final = 15.0
+
+
+@dataclass
+class _Running:
+    """A change being carried out by this process."""
+
+    confirmation: Confirmation
+    confirmer: str
+    to: Destination
+    task: asyncio.Task[object] | None
+    answered: bool = False
+
+
+async def _within(task: asyncio.Task[None], seconds: float) -> None:
+    """Wait for `task` at most `seconds`; then cancel it."""
+    done, _ = await asyncio.wait({task}, timeout=seconds)
+    if not done:
+        task.cancel()
+
 
 _DECIDED_WORDS: Final = {
     State.CLAIMED: "confirmed and is being carried out (its outcome is posted here when Nebula answers; "
@@ -48,6 +78,7 @@ class CoreConfig:
     nebula_timeout: float
     audit_channel: str | None = None
     dry_run: bool = False
+    max_pending_per_user: int = 5
 
     @property
     def stale_claim_after(self) -> float:
@@ -80,6 +111,9 @@ class Confirmations:
         self._announcer = announcer
         self._inflight = inflight
         self._clock = clock
+        self._running: dict[str, _Running] = {}
+        self._unrecorded: dict[str, tuple[InstanceOutcome, ...]] = {}
+        self._requesting: Counter[str] = Counter()
 
     async def choose(self, actor: Actor, choice: str, to: Destination) -> None:
         """A choice in a listed instance's menu (`verb:id`): the same confirmation as the slash command."""
@@ -96,50 +130,65 @@ class Confirmations:
         """Check the requester, look the instances up, and post the confirmation in the channel."""
         async with self._inflight.track(), guard(self._replier, to, actor.user_id):
             actor = await self._access.resolve(actor)
-            verb, ids = command.verb, command.instance_ids
-            subject = Subject.request(verb, ids, actor.team_id, actor.channel_id)
+            subject = Subject.request(command.verb, command.instance_ids, actor.team_id, actor.channel_id)
             decision = self._access.may_request(actor)
+            if decision.allowed:
+                decision = await self._within_pending_limit(actor.user_id)
             if not decision.allowed:
                 await self._refuse(actor, decision, subject, to)
                 return
-            looked_up = await asyncio.gather(*(self._look_up(iid) for iid in ids))
-            missing = [iid for iid, found in zip(ids, looked_up, strict=True) if found is None]
-            errors = [found for found in looked_up if isinstance(found, NebulaError)]
-            if missing or errors:
-                text = (
-                    "No instance " + ", ".join(f"`{iid}`" for iid in missing) + "."
-                    if missing
-                    else f"Could not look up {', '.join(f'`{iid}`' for iid in ids)}: "
-                    f"{texts.nebula_error(errors[0])}"
-                )
-                await self._trail.record(
-                    Step.LOOKUP,
-                    "not_found" if missing else "error",
-                    subject,
-                    actor.user_id,
-                    message=text,
-                    warn=bool(errors),
-                )
-                await say(self._replier, to, blocks.notice(text))
-                return
-            now = self._clock()
-            confirmation = Confirmation(
-                id=new_confirmation_id(),
-                verb=verb,
-                instances=tuple(found for found in looked_up if isinstance(found, Instance)),
-                requester=actor.user_id,
-                team_id=actor.team_id or "",
-                channel_id=actor.channel_id or "",
-                response_url=to.response_url or "",
-                created_at=now,
-                expires_at=now + self._config.confirm_ttl,
+            # Counted from here until the confirmation is stored, so a burst cannot slip past the limit.
+            self._requesting[actor.user_id] += 1
+            try:
+                await self._look_up_and_ask(actor, command, subject, to)
+            finally:
+                self._requesting[actor.user_id] -= 1
+                if not self._requesting[actor.user_id]:
+                    del self._requesting[actor.user_id]
+
+    async def _within_pending_limit(self, user: str) -> Decision:
+        limit = self._config.max_pending_per_user
+        waiting = await self._store.count_pending_for(user, self._clock()) + self._requesting[user]
+        return Decision(True) if waiting < limit else Decision(False, texts.too_many_pending(limit))
+
+    async def _look_up_and_ask(
+        self, actor: Actor, command: ChangeCommand, subject: Subject, to: Destination
+    ) -> None:
+        verb, ids = command.verb, command.instance_ids
+        looked_up = await asyncio.gather(*(self._look_up(iid) for iid in ids))
+        missing = [iid for iid, found in zip(ids, looked_up, strict=True) if found is None]
+        errors = [found for found in looked_up if isinstance(found, NebulaError)]
+        if missing or errors:
+            text = (
+                "No instance " + ", ".join(f"`{iid}`" for iid in missing) + "."
+                if missing
+                else f"Could not look up {', '.join(f'`{iid}`' for iid in ids)}: "
+                f"{texts.nebula_error(errors[0])}"
             )
-            await self._store.add(confirmation)
-            await self._trail.record(Step.REQUESTED, "pending", Subject.of(confirmation), actor.user_id)
-            rules = self._access.rules
-            approval = approvers_text(rules) if rules.needs_approval else None
-            message = blocks.confirmation(confirmation, approval, dry_run=self._config.dry_run)
-            await say(self._replier, to, message, in_channel=True)
+            outcome = "not_found" if missing else "error"
+            await self._trail.record(
+                Step.LOOKUP, outcome, subject, actor.user_id, message=text, warn=bool(errors)
+            )
+            await say(self._replier, to, blocks.notice(text))
+            return
+        now = self._clock()
+        confirmation = Confirmation(
+            id=new_confirmation_id(),
+            verb=verb,
+            instances=tuple(found for found in looked_up if isinstance(found, Instance)),
+            requester=actor.user_id,
+            team_id=actor.team_id or "",
+            channel_id=actor.channel_id or "",
+            response_url=to.response_url or "",
+            created_at=now,
+            expires_at=now + self._config.confirm_ttl,
+        )
+        await self._store.add(confirmation)
+        await self._trail.record(Step.REQUESTED, "pending", Subject.of(confirmation), actor.user_id)
+        rules = self._access.rules
+        approval = approvers_text(rules) if rules.needs_approval else None
+        message = blocks.confirmation(confirmation, approval, dry_run=self._config.dry_run)
+        await say(self._replier, to, message, in_channel=True)
 
     async def _look_up(self, instance_id: str) -> Instance | NebulaError | None:
         """The instance, None when Nebula does not know it, or the error that stopped the lookup."""
@@ -162,40 +211,127 @@ class Confirmations:
             if not transition.won:
                 await self._lost(actor, confirmation_id, transition.entry, to)
                 return
-            confirmation = entry.confirmation
+            await self._carry_out(entry.confirmation, actor, to)
+
+    async def _carry_out(self, confirmation: Confirmation, actor: Actor, to: Destination) -> None:
+        """After a won claim: Nebula once per instance, then the outcome, recorded and announced."""
+        running = _Running(confirmation, actor.user_id, to, asyncio.current_task())
+        self._running[confirmation.id] = running
+        try:
             await self._trail.record(Step.CONFIRMED, "claimed", Subject.of(confirmation), actor.user_id)
-            await say(
-                self._replier, to, blocks.in_progress(confirmation, actor.user_id), replace_original=True
+            # Slack being slow to take "Deleting…" must not hold the state change up: post it alongside.
+            progress = asyncio.create_task(
+                say(self._replier, to, blocks.in_progress(confirmation, actor.user_id), replace_original=True)
             )
-            outcomes = await asyncio.gather(
-                *(self._perform(confirmation, actor, iid) for iid in confirmation.instance_ids)
+            outcomes = tuple(
+                await asyncio.gather(
+                    *(self._perform(confirmation, actor, iid) for iid in confirmation.instance_ids)
+                )
             )
-            await self._store.finish(confirmation_id, tuple(outcomes))
-            await self._announcer.announce(confirmation, actor.user_id, tuple(outcomes), to)
+            running.answered = True
+            # The outcome goes after "Deleting…", never before it; a post stuck longer than this is dropped.
+            await _within(progress, PROGRESS_GRACE)
+            # Nebula's answer is known: the channel hears it first, the store records it (now, or once
+            # it can: the sweeper retries). Only this claim's holder records it, so no check is needed.
+            self._unrecorded[confirmation.id] = outcomes
+            await self._announcer.announce(confirmation, actor.user_id, outcomes, to)
+            await self.record_unrecorded(confirmation.id)
+        finally:
+            self._running.pop(confirmation.id, None)
+
+    async def settle(
+        self,
+        confirmation: Confirmation,
+        confirmer: str,
+        outcomes: tuple[InstanceOutcome, ...],
+        to: Destination,
+        step: Step = Step.OUTCOME,
+    ) -> bool:
+        """Record an outcome nobody else may have recorded yet, and announce it if this call won.
+
+        For outcomes the bot decides on its own (a crash found later, a shutdown): recording is a
+        compare-and-set, so of several replicas exactly one announces.
+        """
+        try:
+            won = await self._store.finish(confirmation.id, outcomes)
+        except Exception as exc:
+            logs.warning("outcome.record_failed", confirmation=confirmation.id, error=type(exc).__name__)
+            return False
+        if won:
+            await self._announcer.announce(confirmation, confirmer, outcomes, to, step)
+        return won
+
+    async def record_unrecorded(self, only: str | None = None) -> int:
+        """Record outcomes already announced but not yet in the store. Returns how many still wait."""
+        for confirmation_id, outcomes in list(self._unrecorded.items()):
+            if only is not None and confirmation_id != only:
+                continue
+            try:
+                await self._store.finish(confirmation_id, outcomes)
+            except Exception as exc:
+                logs.warning("outcome.record_failed", confirmation=confirmation_id, error=type(exc).__name__)
+                continue
+            self._unrecorded.pop(confirmation_id, None)
+        return len(self._unrecorded)
+
+    async def abandon(self) -> int:
+        """At shutdown, for every change still waiting on Nebula: record and post "outcome unknown".
+
+        Returns how many were reported. The tasks themselves are cancelled afterwards.
+        """
+        reported = 0
+        for running in list(self._running.values()):
+            if running.answered:
+                continue
+            confirmation = running.confirmation
+            outcomes = tuple(
+                InstanceOutcome(iid, Status.UNKNOWN, texts.STOPPING) for iid in confirmation.instance_ids
+            )
+            if await self.settle(confirmation, running.confirmer, outcomes, running.to):
+                reported += 1
+        return reported
+
+    def handles(self, confirmation_id: str) -> bool:
+        """True while this process is carrying out the confirmation or still has to record its outcome."""
+        return confirmation_id in self._running or confirmation_id in self._unrecorded
+
+    def running_tasks(self) -> list[asyncio.Task[object]]:
+        """The tasks carrying out changes right now (for cancelling them at shutdown)."""
+        return [r.task for r in self._running.values() if r.task is not None]
 
     async def _perform(self, confirmation: Confirmation, actor: Actor, instance_id: str) -> InstanceOutcome:
-        verb = confirmation.verb
-        subject = Subject.of(confirmation, instance_id)
+        """One instance's change, sent at most once. Never raises: a bug becomes an honest outcome."""
+        sent = False
         started = time.monotonic()
-        if self._config.dry_run:
-            would = f"Dry run: would have sent {self._nebula.describe(verb, instance_id)}"
-            await self._trail.record(Step.EXECUTED, Status.DRY_RUN, subject, actor.user_id, message=would)
-            return InstanceOutcome(instance_id, Status.DRY_RUN, would)
         try:
-            result = await self._nebula.perform(verb, instance_id)
-        except NebulaError as exc:
-            outcome = await self._failure(verb, instance_id, exc)
-        else:
-            said = texts.nebula_words(result.message) if result.message else texts.REPORTED_SUCCESS
-            outcome = InstanceOutcome(instance_id, Status.SUCCESS, said, result.http_status)
+            verb = confirmation.verb
+            if self._config.dry_run:
+                would = f"Dry run: would have sent {self._nebula.describe(verb, instance_id)}"
+                outcome = InstanceOutcome(instance_id, Status.DRY_RUN, would)
+            else:
+                sent = True
+                try:
+                    result = await self._nebula.perform(verb, instance_id)
+                except NebulaError as exc:
+                    outcome = await self._failure(verb, instance_id, exc)
+                else:
+                    said = texts.nebula_words(result.message) if result.message else texts.REPORTED_SUCCESS
+                    outcome = InstanceOutcome(instance_id, Status.SUCCESS, said, result.http_status)
+        except Exception:
+            logs.failure("change.failed", confirmation=confirmation.id, instance=instance_id, sent=sent)
+            outcome = InstanceOutcome(
+                instance_id,
+                Status.UNKNOWN if sent else Status.FAILED,
+                texts.INTERNAL_AFTER_SENDING if sent else texts.NOTHING_SENT,
+            )
         await self._trail.record(
             Step.EXECUTED,
             outcome.status,
-            subject,
+            Subject.of(confirmation, instance_id),
             actor.user_id,
             message=outcome.message,
             latency_ms=round((time.monotonic() - started) * 1000),
-            warn=outcome.status is not Status.SUCCESS,
+            warn=outcome.status not in (Status.SUCCESS, Status.DRY_RUN),
         )
         return outcome
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Final
 
 from bot import blocks, logs
 from bot.access import Access
@@ -35,6 +36,9 @@ from bot.sweeper import Sweeper
 from bot.trail import Trail
 from bot.usergroups import UserGroups
 
+# Slack rejects requests signed more than five minutes ago; a trigger_id seen within this window is a replay.
+REPLAY_WINDOW: Final = 600.0
+
 
 def _verb_word(command: Command) -> str:
     if isinstance(command, ChangeCommand):
@@ -48,6 +52,8 @@ class Core:
 
     access: Access
     metrics: Metrics
+    store: ConfirmationStore
+    clock: Callable[[], float]
     confirmations: Confirmations
     reads: Reads
     sweeper: Sweeper
@@ -71,14 +77,17 @@ class Core:
         access = Access(rules, identity, usergroups)
         trail = Trail(store, metrics, clock)
         announcer = Announcer(replier, trail, config.audit_channel)
+        confirmations = Confirmations(
+            config, access, nebula, store, replier, trail, announcer, inflight, clock
+        )
         return cls(
             access=access,
             metrics=metrics,
-            confirmations=Confirmations(
-                config, access, nebula, store, replier, trail, announcer, inflight, clock
-            ),
+            store=store,
+            clock=clock,
+            confirmations=confirmations,
             reads=Reads(access, nebula, replier, inflight),
-            sweeper=Sweeper(config, store, replier, trail, announcer, inflight, clock),
+            sweeper=Sweeper(config, store, replier, trail, confirmations, inflight, clock),
         )
 
     def screen(self, actor: Actor, text: str) -> Command | blocks.Message:
@@ -105,11 +114,23 @@ class Core:
             return blocks.notice(screened.reason)
         return parsed
 
-    async def run(self, actor: Actor, command: Command, to: Destination) -> None:
-        """Carry out a screened command, after the ack."""
+    async def run(
+        self, actor: Actor, command: Command, to: Destination, trigger_id: str | None = None
+    ) -> None:
+        """Carry out a screened command, after the ack. A replayed request (same trigger_id) is dropped."""
+        if trigger_id is not None and not await self._first_time(trigger_id):
+            logs.warning("command.replayed", user=actor.user_id, channel=actor.channel_id, outcome="dropped")
+            return
         if isinstance(command, ChangeCommand):
             await self.confirmations.request(actor, command, to)
         elif isinstance(command, ListCommand):
             await self.reads.list_page(actor, 0, to)
         elif isinstance(command, ShowCommand):
             await self.reads.show(actor, command.instance_id, to)
+
+    async def _first_time(self, trigger_id: str) -> bool:
+        try:
+            return await self.store.first_seen(f"command:{trigger_id}", self.clock(), REPLAY_WINDOW)
+        except Exception as exc:  # a store fault must not swallow the command: it fails later, visibly
+            logs.warning("command.replay_check_failed", error=type(exc).__name__)
+            return True

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
 import signal
 import time
+from typing import Final
 
 import aiohttp
 from aiohttp import web
@@ -16,7 +16,7 @@ from slack_bolt.app.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import logs, redact
+from bot import logs, redact, texts
 from bot.app import build_app
 from bot.confirmations import Clock, CoreConfig
 from bot.core import Core
@@ -28,7 +28,8 @@ from bot.policy import Identity, Rules
 from bot.replies import SlackReplier, slack_error
 from bot.settings import Settings
 from bot.slack_auth import SlackAuthFailed, auth_test
-from bot.store import ConfirmationStore, open_store, parse_state_url
+from bot.store import ConfirmationStore, open_store
+from bot.sweeper import pause
 from bot.usergroups import UserGroups
 
 
@@ -49,11 +50,32 @@ def core_config(settings: Settings) -> CoreConfig:
         nebula_timeout=settings.nebula_api_timeout,
         audit_channel=settings.nebula_bot_audit_channel,
         dry_run=settings.nebula_bot_dry_run,
+        max_pending_per_user=settings.nebula_bot_max_pending_per_user,
     )
+
+
+STORE_PROBE_INTERVAL: Final = 5.0
+# A background loop gets this long to finish its pass at shutdown before it is cancelled.
+LOOP_STOP_TIMEOUT: Final = 10.0
+
+
+async def _finish(task: asyncio.Task[None], within: float) -> None:
+    """Let `task` end by itself within `within` seconds, else cancel it (and do not wait again)."""
+    done, _ = await asyncio.wait({task}, timeout=within)
+    if not done:
+        task.cancel()
 
 
 class StartupError(Exception):
     """The bot cannot start; the message says which setting or dependency to fix."""
+
+    exit_code = 1
+
+
+class UnusableSetting(StartupError):
+    """A setting names something that cannot be used (a store, a port): exit 2, like bad configuration."""
+
+    exit_code = 2
 
 
 async def fetch_identity(client: AsyncWebClient) -> Identity:
@@ -87,6 +109,9 @@ class BotRuntime:
         self._runner: web.AppRunner | None = None
         self._socket: AsyncSocketModeHandler | None = None
         self._sweeper: asyncio.Task[None] | None = None
+        self._prober: asyncio.Task[None] | None = None
+        self._halt = asyncio.Event()  # set at stop(): the background loops finish their pass and end
+        self.store_problem: str | None = None
         self.core: Core | None = None
         self.app: AsyncApp | None = None
 
@@ -109,7 +134,7 @@ class BotRuntime:
                 session=self._session,
             )
             identity = await fetch_identity(client)
-            self._store = await open_store(parse_state_url(settings.nebula_bot_state_url))
+            self._store = await self._open_store()
             self._nebula = NebulaClient(
                 settings.nebula_api_url,
                 settings.nebula_api_key.get_secret_value(),
@@ -135,7 +160,8 @@ class BotRuntime:
         except BaseException:
             await self._close_resources()
             raise
-        self._sweeper = asyncio.create_task(self.core.sweeper.run_forever())
+        self._sweeper = asyncio.create_task(self.core.sweeper.run_until(self._halt))
+        self._prober = asyncio.create_task(self._probe_store_until(self._halt))
         self.ready = True
         logs.event(
             "bot.ready",
@@ -143,6 +169,13 @@ class BotRuntime:
             team=identity.team_id,
             port=self.port,
         )
+
+    async def _open_store(self) -> ConfirmationStore:
+        location = self.settings.state_location
+        try:
+            return await open_store(location, allow_volatile=self.settings.nebula_bot_allow_volatile_redis)
+        except Exception as exc:
+            raise UnusableSetting(texts.store_unusable(location, exc)) from None
 
     async def _serve_http(self, app: AsyncApp) -> None:
         web_app = web.Application()
@@ -177,8 +210,35 @@ class BotRuntime:
         self._socket = AsyncSocketModeHandler(app, token.get_secret_value(), web_client=client)
         await self._socket.connect_async()  # type: ignore[no-untyped-call]
 
+    async def _probe_store_until(self, stop: asyncio.Event) -> None:
+        """Write to the store every few seconds; /healthz reports the last failure until one succeeds."""
+        while not stop.is_set():
+            await self.probe_store()
+            await pause(stop, STORE_PROBE_INTERVAL)
+
+    async def probe_store(self) -> None:
+        """One write probe of the store, remembered for /healthz."""
+        if self._store is None:
+            return
+        try:
+            async with asyncio.timeout(STORE_PROBE_INTERVAL):
+                await self._store.probe()
+        except Exception as exc:
+            problem = f"store cannot be written: {redact.redact(str(exc)) or type(exc).__name__}"
+            if problem != self.store_problem:
+                logs.warning("store.unhealthy", error=type(exc).__name__, detail=problem)
+            self.store_problem = problem
+            return
+        if self.store_problem is not None:
+            logs.event("store.healthy")
+        self.store_problem = None
+
     async def _health(self, _: web.Request) -> web.Response:
         mode = "socket" if self.settings.socket_mode else "http"
+        if self.ready and self.store_problem is not None:
+            return web.json_response(
+                {"status": "unhealthy", "mode": mode, "reason": self.store_problem}, status=503
+            )
         if self.ready:
             return web.json_response({"status": "ok", "mode": mode})
         state = "stopping" if self._stopping else "starting"
@@ -195,7 +255,8 @@ class BotRuntime:
     async def stop(self) -> bool:
         """Stop taking requests, let in-flight work finish (bounded), release everything.
 
-        Returns True when all in-flight work finished before the drain timeout.
+        Returns True when all in-flight work finished, or was reported as "outcome unknown" in its
+        channel because Nebula had not answered by the drain timeout.
         """
         self.ready = False
         self._stopping = True
@@ -203,13 +264,22 @@ class BotRuntime:
         if self._socket is not None:
             await self._socket.close_async()  # type: ignore[no-untyped-call]
             self._socket = None
-        if self._sweeper is not None:
-            self._sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._sweeper
-            self._sweeper = None
+        self._halt.set()
+        for loop in (self._sweeper, self._prober):
+            if loop is not None:
+                await _finish(loop, LOOP_STOP_TIMEOUT)
+        self._sweeper = self._prober = None
         drained = await self.inflight.drain(self.settings.nebula_bot_drain_timeout)
-        logs.event("bot.stopped", drained=drained, in_flight=self.inflight.count)
+        reported = 0
+        if not drained and self.core is not None:
+            # Nebula has not answered some changes: say so in their channels, record it, then stop them.
+            reported = await self.core.confirmations.abandon()
+            tasks = self.core.confirmations.running_tasks()
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            drained = await self.inflight.drain(5.0)
+        logs.event("bot.stopped", drained=drained, abandoned=reported, in_flight=self.inflight.count)
         await self._close_resources()
         return drained
 

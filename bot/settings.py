@@ -70,6 +70,9 @@ class Settings(StoreSettings):
     # Unset: text on a terminal, JSON otherwise (a log collector).
     nebula_bot_log_format: Literal["json", "text"] | None = None
     nebula_bot_dry_run: bool = False
+    # A Redis without AOF forgets claims when it restarts; only an operator may accept that.
+    nebula_bot_allow_volatile_redis: bool = False
+    nebula_bot_max_pending_per_user: int = Field(default=5, ge=1, le=100)
 
     @field_validator(
         "nebula_bot_allowed_users",

@@ -52,6 +52,14 @@ def parse_state_url(url: str) -> Location:
     raise ValueError("must start with sqlite:/// or redis://")
 
 
+class VolatileRedis(Exception):
+    """The Redis server would lose a claim on restart: AOF is off, or its persistence cannot be read."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
 class ConfirmationStore(Protocol):
     """Where confirmations live. Every method is safe to call concurrently, from several processes."""
 
@@ -85,6 +93,15 @@ class ConfirmationStore(Protocol):
     async def count_pending(self, now: float) -> int:
         """How many confirmations are waiting for a click."""
 
+    async def count_pending_for(self, user: str, now: float) -> int:
+        """How many confirmations `user` asked for are waiting for a click."""
+
+    async def first_seen(self, key: str, now: float, ttl: float) -> bool:
+        """True the first time `key` is offered within `ttl` seconds (for dropping replays)."""
+
+    async def probe(self) -> None:
+        """Raise unless the store can be written now (for /healthz)."""
+
     async def ping(self) -> None:
         """Raise if the store cannot be reached."""
 
@@ -92,8 +109,11 @@ class ConfirmationStore(Protocol):
         """Release connections."""
 
 
-async def open_store(where: Location | str) -> ConfirmationStore:
-    """Open the store at a location, or at a `NEBULA_BOT_STATE_URL`."""
+async def open_store(where: Location | str, *, allow_volatile: bool = True) -> ConfirmationStore:
+    """Open the store at a location, or at a `NEBULA_BOT_STATE_URL`.
+
+    With `allow_volatile=False`, a Redis that would forget claims on restart is refused (VolatileRedis).
+    """
     location = parse_state_url(where) if isinstance(where, str) else where
     if isinstance(location, SQLiteLocation):
         from bot.store_sqlite import SQLiteStore
@@ -101,4 +121,4 @@ async def open_store(where: Location | str) -> ConfirmationStore:
         return await SQLiteStore(str(location.path)).open()
     from bot.store_redis import RedisStore
 
-    return await RedisStore.connect(location.url)
+    return await RedisStore.connect(location.url, allow_volatile=allow_volatile)

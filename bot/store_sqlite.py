@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -39,10 +40,22 @@ CREATE TABLE IF NOT EXISTS audit (
     seq     INTEGER PRIMARY KEY AUTOINCREMENT,
     record  TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS triggers (
+    id       TEXT PRIMARY KEY,
+    seen_at  REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS triggers_seen ON triggers (seen_at);
+CREATE TABLE IF NOT EXISTS health (
+    id  INTEGER PRIMARY KEY,
+    at  REAL NOT NULL
+);
 """
 
 # The column is still called "action", as in every database written so far.
 _COLUMNS = "action, state, actor, decided_at, outcomes"
+# How long a write waits for a lock held by another process (decisions), and for an audit line.
+BUSY_MS = 10_000
+AUDIT_BUSY_MS = 1_000
 
 # The compare-and-set: only a pending row moves, and only on the right side of its expiry.
 _DECIDE_IN_TIME = (
@@ -64,23 +77,34 @@ class SQLiteStore:
         self._path = path
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-store")
         self._conn: sqlite3.Connection | None = None
+        self._identity: tuple[int, int] | None = None  # (device, inode) of the file opened
 
     def __repr__(self) -> str:
         return f"SQLiteStore({self._path!r})"
 
     async def open(self) -> SQLiteStore:
         """Open (creating if needed) the database file."""
-        await self._run(self._open)
+        try:
+            await self._run(self._open)
+        except BaseException:
+            self._executor.shutdown(wait=False)
+            raise
         return self
 
     def _open(self) -> None:
-        conn = sqlite3.connect(self._path, timeout=10, isolation_level=None)
-        conn.execute("PRAGMA journal_mode=WAL")
-        # WAL with synchronous=NORMAL survives a crash of the bot; only a power failure can lose the
-        # newest commits, and that costs nothing worse than a lost audit line or an unknown button.
-        # Decisions are the exception: see decide().
-        conn.execute("PRAGMA synchronous=NORMAL")
-        conn.executescript(_SCHEMA)
+        conn = sqlite3.connect(self._path, timeout=BUSY_MS / 1000, isolation_level=None)
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            # WAL with synchronous=NORMAL survives a crash of the bot; only a power failure can lose the
+            # newest commits, and that costs nothing worse than a lost audit line or an unknown button.
+            # Decisions are the exception: see decide().
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.executescript(_SCHEMA)
+        except BaseException:
+            conn.close()
+            raise
+        stat = os.stat(self._path)
+        self._identity = (stat.st_dev, stat.st_ino)
         self._conn = conn
 
     async def _run(self, func: Callable[[], T]) -> T:
@@ -159,9 +183,17 @@ class SQLiteStore:
         )
 
     async def audit(self, record: AuditRecord) -> None:
-        await self._run(
-            lambda: self._db().execute("INSERT INTO audit (record) VALUES (?)", (record.to_json(),))
-        )
+        def insert() -> None:
+            db = self._db()
+            # An audit line waits at most a second for a lock another process holds: the flow it
+            # records must not stall behind it (the line is in the log either way).
+            db.execute(f"PRAGMA busy_timeout={AUDIT_BUSY_MS}")
+            try:
+                db.execute("INSERT INTO audit (record) VALUES (?)", (record.to_json(),))
+            finally:
+                db.execute(f"PRAGMA busy_timeout={BUSY_MS}")
+
+        await self._run(insert)
 
     async def recent_audit(self, limit: int) -> list[AuditRecord]:
         def select() -> list[AuditRecord]:
@@ -178,6 +210,44 @@ class SQLiteStore:
             return int(self._db().execute(query, (now,)).fetchone()[0])
 
         return await self._run(count)
+
+    async def count_pending_for(self, user: str, now: float) -> int:
+        def count() -> int:
+            query = (
+                "SELECT COUNT(*) FROM confirmations WHERE state = 'pending' AND expires_at > ? "
+                "AND json_extract(action, '$.requester') = ?"
+            )
+            return int(self._db().execute(query, (now, user)).fetchone()[0])
+
+        return await self._run(count)
+
+    async def first_seen(self, key: str, now: float, ttl: float) -> bool:
+        def insert() -> bool:
+            db = self._db()
+            db.execute("DELETE FROM triggers WHERE seen_at < ?", (now - ttl,))
+            return db.execute("INSERT OR IGNORE INTO triggers VALUES (?, ?)", (key, now)).rowcount == 1
+
+        return await self._run(insert)
+
+    async def probe(self) -> None:
+        def write() -> None:
+            # An open connection keeps writing to a file that was deleted or made read-only under it;
+            # only a look at the path tells that the next start would find nothing there.
+            try:
+                stat = os.stat(self._path)
+            except FileNotFoundError:
+                raise OSError(f"{self._path} no longer exists") from None
+            if (stat.st_dev, stat.st_ino) != self._identity:
+                raise OSError(f"{self._path} was replaced by another file")
+            folder = os.path.dirname(os.path.abspath(self._path))
+            # Mode bits as well as access(): root may still write, but a restart as the service user may not.
+            if not (stat.st_mode & 0o222) or not os.access(self._path, os.W_OK):
+                raise OSError(f"{self._path} was made read-only")
+            if not (os.stat(folder).st_mode & 0o222) or not os.access(folder, os.W_OK):
+                raise OSError(f"the folder of {self._path} was made read-only")
+            self._db().execute("INSERT OR REPLACE INTO health VALUES (1, strftime('%s', 'now'))")
+
+        await self._run(write)
 
     async def ping(self) -> None:
         await self._run(lambda: self._db().execute("SELECT 1").fetchone())

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable
 
 from bot import blocks, logs, texts
-from bot.announce import Announcer, origin
+from bot.announce import origin
 from bot.audit import Step
-from bot.confirmations import SYSTEM_ACTOR, CoreConfig
+from bot.confirmations import SYSTEM_ACTOR, Confirmations, CoreConfig
 from bot.inflight import InFlight
 from bot.model import InstanceOutcome, State, Status
 from bot.replies import Replier, say
@@ -26,7 +27,7 @@ class Sweeper:
         store: ConfirmationStore,
         replier: Replier,
         trail: Trail,
-        announcer: Announcer,
+        confirmations: Confirmations,
         inflight: InFlight,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -34,7 +35,7 @@ class Sweeper:
         self._store = store
         self._replier = replier
         self._trail = trail
-        self._announcer = announcer
+        self._confirmations = confirmations
         self._inflight = inflight
         self._clock = clock
 
@@ -43,15 +44,20 @@ class Sweeper:
         """Seconds between sweeps: a tenth of a confirmation's life, between 1 and 30."""
         return max(1.0, min(30.0, self._config.confirm_ttl / 10))
 
-    async def run_forever(self) -> None:
-        """Sweep until cancelled; a failed pass is logged and the next one comes as usual."""
-        while True:
+    async def run_until(self, stop: asyncio.Event) -> None:
+        """Sweep until `stop` is set; a failed pass is logged and the next one comes as usual.
+
+        A flag rather than task cancellation ends the loop: a client library that swallows a
+        CancelledError (some do, deep in a connection) must not keep shutdown waiting forever.
+        """
+        while not stop.is_set():
             try:
                 await self.expire_overdue()
+                await self._confirmations.record_unrecorded()
                 await self.recover_stale_claims()
             except Exception as exc:  # the sweeper must outlive a bad pass
                 logs.warning("sweeper.failed", error=type(exc).__name__)
-            await asyncio.sleep(self.interval)
+            await pause(stop, self.interval)
 
     async def expire_overdue(self) -> int:
         """Close confirmations whose time ran out and take their buttons away. Returns how many."""
@@ -82,15 +88,18 @@ class Sweeper:
                     InstanceOutcome(iid, Status.UNKNOWN, texts.NOTHING_RECORDED)
                     for iid in confirmation.instance_ids
                 )
-                # finish() is a compare-and-set too: one replica reports, the others skip.
-                if not await self._store.finish(confirmation.id, outcomes):
-                    continue
-                reported += 1
-                await self._announcer.announce(
-                    confirmation,
-                    entry.decided_by or confirmation.requester,
-                    outcomes,
-                    origin(confirmation),
-                    step=Step.RECOVERED,
-                )
+                if self._confirmations.handles(confirmation.id):
+                    continue  # this process is still on it (waiting on Nebula, or on the store)
+                # Recording is a compare-and-set too: one replica reports, the others skip.
+                confirmer = entry.decided_by or confirmation.requester
+                if await self._confirmations.settle(
+                    confirmation, confirmer, outcomes, origin(confirmation), Step.RECOVERED
+                ):
+                    reported += 1
             return reported
+
+
+async def pause(stop: asyncio.Event, seconds: float) -> None:
+    """Sleep `seconds`, or less if `stop` is set meanwhile."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)

@@ -6,6 +6,9 @@ Every function returns mrkdwn: Nebula's own words are quoted through `bot.mrkdwn
 
 from __future__ import annotations
 
+import os
+import sqlite3
+
 from bot.mrkdwn import literal
 from bot.nebula import (
     NebulaAuthError,
@@ -17,6 +20,7 @@ from bot.nebula import (
     NebulaTimeout,
     NebulaUnreachable,
 )
+from bot.store import Location, SQLiteLocation, VolatileRedis
 
 _PROBLEMS = {
     "empty": "an empty body",
@@ -74,3 +78,46 @@ NOTHING_RECORDED = (
     "The bot stopped before Nebula's answer was recorded: outcome unknown: check with the Nebula console."
 )
 REPORTED_SUCCESS = "Nebula reported success."
+NOTHING_SENT = "The bot hit an internal error before calling Nebula: nothing was sent."
+INTERNAL_AFTER_SENDING = (
+    "The bot hit an internal error after calling Nebula: outcome unknown: check with the Nebula console."
+)
+STOPPING = (
+    "Outcome unknown: the bot was stopping while Nebula had not answered: check with the Nebula console."
+)
+
+
+def store_unusable(location: Location, exc: BaseException) -> str:
+    """One line for an operator: why the store NEBULA_BOT_STATE_URL names cannot be used, what to do."""
+    if isinstance(exc, VolatileRedis):
+        return (
+            f"NEBULA_BOT_STATE_URL: this Redis would lose claims on a restart: {exc.detail}. "
+            "Set `appendonly yes` (with `appendfsync always` or `everysec`) in redis.conf, "
+            "or NEBULA_BOT_ALLOW_VOLATILE_REDIS=true to accept that risk."
+        )
+    if isinstance(location, SQLiteLocation):
+        folder = location.path.absolute().parent
+        if not folder.is_dir():
+            return (
+                f"NEBULA_BOT_STATE_URL: the folder {folder} does not exist: create it or choose another path."
+            )
+        if not os.access(folder, os.W_OK):
+            return f"NEBULA_BOT_STATE_URL: the folder {folder} is not writable by this user."
+        if isinstance(exc, sqlite3.DatabaseError) and "not a database" in str(exc):
+            return (
+                f"NEBULA_BOT_STATE_URL: {location.path} is not a SQLite database (damaged, or another "
+                "file): move it aside or point NEBULA_BOT_STATE_URL elsewhere."
+            )
+        return f"NEBULA_BOT_STATE_URL: cannot use {location.path} ({type(exc).__name__}: {exc})."
+    return (
+        f"NEBULA_BOT_STATE_URL: cannot use the Redis it names ({type(exc).__name__}: {exc}): "
+        "check the URL and that the server is up."
+    )
+
+
+def too_many_pending(limit: int) -> str:
+    """The refusal when a user already has `limit` confirmations waiting."""
+    return (
+        f"You already have {limit} requests waiting for confirmation. Confirm or cancel one of them "
+        "(or let them expire) before asking for more."
+    )

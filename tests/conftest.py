@@ -48,6 +48,7 @@ async def slack() -> AsyncIterator[FakeSlack]:
     server = FakeSlack()
     await server.start()
     yield server
+    server.release.set()
     await server.stop()
     assert not server.rejected, f"Slack would have refused: {server.rejected[:3]}"
 

@@ -31,4 +31,4 @@ def register(app: AsyncApp, core: Core) -> None:
             await ack(text=screened.text, blocks=list(screened.blocks), response_type="ephemeral")
             return
         await ack()
-        await core.run(actor, screened, command_destination(body))
+        await core.run(actor, screened, command_destination(body), field(body, "trigger_id"))

@@ -47,7 +47,7 @@ clicks = st.builds(
 async def test_no_click_sequence_deletes_what_it_should_not(http_stack: Stack, sequence: list[Click]) -> None:
     stack = http_stack
     if not stack.bots:
-        await stack.start_bot(nebula_bot_allowed_users=f"{ALICE},{BOB}")
+        await stack.start_bot(nebula_bot_allowed_users=f"{ALICE},{BOB}", nebula_bot_max_pending_per_user=100)
     bot = stack.bots[0]
     driver = stack.driver_for(bot)
 

@@ -17,7 +17,7 @@ from tests.unit.test_commands import SAFE_PATH, command_texts
 async def test_through_the_running_bot_nebula_only_sees_instance_paths(http_stack: Stack, text: str) -> None:
     stack = http_stack
     if not stack.bots:
-        await stack.start_bot(nebula_bot_allowed_users="*")
+        await stack.start_bot(nebula_bot_allowed_users="*", nebula_bot_max_pending_per_user=100)
     driver = stack.driver_for(stack.bots[0])
     calls_before = len(stack.nebula.calls)
     response_url = stack.slack.new_response_url()

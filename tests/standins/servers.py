@@ -91,6 +91,9 @@ class FakeSlack(LoopbackServer):
         self.web_posts: list[tuple[str, dict[str, Any]]] = []
         self.channels_without_bot: set[str] = set()
         self.rejected: list[str] = []  # messages refused as Slack would refuse them: a test fails on any
+        self.hold_responses = False  # response_url posts wait for `release` (a slow Slack)
+        self.release = asyncio.Event()
+        self.garbage_web_api = False  # chat.* answer an HTML error page, as a broken proxy would
         self._sockets: list[web.WebSocketResponse] = []
         self._envelopes = itertools.count(1)
         self._urls = itertools.count(1)
@@ -154,6 +157,8 @@ class FakeSlack(LoopbackServer):
         self.api_calls.append(method)
         if not self._authorized(request, BOT_TOKEN):
             return web.json_response({"ok": False, "error": "invalid_auth"})
+        if self.garbage_web_api:
+            return web.Response(status=502, text="<html>Bad Gateway</html>", content_type="text/html")
         body = await self._form_or_json(request)
         if body.get("channel") in self.channels_without_bot:
             return web.json_response({"ok": False, "error": "not_in_channel"})
@@ -206,6 +211,8 @@ class FakeSlack(LoopbackServer):
         return envelope_id
 
     async def _response(self, request: web.Request) -> web.Response:
+        if self.hold_responses:
+            await self.release.wait()
         body = await request.json()
         problem = block_kit_problem(body)
         if problem is not None:

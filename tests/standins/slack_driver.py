@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import itertools
 import json
 import time
 from collections.abc import Awaitable, Callable
@@ -24,6 +25,9 @@ def signature(secret: str, timestamp: str, body: str) -> str:
     return f"v0={digest}"
 
 
+_triggers = itertools.count(1)
+
+
 def command_form(
     user: str, text: str, response_url: str, channel: str = CHANNEL, team: str = TEAM_ID
 ) -> dict[str, str]:
@@ -41,7 +45,8 @@ def command_form(
         "api_app_id": "A0APP",
         "is_enterprise_install": "false",
         "response_url": response_url,
-        "trigger_id": "123.456.abc",
+        # Slack gives every request its own trigger_id; a second request with the same one is a replay.
+        "trigger_id": f"{next(_triggers)}.456.abc",
     }
 
 

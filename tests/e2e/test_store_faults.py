@@ -1,0 +1,237 @@
+"""The store under faults: durability of claims, visible health, replays, limits, outcomes never lost."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlencode
+
+import aiohttp
+import pytest
+
+from bot.model import State
+from bot.runtime import UnusableSetting
+from bot.store import open_store
+from tests.helpers import buttons, shown
+from tests.standins.redis_server import RedisServer
+from tests.standins.slack_driver import command_form
+from tests.standins.stack import ALICE, INSTANCE, Stack, eventually
+
+
+@pytest.fixture
+def volatile_redis(tmp_path: Path) -> Iterator[RedisServer]:
+    (tmp_path / "volatile").mkdir()
+    server = RedisServer(tmp_path / "volatile", appendonly=False)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def durable_redis(tmp_path: Path) -> Iterator[RedisServer]:
+    (tmp_path / "durable").mkdir()
+    server = RedisServer(tmp_path / "durable", appendonly=True)
+    yield server
+    server.stop()
+
+
+async def test_a_redis_without_aof_is_refused_unless_allowed(
+    http_stack: Stack, volatile_redis: RedisServer
+) -> None:
+    with pytest.raises(UnusableSetting) as refused:
+        await http_stack.start_bot(nebula_bot_state_url=volatile_redis.url)
+    message = str(refused.value)
+    assert "NEBULA_BOT_STATE_URL" in message
+    assert "appendonly yes" in message
+    assert "NEBULA_BOT_ALLOW_VOLATILE_REDIS" in message
+    assert "\n" not in message
+    await http_stack.start_bot(nebula_bot_state_url=volatile_redis.url, nebula_bot_allow_volatile_redis=True)
+
+
+async def test_a_claim_survives_a_redis_kill_and_is_never_run_twice(
+    http_stack: Stack, durable_redis: RedisServer
+) -> None:
+    stack = http_stack
+    stack.nebula.add(INSTANCE)
+    stack.nebula.hold_deletes = True
+    _, driver = await stack.start_bot(nebula_bot_state_url=durable_redis.url)
+    cid = await stack.request(driver, text=f"reboot {INSTANCE}")
+    await driver.click(ALICE, "nebula_confirm", cid)
+    await eventually(lambda: len(stack.nebula.changes()) == 1)
+
+    durable_redis.kill()  # SIGKILL, right after the claim
+    await asyncio.to_thread(durable_redis.restart)
+    stack.nebula.release.set()
+
+    [again] = await stack.click(driver, ALICE, cid)
+    assert "already confirmed" in shown(again) or "already carried out" in shown(again)
+    assert len(stack.nebula.changes()) == 1
+
+
+async def test_the_first_request_after_a_redis_restart_succeeds(
+    http_stack: Stack, durable_redis: RedisServer
+) -> None:
+    stack = http_stack
+    stack.nebula.add(INSTANCE)
+    _, driver = await stack.start_bot(nebula_bot_state_url=durable_redis.url)
+    cid = await stack.request(driver)
+    await asyncio.to_thread(durable_redis.restart)
+
+    outcome = await stack.confirm(driver, cid)
+
+    assert "Instances deleted successfully" in shown(outcome)
+    assert len(stack.nebula.deletes()) == 1
+
+
+async def health(session: aiohttp.ClientSession, port: int) -> tuple[int, dict[str, str]]:
+    async with session.get(f"http://127.0.0.1:{port}/healthz") as response:
+        return response.status, await response.json()
+
+
+@pytest.mark.parametrize("fault", ["folder deleted", "file read-only"])
+async def test_healthz_says_when_the_store_cannot_be_written(
+    http_stack: Stack, tmp_path: Path, fault: str
+) -> None:
+    stack = http_stack
+    folder = tmp_path / "state"
+    folder.mkdir()
+    bot, _ = await stack.start_bot(nebula_bot_state_url=f"sqlite:///{folder / 's.sqlite3'}")
+    assert (await health(stack.session, bot.port))[0] == 200
+
+    if fault == "folder deleted":
+        for path in folder.iterdir():
+            path.unlink()
+        folder.rmdir()
+    else:
+        for path in folder.iterdir():
+            path.chmod(0o444)
+        folder.chmod(0o555)
+    try:
+        await bot.probe_store()
+        status, body = await health(stack.session, bot.port)
+        assert status == 503
+        assert body["status"] == "unhealthy"
+        assert "store" in body["reason"]
+    finally:
+        if folder.exists():
+            folder.chmod(0o755)
+            for path in folder.iterdir():
+                path.chmod(0o644)
+
+
+@pytest.mark.parametrize(
+    ("state", "says"),
+    [
+        ("corrupt", "is not a SQLite database"),
+        ("no/such/dir/x.sqlite3", "does not exist"),
+    ],
+)
+async def test_an_unusable_sqlite_store_stops_the_start_with_one_line(
+    http_stack: Stack, tmp_path: Path, state: str, says: str
+) -> None:
+    path = tmp_path / state
+    if state == "corrupt":
+        path.write_bytes(b"this is not a database, it is a text file" * 100)
+    with pytest.raises(UnusableSetting) as refused:
+        await http_stack.start_bot(nebula_bot_state_url=f"sqlite:///{path}")
+    assert says in str(refused.value)
+    assert str(refused.value).startswith("NEBULA_BOT_STATE_URL")
+
+
+async def test_a_replayed_command_makes_one_confirmation(http_stack: Stack) -> None:
+    stack = http_stack
+    stack.nebula.add(INSTANCE)
+    _, driver = await stack.start_bot()
+    url = stack.slack.new_response_url()
+    body = urlencode(command_form(ALICE, f"delete {INSTANCE}", url))
+
+    first, second = await asyncio.gather(driver.post_signed(body), driver.post_signed(body))
+
+    assert first.status == second.status == 200
+    await eventually(lambda: len(stack.slack.posts_to(url)) == 1)
+    await eventually(lambda: len(stack.nebula.calls) == 1)
+    assert len(stack.nebula.calls) == 1, "one lookup: the replay did nothing"
+
+
+async def test_pending_confirmations_per_user_are_limited(http_stack: Stack) -> None:
+    stack = http_stack
+    ids = [f"gpu-{n}" for n in range(10)]
+    for iid in ids:
+        stack.nebula.add(iid)
+    _, driver = await stack.start_bot(nebula_bot_max_pending_per_user=2)
+
+    replies = await asyncio.gather(*(stack.reply(driver, ALICE, "delete " + " ".join(ids)) for _ in range(6)))
+
+    asked = [message for message, _ in replies if buttons(message)]
+    refused = [message for message, _ in replies if "You already have 2 requests waiting" in shown(message)]
+    assert (len(asked), len(refused)) == (2, 4)
+    assert len(stack.nebula.calls) == 20, "lookups for the two accepted requests only"
+
+
+async def test_an_outcome_is_posted_while_the_store_is_locked_and_recorded_after(http_stack: Stack) -> None:
+    stack = http_stack
+    stack.nebula.add(INSTANCE)
+    _, driver = await stack.start_bot()
+    cid = await stack.request(driver)
+    stack.nebula.hold_deletes = True
+    _, click_url = await driver.click(ALICE, "nebula_confirm", cid)
+    await eventually(lambda: len(stack.nebula.deletes()) == 1)
+
+    # Another process takes the write lock while Nebula answers.
+    locker = sqlite3.connect(stack.state, timeout=1, isolation_level=None)
+    locker.execute("BEGIN IMMEDIATE")
+    stack.nebula.release.set()
+    try:
+        # Nebula's real answer reaches the channel although the store cannot record it yet.
+        await eventually(lambda: len(stack.slack.posts_to(click_url)) == 2, within=40)
+        assert "Instances deleted successfully" in shown(stack.slack.posts_to(click_url)[1])
+        assert "unknown" not in shown(stack.slack.posts_to(click_url)[1])
+    finally:
+        locker.execute("ROLLBACK")
+        locker.close()
+    bot = stack.bots[0]
+    assert bot.core is not None
+    await bot.core.sweeper.expire_overdue()
+    assert await bot.core.confirmations.record_unrecorded() == 0
+    store = await open_store(f"sqlite:///{stack.state}")
+    try:
+        entry = await store.get(cid)
+    finally:
+        await store.close()
+    assert entry is not None
+    assert entry.state is State.DONE
+    assert "Instances deleted successfully" in entry.outcomes[0].message
+
+
+async def test_a_slow_slack_does_not_hold_the_delete_up(http_stack: Stack) -> None:
+    stack = http_stack
+    stack.nebula.add(INSTANCE)
+    _, driver = await stack.start_bot()
+    cid = await stack.request(driver)
+    stack.slack.hold_responses = True  # "Deleting…" cannot be posted
+
+    await driver.click(ALICE, "nebula_confirm", cid)
+
+    await eventually(lambda: len(stack.nebula.deletes()) == 1)
+    stack.slack.release.set()
+
+
+async def test_a_web_api_answering_html_is_an_error_text_not_a_crash(
+    http_stack: Stack, caplog: pytest.LogCaptureFixture
+) -> None:
+    stack = http_stack
+    stack.nebula.add(INSTANCE)
+    stack.slack.response_status = 404  # response_url refused: the Web API fallback is tried
+    stack.slack.garbage_web_api = True  # and it answers an HTML page
+    _, driver = await stack.start_bot()
+
+    await driver.command(ALICE, f"delete {INSTANCE}")
+
+    def failed_replies() -> list[logging.LogRecord]:
+        return [r for r in caplog.records if r.getMessage() == "slack.reply_failed"]
+
+    await eventually(lambda: bool(failed_replies()))
+    assert "Web API fallback failed: HTTP 502" in str(failed_replies()[0].__dict__["error"])
+    assert not [r for r in caplog.records if r.getMessage() == "flow.failed"], "no internal error"
