@@ -10,7 +10,6 @@ from typing import Final
 
 import aiohttp
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.app.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
@@ -21,6 +20,7 @@ from bot.app import build_app
 from bot.confirmations import Clock, CoreConfig
 from bot.core import Core
 from bot.endpoints import EVENTS_PATH, HEALTH_PATH, METRICS_PATH
+from bot.http_edge import MAX_BODY_BYTES, SlackEdge
 from bot.inflight import InFlight
 from bot.metrics import CONTENT_TYPE, Metrics
 from bot.nebula import NebulaClient
@@ -178,16 +178,17 @@ class BotRuntime:
             raise UnusableSetting(texts.store_unusable(location, exc)) from None
 
     async def _serve_http(self, app: AsyncApp) -> None:
-        web_app = web.Application()
+        web_app = web.Application(client_max_size=MAX_BODY_BYTES)
         web_app.router.add_get(HEALTH_PATH, self._health)
         web_app.router.add_get(METRICS_PATH, self._metrics)
         if not self.settings.socket_mode:
+            secret = self.settings.slack_signing_secret
+            edge = SlackEdge(app, secret.get_secret_value() if secret else "")
 
-            async def events(request: web.Request) -> web.Response:
+            async def events(request: web.Request) -> web.StreamResponse:
                 if self._stopping:
                     return web.Response(status=503, text="shutting down")
-                bolt_response = await app.async_dispatch(await to_bolt_request(request))
-                return await to_aiohttp_response(bolt_response)
+                return await edge.handle(request)
 
             web_app.router.add_post(EVENTS_PATH, events)
         self._runner = web.AppRunner(web_app, handle_signals=False, access_log=None)
