@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from bot.redact import redact, register
 from bot.replies import slack_error
 from bot.settings import Settings
 from bot.slack_auth import SlackAuthFailed, auth_test
-from bot.store import SQLiteLocation, open_store
+from bot.store import ConfirmationStore, RedisLocation, SQLiteLocation, VolatileRedis, open_store
 
 REQUIRED_SCOPES = frozenset({"commands", "chat:write"})
 
@@ -51,6 +52,7 @@ async def run_checks(settings: Settings) -> list[CheckResult]:
             results.append(await _app_token(settings, web))
     results.append(await _nebula(settings))
     results.append(await _store(settings))
+    results.append(_port(settings))
     return results
 
 
@@ -138,7 +140,9 @@ async def _nebula(settings: Settings) -> CheckResult:
 def _sqlite_file(path: Path) -> CheckResult | None:
     """A verdict without opening the file when it is missing or read-only; None to go on and open it."""
     if not path.exists():
-        folder = path.parent.resolve()
+        folder = path.absolute().parent
+        if not folder.is_dir():
+            return CheckResult("store", False, f"cannot create {path}: the folder {folder} does not exist")
         if os.access(folder, os.W_OK):
             return CheckResult("store", True, f"{path} will be created on first start (folder writable)")
         return CheckResult("store", False, f"cannot create {path}: {folder} is not writable")
@@ -157,9 +161,35 @@ async def _store(settings: Settings) -> CheckResult:
         store = await open_store(location)
         try:
             await store.ping()
+            if isinstance(location, RedisLocation):
+                return await _redis_durability(store, settings.nebula_bot_allow_volatile_redis)
         finally:
             await store.close()
     except Exception as exc:
-        return CheckResult("store", False, f"cannot use NEBULA_BOT_STATE_URL ({type(exc).__name__}: {exc})")
-    kind = "sqlite" if isinstance(location, SQLiteLocation) else "redis"
-    return CheckResult("store", True, f"{kind} store reachable")
+        return CheckResult("store", False, texts.store_unusable(location, exc))
+    return CheckResult("store", True, "sqlite store reachable")
+
+
+async def _redis_durability(store: ConfirmationStore, allowed: bool) -> CheckResult:
+    from bot.store_redis import RedisStore
+
+    assert isinstance(store, RedisStore)
+    try:
+        await store.require_durability()
+    except VolatileRedis as exc:
+        if allowed:
+            return CheckResult("store", True, f"redis reachable, but {exc.detail} (allowed)", True)
+        return CheckResult("store", False, texts.store_unusable(RedisLocation(""), exc))
+    fsync = (await store.persistence()).get("appendfsync", "?")
+    return CheckResult("store", True, f"redis store reachable; AOF on (appendfsync {fsync})")
+
+
+def _port(settings: Settings) -> CheckResult:
+    """Whether the bot could listen where it is told to (it is not running, so nothing should be there)."""
+    host, port = settings.nebula_bot_host, settings.nebula_bot_port
+    try:
+        with socket.create_server((host, port), reuse_port=False):
+            pass
+    except OSError as exc:
+        return CheckResult("port", False, texts.port_unusable(host, port, exc))
+    return CheckResult("port", True, f"{host}:{port} is free")

@@ -193,8 +193,12 @@ class BotRuntime:
             web_app.router.add_post(EVENTS_PATH, events)
         self._runner = web.AppRunner(web_app, handle_signals=False, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.settings.nebula_bot_host, self.settings.nebula_bot_port)
-        await site.start()
+        host, port = self.settings.nebula_bot_host, self.settings.nebula_bot_port
+        site = web.TCPSite(self._runner, host, port)
+        try:
+            await site.start()
+        except OSError as exc:
+            raise UnusableSetting(texts.port_unusable(host, port, exc)) from None
 
     async def _connect_socket(self, app: AsyncApp) -> None:
         token = self.settings.slack_app_token

@@ -6,7 +6,9 @@ Every function returns mrkdwn: Nebula's own words are quoted through `bot.mrkdwn
 
 from __future__ import annotations
 
+import errno
 import os
+import socket
 import sqlite3
 
 from bot.mrkdwn import literal
@@ -121,3 +123,16 @@ def too_many_pending(limit: int) -> str:
         f"You already have {limit} requests waiting for confirmation. Confirm or cancel one of them "
         "(or let them expire) before asking for more."
     )
+
+
+def port_unusable(host: str, port: int, exc: OSError) -> str:
+    """Why the bot cannot listen at NEBULA_BOT_HOST:NEBULA_BOT_PORT, and what to do."""
+    fix = "use 0.0.0.0 (every interface) or 127.0.0.1"
+    if isinstance(exc, socket.gaierror):
+        return f"NEBULA_BOT_HOST={host} does not resolve to an address: {fix}."
+    if exc.errno == errno.EADDRINUSE:
+        return f"NEBULA_BOT_PORT={port} is in use on {host}: stop what listens there, or choose another port."
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return f"NEBULA_BOT_HOST={host} is not an address of this machine: {fix}."
+    reason = exc.strerror or str(exc)
+    return f"cannot listen on {host}:{port} ({reason}): check NEBULA_BOT_HOST and NEBULA_BOT_PORT."

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
 
+from bot.runtime import UnusableSetting
 from tests.conftest import Cli
 from tests.standins.process import bot_env
+from tests.standins.redis_server import RedisServer
 from tests.standins.servers import APP_TOKEN, NEBULA_KEY, FakeNebula, FakeSlack
-from tests.standins.stack import INSTANCE
+from tests.standins.stack import INSTANCE, Stack
 
 
 def env_for(slack: FakeSlack, nebula: FakeNebula, tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -23,7 +26,14 @@ async def test_check_passes_when_everything_answers(
     code, out, _ = await cli.run_async("check", env=env_for(slack, nebula, tmp_path))
     assert code == 0, out
     lines = out.splitlines()
-    assert [line.split()[1] for line in lines] == ["configuration", "slack", "slack", "nebula", "store"]
+    assert [line.split()[1] for line in lines] == [
+        "configuration",
+        "slack",
+        "slack",
+        "nebula",
+        "store",
+        "port",
+    ]
     assert all(line.startswith("ok") for line in lines)
     assert "workspace Acme (T0TEAM), bot @nebula" in out
     assert "the team has 1 instance(s)" in out
@@ -38,7 +48,12 @@ async def test_check_passes_when_everything_answers(
         ({"NEBULA_API_KEY": "ak_wrong"}, "nebula", "NEBULA_API_KEY was rejected"),
         ({"SLACK_BOT_TOKEN": "xoxb-revoked"}, "slack", "SLACK_BOT_TOKEN was rejected (invalid_auth)"),
         ({"NEBULA_BOT_STATE_URL": "sqlite:////proc/nope/state.sqlite3"}, "store", "cannot create"),
-        ({"NEBULA_BOT_STATE_URL": "redis://127.0.0.1:1/0"}, "store", "cannot use NEBULA_BOT_STATE_URL"),
+        (
+            {"NEBULA_BOT_STATE_URL": "redis://127.0.0.1:1/0"},
+            "store",
+            "NEBULA_BOT_STATE_URL: cannot use the Redis",
+        ),
+        ({"NEBULA_BOT_STATE_URL": "sqlite:///no/such/dir/x"}, "store", "does not exist"),
         ({"SLACK_APP_TOKEN": "xapp-revoked"}, "socket", "SLACK_APP_TOKEN was rejected"),
     ],
 )
@@ -77,3 +92,40 @@ async def test_check_in_socket_mode_checks_the_app_token(
     assert code == 0, out
     assert "ok    socket mode   SLACK_APP_TOKEN accepted" in out
     assert not slack.socket_connected
+
+
+async def test_check_reads_redis_persistence(
+    cli: Cli, slack: FakeSlack, nebula: FakeNebula, tmp_path: Path, redis_url: str
+) -> None:
+    durable = await cli.run_async(
+        "check", env=env_for(slack, nebula, tmp_path, NEBULA_BOT_STATE_URL=redis_url)
+    )
+    assert "ok    store         redis store reachable; AOF on (appendfsync everysec)" in durable[1]
+
+    volatile = RedisServer(tmp_path, appendonly=False)
+    try:
+        env = env_for(slack, nebula, tmp_path, NEBULA_BOT_STATE_URL=volatile.url)
+        code, out, _ = await cli.run_async("check", env=env)
+        assert code == 1
+        assert "FAIL  store" in out
+        assert "appendonly yes" in out
+        code, out, _ = await cli.run_async("check", env=env | {"NEBULA_BOT_ALLOW_VOLATILE_REDIS": "true"})
+        assert code == 0, out
+        assert "warn  store" in out
+    finally:
+        volatile.stop()
+
+
+async def test_check_and_start_say_when_the_port_is_taken(
+    cli: Cli, slack: FakeSlack, nebula: FakeNebula, tmp_path: Path, http_stack: Stack
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = env_for(slack, nebula, tmp_path, NEBULA_BOT_HOST="127.0.0.1", NEBULA_BOT_PORT=str(port))
+        code, out, _ = await cli.run_async("check", env=env)
+        assert code == 1
+        assert f"FAIL  port          NEBULA_BOT_PORT={port} is in use" in out
+        with pytest.raises(UnusableSetting, match=f"NEBULA_BOT_PORT={port} is in use"):
+            await http_stack.start_bot(nebula_bot_port=port)

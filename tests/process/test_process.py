@@ -11,6 +11,8 @@ import aiohttp
 import pytest
 
 from bot.blocks import CONFIRM_ACTION_ID
+from bot.model import State, Status
+from bot.store import open_store
 from tests.helpers import confirmation_id, shown
 from tests.standins.process import BotProcess, bot_env
 from tests.standins.servers import APP_TOKEN, BOT_TOKEN, INSTANCE_PASSWORD, NEBULA_KEY, FakeNebula, FakeSlack
@@ -221,3 +223,37 @@ async def test_log_format_text_or_json_and_the_key_never_logged(
         assert " INFO    bot.ready mode=http team=T0TEAM " in ready
     assert any("list.failed" in line for line in bot.lines)
     assert key not in "\n".join(bot.lines)
+
+
+async def test_a_change_nebula_has_not_answered_at_shutdown_is_reported_and_recorded(
+    slack: FakeSlack,
+    nebula: FakeNebula,
+    tmp_path: Path,
+    session: aiohttp.ClientSession,
+    processes: list[BotProcess],
+) -> None:
+    nebula.add(INSTANCE)
+    nebula.hold_deletes = True
+    state = tmp_path / "s.sqlite3"
+    env = bot_env(slack, nebula, state, NEBULA_BOT_DRAIN_TIMEOUT="1", NEBULA_API_TIMEOUT="60")
+    bot = await start_process(processes, env, tmp_path, session)
+    cid, click_url = await request_and_click(slack, Driver("http", slack, bot.url, session, eventually))
+    await eventually(lambda: len(nebula.deletes()) == 1, within=20)
+
+    bot.signal(signal.SIGTERM)
+
+    assert await bot.wait() == 0
+    output = "\n".join(bot.lines)
+    assert "Session is closed" not in output
+    assert "Traceback" not in output
+    outcome = shown(slack.posts_to(click_url)[-1])
+    assert "the bot was stopping while Nebula had not answered" in outcome
+    store = await open_store(f"sqlite:///{state}")
+    try:
+        entry = await store.get(cid)
+    finally:
+        await store.close()
+    assert entry is not None
+    assert entry.state is State.DONE
+    assert entry.outcomes[0].status is Status.UNKNOWN
+    assert len(nebula.deletes()) == 1
