@@ -88,11 +88,17 @@ class SlackReplier:
     """`Replier` over a shared aiohttp session and the bot's Web API client. Never retries a post."""
 
     def __init__(
-        self, session: aiohttp.ClientSession, web: AsyncWebClient, metrics: Metrics, timeout: float = 10.0
+        self,
+        session: aiohttp.ClientSession,
+        web: AsyncWebClient,
+        metrics: Metrics,
+        response_url_prefixes: tuple[str, ...],
+        timeout: float = 10.0,
     ) -> None:
         self._metrics = metrics
         self._session = session
         self._web = web
+        self._prefixes = response_url_prefixes
         self._timeout = aiohttp.ClientTimeout(total=timeout)
 
     async def reply(
@@ -116,12 +122,17 @@ class SlackReplier:
     async def _via_response_url(
         self, url: str, message: Message, in_channel: bool, replace_original: bool
     ) -> None:
+        if not url.startswith(self._prefixes):
+            # It came in a signed request, yet it is not Slack's: never POST to an arbitrary address.
+            raise ReplyError("response_url is not under SLACK_RESPONSE_URL_PREFIXES")
         body: dict[str, Any] = message.payload()
         body["response_type"] = "in_channel" if in_channel else "ephemeral"
         body["replace_original"] = replace_original
         try:
-            async with self._session.post(url, json=body, timeout=self._timeout) as response:
+            post = self._session.post(url, json=body, timeout=self._timeout, allow_redirects=False)
+            async with post as response:
                 if response.status != 200:
+                    # Only a bounded prefix of any answer is read.
                     detail = (await response.content.read(100)).decode(errors="replace")
                     raise ReplyError(f"response_url answered HTTP {response.status}: {detail}")
         except (aiohttp.ClientError, TimeoutError) as exc:

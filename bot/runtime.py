@@ -147,7 +147,9 @@ class BotRuntime:
                 identity,
                 nebula=self._nebula,
                 store=self._store,
-                replier=SlackReplier(self._session, client, self.metrics),
+                replier=SlackReplier(
+                    self._session, client, self.metrics, settings.slack_response_url_prefixes
+                ),
                 usergroups=UserGroups(client, settings.nebula_bot_usergroup_cache_ttl, self.metrics),
                 inflight=self.inflight,
                 metrics=self.metrics,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated, Literal, TypeVar
+from urllib.parse import urlparse
 
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
@@ -51,6 +52,8 @@ class Settings(StoreSettings):
     # Checked even when unset: required in HTTP mode, and reported with the other missing variables.
     slack_signing_secret: SecretStr | None = Field(default=None, validate_default=True)
     slack_api_url: str = "https://slack.com/api/"
+    # response_urls arrive in signed requests, but the bot posts only under these prefixes.
+    slack_response_url_prefixes: Annotated[tuple[str, ...], NoDecode] = ("https://hooks.slack.com/",)
 
     nebula_api_url: str = "https://api.nebulablock.com/api/v1"
     nebula_api_key: SecretStr
@@ -130,6 +133,22 @@ class Settings(StoreSettings):
         if value is not None and not value.get_secret_value().startswith("xapp-"):
             raise ValueError("must be an app-level token starting with xapp-")
         return value
+
+    @field_validator("slack_response_url_prefixes", mode="before")
+    @classmethod
+    def _split_prefixes(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if not isinstance(value, list | tuple) or not value:
+            raise ValueError("expected one or more comma-separated https:// URL prefixes")
+        prefixes = []
+        for prefix in value:
+            parsed = urlparse(str(prefix))
+            if parsed.scheme not in ("https", "http") or not parsed.netloc or parsed.query or parsed.fragment:
+                raise ValueError(f"not a URL prefix: {prefix}")
+            # A prefix ends at a path boundary, so https://hooks.slack.com cannot admit hooks.slack.com.evil.
+            prefixes.append(str(prefix) if str(prefix).endswith("/") else f"{prefix}/")
+        return tuple(prefixes)
 
     @field_validator("slack_api_url")
     @classmethod

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import AsyncIterator
+from urllib.parse import urlencode
 
 import pytest
+from aiohttp import web
 
 from bot.blocks import CANCEL_ACTION_ID, CONFIRM_ACTION_ID, LIST_MORE_ACTION_ID
 from bot.logs import JsonFormatter
 from bot.nebula import MAX_ANSWER_BYTES
 from bot.store import open_store
 from tests.helpers import shown
-from tests.standins.servers import NEBULA_KEY, Scripted
-from tests.standins.stack import ALICE, INSTANCE, Stack
+from tests.standins.servers import NEBULA_KEY, LoopbackServer, Scripted
+from tests.standins.slack_driver import command_form
+from tests.standins.stack import ALICE, INSTANCE, Stack, eventually
 
 
 @pytest.mark.parametrize("value", ["²", "-1", "1e9", "99999999", "", "0x10", " 40", "\uff14\uff10"])
@@ -72,3 +76,48 @@ async def test_an_answer_too_large_to_read_is_a_failure_with_a_clear_word(http_s
     _, driver = await stack.start_bot()
     reply, _ = await stack.reply(driver, ALICE, f"show {INSTANCE}")
     assert "a body too large to read" in shown(reply)
+
+
+@pytest.fixture
+async def internal() -> AsyncIterator[LoopbackServer]:
+    """An address inside the network that nothing from Slack should ever make the bot call."""
+    server = LoopbackServer()
+    server.hits = 0  # type: ignore[attr-defined]
+
+    async def admin(request: web.Request) -> web.Response:
+        server.hits += 1  # type: ignore[attr-defined]
+        return web.Response(text="x" * 50_000_000)
+
+    server.web_app.router.add_route("*", "/internal/admin", admin)
+    await server.start()
+    yield server
+    await server.stop()
+
+
+async def test_a_response_url_outside_slack_is_never_called(
+    http_stack: Stack, internal: LoopbackServer
+) -> None:
+    stack = http_stack
+    stack.nebula.add(INSTANCE)
+    _, driver = await stack.start_bot(nebula_bot_confirm_ttl=10)
+    evil = f"{internal.url}/internal/admin"
+
+    ack = await driver.post_signed(urlencode(command_form(ALICE, f"delete {INSTANCE}", evil)))
+    assert ack.status == 200
+    await eventually(lambda: len(stack.slack.chat("chat.postMessage")) == 1)
+    stack.clock.advance(11)  # expiry would reach for the stored response_url too
+    await eventually(lambda: len(stack.slack.chat("chat.postMessage")) == 2)
+
+    assert internal.hits == 0  # type: ignore[attr-defined]
+
+
+async def test_a_redirect_from_a_response_url_is_not_followed(
+    http_stack: Stack, internal: LoopbackServer
+) -> None:
+    stack = http_stack
+    stack.nebula.add(INSTANCE)
+    stack.slack.redirect_responses_to = f"{internal.url}/internal/admin"
+    _, driver = await stack.start_bot()
+    await driver.command(ALICE, f"delete {INSTANCE}")
+    await eventually(lambda: len(stack.slack.chat("chat.postMessage")) == 1)
+    assert internal.hits == 0  # type: ignore[attr-defined]

@@ -28,6 +28,7 @@ def bot_env(slack: FakeSlack, nebula: FakeNebula, state: Path, **extra: str) -> 
         "SLACK_BOT_TOKEN": BOT_TOKEN,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": slack.api_url,
+        "SLACK_RESPONSE_URL_PREFIXES": slack.url + "/response/",
         "NEBULA_API_URL": nebula.api_url,
         "NEBULA_API_KEY": NEBULA_KEY,
         "NEBULA_BOT_STATE_URL": f"sqlite:///{state}",

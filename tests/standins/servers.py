@@ -94,6 +94,7 @@ class FakeSlack(LoopbackServer):
         self.hold_responses = False  # response_url posts wait for `release` (a slow Slack)
         self.release = asyncio.Event()
         self.garbage_web_api = False  # chat.* answer an HTML error page, as a broken proxy would
+        self.redirect_responses_to: str | None = None  # response_urls answer 307 to this address
         self._sockets: list[web.WebSocketResponse] = []
         self._envelopes = itertools.count(1)
         self._urls = itertools.count(1)
@@ -213,6 +214,8 @@ class FakeSlack(LoopbackServer):
     async def _response(self, request: web.Request) -> web.Response:
         if self.hold_responses:
             await self.release.wait()
+        if self.redirect_responses_to is not None:
+            raise web.HTTPTemporaryRedirect(self.redirect_responses_to)
         body = await request.json()
         problem = block_kit_problem(body)
         if problem is not None:

@@ -65,6 +65,7 @@ def bot_settings(slack: FakeSlack, nebula: FakeNebula, state: Path, mode: str, *
         "slack_bot_token": BOT_TOKEN,
         "slack_signing_secret": SIGNING_SECRET,
         "slack_api_url": slack.api_url,
+        "slack_response_url_prefixes": slack.url + "/response/",
         "nebula_api_url": nebula.api_url,
         "nebula_api_key": NEBULA_KEY,
         "nebula_api_timeout": 2.0,
