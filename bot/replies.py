@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -100,6 +101,8 @@ class SlackReplier:
         self._web = web
         self._prefixes = response_url_prefixes
         self._timeout = aiohttp.ClientTimeout(total=timeout)
+        # One chat.postMessage at a time per channel: under a rate limit, messages keep their order.
+        self._channel_locks: dict[str, asyncio.Lock] = {}
 
     async def reply(
         self, to: Destination, message: Message, *, in_channel: bool = False, replace_original: bool = False
@@ -118,6 +121,9 @@ class SlackReplier:
         except Exception as exc:  # SlackApiError, or whatever a garbled answer raises inside slack_sdk
             self._metrics.slack_errors.labels("web_api_fallback").inc()
             raise ReplyError(f"{first_error}; Web API fallback failed: {slack_error(exc)}") from None
+
+    def _lock(self, channel: str) -> asyncio.Lock:
+        return self._channel_locks.setdefault(channel, asyncio.Lock())
 
     async def _via_response_url(
         self, url: str, message: Message, in_channel: bool, replace_original: bool
@@ -149,7 +155,8 @@ class SlackReplier:
                 channel=to.channel, ts=to.message_ts, text=message.text, blocks=blocks
             )
         elif in_channel or replace_original:
-            await self._web.chat_postMessage(channel=to.channel, text=message.text, blocks=blocks)
+            async with self._lock(to.channel):
+                await self._web.chat_postMessage(channel=to.channel, text=message.text, blocks=blocks)
         elif to.user:
             await self._web.chat_postEphemeral(
                 channel=to.channel, user=to.user, text=message.text, blocks=blocks
@@ -160,9 +167,10 @@ class SlackReplier:
     async def post(self, channel: str, message: Message) -> None:
         message = _redacted(message)
         try:
-            await self._web.chat_postMessage(
-                channel=channel, text=message.text, blocks=list(message.blocks) or None
-            )
+            async with self._lock(channel):
+                await self._web.chat_postMessage(
+                    channel=channel, text=message.text, blocks=list(message.blocks) or None
+                )
         except Exception as exc:
             self._metrics.slack_errors.labels("chat.postMessage").inc()
             raise ReplyError(f"chat.postMessage to {channel} failed: {slack_error(exc)}") from None

@@ -13,6 +13,7 @@ from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.app.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import logs, redact, texts
@@ -55,6 +56,13 @@ def core_config(settings: Settings) -> CoreConfig:
 
 
 STORE_PROBE_INTERVAL: Final = 5.0
+# chat.postMessage allows about one message per second per channel; a burst of outcomes waits its turn.
+RATE_LIMIT_RETRIES: Final = 120
+# Socket Mode: how often the connection is looked at, how long it may be down before /healthz says
+# so, and slack_sdk's ping interval (which is also how soon it tries to reconnect).
+SOCKET_CHECK_INTERVAL: Final = 1.0
+SOCKET_DOWN_AFTER: Final = 10.0
+SOCKET_PING_INTERVAL: Final = 10.0
 # A background loop gets this long to finish its pass at shutdown before it is cancelled.
 LOOP_STOP_TIMEOUT: Final = 10.0
 
@@ -112,6 +120,9 @@ class BotRuntime:
         self._prober: asyncio.Task[None] | None = None
         self._halt = asyncio.Event()  # set at stop(): the background loops finish their pass and end
         self.store_problem: str | None = None
+        self.socket_problem: str | None = None
+        self._socket_seen = 0.0
+        self._watcher: asyncio.Task[None] | None = None
         self.core: Core | None = None
         self.app: AsyncApp | None = None
 
@@ -132,6 +143,9 @@ class BotRuntime:
                 token=settings.slack_bot_token.get_secret_value(),
                 base_url=settings.slack_api_url,
                 session=self._session,
+                # A 429 means Slack took nothing, so waiting Retry-After and sending again is safe. A
+                # dropped connection is not retried: a post might have landed, and would land twice.
+                retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES)],
             )
             identity = await fetch_identity(client)
             self._store = await self._open_store()
@@ -164,6 +178,8 @@ class BotRuntime:
             raise
         self._sweeper = asyncio.create_task(self.core.sweeper.run_until(self._halt))
         self._prober = asyncio.create_task(self._probe_store_until(self._halt))
+        if self._socket is not None:
+            self._watcher = asyncio.create_task(self._watch_socket_until(self._halt))
         self.ready = True
         logs.event(
             "bot.ready",
@@ -207,15 +223,19 @@ class BotRuntime:
         assert token is not None
         client = AsyncWebClient(base_url=self.settings.slack_api_url)
         # slack_sdk retries a failing connect forever; a revoked app token should stop the bot at once,
-        # as a revoked bot token does. The socket URL this asks for is simply never used.
+        # as a revoked bot token does. The URL this issues is the one the handler connects to.
         try:
-            await client.apps_connections_open(app_token=token.get_secret_value())
+            opened = await client.apps_connections_open(app_token=token.get_secret_value())
         except SlackApiError as exc:
             raise StartupError(
                 f"Slack rejected SLACK_APP_TOKEN ({slack_error(exc)}). It needs the connections:write scope."
             ) from None
-        self._socket = AsyncSocketModeHandler(app, token.get_secret_value(), web_client=client)
+        self._socket = AsyncSocketModeHandler(
+            app, token.get_secret_value(), web_client=client, ping_interval=SOCKET_PING_INTERVAL
+        )
+        self._socket.client.wss_uri = opened.get("url")  # one apps.connections.open at start-up, not two
         await self._socket.connect_async()  # type: ignore[no-untyped-call]
+        self._socket_seen = time.monotonic()
 
     async def _probe_store_until(self, stop: asyncio.Event) -> None:
         """Write to the store every few seconds; /healthz reports the last failure until one succeeds."""
@@ -240,12 +260,27 @@ class BotRuntime:
             logs.event("store.healthy")
         self.store_problem = None
 
+    async def _watch_socket_until(self, stop: asyncio.Event) -> None:
+        """Note when the socket was last connected; /healthz fails once it has been down too long."""
+        while not stop.is_set() and self._socket is not None:
+            if await self._socket.client.is_connected():
+                if self.socket_problem is not None:
+                    logs.event("socket.reconnected")
+                self._socket_seen, self.socket_problem = time.monotonic(), None
+            else:
+                down = time.monotonic() - self._socket_seen
+                if down >= SOCKET_DOWN_AFTER and self.socket_problem is None:
+                    logs.warning("socket.down", seconds=round(down))
+                if down >= SOCKET_DOWN_AFTER:
+                    self.socket_problem = f"no Socket Mode connection for {down:.0f} s"
+            await pause(stop, SOCKET_CHECK_INTERVAL)
+
     async def _health(self, _: web.Request) -> web.Response:
         mode = "socket" if self.settings.socket_mode else "http"
-        if self.ready and self.store_problem is not None:
-            return web.json_response(
-                {"status": "unhealthy", "mode": mode, "reason": self.store_problem}, status=503
-            )
+        problems = [p for p in (self.socket_problem, self.store_problem) if p is not None]
+        if self.ready and problems:
+            body = {"status": "unhealthy", "mode": mode, "reason": "; ".join(problems)}
+            return web.json_response(body, status=503)
         if self.ready:
             return web.json_response({"status": "ok", "mode": mode})
         state = "stopping" if self._stopping else "starting"
@@ -272,10 +307,10 @@ class BotRuntime:
             await self._socket.close_async()  # type: ignore[no-untyped-call]
             self._socket = None
         self._halt.set()
-        for loop in (self._sweeper, self._prober):
+        for loop in (self._sweeper, self._prober, self._watcher):
             if loop is not None:
                 await _finish(loop, LOOP_STOP_TIMEOUT)
-        self._sweeper = self._prober = None
+        self._sweeper = self._prober = self._watcher = None
         drained = await self.inflight.drain(self.settings.nebula_bot_drain_timeout)
         reported = 0
         if not drained and self.core is not None:

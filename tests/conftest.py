@@ -77,6 +77,15 @@ async def stack(mode: str, slack: FakeSlack, nebula: FakeNebula, tmp_path: Path)
 
 
 @pytest.fixture
+async def slack_socket_stack(slack: FakeSlack, nebula: FakeNebula, tmp_path: Path) -> AsyncIterator[Stack]:
+    async with aiohttp.ClientSession() as session:
+        result = Stack("socket", slack, nebula, tmp_path / "state.sqlite3", session)
+        yield result
+        for runtime in list(result.bots):
+            await result.stop_bot(runtime)
+
+
+@pytest.fixture
 async def http_stack(slack: FakeSlack, nebula: FakeNebula, tmp_path: Path) -> AsyncIterator[Stack]:
     async with aiohttp.ClientSession() as session:
         result = Stack("http", slack, nebula, tmp_path / "state.sqlite3", session)

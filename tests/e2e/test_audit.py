@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -182,3 +183,22 @@ async def test_the_audit_and_the_message_agree_on_the_outcome(
     [final] = [r for r in trail if r.step == "outcome"]
     assert final.outcome == summary
     assert summary.replace("_", " ") in shown(outcome)
+
+
+async def test_a_burst_of_outcomes_under_a_rate_limit_all_arrive_once(http_stack: Stack) -> None:
+    stack = http_stack
+    ids = [f"gpu-{n}" for n in range(4)]
+    for iid in ids:
+        stack.nebula.add(iid)
+    stack.slack.rate_limit = (2, 1.0)  # Slack's ~1 message per second per channel, scaled down
+    _, driver = await stack.start_bot(nebula_bot_audit_channel=AUDIT_CHANNEL)
+    cids = [await stack.request(driver, text=f"delete {iid}") for iid in ids]
+    await asyncio.gather(*(stack.confirm(driver, cid) for cid in cids))
+
+    def audit_posts() -> list[dict[str, object]]:
+        return stack.slack.chat("chat.postMessage", AUDIT_CHANNEL)
+
+    await eventually(lambda: len(audit_posts()) == len(ids), within=20)
+    posted = [next(iid for iid in ids if iid in shown(message)) for message in audit_posts()]
+    assert sorted(posted) == ids, "every outcome, none twice"
+    assert stack.slack.limited >= 1, "the limit was really hit"

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -96,6 +97,11 @@ class FakeSlack(LoopbackServer):
         self.garbage_web_api = False  # chat.* answer an HTML error page, as a broken proxy would
         self.redirect_responses_to: str | None = None  # response_urls answer 307 to this address
         self._sockets: list[web.WebSocketResponse] = []
+        self.app_token_revoked = False
+        # chat.postMessage per channel: at most `rate_limit[0]` messages in any `rate_limit[1]` seconds.
+        self.rate_limit: tuple[int, float] | None = None
+        self.limited = 0  # how many 429s were sent
+        self._sent: dict[str, list[float]] = {}
         self._envelopes = itertools.count(1)
         self._urls = itertools.count(1)
         self.web_app.router.add_post("/api/auth.test", self._auth_test)
@@ -167,8 +173,25 @@ class FakeSlack(LoopbackServer):
         if problem is not None:
             self.rejected.append(f"{method}: {problem}")
             return web.json_response({"ok": False, "error": "invalid_blocks"})
+        if method == "chat.postMessage" and self._limited(str(body.get("channel"))):
+            self.limited += 1
+            return web.json_response(
+                {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "1"}
+            )
         self.web_posts.append((method, body))
         return web.json_response({"ok": True, "channel": body.get("channel"), "ts": "1700000000.000900"})
+
+    def _limited(self, channel: str) -> bool:
+        if self.rate_limit is None:
+            return False
+        count, window = self.rate_limit
+        now = time.monotonic()
+        recent = [t for t in self._sent.get(channel, []) if now - t < window]
+        if len(recent) >= count:
+            self._sent[channel] = recent
+            return True
+        self._sent[channel] = [*recent, now]
+        return False
 
     def chat(self, method: str, channel: str | None = None) -> list[dict[str, Any]]:
         return [
@@ -177,7 +200,7 @@ class FakeSlack(LoopbackServer):
 
     async def _connections_open(self, request: web.Request) -> web.Response:
         self.api_calls.append("apps.connections.open")
-        if not self._authorized(request, APP_TOKEN):
+        if not self._authorized(request, APP_TOKEN) or self.app_token_revoked:
             return web.json_response({"ok": False, "error": "invalid_auth"})
         return web.json_response({"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket"})
 
@@ -193,6 +216,11 @@ class FakeSlack(LoopbackServer):
                     self.acks[data["envelope_id"]] = data.get("payload") or {}
         self._sockets.remove(ws)
         return ws
+
+    async def drop_sockets(self) -> None:
+        """Close every Socket Mode connection from Slack's side, as a backend recycle does."""
+        for ws in list(self._sockets):
+            await ws.close()
 
     @property
     def socket_connected(self) -> bool:
