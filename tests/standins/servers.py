@@ -82,6 +82,7 @@ class FakeSlack(LoopbackServer):
         super().__init__()
         self.team_id = team_id
         self.enterprise_id: str | None = None
+        self.enterprise_install = False  # an org-wide install: auth.test answers for the org
         self.scopes = "commands,chat:write,usergroups:read"
         self.posted: list[Posted] = []
         self.api_calls: list[str] = []
@@ -129,8 +130,9 @@ class FakeSlack(LoopbackServer):
         return web.json_response(
             {
                 "ok": True,
-                "team_id": self.team_id,
+                "team_id": None if self.enterprise_install else self.team_id,
                 "enterprise_id": self.enterprise_id,
+                "is_enterprise_install": self.enterprise_install,
                 "team": "Acme",
                 "user": "nebula",
                 "user_id": "UBOT",
