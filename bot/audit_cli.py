@@ -6,16 +6,22 @@ import json
 import sys
 from dataclasses import asdict
 
+from bot import texts
 from bot.settings import StoreSettings
-from bot.store import open_store
+from bot.store import SQLiteLocation, open_store
 
 
 async def print_audit(settings: StoreSettings, limit: int, as_json: bool) -> int:
     """Print up to `limit` records, newest first; 1 when the store cannot be read."""
+    location = settings.state_location
+    if isinstance(location, SQLiteLocation) and not location.path.exists():
+        # Opening would create an empty database: say where the trail was looked for, and change nothing.
+        print(f"No audit trail at {location.path} (set NEBULA_BOT_STATE_URL)", file=sys.stderr)
+        return 1
     try:
-        store = await open_store(settings.state_location)
+        store = await open_store(location)
     except Exception as exc:
-        print(f"Cannot open the store at NEBULA_BOT_STATE_URL ({type(exc).__name__}: {exc})", file=sys.stderr)
+        print(texts.store_unusable(location, exc), file=sys.stderr)
         return 1
     try:
         records = await store.recent_audit(max(1, limit))

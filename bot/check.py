@@ -84,7 +84,7 @@ async def _slack(settings: Settings, web: AsyncWebClient) -> list[CheckResult]:
     except SlackAuthFailed as exc:
         if exc.kind == "rejected":
             return [CheckResult("slack", False, f"SLACK_BOT_TOKEN was rejected ({exc.error})")]
-        return [CheckResult("slack", False, f"Slack is unreachable at SLACK_API_URL ({exc.error})")]
+        return [CheckResult("slack", False, texts.slack_unreachable(settings.slack_api_url, exc.error))]
     identity = account.identity
     results = [
         CheckResult(

@@ -88,4 +88,5 @@ def _events_url(http_url: str) -> str:
     parsed = urlparse(http_url)
     if parsed.scheme != "https" or not parsed.netloc:
         raise ManifestError(f"--http-url must be an https:// URL (Slack requires TLS), got {http_url!r}")
-    return f"https://{parsed.netloc}{parsed.path.rstrip('/')}{EVENTS_PATH}"
+    path = parsed.path.rstrip("/").removesuffix(EVENTS_PATH)  # given the full URL, do not double the path
+    return f"https://{parsed.netloc}{path}{EVENTS_PATH}"

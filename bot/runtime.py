@@ -96,7 +96,7 @@ async def fetch_identity(client: AsyncWebClient) -> Identity:
                 f"Slack rejected SLACK_BOT_TOKEN ({exc.error}). Check the token in the app's settings."
             ) from None
         if exc.kind == "unreachable":
-            raise StartupError(f"Slack is unreachable at SLACK_API_URL ({exc.error}).") from None
+            raise StartupError(texts.slack_unreachable(client.base_url, exc.error)) from None
         raise StartupError("auth.test returned no team_id; is SLACK_API_URL a Slack Web API?") from None
 
 

@@ -123,7 +123,12 @@ class Settings(StoreSettings):
     def _check_bot_token(cls, value: SecretStr) -> SecretStr:
         if not value.get_secret_value().startswith("xoxb-"):
             raise ValueError("must be a bot token starting with xoxb-")
-        return value
+        return _not_placeholder(value)
+
+    @field_validator("nebula_api_key", "slack_signing_secret")
+    @classmethod
+    def _check_not_placeholder(cls, value: SecretStr | None) -> SecretStr | None:
+        return None if value is None else _not_placeholder(value)
 
     @field_validator("slack_app_token")
     @classmethod
@@ -132,7 +137,7 @@ class Settings(StoreSettings):
             return None
         if value is not None and not value.get_secret_value().startswith("xapp-"):
             raise ValueError("must be an app-level token starting with xapp-")
-        return value
+        return None if value is None else _not_placeholder(value)
 
     @field_validator("slack_response_url_prefixes", mode="before")
     @classmethod
@@ -184,6 +189,14 @@ class Settings(StoreSettings):
     def socket_mode(self) -> bool:
         """True when the bot connects out over Socket Mode instead of serving HTTP."""
         return self.slack_app_token is not None
+
+
+def _not_placeholder(value: SecretStr) -> SecretStr:
+    # "xoxb-..." or "ak_..." copied from the README: a value nobody filled in.
+    text = value.get_secret_value()
+    if text.endswith(("...", "…")) or text.strip("-_.…") in ("xoxb", "xapp", "ak"):
+        raise ValueError("is still the README's placeholder: paste the real value")
+    return value
 
 
 def _secret_set(value: SecretStr | None) -> bool:

@@ -136,3 +136,15 @@ def port_unusable(host: str, port: int, exc: OSError) -> str:
         return f"NEBULA_BOT_HOST={host} is not an address of this machine: {fix}."
     reason = exc.strerror or str(exc)
     return f"cannot listen on {host}:{port} ({reason}): check NEBULA_BOT_HOST and NEBULA_BOT_PORT."
+
+
+def slack_unreachable(url: str, cause: str) -> str:
+    """Why Slack's Web API could not be reached, in words, and what to check."""
+    how = {
+        "ClientConnectorDNSError": "DNS lookup failed",
+        "ClientConnectorCertificateError": "its TLS certificate was not trusted",
+        "ClientConnectorError": "the connection was refused or timed out",
+        "ServerTimeoutError": "it did not answer in time",
+        "TimeoutError": "it did not answer in time",
+    }.get(cause, f"the connection failed ({cause})")
+    return f"cannot reach {url}: {how}; check the network or proxy (SLACK_API_URL)."

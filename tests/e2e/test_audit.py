@@ -202,3 +202,11 @@ async def test_a_burst_of_outcomes_under_a_rate_limit_all_arrive_once(http_stack
     posted = [next(iid for iid in ids if iid in shown(message)) for message in audit_posts()]
     assert sorted(posted) == ids, "every outcome, none twice"
     assert stack.slack.limited >= 1, "the limit was really hit"
+
+
+def test_audit_without_a_store_says_where_it_looked_and_creates_nothing(tmp_path: Path, cli: Cli) -> None:
+    code, out, err = cli.run("audit")
+    assert code == 1
+    assert out == ""
+    assert err.strip() == "No audit trail at nebula-bot.sqlite3 (set NEBULA_BOT_STATE_URL)"
+    assert list(tmp_path.iterdir()) == []

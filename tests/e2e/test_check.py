@@ -129,3 +129,12 @@ async def test_check_and_start_say_when_the_port_is_taken(
         assert f"FAIL  port          NEBULA_BOT_PORT={port} is in use" in out
         with pytest.raises(UnusableSetting, match=f"NEBULA_BOT_PORT={port} is in use"):
             await http_stack.start_bot(nebula_bot_port=port)
+
+
+async def test_an_unresolvable_slack_is_said_in_words(
+    cli: Cli, slack: FakeSlack, nebula: FakeNebula, tmp_path: Path
+) -> None:
+    env = env_for(slack, nebula, tmp_path, SLACK_API_URL="http://slack-api.invalid/api/")
+    code, out, _ = await cli.run_async("check", env=env)
+    assert code == 1
+    assert "cannot reach http://slack-api.invalid/api/: DNS lookup failed; check the network or proxy" in out

@@ -64,3 +64,12 @@ def test_manifest_for_http_mode(cli: Cli) -> None:
     code, _, err = cli.run("manifest", "--http-url", "http://bot.example.com")
     assert code == 2
     assert "https://" in err
+
+
+def test_a_full_request_url_is_not_doubled(cli: Cli) -> None:
+    code, out, _ = cli.run("manifest", "--http-url", "https://bot.example.com/slack/events")
+    assert code == 0
+    assert (
+        yaml.safe_load(out)["settings"]["interactivity"]["request_url"]
+        == "https://bot.example.com/slack/events"
+    )

@@ -82,3 +82,31 @@ def test_secrets_stay_out_of_repr(monkeypatch: pytest.MonkeyPatch) -> None:
         assert secret not in repr(settings)
         assert secret not in str(settings)
         assert secret not in settings.model_dump_json()
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("SLACK_BOT_TOKEN", "xoxb-..."),
+        ("NEBULA_API_KEY", "ak_..."),
+        ("SLACK_SIGNING_SECRET", "..."),
+        ("NEBULA_BOT_STATE_URL", "sqlite:///"),
+    ],
+)
+def test_placeholders_and_empty_paths_are_named(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    set_env(monkeypatch, REQUIRED_HTTP | {name: value})
+    with pytest.raises(ConfigError, match=f"Invalid {name}"):
+        load_settings()
+
+
+def test_response_url_prefixes_end_at_a_path_boundary(monkeypatch: pytest.MonkeyPatch) -> None:
+    set_env(
+        monkeypatch,
+        REQUIRED_HTTP | {"SLACK_RESPONSE_URL_PREFIXES": "https://hooks.slack.com, https://p.example/r/"},
+    )
+    assert load_settings().slack_response_url_prefixes == ("https://hooks.slack.com/", "https://p.example/r/")
+    set_env(monkeypatch, {"SLACK_RESPONSE_URL_PREFIXES": "ftp://x"})
+    with pytest.raises(ConfigError, match="SLACK_RESPONSE_URL_PREFIXES"):
+        load_settings()
