@@ -246,6 +246,18 @@ def outcome(confirmation: Confirmation, actor: str, outcomes: Sequence[InstanceO
     return _message(text, [*sections, _context(people)])
 
 
+def concluded(confirmation: Confirmation, actor: str, outcomes: Sequence[InstanceOutcome]) -> Message:
+    """What the confirmation message shows once the outcome is in: no buttons, a pointer to the thread."""
+    verb = confirmation.verb
+    summary = summarize(outcomes)
+    icon = _ICONS.get(summary, ":x:")
+    result = verb.past if summary is Status.SUCCESS else _word(summary)
+    return notice(
+        f"{icon} {verb.label} {_labels(confirmation)}: *{result}* (confirmed by <@{actor}>). "
+        "Details in the thread."
+    )
+
+
 def _menu(instance: Instance) -> OverflowMenuElement:
     return OverflowMenuElement(
         action_id=INSTANCE_MENU_ACTION_ID,

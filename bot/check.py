@@ -19,7 +19,7 @@ from bot.settings import Settings
 from bot.slack_auth import SlackAuthFailed, auth_test
 from bot.store import ConfirmationStore, RedisLocation, SQLiteLocation, VolatileRedis, open_store
 
-REQUIRED_SCOPES = frozenset({"commands", "chat:write"})
+REQUIRED_SCOPES = frozenset({"commands", "chat:write", "chat:write.public"})
 
 
 @dataclass(frozen=True)

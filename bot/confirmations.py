@@ -48,6 +48,7 @@ class _Running:
     """A change being carried out by this process."""
 
     confirmation: Confirmation
+    message_ts: str | None
     confirmer: str
     to: Destination
     task: asyncio.Task[object] | None
@@ -188,7 +189,9 @@ class Confirmations:
         rules = self._access.rules
         approval = approvers_text(rules) if rules.needs_approval else None
         message = blocks.confirmation(confirmation, approval, dry_run=self._config.dry_run)
-        await say(self._replier, to, message, in_channel=True)
+        message_ts = await self._announcer.ask(confirmation, message, to)
+        if message_ts is not None:
+            await self._store.attach_message(confirmation.id, message_ts)
 
     async def _look_up(self, instance_id: str) -> Instance | NebulaError | None:
         """The instance, None when Nebula does not know it, or the error that stopped the lookup."""
@@ -211,17 +214,21 @@ class Confirmations:
             if not transition.won:
                 await self._lost(actor, confirmation_id, transition.entry, to)
                 return
-            await self._carry_out(entry.confirmation, actor, to)
+            await self._carry_out(entry.confirmation, entry.message_ts, actor, to)
 
-    async def _carry_out(self, confirmation: Confirmation, actor: Actor, to: Destination) -> None:
+    async def _carry_out(
+        self, confirmation: Confirmation, message_ts: str | None, actor: Actor, to: Destination
+    ) -> None:
         """After a won claim: Nebula once per instance, then the outcome, recorded and announced."""
-        running = _Running(confirmation, actor.user_id, to, asyncio.current_task())
+        running = _Running(confirmation, message_ts, actor.user_id, to, asyncio.current_task())
         self._running[confirmation.id] = running
         try:
             await self._trail.record(Step.CONFIRMED, "claimed", Subject.of(confirmation), actor.user_id)
             # Slack being slow to take "Deleting…" must not hold the state change up: post it alongside.
             progress = asyncio.create_task(
-                say(self._replier, to, blocks.in_progress(confirmation, actor.user_id), replace_original=True)
+                self._announcer.show(
+                    confirmation, message_ts, blocks.in_progress(confirmation, actor.user_id), to
+                )
             )
             outcomes = tuple(
                 await asyncio.gather(
@@ -234,7 +241,7 @@ class Confirmations:
             # Nebula's answer is known: the channel hears it first, the store records it (now, or once
             # it can: the sweeper retries). Only this claim's holder records it, so no check is needed.
             self._unrecorded[confirmation.id] = outcomes
-            await self._announcer.announce(confirmation, actor.user_id, outcomes, to)
+            await self._announcer.announce(confirmation, actor.user_id, outcomes, message_ts, to)
             await self.record_unrecorded(confirmation.id)
         finally:
             self._running.pop(confirmation.id, None)
@@ -242,9 +249,10 @@ class Confirmations:
     async def settle(
         self,
         confirmation: Confirmation,
+        message_ts: str | None,
         confirmer: str,
         outcomes: tuple[InstanceOutcome, ...],
-        to: Destination,
+        to: Destination | None,
         step: Step = Step.OUTCOME,
     ) -> bool:
         """Record an outcome nobody else may have recorded yet, and announce it if this call won.
@@ -258,7 +266,7 @@ class Confirmations:
             logs.warning("outcome.record_failed", confirmation=confirmation.id, error=type(exc).__name__)
             return False
         if won:
-            await self._announcer.announce(confirmation, confirmer, outcomes, to, step)
+            await self._announcer.announce(confirmation, confirmer, outcomes, message_ts, to, step)
         return won
 
     async def record_unrecorded(self, only: str | None = None) -> int:
@@ -287,7 +295,7 @@ class Confirmations:
             outcomes = tuple(
                 InstanceOutcome(iid, Status.UNKNOWN, texts.STOPPING) for iid in confirmation.instance_ids
             )
-            if await self.settle(confirmation, running.confirmer, outcomes, running.to):
+            if await self.settle(confirmation, running.message_ts, running.confirmer, outcomes, running.to):
                 reported += 1
         return reported
 
@@ -373,7 +381,8 @@ class Confirmations:
                 return
             confirmation = entry.confirmation
             await self._trail.record(Step.CANCELLED, "cancelled", Subject.of(confirmation), actor.user_id)
-            await say(self._replier, to, blocks.cancelled(confirmation, actor.user_id), replace_original=True)
+            cancelled = blocks.cancelled(confirmation, actor.user_id)
+            await self._announcer.show(confirmation, entry.message_ts, cancelled, to)
 
     async def _decidable(
         self, actor: Actor, confirmation_id: str, to: Destination, *, cancel: bool
@@ -407,10 +416,10 @@ class Confirmations:
             transition = await self._store.decide(confirmation_id, State.EXPIRED, SYSTEM_ACTOR, self._clock())
             if transition.won:
                 await self._trail.record(Step.EXPIRED, "expired", Subject.of(confirmation), actor.user_id)
-            await say(self._replier, to, blocks.expired(confirmation), replace_original=True)
+            await self._announcer.show(confirmation, entry.message_ts, blocks.expired(confirmation), to)
             return
         if entry.state is State.EXPIRED:
-            await say(self._replier, to, blocks.expired(confirmation), replace_original=True)
+            await say(self._replier, to, blocks.already_decided("expired"))
             return
         logs.event(
             "click.duplicate",

@@ -87,7 +87,7 @@ class Core:
             clock=clock,
             confirmations=confirmations,
             reads=Reads(access, nebula, replier, inflight),
-            sweeper=Sweeper(config, store, replier, trail, confirmations, inflight, clock),
+            sweeper=Sweeper(config, store, announcer, trail, confirmations, inflight, clock),
         )
 
     def screen(self, actor: Actor, text: str) -> Command | blocks.Message:

@@ -14,8 +14,9 @@ _HEADER: Final = """\
 # Create the app at https://api.slack.com/apps -> "Create New App" -> "From an app manifest",
 # paste this, and install it to your workspace.
 {mode_notes}#
-# Scope usergroups:read only matters with NEBULA_BOT_ALLOWED_USERGROUPS or group ids in
-# NEBULA_BOT_APPROVERS.
+# chat:write.public lets the bot post confirmations in public channels it was not invited to (in
+# private channels and DMs, invite it, or it falls back to the command's response_url). Scope
+# usergroups:read only matters with NEBULA_BOT_ALLOWED_USERGROUPS or group ids in NEBULA_BOT_APPROVERS.
 """
 
 _SOCKET_NOTES: Final = """\
@@ -31,6 +32,9 @@ _HTTP_NOTES: Final = """\
 # Then copy the Signing Secret (Basic Information) into SLACK_SIGNING_SECRET, leave
 # SLACK_APP_TOKEN unset, and serve the bot at the URL below (behind TLS).
 """
+
+
+BOT_SCOPES: Final = ("commands", "chat:write", "chat:write.public", "usergroups:read")
 
 
 class ManifestError(ValueError):
@@ -61,7 +65,9 @@ def manifest(http_url: str | None = None) -> dict[str, Any]:
             "bot_user": {"display_name": "nebula", "always_online": True},
             "slash_commands": [command],
         },
-        "oauth_config": {"scopes": {"bot": ["commands", "chat:write", "usergroups:read"]}},
+        "oauth_config": {
+            "scopes": {"bot": ["commands", "chat:write", "chat:write.public", "usergroups:read"]}
+        },
         "settings": {
             "interactivity": interactivity,
             "org_deploy_enabled": False,

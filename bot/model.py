@@ -128,6 +128,9 @@ class Entry:
     decided_by: str | None = None
     decided_at: float | None = None
     outcomes: tuple[InstanceOutcome, ...] = ()
+    # The confirmation message the bot posted (chat.postMessage), edited for its whole life; None when
+    # it could only be posted through the command's response_url.
+    message_ts: str | None = None
 
 
 @dataclass(frozen=True)

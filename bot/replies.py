@@ -45,7 +45,6 @@ class Destination:
     response_url: str | None
     channel: str | None
     user: str | None = None
-    message_ts: str | None = None
 
 
 class Replier(Protocol):
@@ -56,8 +55,13 @@ class Replier(Protocol):
     ) -> None:
         """Post `message`; ephemeral unless `in_channel`; replacing the button's message if asked."""
 
-    async def post(self, channel: str, message: Message) -> None:
-        """Post `message` in `channel` with `chat.postMessage` (the bot must be a member)."""
+    async def post(
+        self, channel: str, message: Message, *, thread_ts: str | None = None, broadcast: bool = False
+    ) -> str:
+        """Post `message` in `channel` (or in a thread there) with `chat.postMessage`; its ts."""
+
+    async def update(self, channel: str, ts: str, message: Message) -> None:
+        """Replace the bot's own message `ts` in `channel` with `chat.update`."""
 
 
 async def say(
@@ -150,11 +154,9 @@ class SlackReplier:
         if not to.channel:
             raise ValueError("no channel to fall back on")
         blocks = list(message.blocks) or None
-        if replace_original and to.message_ts:
-            await self._web.chat_update(
-                channel=to.channel, ts=to.message_ts, text=message.text, blocks=blocks
-            )
-        elif in_channel or replace_original:
+        # Never chat.update a message a click names: a click must not let one message's buttons
+        # rewrite another. Edits go through `update`, with the ts the bot kept when it posted.
+        if in_channel or replace_original:
             async with self._lock(to.channel):
                 await self._web.chat_postMessage(channel=to.channel, text=message.text, blocks=blocks)
         elif to.user:
@@ -164,16 +166,36 @@ class SlackReplier:
         else:
             raise ValueError("no user to show an ephemeral message to")
 
-    async def post(self, channel: str, message: Message) -> None:
+    async def post(
+        self, channel: str, message: Message, *, thread_ts: str | None = None, broadcast: bool = False
+    ) -> str:
         message = _redacted(message)
         try:
             async with self._lock(channel):
-                await self._web.chat_postMessage(
-                    channel=channel, text=message.text, blocks=list(message.blocks) or None
+                response = await self._web.chat_postMessage(
+                    channel=channel,
+                    text=message.text,
+                    blocks=list(message.blocks) or None,
+                    thread_ts=thread_ts,
+                    reply_broadcast=broadcast or None,
                 )
         except Exception as exc:
             self._metrics.slack_errors.labels("chat.postMessage").inc()
             raise ReplyError(f"chat.postMessage to {channel} failed: {slack_error(exc)}") from None
+        ts = response.get("ts")
+        if not isinstance(ts, str):
+            raise ReplyError(f"chat.postMessage to {channel} answered without a ts")
+        return ts
+
+    async def update(self, channel: str, ts: str, message: Message) -> None:
+        message = _redacted(message)
+        try:
+            await self._web.chat_update(
+                channel=channel, ts=ts, text=message.text, blocks=list(message.blocks) or None
+            )
+        except Exception as exc:
+            self._metrics.slack_errors.labels("chat.update").inc()
+            raise ReplyError(f"chat.update in {channel} failed: {slack_error(exc)}") from None
 
 
 def _redacted(message: Message) -> Message:

@@ -69,6 +69,9 @@ class ConfirmationStore(Protocol):
     async def get(self, confirmation_id: str) -> Entry | None:
         """The entry, or None if unknown."""
 
+    async def attach_message(self, confirmation_id: str, message_ts: str) -> None:
+        """Remember the ts of the message that shows the confirmation."""
+
     async def decide(self, confirmation_id: str, to: State, actor: str, now: float) -> Transition:
         """Atomically move a pending confirmation to `to`.
 

@@ -175,6 +175,9 @@ class RedisStore:
         fields = _texts(await self._redis.hgetall(_key(confirmation_id)))
         return _to_entry(fields) if fields else None
 
+    async def attach_message(self, confirmation_id: str, message_ts: str) -> None:
+        await self._redis.hset(_key(confirmation_id), "message_ts", message_ts)
+
     async def decide(self, confirmation_id: str, to: State, actor: str, now: float) -> Transition:
         if to not in (State.CLAIMED, State.CANCELLED, State.EXPIRED):
             raise ValueError(f"cannot decide to {to}")
@@ -265,4 +268,5 @@ def _to_entry(fields: dict[str, str]) -> Entry:
         decided_by=fields.get("actor"),
         decided_at=float(decided_at) if decided_at else None,
         outcomes=outcomes_from_json(fields.get("outcomes")),
+        message_ts=fields.get("message_ts"),
     )

@@ -52,7 +52,7 @@ CREATE TABLE IF NOT EXISTS health (
 """
 
 # The column is still called "action", as in every database written so far.
-_COLUMNS = "action, state, actor, decided_at, outcomes"
+_COLUMNS = "action, state, actor, decided_at, outcomes, message_ts"
 # How long a write waits for a lock held by another process (decisions), and for an audit line.
 BUSY_MS = 10_000
 AUDIT_BUSY_MS = 1_000
@@ -67,7 +67,7 @@ _EXPIRE = (
     "WHERE id = ? AND state = 'pending' AND expires_at <= ?"
 )
 
-Row = tuple[str, str, str | None, float | None, str | None]
+Row = tuple[str, str, str | None, float | None, str | None, str | None]
 
 
 class SQLiteStore:
@@ -100,6 +100,9 @@ class SQLiteStore:
             # Decisions are the exception: see decide().
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.executescript(_SCHEMA)
+            columns = {row[1] for row in conn.execute("PRAGMA table_info(confirmations)")}
+            if "message_ts" not in columns:  # a database written before messages were kept by ts
+                conn.execute("ALTER TABLE confirmations ADD COLUMN message_ts TEXT")
         except BaseException:
             conn.close()
             raise
@@ -136,6 +139,13 @@ class SQLiteStore:
         query = f"SELECT {_COLUMNS} FROM confirmations WHERE id = ?"  # noqa: S608 - constant columns
         row = self._db().execute(query, (confirmation_id,)).fetchone()
         return _to_entry(row) if row else None
+
+    async def attach_message(self, confirmation_id: str, message_ts: str) -> None:
+        await self._run(
+            lambda: self._db().execute(
+                "UPDATE confirmations SET message_ts = ? WHERE id = ?", (message_ts, confirmation_id)
+            )
+        )
 
     async def decide(self, confirmation_id: str, to: State, actor: str, now: float) -> Transition:
         if to not in (State.CLAIMED, State.CANCELLED, State.EXPIRED):
@@ -261,11 +271,12 @@ class SQLiteStore:
 
 
 def _to_entry(row: Row) -> Entry:
-    confirmation, state, actor, decided_at, outcomes = row
+    confirmation, state, actor, decided_at, outcomes, message_ts = row
     return Entry(
         confirmation=confirmation_from_json(confirmation),
         state=State(state),
         decided_by=actor,
         decided_at=decided_at,
         outcomes=outcomes_from_json(outcomes),
+        message_ts=message_ts,
     )

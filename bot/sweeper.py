@@ -8,12 +8,11 @@ import time
 from collections.abc import Callable
 
 from bot import blocks, logs, texts
-from bot.announce import origin
+from bot.announce import Announcer
 from bot.audit import Step
 from bot.confirmations import SYSTEM_ACTOR, Confirmations, CoreConfig
 from bot.inflight import InFlight
 from bot.model import InstanceOutcome, State, Status
-from bot.replies import Replier, say
 from bot.store import ConfirmationStore
 from bot.trail import Subject, Trail
 
@@ -25,7 +24,7 @@ class Sweeper:
         self,
         config: CoreConfig,
         store: ConfirmationStore,
-        replier: Replier,
+        announcer: Announcer,
         trail: Trail,
         confirmations: Confirmations,
         inflight: InFlight,
@@ -33,7 +32,7 @@ class Sweeper:
     ) -> None:
         self._config = config
         self._store = store
-        self._replier = replier
+        self._announcer = announcer
         self._trail = trail
         self._confirmations = confirmations
         self._inflight = inflight
@@ -72,9 +71,8 @@ class Sweeper:
                     continue
                 closed += 1
                 await self._trail.record(Step.EXPIRED, "expired", Subject.of(confirmation), SYSTEM_ACTOR)
-                await say(
-                    self._replier, origin(confirmation), blocks.expired(confirmation), replace_original=True
-                )
+                expired = blocks.expired(confirmation)
+                await self._announcer.show(confirmation, entry.message_ts, expired, None)
             return closed
 
     async def recover_stale_claims(self) -> int:
@@ -93,7 +91,7 @@ class Sweeper:
                 # Recording is a compare-and-set too: one replica reports, the others skip.
                 confirmer = entry.decided_by or confirmation.requester
                 if await self._confirmations.settle(
-                    confirmation, confirmer, outcomes, origin(confirmation), Step.RECOVERED
+                    confirmation, entry.message_ts, confirmer, outcomes, None, Step.RECOVERED
                 ):
                     reported += 1
             return reported

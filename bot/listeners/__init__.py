@@ -65,10 +65,9 @@ def command_destination(body: dict[str, Any]) -> Destination:
 
 
 def action_destination(body: dict[str, Any]) -> Destination:
-    """Where replies to a click go; the message's ts lets a fallback edit the message clicked."""
+    """Where replies to a click go."""
     return Destination(
         response_url=field(body, "response_url"),
         channel=field(body, "channel", "id") or field(body, "container", "channel_id"),
         user=field(body, "user", "id"),
-        message_ts=field(body, "container", "message_ts"),
     )

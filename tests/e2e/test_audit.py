@@ -9,12 +9,11 @@ from pathlib import Path
 import pytest
 
 from bot.audit import AuditRecord
-from bot.blocks import CONFIRM_ACTION_ID
 from bot.store import open_store
 from tests.conftest import Cli
 from tests.helpers import confirmation_id, shown
 from tests.standins.servers import Scripted
-from tests.standins.stack import ALICE, BOB, INSTANCE, Stack, eventually, posts
+from tests.standins.stack import ALICE, BOB, INSTANCE, Stack, eventually
 
 AUDIT_CHANNEL = "C0AUDIT"
 
@@ -40,13 +39,10 @@ async def test_every_step_is_recorded(http_stack: Stack, state_url: str) -> None
     _, driver = await stack.start_bot(
         nebula_bot_state_url=state_url, nebula_bot_allowed_users=ALICE, nebula_bot_audit_channel=AUDIT_CHANNEL
     )
-    _, refused_url = await driver.command(BOB, f"delete {INSTANCE}")
-    await eventually(posts(stack, refused_url, 1))
-    _, url = await driver.command(ALICE, f"delete {INSTANCE}")
-    await eventually(posts(stack, url, 1))
-    cid = confirmation_id(stack.slack.posts_to(url)[0])
-    _, click = await driver.click(ALICE, CONFIRM_ACTION_ID, cid)
-    await eventually(posts(stack, click, 2))
+    _refused_url_message, _refused_url = await stack.reply(driver, BOB, f"delete {INSTANCE}")
+    url_message, _url = await stack.reply(driver, ALICE, f"delete {INSTANCE}")
+    cid = confirmation_id(url_message)
+    await stack.confirm(driver, cid, ALICE)
 
     trail = await audit_trail(state_url)
 
@@ -75,12 +71,11 @@ async def test_cancel_and_expiry_are_recorded(http_stack: Stack) -> None:
     stack.nebula.add(INSTANCE)
     bot, driver = await stack.start_bot()
     for action in ("nebula_cancel", None):
-        _, url = await driver.command(ALICE, f"delete {INSTANCE}")
-        await eventually(posts(stack, url, 1))
+        url_message, _url = await stack.reply(driver, ALICE, f"delete {INSTANCE}")
         if action:
-            cid = confirmation_id(stack.slack.posts_to(url)[0])
-            _, click = await driver.click(ALICE, action, cid)
-            await eventually(posts(stack, click, 1))
+            cid = confirmation_id(url_message)
+            await driver.click(ALICE, action, cid)
+            await eventually(lambda cid=cid: "Cancelled" in shown(stack.showing(cid)))  # type: ignore[misc]
     stack.clock.advance(601)
     assert bot.core is not None
     assert await bot.core.sweeper.expire_overdue() == 1
@@ -95,10 +90,8 @@ async def test_a_failing_audit_channel_keeps_the_record(http_stack: Stack) -> No
     stack.nebula.add(INSTANCE)
     stack.slack.channels_without_bot.add(AUDIT_CHANNEL)
     _, driver = await stack.start_bot(nebula_bot_audit_channel=AUDIT_CHANNEL)
-    _, url = await driver.command(ALICE, f"delete {INSTANCE}")
-    await eventually(posts(stack, url, 1))
-    _, click = await driver.click(ALICE, CONFIRM_ACTION_ID, confirmation_id(stack.slack.posts_to(url)[0]))
-    await eventually(posts(stack, click, 2))
+    url_message, _url = await stack.reply(driver, ALICE, f"delete {INSTANCE}")
+    await stack.confirm(driver, confirmation_id(url_message), ALICE)
     await eventually(lambda: "chat.postMessage" in stack.slack.api_calls)
 
     assert stack.slack.chat("chat.postMessage", AUDIT_CHANNEL) == []

@@ -21,9 +21,8 @@ from tests.standins.stack import ALICE, BOB, INSTANCE, Stack, eventually, eventu
 async def test_dns_failure_means_unreachable(http_stack: Stack) -> None:
     stack = http_stack
     _, driver = await stack.start_bot(nebula_api_url="http://nebula-api.invalid/api/v1")
-    _, url = await driver.command(ALICE, f"delete {INSTANCE}")
-    await eventually(posts(stack, url, 1), within=10)
-    assert "Nebula is unreachable" in shown(stack.slack.posts_to(url)[0])
+    url_message, _url = await stack.reply(driver, ALICE, f"delete {INSTANCE}")
+    assert "Nebula is unreachable" in shown(url_message)
 
 
 @pytest.mark.parametrize(
@@ -47,10 +46,7 @@ async def test_an_unknown_outcome_is_followed_by_one_read(
     elif after == "no answer":
         stack.nebula.hold_details = True
 
-    _, url = await driver.click(ALICE, CONFIRM_ACTION_ID, cid)
-
-    await eventually(posts(stack, url, 2))
-    outcome = shown(stack.slack.posts_to(url)[1])
+    outcome = shown(await stack.confirm(driver, cid))
     assert "*unknown*" in outcome
     assert expected in outcome
     assert [c.method for c in stack.nebula.calls] == ["GET", "DELETE", "GET"]
@@ -75,10 +71,11 @@ async def test_refused_response_urls_fall_back_to_the_web_api(http_stack: Stack)
 
     await driver.click(ALICE, CONFIRM_ACTION_ID, cid)
     await eventually(lambda: len(stack.slack.chat("chat.postMessage")) == 2)
-    [update] = stack.slack.chat("chat.update", CHANNEL)
-    assert update["ts"] == "1700000000.000100"  # the message that carried the button
-    assert "Deleting" in shown(update)
-    assert buttons(update) == {}
+    deleting, concluded = stack.slack.chat("chat.update", CHANNEL)
+    assert deleting["ts"] == stack.slack.messages[0].ts  # the bot's own message, by the ts it kept
+    assert "Deleting" in shown(deleting)
+    assert buttons(deleting) == {}
+    assert "Details in the thread" in shown(concluded)
     assert "Instances deleted successfully" in shown(stack.slack.chat("chat.postMessage")[1])
     assert len(stack.nebula.deletes()) == 1
 
@@ -139,10 +136,8 @@ async def test_an_unknown_stop_reports_the_status_now(http_stack: Stack) -> None
     stack.nebula.add(INSTANCE)
     stack.nebula.power[INSTANCE] = Scripted(hang=True)
     _, driver = await stack.start_bot(nebula_api_timeout=0.3)
-    _, url = await driver.command(ALICE, f"stop {INSTANCE}")
-    await eventually(posts(stack, url, 1))
-    _, click = await driver.click(ALICE, CONFIRM_ACTION_ID, confirmation_id(stack.slack.posts_to(url)[0]))
-    await eventually(posts(stack, click, 2))
-    outcome = shown(stack.slack.posts_to(click)[1])
+    url_message, _url = await stack.reply(driver, ALICE, f"stop {INSTANCE}")
+    click_outcome = await stack.confirm(driver, confirmation_id(url_message), ALICE)
+    outcome = shown(click_outcome)
     assert "*unknown*" in outcome
     assert "Checked afterwards: the instance is now Running." in outcome

@@ -81,7 +81,7 @@ async def test_check_reports_missing_scopes(
     env = env_for(slack, nebula, tmp_path, NEBULA_BOT_ALLOWED_USERGROUPS="S0ML")
     code, out, _ = await cli.run_async("check", env=env)
     assert code == 1
-    assert "missing chat:write, usergroups:read" in out
+    assert "missing chat:write, chat:write.public, usergroups:read" in out
 
 
 async def test_check_in_socket_mode_checks_the_app_token(

@@ -1,4 +1,9 @@
-"""The delete flow end to end, in Socket Mode and HTTP mode, through the stand-in servers."""
+"""The delete flow end to end, in Socket Mode and HTTP mode, through the stand-in servers.
+
+The confirmation is a message the bot posts in the channel and edits for its whole life; the outcome
+is a reply in its thread, broadcast to the channel; whatever only one person should see (refusals,
+"already done") goes to that person alone through the click's response_url.
+"""
 
 from __future__ import annotations
 
@@ -7,19 +12,19 @@ import asyncio
 from bot.blocks import CANCEL_ACTION_ID, CONFIRM_ACTION_ID
 from tests.helpers import buttons, confirmation_id, shown
 from tests.standins.servers import INSTANCE_PASSWORD, NEBULA_KEY
-from tests.standins.stack import ALICE, BOB, INSTANCE, Stack, eventually, posts
+from tests.standins.slack_driver import CHANNEL
+from tests.standins.stack import ALICE, BOB, INSTANCE, Stack, eventually
 
 
 async def test_confirmed_delete_calls_nebula_once_and_reports_its_answer(stack: Stack) -> None:
     stack.nebula.add(INSTANCE, host_name="trainer-1")
     _, driver = await stack.start_bot()
 
-    ack, command_url = await driver.command(ALICE, f"delete {INSTANCE}")
-    assert ack.status == 200
-    assert not ack.body.get("text")
-    await eventually(lambda: len(stack.slack.posts_to(command_url)) == 1)
-    request = stack.slack.posts_to(command_url)[0]
-    assert request["response_type"] == "in_channel"
+    request, _ = await stack.reply(driver, ALICE, f"delete {INSTANCE}")
+    [posted] = stack.slack.messages
+    assert (posted.channel, posted.thread_ts) == (CHANNEL, None), (
+        "posted in the channel with chat.postMessage"
+    )
     assert request["text"].startswith(f"<@{ALICE}> asked to delete {INSTANCE}")
     text = shown(request)
     for expected in (
@@ -40,32 +45,27 @@ async def test_confirmed_delete_calls_nebula_once_and_reports_its_answer(stack: 
     assert "style" not in buttons(request)[CANCEL_ACTION_ID]
     assert stack.nebula.deletes() == []
 
-    ack, click_url = await driver.click(ALICE, CONFIRM_ACTION_ID, confirmation_id(request))
-    assert ack.status == 200
-    await eventually(lambda: len(stack.slack.posts_to(click_url)) == 2)
-    deleting, result = stack.slack.posts_to(click_url)
-    assert deleting["replace_original"] is True
+    cid = confirmation_id(request)
+    outcome = await stack.confirm(driver, cid)
+
+    [reply] = stack.slack.thread(posted.ts)
+    assert reply.broadcast, "the outcome is threaded and also shown in the channel"
+    assert outcome["text"] == f"Deleted: {INSTANCE}: success, Instances deleted successfully"
+    for expected in ("Instances deleted successfully", "success", INSTANCE, f"Requested by <@{ALICE}>"):
+        assert expected in shown(outcome)
+    deleting, concluded = posted.edits
     assert "Deleting" in shown(deleting)
     assert f"confirmed by <@{ALICE}>" in shown(deleting)
     assert buttons(deleting) == {}
-    assert result["response_type"] == "in_channel"
-    assert result["replace_original"] is False
-    assert result["text"] == f"Deleted: {INSTANCE}: success, Instances deleted successfully"
-    for expected in (
-        "Instances deleted successfully",
-        "success",
-        INSTANCE,
-        f"Requested by <@{ALICE}>",
-        f"confirmed by <@{ALICE}>",
-    ):
-        assert expected in shown(result)
+    assert "Details in the thread" in shown(concluded)
+    assert buttons(concluded) == {}
 
     [delete] = stack.nebula.deletes()
     assert delete.path == f"/api/v1/computing/instance/{INSTANCE}"
     assert delete.authorization == f"Bearer {NEBULA_KEY}"
-    everything_posted = shown({"posts": [p.body for p in stack.slack.posted]})
-    assert NEBULA_KEY not in everything_posted
-    assert INSTANCE_PASSWORD not in everything_posted
+    everything = shown({"posts": [p.body for p in stack.slack.posted], "web": stack.slack.web_posts})
+    assert NEBULA_KEY not in everything
+    assert INSTANCE_PASSWORD not in everything
 
 
 async def test_ack_does_not_wait_for_nebula(stack: Stack) -> None:
@@ -73,15 +73,15 @@ async def test_ack_does_not_wait_for_nebula(stack: Stack) -> None:
     stack.nebula.hold_details = True
     _, driver = await stack.start_bot()
 
-    ack, command_url = await driver.command(ALICE, f"delete {INSTANCE}")
+    ack, _ = await driver.command(ALICE, f"delete {INSTANCE}")
 
     # The ack came back while Nebula was still holding the lookup.
     assert ack.status == 200
     assert [c.method for c in stack.nebula.calls] == ["GET"]
-    assert stack.slack.posts_to(command_url) == []
+    assert stack.slack.messages == []
     stack.nebula.release.set()
-    await eventually(lambda: len(stack.slack.posts_to(command_url)) == 1)
-    assert confirmation_id(stack.slack.posts_to(command_url)[0])
+    await eventually(lambda: len(stack.slack.messages) == 1)
+    assert confirmation_id(stack.slack.messages[0].body)
 
 
 async def test_only_the_requester_can_confirm(stack: Stack) -> None:
@@ -91,17 +91,15 @@ async def test_only_the_requester_can_confirm(stack: Stack) -> None:
 
     for intruder in (BOB, "U0STRANGER"):
         for action in (CONFIRM_ACTION_ID, CANCEL_ACTION_ID):
-            _, url = await driver.click(intruder, action, cid)
-            await eventually(posts(stack, url, 1))
-            [reply] = stack.slack.posts_to(url)
+            [reply] = await stack.click(driver, intruder, cid, action)
             assert reply["response_type"] == "ephemeral"
             assert reply["replace_original"] is False
             verb = "confirm" if action == CONFIRM_ACTION_ID else "cancel"
             assert f"Only <@{ALICE}> can {verb} this" in shown(reply)
     assert stack.nebula.deletes() == []
+    assert buttons(stack.showing(cid)), "the confirmation is untouched"
 
-    _, url = await driver.click(ALICE, CONFIRM_ACTION_ID, cid)
-    await eventually(lambda: len(stack.slack.posts_to(url)) == 2)
+    await stack.confirm(driver, cid)
     assert len(stack.nebula.deletes()) == 1
 
 
@@ -110,16 +108,13 @@ async def test_cancel_replaces_the_buttons_and_nothing_is_deleted(stack: Stack) 
     _, driver = await stack.start_bot()
     cid = await stack.request(driver)
 
-    _, url = await driver.click(ALICE, CANCEL_ACTION_ID, cid)
-    await eventually(lambda: len(stack.slack.posts_to(url)) == 1)
-    [cancelled] = stack.slack.posts_to(url)
-    assert cancelled["replace_original"] is True
-    assert f"Cancelled by <@{ALICE}>" in shown(cancelled)
-    assert buttons(cancelled) == {}
+    await driver.click(ALICE, CANCEL_ACTION_ID, cid)
+    await eventually(lambda: "Cancelled" in shown(stack.showing(cid)))
+    assert f"Cancelled by <@{ALICE}>" in shown(stack.showing(cid))
+    assert buttons(stack.showing(cid)) == {}
 
-    _, url = await driver.click(ALICE, CONFIRM_ACTION_ID, cid)
-    await eventually(lambda: len(stack.slack.posts_to(url)) == 1)
-    assert "already cancelled" in shown(stack.slack.posts_to(url)[0])
+    [again] = await stack.click(driver, ALICE, cid)
+    assert "already cancelled" in shown(again)
     assert stack.nebula.deletes() == []
 
 
@@ -129,17 +124,15 @@ async def test_double_click_and_click_after_outcome_delete_once(stack: Stack) ->
     cid = await stack.request(driver)
     stack.nebula.hold_deletes = True
 
-    _, first = await driver.click(ALICE, CONFIRM_ACTION_ID, cid)
+    await driver.click(ALICE, CONFIRM_ACTION_ID, cid)
     await eventually(lambda: len(stack.nebula.deletes()) == 1)
-    _, second = await driver.click(ALICE, CONFIRM_ACTION_ID, cid)
-    await eventually(lambda: len(stack.slack.posts_to(second)) == 1)
-    assert "already confirmed and is being carried out" in shown(stack.slack.posts_to(second)[0])
+    [second] = await stack.click(driver, ALICE, cid)
+    assert "already confirmed and is being carried out" in shown(second)
     stack.nebula.release.set()
-    await eventually(lambda: len(stack.slack.posts_to(first)) == 2)
+    await eventually(lambda: "Details in the thread" in shown(stack.showing(cid)))
 
-    _, late = await driver.click(ALICE, CONFIRM_ACTION_ID, cid)
-    await eventually(lambda: len(stack.slack.posts_to(late)) == 1)
-    assert "already carried out" in shown(stack.slack.posts_to(late)[0])
+    [late] = await stack.click(driver, ALICE, cid)
+    assert "already carried out" in shown(late)
     assert len(stack.nebula.deletes()) == 1
 
 
@@ -147,14 +140,14 @@ async def test_five_concurrent_clicks_delete_once(stack: Stack) -> None:
     stack.nebula.add(INSTANCE)
     _, driver = await stack.start_bot()
     cid = await stack.request(driver)
+    stack._carrier(cid)
 
     results = await asyncio.gather(*(driver.click(ALICE, CONFIRM_ACTION_ID, cid) for _ in range(5)))
     assert all(ack.status == 200 for ack, _ in results)
     urls = [url for _, url in results]
-    # One click wins (in-progress + outcome); the four others are told it is already handled.
-    await eventually(lambda: sum(len(stack.slack.posts_to(u)) for u in urls) == 6)
-    winners = [u for u in urls if len(stack.slack.posts_to(u)) == 2]
-    assert len(winners) == 1
+    # One click wins (its outcome goes to the thread); the four others are told it is already handled.
+    await eventually(lambda: sum(len(stack.slack.posts_to(u)) for u in urls) == 4)
+    await eventually(lambda: "Details in the thread" in shown(stack.showing(cid)))
     assert len(stack.nebula.deletes()) == 1
 
 
@@ -162,18 +155,16 @@ async def test_expired_confirmation_is_refused_and_loses_its_buttons(stack: Stac
     stack.nebula.add(INSTANCE)
     _, driver = await stack.start_bot(nebula_bot_confirm_ttl=600)
     cid = await stack.request(driver)
+    stack._carrier(cid)
 
     stack.clock.advance(601)
-    _, url = await driver.click(ALICE, CONFIRM_ACTION_ID, cid)
-    await eventually(lambda: len(stack.slack.posts_to(url)) == 1)
-    [expired] = stack.slack.posts_to(url)
-    assert expired["replace_original"] is True
-    assert f"This request expired; run `/nebula delete {INSTANCE}` again" in shown(expired)
-    assert buttons(expired) == {}
+    await driver.click(ALICE, CONFIRM_ACTION_ID, cid)
+    await eventually(lambda: "expired" in shown(stack.showing(cid)))
+    assert f"This request expired; run `/nebula delete {INSTANCE}` again" in shown(stack.showing(cid))
+    assert buttons(stack.showing(cid)) == {}
 
-    _, url = await driver.click(ALICE, CONFIRM_ACTION_ID, cid)
-    await eventually(lambda: len(stack.slack.posts_to(url)) == 1)
-    assert "expired" in shown(stack.slack.posts_to(url)[0])
+    [again] = await stack.click(driver, ALICE, cid)
+    assert "expired" in shown(again)
     assert stack.nebula.deletes() == []
 
 
@@ -181,18 +172,15 @@ async def test_expiry_takes_the_buttons_away_without_a_click(http_stack: Stack) 
     stack = http_stack
     stack.nebula.add(INSTANCE)
     _, driver = await stack.start_bot(nebula_bot_confirm_ttl=10)
-    message, command_url = await stack.reply(driver, ALICE, f"delete {INSTANCE}")
-    cid = confirmation_id(message)
+    cid = await stack.request(driver)
+    stack._carrier(cid)
 
     stack.clock.advance(11)
-    # The sweeper replaces the confirmation through the command's own response_url.
-    await eventually(lambda: len(stack.slack.posts_to(command_url)) == 2)
-    replaced = stack.slack.posts_to(command_url)[1]
-    assert replaced["replace_original"] is True
-    assert "expired" in shown(replaced)
-    assert buttons(replaced) == {}
-    _, url = await driver.click(ALICE, CONFIRM_ACTION_ID, cid)
-    await eventually(lambda: len(stack.slack.posts_to(url)) == 1)
+    # The sweeper edits the confirmation message itself (chat.update): its buttons are gone.
+    await eventually(lambda: "expired" in shown(stack.showing(cid)))
+    assert buttons(stack.showing(cid)) == {}
+    [again] = await stack.click(driver, ALICE, cid)
+    assert "expired" in shown(again)
     assert stack.nebula.deletes() == []
 
 
@@ -203,21 +191,20 @@ async def test_confirmation_survives_a_restart_and_is_honoured_once(stack: Stack
     await stack.stop_bot(first)
 
     _, driver = await stack.start_bot()
-    _, url = await driver.click(ALICE, CONFIRM_ACTION_ID, cid)
-    await eventually(lambda: len(stack.slack.posts_to(url)) == 2)
-    assert "Instances deleted successfully" in shown(stack.slack.posts_to(url)[1])
+    outcome = await stack.confirm(driver, cid)
+    assert "Instances deleted successfully" in shown(outcome)
 
-    _, again = await driver.click(ALICE, CONFIRM_ACTION_ID, cid)
-    await eventually(lambda: len(stack.slack.posts_to(again)) == 1)
+    [again] = await stack.click(driver, ALICE, cid)
+    assert "already carried out" in shown(again)
     assert len(stack.nebula.deletes()) == 1
 
 
 async def test_unknown_instance_gets_no_buttons(stack: Stack) -> None:
     _, driver = await stack.start_bot()
-    _, url = await driver.command(ALICE, "delete 0000-unknown")
-    await eventually(lambda: len(stack.slack.posts_to(url)) == 1)
+    _url_message, url = await stack.reply(driver, ALICE, "delete 0000-unknown")
     [reply] = stack.slack.posts_to(url)
     assert reply["response_type"] == "ephemeral"
     assert "No instance `0000-unknown`" in shown(reply)
     assert buttons(reply) == {}
     assert stack.nebula.deletes() == []
+    assert stack.slack.messages == []

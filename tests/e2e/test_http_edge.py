@@ -31,8 +31,8 @@ async def test_a_command_mentioning_payload_is_still_a_command(http_stack: Stack
         form[where] = "payload-team"
     ack = await driver.post_signed(urlencode(form))
     assert ack.status == 200
-    await eventually(lambda: len(stack.slack.posts_to(url)) == 1)
-    assert buttons(stack.slack.posts_to(url)[0])
+    await eventually(lambda: len(stack.slack.messages) == 1)
+    assert buttons(stack.slack.messages[0].body)
 
 
 TIMESTAMP, SIGNATURE = "X-Slack-Request-Timestamp", "X-Slack-Signature"

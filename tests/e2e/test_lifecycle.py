@@ -26,9 +26,8 @@ async def test_list_pages_through_every_instance(http_stack: Stack) -> None:
         stack.nebula.add(f"inst-{n:03d}", host_name=f"box-{n:03d}")
     _, driver = await stack.start_bot()
 
-    _, url = await driver.command(ALICE, "list")
-    await eventually(posts(stack, url, 1))
-    first = stack.slack.posts_to(url)[0]
+    url_message, _url = await stack.reply(driver, ALICE, "list")
+    first = url_message
     assert first["response_type"] == "ephemeral"
     assert len(first["blocks"]) <= 50
     assert "(1–40 of 95)" in shown(first)
@@ -67,21 +66,18 @@ async def test_list_pages_through_every_instance(http_stack: Stack) -> None:
 async def test_empty_list_and_refused_list(http_stack: Stack) -> None:
     stack = http_stack
     _, driver = await stack.start_bot(nebula_bot_allowed_users=ALICE)
-    _, url = await driver.command(ALICE, "list")
-    await eventually(posts(stack, url, 1))
-    assert "Your team has no instances" in shown(stack.slack.posts_to(url)[0])
-    _, url = await driver.command(BOB, "list")
-    await eventually(posts(stack, url, 1))
-    assert "NEBULA_BOT_ALLOWED_USERS" in shown(stack.slack.posts_to(url)[0])
+    url_message, _ = await stack.reply(driver, ALICE, "list")
+    assert "Your team has no instances" in shown(url_message)
+    url_message, _url = await stack.reply(driver, BOB, "list")
+    assert "NEBULA_BOT_ALLOWED_USERS" in shown(url_message)
     assert len(stack.nebula.calls) == 1
 
 
 async def test_show_gives_details_without_credentials(stack: Stack) -> None:
     stack.nebula.add(INSTANCE, host_name="trainer-1")
     _, driver = await stack.start_bot()
-    _, url = await driver.command(ALICE, f"show {INSTANCE}")
-    await eventually(posts(stack, url, 1))
-    details = stack.slack.posts_to(url)[0]
+    url_message, _url = await stack.reply(driver, ALICE, f"show {INSTANCE}")
+    details = url_message
     assert details["response_type"] == "ephemeral"
     for expected in (
         "trainer-1",
@@ -109,9 +105,8 @@ async def test_show_gives_details_without_credentials(stack: Stack) -> None:
 async def test_power_verbs_use_the_same_confirmation(stack: Stack, verb: str, style: str, said: str) -> None:
     stack.nebula.add(INSTANCE)
     _, driver = await stack.start_bot()
-    _, url = await driver.command(ALICE, f"{verb} {INSTANCE}")
-    await eventually(posts(stack, url, 1))
-    request = stack.slack.posts_to(url)[0]
+    url_message, _url = await stack.reply(driver, ALICE, f"{verb} {INSTANCE}")
+    request = url_message
     button = buttons(request)[CONFIRM_ACTION_ID]
     assert button["text"]["text"] == verb.capitalize()
     assert button["style"] == style
@@ -122,9 +117,11 @@ async def test_power_verbs_use_the_same_confirmation(stack: Stack, verb: str, st
         *(driver.click(ALICE, CONFIRM_ACTION_ID, confirmation_id(request)) for _ in range(4))
     )
     urls = [u for _, u in clicks]
-    await eventually(lambda: sum(len(stack.slack.posts_to(u)) for u in urls) == 5)
-    [winner] = [u for u in urls if len(stack.slack.posts_to(u)) == 2]
-    assert said in shown(stack.slack.posts_to(winner)[1])
+    cid = confirmation_id(request)
+    # One click wins (its outcome goes to the thread); the three others are told it is already handled.
+    await eventually(lambda: sum(len(stack.slack.posts_to(u)) for u in urls) == 3)
+    await eventually(lambda: bool(stack.slack.thread(stack._carrier(cid))))
+    assert said in shown(stack.slack.thread(stack._carrier(cid))[0].body)
     assert [c.path for c in stack.nebula.changes()] == [f"/api/v1/computing/instance/{INSTANCE}/{verb}"]
     assert [c.method for c in stack.nebula.changes()] == ["GET"]
 
@@ -132,18 +129,17 @@ async def test_power_verbs_use_the_same_confirmation(stack: Stack, verb: str, st
 async def test_a_list_menu_opens_the_same_confirmation(stack: Stack) -> None:
     stack.nebula.add(INSTANCE)
     _, driver = await stack.start_bot()
-    _, list_url = await driver.command(ALICE, "list")
-    await eventually(posts(stack, list_url, 1))
-    [row] = list_rows(stack.slack.posts_to(list_url)[0])
+    list_url_message, _list_url = await stack.reply(driver, ALICE, "list")
+    [row] = list_rows(list_url_message)
     stop = next(o for o in row["accessory"]["options"] if o["value"].startswith("stop:"))  # type: ignore[index]
 
-    _, menu_url = await menu_choice(driver, ALICE, stop["value"])
-    await eventually(posts(stack, menu_url, 1))
-    request = stack.slack.posts_to(menu_url)[0]
-    assert request["response_type"] == "in_channel"
+    before = len(stack.slack.messages)
+    await menu_choice(driver, ALICE, stop["value"])
+    # The confirmation is a new message in the channel; the user's ephemeral list is left alone.
+    await eventually(lambda: len(stack.slack.messages) > before)
+    request = stack.slack.messages[before].body
     assert buttons(request)[CONFIRM_ACTION_ID]["text"]["text"] == "Stop"
-    _, url = await driver.click(ALICE, CONFIRM_ACTION_ID, confirmation_id(request))
-    await eventually(posts(stack, url, 2))
+    await stack.confirm(driver, stack.request_seen(request), ALICE)
     assert len(stack.nebula.changes()) == 1
 
 
@@ -191,21 +187,21 @@ async def test_several_ids_one_confirmation_concurrent_calls_mixed_outcome(stack
     )
     _, driver = await stack.start_bot()
 
-    _, url = await driver.command(ALICE, "delete gpu-a gpu-b gpu-a gpu-c")
-    await eventually(posts(stack, url, 1))
-    request = stack.slack.posts_to(url)[0]
+    url_message, _url = await stack.reply(driver, ALICE, "delete gpu-a gpu-b gpu-a gpu-c")
+    request = url_message
     assert "asked to *delete* these 3 instances" in shown(request)
     for iid in ids:
         assert f"host-{iid}" in shown(request)
     assert buttons(request)[CONFIRM_ACTION_ID]["confirm"]["title"]["text"] == "Delete 3 instances?"
 
     stack.nebula.hold_deletes = True
-    _, click = await driver.click(ALICE, CONFIRM_ACTION_ID, confirmation_id(request))
+    cid = confirmation_id(request)
+    await driver.click(ALICE, CONFIRM_ACTION_ID, cid)
     # All three DELETEs are in flight at once: they are concurrent, not one after another.
     await eventually(lambda: len(stack.nebula.deletes()) == 3)
     stack.nebula.release.set()
-    await eventually(posts(stack, click, 2))
-    outcome = shown(stack.slack.posts_to(click)[1])
+    await eventually(lambda: bool(stack.slack.thread(stack._carrier(cid))))
+    outcome = shown(stack.slack.thread(stack._carrier(cid))[0].body)
     assert "Delete partly failed" in outcome
     assert ":white_check_mark: Delete `gpu-a` (host-gpu-a): *success*" in outcome
     assert ":x: Delete `gpu-b` (host-gpu-b): *failed*. Instance is busy" in outcome
@@ -217,9 +213,8 @@ async def test_several_ids_with_an_unknown_one_get_no_buttons(http_stack: Stack)
     stack = http_stack
     stack.nebula.add("gpu-a")
     _, driver = await stack.start_bot()
-    _, url = await driver.command(ALICE, "delete gpu-a gpu-zzz")
-    await eventually(posts(stack, url, 1))
-    reply = stack.slack.posts_to(url)[0]
+    url_message, _url = await stack.reply(driver, ALICE, "delete gpu-a gpu-zzz")
+    reply = url_message
     assert "No instance `gpu-zzz`" in shown(reply)
     assert buttons(reply) == {}
     assert stack.nebula.changes() == []

@@ -4,21 +4,18 @@ from __future__ import annotations
 
 import aiohttp
 
-from bot.blocks import CONFIRM_ACTION_ID
 from tests.helpers import confirmation_id, shown
-from tests.standins.stack import ALICE, INSTANCE, Stack, eventually, posts
+from tests.standins.stack import ALICE, INSTANCE, Stack, eventually
 
 
 async def test_dry_run_does_everything_but_the_change(stack: Stack) -> None:
     stack.nebula.add(INSTANCE)
     _, driver = await stack.start_bot(nebula_bot_dry_run=True)
-    _, url = await driver.command(ALICE, f"delete {INSTANCE}")
-    await eventually(posts(stack, url, 1))
-    request = stack.slack.posts_to(url)[0]
+    url_message, _url = await stack.reply(driver, ALICE, f"delete {INSTANCE}")
+    request = url_message
     assert "*Dry run*: nothing will change" in shown(request)
-    _, click = await driver.click(ALICE, CONFIRM_ACTION_ID, confirmation_id(request))
-    await eventually(posts(stack, click, 2))
-    outcome = shown(stack.slack.posts_to(click)[1])
+    click_outcome = await stack.confirm(driver, confirmation_id(request), ALICE)
+    outcome = shown(click_outcome)
     assert f"Dry run: would have sent DELETE {stack.nebula.api_url}/computing/instance/{INSTANCE}" in outcome
     assert stack.nebula.changes() == []
     assert [c.method for c in stack.nebula.calls] == ["GET"]
@@ -42,12 +39,10 @@ async def test_metrics_count_what_happened(stack: Stack) -> None:
     stack.nebula.add(INSTANCE)
     bot, driver = await stack.start_bot()
     await driver.command(ALICE, "dlete x")
-    _, url = await driver.command(ALICE, f"delete {INSTANCE}")
-    await eventually(posts(stack, url, 1))
+    url_message, _url = await stack.reply(driver, ALICE, f"delete {INSTANCE}")
     before = await scrape(stack.session, bot.port)
     assert value(before, "nebula_bot_pending_confirmations") == 1
-    _, click = await driver.click(ALICE, CONFIRM_ACTION_ID, confirmation_id(stack.slack.posts_to(url)[0]))
-    await eventually(posts(stack, click, 2))
+    await stack.confirm(driver, confirmation_id(url_message), ALICE)
 
     after = await scrape(stack.session, bot.port)
     assert value(after, 'nebula_bot_commands_total{result="accepted",verb="delete"}') == 1

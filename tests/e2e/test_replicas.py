@@ -9,9 +9,9 @@ import pytest
 from bot.blocks import CONFIRM_ACTION_ID
 from bot.model import State
 from bot.store import open_store
-from tests.helpers import buttons, confirmation_id, shown
+from tests.helpers import buttons, shown
 from tests.standins.slack_driver import Driver
-from tests.standins.stack import ALICE, INSTANCE, Stack, eventually, posts
+from tests.standins.stack import ALICE, INSTANCE, Stack, eventually
 
 
 @pytest.fixture
@@ -26,10 +26,9 @@ async def test_posted_by_one_replica_carried_out_by_another(replicas: tuple[Stac
     stack, a, b = replicas
     cid = await stack.request(a)
 
-    _, url = await b.click(ALICE, CONFIRM_ACTION_ID, cid)
+    outcome = await stack.confirm(b, cid)
 
-    await eventually(posts(stack, url, 2))
-    assert "Instances deleted successfully" in shown(stack.slack.posts_to(url)[1])
+    assert "Instances deleted successfully" in shown(outcome)
     assert len(stack.nebula.deletes()) == 1
 
 
@@ -44,8 +43,9 @@ async def test_six_concurrent_clicks_over_two_replicas_delete_once(
     )
 
     urls = [url for _, url in clicks]
-    await eventually(lambda: sum(len(stack.slack.posts_to(u)) for u in urls) == 7)
-    assert sorted(len(stack.slack.posts_to(u)) for u in urls) == [1, 1, 1, 1, 1, 2]
+    # One click wins (the outcome goes to the thread); the five others are told it is already handled.
+    await eventually(lambda: sum(len(stack.slack.posts_to(u)) for u in urls) == 5)
+    await eventually(lambda: "Details in the thread" in shown(stack.showing(cid)))
     assert len(stack.nebula.deletes()) == 1
 
 
@@ -54,10 +54,9 @@ async def test_expiry_is_shared(replicas: tuple[Stack, Driver, Driver]) -> None:
     cid = await stack.request(a)
     stack.clock.advance(601)
 
-    _, url = await b.click(ALICE, CONFIRM_ACTION_ID, cid)
+    await b.click(ALICE, CONFIRM_ACTION_ID, cid)
 
-    await eventually(posts(stack, url, 1))
-    assert "expired" in shown(stack.slack.posts_to(url)[0])
+    await eventually(lambda: "expired" in shown(stack.showing(cid)))
     assert stack.nebula.deletes() == []
 
 
@@ -69,23 +68,22 @@ async def test_a_claim_left_by_a_crashed_replica_is_reported_once_and_never_run(
     # A short TTL makes the sweepers run every second.
     _, a = await stack.start_bot(nebula_bot_state_url=redis_url, nebula_bot_confirm_ttl=10)
     _, b = await stack.start_bot(nebula_bot_state_url=redis_url, nebula_bot_confirm_ttl=10)
-    message, command_url = await stack.reply(a, ALICE, f"delete {INSTANCE}")
-    cid = confirmation_id(message)
+    cid = await stack.request(a)
+    ts = stack._carrier(cid)
     # What a replica that crashed right after its claim leaves behind: claimed, no outcome.
     store = await open_store(redis_url)
     assert (await store.decide(cid, State.CLAIMED, ALICE, stack.clock())).won
     await store.close()
 
     stack.clock.advance(10 * 60)  # long past any live replica's Nebula call
-    # Both replicas' sweepers see it; exactly one reports it in the channel.
-    await eventually(posts(stack, command_url, 2), within=10)
-    report = stack.slack.posts_to(command_url)[1]
-    assert report["response_type"] == "in_channel"
-    assert "outcome unknown: check with the Nebula console" in shown(report)
+    # Both replicas' sweepers see it; exactly one reports it, in the confirmation's thread.
+    await eventually(lambda: bool(stack.slack.thread(ts)), within=10)
+    [report] = stack.slack.thread(ts)
+    assert report.broadcast
+    assert "outcome unknown: check with the Nebula console" in shown(report.body)
 
-    _, url = await b.click(ALICE, CONFIRM_ACTION_ID, cid)
-    await eventually(posts(stack, url, 1))
-    assert "already carried out" in shown(stack.slack.posts_to(url)[0])
-    assert buttons(stack.slack.posts_to(url)[0]) == {}
+    [again] = await stack.click(b, ALICE, cid)
+    assert "already carried out" in shown(again)
+    assert buttons(again) == {}
     assert stack.nebula.deletes() == []
-    assert len(stack.slack.posts_to(command_url)) == 2, "reported by one replica only"
+    assert len(stack.slack.thread(ts)) == 1, "reported by one replica only"

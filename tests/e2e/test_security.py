@@ -176,23 +176,20 @@ async def test_unlisted_user_is_refused_with_their_id(stack: Stack) -> None:
 async def test_star_allows_everyone(stack: Stack) -> None:
     stack.nebula.add(INSTANCE)
     _, driver = await stack.start_bot(nebula_bot_allowed_users="*")
-    _, url = await driver.command("U0ANYONE", f"delete {INSTANCE}")
-    await eventually(lambda: len(stack.slack.posts_to(url)) == 1)
-    assert buttons(stack.slack.posts_to(url)[0])
+    url_message, _url = await stack.reply(driver, "U0ANYONE", f"delete {INSTANCE}")
+    assert buttons(url_message)
 
 
 async def test_user_removed_from_the_list_cannot_confirm_after_restart(stack: Stack) -> None:
     stack.nebula.add(INSTANCE)
     first, driver = await stack.start_bot(nebula_bot_allowed_users=f"{ALICE},{BOB}")
-    _, url = await driver.command(BOB, f"delete {INSTANCE}")
-    await eventually(lambda: len(stack.slack.posts_to(url)) == 1)
-    cid = confirmation_id(stack.slack.posts_to(url)[0])
+    url_message, _url = await stack.reply(driver, BOB, f"delete {INSTANCE}")
+    cid = confirmation_id(url_message)
     await stack.stop_bot(first)
 
     _, driver = await stack.start_bot(nebula_bot_allowed_users=ALICE)
-    _, url = await driver.click(BOB, CONFIRM_ACTION_ID, cid)
-    await eventually(lambda: len(stack.slack.posts_to(url)) == 1)
-    assert "NEBULA_BOT_ALLOWED_USERS" in shown(stack.slack.posts_to(url)[0])
+    [refused] = await stack.click(driver, BOB, cid)
+    assert "NEBULA_BOT_ALLOWED_USERS" in shown(refused)
     assert stack.nebula.deletes() == []
 
 
@@ -209,9 +206,8 @@ async def test_other_workspace_is_refused(stack: Stack) -> None:
 async def test_click_from_other_workspace_or_channel_is_refused(stack: Stack) -> None:
     stack.nebula.add(INSTANCE)
     _, driver = await stack.start_bot()
-    _, url = await driver.command(ALICE, f"delete {INSTANCE}")
-    await eventually(lambda: len(stack.slack.posts_to(url)) == 1)
-    cid = confirmation_id(stack.slack.posts_to(url)[0])
+    url_message, _url = await stack.reply(driver, ALICE, f"delete {INSTANCE}")
+    cid = confirmation_id(url_message)
 
     _, from_team = await driver.click(ALICE, CONFIRM_ACTION_ID, cid, team="T0OTHER")
     _, from_channel = await driver.click(ALICE, CONFIRM_ACTION_ID, cid, channel="C0ELSEWHERE")

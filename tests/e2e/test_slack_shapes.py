@@ -60,20 +60,33 @@ async def grid_command(stack: Stack, driver: Any, team: str = "T0TEAM", org: str
         "enterprise_name": "Acme Org",
         "is_enterprise_install": "false",
     }
+    before = len(stack.slack.messages)
     ack = await driver.post_signed(urlencode(form))
     assert ack.status == 200
     if ack.body.get("text"):
         return str(ack.body["text"])
-    await eventually(lambda: len(stack.slack.posts_to(url)) == 1)
-    return str(buttons(stack.slack.posts_to(url)[0]).get(CONFIRM_ACTION_ID, {}).get("value", ""))
+    await eventually(lambda: len(stack.slack.messages) > before)
+    cid = str(buttons(stack.slack.messages[before].body)[CONFIRM_ACTION_ID]["value"])
+    stack._carrier(cid)
+    return cid
 
 
-async def click(stack: Stack, driver: Any, payload: dict[str, Any], answers: int) -> list[dict[str, Any]]:
+async def click(stack: Stack, driver: Any, payload: dict[str, Any]) -> list[dict[str, Any]]:
+    """Send a click; the answers only the clicker sees (a refusal, say)."""
     ack = await driver.post_signed(urlencode({"payload": json.dumps(payload)}))
     assert ack.status == 200
     url = payload["response_url"]
-    await eventually(lambda: len(stack.slack.posts_to(url)) >= answers)
+    await eventually(lambda: len(stack.slack.posts_to(url)) >= 1)
     return stack.slack.posts_to(url)
+
+
+async def confirm(stack: Stack, driver: Any, cid: str, payload: dict[str, Any]) -> str:
+    """Send a confirming click; the outcome posted in the confirmation's thread."""
+    ack = await driver.post_signed(urlencode({"payload": json.dumps(payload)}))
+    assert ack.status == 200
+    ts = stack._carrier(cid)
+    await eventually(lambda: bool(stack.slack.thread(ts)))
+    return shown(stack.slack.thread(ts)[-1].body)
 
 
 async def test_a_grid_workspace_can_confirm_from_an_in_channel_or_ephemeral_message(
@@ -85,12 +98,11 @@ async def test_a_grid_workspace_can_confirm_from_an_in_channel_or_ephemeral_mess
     _, driver = await stack.start_bot()
 
     cid = await grid_command(stack, driver)
-    [refused] = await click(
-        stack, driver, grid_click("not-a-confirmation", stack.slack.new_response_url(), ephemeral=True), 1
-    )
+    forged = grid_click("not-a-confirmation", stack.slack.new_response_url(), ephemeral=True)
+    [refused] = await click(stack, driver, forged)
     assert "unknown to the bot" in shown(refused), "reached the core, not refused as another workspace"
-    _, outcome = await click(stack, driver, grid_click(cid, stack.slack.new_response_url()), 2)
-    assert "Instances deleted successfully" in shown(outcome)
+    outcome = await confirm(stack, driver, cid, grid_click(cid, stack.slack.new_response_url()))
+    assert "Instances deleted successfully" in outcome
     assert len(stack.nebula.deletes()) == 1
 
 
@@ -105,7 +117,7 @@ async def test_another_org_and_a_slack_connect_partner_are_refused(http_stack: S
         grid_click(cid, stack.slack.new_response_url(), org="E0OTHER"),
         grid_click(cid, stack.slack.new_response_url(), user_team="T0PARTNER"),
     ):
-        [refused] = await click(stack, driver, payload, 1)
+        [refused] = await click(stack, driver, payload)
         assert "only serves its own workspace" in shown(refused)
     assert stack.nebula.deletes() == []
 
@@ -119,11 +131,6 @@ async def test_an_org_wide_install_serves_every_workspace_of_its_org(http_stack:
 
     cid = await grid_command(stack, driver, team="T0SECOND")
     assert cid, "a confirmation was posted"
-    _, outcome = await click(
-        stack,
-        driver,
-        grid_click(cid, stack.slack.new_response_url(), team="T0SECOND", user_team="T0SECOND"),
-        2,
-    )
-    assert "Instances deleted successfully" in shown(outcome)
+    payload = grid_click(cid, stack.slack.new_response_url(), team="T0SECOND", user_team="T0SECOND")
+    assert "Instances deleted successfully" in await confirm(stack, driver, cid, payload)
     assert "only serves" in await grid_command(stack, driver, team="T0ELSE", org="E0OTHER")

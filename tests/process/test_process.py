@@ -50,11 +50,19 @@ async def start_process(
 
 
 async def request_and_click(slack: FakeSlack, driver: Driver) -> tuple[str, str]:
-    _, command_url = await driver.command(ALICE, f"delete {INSTANCE}")
-    await eventually(lambda: len(slack.posts_to(command_url)) == 1, within=20)
-    cid = confirmation_id(slack.posts_to(command_url)[0])
-    _, click_url = await driver.click(ALICE, CONFIRM_ACTION_ID, cid)
-    return cid, click_url
+    """Ask for a delete, click its confirm button; the confirmation's id and the ts of its message."""
+    before = len(slack.messages)
+    await driver.command(ALICE, f"delete {INSTANCE}")
+    await eventually(lambda: len(slack.messages) > before, within=20)
+    posted = slack.messages[before]
+    cid = confirmation_id(posted.body)
+    await driver.click(ALICE, CONFIRM_ACTION_ID, cid)
+    return cid, posted.ts
+
+
+def outcome(slack: FakeSlack, ts: str) -> str:
+    """The outcome posted in the confirmation's thread, as a person reads it."""
+    return shown(slack.thread(ts)[-1].body)
 
 
 async def test_sigterm_lets_an_in_flight_delete_finish_then_exits_0(
@@ -68,7 +76,7 @@ async def test_sigterm_lets_an_in_flight_delete_finish_then_exits_0(
     nebula.hold_deletes = True
     bot = await start_process(processes, bot_env(slack, nebula, tmp_path / "s.sqlite3"), tmp_path, session)
     driver = Driver("http", slack, bot.url, session, eventually)
-    _, click_url = await request_and_click(slack, driver)
+    _, ts = await request_and_click(slack, driver)
     await eventually(lambda: len(nebula.deletes()) == 1, within=20)
 
     bot.signal(signal.SIGTERM)
@@ -77,7 +85,7 @@ async def test_sigterm_lets_an_in_flight_delete_finish_then_exits_0(
     nebula.release.set()
 
     assert await bot.wait() == 0
-    assert "Instances deleted successfully" in shown(slack.posts_to(click_url)[-1])
+    assert "Instances deleted successfully" in outcome(slack, ts)
     assert bot.logged("bot.stopped")
     assert len(nebula.deletes()) == 1
 
@@ -123,8 +131,8 @@ async def test_socket_mode_is_healthy_once_connected_and_stops_cleanly(
     async with session.post(f"{bot.url}/slack/events", data="x") as response:
         assert response.status == 404, "Socket Mode serves no HTTP events endpoint"
     driver = Driver("socket", slack, bot.url, session, eventually)
-    _, click_url = await request_and_click(slack, driver)
-    await eventually(lambda: len(slack.posts_to(click_url)) == 2, within=20)
+    _, ts = await request_and_click(slack, driver)
+    await eventually(lambda: bool(slack.thread(ts)), within=20)
 
     bot.signal(signal.SIGTERM)
     assert await bot.wait() == 0
@@ -237,7 +245,7 @@ async def test_a_change_nebula_has_not_answered_at_shutdown_is_reported_and_reco
     state = tmp_path / "s.sqlite3"
     env = bot_env(slack, nebula, state, NEBULA_BOT_DRAIN_TIMEOUT="1", NEBULA_API_TIMEOUT="60")
     bot = await start_process(processes, env, tmp_path, session)
-    cid, click_url = await request_and_click(slack, Driver("http", slack, bot.url, session, eventually))
+    cid, ts = await request_and_click(slack, Driver("http", slack, bot.url, session, eventually))
     await eventually(lambda: len(nebula.deletes()) == 1, within=20)
 
     bot.signal(signal.SIGTERM)
@@ -246,8 +254,7 @@ async def test_a_change_nebula_has_not_answered_at_shutdown_is_reported_and_reco
     output = "\n".join(bot.lines)
     assert "Session is closed" not in output
     assert "Traceback" not in output
-    outcome = shown(slack.posts_to(click_url)[-1])
-    assert "the bot was stopping while Nebula had not answered" in outcome
+    assert "the bot was stopping while Nebula had not answered" in outcome(slack, ts)
     store = await open_store(f"sqlite:///{state}")
     try:
         entry = await store.get(cid)

@@ -23,6 +23,18 @@ NEBULA_KEY = "ak_test_service_key_0123456789"
 INSTANCE_PASSWORD = "hunter2-vm-password"
 
 
+RESPONSE_URL_USES = 5
+RESPONSE_URL_LIFETIME = 30 * 60
+
+
+def _message_body(body: dict[str, Any]) -> dict[str, Any]:
+    """The text and blocks of a posted message, with form-encoded blocks decoded."""
+    blocks = body.get("blocks")
+    if isinstance(blocks, str):
+        blocks = json.loads(blocks)
+    return {"text": body.get("text"), "blocks": blocks or []}
+
+
 def block_kit_problem(body: dict[str, Any]) -> str | None:
     """Why Slack would refuse this message's blocks (slack_sdk's own validation), or None."""
     raw = body.get("blocks")
@@ -75,6 +87,29 @@ class Posted:
     body: dict[str, Any]
 
 
+@dataclass
+class ChannelMessage:
+    """A message as a channel shows it: its current body, and every edit that led there."""
+
+    channel: str
+    ts: str
+    body: dict[str, Any]
+    by_bot: bool = True
+    thread_ts: str | None = None
+    broadcast: bool = False
+    edits: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class ResponseUrl:
+    """What Slack knows of a response_url: where it answers, for which message, how often used."""
+
+    channel: str
+    message_ts: str | None  # the message a click came from; None for a slash command's URL
+    born: float
+    uses: int = 0
+
+
 class FakeSlack(LoopbackServer):
     """Slack's Web API (`auth.test`, `apps.connections.open`), response URLs and the Socket Mode socket."""
 
@@ -83,7 +118,7 @@ class FakeSlack(LoopbackServer):
         self.team_id = team_id
         self.enterprise_id: str | None = None
         self.enterprise_install = False  # an org-wide install: auth.test answers for the org
-        self.scopes = "commands,chat:write,usergroups:read"
+        self.scopes = "commands,chat:write,chat:write.public,usergroups:read"
         self.posted: list[Posted] = []
         self.api_calls: list[str] = []
         self.acks: dict[str, dict[str, Any]] = {}
@@ -105,6 +140,9 @@ class FakeSlack(LoopbackServer):
         self._sent: dict[str, list[float]] = {}
         self._envelopes = itertools.count(1)
         self._urls = itertools.count(1)
+        self._ts = itertools.count(1)
+        self.messages: list[ChannelMessage] = []
+        self.response_urls: dict[str, ResponseUrl] = {}
         self.web_app.router.add_post("/api/auth.test", self._auth_test)
         self.web_app.router.add_post("/api/apps.connections.open", self._connections_open)
         self.web_app.router.add_route("*", "/api/usergroups.users.list", self._usergroup_users)
@@ -117,8 +155,31 @@ class FakeSlack(LoopbackServer):
     def api_url(self) -> str:
         return self.url + "/api/"
 
-    def new_response_url(self) -> str:
-        return f"{self.url}/response/r{next(self._urls)}"
+    def new_response_url(self, channel: str = "C0OPS", message_ts: str | None = None) -> str:
+        """A response_url for a slash command in `channel`, or for a click on the message `message_ts`."""
+        path = f"/response/r{next(self._urls)}"
+        self.response_urls[path] = ResponseUrl(channel, message_ts, time.monotonic())
+        return self.url + path
+
+    def _new_ts(self) -> str:
+        return f"1700000000.{next(self._ts):06d}"
+
+    def message(self, ts: str) -> ChannelMessage:
+        [found] = [m for m in self.messages if m.ts == ts]
+        return found
+
+    def with_button(self, value: str) -> ChannelMessage | None:
+        """The newest message whose buttons carry `value` (as a person would find it to click)."""
+        for candidate in reversed(self.messages):
+            for block in candidate.body.get("blocks") or []:
+                for element in block.get("elements", []) if isinstance(block, dict) else []:
+                    if isinstance(element, dict) and element.get("value") == value:
+                        return candidate
+        return None
+
+    def thread(self, ts: str) -> list[ChannelMessage]:
+        """The replies in the thread under the message `ts`."""
+        return [m for m in self.messages if m.thread_ts == ts]
 
     def _authorized(self, request: web.Request, token: str) -> bool:
         return request.headers.get("Authorization") == f"Bearer {token}"
@@ -180,8 +241,32 @@ class FakeSlack(LoopbackServer):
             return web.json_response(
                 {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "1"}
             )
+        channel = str(body.get("channel"))
+        if method == "chat.update":
+            # Slack edits only the caller's own messages, and only ones that exist.
+            found = [m for m in self.messages if m.channel == channel and m.ts == body.get("ts")]
+            if not found:
+                return web.json_response({"ok": False, "error": "message_not_found"})
+            if not found[0].by_bot:
+                return web.json_response({"ok": False, "error": "cant_update_message"})
+            found[0].body = _message_body(body)
+            found[0].edits.append(found[0].body)
+            self.web_posts.append((method, body))
+            return web.json_response({"ok": True, "channel": channel, "ts": found[0].ts})
         self.web_posts.append((method, body))
-        return web.json_response({"ok": True, "channel": body.get("channel"), "ts": "1700000000.000900"})
+        ts = self._new_ts()
+        if method == "chat.postMessage":
+            thread_ts = body.get("thread_ts")
+            self.messages.append(
+                ChannelMessage(
+                    channel,
+                    ts,
+                    _message_body(body),
+                    thread_ts=str(thread_ts) if thread_ts else None,
+                    broadcast=str(body.get("reply_broadcast")).lower() == "true",
+                )
+            )
+        return web.json_response({"ok": True, "channel": channel, "ts": ts})
 
     def _limited(self, channel: str) -> bool:
         if self.rate_limit is None:
@@ -254,6 +339,21 @@ class FakeSlack(LoopbackServer):
         self.posted.append(Posted(request.path, body))
         if self.response_status != 200:
             return web.Response(status=self.response_status, text="expired_url")
+        known = self.response_urls.get(request.path)
+        if known is None:
+            return web.Response(status=404, text="no_such_url")
+        known.uses += 1
+        # Slack: a response_url works five times within thirty minutes.
+        if known.uses > RESPONSE_URL_USES or time.monotonic() - known.born > RESPONSE_URL_LIFETIME:
+            return web.Response(status=404, text="used_up")
+        if body.get("replace_original") and known.message_ts is not None:
+            # Only a click's response_url replaces: the message that carried the button.
+            target = self.message(known.message_ts)
+            target.body = _message_body(body)
+            target.edits.append(target.body)
+        elif body.get("response_type") == "in_channel":
+            # A slash command's response_url never replaces: replace_original there posts anew.
+            self.messages.append(ChannelMessage(known.channel, self._new_ts(), _message_body(body)))
         return web.Response(text="ok")
 
     def posts_to(self, response_url: str) -> list[dict[str, Any]]:

@@ -99,16 +99,24 @@ class Driver:
 
     async def command(self, user: str, text: str, **kw: str) -> tuple[Ack, str]:
         """Type `/nebula <text>`. Returns the ack and the command's response_url."""
-        response_url = self.slack.new_response_url()
+        response_url = self.slack.new_response_url(kw.get("channel", CHANNEL))
         form = command_form(user, text, response_url, **kw)
         if self.mode == "socket":
             return await self._envelope("slash_commands", dict(form)), response_url
         return await self.post_signed(urlencode(form)), response_url
 
     async def click(self, user: str, action_id: str, value: str, **kw: str) -> tuple[Ack, str]:
-        """Click a button. Returns the ack and the click's response_url."""
-        response_url = self.slack.new_response_url()
+        """Click a button. Returns the ack and the click's response_url.
+
+        The click comes from the message that carries a button with `value`, as in Slack; a forged
+        value comes from a message the bot never posted.
+        """
+        carrier = self.slack.with_button(value)
+        message_ts = carrier.ts if carrier is not None else "1699999999.000001"
+        channel = kw.get("channel", CHANNEL)
+        response_url = self.slack.new_response_url(channel, carrier.ts if carrier is not None else None)
         payload = click_payload(user, action_id, value, response_url, **kw)
+        payload["container"]["message_ts"] = message_ts
         if self.mode == "socket":
             return await self._envelope("interactive", payload), response_url
         return await self.post_signed(urlencode({"payload": json.dumps(payload)})), response_url

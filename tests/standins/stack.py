@@ -14,7 +14,7 @@ import aiohttp
 from bot.blocks import CONFIRM_ACTION_ID
 from bot.runtime import BotRuntime
 from bot.settings import Settings
-from tests.helpers import confirmation_id
+from tests.helpers import buttons, confirmation_id
 from tests.standins.servers import APP_TOKEN, BOT_TOKEN, NEBULA_KEY, FakeNebula, FakeSlack
 from tests.standins.slack_driver import SIGNING_SECRET, Driver
 
@@ -91,6 +91,7 @@ class Stack:
     session: aiohttp.ClientSession
     clock: FakeClock = field(default_factory=FakeClock)
     bots: list[BotRuntime] = field(default_factory=list)
+    _carriers: dict[str, str] = field(default_factory=dict)  # confirmation id -> ts of its message
 
     async def start_bot(self, **overrides: Any) -> tuple[BotRuntime, Driver]:
         runtime = BotRuntime(
@@ -108,24 +109,63 @@ class Stack:
         await runtime.stop()
 
     async def reply(self, driver: Driver, user: str, text: str, **kw: str) -> tuple[dict[str, Any], str]:
-        """Type `/nebula <text>` and wait for the bot's one answer after the ack; returns it and the URL."""
+        """Type `/nebula <text>` and wait for the bot's first answer after the ack: an ephemeral or
+        in-channel reply through the command's response_url, or a message posted in the channel."""
+        before = len(self.slack.messages)
         _, url = await driver.command(user, text, **kw)
-        await eventually(posts(self, url, 1))
-        return self.slack.posts_to(url)[0], url
+        await eventually(lambda: bool(self.slack.posts_to(url)) or len(self.slack.messages) > before)
+        if self.slack.posts_to(url):
+            return self.slack.posts_to(url)[0], url
+        message = self.slack.messages[before].body
+        if buttons(message):
+            self.request_seen(message)
+        return message, url
 
     async def request(self, driver: Driver, user: str = ALICE, text: str = f"delete {INSTANCE}") -> str:
         """Type the command and wait for the confirmation; returns its id."""
         message, _ = await self.reply(driver, user, text)
-        return confirmation_id(message)
+        cid = confirmation_id(message)
+        if self.slack.with_button(cid) is not None:
+            self._carrier(cid)  # remembered now: once decided, the message carries no buttons to find it by
+        return cid
+
+    def request_seen(self, message: dict[str, Any]) -> str:
+        """Remember which message carries the confirmation in `message`; its id."""
+        cid = confirmation_id(message)
+        self._carrier(cid)
+        return cid
+
+    def showing(self, cid: str) -> dict[str, Any]:
+        """What the message that carried the confirmation `cid` shows now (after any edits)."""
+        return self.slack.message(self._carrier(cid)).body
+
+    def _carrier(self, cid: str) -> str:
+        if cid not in self._carriers:
+            carrier = self.slack.with_button(cid)
+            assert carrier is not None, f"no message carries {cid}"
+            self._carriers[cid] = carrier.ts
+        return self._carriers[cid]
 
     async def click(
         self, driver: Driver, user: str, cid: str, action: str = CONFIRM_ACTION_ID, *, answers: int = 1
     ) -> list[dict[str, Any]]:
-        """Click a button of a confirmation and wait for `answers` messages to its response_url."""
+        """Click a button; wait for `answers` messages to the click's response_url (seen by the clicker)."""
+        if self.slack.with_button(cid) is not None:
+            self._carrier(cid)
         _, url = await driver.click(user, action, cid)
         await eventually(posts(self, url, answers), within=10)
         return self.slack.posts_to(url)
 
     async def confirm(self, driver: Driver, cid: str, user: str = ALICE) -> dict[str, Any]:
-        """Click the confirm button and wait for "…ing" and the outcome; returns the outcome."""
-        return (await self.click(driver, user, cid, answers=2))[1]
+        """Click the confirm button and wait for the outcome, in the confirmation's thread; returns it."""
+        ts = self._carrier(cid)
+        _, url = await driver.click(user, CONFIRM_ACTION_ID, cid)
+        await eventually(
+            lambda: bool(self.slack.thread(ts) or _in_channel(self.slack.posts_to(url))), within=10
+        )
+        replies = self.slack.thread(ts)
+        return replies[-1].body if replies else _in_channel(self.slack.posts_to(url))[-1]
+
+
+def _in_channel(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [m for m in messages if m.get("response_type") == "in_channel"]
