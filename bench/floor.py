@@ -1,7 +1,8 @@
 """The floor: a bare Bolt AsyncApp on aiohttp doing the least the delete flow needs.
 
-Ack; look the instance up; post buttons. On click: ack; DELETE; post the outcome. No store, no
-policy, no audit, no checks. Whatever the real bot costs beyond this is its own overhead.
+Ack; look the instance up; post buttons (chat.postMessage). On click: ack; DELETE; post the
+outcome in the message's thread. No store, policy, audit, edits or checks. Whatever the real bot
+costs beyond this is its own overhead.
 Configured by the same environment variables as the bot.
 """
 
@@ -40,12 +41,12 @@ async def main() -> None:
     )
 
     @app.command("/nebula")
-    async def command(ack: AsyncAck, body: dict[str, Any]) -> None:
+    async def command(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
         instance_id = body["text"].split()[1]
         detail = (await nebula.get(f"/computing/instance/{instance_id}")).json()
         host = detail["data"][0]["host_name"]
-        blocks = [
+        blocks: list[dict[str, Any]] = [
             {"type": "section", "text": {"type": "mrkdwn", "text": f"Delete {instance_id} ({host})?"}},
             {
                 "type": "actions",
@@ -60,18 +61,19 @@ async def main() -> None:
                 ],
             },
         ]
-        await session.post(
-            body["response_url"], json={"response_type": "in_channel", "text": "Delete?", "blocks": blocks}
-        )
+        # As the bot does: posted with chat.postMessage, so that it can be edited and threaded.
+        await client.chat_postMessage(channel=body["channel_id"], text="Delete?", blocks=blocks)
 
     @app.action("nebula_confirm")
-    async def confirm(ack: AsyncAck, body: dict[str, Any]) -> None:
+    async def confirm(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
         instance_id = body["actions"][0]["value"]
         result = (await nebula.delete(f"/computing/instance/{instance_id}")).json()
-        await session.post(
-            body["response_url"],
-            json={"response_type": "in_channel", "text": f"{result['status']}: {result['message']}"},
+        await client.chat_postMessage(
+            channel=body["channel"]["id"],
+            thread_ts=body["container"]["message_ts"],
+            reply_broadcast=True,
+            text=f"{result['status']}: {result['message']}",
         )
 
     async def events(request: web.Request) -> web.Response:

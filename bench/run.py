@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 import signal
 import statistics
 import sys
@@ -34,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.helpers import buttons  # noqa: E402 - after the path is set
 from tests.standins.process import bot_env, clean_environ, free_port  # noqa: E402
-from tests.standins.servers import FakeNebula, FakeSlack  # noqa: E402
+from tests.standins.servers import ChannelMessage, FakeNebula, FakeSlack  # noqa: E402
 from tests.standins.slack_driver import (  # noqa: E402
     Driver,
     click_payload,
@@ -92,6 +93,7 @@ async def run_subject(name: str, n: int, latency: float, profile: str | None = N
         NEBULA_BOT_PORT=str(port),
         NEBULA_BOT_ALLOWED_USERS="*",
         NEBULA_BOT_LOG_LEVEL="WARNING",
+        NEBULA_BOT_MAX_PENDING_PER_USER="100",
     )
     argv = (
         [sys.executable, "-m", "bot"] if name == "bot" else [sys.executable, str(ROOT / "bench" / "floor.py")]
@@ -152,6 +154,11 @@ async def wait_until_listening(session: aiohttp.ClientSession, port: int) -> Non
     raise TimeoutError("subject did not start")
 
 
+def requester(i: int) -> str:
+    """Ten people share the load, so no one exceeds the per-person limit on waiting confirmations."""
+    return f"U0BENCH{i % 10}"
+
+
 async def load(driver: Driver, slack: FakeSlack, numbers: range) -> Figures:
     ack_ms: list[float] = []
 
@@ -162,30 +169,36 @@ async def load(driver: Driver, slack: FakeSlack, numbers: range) -> Figures:
         assert ack.status == 200, ack
 
     command_urls = [slack.new_response_url() for _ in numbers]
+    before = len(slack.messages)
+
+    def confirmations() -> list[ChannelMessage]:
+        return [m for m in slack.messages[before:] if m.thread_ts is None and buttons(m.body)]
+
     started = time.perf_counter()
     await asyncio.gather(
         *(
-            signed(urlencode(command_form("U0BENCH", f"delete bench-{i:05d}", url)))
+            signed(urlencode(command_form(requester(i), f"delete bench-{i:05d}", url)))
             for i, url in zip(numbers, command_urls, strict=True)
         )
     )
-    await wait_for(lambda: all(slack.posts_to(url) for url in command_urls), 120)
+    await wait_for(lambda: len(confirmations()) == len(numbers), 120)
     confirmations_s = time.perf_counter() - started
 
-    values = [buttons(slack.posts_to(url)[0])["nebula_confirm"]["value"] for url in command_urls]
-    click_urls = [slack.new_response_url() for _ in numbers]
+    asked = confirmations()
     started = time.perf_counter()
-    await asyncio.gather(
-        *(
-            signed(urlencode({"payload": json.dumps(click_payload("U0BENCH", "nebula_confirm", v, u))}))
-            for v, u in zip(values, click_urls, strict=True)
+
+    def click(message: ChannelMessage) -> str:
+        payload = click_payload(
+            requester(int(re.findall(r"bench-(\d{5})", json.dumps(message.body))[0])),
+            "nebula_confirm",
+            buttons(message.body)["nebula_confirm"]["value"],
+            slack.new_response_url(message.channel, message.ts),
         )
-    )
+        payload["container"]["message_ts"] = message.ts
+        return urlencode({"payload": json.dumps(payload)})
 
-    def outcome_posted(url: str) -> bool:
-        return any(p.get("response_type") == "in_channel" for p in slack.posts_to(url))
-
-    await wait_for(lambda: all(outcome_posted(url) for url in click_urls), 120)
+    await asyncio.gather(*(signed(click(message)) for message in asked))
+    await wait_for(lambda: all(slack.thread(message.ts) for message in asked), 120)
     outcomes_s = time.perf_counter() - started
     return Figures(ack_ms, confirmations_s, outcomes_s, 0, 0.0)
 

@@ -208,3 +208,26 @@ async def test_unknown_instance_gets_no_buttons(stack: Stack) -> None:
     assert buttons(reply) == {}
     assert stack.nebula.deletes() == []
     assert stack.slack.messages == []
+
+
+async def test_in_a_private_channel_without_the_bot_the_response_urls_carry_it(http_stack: Stack) -> None:
+    stack = http_stack
+    stack.nebula.add(INSTANCE)
+    stack.slack.channels_without_bot.add(CHANNEL)  # chat.postMessage answers not_in_channel
+    _, driver = await stack.start_bot(nebula_bot_confirm_ttl=10)
+
+    request, _ = await stack.reply(driver, ALICE, f"delete {INSTANCE}")
+    assert request["response_type"] == "in_channel", "posted through the command's response_url"
+    [carrier] = stack.slack.messages
+    cid = confirmation_id(request)
+    outcome = await stack.confirm(driver, cid)
+    assert "Instances deleted successfully" in shown(outcome)
+    assert "Details in the thread" in shown(carrier.body), "the click's response_url replaced it in place"
+
+    # Without a ts, expiry cannot edit the message: it says so in a new one (see README).
+    request, command_url = await stack.reply(driver, ALICE, f"delete {INSTANCE}x")
+    stack.nebula.add(f"{INSTANCE}x")
+    _second, command_url = await stack.reply(driver, ALICE, f"delete {INSTANCE}x")
+    stack.clock.advance(11)
+    await eventually(lambda: any("expired" in shown(p) for p in stack.slack.posts_to(command_url)))
+    assert len(stack.nebula.deletes()) == 1
