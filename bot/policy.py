@@ -77,9 +77,15 @@ def mention(slack_id: str) -> str:
     return f"<!subteam^{slack_id}>" if slack_id.startswith("S") else f"<@{slack_id}>"
 
 
+APPROVERS_SHOWN = 10
+
+
 def approvers_text(rules: Rules) -> str:
-    """The approvers, as Slack mentions."""
-    return ", ".join(mention(a) for a in sorted(rules.approvers))
+    """The approvers as Slack mentions, groups first; a long list is summarised ("… and 190 more")."""
+    ordered = sorted(rules.approvers, key=lambda a: (not a.startswith("S"), a))
+    shown = ", ".join(mention(a) for a in ordered[:APPROVERS_SHOWN])
+    hidden = len(ordered) - APPROVERS_SHOWN
+    return f"{shown} and {hidden} more" if hidden > 0 else shown
 
 
 def screen(rules: Rules, identity: Identity, actor: Actor) -> Decision:

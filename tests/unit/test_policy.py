@@ -130,3 +130,11 @@ def test_groups_to_resolve_and_mentions() -> None:
     assert rules.groups_to_resolve == {"S1", "S2"}
     assert mention("U1") == "<@U1>"
     assert mention("S1") == "<!subteam^S1>"
+
+
+def test_a_long_list_of_approvers_is_summarised() -> None:
+    many = Rules(approvers=frozenset({"S0LEADS", *(f"U{n:05d}" for n in range(200))}))
+    text = approvers_text(many)
+    assert text.startswith("<!subteam^S0LEADS>, <@U00000>")
+    assert text.endswith(" and 191 more")
+    assert len(text) < 300
