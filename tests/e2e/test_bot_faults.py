@@ -70,7 +70,7 @@ async def test_refused_response_urls_fall_back_to_the_web_api(http_stack: Stack)
     assert "Only <@U0ALICE> can confirm this" in shown(ephemeral)
 
     await driver.click(ALICE, CONFIRM_ACTION_ID, cid)
-    await eventually(lambda: len(stack.slack.chat("chat.postMessage")) == 2)
+    await eventually(lambda: len(stack.slack.chat("chat.update", CHANNEL)) == 2)
     deleting, concluded = stack.slack.chat("chat.update", CHANNEL)
     assert deleting["ts"] == stack.slack.messages[0].ts  # the bot's own message, by the ts it kept
     assert "Deleting" in shown(deleting)

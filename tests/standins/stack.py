@@ -157,12 +157,15 @@ class Stack:
         return self.slack.posts_to(url)
 
     async def confirm(self, driver: Driver, cid: str, user: str = ALICE) -> dict[str, Any]:
-        """Click the confirm button and wait for the outcome, in the confirmation's thread; returns it."""
+        """Click the confirm button and wait until the bot is done: the outcome is in the thread (or,
+        without a thread, in the channel) and the request message shows its final state. The outcome."""
         ts = self._carrier(cid)
         _, url = await driver.click(user, CONFIRM_ACTION_ID, cid)
         await eventually(
             lambda: bool(self.slack.thread(ts) or _in_channel(self.slack.posts_to(url))), within=10
         )
+        # The final state of the request message is the bot's last step (after the audit record).
+        await eventually(lambda: "Details in the thread" in str(self.showing(cid)), within=10)
         replies = self.slack.thread(ts)
         return replies[-1].body if replies else _in_channel(self.slack.posts_to(url))[-1]
 
