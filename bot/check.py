@@ -17,7 +17,8 @@ from bot.redact import redact, register
 from bot.replies import slack_error
 from bot.settings import Settings
 from bot.slack_auth import SlackAuthFailed, auth_test
-from bot.store import ConfirmationStore, RedisLocation, SQLiteLocation, VolatileRedis, open_store
+from bot.store import ConfirmationStore, RedisLocation, SQLiteLocation, open_store
+from bot.store_errors import VolatileRedis
 
 REQUIRED_SCOPES = frozenset({"commands", "chat:write", "chat:write.public"})
 

@@ -52,14 +52,6 @@ def parse_state_url(url: str) -> Location:
     raise ValueError("must start with sqlite:/// or redis://")
 
 
-class VolatileRedis(Exception):
-    """The Redis server would lose a claim on restart: AOF is off, or its persistence cannot be read."""
-
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        self.detail = detail
-
-
 class ConfirmationStore(Protocol):
     """Where confirmations live. Every method is safe to call concurrently, from several processes."""
 

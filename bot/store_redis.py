@@ -38,7 +38,7 @@ from bot.model import (
     outcomes_from_json,
     outcomes_to_json,
 )
-from bot.store import VolatileRedis
+from bot.store_errors import VolatileRedis
 
 PREFIX: Final = "{nebula-bot}:"
 PENDING: Final = PREFIX + "pending"

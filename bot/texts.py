@@ -22,7 +22,8 @@ from bot.nebula import (
     NebulaTimeout,
     NebulaUnreachable,
 )
-from bot.store import Location, SQLiteLocation, VolatileRedis
+from bot.store import Location, SQLiteLocation
+from bot.store_errors import VolatileRedis
 
 _PROBLEMS = {
     "empty": "an empty body",
