@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,8 +68,11 @@ def mode(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-@pytest.fixture
-async def stack(mode: str, slack: FakeSlack, nebula: FakeNebula, tmp_path: Path) -> AsyncIterator[Stack]:
+@asynccontextmanager
+async def running_stack(
+    mode: str, slack: FakeSlack, nebula: FakeNebula, tmp_path: Path
+) -> AsyncIterator[Stack]:
+    """A Stack in `mode` whose bots are all stopped when the test is done."""
     async with aiohttp.ClientSession() as session:
         result = Stack(mode, slack, nebula, tmp_path / "state.sqlite3", session)
         yield result
@@ -77,21 +81,21 @@ async def stack(mode: str, slack: FakeSlack, nebula: FakeNebula, tmp_path: Path)
 
 
 @pytest.fixture
-async def slack_socket_stack(slack: FakeSlack, nebula: FakeNebula, tmp_path: Path) -> AsyncIterator[Stack]:
-    async with aiohttp.ClientSession() as session:
-        result = Stack("socket", slack, nebula, tmp_path / "state.sqlite3", session)
+async def stack(mode: str, slack: FakeSlack, nebula: FakeNebula, tmp_path: Path) -> AsyncIterator[Stack]:
+    async with running_stack(mode, slack, nebula, tmp_path) as result:
         yield result
-        for runtime in list(result.bots):
-            await result.stop_bot(runtime)
+
+
+@pytest.fixture
+async def slack_socket_stack(slack: FakeSlack, nebula: FakeNebula, tmp_path: Path) -> AsyncIterator[Stack]:
+    async with running_stack("socket", slack, nebula, tmp_path) as result:
+        yield result
 
 
 @pytest.fixture
 async def http_stack(slack: FakeSlack, nebula: FakeNebula, tmp_path: Path) -> AsyncIterator[Stack]:
-    async with aiohttp.ClientSession() as session:
-        result = Stack("http", slack, nebula, tmp_path / "state.sqlite3", session)
+    async with running_stack("http", slack, nebula, tmp_path) as result:
         yield result
-        for runtime in list(result.bots):
-            await result.stop_bot(runtime)
 
 
 @dataclass
