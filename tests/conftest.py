@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +33,22 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
     server = RedisServer(tmp_path_factory.mktemp("redis"))
     yield server
     server.stop()
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[Callable[..., RedisServer]]:
+    """Starts redis-servers of the test's own (to kill, restart or configure); all stopped after it."""
+    started: list[RedisServer] = []
+
+    def start(*, appendonly: bool = True) -> RedisServer:
+        folder = tmp_path / f"redis-{len(started)}"
+        folder.mkdir()
+        started.append(RedisServer(folder, appendonly=appendonly))
+        return started[-1]
+
+    yield start
+    for server in started:
+        server.stop()
 
 
 @pytest.fixture

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 
@@ -107,22 +106,15 @@ async def test_an_outcome_slack_refuses_everywhere_is_still_recorded(http_stack:
     assert len(stack.nebula.deletes()) == 1
 
 
-@pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path)
-    yield server
-    if server.proc.poll() is None:
-        server.stop()
-
-
 async def test_a_dead_store_means_an_honest_error_and_no_delete(
-    http_stack: Stack, own_redis: RedisServer
+    http_stack: Stack, own_redis: Callable[..., RedisServer]
 ) -> None:
     stack = http_stack
     stack.nebula.add(INSTANCE)
-    _, driver = await stack.start_bot(nebula_bot_state_url=own_redis.url)
+    redis_server = own_redis()
+    _, driver = await stack.start_bot(nebula_bot_state_url=redis_server.url)
     cid = await stack.request(driver)
-    own_redis.stop()
+    redis_server.stop()
 
     _, url = await driver.click(ALICE, CONFIRM_ACTION_ID, cid)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -14,27 +14,20 @@ import pytest
 
 from bot.model import State
 from bot.runtime import UnusableSetting
-from bot.store import open_store
 from tests.helpers import buttons, shown
 from tests.standins.redis_server import RedisServer
 from tests.standins.slack_driver import command_form
-from tests.standins.stack import ALICE, INSTANCE, Stack, eventually
+from tests.standins.stack import ALICE, INSTANCE, Stack, eventually, stored
 
 
 @pytest.fixture
-def volatile_redis(tmp_path: Path) -> Iterator[RedisServer]:
-    (tmp_path / "volatile").mkdir()
-    server = RedisServer(tmp_path / "volatile", appendonly=False)
-    yield server
-    server.stop()
+def volatile_redis(own_redis: Callable[..., RedisServer]) -> RedisServer:
+    return own_redis(appendonly=False)
 
 
 @pytest.fixture
-def durable_redis(tmp_path: Path) -> Iterator[RedisServer]:
-    (tmp_path / "durable").mkdir()
-    server = RedisServer(tmp_path / "durable", appendonly=True)
-    yield server
-    server.stop()
+def durable_redis(own_redis: Callable[..., RedisServer]) -> RedisServer:
+    return own_redis(appendonly=True)
 
 
 async def test_a_redis_without_aof_is_refused_unless_allowed(
@@ -196,11 +189,7 @@ async def test_an_outcome_is_posted_while_the_store_is_locked_and_recorded_after
     assert bot.core is not None
     await bot.core.sweeper.expire_overdue()
     assert await bot.core.confirmations.record_unrecorded() == 0
-    store = await open_store(f"sqlite:///{stack.state}")
-    try:
-        entry = await store.get(cid)
-    finally:
-        await store.close()
+    entry = await stored(f"sqlite:///{stack.state}", cid)
     assert entry is not None
     assert entry.state is State.DONE
     assert "Instances deleted successfully" in entry.outcomes[0].message

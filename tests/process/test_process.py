@@ -12,12 +12,11 @@ import pytest
 
 from bot.blocks import CONFIRM_ACTION_ID
 from bot.model import State, Status
-from bot.store import open_store
 from tests.helpers import confirmation_id, shown
 from tests.standins.process import BotProcess, bot_env
 from tests.standins.servers import APP_TOKEN, BOT_TOKEN, INSTANCE_PASSWORD, NEBULA_KEY, FakeNebula, FakeSlack
 from tests.standins.slack_driver import SIGNING_SECRET, Driver
-from tests.standins.stack import ALICE, INSTANCE, eventually, eventually_async
+from tests.standins.stack import ALICE, INSTANCE, eventually, eventually_async, stored
 
 
 @pytest.fixture
@@ -255,11 +254,7 @@ async def test_a_change_nebula_has_not_answered_at_shutdown_is_reported_and_reco
     assert "Session is closed" not in output
     assert "Traceback" not in output
     assert "the bot was stopping while Nebula had not answered" in outcome(slack, ts)
-    store = await open_store(f"sqlite:///{state}")
-    try:
-        entry = await store.get(cid)
-    finally:
-        await store.close()
+    entry = await stored(f"sqlite:///{state}", cid)
     assert entry is not None
     assert entry.state is State.DONE
     assert entry.outcomes[0].status is Status.UNKNOWN

@@ -12,8 +12,10 @@ from typing import Any
 import aiohttp
 
 from bot.blocks import CONFIRM_ACTION_ID
+from bot.model import Entry
 from bot.runtime import BotRuntime
 from bot.settings import Settings
+from bot.store import open_store
 from tests.helpers import buttons, confirmation_id
 from tests.standins.servers import APP_TOKEN, BOT_TOKEN, NEBULA_KEY, FakeNebula, FakeSlack
 from tests.standins.slack_driver import SIGNING_SECRET, Driver
@@ -21,6 +23,15 @@ from tests.standins.slack_driver import SIGNING_SECRET, Driver
 ALICE = "U0ALICE"
 BOB = "U0BOB"
 INSTANCE = "102cade84ea-e703-4400-b77d-8ed545d198ee"
+
+
+async def stored(state_url: str, cid: str) -> Entry | None:
+    """The store's entry for confirmation `cid`, read through a connection of its own."""
+    store = await open_store(state_url)
+    try:
+        return await store.get(cid)
+    finally:
+        await store.close()
 
 
 def posts(stack: Stack, url: str, count: int) -> Callable[[], bool]:
