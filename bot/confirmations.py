@@ -205,14 +205,8 @@ class Confirmations:
     async def confirm(self, actor: Actor, confirmation_id: str, to: Destination) -> None:
         """A click on the confirm button: claim atomically, call Nebula once, post the outcome."""
         async with self._inflight.track(), guard(self._replier, to, actor.user_id):
-            entry = await self._decidable(actor, confirmation_id, to, cancel=False)
+            entry = await self._decide(actor, confirmation_id, to, State.CLAIMED)
             if entry is None:
-                return
-            transition = await self._store.decide(
-                confirmation_id, State.CLAIMED, actor.user_id, self._clock()
-            )
-            if not transition.won:
-                await self._lost(actor, confirmation_id, transition.entry, to)
                 return
             await self._carry_out(entry.confirmation, entry.message_ts, actor, to)
 
@@ -370,19 +364,29 @@ class Confirmations:
     async def cancel(self, actor: Actor, confirmation_id: str, to: Destination) -> None:
         """A click on Cancel: the confirmation can no longer be carried out."""
         async with self._inflight.track(), guard(self._replier, to, actor.user_id):
-            entry = await self._decidable(actor, confirmation_id, to, cancel=True)
+            entry = await self._decide(actor, confirmation_id, to, State.CANCELLED)
             if entry is None:
-                return
-            transition = await self._store.decide(
-                confirmation_id, State.CANCELLED, actor.user_id, self._clock()
-            )
-            if not transition.won:
-                await self._lost(actor, confirmation_id, transition.entry, to)
                 return
             confirmation = entry.confirmation
             await self._trail.record(Step.CANCELLED, "cancelled", Subject.of(confirmation), actor.user_id)
             cancelled = blocks.cancelled(confirmation, actor.user_id)
             await self._announcer.show(confirmation, entry.message_ts, cancelled, to)
+
+    async def _decide(
+        self, actor: Actor, confirmation_id: str, to: Destination, to_state: State
+    ) -> Entry | None:
+        """If `actor` may, move the confirmation to `to_state` (compare-and-set); the entry if this call won.
+
+        Otherwise the actor has been told why (not allowed, someone else decided first, expired).
+        """
+        entry = await self._decidable(actor, confirmation_id, to, cancel=to_state is State.CANCELLED)
+        if entry is None:
+            return None
+        transition = await self._store.decide(confirmation_id, to_state, actor.user_id, self._clock())
+        if not transition.won:
+            await self._lost(actor, confirmation_id, transition.entry, to)
+            return None
+        return entry
 
     async def _decidable(
         self, actor: Actor, confirmation_id: str, to: Destination, *, cancel: bool
