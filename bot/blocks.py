@@ -9,21 +9,38 @@ with slack_sdk's block models, whose `to_dict()` validates lengths and required 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any, Final
+from typing import Final
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
     ConfirmObject,
-    ContextBlock,
     MarkdownTextObject,
     Option,
     OverflowMenuElement,
     SectionBlock,
 )
 
+# Message and notice are re-exported: most callers need nothing else of the primitives.
+from bot.blockkit import (
+    Message as Message,
+)
+from bot.blockkit import (
+    context,
+    fields,
+    gpu,
+    label,
+    message,
+    price,
+    section,
+    value,
+    when,
+    who,
+)
+from bot.blockkit import (
+    notice as notice,
+)
 from bot.model import Confirmation, Instance, InstanceOutcome, Status, summarize
 from bot.mrkdwn import clean, code, fit, literal, shorten
 from bot.nebula import InstancePage
@@ -34,8 +51,6 @@ CANCEL_ACTION_ID: Final = "nebula_cancel"
 INSTANCE_MENU_ACTION_ID: Final = "nebula_instance_menu"
 LIST_MORE_ACTION_ID: Final = "nebula_list_more"
 LIST_PAGE_SIZE: Final = 40  # instance rows per message: 40 + header, context and buttons stay under 50 blocks
-SECTION_LIMIT: Final = 3000
-FIELD_LIMIT: Final = 2000
 # Slack refuses messages of roughly 13k characters of blocks even within every documented limit
 # (slackapi/bolt-js#2509): 40 rows of at most this many characters stay well under it.
 ROW_LIMIT: Final = 280
@@ -53,90 +68,28 @@ INTERNAL_ERROR: Final = (
 )
 
 
-@dataclass(frozen=True)
-class Message:
-    """A Slack message: Block Kit blocks plus the plain-text fallback."""
-
-    text: str
-    blocks: tuple[dict[str, Any], ...] = ()
-
-    def payload(self) -> dict[str, Any]:
-        """The JSON body fields shared by `chat.postMessage` and `response_url`."""
-        body: dict[str, Any] = {"text": self.text}
-        if self.blocks:
-            body["blocks"] = list(self.blocks)
-        return body
-
-
-def _message(text: str, blocks: Sequence[Block]) -> Message:
-    # to_dict() validates lengths and required fields, so a bad block fails here, not in Slack.
-    return Message(text=shorten(_plain(text), 3000), blocks=tuple(block.to_dict() for block in blocks))
-
-
-def _plain(mrkdwn: str) -> str:
-    # The fallback is shown raw in notifications: drop the code and bold markers, keep the words.
-    return mrkdwn.replace("`", "").replace("*", "")
-
-
-def _section(mrkdwn: str) -> SectionBlock:
-    return SectionBlock(text=MarkdownTextObject(text=fit(mrkdwn, SECTION_LIMIT)))
-
-
-def _context(mrkdwn: str) -> ContextBlock:
-    return ContextBlock(elements=[MarkdownTextObject(text=fit(mrkdwn, SECTION_LIMIT))])
-
-
-def notice(text: str) -> Message:
-    """A short mrkdwn message: usage, refusals, errors. `text` is the bot's own mrkdwn."""
-    return _message(text, [_section(text)])
-
-
 def internal_error() -> Message:
     """For an unexpected failure: honest whether or not anything was already done."""
     return notice(INTERNAL_ERROR)
 
 
-def _value(text: str | None, default: str = "unknown") -> str:
-    return literal(text) if text else default
-
-
-def _label(instance: Instance) -> str:
-    name = f" ({literal(instance.host_name, 64)})" if instance.host_name else ""
-    return f"{code(instance.id)}{name}"
-
-
 def _labels(confirmation: Confirmation) -> str:
-    labels = [_label(instance) for instance in confirmation.instances]
+    labels = [label(instance) for instance in confirmation.instances]
     return ", ".join(labels) if len(labels) <= 3 else f"{', '.join(labels[:2])} and {len(labels) - 2} more"
 
 
-def _gpu(instance: Instance) -> str:
-    if instance.gpu_type and instance.gpu_count:
-        return f"{literal(instance.gpu_type, 40)} × {literal(instance.gpu_count, 10)}"
-    return _value(instance.gpu_type or instance.gpu_count)
-
-
-def _fields(rows: Sequence[tuple[str, str]]) -> list[MarkdownTextObject]:
-    return [MarkdownTextObject(text=fit(f"*{label}*\n{value}", FIELD_LIMIT)) for label, value in rows]
-
-
 def _summary_fields(instance: Instance) -> list[MarkdownTextObject]:
-    return _fields(
+    return fields(
         [
             ("Instance", code(instance.id)),
-            ("Host name", _value(instance.host_name)),
-            ("GPU", _gpu(instance)),
-            ("Region", _value(instance.region)),
-            ("Status", _value(instance.status)),
-            ("Running time", _value(instance.running_time)),
-            ("Cost so far", _value(instance.total_cost)),
+            ("Host name", value(instance.host_name)),
+            ("GPU", gpu(instance)),
+            ("Region", value(instance.region)),
+            ("Status", value(instance.status)),
+            ("Running time", value(instance.running_time)),
+            ("Cost so far", value(instance.total_cost)),
         ]
     )
-
-
-def _when(timestamp: float) -> str:
-    # Slack renders this in each reader's own time zone; the text after | is the fallback.
-    return f"<!date^{int(timestamp)}^{{time}}|in a few minutes>"
 
 
 def confirmation(
@@ -149,17 +102,17 @@ def confirmation(
     verb = confirmation.verb
     count = len(confirmation.instances)
     what = "this instance" if count == 1 else f"these {count} instances"
-    header = _section(f":warning: <@{confirmation.requester}> asked to *{verb.name}* {what}. {verb.warning}")
+    header = section(f":warning: <@{confirmation.requester}> asked to *{verb.name}* {what}. {verb.warning}")
     details = [SectionBlock(fields=_summary_fields(instance)) for instance in confirmation.instances]
-    who = (
+    deciders = (
         f"Needs approval by {approvers} (not <@{confirmation.requester}>)."
         if approvers
         else "Only they can confirm."
     )
     if dry_run:
-        who += " *Dry run*: nothing will change at Nebula."
-    context = _context(
-        f"Requested by <@{confirmation.requester}>. {who} Expires at {_when(confirmation.expires_at)}."
+        deciders += " *Dry run*: nothing will change at Nebula."
+    footer = context(
+        f"Requested by <@{confirmation.requester}>. {deciders} Expires at {when(confirmation.expires_at)}."
     )
     # The dialog names the one instance, or counts them: a list cut to 300 characters would mislead.
     target = clean(confirmation.instances[0].id) if count == 1 else f"{count} instances"
@@ -184,21 +137,21 @@ def confirmation(
     )
     ids = ", ".join(confirmation.instance_ids)
     text = f"<@{confirmation.requester}> asked to {verb.name} {ids}: confirm or cancel in Slack."
-    return _message(text, [header, *details, context, buttons])
+    return message(text, [header, *details, footer, buttons])
 
 
 def in_progress(confirmation: Confirmation, actor: str) -> Message:
     """Replaces the confirmation the moment it is claimed: no buttons left to click."""
     verb = confirmation.verb
     return notice(
-        f":hourglass_flowing_sand: {verb.gerund} {_labels(confirmation)}… (confirmed by <@{actor}>)"
+        f":hourglass_flowing_sand: {verb.gerund} {_labels(confirmation)}… (confirmed by {who(actor)})"
     )
 
 
 def cancelled(confirmation: Confirmation, actor: str) -> Message:
     """Replaces a cancelled confirmation."""
     verb = confirmation.verb
-    return notice(f"Cancelled by <@{actor}>. Nothing was {verb.past} ({_labels(confirmation)}).")
+    return notice(f"Cancelled by {who(actor)}. Nothing was {verb.past} ({_labels(confirmation)}).")
 
 
 def expired(confirmation: Confirmation) -> Message:
@@ -234,16 +187,16 @@ def outcome(confirmation: Confirmation, actor: str, outcomes: Sequence[InstanceO
         instance = by_id.get(result.instance_id, Instance(id=result.instance_id))
         icon = _ICONS.get(result.status, ":x:")
         sections.append(
-            _section(f"{icon} {verb.label} {_label(instance)}: *{_word(result.status)}*. {result.message}")
+            section(f"{icon} {verb.label} {label(instance)}: *{_word(result.status)}*. {result.message}")
         )
     summary = summarize(outcomes)
-    people = f"Requested by <@{confirmation.requester}>, confirmed by <@{actor}>."
+    people = f"Requested by <@{confirmation.requester}>, confirmed by {who(actor)}."
     headline = {
         Status.SUCCESS: verb.past.capitalize(),
         Status.UNKNOWN: f"{verb.label} outcome unknown",
     }.get(summary, f"{verb.label} {_word(summary)}")
     text = f"{headline}: " + "; ".join(f"{o.instance_id}: {_word(o.status)}, {o.message}" for o in outcomes)
-    return _message(text, [*sections, _context(people)])
+    return message(text, [*sections, context(people)])
 
 
 def concluded(confirmation: Confirmation, actor: str, outcomes: Sequence[InstanceOutcome]) -> Message:
@@ -253,7 +206,7 @@ def concluded(confirmation: Confirmation, actor: str, outcomes: Sequence[Instanc
     icon = _ICONS.get(summary, ":x:")
     result = verb.past if summary is Status.SUCCESS else _word(summary)
     return notice(
-        f"{icon} {verb.label} {_labels(confirmation)}: *{result}* (confirmed by <@{actor}>). "
+        f"{icon} {verb.label} {_labels(confirmation)}: *{result}* (confirmed by {who(actor)}). "
         "Details in the thread."
     )
 
@@ -263,10 +216,6 @@ def _menu(instance: Instance) -> OverflowMenuElement:
         action_id=INSTANCE_MENU_ACTION_ID,
         options=[Option(text=verb.label, value=f"{verb.name}:{instance.id}") for verb in VERBS.values()],
     )
-
-
-def _price(instance: Instance) -> str:
-    return f"${literal(instance.price_per_hour, 20)}/h" if instance.price_per_hour else "price unknown"
 
 
 def instance_list(page: InstancePage, offset: int) -> Message:
@@ -280,14 +229,14 @@ def instance_list(page: InstancePage, offset: int) -> Message:
         return notice("Your team has no instances." if offset == 0 else "No more instances.")
     shown_to = offset + len(instances)
     total = max(page.total, shown_to)
-    header = _section(f"*Your team's instances* ({offset + 1}–{shown_to} of {total})")
+    header = section(f"*Your team's instances* ({offset + 1}–{shown_to} of {total})")
     rows: list[Block] = [
         SectionBlock(
             text=MarkdownTextObject(
                 text=fit(
-                    f"{_value(instance.host_name, 'unnamed')} {code(instance.id)}\n"
-                    f"{_gpu(instance)} · {_value(instance.region)} · "
-                    f"{_value(instance.status)} · {_price(instance)}",
+                    f"{value(instance.host_name, 'unnamed')} {code(instance.id)}\n"
+                    f"{gpu(instance)} · {value(instance.region)} · "
+                    f"{value(instance.status)} · {price(instance)}",
                     ROW_LIMIT,
                 )
             ),
@@ -295,7 +244,7 @@ def instance_list(page: InstancePage, offset: int) -> Message:
         )
         for instance in instances
     ]
-    footer: list[Block] = [_context("Use ⋯ on a row to stop, start, reboot or delete it.")]
+    footer: list[Block] = [context("Use ⋯ on a row to stop, start, reboot or delete it.")]
     if shown_to < total:
         footer.append(
             ActionsBlock(
@@ -303,9 +252,9 @@ def instance_list(page: InstancePage, offset: int) -> Message:
             )
         )
     text = f"Instances {offset + 1}-{shown_to} of {total}: " + ", ".join(
-        f"{_value(i.host_name, 'unnamed')} ({i.id}, {_value(i.status)})" for i in instances
+        f"{value(i.host_name, 'unnamed')} ({i.id}, {value(i.status)})" for i in instances
     )
-    return _message(text, [header, *rows, *footer])
+    return message(text, [header, *rows, *footer])
 
 
 def instance_details(instance: Instance) -> Message:
@@ -313,19 +262,19 @@ def instance_details(instance: Instance) -> Message:
     hardware = (
         f"{instance.cpu_cores or '?'} cores / {instance.ram or '?'} GB / {instance.disk_size or '?'} GB"
     )
-    more = _fields(
+    more = fields(
         [
-            ("Price", _price(instance)),
-            ("Product", _value(instance.product_type)),
-            ("OS", _value(instance.os)),
-            ("Public IPv4", _value(instance.public_ipv4, "none")),
+            ("Price", price(instance)),
+            ("Product", value(instance.product_type)),
+            ("OS", value(instance.os)),
+            ("Public IPv4", value(instance.public_ipv4, "none")),
             ("CPU / RAM / disk", literal(hardware)),
-            ("Started", _value(instance.start_time)),
+            ("Started", value(instance.start_time)),
         ]
     )
-    name = _value(instance.host_name, "unnamed")
-    text = f"{name} ({instance.id}): {_value(instance.status)}"
-    return _message(
+    name = value(instance.host_name, "unnamed")
+    text = f"{name} ({instance.id}): {value(instance.status)}"
+    return message(
         text,
-        [_section(f"*{name}*"), SectionBlock(fields=_summary_fields(instance)), SectionBlock(fields=more)],
+        [section(f"*{name}*"), SectionBlock(fields=_summary_fields(instance)), SectionBlock(fields=more)],
     )

@@ -55,8 +55,8 @@ def parse_state_url(url: str) -> Location:
 class ConfirmationStore(Protocol):
     """Where confirmations live. Every method is safe to call concurrently, from several processes."""
 
-    async def add(self, confirmation: Confirmation) -> None:
-        """Store a new pending confirmation."""
+    async def add(self, confirmation: Confirmation) -> bool:
+        """Store a new pending confirmation. True if it was new; an id already stored changes nothing."""
 
     async def get(self, confirmation_id: str) -> Entry | None:
         """The entry, or None if unknown."""
@@ -93,6 +93,19 @@ class ConfirmationStore(Protocol):
 
     async def first_seen(self, key: str, now: float, ttl: float) -> bool:
         """True the first time `key` is offered within `ttl` seconds (for dropping replays)."""
+
+    async def mark(self, kind: str, key: str) -> str | None:
+        """The mark of `kind` on `key` (an instance id, say), or None. See `bot.marks`."""
+
+    async def marks(self, kind: str) -> dict[str, str]:
+        """Every mark of `kind`, by key."""
+
+    async def swap_mark(self, kind: str, key: str, expected: str | None, new: str | None) -> bool:
+        """Atomically replace the mark `expected` (None: no mark) by `new` (None: remove it).
+
+        True for the one caller whose swap happened; a repeat of a swap that already happened is
+        True too (marks carry a unique revision, so two writers never write the same text).
+        """
 
     async def probe(self) -> None:
         """Raise unless the store can be written now (for /healthz)."""

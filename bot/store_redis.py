@@ -8,6 +8,7 @@ Keys share one hash tag so that the scripts also work on Redis Cluster:
 - `{nebula-bot}:claimed`: sorted set of claimed ids by claim time, for finding what a crash left.
 - `{nebula-bot}:audit`: a stream, capped, newest last.
 - `{nebula-bot}:trigger:<id>`: a Slack trigger_id already seen (replays are dropped).
+- `{nebula-bot}:marks:<kind>`: a hash of marks by key (reminders, leases; see `bot.marks`).
 
 A claim must be on disk before Nebula is called. The bot refuses a Redis without AOF (unless told
 it may), and where the server has WAITAOF (Redis 7.2+) it waits for each claim to reach the AOF.
@@ -87,6 +88,31 @@ return 1
 """
 
 
+# KEYS: conf, pending. ARGV: the confirmation's fields (name, value, …), then id, expires_at, ttl.
+# Adding an id that exists changes nothing.
+_ADD: Final = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+local n = #ARGV
+for i = 1, n - 3, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+redis.call('EXPIRE', KEYS[1], ARGV[n])
+redis.call('ZADD', KEYS[2], ARGV[n - 1], ARGV[n - 2])
+return 1
+"""
+
+# KEYS: the kind's hash. ARGV: key, expected ('' for none), new ('' to remove).
+# A mark carries a unique revision, so finding `new` already there means this swap already happened.
+_SWAP_MARK: Final = """
+local current = redis.call('HGET', KEYS[1], ARGV[1]) or ''
+if current == ARGV[2] then
+  if ARGV[3] == '' then redis.call('HDEL', KEYS[1], ARGV[1])
+  else redis.call('HSET', KEYS[1], ARGV[1], ARGV[3]) end
+  return 1
+end
+if ARGV[3] ~= '' and current == ARGV[3] then return 1 end
+return 0
+"""
+
+
 def _key(confirmation_id: str) -> str:
     return f"{PREFIX}conf:{confirmation_id}"
 
@@ -103,6 +129,8 @@ class RedisStore:
         self._waitaof = waitaof
         self._decide = client.register_script(_DECIDE)
         self._finish = client.register_script(_FINISH)
+        self._add = client.register_script(_ADD)
+        self._swap_mark = client.register_script(_SWAP_MARK)
 
     def __repr__(self) -> str:
         return "RedisStore()"
@@ -153,23 +181,21 @@ class RedisStore:
         )
         return version >= (7, 2)
 
-    async def add(self, confirmation: Confirmation) -> None:
+    async def add(self, confirmation: Confirmation) -> bool:
         ttl = max(1, int(confirmation.expires_at - confirmation.created_at)) + RETENTION_SECONDS
-        key = _key(confirmation.id)
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hset(
-                key,
-                mapping={
-                    # The field is still called "action", as in every store written so far.
-                    "action": confirmation_to_json(confirmation),
-                    "state": State.PENDING.value,
-                    "expires_at": repr(confirmation.expires_at),
-                    "requester": confirmation.requester,
-                },
-            )
-            pipe.expire(key, ttl)
-            pipe.zadd(PENDING, {confirmation.id: confirmation.expires_at})
-            await pipe.execute()
+        fields = {
+            # The field is still called "action", as in every store written so far.
+            "action": confirmation_to_json(confirmation),
+            "state": State.PENDING.value,
+            "expires_at": repr(confirmation.expires_at),
+            "requester": confirmation.requester,
+        }
+        args = [part for pair in fields.items() for part in pair]
+        added = await self._add(
+            keys=[_key(confirmation.id), PENDING],
+            args=[*args, confirmation.id, repr(confirmation.expires_at), ttl],
+        )
+        return bool(added == 1)
 
     async def get(self, confirmation_id: str) -> Entry | None:
         fields = _texts(await self._redis.hgetall(_key(confirmation_id)))
@@ -245,6 +271,17 @@ class RedisStore:
         del now  # Redis keeps its own clock for the TTL
         return bool(await self._redis.set(f"{PREFIX}trigger:{key}", "1", nx=True, ex=max(1, int(ttl))))
 
+    async def mark(self, kind: str, key: str) -> str | None:
+        value = await self._redis.hget(_marks_key(kind), key)
+        return None if value is None else str(value)
+
+    async def marks(self, kind: str) -> dict[str, str]:
+        return _texts(await self._redis.hgetall(_marks_key(kind)))
+
+    async def swap_mark(self, kind: str, key: str, expected: str | None, new: str | None) -> bool:
+        swapped = await self._swap_mark(keys=[_marks_key(kind)], args=[key, expected or "", new or ""])
+        return bool(swapped == 1)
+
     async def probe(self) -> None:
         await self._redis.set(HEALTH, repr(time.time()), ex=300)
 
@@ -253,6 +290,10 @@ class RedisStore:
 
     async def close(self) -> None:
         await self._redis.aclose()
+
+
+def _marks_key(kind: str) -> str:
+    return f"{PREFIX}marks:{kind}"
 
 
 def _texts(fields: dict[Any, Any]) -> dict[str, str]:

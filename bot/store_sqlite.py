@@ -45,6 +45,12 @@ CREATE TABLE IF NOT EXISTS triggers (
     seen_at  REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS triggers_seen ON triggers (seen_at);
+CREATE TABLE IF NOT EXISTS marks (
+    kind   TEXT NOT NULL,
+    key    TEXT NOT NULL,
+    value  TEXT NOT NULL,
+    PRIMARY KEY (kind, key)
+);
 CREATE TABLE IF NOT EXISTS health (
     id  INTEGER PRIMARY KEY,
     at  REAL NOT NULL
@@ -118,19 +124,24 @@ class SQLiteStore:
             raise RuntimeError("SQLiteStore used before open()")
         return self._conn
 
-    async def add(self, confirmation: Confirmation) -> None:
-        def insert() -> None:
-            self._db().execute(
-                "INSERT INTO confirmations (id, state, expires_at, action) VALUES (?, ?, ?, ?)",
-                (
-                    confirmation.id,
-                    State.PENDING.value,
-                    confirmation.expires_at,
-                    confirmation_to_json(confirmation),
-                ),
+    async def add(self, confirmation: Confirmation) -> bool:
+        def insert() -> bool:
+            return (
+                self._db()
+                .execute(
+                    "INSERT OR IGNORE INTO confirmations (id, state, expires_at, action) VALUES (?, ?, ?, ?)",
+                    (
+                        confirmation.id,
+                        State.PENDING.value,
+                        confirmation.expires_at,
+                        confirmation_to_json(confirmation),
+                    ),
+                )
+                .rowcount
+                == 1
             )
 
-        await self._run(insert)
+        return await self._run(insert)
 
     async def get(self, confirmation_id: str) -> Entry | None:
         return await self._run(lambda: self._select(confirmation_id))
@@ -238,6 +249,39 @@ class SQLiteStore:
             return db.execute("INSERT OR IGNORE INTO triggers VALUES (?, ?)", (key, now)).rowcount == 1
 
         return await self._run(insert)
+
+    async def mark(self, kind: str, key: str) -> str | None:
+        def select() -> str | None:
+            query = "SELECT value FROM marks WHERE kind = ? AND key = ?"
+            row = self._db().execute(query, (kind, key)).fetchone()
+            return str(row[0]) if row else None
+
+        return await self._run(select)
+
+    async def marks(self, kind: str) -> dict[str, str]:
+        def select() -> dict[str, str]:
+            rows = self._db().execute("SELECT key, value FROM marks WHERE kind = ?", (kind,)).fetchall()
+            return {str(key): str(value) for key, value in rows}
+
+        return await self._run(select)
+
+    async def swap_mark(self, kind: str, key: str, expected: str | None, new: str | None) -> bool:
+        def swap() -> bool:
+            db = self._db()
+            if expected is None and new is not None:
+                cursor = db.execute("INSERT OR IGNORE INTO marks VALUES (?, ?, ?)", (kind, key, new))
+            elif new is None:
+                cursor = db.execute(
+                    "DELETE FROM marks WHERE kind = ? AND key = ? AND value = ?", (kind, key, expected)
+                )
+            else:
+                cursor = db.execute(
+                    "UPDATE marks SET value = ? WHERE kind = ? AND key = ? AND value = ?",
+                    (new, kind, key, expected),
+                )
+            return cursor.rowcount == 1
+
+        return await self._run(swap)
 
     async def probe(self) -> None:
         def write() -> None:

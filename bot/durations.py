@@ -1,0 +1,39 @@
+"""Durations as people type them (`90m`, `24h`, `2d`, `30s`, or plain seconds) and as the bot writes them."""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+_UNITS: Final = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_DURATION: Final = re.compile(r"(\d{1,7}(?:\.\d{1,3})?)([smhd]?)")
+# No duration the bot keeps is longer than a year: beyond that a typo is likelier than an intent.
+MAX_SECONDS: Final = 366 * 86400
+EXAMPLES: Final = "`90m`, `24h` or `2d` (units s, m, h, d)"
+
+
+def parse_duration(text: str) -> float:
+    """Seconds in `text`. Raises ValueError saying what to write instead.
+
+    A bare number is seconds. Zero, negative and over-a-year durations are refused.
+    """
+    match = _DURATION.fullmatch(text.strip().lower())
+    if match is None:
+        raise ValueError(f"not a duration; write e.g. {EXAMPLES}")
+    seconds = float(match.group(1)) * _UNITS[match.group(2) or "s"]
+    if seconds <= 0:
+        raise ValueError("must be longer than zero")
+    if seconds > MAX_SECONDS:
+        raise ValueError("must be at most a year (366d)")
+    return seconds
+
+
+def format_duration(seconds: float) -> str:
+    """`2d 3h`, `5h 10m`, `45m`, `30s`: the two largest units, rounded down."""
+    whole = max(0, int(seconds))
+    days, rest = divmod(whole, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [(days, "d"), (hours, "h"), (minutes, "m"), (secs, "s")]
+    shown = [f"{value}{unit}" for value, unit in parts if value]
+    return " ".join(shown[:2]) if shown else "0s"
