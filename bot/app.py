@@ -9,7 +9,7 @@ from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core import Core
-from bot.listeners import decision_buttons, instance_list, nebula_command
+from bot.listeners import decision_buttons, fleet_buttons, instance_list, nebula_command
 from bot.policy import Identity
 from bot.settings import Settings
 
@@ -47,4 +47,5 @@ def build_app(settings: Settings, identity: Identity, core: Core) -> AsyncApp:
     nebula_command.register(app, core)
     decision_buttons.register(app, core)
     instance_list.register(app, core)
+    fleet_buttons.register(app, core)
     return app

@@ -21,6 +21,12 @@ class Step(StrEnum):
     CANCELLED = "cancelled"
     EXPIRED = "expired"
     RECOVERED = "recovered"
+    REMINDED = "reminded"
+    KEPT = "kept"
+    LEASE_SET = "lease_set"
+    LEASE_REMOVED = "lease_removed"
+    LEASE_ENDED = "lease_ended"
+    LEASE_ACTION = "lease_action"
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ import difflib
 from dataclasses import dataclass
 from typing import Final
 
+from bot.durations import parse_duration
 from bot.ids import is_instance_id
 from bot.mrkdwn import code
 from bot.verbs import MAX_IDS, VERBS, Verb
@@ -16,12 +17,15 @@ USAGE: Final = (
     "• `/nebula show <id>`: one instance's details\n"
     "• `/nebula delete <id> [<id> …]`: delete instances (up to 10), after confirmation\n"
     "• `/nebula stop <id>`, `/nebula start <id>`, `/nebula reboot <id>`: the same, after confirmation\n"
+    "• `/nebula cost`: running instances by cost so far, and the fleet's burn rate\n"
+    "• `/nebula lease <id> 8h`: have the bot act on the instance when 8 hours are up "
+    "(`/nebula lease <id>` shows it, `/nebula lease <id> off` removes it, `/nebula leases` lists all)\n"
     "• `/nebula help`: this message\n"
     "Example: `/nebula delete 102cade84ea-e703-4400-b77d-8ed545d198ee`. Ids are 1 to 64 letters, digits, "
     "`-` or `_` (starting with a letter or digit), as the Nebula console and `/nebula list` show them."
 )
 
-_ALL_VERBS: Final = ("help", "list", "show", *VERBS)
+_ALL_VERBS: Final = ("help", "list", "show", "cost", "lease", "leases", *VERBS)
 
 
 @dataclass(frozen=True)
@@ -50,13 +54,32 @@ class ChangeCommand:
 
 
 @dataclass(frozen=True)
+class CostCommand:
+    """`/nebula cost`."""
+
+
+@dataclass(frozen=True)
+class LeaseCommand:
+    """`/nebula lease <id> [<duration>|off]`: set (`seconds`), remove (`off`), or show a lease."""
+
+    instance_id: str
+    seconds: float | None = None
+    off: bool = False
+
+
+@dataclass(frozen=True)
+class LeasesCommand:
+    """`/nebula leases`."""
+
+
+@dataclass(frozen=True)
 class UsageError:
     """Text that is not a command; `message` tells the user what to type instead."""
 
     message: str
 
 
-Command = HelpCommand | ListCommand | ShowCommand | ChangeCommand
+Command = HelpCommand | ListCommand | ShowCommand | ChangeCommand | CostCommand | LeaseCommand | LeasesCommand
 ParseResult = Command | UsageError
 
 
@@ -70,6 +93,12 @@ def parse(text: str) -> ParseResult:
         return HelpCommand()
     if verb == "list":
         return ListCommand() if not args else UsageError(f"`/nebula list` takes no arguments.\n{USAGE}")
+    if verb in ("cost", "leases"):
+        if args:
+            return UsageError(f"`/nebula {verb}` takes no arguments.\n{USAGE}")
+        return CostCommand() if verb == "cost" else LeasesCommand()
+    if verb == "lease":
+        return _lease(args)
     if verb == "show":
         ids = _ids(verb, args, limit=1)
         return ids if isinstance(ids, UsageError) else ShowCommand(ids[0])
@@ -79,6 +108,22 @@ def parse(text: str) -> ParseResult:
     guess = difflib.get_close_matches(verb, _ALL_VERBS, n=1, cutoff=0.6)
     hint = f" Did you mean `{guess[0]}`?" if guess else ""
     return UsageError(f"Unknown command {code(verb)}.{hint}\n{USAGE}")
+
+
+def _lease(args: list[str]) -> LeaseCommand | UsageError:
+    if not args or len(args) > 2:
+        return UsageError(f"Write `/nebula lease <instance-id> <duration>`, e.g. 8h.\n{USAGE}")
+    ids = _ids("lease", args[:1], limit=1)
+    if isinstance(ids, UsageError):
+        return ids
+    if len(args) == 1:
+        return LeaseCommand(ids[0])
+    if args[1].lower() == "off":
+        return LeaseCommand(ids[0], off=True)
+    try:
+        return LeaseCommand(ids[0], seconds=parse_duration(args[1]))
+    except ValueError as exc:
+        return UsageError(f"{code(args[1])}: {exc}. Or write `off` to remove the lease.")
 
 
 def _ids(verb: str, args: list[str], limit: int) -> tuple[str, ...] | UsageError:

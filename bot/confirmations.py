@@ -26,8 +26,10 @@ from bot.model import (
     Entry,
     Instance,
     InstanceOutcome,
+    LeaseAction,
     State,
     Status,
+    Transition,
     new_confirmation_id,
 )
 from bot.nebula import NebulaBadResponse, NebulaClient, NebulaError, NebulaNotFound, NebulaOutcomeUnknown
@@ -39,6 +41,7 @@ from bot.verbs import VERBS, Verb
 
 Clock = Callable[[], float]
 SYSTEM_ACTOR: Final = "system"
+LEASE_ACTOR: Final = "lease"
 # How long the outcome waits for "Deleting…" to land before going out anyway.
 PROGRESS_GRACE: Final = 15.0
 
@@ -80,6 +83,14 @@ class CoreConfig:
     audit_channel: str | None = None
     dry_run: bool = False
     max_pending_per_user: int = 5
+    # Forgotten GPUs (see bot.watcher): reminders go to `watch_channel`; durations in seconds.
+    watch_channel: str | None = None
+    watch_interval: float = 300.0
+    remind_after: float = 86400.0
+    snooze: float = 86400.0
+    lease_action: LeaseAction = "remind"
+    lease_grace: float = 1800.0
+    digest_minute: int | None = None
 
     @property
     def stale_claim_after(self) -> float:
@@ -210,9 +221,42 @@ class Confirmations:
                 return
             await self._carry_out(entry.confirmation, entry.message_ts, actor, to)
 
+    async def carry_out_agreed(
+        self, confirmation: Confirmation, message_ts: str | None, actor: Actor
+    ) -> tuple[InstanceOutcome, ...] | None:
+        """A change agreed beforehand (a lease's): stored once, claimed by exactly one caller, who
+        carries it out. Its outcomes for that caller; None for every other (or when it was withdrawn).
+        """
+        async with self._inflight.track():
+            await self._store.add(confirmation)
+            if message_ts is not None:
+                await self._store.attach_message(confirmation.id, message_ts)
+            transition = await self._store.decide(
+                confirmation.id, State.CLAIMED, actor.user_id, self._clock()
+            )
+            if not transition.won:
+                return None
+            to = Destination(None, confirmation.channel_id, None)
+            return await self._carry_out(confirmation, message_ts, actor, to)
+
+    async def entry(self, confirmation_id: str) -> Entry | None:
+        """The store's entry for a confirmation."""
+        return await self._store.get(confirmation_id)
+
+    async def withdraw(self, confirmation: Confirmation, actor: str) -> Transition:
+        """Make sure an agreed change (a lease's) is never carried out, unless it already was.
+
+        `won` is True when this call cancelled it; otherwise the entry says what became of it.
+        """
+        await self._store.add(confirmation)
+        transition = await self._store.decide(confirmation.id, State.CANCELLED, actor, self._clock())
+        if transition.won:
+            await self._trail.record(Step.CANCELLED, "cancelled", Subject.of(confirmation), actor)
+        return transition
+
     async def _carry_out(
         self, confirmation: Confirmation, message_ts: str | None, actor: Actor, to: Destination
-    ) -> None:
+    ) -> tuple[InstanceOutcome, ...]:
         """After a won claim: Nebula once per instance, then the outcome, recorded and announced."""
         running = _Running(confirmation, message_ts, actor.user_id, to, asyncio.current_task())
         self._running[confirmation.id] = running
@@ -237,6 +281,7 @@ class Confirmations:
             self._unrecorded[confirmation.id] = outcomes
             await self._announcer.announce(confirmation, actor.user_id, outcomes, message_ts, to)
             await self.record_unrecorded(confirmation.id)
+            return outcomes
         finally:
             self._running.pop(confirmation.id, None)
 

@@ -18,32 +18,49 @@ from bot.commands import (
     USAGE,
     ChangeCommand,
     Command,
+    CostCommand,
     HelpCommand,
+    LeaseCommand,
+    LeasesCommand,
     ListCommand,
     ShowCommand,
     UsageError,
     parse,
 )
 from bot.confirmations import Confirmations, CoreConfig
+from bot.fleet import Fleet
 from bot.inflight import InFlight
+from bot.leases import Leases
+from bot.marks import Marks
 from bot.metrics import Metrics
 from bot.nebula import NebulaClient
 from bot.policy import Actor, Identity, Rules, screen
 from bot.reads import Reads
+from bot.reminders import Reminders
 from bot.replies import Destination, Replier
 from bot.store import ConfirmationStore
 from bot.sweeper import Sweeper
 from bot.trail import Trail
 from bot.usergroups import UserGroups
+from bot.watcher import Watcher
 
 # Slack rejects requests signed more than five minutes ago; a trigger_id seen within this window is a replay.
 REPLAY_WINDOW: Final = 600.0
 
 
+_WORDS: Final[dict[type, str]] = {
+    ListCommand: "list",
+    ShowCommand: "show",
+    CostCommand: "cost",
+    LeaseCommand: "lease",
+    LeasesCommand: "leases",
+}
+
+
 def _verb_word(command: Command) -> str:
     if isinstance(command, ChangeCommand):
         return command.verb.name
-    return "list" if isinstance(command, ListCommand) else "show"
+    return _WORDS.get(type(command), "help")
 
 
 @dataclass(frozen=True)
@@ -57,6 +74,9 @@ class Core:
     confirmations: Confirmations
     reads: Reads
     sweeper: Sweeper
+    reminders: Reminders
+    leases: Leases
+    watcher: Watcher
 
     @classmethod
     def build(
@@ -80,14 +100,23 @@ class Core:
         confirmations = Confirmations(
             config, access, nebula, store, replier, trail, announcer, inflight, clock
         )
+        marks = Marks(store)
+        fleet = Fleet(nebula)
+        reminders = Reminders(config, access, marks, replier, trail, metrics, inflight, clock)
+        leases = Leases(
+            config, access, nebula, marks, replier, trail, confirmations, metrics, inflight, clock
+        )
         return cls(
             access=access,
             metrics=metrics,
             store=store,
             clock=clock,
             confirmations=confirmations,
-            reads=Reads(access, nebula, replier, inflight),
+            reads=Reads(access, nebula, fleet, marks, replier, inflight, clock),
             sweeper=Sweeper(config, store, announcer, trail, confirmations, inflight, clock),
+            reminders=reminders,
+            leases=leases,
+            watcher=Watcher(config, fleet, marks, reminders, leases, replier, metrics, inflight, clock),
         )
 
     def screen(self, actor: Actor, text: str) -> Command | blocks.Message:
@@ -127,6 +156,12 @@ class Core:
             await self.reads.list_page(actor, 0, to)
         elif isinstance(command, ShowCommand):
             await self.reads.show(actor, command.instance_id, to)
+        elif isinstance(command, CostCommand):
+            await self.reads.cost(actor, to)
+        elif isinstance(command, LeaseCommand):
+            await self.leases.command(actor, command, to)
+        elif isinstance(command, LeasesCommand):
+            await self.leases.show_all(actor, to)
 
     async def _first_time(self, trigger_id: str) -> bool:
         try:

@@ -50,6 +50,23 @@ class Metrics:
             registry=self.registry,
         )
 
+        self.fleet_cost_per_hour = Gauge(
+            "nebula_bot_fleet_cost_per_hour",
+            "What the running instances cost per hour, in dollars, as of the watcher's last cycle.",
+            registry=self.registry,
+        )
+        self.reminders = Counter(
+            "nebula_bot_reminders_total",
+            "Reminders posted about long-running instances.",
+            registry=self.registry,
+        )
+        self.lease_actions = Counter(
+            "nebula_bot_lease_actions_total",
+            "What came of leases that ended, by the lease's action and outcome.",
+            ["action", "outcome"],
+            registry=self.registry,
+        )
+
     def render(self) -> bytes:
         """The Prometheus text exposition."""
         return generate_latest(self.registry)

@@ -13,7 +13,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict
 
@@ -193,3 +193,87 @@ def outcomes_from_json(text: str | None) -> tuple[InstanceOutcome, ...]:
             )
         )
     return tuple(read)
+
+
+LeaseAction = Literal["remind", "stop", "delete"]
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """A reminder posted about a long-running instance (a mark: see `bot.marks`).
+
+    Nothing more is posted about the instance until `quiet_until`. The figures are as of the post.
+    """
+
+    KIND: ClassVar[str] = "reminder"
+    instance_id: str
+    host_name: str | None
+    gpu: str
+    channel_id: str
+    posted_at: float
+    quiet_until: float
+    running_seconds: float | None = None
+    cost: float | None = None
+    per_hour: float | None = None
+    message_ts: str | None = None
+    kept_by: str | None = None
+
+    @property
+    def key(self) -> str:
+        """One reminder per instance."""
+        return self.instance_id
+
+
+@dataclass(frozen=True)
+class Lease:
+    """When an instance should go away, who said so, and how far its end has got (a mark).
+
+    Set: `ended_at` is None. Ended: the notice is posted (`notice_ts`); for stop and delete the
+    change is sent at `act_at` by confirmation `action_id`, which the store claims exactly once.
+    """
+
+    KIND: ClassVar[str] = "lease"
+    instance_id: str
+    host_name: str | None
+    ends_at: float
+    set_by: str
+    set_at: float
+    channel_id: str
+    team_id: str
+    action: LeaseAction
+    ended_at: float | None = None
+    act_at: float | None = None
+    action_id: str | None = None
+    notice_ts: str | None = None
+
+    @property
+    def key(self) -> str:
+        """One lease per instance."""
+        return self.instance_id
+
+
+@dataclass(frozen=True)
+class FirstSeen:
+    """When the bot first saw an instance running, for instances whose running time Nebula omits."""
+
+    KIND: ClassVar[str] = "first_seen"
+    instance_id: str
+    at: float
+
+    @property
+    def key(self) -> str:
+        """One per instance."""
+        return self.instance_id
+
+
+@dataclass(frozen=True)
+class Digest:
+    """The last day (UTC, `YYYY-MM-DD`) the daily cost digest was posted."""
+
+    KIND: ClassVar[str] = "digest"
+    day: str
+
+    @property
+    def key(self) -> str:
+        """There is one digest."""
+        return "daily"

@@ -1,10 +1,18 @@
-"""Looking without changing: `/nebula list` (paged) and `/nebula show <id>`. Answers only the asker."""
+"""Looking without changing: `/nebula list` (paged), `/nebula show <id>`, `/nebula cost`. Answers only
+the asker."""
 
 from __future__ import annotations
 
-from bot import blocks, logs, texts
+import time
+from collections.abc import Callable
+
+from bot import blocks, fleet_blocks, logs, texts
 from bot.access import Access
+from bot.costs import fleet_cost
+from bot.fleet import Fleet
 from bot.inflight import InFlight
+from bot.marks import Marks
+from bot.model import FirstSeen
 from bot.nebula import NebulaClient, NebulaError, NebulaNotFound
 from bot.policy import Actor
 from bot.replies import Destination, Replier, guard, say
@@ -15,11 +23,23 @@ FORGED = "That button is not one the bot offered; nothing was done."
 class Reads:
     """List and show, for the same people who may act (they show addresses and costs)."""
 
-    def __init__(self, access: Access, nebula: NebulaClient, replier: Replier, inflight: InFlight) -> None:
+    def __init__(
+        self,
+        access: Access,
+        nebula: NebulaClient,
+        fleet: Fleet,
+        marks: Marks,
+        replier: Replier,
+        inflight: InFlight,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self._access = access
         self._nebula = nebula
+        self._fleet = fleet
+        self._marks = marks
         self._replier = replier
         self._inflight = inflight
+        self._clock = clock
 
     async def list_page(self, actor: Actor, offset: int, to: Destination, *, replace: bool = False) -> None:
         """One page of the team's instances, ephemeral; `replace` swaps it for the page the user had."""
@@ -55,6 +75,22 @@ class Reads:
                 return
             logs.event("show.shown", user=actor.user_id, channel=actor.channel_id, instance=instance_id)
             await say(self._replier, to, blocks.instance_details(instance))
+
+    async def cost(self, actor: Actor, to: Destination) -> None:
+        """Running instances by cost so far, and the fleet's burn rate, ephemeral."""
+        async with self._inflight.track(), guard(self._replier, to, actor.user_id):
+            if not await self._may_read(actor, to):
+                return
+            try:
+                snapshot = await self._fleet.read(details=True)
+            except NebulaError as exc:
+                text = f"Could not read the fleet: {texts.nebula_error(exc)}"
+                await say(self._replier, to, blocks.notice(text))
+                return
+            first_seen = {h.mark.instance_id: h.mark.at for h in await self._marks.all(FirstSeen)}
+            summary = fleet_cost(snapshot.instances, self._clock(), first_seen)
+            logs.event("cost.shown", user=actor.user_id, channel=actor.channel_id, count=len(summary.rows))
+            await say(self._replier, to, fleet_blocks.cost(summary))
 
     async def refuse_forged(self, actor: Actor, to: Destination) -> None:
         """A control whose value the bot never wrote: answer politely, do nothing."""

@@ -1,4 +1,4 @@
-"""The running bot: start-up checks, the aiohttp server, Socket Mode, the expiry sweeper, shutdown."""
+"""The running bot: start-up checks, the aiohttp server, Socket Mode, the background loops, shutdown."""
 
 from __future__ import annotations
 
@@ -52,6 +52,13 @@ def core_config(settings: Settings) -> CoreConfig:
         audit_channel=settings.nebula_bot_audit_channel,
         dry_run=settings.nebula_bot_dry_run,
         max_pending_per_user=settings.nebula_bot_max_pending_per_user,
+        watch_channel=settings.nebula_bot_watch_channel,
+        watch_interval=settings.nebula_bot_watch_interval,
+        remind_after=settings.nebula_bot_remind_after,
+        snooze=settings.nebula_bot_snooze,
+        lease_action=settings.nebula_bot_lease_action,
+        lease_grace=settings.nebula_bot_lease_grace,
+        digest_minute=settings.digest_minute,
     )
 
 
@@ -118,11 +125,12 @@ class BotRuntime:
         self._socket: AsyncSocketModeHandler | None = None
         self._sweeper: asyncio.Task[None] | None = None
         self._prober: asyncio.Task[None] | None = None
+        self._fleet_watch: asyncio.Task[None] | None = None
         self._halt = asyncio.Event()  # set at stop(): the background loops finish their pass and end
         self.store_problem: str | None = None
         self.socket_problem: str | None = None
         self._socket_seen = 0.0
-        self._watcher: asyncio.Task[None] | None = None
+        self._socket_monitor: asyncio.Task[None] | None = None
         self.core: Core | None = None
         self.app: AsyncApp | None = None
 
@@ -178,8 +186,9 @@ class BotRuntime:
             raise
         self._sweeper = asyncio.create_task(self.core.sweeper.run_until(self._halt))
         self._prober = asyncio.create_task(self._probe_store_until(self._halt))
+        self._fleet_watch = asyncio.create_task(self.core.watcher.run_until(self._halt))
         if self._socket is not None:
-            self._watcher = asyncio.create_task(self._watch_socket_until(self._halt))
+            self._socket_monitor = asyncio.create_task(self._watch_socket_until(self._halt))
         self.ready = True
         logs.event(
             "bot.ready",
@@ -307,10 +316,10 @@ class BotRuntime:
             await self._socket.close_async()  # type: ignore[no-untyped-call]
             self._socket = None
         self._halt.set()
-        for loop in (self._sweeper, self._prober, self._watcher):
+        for loop in (self._sweeper, self._prober, self._socket_monitor, self._fleet_watch):
             if loop is not None:
                 await _finish(loop, LOOP_STOP_TIMEOUT)
-        self._sweeper = self._prober = self._watcher = None
+        self._sweeper = self._prober = self._socket_monitor = self._fleet_watch = None
         drained = await self.inflight.drain(self.settings.nebula_bot_drain_timeout)
         reported = 0
         if not drained and self.core is not None:

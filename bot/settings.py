@@ -5,16 +5,33 @@ from __future__ import annotations
 from typing import Annotated, Literal, TypeVar
 from urllib.parse import urlparse
 
-from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    BeforeValidator,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.durations import parse_duration
 from bot.ids import is_slack_id
 from bot.store import Location, parse_state_url
 
 # A response_url lives 30 minutes; the expiry sweeper replaces a stale confirmation through it,
 # so a confirmation may not outlive it.
 MAX_CONFIRM_TTL = 1800
+
+
+def _duration(value: object) -> object:
+    return parse_duration(value) if isinstance(value, str) else value
+
+
+# `90m`, `24h`, `2d`, or plain seconds.
+Duration = Annotated[float, BeforeValidator(_duration)]
 
 
 # Comma-separated Slack ids in the environment; NoDecode stops pydantic-settings expecting JSON.
@@ -77,6 +94,15 @@ class Settings(StoreSettings):
     nebula_bot_allow_volatile_redis: bool = False
     nebula_bot_max_pending_per_user: int = Field(default=5, ge=1, le=100)
 
+    # Forgotten GPUs: the watcher, reminders, leases and the daily digest.
+    nebula_bot_watch_channel: str | None = None
+    nebula_bot_watch_interval: Duration = Field(default=300.0, ge=5, le=86400)
+    nebula_bot_remind_after: Duration = Field(default=86400.0, gt=0)
+    nebula_bot_snooze: Duration = Field(default=86400.0, ge=60)
+    nebula_bot_lease_action: Literal["remind", "stop", "delete"] = "remind"
+    nebula_bot_lease_grace: Duration = Field(default=1800.0, ge=0)
+    nebula_bot_digest_at: str | None = None
+
     @field_validator(
         "nebula_bot_allowed_users",
         "nebula_bot_allowed_usergroups",
@@ -117,6 +143,42 @@ class Settings(StoreSettings):
             return None
         _only(frozenset({value}), "CG", "a Slack channel id (C… or G…)")
         return value
+
+    @field_validator("nebula_bot_watch_channel")
+    @classmethod
+    def _check_watch_channel(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        _only(frozenset({value}), "CG", "a Slack channel id (C… or G…)")
+        return value
+
+    @field_validator("nebula_bot_digest_at")
+    @classmethod
+    def _check_digest_at(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        hours, _, minutes = value.partition(":")
+        if not (len(hours) == 2 and len(minutes) == 2 and hours.isdigit() and minutes.isdigit()):
+            raise ValueError("expected HH:MM (UTC), e.g. 09:00")
+        if int(hours) > 23 or int(minutes) > 59:
+            raise ValueError("expected HH:MM (UTC) with HH 00-23 and MM 00-59")
+        return value
+
+    @model_validator(mode="after")
+    def _digest_needs_channel(self) -> Settings:
+        if self.nebula_bot_digest_at and not self.nebula_bot_watch_channel:
+            raise ValueError(
+                "NEBULA_BOT_DIGEST_AT needs NEBULA_BOT_WATCH_CHANNEL: the digest is posted there"
+            )
+        return self
+
+    @property
+    def digest_minute(self) -> int | None:
+        """NEBULA_BOT_DIGEST_AT as minutes after midnight UTC."""
+        if not self.nebula_bot_digest_at:
+            return None
+        hours, minutes = self.nebula_bot_digest_at.split(":")
+        return int(hours) * 60 + int(minutes)
 
     @field_validator("slack_bot_token")
     @classmethod

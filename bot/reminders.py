@@ -1,0 +1,179 @@
+"""Reminders about instances that have run for long: one per instance per snooze period, with Keep.
+
+Which replica posts is decided by the store: the reminder mark is swapped in before anything is
+posted, so of several replicas (or a restarted one) exactly one posts, and none again until the
+mark's `quiet_until` has passed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from typing import Final
+
+from bot import blocks, fleet_blocks, logs
+from bot.access import Access
+from bot.audit import Step
+from bot.blockkit import gpu, plain
+from bot.confirmations import SYSTEM_ACTOR, CoreConfig
+from bot.costs import Usage, is_running, usage
+from bot.fleet import Snapshot
+from bot.inflight import InFlight
+from bot.marks import Held, Marks
+from bot.metrics import Metrics
+from bot.model import Instance, Reminder
+from bot.policy import Actor
+from bot.replies import Destination, Replier, ReplyError, guard, say
+from bot.trail import Subject, Trail
+
+VERB: Final = "remind"
+# A swap lost to a concurrent one is retried this often before the user is asked to click again.
+SWAP_ATTEMPTS: Final = 3
+
+
+class Reminders:
+    """Posts reminders in the watch channel, closes them when the instance stops, and keeps instances."""
+
+    def __init__(
+        self,
+        config: CoreConfig,
+        access: Access,
+        marks: Marks,
+        replier: Replier,
+        trail: Trail,
+        metrics: Metrics,
+        inflight: InFlight,
+        clock: Callable[[], float],
+    ) -> None:
+        self._config = config
+        self._access = access
+        self._marks = marks
+        self._replier = replier
+        self._trail = trail
+        self._metrics = metrics
+        self._inflight = inflight
+        self._clock = clock
+
+    async def check(self, snapshot: Snapshot, first_seen: Mapping[str, float]) -> int:
+        """Remind about every running instance past NEBULA_BOT_REMIND_AFTER that is not quiet; close
+        the reminders of instances no longer running. Returns how many reminders this call posted."""
+        channel = self._config.watch_channel
+        if channel is None:
+            return 0
+        now = self._clock()
+        held = {h.mark.instance_id: h for h in await self._marks.all(Reminder)}
+        posted = 0
+        for instance in snapshot.running:
+            use = usage(instance, now, first_seen.get(instance.id))
+            if use.running_seconds is None or use.running_seconds < self._config.remind_after:
+                continue
+            current = held.get(instance.id)
+            if current is not None and current.mark.quiet_until > now:
+                continue
+            posted += await self._remind(channel, current, use, now)
+        for instance_id, current in held.items():
+            now_listed = snapshot.find(instance_id)
+            if now_listed is None or not is_running(now_listed):
+                await self._close(current, now_listed)
+        return posted
+
+    async def _remind(self, channel: str, current: Held[Reminder] | None, use: Usage, now: float) -> int:
+        instance = use.instance
+        mark = Reminder(
+            instance_id=instance.id,
+            host_name=instance.host_name,
+            gpu=plain(gpu(instance)),
+            channel_id=channel,
+            posted_at=now,
+            quiet_until=now + self._config.snooze,
+            running_seconds=use.running_seconds,
+            cost=use.cost,
+            per_hour=use.per_hour,
+        )
+        won = await self._marks.put(current, mark)
+        if won is None:
+            return 0  # another replica is posting it
+        try:
+            ts = await self._replier.post(channel, fleet_blocks.reminder(mark, self._config.snooze))
+        except ReplyError as exc:
+            # Not posted: give the mark back, so that the next cycle tries again.
+            logs.warning("reminder.post_failed", instance=instance.id, channel=channel, error=str(exc))
+            if current is None:
+                await self._marks.remove(won)
+            else:
+                await self._marks.put(won, current.mark)
+            return 0
+        await self._attach(instance.id, ts)
+        self._metrics.reminders.inc()
+        await self._trail.record(
+            Step.REMINDED,
+            "posted",
+            Subject(VERB, instance.id, None, channel),
+            SYSTEM_ACTOR,
+            message=f"running {use.running_seconds:.0f} s, cost {use.cost}",
+        )
+        return 1
+
+    async def _attach(self, instance_id: str, ts: str) -> None:
+        """Remember the reminder's message, also when Keep was clicked meanwhile."""
+        for _ in range(SWAP_ATTEMPTS):
+            current = await self._marks.get(Reminder, instance_id)
+            if current is None:
+                return
+            if await self._marks.put(current, dataclasses.replace(current.mark, message_ts=ts)):
+                return
+
+    async def _close(self, current: Held[Reminder], instance: Instance | None) -> None:
+        if not await self._marks.remove(current):
+            return
+        mark = current.mark
+        logs.event("reminder.closed", instance=mark.instance_id, channel=mark.channel_id, outcome="closed")
+        if mark.message_ts is None:
+            return
+        status = instance.status if instance is not None else None
+        try:
+            await self._replier.update(
+                mark.channel_id, mark.message_ts, fleet_blocks.reminder_closed(mark, status)
+            )
+        except ReplyError as exc:
+            logs.warning("reminder.update_failed", instance=mark.instance_id, error=str(exc))
+
+    async def keep(self, actor: Actor, instance_id: str, to: Destination) -> None:
+        """Keep: no reminder about the instance until NEBULA_BOT_SNOOZE from now."""
+        async with self._inflight.track(), guard(self._replier, to, actor.user_id):
+            actor = await self._access.resolve(actor)
+            decision = self._access.may_request(actor)
+            if not decision.allowed:
+                await say(self._replier, to, blocks.notice(decision.reason))
+                return
+            until = self._clock() + self._config.snooze
+            kept: Reminder | None = None
+            for _ in range(SWAP_ATTEMPTS):
+                current = await self._marks.get(Reminder, instance_id)
+                if current is None:
+                    await say(self._replier, to, blocks.notice("This reminder is closed; nothing to keep."))
+                    return
+                changed = dataclasses.replace(current.mark, quiet_until=until, kept_by=actor.user_id)
+                if await self._marks.put(current, changed):
+                    kept = changed
+                    break
+            if kept is None:
+                await say(
+                    self._replier, to, blocks.notice("Someone else was changing this reminder: click again.")
+                )
+                return
+            await self._trail.record(
+                Step.KEPT,
+                "kept",
+                Subject(VERB, instance_id, actor.team_id, actor.channel_id),
+                actor.user_id,
+                message=f"until {until:.0f}",
+            )
+            shown = fleet_blocks.reminder(kept, self._config.snooze, kept_until=until)
+            if kept.message_ts is not None:
+                try:
+                    await self._replier.update(kept.channel_id, kept.message_ts, shown)
+                    return
+                except ReplyError as exc:
+                    logs.warning("reminder.update_failed", instance=instance_id, error=str(exc))
+            await say(self._replier, to, shown, replace_original=True)
