@@ -413,6 +413,7 @@ class FakeNebula(LoopbackServer):
         self.instances: dict[str, dict[str, Any]] = {}
         self.calls: list[NebulaCall] = []
         self.detail: Scripted | None = None
+        self.listing: Scripted | None = None  # what GET /computing/instances answers instead of the list
         self.delete: Scripted | None = None
         self.power: dict[str, Scripted] = {}  # per instance id, for start/stop/reboot
         self.delete_by_id: dict[str, Scripted] = {}
@@ -427,8 +428,9 @@ class FakeNebula(LoopbackServer):
     def api_url(self) -> str:
         return self.url + "/api/v1"
 
-    def add(self, instance_id: str, host_name: str = "trainer-1") -> None:
-        self.instances[instance_id] = instance_detail(instance_id, host_name)
+    def add(self, instance_id: str, host_name: str = "trainer-1", **fields: Any) -> None:
+        """An instance as Nebula would describe it; `fields` replace or add detail fields."""
+        self.instances[instance_id] = instance_detail(instance_id, host_name) | fields
 
     def deletes(self) -> list[NebulaCall]:
         return [c for c in self.calls if c.method == "DELETE"]
@@ -451,7 +453,7 @@ class FakeNebula(LoopbackServer):
         tail = request.match_info["tail"]
         parts = tail.split("/")
         if tail == "computing/instances" and request.method == "GET":
-            return self._list(request)
+            return await self._scripted(self.listing) if self.listing else self._list(request)
         if len(parts) == 4 and parts[:2] == ["computing", "instance"] and request.method == "GET":
             return await self._power(parts[2], parts[3])
         if len(parts) == 3 and parts[:2] == ["computing", "instance"]:
@@ -465,8 +467,8 @@ class FakeNebula(LoopbackServer):
     def _list(self, request: web.Request) -> web.Response:
         limit, offset = int(request.query.get("limit", "10")), int(request.query.get("offset", "0"))
         rows = [
-            {k: v for k, v in detail.items() if k not in ("vm_password", "password", "user_name")}
-            | {"price_per_hour": 0.679}
+            {"price_per_hour": 0.679}
+            | {k: v for k, v in detail.items() if k not in ("vm_password", "password", "user_name")}
             for detail in self.instances.values()
         ]
         return web.json_response(
