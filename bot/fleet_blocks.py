@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Final
 
@@ -10,7 +11,7 @@ from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, SectionB
 from bot.blockkit import Message, context, fields, gpu, message, moment, notice, section, value, who
 from bot.costs import FleetCost, Usage
 from bot.durations import format_duration
-from bot.model import Lease, Reminder
+from bot.model import Instance, Lease, Reminder
 from bot.mrkdwn import code, fit, literal
 
 KEEP_ACTION_ID: Final = "nebula_keep"
@@ -40,7 +41,7 @@ def _running_for(seconds: float | None) -> str:
 
 
 def _per_hour(per_hour: float | None) -> str:
-    return "unknown" if per_hour is None else f"${per_hour:,.3f}/h"
+    return f"${per_hour:,.3f}/h" if per_hour is not None and math.isfinite(per_hour) else "unknown"
 
 
 def _buttons(instance_id: str, keep: str | None, keep_seconds: float, acts: Sequence[str]) -> ActionsBlock:
@@ -61,7 +62,14 @@ def _figures(reminder: Reminder) -> SectionBlock:
         fields=fields(
             [
                 ("Instance", code(reminder.instance_id)),
-                ("GPU", reminder.gpu),
+                (
+                    "GPU",
+                    gpu(
+                        Instance(
+                            id=reminder.instance_id, gpu_type=reminder.gpu_type, gpu_count=reminder.gpu_count
+                        )
+                    ),
+                ),
                 ("Running for", _running_for(reminder.running_seconds)),
                 ("Cost so far", dollars(reminder.cost)),
                 ("Price", _per_hour(reminder.per_hour)),
@@ -86,10 +94,7 @@ def reminder(reminder: Reminder, snooze: float, *, kept_until: float | None = No
         blocks.append(
             _buttons(reminder.instance_id, f"reminder:{reminder.instance_id}", snooze, ("stop", "delete"))
         )
-    text = (
-        f"{reminder.host_name or reminder.instance_id} ({reminder.instance_id}) has been running for "
-        f"{_running_for(reminder.running_seconds)}, {dollars(reminder.cost)} so far."
-    )
+    text = f"{headline} {dollars(reminder.cost)} so far."
     return message(text, blocks)
 
 

@@ -208,7 +208,8 @@ class Reminder:
     KIND: ClassVar[str] = "reminder"
     instance_id: str
     host_name: str | None
-    gpu: str
+    gpu_type: str | None
+    gpu_count: str | None
     channel_id: str
     posted_at: float
     quiet_until: float

@@ -14,7 +14,6 @@ from typing import Final
 from bot import blocks, fleet_blocks, logs
 from bot.access import Access
 from bot.audit import Step
-from bot.blockkit import gpu, plain
 from bot.confirmations import SYSTEM_ACTOR, CoreConfig
 from bot.costs import Usage, is_running, usage
 from bot.fleet import Snapshot
@@ -82,7 +81,8 @@ class Reminders:
         mark = Reminder(
             instance_id=instance.id,
             host_name=instance.host_name,
-            gpu=plain(gpu(instance)),
+            gpu_type=instance.gpu_type,
+            gpu_count=instance.gpu_count,
             channel_id=channel,
             posted_at=now,
             quiet_until=now + self._config.snooze,

@@ -402,3 +402,37 @@ async def test_an_unreadable_fleet_skips_the_cycle_and_closes_nothing(stack: Sta
     await cycle(runtime)
     assert len(posted_with(stack, f"lease:{INSTANCE}")) == 1
     assert stack.nebula.changes() == []
+
+
+async def test_the_watcher_reads_every_page_and_details_only_running_ones_a_few_at_a_time(
+    http_stack: Stack,
+) -> None:
+    stack = http_stack
+    for n in range(250):
+        stack.nebula.add(f"gpu-{n:03d}", host_name=f"box-{n}", status="Running" if n % 2 else "Stopped")
+    stack.nebula.latency = 0.005  # so that concurrent detail calls overlap
+    runtime, _ = await stack.start_bot(**{**WATCH, "nebula_bot_remind_after": "30d"})
+    assert runtime.core is not None
+    result = await runtime.core.watcher.cycle()
+    assert (result.listed, result.running, result.details_read) == (250, 125, 125)
+    lists = [c.path for c in stack.nebula.calls if "/computing/instances" in c.path]
+    assert lists == [f"/api/v1/computing/instances?limit=100&offset={n}" for n in (0, 100, 200)]
+    details = [c.path for c in stack.nebula.calls if "/computing/instance/" in c.path]
+    assert len(details) == 125
+    assert all(int(p.rsplit("-", 1)[1]) % 2 == 1 for p in details)
+    assert 1 < stack.nebula.most_details_in_flight <= 8
+    assert stack.slack.chat("chat.postMessage", CHANNEL) == []  # nobody has run 30 days
+
+
+async def test_the_loop_runs_cycles_by_itself_and_counts_them(http_stack: Stack) -> None:
+    stack = http_stack
+    stack.nebula.add(INSTANCE)
+    runtime, driver = await stack.start_bot(
+        **{**WATCH, "nebula_bot_watch_interval": "5s", "nebula_bot_lease_action": "stop"}
+    )
+    await lease(stack, driver, f"{INSTANCE} 1s")
+    stack.clock.advance(60)
+    await eventually(lambda: len(reminders(stack)) == 1 and bool(posted_with(stack, f"lease:{INSTANCE}")), 15)
+    metrics = runtime.metrics.render().decode()
+    assert "nebula_bot_reminders_total 1.0" in metrics
+    assert "nebula_bot_fleet_cost_per_hour 0.679" in metrics

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -10,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from bot.audit import AuditRecord
-from bot.model import Confirmation, Instance, InstanceOutcome, State, Status, new_confirmation_id
+from bot.marks import Marks
+from bot.model import Confirmation, Instance, InstanceOutcome, Lease, State, Status, new_confirmation_id
 from bot.store import ConfirmationStore, open_store
 from bot.verbs import DELETE
 
@@ -183,3 +185,64 @@ async def test_audit_is_newest_first_and_limited(opener: Opener) -> None:
 
 async def test_ping(opener: Opener) -> None:
     await (await opener()).ping()
+
+
+async def test_adding_an_id_twice_changes_nothing(opener: Opener) -> None:
+    store = await opener()
+    first = pending(time.time())
+    assert await store.add(first) is True
+    again = Confirmation(**{**first.__dict__, "requester": "U9"})
+    assert await (await opener()).add(again) is False
+    entry = await store.get(first.id)
+    assert entry is not None
+    assert entry.confirmation.requester == "U1"
+
+
+async def test_marks_swap_only_from_what_was_read(opener: Opener) -> None:
+    store = await opener()
+    assert await store.mark("lease", "i-1") is None
+    assert await store.swap_mark("lease", "i-1", None, '{"rev":"a"}') is True
+    assert await store.swap_mark("lease", "i-1", None, '{"rev":"b"}') is False  # already there
+    assert await store.swap_mark("lease", "i-1", '{"rev":"x"}', '{"rev":"b"}') is False  # not what was read
+    assert await store.swap_mark("lease", "i-1", '{"rev":"a"}', '{"rev":"b"}') is True
+    assert await store.mark("lease", "i-1") == '{"rev":"b"}'
+    assert await store.marks("lease") == {"i-1": '{"rev":"b"}'}
+    assert await store.marks("reminder") == {}
+    assert await store.swap_mark("lease", "i-1", '{"rev":"a"}', None) is False
+    assert await store.swap_mark("lease", "i-1", '{"rev":"b"}', None) is True
+    assert await (await opener()).mark("lease", "i-1") is None
+
+
+async def test_of_many_concurrent_swaps_exactly_one_wins(opener: Opener) -> None:
+    stores = [await opener() for _ in range(4)]
+    await stores[0].swap_mark("reminder", "i-1", None, '{"rev":"0"}')
+    results = await asyncio.gather(
+        *(
+            stores[n % 4].swap_mark("reminder", "i-1", '{"rev":"0"}', f'{{"rev":"{n + 1}"}}')
+            for n in range(20)
+        )
+    )
+    assert results.count(True) == 1
+    winner = results.index(True) + 1
+    assert await stores[1].mark("reminder", "i-1") == f'{{"rev":"{winner}"}}'
+
+
+async def test_typed_marks_read_what_a_newer_version_wrote_and_skip_what_none_could(opener: Opener) -> None:
+    store = await opener()
+    marks = Marks(store)
+    lease = Lease("i-1", "box", 100.0, "U1", 50.0, "C1", "T1", "stop")
+    held = await marks.put(None, lease)
+    assert held is not None
+    assert (await marks.get(Lease, "i-1")) == held
+    assert await marks.put(None, lease) is None  # a second writer that read "no mark" loses
+    newer = json.dumps({**json.loads(held.text), "owner": "U7", "rev": "z"})
+    assert await store.swap_mark("lease", "i-1", held.text, newer)
+    read = await marks.get(Lease, "i-1")
+    assert read is not None
+    assert read.mark == lease
+    await store.swap_mark("lease", "i-2", None, "{not json")
+    await store.swap_mark("lease", "i-3", None, json.dumps({"instance_id": "i-3"}))  # fields missing
+    assert await marks.get(Lease, "i-2") is None
+    assert [h.mark.instance_id for h in await marks.all(Lease)] == ["i-1"]
+    assert await marks.remove(read)
+    assert await marks.get(Lease, "i-1") is None

@@ -413,7 +413,9 @@ class FakeNebula(LoopbackServer):
         self.instances: dict[str, dict[str, Any]] = {}
         self.calls: list[NebulaCall] = []
         self.detail: Scripted | None = None
-        self.listing: Scripted | None = None  # what GET /computing/instances answers instead of the list
+        self.listing: Scripted | None = None
+        self.details_in_flight = 0
+        self.most_details_in_flight = 0  # what GET /computing/instances answers instead of the list
         self.delete: Scripted | None = None
         self.power: dict[str, Scripted] = {}  # per instance id, for start/stop/reboot
         self.delete_by_id: dict[str, Scripted] = {}
@@ -445,6 +447,15 @@ class FakeNebula(LoopbackServer):
         return [c for c in self.calls if c.method == "DELETE" or power(c.path)]
 
     async def _any(self, request: web.Request) -> web.StreamResponse:
+        detail = request.method == "GET" and len(request.match_info["tail"].split("/")) == 3
+        self.details_in_flight += detail
+        self.most_details_in_flight = max(self.most_details_in_flight, self.details_in_flight)
+        try:
+            return await self._handle(request)
+        finally:
+            self.details_in_flight -= detail
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
         self.calls.append(NebulaCall(request.method, request.raw_path, request.headers.get("Authorization")))
         if self.latency:
             await asyncio.sleep(self.latency)

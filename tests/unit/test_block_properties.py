@@ -9,9 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from slack_sdk.models.blocks import Block
 
-from bot import blocks, texts
+from bot import blocks, fleet_blocks, texts
 from bot.blocks import Message
-from bot.model import Confirmation, Instance, InstanceOutcome, Status
+from bot.costs import fleet_cost
+from bot.model import Confirmation, Instance, InstanceOutcome, Lease, Reminder, Status
 from bot.nebula import InstancePage, NebulaRejected
 from bot.verbs import VERBS
 
@@ -124,3 +125,49 @@ def test_list_and_details_hold_for_any_page(page: list[Instance], total: int, of
         details = blocks.instance_details(instance)
         valid(details)
         inert(details)
+
+
+numbers = st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True), st.integers(-(10**12), 10**12))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(instances, max_size=60, unique_by=lambda i: i.id), st.floats(0, 10**10), numbers)
+def test_fleet_messages_hold_for_any_fleet(found: list[Instance], now: float, figure: object) -> None:
+    running = [i.model_copy(update={"status": "Running"}) for i in found]
+    summary = fleet_cost(running, now)
+    for message in (fleet_blocks.cost(summary), fleet_blocks.cost(summary, heading="Daily cost digest")):
+        valid(message)
+        inert(message)
+    for row in summary.rows[:3]:
+        instance = row.instance
+        number = figure if isinstance(figure, float | int) else None
+        reminder = Reminder(
+            instance_id=instance.id,
+            host_name=instance.host_name,
+            gpu_type=instance.gpu_type,
+            gpu_count=instance.gpu_count,
+            channel_id="C1",
+            posted_at=now,
+            quiet_until=now + 86400,
+            running_seconds=row.running_seconds,
+            cost=row.cost if number is None else float(number),
+            per_hour=row.per_hour,
+            kept_by="U2",
+        )
+        lease = Lease(instance.id, instance.host_name, now, "U1", now, "C1", "T1", "stop", act_at=now + 60)
+        for message in (
+            fleet_blocks.reminder(reminder, 86400),
+            fleet_blocks.reminder(reminder, 5400, kept_until=now + 5400),
+            fleet_blocks.reminder_closed(reminder, instance.status),
+            fleet_blocks.reminder_closed(reminder, None),
+            fleet_blocks.lease_set(lease, dry_run=True),
+            fleet_blocks.lease_shown(lease, instance.id, dry_run=False),
+            fleet_blocks.lease_ended(lease, lease.act_at, 86400, dry_run=False),
+            fleet_blocks.lease_ended(lease, None, 86400, dry_run=True),
+            fleet_blocks.lease_kept(lease, "U3"),
+            fleet_blocks.lease_moot(lease, instance.status),
+            fleet_blocks.lease_not_carried_out(lease, "You may not change instances."),
+            fleet_blocks.leases([lease] * 50),
+        ):
+            valid(message)
+            inert(message)

@@ -1,0 +1,78 @@
+"""Durations people type, and what Nebula's untrusted figures say an instance has run and cost."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.costs import fleet_cost, money, running_hours, start_time, usage
+from bot.durations import format_duration, parse_duration
+from bot.model import Instance
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("90m", 5400), ("24h", 86400), ("2d", 172800), ("30s", 30), ("300", 300), (" 1.5h ", 5400), ("5M", 300)],
+)
+def test_durations_people_type(text: str, seconds: float) -> None:
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["", "h", "0", "0h", "-1h", "1w", "8 hours", "1e9", "400d", "1h30m", "nan"])
+def test_durations_refused_say_what_to_write(text: str) -> None:
+    with pytest.raises(ValueError, match=r"duration|zero|year"):
+        parse_duration(text)
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"), [(0, "0s"), (59, "59s"), (5400, "1h 30m"), (86400, "1d"), (183_600, "2d 3h")]
+)
+def test_durations_written_with_two_units(seconds: float, text: str) -> None:
+    assert format_duration(seconds) == text
+
+
+def test_nebula_figures_as_documented() -> None:
+    assert running_hours("12.5000 hours") == 12.5
+    assert running_hours("90 minutes") == 1.5
+    assert money("$8.4875") == 8.4875
+    assert money("0.679") == 0.679
+    assert start_time("EST 2024-11-04 10:11:50") == 1730733110.0  # 15:11:50 UTC
+    assert start_time("2024-11-04T15:11:50+00:00") == 1730733110.0
+
+
+@pytest.mark.parametrize("text", ["", "NaN hours", "-3 hours", "inf", "1e400 hours", "12,5 hours", "soon"])
+def test_unreadable_running_times_are_unknown(text: str) -> None:
+    assert running_hours(text) is None
+
+
+@pytest.mark.parametrize("text", ["XYZ 2024-11-04 10:11:50", "2024-13-40 99:99:99", "yesterday"])
+def test_unreadable_start_times_are_unknown(text: str) -> None:
+    assert start_time(text) is None
+
+
+def test_running_time_falls_back_to_start_time_then_first_seen() -> None:
+    now = 1730733110.0 + 7200
+    nebula = usage(Instance(id="a", running_time="3.0000 hours", price_per_hour="2"), now)
+    assert (nebula.running_seconds, nebula.since, nebula.cost) == (10800, "nebula", 6.0)
+    started = usage(Instance(id="a", start_time="EST 2024-11-04 10:11:50", price_per_hour="2"), now)
+    assert (started.running_seconds, started.since, started.cost) == (7200, "start_time", 4.0)
+    seen = usage(Instance(id="a", price_per_hour="2"), now, first_seen=now - 1800)
+    assert (seen.running_seconds, seen.since, seen.cost) == (1800, "first_seen", 1.0)
+    assert usage(Instance(id="a"), now).running_seconds is None
+    billed = usage(Instance(id="a", running_time="3 hours", total_cost="$9.0000", price_per_hour="2"), now)
+    assert billed.cost == 9.0  # Nebula's own total wins over price × hours
+
+
+@given(st.lists(st.tuples(st.text(max_size=12), st.text(max_size=12), st.text(max_size=12)), max_size=30))
+def test_fleet_cost_never_fails_and_is_never_negative_or_nan(figures: list[tuple[str, str, str]]) -> None:
+    fleet = [
+        Instance(id=f"i{n}", status="Running", running_time=r, total_cost=c, price_per_hour=p)
+        for n, (r, c, p) in enumerate(figures)
+    ]
+    summary = fleet_cost(fleet, 1_800_000_000.0)
+    for value in (summary.per_hour, summary.so_far, summary.per_day):
+        assert math.isfinite(value)
+        assert value >= 0
