@@ -12,6 +12,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import texts
+from bot.durations import format_duration
 from bot.nebula import NebulaAuthError, NebulaClient, NebulaError
 from bot.redact import redact, register
 from bot.replies import slack_error
@@ -54,6 +55,7 @@ async def run_checks(settings: Settings) -> list[CheckResult]:
     results.append(await _nebula(settings))
     results.append(await _store(settings))
     results.append(_port(settings))
+    results.append(_watcher(settings))
     return results
 
 
@@ -194,3 +196,34 @@ def _port(settings: Settings) -> CheckResult:
     except OSError as exc:
         return CheckResult("port", False, texts.port_unusable(host, port, exc))
     return CheckResult("port", True, f"{host}:{port} is free")
+
+
+def _watcher(settings: Settings) -> CheckResult:
+    """What the watcher will do: reminders, leases and the digest, as configured."""
+    every = format_duration(settings.nebula_bot_watch_interval)
+    action = settings.nebula_bot_lease_action
+    leases = (
+        f"leases {action} {format_duration(settings.nebula_bot_lease_grace)} after their end"
+        if action != "remind"
+        else "leases remind"
+    )
+    if action != "remind" and settings.nebula_bot_approvers:
+        return CheckResult(
+            "watcher",
+            True,
+            f"{leases}, but the two-person rule is on, so leases only remind "
+            "(set NEBULA_BOT_LEASE_ACTION=remind to say so)",
+            True,
+        )
+    channel = settings.nebula_bot_watch_channel
+    if channel is None:
+        return CheckResult(
+            "watcher", True, f"no reminders (NEBULA_BOT_WATCH_CHANNEL unset); {leases}; every {every}"
+        )
+    digest = f"; digest at {settings.nebula_bot_digest_at} UTC" if settings.nebula_bot_digest_at else ""
+    return CheckResult(
+        "watcher",
+        True,
+        f"reminders in {channel} after {format_duration(settings.nebula_bot_remind_after)} running, "
+        f"Keep for {format_duration(settings.nebula_bot_snooze)}; {leases}; every {every}{digest}",
+    )

@@ -14,8 +14,9 @@ _HEADER: Final = """\
 # Create the app at https://api.slack.com/apps -> "Create New App" -> "From an app manifest",
 # paste this, and install it to your workspace.
 {mode_notes}#
-# chat:write.public lets the bot post confirmations in public channels it was not invited to (in
-# private channels and DMs, invite it, or it falls back to the command's response_url). Scope
+# chat:write.public lets the bot post confirmations, reminders and lease notices in public channels
+# it was not invited to (in private channels and DMs, invite it; a confirmation then falls back to
+# the command's response_url, but reminders in a private NEBULA_BOT_WATCH_CHANNEL need it). Scope
 # usergroups:read only matters with NEBULA_BOT_ALLOWED_USERGROUPS or group ids in NEBULA_BOT_APPROVERS.
 """
 
@@ -47,7 +48,10 @@ def manifest(http_url: str | None = None) -> dict[str, Any]:
     command: dict[str, Any] = {
         "command": "/nebula",
         "description": "Manage Nebula Block GPU instances",
-        "usage_hint": "list | show <id> | delete <id> [<id> …] | stop|start|reboot <id> | help",
+        "usage_hint": (
+            "list | show <id> | cost | lease <id> 8h | leases | delete <id> [<id> …] | "
+            "stop|start|reboot <id> | help"
+        ),
         "should_escape": False,
     }
     interactivity: dict[str, Any] = {"is_enabled": True}

@@ -33,8 +33,10 @@ async def test_check_passes_when_everything_answers(
         "nebula",
         "store",
         "port",
+        "watcher",
     ]
     assert all(line.startswith("ok") for line in lines)
+    assert "no reminders (NEBULA_BOT_WATCH_CHANNEL unset); leases remind; every 5m" in out
     assert "workspace Acme (T0TEAM), bot @nebula" in out
     assert "the team has 1 instance(s)" in out
     assert not (tmp_path / "state.sqlite3").exists(), "check changes nothing"
@@ -138,3 +140,25 @@ async def test_an_unresolvable_slack_is_said_in_words(
     code, out, _ = await cli.run_async("check", env=env)
     assert code == 1
     assert "cannot reach http://slack-api.invalid/api/: DNS lookup failed; check the network or proxy" in out
+
+
+async def test_check_describes_the_watcher_and_warns_when_leases_cannot_act(
+    cli: Cli, slack: FakeSlack, nebula: FakeNebula, tmp_path: Path
+) -> None:
+    watch = {
+        "NEBULA_BOT_WATCH_CHANNEL": "C0WATCH",
+        "NEBULA_BOT_REMIND_AFTER": "90m",
+        "NEBULA_BOT_LEASE_ACTION": "stop",
+        "NEBULA_BOT_DIGEST_AT": "09:00",
+    }
+    code, out, _ = await cli.run_async("check", env=env_for(slack, nebula, tmp_path) | watch)
+    assert code == 0, out
+    [line] = [line for line in out.splitlines() if line.split()[1] == "watcher"]
+    assert line.startswith("ok")
+    assert "reminders in C0WATCH after 1h 30m running, Keep for 1d; leases stop 30m after their end" in line
+    assert "digest at 09:00 UTC" in line
+    two_person = watch | {"NEBULA_BOT_APPROVERS": "U0BOB"}
+    code, out, _ = await cli.run_async("check", env=env_for(slack, nebula, tmp_path) | two_person)
+    [line] = [line for line in out.splitlines() if line.split()[1] == "watcher"]
+    assert line.startswith("warn")
+    assert "leases only remind" in line
