@@ -34,7 +34,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.helpers import buttons  # noqa: E402 - after the path is set
-from tests.standins.process import bot_env, clean_environ, free_port  # noqa: E402
+from tests.standins.process import (  # noqa: E402
+    bot_env,
+    clean_environ,
+    free_port,
+    wait_until_listening,
+)
 from tests.standins.servers import ChannelMessage, FakeNebula, FakeSlack  # noqa: E402
 from tests.standins.slack_driver import (  # noqa: E402
     Driver,
@@ -140,18 +145,6 @@ async def start_sampler(pid: int, path: str) -> asyncio.subprocess.Process:
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.DEVNULL,
     )
-
-
-async def wait_until_listening(session: aiohttp.ClientSession, port: int) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            async with session.post(f"http://127.0.0.1:{port}/slack/events", data="") as response:
-                if response.status in (401, 404, 200):
-                    return
-        except aiohttp.ClientError:
-            await asyncio.sleep(0.05)
-    raise TimeoutError("subject did not start")
 
 
 def requester(i: int) -> str:

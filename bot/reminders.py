@@ -28,6 +28,7 @@ from bot.trail import Subject, Trail
 VERB: Final = "remind"
 # A swap lost to a concurrent one is retried this often before the user is asked to click again.
 SWAP_ATTEMPTS: Final = 3
+MAX_PER_CYCLE: Final = 20
 
 
 class Reminders:
@@ -61,14 +62,19 @@ class Reminders:
             return 0
         now = self._clock()
         held = {h.mark.instance_id: h for h in await self._marks.all(Reminder)}
-        posted = 0
+        due: list[tuple[Usage, Held[Reminder] | None]] = []
         for instance in snapshot.running:
             use = usage(instance, now, first_seen.get(instance.id))
             if use.running_seconds is None or use.running_seconds < self._config.remind_after:
                 continue
             current = held.get(instance.id)
-            if current is not None and current.mark.quiet_until > now:
-                continue
+            if current is None or current.mark.quiet_until <= now:
+                due.append((use, current))
+        # Slack takes about one message a second per channel: a cycle posts the costliest few, and
+        # the next cycles the rest, rather than holding the watcher for minutes.
+        due.sort(key=lambda item: item[0].cost or 0.0, reverse=True)
+        posted = 0
+        for use, current in due[:MAX_PER_CYCLE]:
             posted += await self._remind(channel, current, use, now)
         for instance_id, current in held.items():
             now_listed = snapshot.find(instance_id)

@@ -15,7 +15,7 @@ from typing import Final
 
 from bot import fleet_blocks, logs
 from bot.confirmations import CoreConfig
-from bot.costs import fleet_cost
+from bot.costs import fleet_cost, usage
 from bot.fleet import Fleet, Snapshot
 from bot.inflight import InFlight
 from bot.leases import Leases
@@ -114,17 +114,18 @@ class Watcher:
         return cycle
 
     async def _first_seen(self, snapshot: Snapshot) -> dict[str, float]:
-        """When the bot first saw each running instance running; forgets the ones no longer running."""
+        """When the bot first saw running instances whose running time Nebula does not give (so
+        that a cost can still be worked out); forgets the ones no longer running."""
         now = self._clock()
         held = {h.mark.instance_id: h for h in await self._marks.all(FirstSeen)}
         seen: dict[str, float] = {}
         for instance in snapshot.running:
             current = held.pop(instance.id, None)
-            if current is None:
+            if current is not None:
+                seen[instance.id] = current.mark.at
+            elif usage(instance, now).running_seconds is None:
                 await self._marks.put(None, FirstSeen(instance.id, now))  # a lost race leaves the other's
                 seen[instance.id] = now
-            else:
-                seen[instance.id] = current.mark.at
         for stale in held.values():
             await self._marks.remove(stale)
         return seen

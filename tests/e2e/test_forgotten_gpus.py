@@ -436,3 +436,29 @@ async def test_the_loop_runs_cycles_by_itself_and_counts_them(http_stack: Stack)
     metrics = runtime.metrics.render().decode()
     assert "nebula_bot_reminders_total 1.0" in metrics
     assert "nebula_bot_fleet_cost_per_hour 0.679" in metrics
+
+
+async def test_without_nebula_figures_the_time_counts_from_when_the_bot_first_saw_it(stack: Stack) -> None:
+    stack.nebula.add(INSTANCE, running_time=None, start_time=None, total_cost=None, price_per_hour=2.0)
+    runtime, _ = await stack.start_bot(**WATCH)
+    await cycle(runtime)
+    stack.clock.advance(9 * HOUR)
+    await cycle(runtime)
+    assert reminders(stack) == []
+    stack.clock.advance(2 * HOUR)
+    await cycle(runtime)
+    [reminder] = reminders(stack)
+    assert "running for 11h" in shown(reminder)
+    assert "$22.00" in shown(reminder)
+
+
+async def test_a_cycle_posts_at_most_twenty_reminders_costliest_first(http_stack: Stack) -> None:
+    stack = http_stack
+    for n in range(25):
+        stack.nebula.add(f"gpu-{n:02d}", total_cost=f"${n}.0000")
+    runtime, _ = await stack.start_bot(**WATCH)
+    await cycle(runtime)
+    posted = [n for n in range(25) if reminders(stack, f"gpu-{n:02d}")]
+    assert posted == list(range(5, 25))
+    await cycle(runtime)
+    assert all(len(reminders(stack, f"gpu-{n:02d}")) == 1 for n in range(25))

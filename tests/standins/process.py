@@ -8,6 +8,7 @@ import os
 import signal
 import socket
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,19 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+async def wait_until_listening(session: aiohttp.ClientSession, port: int) -> None:
+    """Wait until a bot process answers on `port` (a 401 to an unsigned request is an answer)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            async with session.post(f"http://127.0.0.1:{port}/slack/events", data="") as response:
+                if response.status in (401, 404, 200):
+                    return
+        except aiohttp.ClientError:
+            await asyncio.sleep(0.05)
+    raise TimeoutError("subject did not start")
 
 
 class BotProcess:
