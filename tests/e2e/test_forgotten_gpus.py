@@ -49,7 +49,8 @@ async def cycle(runtime: BotRuntime) -> None:
     await runtime.core.watcher.cycle()
 
 
-async def test_one_reminder_with_figures_and_buttons_never_twice(stack: Stack) -> None:
+async def test_one_reminder_with_figures_and_buttons_never_twice(http_stack: Stack) -> None:
+    stack = http_stack
     stack.nebula.add(INSTANCE, host_name="trainer-1", gpu_count=8, gpu_type="H100")
     stack.nebula.add("young-1", host_name="young", running_time="1.0000 hours")
     stack.nebula.add("stopped-1", host_name="idle", status="Stopped", running_time="99.0000 hours")
@@ -101,7 +102,8 @@ async def test_keep_snoozes_and_says_who_until_when(stack: Stack) -> None:
     assert [(r.actor, r.verb, r.instance) for r in records] == [(BOB, "remind", INSTANCE)]
 
 
-async def test_keep_within_the_snooze_means_no_reminder(stack: Stack) -> None:
+async def test_keep_within_the_snooze_means_no_reminder(http_stack: Stack) -> None:
+    stack = http_stack
     stack.nebula.add(INSTANCE)
     runtime, driver = await stack.start_bot(**WATCH)
     await cycle(runtime)
@@ -136,7 +138,8 @@ async def test_reminder_delete_opens_the_usual_confirmation_and_deletes_once(sta
     assert "is gone" in shown(closed[0].body)
 
 
-async def test_reminder_stop_button_needs_permission(stack: Stack) -> None:
+async def test_reminder_stop_button_needs_permission(http_stack: Stack) -> None:
+    stack = http_stack
     stack.nebula.add(INSTANCE)
     runtime, driver = await stack.start_bot(**WATCH, nebula_bot_allowed_users=ALICE)
     await cycle(runtime)
@@ -149,7 +152,8 @@ async def test_reminder_stop_button_needs_permission(stack: Stack) -> None:
     assert stack.nebula.changes() == []
 
 
-async def test_a_stopped_instance_closes_its_reminder(stack: Stack) -> None:
+async def test_a_stopped_instance_closes_its_reminder(http_stack: Stack) -> None:
+    stack = http_stack
     stack.nebula.add(INSTANCE)
     runtime, _ = await stack.start_bot(**WATCH)
     await cycle(runtime)
@@ -179,7 +183,8 @@ async def lease(stack: Stack, driver: Driver, text: str, user: str = ALICE) -> d
     return message
 
 
-async def test_lease_set_show_list_off(stack: Stack) -> None:
+async def test_lease_set_show_list_off(http_stack: Stack) -> None:
+    stack = http_stack
     stack.nebula.add(INSTANCE, host_name="trainer-1")
     _, driver = await stack.start_bot(**WATCH, nebula_bot_lease_action="stop")
     answer = await lease(stack, driver, f"{INSTANCE} 8h")
@@ -239,7 +244,8 @@ async def test_lease_end_with_stop_stops_once_after_the_grace(stack: Stack) -> N
     assert "No leases" in shown(listed)
 
 
-async def test_keep_on_a_lease_notice_cancels_the_stop(stack: Stack) -> None:
+async def test_keep_on_a_lease_notice_cancels_the_stop(http_stack: Stack) -> None:
+    stack = http_stack
     stack.nebula.add(INSTANCE)
     runtime, driver = await stack.start_bot(**WATCH, nebula_bot_lease_action="stop")
     await lease(stack, driver, f"{INSTANCE} 1h")
@@ -257,7 +263,8 @@ async def test_keep_on_a_lease_notice_cancels_the_stop(stack: Stack) -> None:
     assert len(posted_with(stack, f"lease:{INSTANCE}")) == 2  # the extended lease ended in turn
 
 
-async def test_lease_on_a_stopped_instance_reports_and_does_nothing(stack: Stack) -> None:
+async def test_lease_on_a_stopped_instance_reports_and_does_nothing(http_stack: Stack) -> None:
+    stack = http_stack
     stack.nebula.add(INSTANCE, host_name="trainer-1")
     runtime, driver = await stack.start_bot(**WATCH, nebula_bot_lease_action="delete")
     await lease(stack, driver, f"{INSTANCE} 1h")
@@ -272,7 +279,8 @@ async def test_lease_on_a_stopped_instance_reports_and_does_nothing(stack: Stack
     assert stack.nebula.changes() == []
 
 
-async def test_lease_in_dry_run_sends_nothing(stack: Stack) -> None:
+async def test_lease_in_dry_run_sends_nothing(http_stack: Stack) -> None:
+    stack = http_stack
     stack.nebula.add(INSTANCE)
     runtime, driver = await stack.start_bot(
         **WATCH, nebula_bot_lease_action="delete", nebula_bot_dry_run=True
@@ -289,7 +297,8 @@ async def test_lease_in_dry_run_sends_nothing(stack: Stack) -> None:
     assert stack.nebula.changes() == []
 
 
-async def test_two_person_rule_makes_a_lease_only_remind(stack: Stack) -> None:
+async def test_two_person_rule_makes_a_lease_only_remind(http_stack: Stack) -> None:
+    stack = http_stack
     stack.nebula.add(INSTANCE)
     runtime, driver = await stack.start_bot(
         **WATCH, nebula_bot_lease_action="delete", nebula_bot_approvers=BOB
@@ -306,7 +315,8 @@ async def test_two_person_rule_makes_a_lease_only_remind(stack: Stack) -> None:
     assert stack.nebula.changes() == []
 
 
-async def test_a_restart_inside_the_grace_neither_loses_nor_repeats_the_stop(stack: Stack) -> None:
+async def test_a_restart_inside_the_grace_neither_loses_nor_repeats_the_stop(http_stack: Stack) -> None:
+    stack = http_stack
     stack.nebula.add(INSTANCE)
     settings = {**WATCH, "nebula_bot_lease_action": "stop"}
     runtime, driver = await stack.start_bot(**settings)
@@ -343,7 +353,8 @@ async def test_two_replicas_on_one_redis_remind_once_and_act_once(http_stack: St
     assert [len(stops(stack, f"gpu-{n}")) for n in range(6)] == [1, 1, 1, 0, 0, 0]
 
 
-async def test_cost_shows_the_running_fleet_costliest_first_to_the_asker_only(stack: Stack) -> None:
+async def test_cost_shows_the_running_fleet_costliest_first_to_the_asker_only(http_stack: Stack) -> None:
+    stack = http_stack
     stack.nebula.add("cheap-1", host_name="cheap", total_cost="$1.5000", price_per_hour=0.5)
     stack.nebula.add("dear-1", host_name="dear", total_cost="$120.0000", price_per_hour=4.0)
     stack.nebula.add("idle-1", host_name="idle", status="Stopped")
@@ -361,7 +372,8 @@ async def test_cost_shows_the_running_fleet_costliest_first_to_the_asker_only(st
     assert "1 without a price" in text
 
 
-async def test_digest_once_a_day_and_the_cost_gauge(stack: Stack) -> None:
+async def test_digest_once_a_day_and_the_cost_gauge(http_stack: Stack) -> None:
+    stack = http_stack
     stack.nebula.add(INSTANCE, price_per_hour=2.0)
     stack.clock.now = 1_800_000_000 - 1_800_000_000 % 86400 + 8 * HOUR  # 08:00 UTC
     runtime, _ = await stack.start_bot(
@@ -386,7 +398,8 @@ async def test_digest_once_a_day_and_the_cost_gauge(stack: Stack) -> None:
     assert "nebula_bot_fleet_cost_per_hour 2.0" in metrics
 
 
-async def test_an_unreadable_fleet_skips_the_cycle_and_closes_nothing(stack: Stack) -> None:
+async def test_an_unreadable_fleet_skips_the_cycle_and_closes_nothing(http_stack: Stack) -> None:
+    stack = http_stack
     stack.nebula.add(INSTANCE)
     runtime, driver = await stack.start_bot(**WATCH, nebula_bot_lease_action="delete")
     await cycle(runtime)
@@ -438,7 +451,10 @@ async def test_the_loop_runs_cycles_by_itself_and_counts_them(http_stack: Stack)
     assert "nebula_bot_fleet_cost_per_hour 0.679" in metrics
 
 
-async def test_without_nebula_figures_the_time_counts_from_when_the_bot_first_saw_it(stack: Stack) -> None:
+async def test_without_nebula_figures_the_time_counts_from_when_the_bot_first_saw_it(
+    http_stack: Stack,
+) -> None:
+    stack = http_stack
     stack.nebula.add(INSTANCE, running_time=None, start_time=None, total_cost=None, price_per_hour=2.0)
     runtime, _ = await stack.start_bot(**WATCH)
     await cycle(runtime)
