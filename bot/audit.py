@@ -23,10 +23,11 @@ class Step(StrEnum):
     RECOVERED = "recovered"
     REMINDED = "reminded"
     KEPT = "kept"
-    LEASE_SET = "lease_set"
-    LEASE_REMOVED = "lease_removed"
-    LEASE_ENDED = "lease_ended"
-    LEASE_ACTION = "lease_action"
+    # A lease's steps (the verb is "lease"): logged as lease.set, lease.removed, lease.ended, lease.acted.
+    LEASE_SET = "set"
+    LEASE_REMOVED = "removed"
+    LEASE_ENDED = "ended"
+    LEASE_ACTION = "acted"
 
 
 @dataclass(frozen=True)

@@ -236,7 +236,7 @@ async def test_lease_end_with_stop_stops_once_after_the_grace(stack: Stack) -> N
     audit = await runtime.core.store.recent_audit(30)  # type: ignore[union-attr]
     executed = [r for r in audit if r.step == "executed"]
     assert [(r.actor, r.verb, r.outcome) for r in executed] == [("lease", "stop", "success")]
-    assert any(r.step == "lease_action" and "U0ALICE" in r.message for r in audit)
+    assert any(r.step == "acted" and "U0ALICE" in r.message for r in audit)
     stack.clock.advance(HOUR)
     await cycle(runtime)
     assert len(stops(stack)) == 1
