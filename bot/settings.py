@@ -27,11 +27,14 @@ MAX_CONFIRM_TTL = 1800
 
 
 def _duration(value: object) -> object:
-    return parse_duration(value) if isinstance(value, str) else value
+    if not isinstance(value, str):
+        return value
+    return 0.0 if value.strip() in ("0", "0s") else parse_duration(value)
 
 
-# `90m`, `24h`, `2d`, or plain seconds.
+# `90m`, `24h`, `2d`, or plain seconds; the field's own bounds apply after.
 Duration = Annotated[float, BeforeValidator(_duration)]
+WholeSeconds = Annotated[int, BeforeValidator(_duration)]
 
 
 # Comma-separated Slack ids in the environment; NoDecode stops pydantic-settings expecting JSON.
@@ -74,7 +77,7 @@ class Settings(StoreSettings):
 
     nebula_api_url: str = "https://api.nebulablock.com/api/v1"
     nebula_api_key: SecretStr
-    nebula_api_timeout: float = Field(default=10.0, gt=0, le=300)
+    nebula_api_timeout: Duration = Field(default=10.0, gt=0, le=300)
 
     nebula_bot_host: str = "0.0.0.0"  # noqa: S104 - a server inside a container listens on all interfaces
     nebula_bot_port: int = Field(default=3000, ge=0, le=65535)
@@ -82,10 +85,10 @@ class Settings(StoreSettings):
     nebula_bot_allowed_usergroups: IdList = frozenset()
     nebula_bot_allowed_channels: IdList = frozenset()
     nebula_bot_approvers: IdList = frozenset()
-    nebula_bot_usergroup_cache_ttl: float = Field(default=60.0, ge=0, le=3600)
+    nebula_bot_usergroup_cache_ttl: Duration = Field(default=60.0, ge=0, le=3600)
     nebula_bot_audit_channel: str | None = None
-    nebula_bot_confirm_ttl: int = Field(default=600, ge=5, le=MAX_CONFIRM_TTL)
-    nebula_bot_drain_timeout: float = Field(default=30.0, ge=0, le=600)
+    nebula_bot_confirm_ttl: WholeSeconds = Field(default=600, ge=5, le=MAX_CONFIRM_TTL)
+    nebula_bot_drain_timeout: Duration = Field(default=30.0, ge=0, le=600)
     nebula_bot_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # Unset: text on a terminal, JSON otherwise (a log collector).
     nebula_bot_log_format: Literal["json", "text"] | None = None

@@ -62,6 +62,12 @@ def test_allowed_users_are_comma_separated(monkeypatch: pytest.MonkeyPatch) -> N
         ("NEBULA_BOT_CONFIRM_TTL", "86400"),
         ("NEBULA_BOT_STATE_URL", "postgres://db/bot"),
         ("NEBULA_API_URL", "ftp://nebula"),
+        ("NEBULA_BOT_CONFIRM_TTL", "1h"),
+        ("NEBULA_BOT_WATCH_INTERVAL", "2s"),
+        ("NEBULA_BOT_REMIND_AFTER", "a day"),
+        ("NEBULA_BOT_LEASE_ACTION", "terminate"),
+        ("NEBULA_BOT_DIGEST_AT", "25:00"),
+        ("NEBULA_BOT_WATCH_CHANNEL", "#gpus"),
     ],
 )
 def test_invalid_values_are_named(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
@@ -110,3 +116,32 @@ def test_response_url_prefixes_end_at_a_path_boundary(monkeypatch: pytest.Monkey
     set_env(monkeypatch, {"SLACK_RESPONSE_URL_PREFIXES": "ftp://x"})
     with pytest.raises(ConfigError, match="SLACK_RESPONSE_URL_PREFIXES"):
         load_settings()
+
+
+def test_durations_take_units_everywhere(monkeypatch: pytest.MonkeyPatch) -> None:
+    set_env(
+        monkeypatch,
+        REQUIRED_HTTP
+        | {
+            "NEBULA_BOT_CONFIRM_TTL": "10m",
+            "NEBULA_API_TIMEOUT": "30s",
+            "NEBULA_BOT_DRAIN_TIMEOUT": "0",
+            "NEBULA_BOT_WATCH_INTERVAL": "90",
+            "NEBULA_BOT_REMIND_AFTER": "2d",
+            "NEBULA_BOT_SNOOZE": "12h",
+            "NEBULA_BOT_LEASE_GRACE": "45m",
+        },
+    )
+    settings = load_settings()
+    assert settings.nebula_bot_confirm_ttl == 600
+    assert (settings.nebula_api_timeout, settings.nebula_bot_drain_timeout) == (30, 0)
+    assert (settings.nebula_bot_watch_interval, settings.nebula_bot_remind_after) == (90, 172800)
+    assert (settings.nebula_bot_snooze, settings.nebula_bot_lease_grace) == (43200, 2700)
+
+
+def test_the_digest_needs_a_watch_channel(monkeypatch: pytest.MonkeyPatch) -> None:
+    set_env(monkeypatch, REQUIRED_HTTP | {"NEBULA_BOT_DIGEST_AT": "09:00"})
+    with pytest.raises(ConfigError, match="NEBULA_BOT_DIGEST_AT needs NEBULA_BOT_WATCH_CHANNEL"):
+        load_settings()
+    set_env(monkeypatch, {"NEBULA_BOT_WATCH_CHANNEL": "C0GPUS"})
+    assert load_settings().digest_minute == 9 * 60
