@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 
+from bot import blocks, logs
 from bot.model import Confirmation
 from bot.policy import Actor, Decision, Identity, Rules, may_cancel, may_confirm, may_request
+from bot.replies import Destination, Replier, say
 from bot.usergroups import UserGroups
 
 
@@ -35,3 +37,13 @@ class Access:
     def may_cancel(self, actor: Actor, confirmation: Confirmation) -> Decision:
         """May a resolved `actor` press Cancel?"""
         return may_cancel(self.rules, self.identity, actor, confirmation)
+
+    async def admit(self, actor: Actor, replier: Replier, to: Destination) -> Actor | None:
+        """The resolved `actor` if they may look or act; otherwise they are told why, and None."""
+        actor = await self.resolve(actor)
+        decision = self.may_request(actor)
+        if decision.allowed:
+            return actor
+        logs.event("request.refused", user=actor.user_id, channel=actor.channel_id, outcome="not_allowed")
+        await say(replier, to, blocks.notice(decision.reason))
+        return None

@@ -29,13 +29,12 @@ from bot.metrics import Metrics
 from bot.model import Confirmation, Instance, Lease, LeaseAction, State, new_confirmation_id, summarize
 from bot.nebula import NebulaClient, NebulaError, NebulaNotFound
 from bot.policy import Actor
-from bot.replies import Destination, Replier, ReplyError, guard, say
+from bot.replies import Destination, Replier, edit, guard, post_or_log, say
 from bot.texts import nebula_error
 from bot.trail import Subject, Trail
 from bot.verbs import VERBS
 
 VERB: Final = "lease"
-SWAP_ATTEMPTS: Final = 3
 TWO_PERSON_NOTE: Final = (
     "With the two-person rule (NEBULA_BOT_APPROVERS), a lease only reminds: stopping or deleting "
     "still needs an approver's confirmation."
@@ -77,11 +76,10 @@ class Leases:
     async def command(self, actor: Actor, command: LeaseCommand, to: Destination) -> None:
         """`/nebula lease <id> [<duration>|off]`."""
         async with self._inflight.track(), guard(self._replier, to, actor.user_id):
-            actor = await self._access.resolve(actor)
-            decision = self._access.may_request(actor)
-            if not decision.allowed:
-                await say(self._replier, to, blocks.notice(decision.reason))
+            admitted = await self._access.admit(actor, self._replier, to)
+            if admitted is None:
                 return
+            actor = admitted
             current = await self._marks.get(Lease, command.instance_id)
             if command.off:
                 await self._remove(actor, command.instance_id, current, to)
@@ -155,11 +153,10 @@ class Leases:
     async def show_all(self, actor: Actor, to: Destination) -> None:
         """`/nebula leases`: every lease, for the asker only."""
         async with self._inflight.track(), guard(self._replier, to, actor.user_id):
-            actor = await self._access.resolve(actor)
-            decision = self._access.may_request(actor)
-            if not decision.allowed:
-                await say(self._replier, to, blocks.notice(decision.reason))
+            admitted = await self._access.admit(actor, self._replier, to)
+            if admitted is None:
                 return
+            actor = admitted
             found = [held.mark for held in await self._marks.all(Lease)]
             await say(self._replier, to, fleet_blocks.leases(found))
 
@@ -211,20 +208,15 @@ class Leases:
         )
         if not acts:
             self._metrics.lease_actions.labels(lease.action, "reminded").inc()
-        try:
-            ts = await self._replier.post(lease.channel_id, notice)
-        except ReplyError as exc:
-            logs.warning(
-                "lease.notice_failed", instance=lease.instance_id, channel=lease.channel_id, error=str(exc)
-            )
+        ts = await post_or_log(self._replier, lease.channel_id, notice, "lease.notice_failed")
+        if ts is None:
             return
-        for _ in range(SWAP_ATTEMPTS):
-            if await self._marks.put(won, dataclasses.replace(won.mark, notice_ts=ts)):
-                return
-            refreshed = await self._marks.get(Lease, lease.instance_id)
-            if refreshed is None or refreshed.mark.action_id != ended.action_id:
-                return  # kept or removed meanwhile
-            won = refreshed
+        # Kept or removed meanwhile, the lease has moved on: the notice is then not its any more.
+        await self._marks.update(
+            Lease,
+            lease.instance_id,
+            lambda mark: dataclasses.replace(mark, notice_ts=ts) if mark.ended_at == ended.ended_at else mark,
+        )
 
     async def _moot(self, held: Held[Lease], instance: Instance | None) -> None:
         """The lease ended on an instance already stopped or gone: say so, do nothing, forget the lease."""
@@ -241,10 +233,9 @@ class Leases:
         )
         status = instance.status if instance is not None else None
         message = fleet_blocks.lease_moot(lease, status)
-        try:
-            await self._replier.post(lease.channel_id, message, thread_ts=lease.notice_ts)
-        except ReplyError as exc:
-            logs.warning("lease.notice_failed", instance=lease.instance_id, error=str(exc))
+        await post_or_log(
+            self._replier, lease.channel_id, message, "lease.notice_failed", thread_ts=lease.notice_ts
+        )
 
     def _agreed(self, lease: Lease, instance: Instance | None = None) -> Confirmation:
         """The confirmation a lease's end agreed to; the same id on every replica."""
@@ -279,7 +270,9 @@ class Leases:
                 await self._confirmations.withdraw(self._agreed(lease, instance), LEASE_ACTOR)
                 self._metrics.lease_actions.labels(lease.action, "refused").inc()
                 message = fleet_blocks.lease_not_carried_out(lease, decision.reason)
-                await self._post_in_notice(lease, message)
+                await post_or_log(
+                    self._replier, lease.channel_id, message, "lease.notice_failed", thread_ts=lease.notice_ts
+                )
             return
         lease_actor = Actor(LEASE_ACTOR, lease.team_id or None, None, lease.channel_id or None)
         # A task of its own: if the watcher is stopped mid-cycle, the change still finishes (or is
@@ -301,43 +294,23 @@ class Leases:
         )
         await self._marks.remove(held)
 
-    async def _post_in_notice(self, lease: Lease, message: blocks.Message) -> None:
-        try:
-            await self._replier.post(lease.channel_id, message, thread_ts=lease.notice_ts)
-        except ReplyError as exc:
-            logs.warning("lease.notice_failed", instance=lease.instance_id, error=str(exc))
-
     async def keep(self, actor: Actor, instance_id: str, to: Destination) -> None:
         """Keep on a lease notice: the lease runs NEBULA_BOT_SNOOZE more; its pending change is cancelled."""
         async with self._inflight.track(), guard(self._replier, to, actor.user_id):
-            actor = await self._access.resolve(actor)
-            decision = self._access.may_request(actor)
-            if not decision.allowed:
-                await say(self._replier, to, blocks.notice(decision.reason))
+            admitted = await self._access.admit(actor, self._replier, to)
+            if admitted is None:
                 return
-            kept: tuple[Lease, Lease] | None = None
-            for _ in range(SWAP_ATTEMPTS):
-                current = await self._marks.get(Lease, instance_id)
-                if current is None:
-                    await say(
-                        self._replier, to, blocks.notice(f"There is no lease on `{instance_id}` any more.")
-                    )
-                    return
-                extended = dataclasses.replace(
-                    current.mark,
-                    ends_at=self._clock() + self._config.snooze,
-                    ended_at=None,
-                    act_at=None,
-                    action_id=None,
-                    notice_ts=None,
-                )
-                if await self._marks.put(current, extended):
-                    kept = (current.mark, extended)
-                    break
+            actor = admitted
+            ends_at = self._clock() + self._config.snooze
+            kept = await self._marks.update(
+                Lease,
+                instance_id,
+                lambda mark: dataclasses.replace(
+                    mark, ends_at=ends_at, ended_at=None, act_at=None, action_id=None, notice_ts=None
+                ),
+            )
             if kept is None:
-                await say(
-                    self._replier, to, blocks.notice("Someone else was changing this lease: click again.")
-                )
+                await say(self._replier, to, blocks.notice(f"There is no lease on `{instance_id}` any more."))
                 return
             before, after = kept
             subject = Subject(VERB, instance_id, actor.team_id, actor.channel_id)
@@ -359,13 +332,7 @@ class Leases:
                 Step.KEPT, "kept", subject, actor.user_id, message=f"until {after.ends_at:.0f}"
             )
             shown = fleet_blocks.lease_kept(after, actor.user_id)
-            if before.notice_ts is not None:
-                try:
-                    await self._replier.update(before.channel_id, before.notice_ts, shown)
-                    return
-                except ReplyError as exc:
-                    logs.warning("lease.update_failed", instance=instance_id, error=str(exc))
-            await say(self._replier, to, shown, replace_original=True)
+            await edit(self._replier, before.channel_id, before.notice_ts, shown, to)
 
 
 def _gone(instance: Instance) -> bool:

@@ -12,8 +12,9 @@ from __future__ import annotations
 import dataclasses
 import json
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar, Generic, Protocol, TypeVar
+from typing import Any, ClassVar, Final, Generic, Protocol, TypeVar
 
 from bot import logs
 from bot.store import ConfirmationStore
@@ -31,6 +32,12 @@ class Mark(Protocol):
 
 
 M = TypeVar("M", bound=Mark)
+# Swaps lost to concurrent ones before `update` gives up: each loss means another writer made progress.
+UPDATE_ATTEMPTS: Final = 10
+
+
+class MarkBusy(Exception):
+    """A mark kept changing under `Marks.update`; the caller should ask the user to try again."""
 
 
 @dataclass(frozen=True)
@@ -89,3 +96,15 @@ class Marks:
     async def remove(self, old: Held[M]) -> bool:
         """Remove `old` if it is still what is stored. True if this call removed it."""
         return await self._store.swap_mark(old.mark.KIND, old.mark.key, old.text, None)
+
+    async def update(self, kind: type[M], key: str, change: Callable[[M], M]) -> tuple[M, M] | None:
+        """Apply `change` to the current mark, again on a fresh read whenever another writer got in
+        first. (before, after) once it took; None when there is no mark. Raises MarkBusy."""
+        for _ in range(UPDATE_ATTEMPTS):
+            current = await self.get(kind, key)
+            if current is None:
+                return None
+            changed = change(current.mark)
+            if await self.put(current, changed) is not None:
+                return current.mark, changed
+        raise MarkBusy(f"{kind.KIND} {key}")

@@ -44,7 +44,7 @@ class Reads:
     async def list_page(self, actor: Actor, offset: int, to: Destination, *, replace: bool = False) -> None:
         """One page of the team's instances, ephemeral; `replace` swaps it for the page the user had."""
         async with self._inflight.track(), guard(self._replier, to, actor.user_id):
-            if not await self._may_read(actor, to):
+            if await self._access.admit(actor, self._replier, to) is None:
                 return
             offset = max(0, offset)
             try:
@@ -62,7 +62,7 @@ class Reads:
     async def show(self, actor: Actor, instance_id: str, to: Destination) -> None:
         """One instance's details, ephemeral."""
         async with self._inflight.track(), guard(self._replier, to, actor.user_id):
-            if not await self._may_read(actor, to):
+            if await self._access.admit(actor, self._replier, to) is None:
                 return
             try:
                 instance = await self._nebula.get_instance(instance_id)
@@ -79,7 +79,7 @@ class Reads:
     async def cost(self, actor: Actor, to: Destination) -> None:
         """Running instances by cost so far, and the fleet's burn rate, ephemeral."""
         async with self._inflight.track(), guard(self._replier, to, actor.user_id):
-            if not await self._may_read(actor, to):
+            if await self._access.admit(actor, self._replier, to) is None:
                 return
             try:
                 snapshot = await self._fleet.read(details=True)
@@ -96,11 +96,3 @@ class Reads:
         """A control whose value the bot never wrote: answer politely, do nothing."""
         logs.warning("click.forged", user=actor.user_id, channel=actor.channel_id)
         await say(self._replier, to, blocks.notice(FORGED))
-
-    async def _may_read(self, actor: Actor, to: Destination) -> bool:
-        actor = await self._access.resolve(actor)
-        decision = self._access.may_request(actor)
-        if not decision.allowed:
-            logs.event("read.refused", user=actor.user_id, channel=actor.channel_id, outcome="not_allowed")
-            await say(self._replier, to, blocks.notice(decision.reason))
-        return decision.allowed

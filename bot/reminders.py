@@ -22,12 +22,10 @@ from bot.marks import Held, Marks
 from bot.metrics import Metrics
 from bot.model import Instance, Reminder
 from bot.policy import Actor
-from bot.replies import Destination, Replier, ReplyError, guard, say
+from bot.replies import Destination, Replier, ReplyError, edit, guard, say
 from bot.trail import Subject, Trail
 
 VERB: Final = "remind"
-# A swap lost to a concurrent one is retried this often before the user is asked to click again.
-SWAP_ATTEMPTS: Final = 3
 MAX_PER_CYCLE: Final = 20
 
 
@@ -122,52 +120,34 @@ class Reminders:
 
     async def _attach(self, instance_id: str, ts: str) -> None:
         """Remember the reminder's message, also when Keep was clicked meanwhile."""
-        for _ in range(SWAP_ATTEMPTS):
-            current = await self._marks.get(Reminder, instance_id)
-            if current is None:
-                return
-            if await self._marks.put(current, dataclasses.replace(current.mark, message_ts=ts)):
-                return
+        await self._marks.update(Reminder, instance_id, lambda mark: dataclasses.replace(mark, message_ts=ts))
 
     async def _close(self, current: Held[Reminder], instance: Instance | None) -> None:
         if not await self._marks.remove(current):
             return
         mark = current.mark
         logs.event("reminder.closed", instance=mark.instance_id, channel=mark.channel_id, outcome="closed")
-        if mark.message_ts is None:
-            return
         status = instance.status if instance is not None else None
-        try:
-            await self._replier.update(
-                mark.channel_id, mark.message_ts, fleet_blocks.reminder_closed(mark, status)
-            )
-        except ReplyError as exc:
-            logs.warning("reminder.update_failed", instance=mark.instance_id, error=str(exc))
+        await edit(
+            self._replier, mark.channel_id, mark.message_ts, fleet_blocks.reminder_closed(mark, status)
+        )
 
     async def keep(self, actor: Actor, instance_id: str, to: Destination) -> None:
         """Keep: no reminder about the instance until NEBULA_BOT_SNOOZE from now."""
         async with self._inflight.track(), guard(self._replier, to, actor.user_id):
-            actor = await self._access.resolve(actor)
-            decision = self._access.may_request(actor)
-            if not decision.allowed:
-                await say(self._replier, to, blocks.notice(decision.reason))
+            admitted = await self._access.admit(actor, self._replier, to)
+            if admitted is None:
                 return
+            actor = admitted
             until = self._clock() + self._config.snooze
-            kept: Reminder | None = None
-            for _ in range(SWAP_ATTEMPTS):
-                current = await self._marks.get(Reminder, instance_id)
-                if current is None:
-                    await say(self._replier, to, blocks.notice("This reminder is closed; nothing to keep."))
-                    return
-                changed = dataclasses.replace(current.mark, quiet_until=until, kept_by=actor.user_id)
-                if await self._marks.put(current, changed):
-                    kept = changed
-                    break
-            if kept is None:
-                await say(
-                    self._replier, to, blocks.notice("Someone else was changing this reminder: click again.")
-                )
+            user = actor.user_id
+            updated = await self._marks.update(
+                Reminder, instance_id, lambda mark: dataclasses.replace(mark, quiet_until=until, kept_by=user)
+            )
+            if updated is None:
+                await say(self._replier, to, blocks.notice("This reminder is closed; nothing to keep."))
                 return
+            _, kept = updated
             await self._trail.record(
                 Step.KEPT,
                 "kept",
@@ -176,10 +156,4 @@ class Reminders:
                 message=f"until {until:.0f}",
             )
             shown = fleet_blocks.reminder(kept, self._config.snooze, kept_until=until)
-            if kept.message_ts is not None:
-                try:
-                    await self._replier.update(kept.channel_id, kept.message_ts, shown)
-                    return
-                except ReplyError as exc:
-                    logs.warning("reminder.update_failed", instance=instance_id, error=str(exc))
-            await say(self._replier, to, shown, replace_original=True)
+            await edit(self._replier, kept.channel_id, kept.message_ts, shown, to)

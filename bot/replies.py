@@ -79,6 +79,31 @@ async def say(
         logs.warning("slack.reply_failed", channel=to.channel, error=str(exc))
 
 
+async def post_or_log(
+    replier: Replier, channel: str, message: Message, event: str, *, thread_ts: str | None = None
+) -> str | None:
+    """Post with `chat.postMessage`; its ts, or None after logging `event` when Slack refused."""
+    try:
+        return await replier.post(channel, message, thread_ts=thread_ts)
+    except ReplyError as exc:
+        logs.warning(event, channel=channel, error=str(exc))
+        return None
+
+
+async def edit(
+    replier: Replier, channel: str, ts: str | None, message: Message, click: Destination | None = None
+) -> None:
+    """Make the bot's message `ts` show `message`; failing that, replace the clicked one (if any)."""
+    if ts is not None:
+        try:
+            await replier.update(channel, ts, message)
+            return
+        except ReplyError as exc:
+            logs.warning("slack.update_failed", channel=channel, error=str(exc))
+    if click is not None:
+        await say(replier, click, message, replace_original=True)
+
+
 @asynccontextmanager
 async def guard(replier: Replier, to: Destination, user: str) -> AsyncIterator[None]:
     """After the ack, nobody else will tell the user: a bug or a dead store must not mean silence."""
