@@ -16,6 +16,8 @@ class Step(StrEnum):
     REFUSED = "refused"
     LOOKUP = "lookup"
     CONFIRMED = "confirmed"
+    SCHEDULED = "scheduled"
+    UNDONE = "undone"
     EXECUTED = "executed"
     OUTCOME = "outcome"
     CANCELLED = "cancelled"
@@ -28,6 +30,11 @@ class Step(StrEnum):
     LEASE_REMOVED = "removed"
     LEASE_ENDED = "ended"
     LEASE_ACTION = "acted"
+    # Guard rails (verbs "protect" and "claim").
+    PROTECTED = "protected"
+    UNPROTECTED = "unprotected"
+    CLAIMED_OWNER = "owner_set"
+    RELEASED_OWNER = "owner_removed"
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from bot.blockkit import (
     gpu,
     label,
     message,
+    moment,
     price,
     section,
     value,
@@ -41,6 +42,7 @@ from bot.blockkit import (
 from bot.blockkit import (
     notice as notice,
 )
+from bot.durations import format_duration
 from bot.model import Confirmation, Instance, InstanceOutcome, Status, summarize
 from bot.mrkdwn import clean, code, fit, literal, shorten
 from bot.nebula import InstancePage
@@ -48,6 +50,7 @@ from bot.verbs import VERBS
 
 CONFIRM_ACTION_ID: Final = "nebula_confirm"
 CANCEL_ACTION_ID: Final = "nebula_cancel"
+UNDO_ACTION_ID: Final = "nebula_undo"
 INSTANCE_MENU_ACTION_ID: Final = "nebula_instance_menu"
 LIST_MORE_ACTION_ID: Final = "nebula_list_more"
 LIST_PAGE_SIZE: Final = 40  # instance rows per message: 40 + header, context and buttons stay under 50 blocks
@@ -78,18 +81,25 @@ def _labels(confirmation: Confirmation) -> str:
     return ", ".join(labels) if len(labels) <= 3 else f"{', '.join(labels[:2])} and {len(labels) - 2} more"
 
 
-def _summary_fields(instance: Instance) -> list[MarkdownTextObject]:
-    return fields(
-        [
-            ("Instance", code(instance.id)),
-            ("Host name", value(instance.host_name)),
-            ("GPU", gpu(instance)),
-            ("Region", value(instance.region)),
-            ("Status", value(instance.status)),
-            ("Running time", value(instance.running_time)),
-            ("Cost so far", value(instance.total_cost)),
-        ]
-    )
+def _summary_fields(
+    instance: Instance, owner: str | None = None, protected: str = ""
+) -> list[MarkdownTextObject]:
+    rows = [
+        ("Instance", code(instance.id)),
+        ("Host name", value(instance.host_name)),
+        ("GPU", gpu(instance)),
+        ("Region", value(instance.region)),
+        ("Status", value(instance.status)),
+        ("Running time", value(instance.running_time)),
+        ("Cost so far", value(instance.total_cost)),
+    ]
+    if owner is not None:
+        rows.append(("Owner", who(owner)))
+    elif instance.owner_name:
+        rows.append(("Owner", f"{value(instance.owner_name)} (Nebula user; not found in Slack)"))
+    if protected:
+        rows.append(("Protected", protected))
+    return fields(rows)
 
 
 def confirmation(
@@ -103,7 +113,11 @@ def confirmation(
     count = len(confirmation.instances)
     what = "this instance" if count == 1 else f"these {count} instances"
     header = section(f":warning: <@{confirmation.requester}> asked to *{verb.name}* {what}. {verb.warning}")
-    details = [SectionBlock(fields=_summary_fields(instance)) for instance in confirmation.instances]
+    owners = dict(confirmation.owners)
+    details = [
+        SectionBlock(fields=_summary_fields(instance, owners.get(instance.id)))
+        for instance in confirmation.instances
+    ]
     deciders = (
         f"Needs approval by {approvers} (not <@{confirmation.requester}>)."
         if approvers
@@ -146,6 +160,37 @@ def in_progress(confirmation: Confirmation, actor: str) -> Message:
     return notice(
         f":hourglass_flowing_sand: {verb.gerund} {_labels(confirmation)}… (confirmed by {who(actor)})"
     )
+
+
+def scheduled(confirmation: Confirmation, actor: str, send_at: float, seconds: float) -> Message:
+    """A confirmed change waiting out the undo window: when it goes, who confirmed, and Undo."""
+    verb = confirmation.verb
+    text = (
+        f":hourglass_flowing_sand: {verb.gerund} {_labels(confirmation)} at {moment(send_at)} "
+        f"(in {format_duration(seconds)}; confirmed by {who(actor)})."
+    )
+    undo = ActionsBlock(
+        block_id="nebula_undo",
+        elements=[
+            ButtonElement(text="Undo", action_id=UNDO_ACTION_ID, value=confirmation.id, style="primary")
+        ],
+    )
+    note = context(f"<@{confirmation.requester}>, {who(actor)} or an approver can undo it until then.")
+    return message(text, [section(text), note, undo])
+
+
+def undone(confirmation: Confirmation, actor: str) -> Message:
+    """Replaces a scheduled change that someone undid."""
+    verb = confirmation.verb
+    return notice(
+        f":leftwards_arrow_with_hook: Undone by {who(actor)}. "
+        f"Nothing was {verb.past} ({_labels(confirmation)})."
+    )
+
+
+def refused(confirmation: Confirmation, reason: str) -> Message:
+    """Replaces a confirmation that can no longer be carried out (its instance was protected since)."""
+    return notice(f"{reason} This request is closed ({_labels(confirmation)}).")
 
 
 def cancelled(confirmation: Confirmation, actor: str) -> Message:

@@ -33,11 +33,13 @@ from bot.model import (
     new_confirmation_id,
 )
 from bot.nebula import NebulaBadResponse, NebulaClient, NebulaError, NebulaNotFound, NebulaOutcomeUnknown
-from bot.policy import Actor, Decision, approvers_text
+from bot.owners import Owners
+from bot.policy import Actor, Decision, approvers_text, owner_approval
+from bot.protections import Protections
 from bot.replies import Destination, Replier, guard, say
 from bot.store import ConfirmationStore
 from bot.trail import Subject, Trail
-from bot.verbs import VERBS, Verb
+from bot.verbs import DELETE, STOP, VERBS, Verb
 
 Clock = Callable[[], float]
 SYSTEM_ACTOR: Final = "system"
@@ -65,7 +67,11 @@ async def _within(task: asyncio.Task[None], seconds: float) -> None:
         task.cancel()
 
 
+# The changes an undo window delays (NEBULA_BOT_UNDO_SECONDS): the ones that lose work or the instance.
+UNDOABLE: Final = frozenset({DELETE.name, STOP.name})
+
 _DECIDED_WORDS: Final = {
+    State.SCHEDULED: "confirmed and is waiting to be sent (Undo is on the message until then)",
     State.CLAIMED: "confirmed and is being carried out (its outcome is posted here when Nebula answers; "
     "if nothing appears, check the Nebula console)",
     State.DONE: "carried out",
@@ -91,6 +97,8 @@ class CoreConfig:
     lease_action: LeaseAction = "remind"
     lease_grace: float = 1800.0
     digest_minute: int | None = None
+    # Guard rails: seconds between the confirm click and the call to Nebula, with an Undo button.
+    undo_seconds: float = 0.0
 
     @property
     def stale_claim_after(self) -> float:
@@ -112,9 +120,13 @@ class Confirmations:
         trail: Trail,
         announcer: Announcer,
         inflight: InFlight,
+        protections: Protections,
+        owners: Owners,
         clock: Clock = time.time,
     ) -> None:
         self._config = config
+        self._protections = protections
+        self._owners = owners
         self._access = access
         self._nebula = nebula
         self._store = store
@@ -144,6 +156,9 @@ class Confirmations:
             actor = await self._access.resolve(actor)
             subject = Subject.request(command.verb, command.instance_ids, actor.team_id, actor.channel_id)
             decision = self._access.may_request(actor)
+            if decision.allowed:
+                decision = await self._protections.check(command.verb, command.instance_ids)
+            # The limit is checked last: from its check to the increment below there is no await.
             if decision.allowed:
                 decision = await self._within_pending_limit(actor.user_id)
             if not decision.allowed:
@@ -183,22 +198,30 @@ class Confirmations:
             )
             await say(self._replier, to, blocks.notice(text))
             return
+        instances = tuple(found for found in looked_up if isinstance(found, Instance))
+        owners = await self._owners.of(instances)
+        ruling = owner_approval(self._access.rules, actor, owners, verb.guarded)
+        if not ruling.allowed:
+            await self._refuse(actor, ruling, subject, to)
+            return
         now = self._clock()
         confirmation = Confirmation(
             id=new_confirmation_id(),
             verb=verb,
-            instances=tuple(found for found in looked_up if isinstance(found, Instance)),
+            instances=instances,
             requester=actor.user_id,
             team_id=actor.team_id or "",
             channel_id=actor.channel_id or "",
             response_url=to.response_url or "",
             created_at=now,
             expires_at=now + self._config.confirm_ttl,
+            needs_approval=bool(ruling.reason),
+            owners=tuple(sorted(owners.items())),
         )
         await self._store.add(confirmation)
         await self._trail.record(Step.REQUESTED, "pending", Subject.of(confirmation), actor.user_id)
         rules = self._access.rules
-        approval = approvers_text(rules) if rules.needs_approval else None
+        approval = approvers_text(rules) if rules.needs_approval or confirmation.needs_approval else None
         message = blocks.confirmation(confirmation, approval, dry_run=self._config.dry_run)
         message_ts = await self._announcer.ask(confirmation, message, to)
         if message_ts is not None:
@@ -216,8 +239,19 @@ class Confirmations:
     async def confirm(self, actor: Actor, confirmation_id: str, to: Destination) -> None:
         """A click on the confirm button: claim atomically, call Nebula once, post the outcome."""
         async with self._inflight.track(), guard(self._replier, to, actor.user_id):
-            entry = await self._decide(actor, confirmation_id, to, State.CLAIMED)
+            entry = await self._store.get(confirmation_id)
+            delay = self._config.undo_seconds
+            later = delay > 0 and entry is not None and entry.confirmation.verb.name in UNDOABLE
+            entry = await self._decide(
+                actor, confirmation_id, to, State.SCHEDULED if later else State.CLAIMED
+            )
             if entry is None:
+                return
+            if later:
+                confirmation = entry.confirmation
+                await self._trail.record(Step.SCHEDULED, "scheduled", Subject.of(confirmation), actor.user_id)
+                shown = blocks.scheduled(confirmation, actor.user_id, self._clock() + delay, delay)
+                await self._announcer.show(confirmation, entry.message_ts, shown, to)
                 return
             await self._carry_out(entry.confirmation, entry.message_ts, actor, to)
 
@@ -254,10 +288,16 @@ class Confirmations:
             await self._trail.record(Step.CANCELLED, "cancelled", Subject.of(confirmation), actor)
         return transition
 
-    async def _carry_out(
+    async def carry_out(
         self, confirmation: Confirmation, message_ts: str | None, actor: Actor, to: Destination
     ) -> tuple[InstanceOutcome, ...]:
         """After a won claim: Nebula once per instance, then the outcome, recorded and announced."""
+        async with self._inflight.track():
+            return await self._carry_out(confirmation, message_ts, actor, to)
+
+    async def _carry_out(
+        self, confirmation: Confirmation, message_ts: str | None, actor: Actor, to: Destination
+    ) -> tuple[InstanceOutcome, ...]:
         running = _Running(confirmation, message_ts, actor.user_id, to, asyncio.current_task())
         self._running[confirmation.id] = running
         try:
@@ -352,7 +392,14 @@ class Confirmations:
         started = time.monotonic()
         try:
             verb = confirmation.verb
-            if self._config.dry_run:
+            if verb.method is None:  # unprotect: the bot's own record, not a Nebula call
+                lifted = await self._protections.lift(instance_id)
+                said = "Protection removed." if lifted else "It was not protected; nothing to remove."
+                outcome = InstanceOutcome(instance_id, Status.SUCCESS, said)
+            elif verb.guarded and (refusal := await self._protections.check(verb, (instance_id,))).reason:
+                # Protected after the click (or while the undo window ran): nothing is sent.
+                outcome = InstanceOutcome(instance_id, Status.FAILED, f"{refusal.reason} Nothing was sent.")
+            elif self._config.dry_run:
                 would = f"Dry run: would have sent {self._nebula.describe(verb, instance_id)}"
                 outcome = InstanceOutcome(instance_id, Status.DRY_RUN, would)
             else:
@@ -452,7 +499,29 @@ class Confirmations:
             )
             await self._refuse(actor, decision, subject, to)
             return None
+        if not cancel and not await self.still_allowed(entry, to):
+            return None
         return entry
+
+    async def still_allowed(self, entry: Entry, to: Destination | None) -> bool:
+        """Check the protections again just before a change goes ahead; a change that an instance's
+        protection now forbids is closed for good (cancelled, and its message says why)."""
+        confirmation = entry.confirmation
+        decision = await self._protections.check(confirmation.verb, confirmation.instance_ids)
+        if decision.allowed:
+            return True
+        closing = self._store.release if entry.state is State.SCHEDULED else self._store.decide
+        transition = await closing(confirmation.id, State.CANCELLED, SYSTEM_ACTOR, self._clock())
+        if transition.won:
+            await self._trail.record(
+                Step.REFUSED, "protected", Subject.of(confirmation), SYSTEM_ACTOR, message=decision.reason
+            )
+            await self._announcer.show(
+                confirmation, entry.message_ts, blocks.refused(confirmation, decision.reason), to
+            )
+        elif to is not None:
+            await say(self._replier, to, blocks.notice(decision.reason))
+        return False
 
     async def _lost(self, actor: Actor, confirmation_id: str, entry: Entry | None, to: Destination) -> None:
         """Someone else decided first, or time ran out: say so, and never act."""

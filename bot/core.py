@@ -34,7 +34,9 @@ from bot.leases import Leases
 from bot.marks import Marks
 from bot.metrics import Metrics
 from bot.nebula import NebulaClient
+from bot.owners import EmailDirectory, Owners
 from bot.policy import Actor, Identity, Rules, screen
+from bot.protections import Protections
 from bot.reads import Reads
 from bot.reminders import Reminders
 from bot.replies import Destination, Replier
@@ -89,6 +91,7 @@ class Core:
         store: ConfirmationStore,
         replier: Replier,
         usergroups: UserGroups,
+        directory: EmailDirectory,
         inflight: InFlight,
         metrics: Metrics,
         clock: Callable[[], float] = time.time,
@@ -97,10 +100,12 @@ class Core:
         access = Access(rules, identity, usergroups)
         trail = Trail(store, metrics, clock)
         announcer = Announcer(replier, trail, config.audit_channel)
-        confirmations = Confirmations(
-            config, access, nebula, store, replier, trail, announcer, inflight, clock
-        )
         marks = Marks(store)
+        protections = Protections(marks, clock)
+        owners = Owners(marks, directory, clock)
+        confirmations = Confirmations(
+            config, access, nebula, store, replier, trail, announcer, inflight, protections, owners, clock
+        )
         fleet = Fleet(nebula)
         reminders = Reminders(config, access, marks, replier, trail, metrics, inflight, clock)
         leases = Leases(

@@ -1,9 +1,10 @@
 """The domain: instances as the bot shows them, confirmations, their states and outcomes.
 
 These are the types the stores persist. A confirmation moves from `pending` to exactly one of
-`claimed`, `cancelled` or `expired`, by an atomic compare-and-set in the store; only the caller
-that wins `claimed` may call Nebula, and it records the outcome (`done`) afterwards. A `claimed`
-entry without an outcome is what a crash leaves behind; it is never carried out again.
+`claimed`, `scheduled`, `cancelled` or `expired`, by an atomic compare-and-set in the store (a
+`scheduled` one, waiting out the undo window, moves on to `claimed` or `cancelled` the same way);
+only the caller that wins `claimed` may call Nebula, and it records the outcome (`done`) afterwards.
+A `claimed` entry without an outcome is what a crash leaves behind; it is never carried out again.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from dataclasses import asdict, dataclass, field, fields
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict, model_validator
 
-from bot.verbs import VERBS, Verb
+from bot.verbs import ALL_VERBS, Verb
 
 
 def _as_text(value: object) -> object:
@@ -53,12 +54,30 @@ class Instance(BaseModel):
     ram: Text = None
     disk_size: Text = None
     start_time: Text = None
+    # The Nebula user the instance belongs to, when Nebula says (its console's data has `user`).
+    owner_name: Text = None
+    owner_email: Text = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _owner(cls, data: Any) -> Any:
+        user = data.get("user") if isinstance(data, dict) else None
+        if not isinstance(user, dict):
+            return data
+        email, name = user.get("email"), user.get("name")
+        return {
+            **data,
+            "owner_email": email if isinstance(email, str) and "@" in email and len(email) <= 254 else None,
+            "owner_name": name if isinstance(name, str) else None,
+        }
 
 
 class State(StrEnum):
     """Where a confirmation is in its life."""
 
     PENDING = "pending"
+    # Confirmed, and waiting out NEBULA_BOT_UNDO_SECONDS before anyone may claim it (or undo it).
+    SCHEDULED = "scheduled"
     CLAIMED = "claimed"
     CANCELLED = "cancelled"
     EXPIRED = "expired"
@@ -112,6 +131,10 @@ class Confirmation:
     response_url: str = field(repr=False)
     created_at: float
     expires_at: float
+    # An approver must confirm, whatever NEBULA_BOT_APPROVERS says for everyone (the owner rule).
+    needs_approval: bool = False
+    # Known owners (Slack user ids) of its instances, as (instance id, owner) pairs.
+    owners: tuple[tuple[str, str], ...] = ()
 
     @property
     def instance_ids(self) -> tuple[str, ...]:
@@ -150,7 +173,10 @@ def confirmation_to_json(confirmation: Confirmation) -> str:
     """Serialise a confirmation for a store."""
     data = {f.name: getattr(confirmation, f.name) for f in fields(confirmation)}
     data["verb"] = confirmation.verb.name
-    data["instances"] = [instance.model_dump(exclude_none=True) for instance in confirmation.instances]
+    # An owner's email is looked up when needed, never kept.
+    data["instances"] = [
+        instance.model_dump(exclude_none=True, exclude={"owner_email"}) for instance in confirmation.instances
+    ]
     return json.dumps(data, separators=(",", ":"))
 
 
@@ -163,11 +189,16 @@ def confirmation_from_json(text: str) -> Confirmation:
     data: dict[str, Any] = json.loads(text)
     known = {f.name for f in fields(Confirmation)}
     values = {name: value for name, value in data.items() if name in known}
-    verb = VERBS.get(str(values.get("verb")))
+    verb = ALL_VERBS.get(str(values.get("verb")))
     if verb is None:
         raise ValueError(f"a confirmation for an unknown verb {values.get('verb')!r}")
     values["verb"] = verb
     values["instances"] = tuple(Instance.model_validate(item) for item in values.get("instances", ()))
+    values["owners"] = tuple(
+        (str(pair[0]), str(pair[1]))
+        for pair in values.get("owners", ())
+        if isinstance(pair, list) and len(pair) == 2
+    )
     return Confirmation(**values)
 
 
@@ -278,3 +309,34 @@ class Digest:
     def key(self) -> str:
         """There is one digest."""
         return "daily"
+
+
+@dataclass(frozen=True)
+class Protection:
+    """An instance nobody may stop, reboot or delete until it is unprotected (a mark)."""
+
+    KIND: ClassVar[str] = "protection"
+    instance_id: str
+    by: str
+    at: float
+    reason: str = ""
+
+    @property
+    def key(self) -> str:
+        """One protection per instance."""
+        return self.instance_id
+
+
+@dataclass(frozen=True)
+class Ownership:
+    """Who said "this instance is mine" with `/nebula claim` (a mark)."""
+
+    KIND: ClassVar[str] = "ownership"
+    instance_id: str
+    owner: str
+    at: float
+
+    @property
+    def key(self) -> str:
+        """One owner per instance."""
+        return self.instance_id

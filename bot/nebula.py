@@ -211,6 +211,8 @@ class NebulaClient:
 
     async def perform(self, verb: Verb, instance_id: str) -> NebulaResult:
         """Carry out `verb` on one instance, sent exactly once: never retried, never cached."""
+        if verb.method is None:
+            raise ValueError(f"{verb.name} is not a Nebula call")
         body, status = await self._call(
             verb.method, instance_path(instance_id, verb.suffix), f"instance.{verb.name}", changes_state=True
         )

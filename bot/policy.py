@@ -22,6 +22,8 @@ class Rules:
     allowed_usergroups: frozenset[str] = frozenset()
     allowed_channels: frozenset[str] = frozenset()
     approvers: frozenset[str] = frozenset()
+    # NEBULA_BOT_OWNER_RULE=owner-or-approver: acting on someone else's instance needs an approver.
+    owner_rule: bool = False
 
     @property
     def approver_groups(self) -> frozenset[str]:
@@ -135,12 +137,40 @@ def is_approver(rules: Rules, actor: Actor) -> bool:
     return actor.user_id in rules.approvers or bool(actor.groups & rules.approver_groups)
 
 
+def owners_text(owners: dict[str, str]) -> str:
+    """ "`i-1` belongs to <@U1>", for up to three instances."""
+    parts = [f"`{iid}` belongs to {mention(owner)}" for iid, owner in sorted(owners.items())[:3]]
+    more = f" (and {len(owners) - 3} more)" if len(owners) > 3 else ""
+    return "; ".join(parts) + more
+
+
+def owner_approval(rules: Rules, actor: Actor, owners: dict[str, str], guarded: bool) -> Decision:
+    """Under the owner rule, may `actor` ask to change instances others own? `reason` is set (and
+    `allowed` True) when an approver must confirm; the owners act alone."""
+    if not (rules.owner_rule and guarded):
+        return ALLOW
+    others = {iid: owner for iid, owner in owners.items() if owner != actor.user_id}
+    if not others:
+        return ALLOW
+    if not rules.approvers:
+        return Decision(
+            False,
+            f"{owners_text(others)}: only the owner can do this, and no approvers are set "
+            "(NEBULA_BOT_APPROVERS). Ask the owner.",
+        )
+    return Decision(True, f"{owners_text(others)}: an approver must confirm ({approvers_text(rules)}).")
+
+
 def may_confirm(rules: Rules, identity: Identity, actor: Actor, confirmation: Confirmation) -> Decision:
     """May `actor` press the confirm button of `confirmation`?"""
     screened = _same_place(rules, identity, actor, confirmation)
     if not screened.allowed:
         return screened
-    if rules.needs_approval:
+    if rules.needs_approval or confirmation.needs_approval:
+        if not rules.approvers:
+            return Decision(
+                False, "Only an approver can confirm this, and none are set (NEBULA_BOT_APPROVERS)."
+            )
         if actor.user_id == confirmation.requester:
             return Decision(
                 False, f"You asked for this, so someone else must approve it: {approvers_text(rules)}."
@@ -158,7 +188,8 @@ def may_cancel(rules: Rules, identity: Identity, actor: Actor, confirmation: Con
     screened = _same_place(rules, identity, actor, confirmation)
     if not screened.allowed:
         return screened
-    if actor.user_id == confirmation.requester or (rules.needs_approval and is_approver(rules, actor)):
+    approval = rules.needs_approval or confirmation.needs_approval
+    if actor.user_id == confirmation.requester or (approval and is_approver(rules, actor)):
         return ALLOW
     return Decision(False, f"Only <@{confirmation.requester}> can cancel this.")
 

@@ -25,6 +25,7 @@ from bot.http_edge import MAX_BODY_BYTES, SlackEdge
 from bot.inflight import InFlight
 from bot.metrics import CONTENT_TYPE, Metrics
 from bot.nebula import NebulaClient
+from bot.owners import EmailDirectory
 from bot.policy import Identity, Rules
 from bot.replies import SlackReplier, slack_error
 from bot.settings import Settings
@@ -41,6 +42,7 @@ def rules(settings: Settings) -> Rules:
         allowed_usergroups=settings.nebula_bot_allowed_usergroups,
         allowed_channels=settings.nebula_bot_allowed_channels,
         approvers=settings.nebula_bot_approvers,
+        owner_rule=settings.nebula_bot_owner_rule == "owner-or-approver",
     )
 
 
@@ -59,6 +61,7 @@ def core_config(settings: Settings) -> CoreConfig:
         lease_action=settings.nebula_bot_lease_action,
         lease_grace=settings.nebula_bot_lease_grace,
         digest_minute=settings.digest_minute,
+        undo_seconds=settings.nebula_bot_undo_seconds,
     )
 
 
@@ -173,6 +176,7 @@ class BotRuntime:
                     self._session, client, self.metrics, settings.slack_response_url_prefixes
                 ),
                 usergroups=UserGroups(client, settings.nebula_bot_usergroup_cache_ttl, self.metrics),
+                directory=EmailDirectory(client, settings.nebula_bot_usergroup_cache_ttl, self.metrics),
                 inflight=self.inflight,
                 metrics=self.metrics,
                 clock=self._clock,

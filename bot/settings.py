@@ -97,6 +97,10 @@ class Settings(StoreSettings):
     nebula_bot_allow_volatile_redis: bool = False
     nebula_bot_max_pending_per_user: int = Field(default=5, ge=1, le=100)
 
+    # Guard rails: acting on another's instance needs an approver; a delay with Undo before a change.
+    nebula_bot_owner_rule: Literal["off", "owner-or-approver"] = "off"
+    nebula_bot_undo_seconds: Duration = Field(default=0.0, ge=0, le=3600)
+
     # Forgotten GPUs: the watcher, reminders, leases and the daily digest.
     nebula_bot_watch_channel: str | None = None
     nebula_bot_watch_interval: Duration = Field(default=300.0, ge=5, le=86400)

@@ -67,8 +67,14 @@ class ConfirmationStore(Protocol):
     async def decide(self, confirmation_id: str, to: State, actor: str, now: float) -> Transition:
         """Atomically move a pending confirmation to `to`.
 
-        `claimed` and `cancelled` succeed only before expiry; `expired` only after it.
+        `claimed`, `scheduled` and `cancelled` succeed only before expiry; `expired` only after it.
         """
+
+    async def release(self, confirmation_id: str, to: State, actor: str, now: float) -> Transition:
+        """Atomically move a scheduled confirmation to `claimed` (its send) or `cancelled` (Undo)."""
+
+    async def scheduled(self, decided_before: float, limit: int = 100) -> list[Entry]:
+        """Scheduled confirmations decided before `decided_before`: those whose undo window is over."""
 
     async def finish(self, confirmation_id: str, outcomes: tuple[InstanceOutcome, ...]) -> bool:
         """Record the outcome of a claimed confirmation. True for the one caller that recorded it."""

@@ -6,6 +6,7 @@ Keys share one hash tag so that the scripts also work on Redis Cluster:
   can no longer matter.
 - `{nebula-bot}:pending`: sorted set of pending ids by expiry, for the sweeper.
 - `{nebula-bot}:claimed`: sorted set of claimed ids by claim time, for finding what a crash left.
+- `{nebula-bot}:scheduled`: sorted set of ids confirmed into the undo window, by confirm time.
 - `{nebula-bot}:audit`: a stream, capped, newest last.
 - `{nebula-bot}:trigger:<id>`: a Slack trigger_id already seen (replays are dropped).
 - `{nebula-bot}:marks:<kind>`: a hash of marks by key (reminders, leases; see `bot.marks`).
@@ -44,6 +45,7 @@ from bot.store_errors import VolatileRedis
 PREFIX: Final = "{nebula-bot}:"
 PENDING: Final = PREFIX + "pending"
 CLAIMED: Final = PREFIX + "claimed"
+SCHEDULED: Final = PREFIX + "scheduled"
 AUDIT: Final = PREFIX + "audit"
 HEALTH: Final = PREFIX + "health"
 AUDIT_MAX: Final = 100_000
@@ -52,26 +54,31 @@ AUDIT_MAX: Final = 100_000
 RETENTION_SECONDS: Final = 7 * 24 * 3600
 WAITAOF_TIMEOUT_MS: Final = 2000
 
-# KEYS: conf, pending, claimed. ARGV: to, actor, now, id, token.
-# The compare-and-set: only a pending confirmation moves, and only on the right side of its expiry.
+# KEYS: conf, pending, claimed, scheduled. ARGV: to, actor, now, id, token, from.
+# The compare-and-set: only a confirmation in state `from` moves, and a pending one only on the right
+# side of its expiry.
 # The token makes it safe to repeat: a retry after a lost reply learns that it had already won.
 _DECIDE: Final = """
 local state = redis.call('HGET', KEYS[1], 'state')
-if state ~= 'pending' then
+if state ~= ARGV[6] then
   if state and redis.call('HGET', KEYS[1], 'decided_token') == ARGV[5] then return 1 end
   return 0
 end
-local expires = tonumber(redis.call('HGET', KEYS[1], 'expires_at'))
-local now = tonumber(ARGV[3])
-if ARGV[1] == 'expired' then
-  if expires > now then return 0 end
-elseif expires <= now then
-  return 0
+if ARGV[6] == 'pending' then
+  local expires = tonumber(redis.call('HGET', KEYS[1], 'expires_at'))
+  local now = tonumber(ARGV[3])
+  if ARGV[1] == 'expired' then
+    if expires > now then return 0 end
+  elseif expires <= now then
+    return 0
+  end
 end
 redis.call('HSET', KEYS[1], 'state', ARGV[1], 'actor', ARGV[2], 'decided_at', ARGV[3],
            'decided_token', ARGV[5])
 redis.call('ZREM', KEYS[2], ARGV[4])
+redis.call('ZREM', KEYS[4], ARGV[4])
 if ARGV[1] == 'claimed' then redis.call('ZADD', KEYS[3], ARGV[3], ARGV[4]) end
+if ARGV[1] == 'scheduled' then redis.call('ZADD', KEYS[4], ARGV[3], ARGV[4]) end
 return 1
 """
 
@@ -205,11 +212,21 @@ class RedisStore:
         await self._redis.hset(_key(confirmation_id), "message_ts", message_ts)
 
     async def decide(self, confirmation_id: str, to: State, actor: str, now: float) -> Transition:
-        if to not in (State.CLAIMED, State.CANCELLED, State.EXPIRED):
+        if to not in (State.CLAIMED, State.SCHEDULED, State.CANCELLED, State.EXPIRED):
             raise ValueError(f"cannot decide to {to}")
+        return await self._transition(confirmation_id, State.PENDING, to, actor, now)
+
+    async def release(self, confirmation_id: str, to: State, actor: str, now: float) -> Transition:
+        if to not in (State.CLAIMED, State.CANCELLED):
+            raise ValueError(f"cannot release to {to}")
+        return await self._transition(confirmation_id, State.SCHEDULED, to, actor, now)
+
+    async def _transition(
+        self, confirmation_id: str, source: State, to: State, actor: str, now: float
+    ) -> Transition:
         won = await self._decide(
-            keys=[_key(confirmation_id), PENDING, CLAIMED],
-            args=[to.value, actor, repr(now), confirmation_id, _token()],
+            keys=[_key(confirmation_id), PENDING, CLAIMED, SCHEDULED],
+            args=[to.value, actor, repr(now), confirmation_id, _token(), source.value],
         )
         if won == 1 and to is State.CLAIMED and self._waitaof:
             # The claim must be on disk before anyone calls Nebula; fsync it now, or refuse to act.
@@ -219,6 +236,10 @@ class RedisStore:
             if int(local) < 1:
                 raise VolatileRedis("the claim did not reach the append-only file in time")
         return Transition(won=won == 1, entry=await self.get(confirmation_id))
+
+    async def scheduled(self, decided_before: float, limit: int = 100) -> list[Entry]:
+        ids = await self._redis.zrangebyscore(SCHEDULED, "-inf", decided_before, start=0, num=limit)
+        return await self._entries(ids)  # type: ignore[arg-type]
 
     async def finish(self, confirmation_id: str, outcomes: tuple[InstanceOutcome, ...]) -> bool:
         done = await self._finish(
@@ -243,6 +264,7 @@ class RedisStore:
                 # Its hash outlived its retention: forget the index entry too.
                 await self._redis.zrem(PENDING, confirmation_id)
                 await self._redis.zrem(CLAIMED, confirmation_id)
+                await self._redis.zrem(SCHEDULED, confirmation_id)
                 continue
             entries.append(entry)
         return entries

@@ -68,6 +68,9 @@ _DECIDE_IN_TIME = (
     "UPDATE confirmations SET state = ?, actor = ?, decided_at = ? "
     "WHERE id = ? AND state = 'pending' AND expires_at > ?"
 )
+_RELEASE = (
+    "UPDATE confirmations SET state = ?, actor = ?, decided_at = ? WHERE id = ? AND state = 'scheduled'"
+)
 _EXPIRE = (
     "UPDATE confirmations SET state = ?, actor = ?, decided_at = ? "
     "WHERE id = ? AND state = 'pending' AND expires_at <= ?"
@@ -159,22 +162,26 @@ class SQLiteStore:
         )
 
     async def decide(self, confirmation_id: str, to: State, actor: str, now: float) -> Transition:
-        if to not in (State.CLAIMED, State.CANCELLED, State.EXPIRED):
+        if to not in (State.CLAIMED, State.SCHEDULED, State.CANCELLED, State.EXPIRED):
             raise ValueError(f"cannot decide to {to}")
         query = _EXPIRE if to is State.EXPIRED else _DECIDE_IN_TIME
+        return await self._run(lambda: self._transition(query, (to.value, actor, now, confirmation_id, now)))
 
-        def update() -> Transition:
-            db = self._db()
-            # A claim must be on disk before Nebula is called: if power failed after the DELETE was
-            # sent but before the claim was durable, a restart would offer the same confirmation again.
-            db.execute("PRAGMA synchronous=FULL")
-            try:
-                cursor = db.execute(query, (to.value, actor, now, confirmation_id, now))
-            finally:
-                db.execute("PRAGMA synchronous=NORMAL")
-            return Transition(won=cursor.rowcount == 1, entry=self._select(confirmation_id))
+    async def release(self, confirmation_id: str, to: State, actor: str, now: float) -> Transition:
+        if to not in (State.CLAIMED, State.CANCELLED):
+            raise ValueError(f"cannot release to {to}")
+        return await self._run(lambda: self._transition(_RELEASE, (to.value, actor, now, confirmation_id)))
 
-        return await self._run(update)
+    def _transition(self, query: str, params: tuple[str | float, ...]) -> Transition:
+        db = self._db()
+        # A claim must be on disk before Nebula is called: if power failed after the DELETE was
+        # sent but before the claim was durable, a restart would offer the same confirmation again.
+        db.execute("PRAGMA synchronous=FULL")
+        try:
+            cursor = db.execute(query, params)
+        finally:
+            db.execute("PRAGMA synchronous=NORMAL")
+        return Transition(won=cursor.rowcount == 1, entry=self._select(str(params[3])))
 
     async def finish(self, confirmation_id: str, outcomes: tuple[InstanceOutcome, ...]) -> bool:
         def update() -> bool:
@@ -189,6 +196,12 @@ class SQLiteStore:
     async def overdue(self, now: float, limit: int = 100) -> list[Entry]:
         return await self._select_many(
             "WHERE state = 'pending' AND expires_at <= ? ORDER BY expires_at LIMIT ?", (now, limit)
+        )
+
+    async def scheduled(self, decided_before: float, limit: int = 100) -> list[Entry]:
+        return await self._select_many(
+            "WHERE state = 'scheduled' AND decided_at <= ? ORDER BY decided_at LIMIT ?",
+            (decided_before, limit),
         )
 
     async def stale_claims(self, claimed_before: float, limit: int = 100) -> list[Entry]:

@@ -11,7 +11,8 @@ class Verb:
     """One confirmable change to instances.
 
     `method` and `suffix` say how Nebula is asked: delete is `DELETE /computing/instance/{id}`;
-    start, stop and reboot are documented as `GET /computing/instance/{id}/{verb}`.
+    start, stop and reboot are documented as `GET /computing/instance/{id}/{verb}`. A verb with no
+    method changes only the bot's own records (unprotect).
     """
 
     name: str
@@ -20,8 +21,13 @@ class Verb:
     past: str
     style: Literal["danger", "primary"]
     warning: str
-    method: Literal["DELETE", "GET"]
+    method: Literal["DELETE", "GET"] | None
     suffix: str = ""
+
+    @property
+    def guarded(self) -> bool:
+        """Refused on a protected instance: the verbs that stop work or destroy it."""
+        return self.name in ("delete", "stop", "reboot")
 
     def title(self, count: int) -> str:
         """ "Delete instance?" / "Stop 3 instances?"."""
@@ -46,5 +52,19 @@ REBOOT: Final = Verb(
     "reboot",
 )
 
+# Lifting a protection under the two-person rule: confirmed like a change, carried out by the bot alone.
+UNPROTECT: Final = Verb(
+    "unprotect",
+    "Unprotect",
+    "Unprotecting",
+    "unprotected",
+    "danger",
+    "Stop, reboot and delete will be possible again.",
+    None,
+)
+
+# The verbs Nebula carries out: the commands, and the list's menu.
 VERBS: Final = {verb.name: verb for verb in (DELETE, STOP, START, REBOOT)}
+# Every verb a stored confirmation may carry.
+ALL_VERBS: Final = {**VERBS, UNPROTECT.name: UNPROTECT}
 MAX_IDS: Final = 10
