@@ -6,7 +6,7 @@ import dataclasses
 
 from bot import blocks, logs
 from bot.model import Confirmation
-from bot.policy import Actor, Decision, Identity, Rules, may_cancel, may_confirm, may_request
+from bot.policy import Actor, Decision, Identity, Rules, may_cancel, may_confirm, may_request, screen
 from bot.replies import Destination, Replier, say
 from bot.usergroups import UserGroups
 
@@ -25,6 +25,10 @@ class Access:
         if not groups:
             return actor
         return dataclasses.replace(actor, groups=await self._usergroups.groups_of(actor.user_id, groups))
+
+    def screen(self, actor: Actor) -> Decision:
+        """Is `actor` in our workspace, in an allowed channel? (No person-level rule.)"""
+        return screen(self.rules, self.identity, actor)
 
     def may_request(self, actor: Actor) -> Decision:
         """May a resolved `actor` look at instances or ask for a change?"""

@@ -8,7 +8,7 @@ with slack_sdk's block models, whose `to_dict()` validates lengths and required 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Final
 
 from slack_sdk.models.blocks import (
@@ -43,9 +43,10 @@ from bot.blockkit import (
     notice as notice,
 )
 from bot.durations import format_duration
-from bot.model import Confirmation, Instance, InstanceOutcome, Status, summarize
+from bot.model import Confirmation, Instance, InstanceOutcome, Protection, Status, summarize
 from bot.mrkdwn import clean, code, fit, literal, shorten
 from bot.nebula import InstancePage
+from bot.protections import badge
 from bot.verbs import VERBS
 
 CONFIRM_ACTION_ID: Final = "nebula_confirm"
@@ -263,13 +264,16 @@ def _menu(instance: Instance) -> OverflowMenuElement:
     )
 
 
-def instance_list(page: InstancePage, offset: int) -> Message:
+def instance_list(
+    page: InstancePage, offset: int, protected: Mapping[str, Protection] | None = None
+) -> Message:
     """One page of the team's instances, each with a menu of actions, and "More" when there are more.
 
     However many rows Nebula sends, at most `LIST_PAGE_SIZE` are shown, and only rows whose id is a
     valid instance id ever reach a menu (the client drops the others).
     """
     instances = page.instances[:LIST_PAGE_SIZE]
+    locks = protected or {}
     if not instances:
         return notice("Your team has no instances." if offset == 0 else "No more instances.")
     shown_to = offset + len(instances)
@@ -281,7 +285,8 @@ def instance_list(page: InstancePage, offset: int) -> Message:
                 text=fit(
                     f"{value(instance.host_name, 'unnamed')} {code(instance.id)}\n"
                     f"{gpu(instance)} · {value(instance.region)} · "
-                    f"{value(instance.status)} · {price(instance)}",
+                    f"{value(instance.status)} · {price(instance)}"
+                    + (f" · {badge(locks[instance.id])}" if instance.id in locks else ""),
                     ROW_LIMIT,
                 )
             ),
@@ -302,7 +307,9 @@ def instance_list(page: InstancePage, offset: int) -> Message:
     return message(text, [header, *rows, *footer])
 
 
-def instance_details(instance: Instance) -> Message:
+def instance_details(
+    instance: Instance, owner: str | None = None, protection: Protection | None = None
+) -> Message:
     """`/nebula show`: everything useful about one instance, never a credential."""
     hardware = (
         f"{instance.cpu_cores or '?'} cores / {instance.ram or '?'} GB / {instance.disk_size or '?'} GB"
@@ -321,5 +328,9 @@ def instance_details(instance: Instance) -> Message:
     text = f"{name} ({instance.id}): {value(instance.status)}"
     return message(
         text,
-        [section(f"*{name}*"), SectionBlock(fields=_summary_fields(instance)), SectionBlock(fields=more)],
+        [
+            section(f"*{name}*"),
+            SectionBlock(fields=_summary_fields(instance, owner, badge(protection))),
+            SectionBlock(fields=more),
+        ],
     )

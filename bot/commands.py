@@ -20,12 +20,17 @@ USAGE: Final = (
     "• `/nebula cost`: running instances by cost so far, and the fleet's burn rate\n"
     "• `/nebula lease <id> 8h`: have the bot act on the instance when 8 hours are up "
     "(`/nebula lease <id>` shows it, `/nebula lease <id> off` removes it, `/nebula leases` lists all)\n"
+    "• `/nebula protect <id> [reason]`: nobody may stop, reboot or delete it until "
+    "`/nebula unprotect <id>`; `/nebula protected` lists them\n"
+    "• `/nebula claim <id>`: you own it (`/nebula claim <id> off` to let go)\n"
     "• `/nebula help`: this message\n"
     "Example: `/nebula delete 102cade84ea-e703-4400-b77d-8ed545d198ee`. Ids are 1 to 64 letters, digits, "
     "`-` or `_` (starting with a letter or digit), as the Nebula console and `/nebula list` show them."
 )
 
-_ALL_VERBS: Final = ("help", "list", "show", "cost", "lease", "leases", *VERBS)
+_ALL_VERBS: Final = (
+    "help", "list", "show", "cost", "lease", "leases", "protect", "unprotect", "protected", "claim", *VERBS
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -73,14 +78,61 @@ class LeasesCommand:
 
 
 @dataclass(frozen=True)
+class ProtectCommand:
+    """`/nebula protect <id> [reason…]`."""
+
+    instance_id: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class UnprotectCommand:
+    """`/nebula unprotect <id>`."""
+
+    instance_id: str
+
+
+@dataclass(frozen=True)
+class ProtectedCommand:
+    """`/nebula protected`."""
+
+
+@dataclass(frozen=True)
+class ClaimCommand:
+    """`/nebula claim <id> [off]`: the sender owns the instance (or no longer does)."""
+
+    instance_id: str
+    off: bool = False
+
+
+@dataclass(frozen=True)
 class UsageError:
     """Text that is not a command; `message` tells the user what to type instead."""
 
     message: str
 
 
-Command = HelpCommand | ListCommand | ShowCommand | ChangeCommand | CostCommand | LeaseCommand | LeasesCommand
+Command = (
+    HelpCommand
+    | ListCommand
+    | ShowCommand
+    | ChangeCommand
+    | CostCommand
+    | LeaseCommand
+    | LeasesCommand
+    | ProtectCommand
+    | UnprotectCommand
+    | ProtectedCommand
+    | ClaimCommand
+)
 ParseResult = Command | UsageError
+
+
+_BARE: Final[dict[str, type[CostCommand | LeasesCommand | ProtectedCommand]]] = {
+    "cost": CostCommand,
+    "leases": LeasesCommand,
+    "protected": ProtectedCommand,
+}
 
 
 def parse(text: str) -> ParseResult:
@@ -93,10 +145,18 @@ def parse(text: str) -> ParseResult:
         return HelpCommand()
     if verb == "list":
         return ListCommand() if not args else UsageError(f"`/nebula list` takes no arguments.\n{USAGE}")
-    if verb in ("cost", "leases"):
-        if args:
-            return UsageError(f"`/nebula {verb}` takes no arguments.\n{USAGE}")
-        return CostCommand() if verb == "cost" else LeasesCommand()
+    if verb in _BARE:
+        return _BARE[verb]() if not args else UsageError(f"`/nebula {verb}` takes no arguments.\n{USAGE}")
+    if verb == "protect":
+        ids = _ids(verb, args[:1], limit=1)
+        return ids if isinstance(ids, UsageError) else ProtectCommand(ids[0], " ".join(args[1:]))
+    if verb == "unprotect":
+        ids = _ids(verb, args, limit=1)
+        return ids if isinstance(ids, UsageError) else UnprotectCommand(ids[0])
+    if verb == "claim":
+        off = len(args) == 2 and args[1].lower() == "off"
+        ids = _ids(verb, args[:1] if off else args, limit=1)
+        return ids if isinstance(ids, UsageError) else ClaimCommand(ids[0], off=off)
     if verb == "lease":
         return _lease(args)
     if verb == "show":

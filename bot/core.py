@@ -17,13 +17,17 @@ from bot.announce import Announcer
 from bot.commands import (
     USAGE,
     ChangeCommand,
+    ClaimCommand,
     Command,
     CostCommand,
     HelpCommand,
     LeaseCommand,
     LeasesCommand,
     ListCommand,
+    ProtectCommand,
+    ProtectedCommand,
     ShowCommand,
+    UnprotectCommand,
     UsageError,
     parse,
 )
@@ -37,12 +41,14 @@ from bot.nebula import NebulaClient
 from bot.owners import EmailDirectory, Owners
 from bot.policy import Actor, Identity, Rules, screen
 from bot.protections import Protections
+from bot.rails import Rails
 from bot.reads import Reads
 from bot.reminders import Reminders
 from bot.replies import Destination, Replier
 from bot.store import ConfirmationStore
 from bot.sweeper import Sweeper
 from bot.trail import Trail
+from bot.undo import UndoWindow
 from bot.usergroups import UserGroups
 from bot.watcher import Watcher
 
@@ -56,6 +62,10 @@ _WORDS: Final[dict[type, str]] = {
     CostCommand: "cost",
     LeaseCommand: "lease",
     LeasesCommand: "leases",
+    ProtectCommand: "protect",
+    UnprotectCommand: "unprotect",
+    ProtectedCommand: "protected",
+    ClaimCommand: "claim",
 }
 
 
@@ -76,9 +86,11 @@ class Core:
     confirmations: Confirmations
     reads: Reads
     sweeper: Sweeper
+    undo: UndoWindow
     reminders: Reminders
     leases: Leases
     watcher: Watcher
+    rails: Rails
 
     @classmethod
     def build(
@@ -107,9 +119,20 @@ class Core:
             config, access, nebula, store, replier, trail, announcer, inflight, protections, owners, clock
         )
         fleet = Fleet(nebula)
-        reminders = Reminders(config, access, marks, replier, trail, metrics, inflight, clock)
+        undo = UndoWindow(config, access, store, replier, trail, announcer, confirmations, inflight, clock)
+        reminders = Reminders(config, access, marks, protections, replier, trail, metrics, inflight, clock)
         leases = Leases(
-            config, access, nebula, marks, replier, trail, confirmations, metrics, inflight, clock
+            config,
+            access,
+            nebula,
+            marks,
+            protections,
+            replier,
+            trail,
+            confirmations,
+            metrics,
+            inflight,
+            clock,
         )
         return cls(
             access=access,
@@ -117,10 +140,12 @@ class Core:
             store=store,
             clock=clock,
             confirmations=confirmations,
-            reads=Reads(access, nebula, fleet, marks, replier, inflight, clock),
-            sweeper=Sweeper(config, store, announcer, trail, confirmations, inflight, clock),
+            reads=Reads(access, nebula, fleet, marks, protections, owners, replier, inflight, clock),
+            sweeper=Sweeper(config, store, announcer, trail, confirmations, undo, inflight, clock),
+            undo=undo,
             reminders=reminders,
             leases=leases,
+            rails=Rails(access, nebula, protections, owners, confirmations, replier, trail, inflight),
             watcher=Watcher(config, fleet, marks, reminders, leases, replier, metrics, inflight, clock),
         )
 
@@ -167,6 +192,14 @@ class Core:
             await self.leases.command(actor, command, to)
         elif isinstance(command, LeasesCommand):
             await self.leases.show_all(actor, to)
+        elif isinstance(command, ProtectCommand):
+            await self.rails.protect(actor, command, to)
+        elif isinstance(command, UnprotectCommand):
+            await self.rails.unprotect(actor, command, to)
+        elif isinstance(command, ProtectedCommand):
+            await self.rails.show_protected(actor, to)
+        elif isinstance(command, ClaimCommand):
+            await self.rails.claim(actor, command, to)
 
     async def _first_time(self, trigger_id: str) -> bool:
         try:

@@ -78,7 +78,9 @@ def _figures(reminder: Reminder) -> SectionBlock:
     )
 
 
-def reminder(reminder: Reminder, snooze: float, *, kept_until: float | None = None) -> Message:
+def reminder(
+    reminder: Reminder, snooze: float, protected: str = "", *, kept_until: float | None = None
+) -> Message:
     """A long-running instance: what it has cost, and Keep / Stop / Delete.
 
     Once kept, it says by whom and until when, and offers only Stop and Delete.
@@ -86,6 +88,8 @@ def reminder(reminder: Reminder, snooze: float, *, kept_until: float | None = No
     name = _name(reminder.instance_id, reminder.host_name)
     headline = f":alarm_clock: {name} has been running for {_running_for(reminder.running_seconds)}."
     blocks: list[Block] = [section(headline), _figures(reminder)]
+    if protected:
+        blocks.append(context(f"{protected}: stop and delete are refused until it is unprotected."))
     if kept_until is not None and reminder.kept_by:
         blocks.append(context(f"Kept by {who(reminder.kept_by)} until {moment(kept_until)}."))
         blocks.append(_buttons(reminder.instance_id, None, snooze, ("stop", "delete")))
@@ -183,10 +187,10 @@ def lease_kept(lease: Lease, by: str) -> Message:
     return notice(f":stopwatch: Kept by {who(by)}: the lease on {name} now ends {moment(lease.ends_at)}.")
 
 
-def lease_moot(lease: Lease, status: str | None) -> Message:
-    """A lease that ended on an instance already stopped or gone: nothing to do."""
+def lease_moot(lease: Lease, status: str | None, protected: str = "") -> Message:
+    """A lease that ended on an instance already stopped or gone, or protected: nothing to do."""
     name = _name(lease.instance_id, lease.host_name)
-    now = f"is already {value(status)}" if status else "is already gone"
+    now = f"is {protected}" if protected else f"is already {value(status)}" if status else "is already gone"
     return notice(
         f":stopwatch: Lease on {name} set by {who(lease.set_by)} ended; the instance {now}. Nothing to do."
     )

@@ -29,6 +29,7 @@ from bot.metrics import Metrics
 from bot.model import Confirmation, Instance, Lease, LeaseAction, State, new_confirmation_id, summarize
 from bot.nebula import NebulaClient, NebulaError, NebulaNotFound
 from bot.policy import Actor
+from bot.protections import Protections, badge
 from bot.replies import Destination, Replier, edit, guard, post_or_log, say
 from bot.texts import nebula_error
 from bot.trail import Subject, Trail
@@ -50,6 +51,7 @@ class Leases:
         access: Access,
         nebula: NebulaClient,
         marks: Marks,
+        protections: Protections,
         replier: Replier,
         trail: Trail,
         confirmations: Confirmations,
@@ -61,6 +63,7 @@ class Leases:
         self._access = access
         self._nebula = nebula
         self._marks = marks
+        self._protections = protections
         self._replier = replier
         self._trail = trail
         self._confirmations = confirmations
@@ -187,6 +190,8 @@ class Leases:
         if instance is None or not is_running(instance):
             await self._moot(held, instance)
             return
+        if await self._protected(held, instance):
+            return
         now = self._clock()
         acts = lease.action != "remind"
         ended = dataclasses.replace(
@@ -218,12 +223,25 @@ class Leases:
             lambda mark: dataclasses.replace(mark, notice_ts=ts) if mark.ended_at == ended.ended_at else mark,
         )
 
-    async def _moot(self, held: Held[Lease], instance: Instance | None) -> None:
-        """The lease ended on an instance already stopped or gone: say so, do nothing, forget the lease."""
+    async def _protected(self, held: Held[Lease], instance: Instance) -> bool:
+        """A lease that would stop or delete a protected instance does nothing (and is forgotten)."""
+        if held.mark.action == "remind":
+            return False
+        protection = (await self._protections.of([instance.id])).get(instance.id)
+        if protection is None:
+            return False
+        await self._moot(held, instance, badge(protection))
+        return True
+
+    async def _moot(self, held: Held[Lease], instance: Instance | None, protected: str = "") -> None:
+        """The lease ended on an instance already stopped or gone, or protected: say so, do nothing,
+        forget the lease."""
         lease = held.mark
         if not await self._marks.remove(held):
             return
-        outcome = "gone" if instance is None else "not_running"
+        if lease.action_id is not None:
+            await self._confirmations.withdraw(self._agreed(lease, instance), LEASE_ACTOR)
+        outcome = "protected" if protected else "gone" if instance is None else "not_running"
         self._metrics.lease_actions.labels(lease.action, outcome).inc()
         await self._trail.record(
             Step.LEASE_ENDED,
@@ -232,7 +250,7 @@ class Leases:
             lease.set_by,
         )
         status = instance.status if instance is not None else None
-        message = fleet_blocks.lease_moot(lease, status)
+        message = fleet_blocks.lease_moot(lease, status, protected)
         await post_or_log(
             self._replier, lease.channel_id, message, "lease.notice_failed", thread_ts=lease.notice_ts
         )
@@ -262,6 +280,8 @@ class Leases:
             return
         if instance is None or _gone(instance) or (lease.action == "stop" and not is_running(instance)):
             await self._moot(held, instance)
+            return
+        if await self._protected(held, instance):
             return
         setter = Actor(lease.set_by, lease.team_id or None, None, lease.channel_id or None)
         decision = self._access.may_request(await self._access.resolve(setter))

@@ -14,7 +14,9 @@ from bot.inflight import InFlight
 from bot.marks import Marks
 from bot.model import FirstSeen
 from bot.nebula import NebulaClient, NebulaError, NebulaNotFound
+from bot.owners import Owners
 from bot.policy import Actor
+from bot.protections import Protections
 from bot.replies import Destination, Replier, guard, say
 
 FORGED = "That button is not one the bot offered; nothing was done."
@@ -29,6 +31,8 @@ class Reads:
         nebula: NebulaClient,
         fleet: Fleet,
         marks: Marks,
+        protections: Protections,
+        owners: Owners,
         replier: Replier,
         inflight: InFlight,
         clock: Callable[[], float] = time.time,
@@ -37,6 +41,8 @@ class Reads:
         self._nebula = nebula
         self._fleet = fleet
         self._marks = marks
+        self._protections = protections
+        self._owners = owners
         self._replier = replier
         self._inflight = inflight
         self._clock = clock
@@ -57,7 +63,9 @@ class Reads:
                 await say(self._replier, to, blocks.notice(text))
                 return
             logs.event("list.shown", user=actor.user_id, channel=actor.channel_id, count=len(page.instances))
-            await say(self._replier, to, blocks.instance_list(page, offset), replace_original=replace)
+            protected = await self._protections.of(i.id for i in page.instances)
+            listed = blocks.instance_list(page, offset, protected)
+            await say(self._replier, to, listed, replace_original=replace)
 
     async def show(self, actor: Actor, instance_id: str, to: Destination) -> None:
         """One instance's details, ephemeral."""
@@ -74,7 +82,9 @@ class Reads:
                 await say(self._replier, to, blocks.notice(text))
                 return
             logs.event("show.shown", user=actor.user_id, channel=actor.channel_id, instance=instance_id)
-            await say(self._replier, to, blocks.instance_details(instance))
+            owner = (await self._owners.of([instance])).get(instance.id)
+            protection = (await self._protections.of([instance.id])).get(instance.id)
+            await say(self._replier, to, blocks.instance_details(instance, owner, protection))
 
     async def cost(self, actor: Actor, to: Destination) -> None:
         """Running instances by cost so far, and the fleet's burn rate, ephemeral."""

@@ -22,6 +22,7 @@ from bot.marks import Held, Marks
 from bot.metrics import Metrics
 from bot.model import Instance, Reminder
 from bot.policy import Actor
+from bot.protections import Protections, badge
 from bot.replies import Destination, Replier, ReplyError, edit, guard, say
 from bot.trail import Subject, Trail
 
@@ -37,6 +38,7 @@ class Reminders:
         config: CoreConfig,
         access: Access,
         marks: Marks,
+        protections: Protections,
         replier: Replier,
         trail: Trail,
         metrics: Metrics,
@@ -46,6 +48,7 @@ class Reminders:
         self._config = config
         self._access = access
         self._marks = marks
+        self._protections = protections
         self._replier = replier
         self._trail = trail
         self._metrics = metrics
@@ -72,15 +75,19 @@ class Reminders:
         # the next cycles the rest, rather than holding the watcher for minutes.
         due.sort(key=lambda item: item[0].cost or 0.0, reverse=True)
         posted = 0
-        for use, current in due[:MAX_PER_CYCLE]:
-            posted += await self._remind(channel, current, use, now)
+        chosen = due[:MAX_PER_CYCLE]
+        locks = await self._protections.of(use.instance.id for use, _ in chosen)
+        for use, current in chosen:
+            posted += await self._remind(channel, current, use, now, badge(locks.get(use.instance.id)))
         for instance_id, current in held.items():
             now_listed = snapshot.find(instance_id)
             if now_listed is None or not is_running(now_listed):
                 await self._close(current, now_listed)
         return posted
 
-    async def _remind(self, channel: str, current: Held[Reminder] | None, use: Usage, now: float) -> int:
+    async def _remind(
+        self, channel: str, current: Held[Reminder] | None, use: Usage, now: float, protected: str
+    ) -> int:
         instance = use.instance
         mark = Reminder(
             instance_id=instance.id,
@@ -98,7 +105,9 @@ class Reminders:
         if won is None:
             return 0  # another replica is posting it
         try:
-            ts = await self._replier.post(channel, fleet_blocks.reminder(mark, self._config.snooze))
+            ts = await self._replier.post(
+                channel, fleet_blocks.reminder(mark, self._config.snooze, protected)
+            )
         except ReplyError as exc:
             # Not posted: give the mark back, so that the next cycle tries again.
             logs.warning("reminder.post_failed", instance=instance.id, channel=channel, error=str(exc))
@@ -155,5 +164,6 @@ class Reminders:
                 actor.user_id,
                 message=f"until {until:.0f}",
             )
-            shown = fleet_blocks.reminder(kept, self._config.snooze, kept_until=until)
+            lock = (await self._protections.of([instance_id])).get(instance_id)
+            shown = fleet_blocks.reminder(kept, self._config.snooze, badge(lock), kept_until=until)
             await edit(self._replier, kept.channel_id, kept.message_ts, shown, to)

@@ -1,4 +1,5 @@
-"""Housekeeping that no click triggers: expiring confirmations, reporting claims a crash left behind."""
+"""Housekeeping that no click triggers: expiring confirmations, sending changes whose undo window is
+over, reporting claims a crash left behind."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from bot.inflight import InFlight
 from bot.model import InstanceOutcome, State, Status
 from bot.store import ConfirmationStore
 from bot.trail import Subject, Trail
+from bot.undo import UndoWindow
 
 
 class Sweeper:
@@ -27,9 +29,11 @@ class Sweeper:
         announcer: Announcer,
         trail: Trail,
         confirmations: Confirmations,
+        undo: UndoWindow,
         inflight: InFlight,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        self._undo = undo
         self._config = config
         self._store = store
         self._announcer = announcer
@@ -40,8 +44,9 @@ class Sweeper:
 
     @property
     def interval(self) -> float:
-        """Seconds between sweeps: a tenth of a confirmation's life, between 1 and 30."""
-        return max(1.0, min(30.0, self._config.confirm_ttl / 10))
+        """Seconds between sweeps: a tenth of a confirmation's life (or of the undo window), 1 to 30."""
+        shortest = min(self._config.confirm_ttl, self._config.undo_seconds or self._config.confirm_ttl)
+        return max(1.0, min(30.0, shortest / 10))
 
     async def run_until(self, stop: asyncio.Event) -> None:
         """Sweep until `stop` is set; a failed pass is logged and the next one comes as usual.
@@ -52,6 +57,7 @@ class Sweeper:
         while not stop.is_set():
             try:
                 await self.expire_overdue()
+                await self._undo.send_due()
                 await self._confirmations.record_unrecorded()
                 await self.recover_stale_claims()
             except Exception as exc:  # the sweeper must outlive a bad pass

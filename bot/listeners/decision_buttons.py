@@ -1,4 +1,4 @@
-"""The confirm and Cancel buttons of a confirmation."""
+"""The confirm and Cancel buttons of a confirmation, and Undo while a confirmed change waits."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 
-from bot.blocks import CANCEL_ACTION_ID, CONFIRM_ACTION_ID
+from bot.blocks import CANCEL_ACTION_ID, CONFIRM_ACTION_ID, UNDO_ACTION_ID
 from bot.core import Core
 from bot.listeners import action_destination, actor_from_action, field, first_action
 
@@ -27,3 +27,9 @@ def register(app: AsyncApp, core: Core) -> None:
         await ack()
         value = field(first_action(body), "value") or ""
         await core.confirmations.cancel(actor_from_action(body, context), value, action_destination(body))
+
+    @app.action(UNDO_ACTION_ID)
+    async def on_undo(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+        await ack()
+        value = field(first_action(body), "value") or ""
+        await core.undo.undo(actor_from_action(body, context), value, action_destination(body))

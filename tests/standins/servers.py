@@ -118,13 +118,15 @@ class FakeSlack(LoopbackServer):
         self.team_id = team_id
         self.enterprise_id: str | None = None
         self.enterprise_install = False  # an org-wide install: auth.test answers for the org
-        self.scopes = "commands,chat:write,chat:write.public,usergroups:read"
+        self.scopes = "commands,chat:write,chat:write.public,usergroups:read,users:read.email"
         self.posted: list[Posted] = []
         self.api_calls: list[str] = []
         self.acks: dict[str, dict[str, Any]] = {}
         self.response_status = 200
         self.usergroups: dict[str, list[str]] = {}
         self.usergroups_error: str | None = None
+        self.users_by_email: dict[str, str] = {}  # users.lookupByEmail: email -> user id
+        self.email_lookups: list[str] = []
         self.web_posts: list[tuple[str, dict[str, Any]]] = []
         self.channels_without_bot: set[str] = set()
         self.rejected: list[str] = []  # messages refused as Slack would refuse them: a test fails on any
@@ -146,6 +148,7 @@ class FakeSlack(LoopbackServer):
         self.web_app.router.add_post("/api/auth.test", self._auth_test)
         self.web_app.router.add_post("/api/apps.connections.open", self._connections_open)
         self.web_app.router.add_route("*", "/api/usergroups.users.list", self._usergroup_users)
+        self.web_app.router.add_route("*", "/api/users.lookupByEmail", self._lookup_by_email)
         for method in ("chat.postMessage", "chat.update", "chat.postEphemeral"):
             self.web_app.router.add_post(f"/api/{method}", self._chat)
         self.web_app.router.add_get("/socket", self._socket)
@@ -284,6 +287,19 @@ class FakeSlack(LoopbackServer):
         return [
             b for m, b in self.web_posts if m == method and (channel is None or b.get("channel") == channel)
         ]
+
+    async def _lookup_by_email(self, request: web.Request) -> web.Response:
+        self.api_calls.append("users.lookupByEmail")
+        if not self._authorized(request, BOT_TOKEN):
+            return web.json_response({"ok": False, "error": "invalid_auth"})
+        if "users:read.email" not in self.scopes.split(","):
+            return web.json_response({"ok": False, "error": "missing_scope", "needed": "users:read.email"})
+        email = str((await self._form_or_json(request)).get("email") or request.query.get("email", ""))
+        self.email_lookups.append(email)
+        user = self.users_by_email.get(email)
+        if user is None:
+            return web.json_response({"ok": False, "error": "users_not_found"})
+        return web.json_response({"ok": True, "user": {"id": user, "name": user.lower(), "profile": {}}})
 
     async def _connections_open(self, request: web.Request) -> web.Response:
         self.api_calls.append("apps.connections.open")
