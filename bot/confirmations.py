@@ -273,6 +273,10 @@ class Confirmations:
             to = Destination(None, confirmation.channel_id, None)
             return await self._carry_out(confirmation, message_ts, actor, to)
 
+    async def owners_of(self, instances: list[Instance]) -> dict[str, str]:
+        """The known owners of `instances` (see `bot.owners`)."""
+        return await self._owners.of(instances)
+
     async def entry(self, confirmation_id: str) -> Entry | None:
         """The store's entry for a confirmation."""
         return await self._store.get(confirmation_id)

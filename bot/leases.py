@@ -28,7 +28,7 @@ from bot.marks import Held, Marks
 from bot.metrics import Metrics
 from bot.model import Confirmation, Instance, Lease, LeaseAction, State, new_confirmation_id, summarize
 from bot.nebula import NebulaClient, NebulaError, NebulaNotFound
-from bot.policy import Actor
+from bot.policy import Actor, Decision, owner_approval
 from bot.protections import Protections, badge
 from bot.replies import Destination, Replier, edit, guard, post_or_log, say
 from bot.texts import nebula_error
@@ -284,7 +284,14 @@ class Leases:
         if await self._protected(held, instance):
             return
         setter = Actor(lease.set_by, lease.team_id or None, None, lease.channel_id or None)
-        decision = self._access.may_request(await self._access.resolve(setter))
+        setter = await self._access.resolve(setter)
+        decision = self._access.may_request(setter)
+        if decision.allowed:
+            # Under the owner rule a lease acts for its setter alone: never on someone else's instance.
+            owners = await self._confirmations.owners_of([instance])
+            ruling = owner_approval(self._access.rules, setter, owners, guarded=True)
+            if ruling.reason:
+                decision = Decision(False, ruling.reason)
         if not decision.allowed:
             if await self._marks.remove(held):
                 await self._confirmations.withdraw(self._agreed(lease, instance), LEASE_ACTOR)

@@ -37,8 +37,9 @@ class Rules:
 
     @property
     def needs_approval(self) -> bool:
-        """True when a delete needs a second person (the two-person rule)."""
-        return bool(self.approvers)
+        """True when every change needs a second person (the two-person rule). Under the owner rule
+        the approvers approve only changes to instances someone else owns."""
+        return bool(self.approvers) and not self.owner_rule
 
 
 @dataclass(frozen=True)
