@@ -68,8 +68,14 @@ def _configuration(settings: Settings) -> CheckResult:
     users, groups = settings.nebula_bot_allowed_users, settings.nebula_bot_allowed_usergroups
     who = "everyone" if "*" in users else f"{len(users)} users, {len(groups)} groups"
     extras = []
-    if settings.nebula_bot_approvers:
+    owner_rule = settings.nebula_bot_owner_rule != "off"
+    if owner_rule:
+        approving = "approvers approve others' instances" if settings.nebula_bot_approvers else "no approvers"
+        extras.append(f"owner rule on ({approving})")
+    elif settings.nebula_bot_approvers:
         extras.append("two-person rule on")
+    if settings.nebula_bot_undo_seconds:
+        extras.append(f"undo window {format_duration(settings.nebula_bot_undo_seconds)}")
     if settings.nebula_bot_dry_run:
         extras.append("DRY RUN")
     detail = f"{mode}; allowed: {who}" + "".join(f"; {e}" for e in extras)
@@ -102,6 +108,8 @@ async def _slack(settings: Settings, web: AsyncWebClient) -> list[CheckResult]:
         a.startswith("S") for a in settings.nebula_bot_approvers
     ):
         needed.add("usergroups:read")
+    if settings.nebula_bot_owner_rule != "off":
+        needed.add("users:read.email")
     missing = sorted(needed - account.scopes)
     if missing:
         detail = f"missing {', '.join(missing)}: add them in OAuth & Permissions and reinstall the app"
@@ -207,7 +215,7 @@ def _watcher(settings: Settings) -> CheckResult:
         if action != "remind"
         else "leases remind"
     )
-    if action != "remind" and settings.nebula_bot_approvers:
+    if action != "remind" and settings.nebula_bot_approvers and settings.nebula_bot_owner_rule == "off":
         return CheckResult(
             "watcher",
             True,

@@ -17,7 +17,8 @@ _HEADER: Final = """\
 # chat:write.public lets the bot post confirmations, reminders and lease notices in public channels
 # it was not invited to (in private channels and DMs, invite it; a confirmation then falls back to
 # the command's response_url, but reminders in a private NEBULA_BOT_WATCH_CHANNEL need it). Scope
-# usergroups:read only matters with NEBULA_BOT_ALLOWED_USERGROUPS or group ids in NEBULA_BOT_APPROVERS.
+# usergroups:read only matters with NEBULA_BOT_ALLOWED_USERGROUPS or group ids in NEBULA_BOT_APPROVERS;
+# users:read.email finds an instance's owner in Slack from the Nebula user's email (the owner rule).
 """
 
 _SOCKET_NOTES: Final = """\
@@ -35,7 +36,7 @@ _HTTP_NOTES: Final = """\
 """
 
 
-BOT_SCOPES: Final = ("commands", "chat:write", "chat:write.public", "usergroups:read")
+BOT_SCOPES: Final = ("commands", "chat:write", "chat:write.public", "usergroups:read", "users:read.email")
 
 
 class ManifestError(ValueError):
@@ -50,7 +51,7 @@ def manifest(http_url: str | None = None) -> dict[str, Any]:
         "description": "Manage Nebula Block GPU instances",
         "usage_hint": (
             "list | show <id> | cost | lease <id> 8h | leases | delete <id> [<id> …] | "
-            "stop|start|reboot <id> | help"
+            "stop|start|reboot <id> | protect <id> [why] | unprotect <id> | protected | claim <id> | help"
         ),
         "should_escape": False,
     }
@@ -70,7 +71,9 @@ def manifest(http_url: str | None = None) -> dict[str, Any]:
             "slash_commands": [command],
         },
         "oauth_config": {
-            "scopes": {"bot": ["commands", "chat:write", "chat:write.public", "usergroups:read"]}
+            "scopes": {
+                "bot": ["commands", "chat:write", "chat:write.public", "usergroups:read", "users:read.email"]
+            }
         },
         "settings": {
             "interactivity": interactivity,

@@ -12,8 +12,9 @@ from slack_sdk.models.blocks import Block
 from bot import blocks, fleet_blocks, texts
 from bot.blocks import Message
 from bot.costs import fleet_cost
-from bot.model import Confirmation, Instance, InstanceOutcome, Lease, Reminder, Status
+from bot.model import Confirmation, Instance, InstanceOutcome, Lease, Protection, Reminder, Status
 from bot.nebula import InstancePage, NebulaRejected
+from bot.protections import refusal_text
 from bot.verbs import VERBS
 
 # What a hostile or broken Nebula might put in any text field: markup, mentions, links, control and
@@ -171,3 +172,41 @@ def test_fleet_messages_hold_for_any_fleet(found: list[Instance], now: float, fi
         ):
             valid(message)
             inert(message)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(instances, min_size=1, max_size=10, unique_by=lambda i: i.id), hostile_text, st.floats(0, 1e10)
+)
+def test_guard_rail_messages_hold_for_any_answer_and_reason(
+    found: list[Instance], said: str, now: float
+) -> None:
+    owners = tuple((i.id, "U0OWNER") for i in found[::2])
+    confirmation = Confirmation(
+        id="c" * 22,
+        verb=VERBS["delete"],
+        instances=tuple(found),
+        requester="U1",
+        team_id="T1",
+        channel_id="C1",
+        response_url="",
+        created_at=now,
+        expires_at=now + 600,
+        needs_approval=True,
+        owners=owners,
+    )
+    protection = Protection(found[0].id, "U2", now, said)
+    named = found[0].model_copy(update={"owner_name": said})
+    page = InstancePage(tuple(found), len(found))
+    for message in (
+        blocks.confirmation(confirmation, "<@U9>"),
+        blocks.scheduled(confirmation, "U2", now + 60, 60),
+        blocks.undone(confirmation, "U2"),
+        blocks.refused(confirmation, refusal_text(protection, VERBS["delete"])),
+        blocks.instance_details(named, None, protection),
+        blocks.instance_details(found[0], "U0OWNER", None),
+        blocks.instance_list(page, 0, {protection.instance_id: protection}),
+        blocks.notice(refusal_text(protection, VERBS["stop"])),
+    ):
+        valid(message)
+        inert(message)

@@ -92,3 +92,30 @@ def test_misspelt_verbs_get_a_suggestion() -> None:
     nonsense = parse("xyzzy")
     assert isinstance(nonsense, UsageError)
     assert "Did you mean" not in nonsense.message
+
+
+def test_guard_rail_and_fleet_commands() -> None:
+    from bot.commands import (
+        ClaimCommand,
+        CostCommand,
+        LeaseCommand,
+        LeasesCommand,
+        ProtectCommand,
+        ProtectedCommand,
+        UnprotectCommand,
+    )
+
+    assert parse("protect i-1 final run, do not touch") == ProtectCommand("i-1", "final run, do not touch")
+    assert parse("protect i-1") == ProtectCommand("i-1", "")
+    assert parse("unprotect i-1") == UnprotectCommand("i-1")
+    assert parse("protected") == ProtectedCommand()
+    assert parse("claim i-1") == ClaimCommand("i-1")
+    assert parse("claim i-1 OFF") == ClaimCommand("i-1", off=True)
+    assert parse("cost") == CostCommand()
+    assert parse("leases") == LeasesCommand()
+    assert parse("lease i-1 90m") == LeaseCommand("i-1", seconds=5400)
+    assert parse("lease i-1 off") == LeaseCommand("i-1", off=True)
+    assert parse("lease i-1") == LeaseCommand("i-1")
+    for bad in ("protect", "protect ../x why", "unprotect", "unprotect a b", "claim", "claim a b", "cost x",
+                "protected x", "lease", "lease i-1 0", "lease i-1 8 h", "lease i-1 2h more"):  # fmt: skip
+        assert isinstance(parse(bad), UsageError), bad

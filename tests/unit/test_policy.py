@@ -14,6 +14,7 @@ from bot.policy import (
     may_confirm,
     may_request,
     mention,
+    owner_approval,
     screen,
 )
 from bot.verbs import DELETE
@@ -138,3 +139,26 @@ def test_a_long_list_of_approvers_is_summarised() -> None:
     assert text.startswith("<!subteam^S0LEADS>, <@U00000>")
     assert text.endswith(" and 191 more")
     assert len(text) < 300
+
+
+def test_owner_rule() -> None:
+    rules = Rules(allowed_users=frozenset({"*"}), approvers=frozenset({"U5"}), owner_rule=True)
+    assert not rules.needs_approval  # the approvers approve only changes to others' instances
+    owners = {"i-1": "U7", "i-2": "U1"}
+    ruling = owner_approval(rules, actor("U1"), owners, guarded=True)
+    assert ruling.allowed
+    assert "`i-1` belongs to <@U7>" in ruling.reason
+    assert "<@U5>" in ruling.reason
+    assert "i-2" not in ruling.reason  # U1 owns that one
+    assert owner_approval(rules, actor("U7"), {"i-1": "U7"}, guarded=True).reason == ""
+    assert owner_approval(rules, actor("U1"), {}, guarded=True).reason == ""  # nobody known: ordinary rules
+    assert owner_approval(rules, actor("U1"), owners, guarded=False).reason == ""  # start is not guarded
+    alone = owner_approval(Rules(owner_rule=True), actor("U1"), owners, guarded=True)
+    assert not alone.allowed
+    assert "no approvers are set" in alone.reason
+    off = owner_approval(Rules(approvers=frozenset({"U5"})), actor("U1"), owners, guarded=True)
+    assert off.reason == ""
+    flagged = Confirmation(**{**ACTION.__dict__, "needs_approval": True})
+    assert not may_confirm(rules, US, actor("U1"), flagged).allowed
+    assert may_confirm(rules, US, actor("U5"), flagged).allowed
+    assert may_confirm(rules, US, actor("U1"), ACTION).allowed  # an instance nobody owns
