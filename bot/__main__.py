@@ -44,6 +44,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     audit.add_argument("--limit", type=int, default=50, help="how many records, newest first (default 50)")
     audit.add_argument("--json", action="store_true", help="one JSON object per line")
+    shell = sub.add_parser(
+        "shell",
+        help="drive the bot from a terminal, without Slack (--demo: a simulated Nebula too)",
+        epilog="exit codes: 0 end of input or :quit, 1 the bot could not start, "
+        "2 bad configuration or arguments",
+    )
+    shell.add_argument(
+        "--demo", action="store_true", help="a simulated Nebula and a temporary store; no key needed"
+    )
+    shell.add_argument("--as", dest="user", metavar="USER_ID", help="the Slack user you act as")
+    shell.add_argument("--channel", default="C0SHELL", metavar="CHANNEL_ID", help="the channel you type in")
     return parser
 
 
@@ -55,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from bot.settings import ConfigError, load_settings, load_store_settings
 
+    if args.command == "shell":
+        return _shell(args.demo, args.user, args.channel)
     try:
         if args.command == "audit":
             from bot.audit_cli import print_audit
@@ -83,6 +96,24 @@ def _manifest(http_url: str | None) -> int:
         print(exc, file=sys.stderr)
         return 2
     return 0
+
+
+def _shell(demo: bool, user: str | None, channel: str) -> int:
+    from bot import logs
+    from bot.runtime import StartupError
+    from bot.settings import ConfigError
+    from bot.shell import ShellOptions, shell
+
+    # The bot's own log lines would interleave with the conversation: only warnings, on stderr.
+    logs.configure("WARNING", "text")
+    try:
+        return asyncio.run(shell(ShellOptions(demo=demo, user=user, channel=channel)))
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except StartupError as exc:
+        print(f"nebula-bot shell could not start: {exc}", file=sys.stderr)
+        return exc.exit_code
 
 
 def _run(settings: Settings) -> int:

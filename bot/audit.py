@@ -52,6 +52,8 @@ class AuditRecord:
     message: str = ""
     latency_ms: int | None = None
     confirmation: str | None = None
+    # Where the request came from: Slack, or `nebula-bot shell` (an operator's terminal).
+    source: str = "slack"
 
     def to_json(self) -> str:
         """One line of JSON."""
@@ -78,6 +80,8 @@ class AuditRecord:
             f"instance={self.instance or '-'}",
             f"channel={self.channel or '-'}",
         ]
+        if self.source != "slack":
+            parts.append(f"source={self.source}")
         if self.latency_ms is not None:
             parts.append(f"latency={self.latency_ms}ms")
         if self.message:

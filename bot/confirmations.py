@@ -99,6 +99,8 @@ class CoreConfig:
     digest_minute: int | None = None
     # Guard rails: seconds between the confirm click and the call to Nebula, with an Undo button.
     undo_seconds: float = 0.0
+    # Where requests come from: "slack", or "shell" (`nebula-bot shell`), as the audit records it.
+    source: str = "slack"
 
     @property
     def stale_claim_after(self) -> float:

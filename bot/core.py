@@ -110,7 +110,7 @@ class Core:
     ) -> Core:
         """Wire the parts together."""
         access = Access(rules, identity, usergroups)
-        trail = Trail(store, metrics, clock)
+        trail = Trail(store, metrics, clock, config.source)
         announcer = Announcer(replier, trail, config.audit_channel)
         marks = Marks(store)
         protections = Protections(marks, clock)

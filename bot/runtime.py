@@ -9,6 +9,7 @@ import time
 from typing import Final
 
 import aiohttp
+import httpx
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.app.async_app import AsyncApp
@@ -46,9 +47,10 @@ def rules(settings: Settings) -> Rules:
     )
 
 
-def core_config(settings: Settings) -> CoreConfig:
-    """The core's view of the settings."""
+def core_config(settings: Settings, source: str = "slack") -> CoreConfig:
+    """The core's view of the settings; `source` says where requests come from, for the audit."""
     return CoreConfig(
+        source=source,
         confirm_ttl=settings.nebula_bot_confirm_ttl,
         nebula_timeout=settings.nebula_api_timeout,
         audit_channel=settings.nebula_bot_audit_channel,
@@ -113,8 +115,17 @@ async def fetch_identity(client: AsyncWebClient) -> Identity:
 class BotRuntime:
     """One bot process: call `start`, then `stop` (or `serve_until_signalled` for both)."""
 
-    def __init__(self, settings: Settings, clock: Clock = time.time) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Clock = time.time,
+        *,
+        source: str = "slack",
+        nebula_transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
         self.settings = settings
+        self._source = source
+        self._nebula_transport = nebula_transport
         redact.register(settings.secrets())
         self._clock = clock
         self.inflight = InFlight()
@@ -145,8 +156,11 @@ class BotRuntime:
         address = self._runner.addresses[0]
         return int(address[1])
 
-    async def start(self) -> None:
-        """Check the configuration against Slack, open the store, and start taking requests."""
+    async def start(self, *, serve_http: bool = True) -> None:
+        """Check the configuration against Slack, open the store, and start taking requests.
+
+        Without `serve_http` no port is opened: requests reach `self.app` some other way (the shell).
+        """
         settings = self.settings
         try:
             self._session = aiohttp.ClientSession()
@@ -165,9 +179,10 @@ class BotRuntime:
                 settings.nebula_api_key.get_secret_value(),
                 settings.nebula_api_timeout,
                 self.metrics,
+                self._nebula_transport,
             )
             self.core = Core.build(
-                core_config(settings),
+                core_config(settings, self._source),
                 rules(settings),
                 identity,
                 nebula=self._nebula,
@@ -182,7 +197,8 @@ class BotRuntime:
                 clock=self._clock,
             )
             self.app = build_app(settings, identity, self.core)
-            await self._serve_http(self.app)
+            if serve_http:
+                await self._serve_http(self.app)
             if settings.socket_mode:
                 await self._connect_socket(self.app)
         except BaseException:
@@ -198,7 +214,7 @@ class BotRuntime:
             "bot.ready",
             mode="socket" if settings.socket_mode else "http",
             team=identity.team_id,
-            port=self.port,
+            port=self.port if self._runner is not None else None,
         )
 
     async def _open_store(self) -> ConfirmationStore:

@@ -57,7 +57,10 @@ class Subject:
 class Trail:
     """Logs, audits and counts each step. An audit write that fails never stops the caller."""
 
-    def __init__(self, store: ConfirmationStore, metrics: Metrics, clock: Callable[[], float]) -> None:
+    def __init__(
+        self, store: ConfirmationStore, metrics: Metrics, clock: Callable[[], float], source: str = "slack"
+    ) -> None:
+        self._source = source
         self._store = store
         self._metrics = metrics
         self._clock = clock
@@ -86,6 +89,7 @@ class Trail:
             message=redact(message),
             latency_ms=latency_ms,
             confirmation=subject.confirmation,
+            source=self._source,
         )
         if step in _COUNTED:
             self._metrics.confirmations.labels(_COUNTED[step]).inc()
@@ -93,7 +97,7 @@ class Trail:
         fields = {
             ("detail" if k == "message" else k): v
             for k, v in asdict(record).items()
-            if k not in ("ts", "step") and v not in (None, "")
+            if k not in ("ts", "step") and v not in (None, "") and (k, v) != ("source", "slack")
         }
         (logs.warning if warn else logs.event)(f"{record.verb}.{step.value}", **fields)
         try:

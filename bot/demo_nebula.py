@@ -1,0 +1,104 @@
+"""A simulated Nebula for `nebula-bot shell --demo`: a small fleet, answered in Nebula's documented
+shapes after a realistic delay, whose state changes (a deleted instance is gone from the next list).
+
+It is an httpx transport, so the bot's own Nebula client talks to it unchanged and no socket opens.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import httpx
+
+DEMO_KEY: Final = "ak_demo_not_a_real_key"
+DELAY: Final = 0.25  # seconds: about what Nebula takes from a laptop
+
+
+def _fleet() -> dict[str, dict[str, Any]]:
+    rows = [
+        ("4f1c9e2a-7b3d-4c8e-9a51-0d2e6f8b1c37", "llm-train-01", "H100", 8, "Running", 46.5, 23.92),
+        ("8a2d5b7c-1e9f-4a3b-b6c2-5f7e0d9a4b18", "sweep-lr-3e4", "A100", 4, "Running", 30.25, 7.16),
+        ("c3e8f1a9-5d2b-4f7c-8e6a-2b9d4c1f7e05", "notebook-ana", "RTX-A6000", 1, "Running", 2.5, 0.679),
+        ("e7b4a2d9-3c6f-4e1b-9d8a-7f2c5e0b3a61", "eval-harness", "L40S", 2, "Stopped", 0.0, 1.96),
+        ("19d6c3f8-2a7e-4b5d-8c9f-3e1a6b4d7c20", "render-node", "RTX-4090", 1, "Deploying", 0.0, 0.49),
+    ]
+    fleet: dict[str, dict[str, Any]] = {}
+    for iid, name, gpu, count, status, hours, price in rows:
+        fleet[iid] = {
+            "id": iid,
+            "region": "CANADA",
+            "product_type": "Virtual Machine",
+            "host_name": name,
+            "cpu_cores": str(16 * count),
+            "ram": str(64 * count),
+            "gpu_type": gpu,
+            "gpu_count": count,
+            "disk_size": 500,
+            "public_ipv4": "38.80.81." + str(100 + len(fleet)),
+            "os": "Ubuntu Server 22.04 LTS",
+            "status": status,
+            "price_per_hour": price,
+            "running_time": f"{hours:.4f} hours",
+            "total_cost": f"${hours * price:.4f}",
+            "vm_password": "demo-password-never-shown",
+        }
+    return fleet
+
+
+@dataclass
+class DemoNebula:
+    """The simulated fleet and every call made to it."""
+
+    instances: dict[str, dict[str, Any]] = field(default_factory=_fleet)
+    calls: list[str] = field(default_factory=list)
+    delay: float = DELAY
+
+    def transport(self) -> httpx.AsyncBaseTransport:
+        """An httpx transport that answers as Nebula would."""
+        return httpx.MockTransport(self._handle)
+
+    async def _handle(self, request: httpx.Request) -> httpx.Response:
+        self.calls.append(f"{request.method} {request.url.path}")
+        await asyncio.sleep(self.delay)
+        if request.headers.get("Authorization") != f"Bearer {DEMO_KEY}":
+            return _json(401, {"status": "failed", "message": "Invalid API key"})
+        parts = request.url.path.split("/computing/", 1)[-1].split("/")
+        if parts == ["instances"] and request.method == "GET":
+            return self._list(request)
+        if len(parts) >= 2 and parts[0] == "instance":
+            instance = self.instances.get(parts[1])
+            if instance is None:
+                return _json(404, {"status": "failed", "message": "Instance not found"})
+            if len(parts) == 2 and request.method == "GET":
+                return _json(
+                    200,
+                    {"data": [instance], "message": "Get instance detail successfully", "status": "success"},
+                )
+            if len(parts) == 2 and request.method == "DELETE":
+                del self.instances[parts[1]]
+                return _json(200, {"message": "Instances deleted successfully", "status": "success"})
+            if len(parts) == 3 and request.method == "GET" and parts[2] in ("start", "stop", "reboot"):
+                instance["status"] = "Stopped" if parts[2] == "stop" else "Running"
+                past = {"start": "started", "stop": "stopped", "reboot": "rebooted"}[parts[2]]
+                return _json(200, {"message": f"Instances {past} successfully", "status": "success"})
+        return _json(404, {"status": "failed", "message": "Not found"})
+
+    def _list(self, request: httpx.Request) -> httpx.Response:
+        limit = int(request.url.params.get("limit", "10"))
+        offset = int(request.url.params.get("offset", "0"))
+        rows = [{k: v for k, v in i.items() if k != "vm_password"} for i in self.instances.values()]
+        page = rows[offset : offset + limit]
+        body = {
+            "data": page,
+            "total_instance": len(rows),
+            "message": "All instances retrieved successfully",
+            "status": "success",
+        }
+        return _json(200, body)
+
+
+def _json(status: int, body: dict[str, Any]) -> httpx.Response:
+    return httpx.Response(status, content=json.dumps(body), headers={"Content-Type": "application/json"})

@@ -1,0 +1,150 @@
+"""Slack, as far as `nebula-bot shell` needs it: the Web API methods the bot calls and its
+response_urls, served in-process on 127.0.0.1 so that the bot's own Slack code runs unchanged.
+Nothing here reaches Slack; every message the bot sends is handed to `on_message` to be shown.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Final
+
+from aiohttp import web
+
+TEAM_ID: Final = "T0SHELL"
+BOT_USER: Final = "U0NEBULABOT"
+SHELL_TOKEN: Final = "xoxb-shell-local-only"  # noqa: S105 - the local stand-in checks no token
+
+
+@dataclass
+class Shown:
+    """A message as the shell's channel holds it."""
+
+    ts: str
+    channel: str
+    body: dict[str, Any]
+    ephemeral: bool = False
+    thread_ts: str | None = None
+    edited: bool = False
+
+
+class LocalSlack:
+    """The Web API (`auth.test`, `chat.*`, lookups) and response_urls, on 127.0.0.1."""
+
+    def __init__(self, on_message: Callable[[Shown], None]) -> None:
+        self._on_message = on_message
+        self.messages: list[Shown] = []
+        self._ts = itertools.count(1)
+        self._urls = itertools.count(1)
+        self._url_messages: dict[str, tuple[str, str | None]] = {}  # path -> (channel, message ts)
+        app = web.Application()
+        for method in ("auth.test", "chat.postMessage", "chat.update", "chat.postEphemeral"):
+            app.router.add_post(f"/api/{method}", self._web_api)
+        app.router.add_route("*", "/api/usergroups.users.list", self._no_members)
+        app.router.add_route("*", "/api/users.lookupByEmail", self._no_user)
+        app.router.add_post("/response/{name}", self._response)
+        self._runner = web.AppRunner(app, access_log=None)
+        self.url = ""
+
+    async def start(self) -> None:
+        """Listen on a free port of 127.0.0.1."""
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = self._runner.addresses[0][1]
+        self.url = f"http://127.0.0.1:{port}"
+
+    async def stop(self) -> None:
+        """Stop listening."""
+        await self._runner.cleanup()
+
+    @property
+    def api_url(self) -> str:
+        """SLACK_API_URL for the bot."""
+        return f"{self.url}/api/"
+
+    @property
+    def response_prefix(self) -> str:
+        """SLACK_RESPONSE_URL_PREFIXES for the bot."""
+        return f"{self.url}/response/"
+
+    def response_url(self, channel: str, message_ts: str | None = None) -> str:
+        """A response_url for a command in `channel`, or for a click on the message `message_ts`."""
+        path = f"/response/r{next(self._urls)}"
+        self._url_messages[path] = (channel, message_ts)
+        return self.url + path
+
+    def _new_ts(self) -> str:
+        return f"{1_700_000_000 + next(self._ts)}.000100"
+
+    def _show(self, shown: Shown) -> None:
+        self.messages.append(shown)
+        self._on_message(shown)
+
+    async def _web_api(self, request: web.Request) -> web.Response:
+        method = request.path.removeprefix("/api/")
+        if method == "auth.test":
+            return web.json_response(
+                {
+                    "ok": True,
+                    "team_id": TEAM_ID,
+                    "team": "shell",
+                    "user": "nebula",
+                    "user_id": BOT_USER,
+                    "bot_id": "B0SHELL",
+                }
+            )
+        body = await _body(request)
+        channel = str(body.get("channel", ""))
+        if method == "chat.update":
+            found = [m for m in self.messages if m.ts == body.get("ts") and m.channel == channel]
+            if not found:
+                return web.json_response({"ok": False, "error": "message_not_found"})
+            found[0].body = _message(body)
+            found[0].edited = True
+            self._on_message(found[0])
+            return web.json_response({"ok": True, "channel": channel, "ts": found[0].ts})
+        ts = self._new_ts()
+        thread = body.get("thread_ts")
+        self._show(
+            Shown(
+                ts, channel, _message(body), method == "chat.postEphemeral", str(thread) if thread else None
+            )
+        )
+        return web.json_response({"ok": True, "channel": channel, "ts": ts, "message_ts": ts})
+
+    async def _no_members(self, _: web.Request) -> web.Response:
+        return web.json_response({"ok": True, "users": []})
+
+    async def _no_user(self, _: web.Request) -> web.Response:
+        return web.json_response({"ok": False, "error": "users_not_found"})
+
+    async def _response(self, request: web.Request) -> web.Response:
+        channel, message_ts = self._url_messages.get(request.path, ("", None))
+        body = await request.json()
+        if body.get("replace_original") and message_ts is not None:
+            for shown in self.messages:
+                if shown.ts == message_ts:
+                    shown.body = _message(body)
+                    shown.edited = True
+                    shown.ephemeral = body.get("response_type") != "in_channel"
+                    self._on_message(shown)
+                    return web.Response(text="ok")
+        self._show(Shown(self._new_ts(), channel, _message(body), body.get("response_type") != "in_channel"))
+        return web.Response(text="ok")
+
+
+async def _body(request: web.Request) -> dict[str, Any]:
+    if request.content_type == "application/json":
+        data: dict[str, Any] = await request.json()
+        return data
+    return dict(await request.post())
+
+
+def _message(body: dict[str, Any]) -> dict[str, Any]:
+    blocks = body.get("blocks")
+    if isinstance(blocks, str):  # form-encoded: blocks arrive as JSON text
+        blocks = json.loads(blocks)
+    return {"text": body.get("text", ""), "blocks": blocks or []}
