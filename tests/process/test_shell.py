@@ -1,0 +1,171 @@
+"""`nebula-bot shell`, driven through a pipe (and once through a pseudo-terminal) as a person or a
+script would drive it: the same Bolt app, a simulated Nebula, text out."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import pty
+import select
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.standins.process import clean_environ
+
+SMALL = "c3e8f1a9-5d2b-4f7c-8e6a-2b9d4c1f7e05"  # notebook-ana in the demo fleet
+BIG = "4f1c9e2a-7b3d-4c8e-9a51-0d2e6f8b1c37"  # llm-train-01
+
+
+def run_shell(lines: list[str], tmp_path: Path, *args: str, **env: str) -> tuple[int, str, str]:
+    """Feed `lines` to `nebula-bot shell --demo` through a pipe; exit code, stdout, stderr."""
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "shell", "--demo", *args],
+        input="".join(f"{line}\n" for line in lines),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        env=clean_environ() | env,
+        check=False,
+    )
+    return result.returncode, result.stdout, result.stderr
+
+
+def test_list_show_delete_and_cancel_through_a_pipe(tmp_path: Path) -> None:
+    code, out, err = run_shell(
+        [
+            "/nebula list",
+            f"/nebula show {BIG}",
+            f"/nebula delete {SMALL}",
+            "1",
+            "y",
+            f"/nebula stop {BIG}",
+            "2",
+            "/nebula list",
+            ":calls",
+        ],
+        tmp_path,
+    )
+    assert code == 0, err
+    assert "[demo] nebula" in out
+    assert "Your team's instances (1–5 of 5)" in out
+    assert f"[1] ⋯ {BIG}: delete | stop | start | reboot" in out
+    assert "H100 × 8" in out
+    assert "demo-password" not in out  # the detail carries one; it is never shown
+    assert "[1] Delete  [2] Cancel" in out
+    assert "Delete instance? This will delete" in out
+    assert "Instances deleted successfully" in out
+    assert "Cancelled by @U0SHELL. Nothing was stopped" in out
+    assert "Your team's instances (1–4 of 4)" in out  # the deleted instance is gone from the next list
+    calls = out.split("The simulated Nebula received:")[1]
+    assert calls.count("DELETE ") == 1
+    assert f"DELETE /api/v1/computing/instance/{SMALL}" in calls
+    assert "/stop" not in calls
+
+
+def test_a_menu_choice_and_a_dialog_answered_no(tmp_path: Path) -> None:
+    code, out, _ = run_shell(["/nebula list", "2 stop", "1", "n", "9", "bogus", ":calls"], tmp_path)
+    assert code == 0
+    assert "asked to stop this instance" in out
+    assert "Not pressed." in out
+    assert "Stop instance? This will stop" in out
+    assert "controls are 1 to 2" in out
+    assert "Type /nebula help" in out
+    assert "/stop" not in out.split("The simulated Nebula received:")[1]
+
+
+def test_the_two_person_rule_through_as_and_a_refusal(tmp_path: Path) -> None:
+    code, out, _ = run_shell(
+        [
+            f"/nebula delete {SMALL}",
+            "1",
+            "y",
+            ":as U0CAROL",
+            "1",
+            "y",
+            ":as U0MALLORY",
+            f"/nebula delete {BIG}",
+            ":calls",
+        ],
+        tmp_path,
+        NEBULA_BOT_APPROVERS="U0CAROL",
+        NEBULA_BOT_ALLOWED_USERS="U0CAROL",
+    )
+    assert code == 0
+    assert "Needs approval by @U0CAROL (not @U0SHELL)" in out
+    assert "someone else must approve it" in out
+    assert "You are now U0CAROL." in out
+    assert "confirmed by @U0CAROL" in out
+    assert "You may not change instances" in out
+    assert "U0MALLORY" in out
+    assert out.split("The simulated Nebula received:")[1].count("DELETE ") == 1
+
+
+def test_a_confirmation_expires_while_the_shell_waits(tmp_path: Path) -> None:
+    async def session() -> str:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "shell",
+            "--demo",
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.DEVNULL,
+            cwd=tmp_path,
+            env=clean_environ() | {"NEBULA_BOT_CONFIRM_TTL": "5"},
+        )
+        assert proc.stdin is not None
+        assert proc.stdout is not None
+        proc.stdin.write(f"/nebula delete {SMALL}\n".encode())
+        await proc.stdin.drain()
+        seen = ""
+        deadline = time.monotonic() + 30
+        while "This request expired" not in seen:
+            assert time.monotonic() < deadline, seen
+            seen += (await asyncio.wait_for(proc.stdout.readline(), 30)).decode()
+        proc.stdin.write(b"1\n:calls\n")
+        proc.stdin.close()
+        seen += (await proc.stdout.read()).decode()
+        assert await proc.wait() == 0
+        return seen
+
+    out = asyncio.run(session())
+    assert "No message has controls to press." in out  # the expired message lost its buttons
+    assert "DELETE" not in out.split("The simulated Nebula received:")[1]
+
+
+def test_the_shell_on_a_terminal_prompts_and_answers(tmp_path: Path) -> None:
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the shell on a pseudo-terminal
+        os.chdir(tmp_path)
+        env = clean_environ() | {"TERM": "xterm"}
+        os.execve(sys.executable, [sys.executable, "-m", "bot", "shell", "--demo"], env)  # noqa: S606
+
+    def read_until(marker: str, within: float = 30) -> str:
+        seen = b""
+        deadline = time.monotonic() + within
+        while marker.encode() not in seen:
+            assert time.monotonic() < deadline, seen.decode(errors="replace")
+            ready, _, _ = select.select([fd], [], [], 0.5)
+            if ready:
+                try:
+                    seen += os.read(fd, 4096)
+                except OSError:
+                    break
+        return seen.decode(errors="replace")
+
+    try:
+        assert "U0SHELL> " in read_until("U0SHELL> ")
+        os.write(fd, b"/nebula help\n")
+        out = read_until("U0SHELL> ")
+        assert "Usage" in out
+        assert "\x1b[" in out  # colours on a terminal
+        os.write(fd, b":quit\n")
+        read_until("", within=1)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+    finally:
+        os.close(fd)
