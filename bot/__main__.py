@@ -100,20 +100,11 @@ def _manifest(http_url: str | None) -> int:
 
 def _shell(demo: bool, user: str | None, channel: str) -> int:
     from bot import logs
-    from bot.runtime import StartupError
-    from bot.settings import ConfigError
     from bot.shell import ShellOptions, shell
 
     # The bot's own log lines would interleave with the conversation: only warnings, on stderr.
     logs.configure("WARNING", "text")
-    try:
-        return asyncio.run(shell(ShellOptions(demo=demo, user=user, channel=channel)))
-    except ConfigError as exc:
-        print(exc, file=sys.stderr)
-        return 2
-    except StartupError as exc:
-        print(f"nebula-bot shell could not start: {exc}", file=sys.stderr)
-        return exc.exit_code
+    return asyncio.run(shell(ShellOptions(demo=demo, user=user, channel=channel)))
 
 
 def _run(settings: Settings) -> int:

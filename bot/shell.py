@@ -27,8 +27,8 @@ from typing import Any, Final, TextIO
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.ids import is_slack_id
-from bot.runtime import BotRuntime
-from bot.settings import Settings, load_settings
+from bot.runtime import BotRuntime, StartupError
+from bot.settings import ConfigError, Settings, load_settings
 from bot.shell_render import Control, Style, render
 from bot.shell_slack import SHELL_TOKEN, TEAM_ID, LocalSlack, Shown
 
@@ -92,7 +92,10 @@ def shell_settings(options: ShellOptions, slack: LocalSlack, state_dir: Path) ->
 
 
 def _first_user(settings: Settings) -> str:
-    users = sorted(u for u in settings.nebula_bot_allowed_users if u != "*")
+    """The first id NEBULA_BOT_ALLOWED_USERS names (in the order written, when the environment has it)."""
+    allowed = settings.nebula_bot_allowed_users - {"*"}
+    written = [u.strip() for u in os.environ.get("NEBULA_BOT_ALLOWED_USERS", "").split(",")]
+    users = [u for u in written if u in allowed] or sorted(allowed)
     if not users:
         raise ShellError("say who you are with --as U123 (NEBULA_BOT_ALLOWED_USERS names nobody)")
     return users[0]
@@ -359,10 +362,10 @@ async def shell(options: ShellOptions, stdin: TextIO = sys.stdin, out: TextIO = 
     with tempfile.TemporaryDirectory(prefix="nebula-shell-") as state_dir:
         try:
             await session.start(Path(state_dir))
-        except ShellError as exc:
+        except (ShellError, ConfigError, StartupError) as exc:
             print(f"nebula-bot shell: {exc}", file=sys.stderr)
             await session.slack.stop()
-            return 2
+            return exc.exit_code if isinstance(exc, StartupError) else 2
         try:
             if options.demo:
                 session.say(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import pty
+import re
 import select
 import subprocess
 import sys
@@ -169,3 +170,23 @@ def test_the_shell_on_a_terminal_prompts_and_answers(tmp_path: Path) -> None:
         assert os.waitstatus_to_exitcode(status) == 0
     finally:
         os.close(fd)
+
+
+def test_the_readme_session_is_what_the_shell_prints(tmp_path: Path) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    block = readme.split("A session (the prompt lines are what was typed):\n\n```\n", 1)[1].split("\n```", 1)[
+        0
+    ]
+    typed, shown = [], []
+    for line in block.splitlines():
+        if line.startswith(("U0SHELL> ", "y/N? ")):
+            typed.append(line.split(" ", 1)[1])
+        else:
+            shown.append(line)
+    code, out, _ = run_shell(typed, tmp_path)
+    assert code == 0
+
+    def timeless(lines: list[str]) -> list[str]:
+        return [re.sub(r"\w{3} \d{2} \w{3} \d{2}:\d{2}", "<time>", line) for line in lines]
+
+    assert timeless(out.splitlines()) == timeless(shown)

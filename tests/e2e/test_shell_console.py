@@ -1,0 +1,54 @@
+"""`nebula-bot shell` without --demo: an operator's console on the real (here: stand-in) Nebula and
+the configured store, for when Slack is down. The audit says the shell did it."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from bot.shell import ShellOptions, shell
+from bot.store import open_store
+from tests.standins.servers import NEBULA_KEY, FakeNebula
+from tests.standins.stack import INSTANCE
+
+
+async def test_the_console_acts_on_the_configured_nebula_and_audits_the_shell(
+    monkeypatch: pytest.MonkeyPatch, nebula: FakeNebula, tmp_path: Path
+) -> None:
+    nebula.add(INSTANCE, host_name="trainer-1")
+    state = f"sqlite:///{tmp_path / 'state.sqlite3'}"
+    for name, value in {
+        "NEBULA_API_URL": nebula.api_url,
+        "NEBULA_API_KEY": NEBULA_KEY,
+        "NEBULA_BOT_STATE_URL": state,
+        "NEBULA_BOT_ALLOWED_USERS": "U0OPS,U0ALICE",
+        "SLACK_BOT_TOKEN": "xoxb-the-real-one-is-never-used",
+    }.items():
+        monkeypatch.setenv(name, value)
+    out = io.StringIO()
+    lines = io.StringIO(f"/nebula delete {INSTANCE}\n1\ny\n")
+    assert await shell(ShellOptions(), lines, out) == 0
+    text = out.getvalue()
+    assert "[demo]" not in text
+    assert "asked to delete" in text
+    assert "@U0OPS" in text  # the first allowed user, as --as was not given
+    assert "Instances deleted successfully" in text
+    assert len(nebula.deletes()) == 1
+    store = await open_store(state)
+    try:
+        records = await store.recent_audit(20)
+    finally:
+        await store.close()
+    executed = [r for r in records if r.step == "executed"]
+    assert [(r.actor, r.source) for r in executed] == [("U0OPS", "shell")]
+    assert "source=shell" in executed[0].line()
+
+
+async def test_the_console_needs_a_user_and_a_key(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("NEBULA_BOT_STATE_URL", f"sqlite:///{tmp_path / 's.sqlite3'}")
+    assert await shell(ShellOptions(user="U0OPS"), io.StringIO(""), io.StringIO()) == 2  # no NEBULA_API_KEY
+    monkeypatch.setenv("NEBULA_API_KEY", "ak_live_value")
+    assert await shell(ShellOptions(), io.StringIO(""), io.StringIO()) == 2  # nobody to act as
+    assert await shell(ShellOptions(user="not-a-user"), io.StringIO(""), io.StringIO()) == 2
