@@ -66,7 +66,7 @@ def test_a_record_from_a_newer_version_is_read_not_refused() -> None:
     assert outcomes_from_json(json.dumps(outcomes)) == (InstanceOutcome("i-1", Status.SUCCESS, "ok", 200),)
 
     audit = AuditRecord(ts=1.0, step="executed", verb="stop", outcome="success")
-    assert AuditRecord.from_json(json.dumps(json.loads(audit.to_json()) | {"source": "shell"})) == audit
+    assert AuditRecord.from_json(json.dumps(json.loads(audit.to_json()) | {"replica": "bot-7"})) == audit
 
 
 def test_records_written_before_the_vocabulary_changed_still_read() -> None:
