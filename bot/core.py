@@ -120,7 +120,9 @@ class Core:
         )
         fleet = Fleet(nebula)
         undo = UndoWindow(config, access, store, replier, trail, announcer, confirmations, inflight, clock)
-        reminders = Reminders(config, access, marks, protections, replier, trail, metrics, inflight, clock)
+        reminders = Reminders(
+            config, access, marks, protections, owners, replier, trail, metrics, inflight, clock
+        )
         leases = Leases(
             config,
             access,

@@ -58,9 +58,11 @@ def _buttons(instance_id: str, keep: str | None, keep_seconds: float, acts: Sequ
 
 
 def _figures(reminder: Reminder) -> SectionBlock:
+    owner = [("Owner", who(reminder.owner))] if reminder.owner else []
     return SectionBlock(
         fields=fields(
             [
+                *owner,
                 ("Instance", code(reminder.instance_id)),
                 (
                     "GPU",
@@ -166,10 +168,13 @@ def leases(all_leases: Sequence[Lease]) -> Message:
     )
 
 
-def lease_ended(lease: Lease, act_at: float | None, snooze: float, dry_run: bool) -> Message:
+def lease_ended(
+    lease: Lease, act_at: float | None, snooze: float, dry_run: bool, owner: str | None = None
+) -> Message:
     """A lease's end, in the channel where it was set: what happens next, and Keep."""
     name = _name(lease.instance_id, lease.host_name)
-    lines = [f":stopwatch: Lease on {name} set by {who(lease.set_by)} ended."]
+    owned = f" (owner: {who(owner)})" if owner else ""
+    lines = [f":stopwatch: Lease on {name}{owned} set by {who(lease.set_by)} ended."]
     if act_at is not None:
         dry = " (dry run: nothing will change at Nebula)" if dry_run else ""
         lines.append(f"The bot will {lease.action} it at {moment(act_at)} unless someone clicks Keep{dry}.")

@@ -204,7 +204,10 @@ class Leases:
         won = await self._marks.put(held, ended)
         if won is None:
             return
-        notice = fleet_blocks.lease_ended(ended, ended.act_at, self._config.snooze, self._config.dry_run)
+        owner = (await self._confirmations.owners_of([instance])).get(instance.id)
+        notice = fleet_blocks.lease_ended(
+            ended, ended.act_at, self._config.snooze, self._config.dry_run, owner
+        )
         await self._trail.record(
             Step.LEASE_ENDED,
             "notified",

@@ -249,6 +249,7 @@ class Reminder:
     per_hour: float | None = None
     message_ts: str | None = None
     kept_by: str | None = None
+    owner: str | None = None  # a Slack user id, when the owner is known (see bot.owners)
 
     @property
     def key(self) -> str:

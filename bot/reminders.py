@@ -21,6 +21,7 @@ from bot.inflight import InFlight
 from bot.marks import Held, Marks
 from bot.metrics import Metrics
 from bot.model import Instance, Reminder
+from bot.owners import Owners
 from bot.policy import Actor
 from bot.protections import Protections, badge
 from bot.replies import Destination, Replier, ReplyError, edit, guard, say
@@ -39,6 +40,7 @@ class Reminders:
         access: Access,
         marks: Marks,
         protections: Protections,
+        owners: Owners,
         replier: Replier,
         trail: Trail,
         metrics: Metrics,
@@ -49,6 +51,7 @@ class Reminders:
         self._access = access
         self._marks = marks
         self._protections = protections
+        self._owners = owners
         self._replier = replier
         self._trail = trail
         self._metrics = metrics
@@ -77,8 +80,10 @@ class Reminders:
         posted = 0
         chosen = due[:MAX_PER_CYCLE]
         locks = await self._protections.of(use.instance.id for use, _ in chosen)
+        owners = await self._owners.of(use.instance for use, _ in chosen)
         for use, current in chosen:
-            posted += await self._remind(channel, current, use, now, badge(locks.get(use.instance.id)))
+            iid = use.instance.id
+            posted += await self._remind(channel, current, use, now, badge(locks.get(iid)), owners.get(iid))
         for instance_id, current in held.items():
             now_listed = snapshot.find(instance_id)
             if now_listed is None or not is_running(now_listed):
@@ -86,7 +91,13 @@ class Reminders:
         return posted
 
     async def _remind(
-        self, channel: str, current: Held[Reminder] | None, use: Usage, now: float, protected: str
+        self,
+        channel: str,
+        current: Held[Reminder] | None,
+        use: Usage,
+        now: float,
+        protected: str,
+        owner: str | None,
     ) -> int:
         instance = use.instance
         mark = Reminder(
@@ -100,6 +111,7 @@ class Reminders:
             running_seconds=use.running_seconds,
             cost=use.cost,
             per_hour=use.per_hour,
+            owner=owner,
         )
         won = await self._marks.put(current, mark)
         if won is None:

@@ -478,3 +478,17 @@ async def test_a_cycle_posts_at_most_twenty_reminders_costliest_first(http_stack
     assert posted == list(range(5, 25))
     await cycle(runtime)
     assert all(len(reminders(stack, f"gpu-{n:02d}")) == 1 for n in range(25))
+
+
+async def test_reminders_and_lease_notices_name_the_owner(http_stack: Stack) -> None:
+    stack = http_stack
+    stack.nebula.add(INSTANCE)
+    runtime, driver = await stack.start_bot(**WATCH)
+    await stack.reply(driver, BOB, f"claim {INSTANCE}")
+    await lease(stack, driver, f"{INSTANCE} 1h")
+    stack.clock.advance(HOUR)
+    await cycle(runtime)
+    [reminder] = reminders(stack)
+    assert "*Owner*\\n<@U0BOB>" in shown(reminder)
+    [notice] = posted_with(stack, f"lease:{INSTANCE}")
+    assert "(owner: <@U0BOB>) set by <@U0ALICE> ended" in shown(notice)
