@@ -241,9 +241,11 @@ class Confirmations:
     async def confirm(self, actor: Actor, confirmation_id: str, to: Destination) -> None:
         """A click on the confirm button: claim atomically, call Nebula once, post the outcome."""
         async with self._inflight.track(), guard(self._replier, to, actor.user_id):
-            entry = await self._store.get(confirmation_id)
             delay = self._config.undo_seconds
-            later = delay > 0 and entry is not None and entry.confirmation.verb.name in UNDOABLE
+            later = False
+            if delay > 0:  # only then does the verb matter before the claim
+                found = await self._store.get(confirmation_id)
+                later = found is not None and found.confirmation.verb.name in UNDOABLE
             entry = await self._decide(
                 actor, confirmation_id, to, State.SCHEDULED if later else State.CLAIMED
             )
@@ -402,9 +404,6 @@ class Confirmations:
                 lifted = await self._protections.lift(instance_id)
                 said = "Protection removed." if lifted else "It was not protected; nothing to remove."
                 outcome = InstanceOutcome(instance_id, Status.SUCCESS, said)
-            elif verb.guarded and (refusal := await self._protections.check(verb, (instance_id,))).reason:
-                # Protected after the click (or while the undo window ran): nothing is sent.
-                outcome = InstanceOutcome(instance_id, Status.FAILED, f"{refusal.reason} Nothing was sent.")
             elif self._config.dry_run:
                 would = f"Dry run: would have sent {self._nebula.describe(verb, instance_id)}"
                 outcome = InstanceOutcome(instance_id, Status.DRY_RUN, would)

@@ -3,13 +3,13 @@ Slack by email (`users.lookupByEmail`, cached); else nobody known. Any doubt mea
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable, Iterable
 
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import logs
+from bot.cache import LookupCache
 from bot.ids import is_slack_id
 from bot.marks import Marks
 from bot.metrics import Metrics
@@ -28,35 +28,26 @@ class EmailDirectory:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._client = client
-        self._ttl = ttl
         self._metrics = metrics
-        self._clock = clock
-        self._cache: dict[str, tuple[float, str | None]] = {}
-        self._locks: dict[str, asyncio.Lock] = {}
+        self._cache: LookupCache[str | None] = LookupCache(ttl, clock)
 
     async def user_for(self, email: str) -> str | None:
         """The Slack user id with this email, or None (not found, or Slack could not say)."""
         key = email.strip().lower()
-        cached = self._cache.get(key)
-        if cached is not None and cached[0] > self._clock():
-            return cached[1]
-        async with self._locks.setdefault(key, asyncio.Lock()):
-            cached = self._cache.get(key)
-            if cached is not None and cached[0] > self._clock():
-                return cached[1]
-            try:
-                response = await self._client.users_lookupByEmail(email=key)
-                user = response.get("user")
-                found = user.get("id") if isinstance(user, dict) else None
-                user_id = found if is_slack_id(found, "UW") else None
-            except Exception as exc:  # users_not_found, missing_scope, a garbled answer: all "unknown"
-                error = slack_error(exc)
-                if error != "users_not_found":
-                    logs.warning("owners.lookup_failed", error=error)  # never the email itself
-                    self._metrics.slack_errors.labels("users.lookupByEmail").inc()
-                user_id = None
-            self._cache[key] = (self._clock() + self._ttl, user_id)
-            return user_id
+        return await self._cache.get(key, lambda: self._look_up(key))
+
+    async def _look_up(self, email: str) -> str | None:
+        try:
+            response = await self._client.users_lookupByEmail(email=email)
+        except Exception as exc:  # users_not_found, missing_scope, a garbled answer: all "unknown"
+            error = slack_error(exc)
+            if error != "users_not_found":
+                logs.warning("owners.lookup_failed", error=error)  # never the email itself
+                self._metrics.slack_errors.labels("users.lookupByEmail").inc()
+            return None
+        user = response.get("user")
+        found = user.get("id") if isinstance(user, dict) else None
+        return found if is_slack_id(found, "UW") else None
 
 
 class Owners:
