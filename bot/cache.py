@@ -10,6 +10,14 @@ from typing import Generic, TypeVar
 V = TypeVar("V")
 
 
+class Uncertain(Exception, Generic[V]):
+    """Raised by a lookup that could not tell (Slack failed): `fallback` is answered, and not kept."""
+
+    def __init__(self, fallback: V) -> None:
+        super().__init__("lookup failed")
+        self.fallback = fallback
+
+
 class LookupCache(Generic[V]):
     """Answers by key, each kept `ttl` seconds; a burst of requests for one key costs one lookup."""
 
@@ -24,7 +32,7 @@ class LookupCache(Generic[V]):
         return kept if kept is not None and kept[0] > self._clock() else None
 
     async def get(self, key: str, look_up: Callable[[], Awaitable[V]]) -> V:
-        """The kept answer for `key`, or `look_up()`'s, which is then kept."""
+        """The kept answer for `key`, or `look_up()`'s, which is then kept (unless it was Uncertain)."""
         kept = self._fresh(key)
         if kept is not None:
             return kept[1]
@@ -32,6 +40,10 @@ class LookupCache(Generic[V]):
             kept = self._fresh(key)
             if kept is not None:
                 return kept[1]
-            answer = await look_up()
+            try:
+                answer = await look_up()
+            except Uncertain as doubt:
+                fallback: V = doubt.fallback
+                return fallback
             self._answers[key] = (self._clock() + self._ttl, answer)
             return answer

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import logs
-from bot.cache import LookupCache
+from bot.cache import LookupCache, Uncertain
 from bot.ids import is_slack_id
 from bot.marks import Marks
 from bot.metrics import Metrics
@@ -41,10 +41,11 @@ class EmailDirectory:
             response = await self._client.users_lookupByEmail(email=email)
         except Exception as exc:  # users_not_found, missing_scope, a garbled answer: all "unknown"
             error = slack_error(exc)
-            if error != "users_not_found":
-                logs.warning("owners.lookup_failed", error=error)  # never the email itself
-                self._metrics.slack_errors.labels("users.lookupByEmail").inc()
-            return None
+            if error == "users_not_found":
+                return None  # an answer: nobody in this workspace has that email
+            logs.warning("owners.lookup_failed", error=error)  # never the email itself
+            self._metrics.slack_errors.labels("users.lookupByEmail").inc()
+            raise Uncertain(None) from None
         user = response.get("user")
         found = user.get("id") if isinstance(user, dict) else None
         return found if is_slack_id(found, "UW") else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
@@ -80,12 +81,20 @@ Row = tuple[str, str, str | None, float | None, str | None, str | None]
 
 
 class SQLiteStore:
-    """sqlite3 blocks, so every call runs on one dedicated thread; the event loop never waits on disk."""
+    """sqlite3 blocks, so calls run on dedicated threads and the event loop never waits on disk.
+
+    Writes run on one thread with its connection. Reads that need no write run on a second thread
+    with a read-only connection of their own: WAL lets them proceed while a claim is being synced,
+    instead of queueing behind it.
+    """
 
     def __init__(self, path: str) -> None:
         self._path = path
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-store")
+        self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-reader")
+        self._local = threading.local()  # each thread's own connection
         self._conn: sqlite3.Connection | None = None
+        self._reader_conn: sqlite3.Connection | None = None
         self._identity: tuple[int, int] | None = None  # (device, inode) of the file opened
 
     def __repr__(self) -> str:
@@ -95,8 +104,10 @@ class SQLiteStore:
         """Open (creating if needed) the database file."""
         try:
             await self._run(self._open)
+            await self._read(self._open_reader)
         except BaseException:
             self._executor.shutdown(wait=False)
+            self._reader.shutdown(wait=False)
             raise
         return self
 
@@ -117,15 +128,25 @@ class SQLiteStore:
             raise
         stat = os.stat(self._path)
         self._identity = (stat.st_dev, stat.st_ino)
-        self._conn = conn
+        self._conn = self._local.conn = conn
+
+    def _open_reader(self) -> None:
+        conn = sqlite3.connect(self._path, timeout=BUSY_MS / 1000, isolation_level=None)
+        conn.execute("PRAGMA query_only=ON")
+        self._reader_conn = self._local.conn = conn
 
     async def _run(self, func: Callable[[], T]) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._executor, func)
 
+    async def _read(self, func: Callable[[], T]) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._reader, func)
+
     def _db(self) -> sqlite3.Connection:
-        if self._conn is None:
+        """This thread's connection: the writer's, or the reader's."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
             raise RuntimeError("SQLiteStore used before open()")
-        return self._conn
+        return conn
 
     async def add(self, confirmation: Confirmation) -> bool:
         def insert() -> bool:
@@ -147,7 +168,7 @@ class SQLiteStore:
         return await self._run(insert)
 
     async def get(self, confirmation_id: str) -> Entry | None:
-        return await self._run(lambda: self._select(confirmation_id))
+        return await self._read(lambda: self._select(confirmation_id))
 
     def _select(self, confirmation_id: str) -> Entry | None:
         query = f"SELECT {_COLUMNS} FROM confirmations WHERE id = ?"  # noqa: S608 - constant columns
@@ -212,7 +233,7 @@ class SQLiteStore:
     async def _select_many(self, where: str, params: tuple[float, int]) -> list[Entry]:
         query = f"SELECT {_COLUMNS} FROM confirmations {where}"  # noqa: S608 - constant text only
 
-        return await self._run(
+        return await self._read(
             lambda: [_to_entry(row) for row in self._db().execute(query, params).fetchall()]
         )
 
@@ -236,14 +257,14 @@ class SQLiteStore:
             )
             return [AuditRecord.from_json(row[0]) for row in rows]
 
-        return await self._run(select)
+        return await self._read(select)
 
     async def count_pending(self, now: float) -> int:
         def count() -> int:
             query = "SELECT COUNT(*) FROM confirmations WHERE state = 'pending' AND expires_at > ?"
             return int(self._db().execute(query, (now,)).fetchone()[0])
 
-        return await self._run(count)
+        return await self._read(count)
 
     async def count_pending_for(self, user: str, now: float) -> int:
         def count() -> int:
@@ -253,7 +274,7 @@ class SQLiteStore:
             )
             return int(self._db().execute(query, (now, user)).fetchone()[0])
 
-        return await self._run(count)
+        return await self._read(count)
 
     async def first_seen(self, key: str, now: float, ttl: float) -> bool:
         def insert() -> bool:
@@ -269,14 +290,14 @@ class SQLiteStore:
             row = self._db().execute(query, (kind, key)).fetchone()
             return str(row[0]) if row else None
 
-        return await self._run(select)
+        return await self._read(select)
 
     async def marks(self, kind: str) -> dict[str, str]:
         def select() -> dict[str, str]:
             rows = self._db().execute("SELECT key, value FROM marks WHERE kind = ?", (kind,)).fetchall()
             return {str(key): str(value) for key, value in rows}
 
-        return await self._run(select)
+        return await self._read(select)
 
     async def swap_mark(self, kind: str, key: str, expected: str | None, new: str | None) -> bool:
         def swap() -> bool:
@@ -323,8 +344,12 @@ class SQLiteStore:
         if self._conn is None:
             return
         conn, self._conn = self._conn, None
+        reader, self._reader_conn = self._reader_conn, None
         await self._run(conn.close)
+        if reader is not None:
+            await self._read(reader.close)
         self._executor.shutdown(wait=True)
+        self._reader.shutdown(wait=True)
 
 
 def _to_entry(row: Row) -> Entry:

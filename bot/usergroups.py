@@ -8,7 +8,7 @@ from collections.abc import Callable
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import logs
-from bot.cache import LookupCache
+from bot.cache import LookupCache, Uncertain
 from bot.metrics import Metrics
 from bot.replies import slack_error
 
@@ -46,5 +46,5 @@ class UserGroups:
         except Exception as exc:  # any doubt means "not a member", including a garbled answer
             logs.warning("usergroups.lookup_failed", usergroup=group_id, error=slack_error(exc))
             self._metrics.slack_errors.labels("usergroups.users.list").inc()
-            return frozenset()
+            raise Uncertain(frozenset[str]()) from None
         return frozenset(u for u in users if isinstance(u, str)) if isinstance(users, list) else frozenset()
