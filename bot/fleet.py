@@ -8,6 +8,7 @@ that answer people.
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass
 from typing import Final
 
@@ -44,13 +45,18 @@ class Fleet:
     def __init__(self, nebula: NebulaClient, concurrency: int = DETAIL_CONCURRENCY) -> None:
         self._nebula = nebula
         self._slots = asyncio.Semaphore(concurrency)
+        self._last: tuple[float, Snapshot] | None = None  # (monotonic time, the newest full read)
 
-    async def read(self, *, details: bool) -> Snapshot:
+    async def read(self, *, details: bool, max_age: float = 0.0) -> Snapshot:
         """Every instance; with `details`, running ones merged with their detail.
 
+        With `max_age`, a full read (with details) at most that many seconds old is answered instead
+        of reading again: `/nebula cost` on a big fleet then costs Nebula nothing between cycles.
         Raises NebulaError when any page cannot be read: half a list would make listed instances
         look gone. A detail that fails leaves that instance as listed.
         """
+        if details and max_age > 0 and self._last is not None and time.monotonic() - self._last[0] <= max_age:
+            return self._last[1]
         listed = await self._list_all()
         if not details:
             return Snapshot(listed)
@@ -59,7 +65,9 @@ class Fleet:
         merged = {i.id: i for i in detailed if i is not None}
         gone = {i.id for i, d in zip(running, detailed, strict=True) if d is None}
         instances = tuple(merged.get(i.id, i) for i in listed if i.id not in gone)
-        return Snapshot(instances, details_read=len(running))
+        snapshot = Snapshot(instances, details_read=len(running))
+        self._last = (time.monotonic(), snapshot)
+        return snapshot
 
     async def _list_all(self) -> tuple[Instance, ...]:
         found: dict[str, Instance] = {}

@@ -20,6 +20,8 @@ from bot.protections import Protections
 from bot.replies import Destination, Replier, guard, say
 
 FORGED = "That button is not one the bot offered; nothing was done."
+# `/nebula cost` answers from a fleet read at most this old (the watcher's, or an earlier cost's).
+COST_MAX_AGE = 60.0
 
 
 class Reads:
@@ -92,7 +94,7 @@ class Reads:
             if await self._access.admit(actor, self._replier, to) is None:
                 return
             try:
-                snapshot = await self._fleet.read(details=True)
+                snapshot = await self._fleet.read(details=True, max_age=COST_MAX_AGE)
             except NebulaError as exc:
                 text = f"Could not read the fleet: {texts.nebula_error(exc)}"
                 await say(self._replier, to, blocks.notice(text))

@@ -492,3 +492,19 @@ async def test_reminders_and_lease_notices_name_the_owner(http_stack: Stack) -> 
     assert "*Owner*\\n<@U0BOB>" in shown(reminder)
     [notice] = posted_with(stack, f"lease:{INSTANCE}")
     assert "(owner: <@U0BOB>) set by <@U0ALICE> ended" in shown(notice)
+
+
+async def test_cost_answers_from_a_fresh_read_of_the_fleet_without_reading_it_again(
+    http_stack: Stack,
+) -> None:
+    stack = http_stack
+    for n in range(3):
+        stack.nebula.add(f"gpu-{n}", total_cost=f"${n}.0000")
+    runtime, driver = await stack.start_bot(**WATCH)
+    await cycle(runtime)  # the watcher's read
+    calls = len(stack.nebula.calls)
+    first, _ = await stack.reply(driver, ALICE, "cost")
+    second, _ = await stack.reply(driver, BOB, "cost")
+    assert len(stack.nebula.calls) == calls
+    assert "gpu-2" in shown(first)
+    assert shown(first) == shown(second)
