@@ -19,6 +19,8 @@ from bot.access import Access
 from bot.announce import Announcer
 from bot.audit import Step
 from bot.commands import ChangeCommand
+from bot.config import CoreConfig
+from bot.execution import Executor
 from bot.ids import is_instance_id
 from bot.inflight import InFlight
 from bot.model import (
@@ -26,20 +28,19 @@ from bot.model import (
     Entry,
     Instance,
     InstanceOutcome,
-    LeaseAction,
     State,
     Status,
     Transition,
     new_confirmation_id,
 )
-from bot.nebula import NebulaBadResponse, NebulaClient, NebulaError, NebulaNotFound, NebulaOutcomeUnknown
+from bot.nebula import NebulaClient, NebulaError, NebulaNotFound
 from bot.owners import Owners
 from bot.policy import Actor, Decision, approvers_text, owner_approval
 from bot.protections import Protections
 from bot.replies import Destination, Replier, guard, say
 from bot.store import ConfirmationStore
 from bot.trail import Subject, Trail
-from bot.verbs import DELETE, STOP, VERBS, Verb
+from bot.verbs import DELETE, STOP, VERBS
 
 Clock = Callable[[], float]
 SYSTEM_ACTOR: Final = "system"
@@ -80,35 +81,6 @@ _DECIDED_WORDS: Final = {
 }
 
 
-@dataclass(frozen=True)
-class CoreConfig:
-    """The parts of the settings the core needs."""
-
-    confirm_ttl: int
-    nebula_timeout: float
-    audit_channel: str | None = None
-    dry_run: bool = False
-    max_pending_per_user: int = 5
-    # Forgotten GPUs (see bot.watcher): reminders go to `watch_channel`; durations in seconds.
-    watch_channel: str | None = None
-    watch_interval: float = 300.0
-    remind_after: float = 86400.0
-    snooze: float = 86400.0
-    lease_action: LeaseAction = "remind"
-    lease_grace: float = 1800.0
-    digest_minute: int | None = None
-    # Guard rails: seconds between the confirm click and the call to Nebula, with an Undo button.
-    undo_seconds: float = 0.0
-    # Where requests come from: "slack", or "shell" (`nebula-bot shell`), as the audit records it.
-    source: str = "slack"
-
-    @property
-    def stale_claim_after(self) -> float:
-        """Seconds after which a claim with no outcome cannot still be in flight on any replica."""
-        # A live replica finishes within: the state change, the follow-up read, and some slack.
-        return 2 * self.nebula_timeout + 60
-
-
 class Confirmations:
     """Everything between a `/nebula <verb> <id>` and Nebula's answer in the channel."""
 
@@ -127,6 +99,7 @@ class Confirmations:
         clock: Clock = time.time,
     ) -> None:
         self._config = config
+        self._executor = Executor(config, nebula, protections, trail)
         self._protections = protections
         self._owners = owners
         self._access = access
@@ -318,7 +291,10 @@ class Confirmations:
             )
             outcomes = tuple(
                 await asyncio.gather(
-                    *(self._perform(confirmation, actor, iid) for iid in confirmation.instance_ids)
+                    *(
+                        self._executor.send(confirmation, actor.user_id, iid)
+                        for iid in confirmation.instance_ids
+                    )
                 )
             )
             running.answered = True
@@ -393,70 +369,6 @@ class Confirmations:
     def running_tasks(self) -> list[asyncio.Task[object]]:
         """The tasks carrying out changes right now (for cancelling them at shutdown)."""
         return [r.task for r in self._running.values() if r.task is not None]
-
-    async def _perform(self, confirmation: Confirmation, actor: Actor, instance_id: str) -> InstanceOutcome:
-        """One instance's change, sent at most once. Never raises: a bug becomes an honest outcome."""
-        sent = False
-        started = time.monotonic()
-        try:
-            verb = confirmation.verb
-            if verb.method is None:  # unprotect: the bot's own record, not a Nebula call
-                lifted = await self._protections.lift(instance_id)
-                said = "Protection removed." if lifted else "It was not protected; nothing to remove."
-                outcome = InstanceOutcome(instance_id, Status.SUCCESS, said)
-            elif self._config.dry_run:
-                would = f"Dry run: would have sent {self._nebula.describe(verb, instance_id)}"
-                outcome = InstanceOutcome(instance_id, Status.DRY_RUN, would)
-            else:
-                sent = True
-                try:
-                    result = await self._nebula.perform(verb, instance_id)
-                except NebulaError as exc:
-                    outcome = await self._failure(verb, instance_id, exc)
-                else:
-                    said = texts.nebula_words(result.message) if result.message else texts.REPORTED_SUCCESS
-                    outcome = InstanceOutcome(instance_id, Status.SUCCESS, said, result.http_status)
-        except Exception:
-            logs.failure("change.failed", confirmation=confirmation.id, instance=instance_id, sent=sent)
-            outcome = InstanceOutcome(
-                instance_id,
-                Status.UNKNOWN if sent else Status.FAILED,
-                texts.INTERNAL_AFTER_SENDING if sent else texts.NOTHING_SENT,
-            )
-        await self._trail.record(
-            Step.EXECUTED,
-            outcome.status,
-            Subject.of(confirmation, instance_id),
-            actor.user_id,
-            message=outcome.message,
-            latency_ms=round((time.monotonic() - started) * 1000),
-            warn=outcome.status not in (Status.SUCCESS, Status.DRY_RUN),
-        )
-        return outcome
-
-    async def _failure(self, verb: Verb, instance_id: str, exc: NebulaError) -> InstanceOutcome:
-        """What a failed change means: failed, or unknown when Nebula may have acted all the same."""
-        unread_success = (
-            isinstance(exc, NebulaBadResponse) and exc.problem == "too_large" and exc.http_status < 300
-        )
-        if isinstance(exc, NebulaOutcomeUnknown) or unread_success:
-            # No answer, or a success too large to read: Nebula may have acted. Look once.
-            now_true = await self._now_true(verb, instance_id)
-            return InstanceOutcome(instance_id, Status.UNKNOWN, f"{texts.nebula_error(exc)} {now_true}")
-        said = texts.nebula_error(exc, after_change=verb.name == "delete")
-        return InstanceOutcome(instance_id, Status.FAILED, said, exc.http_status)
-
-    async def _now_true(self, verb: Verb, instance_id: str) -> str:
-        """After a state change with no answer, one read to tell the user what is true now."""
-        try:
-            instance = await self._nebula.get_instance(instance_id)
-        except NebulaNotFound:
-            return "Checked afterwards: the instance is gone."
-        except NebulaError:
-            return "Checked afterwards: still unknown (Nebula did not answer the check either)."
-        # After a delete, any status means it survived; after a power action, the status is the answer.
-        still = "still" if verb.name == "delete" else "now"
-        return f"Checked afterwards: the instance is {still} {instance.status or 'listed'}."
 
     async def cancel(self, actor: Actor, confirmation_id: str, to: Destination) -> None:
         """A click on Cancel: the confirmation can no longer be carried out."""

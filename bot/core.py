@@ -31,7 +31,8 @@ from bot.commands import (
     UsageError,
     parse,
 )
-from bot.confirmations import Confirmations, CoreConfig
+from bot.config import CoreConfig
+from bot.confirmations import Confirmations
 from bot.fleet import Fleet
 from bot.inflight import InFlight
 from bot.leases import Leases

@@ -20,7 +20,8 @@ from bot.access import Access
 from bot.audit import Step
 from bot.blockkit import moment
 from bot.commands import LeaseCommand
-from bot.confirmations import LEASE_ACTOR, Confirmations, CoreConfig
+from bot.config import CoreConfig
+from bot.confirmations import LEASE_ACTOR, Confirmations
 from bot.costs import is_running
 from bot.fleet import Snapshot
 from bot.inflight import InFlight

@@ -14,7 +14,8 @@ from typing import Final
 from bot import blocks, fleet_blocks, logs
 from bot.access import Access
 from bot.audit import Step
-from bot.confirmations import SYSTEM_ACTOR, CoreConfig
+from bot.config import CoreConfig
+from bot.confirmations import SYSTEM_ACTOR
 from bot.costs import Usage, is_running, usage
 from bot.fleet import Snapshot
 from bot.inflight import InFlight

@@ -19,7 +19,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import logs, redact, texts
 from bot.app import build_app
-from bot.confirmations import Clock, CoreConfig
+from bot.config import CoreConfig
+from bot.confirmations import Clock
 from bot.core import Core
 from bot.endpoints import EVENTS_PATH, HEALTH_PATH, METRICS_PATH
 from bot.http_edge import MAX_BODY_BYTES, SlackEdge

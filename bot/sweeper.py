@@ -11,7 +11,8 @@ from collections.abc import Callable
 from bot import blocks, logs, texts
 from bot.announce import Announcer
 from bot.audit import Step
-from bot.confirmations import SYSTEM_ACTOR, Confirmations, CoreConfig
+from bot.config import CoreConfig
+from bot.confirmations import SYSTEM_ACTOR, Confirmations
 from bot.inflight import InFlight
 from bot.model import InstanceOutcome, State, Status
 from bot.store import ConfirmationStore

@@ -15,7 +15,8 @@ from bot import blocks, logs
 from bot.access import Access
 from bot.announce import Announcer
 from bot.audit import Step
-from bot.confirmations import Confirmations, CoreConfig
+from bot.config import CoreConfig
+from bot.confirmations import Confirmations
 from bot.inflight import InFlight
 from bot.model import Entry, State
 from bot.policy import Actor, is_approver

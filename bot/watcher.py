@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from bot import fleet_blocks, logs
-from bot.confirmations import CoreConfig
+from bot.config import CoreConfig
 from bot.costs import fleet_cost, usage
 from bot.fleet import Fleet, Snapshot
 from bot.inflight import InFlight
