@@ -282,7 +282,11 @@ class Confirmations:
         running = _Running(confirmation, message_ts, actor.user_id, to, asyncio.current_task())
         self._running[confirmation.id] = running
         try:
-            await self._trail.record(Step.CONFIRMED, "claimed", Subject.of(confirmation), actor.user_id)
+            # The claim is already durable; its audit line is written alongside the call rather than
+            # before it (the store's writer takes it first all the same, and the log line is out now).
+            claimed = asyncio.create_task(
+                self._trail.record(Step.CONFIRMED, "claimed", Subject.of(confirmation), actor.user_id)
+            )
             # Slack being slow to take "Deleting…" must not hold the state change up: post it alongside.
             progress = asyncio.create_task(
                 self._announcer.show(
@@ -298,6 +302,7 @@ class Confirmations:
                 )
             )
             running.answered = True
+            await claimed
             # The outcome goes after "Deleting…", never before it; a post stuck longer than this is dropped.
             await _within(progress, PROGRESS_GRACE)
             # Nebula's answer is known: the channel hears it first, the store records it (now, or once
