@@ -104,7 +104,10 @@ def _shell(demo: bool, user: str | None, channel: str) -> int:
 
     # The bot's own log lines would interleave with the conversation: only warnings, on stderr.
     logs.configure("WARNING", "text")
-    return asyncio.run(shell(ShellOptions(demo=demo, user=user, channel=channel)))
+    try:
+        return asyncio.run(shell(ShellOptions(demo=demo, user=user, channel=channel)))
+    except KeyboardInterrupt:  # Ctrl-C at the prompt: the session has already been wound down
+        return 130
 
 
 def _run(settings: Settings) -> int:

@@ -88,6 +88,8 @@ def shell_settings(options: ShellOptions, slack: LocalSlack, state_dir: Path) ->
     user = options.user or (DEMO_USER if options.demo else _first_user(settings))
     if not is_slack_id(user, "UW"):
         raise ShellError(f"{user!r} is not a Slack user id (U… or W…): use --as")
+    if not is_slack_id(options.channel, "CGD"):
+        raise ShellError(f"{options.channel!r} is not a Slack channel id (C…, G… or D…): use --channel")
     return settings, user
 
 

@@ -52,3 +52,4 @@ async def test_the_console_needs_a_user_and_a_key(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("NEBULA_API_KEY", "ak_live_value")
     assert await shell(ShellOptions(), io.StringIO(""), io.StringIO()) == 2  # nobody to act as
     assert await shell(ShellOptions(user="not-a-user"), io.StringIO(""), io.StringIO()) == 2
+    assert await shell(ShellOptions(user="U0OPS", channel="#ops"), io.StringIO(""), io.StringIO()) == 2
