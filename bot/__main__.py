@@ -48,7 +48,7 @@ def _parser() -> argparse.ArgumentParser:
         "shell",
         help="drive the bot from a terminal, without Slack (--demo: a simulated Nebula too)",
         epilog="exit codes: 0 end of input or :quit, 1 the bot could not start, "
-        "2 bad configuration or arguments",
+        "2 bad configuration or arguments, 130 interrupted (Ctrl-C)",
     )
     shell.add_argument(
         "--demo", action="store_true", help="a simulated Nebula and a temporary store; no key needed"
