@@ -99,7 +99,7 @@ class Confirmations:
         clock: Clock = time.time,
     ) -> None:
         self._config = config
-        self._executor = Executor(config, nebula, protections, trail)
+        self._executor = Executor(config, nebula, protections, owners, trail)
         self._protections = protections
         self._owners = owners
         self._access = access

@@ -10,6 +10,7 @@ from bot.audit import Step
 from bot.config import CoreConfig
 from bot.model import Confirmation, InstanceOutcome, Status
 from bot.nebula import NebulaBadResponse, NebulaClient, NebulaError, NebulaNotFound, NebulaOutcomeUnknown
+from bot.owners import Owners
 from bot.protections import Protections
 from bot.trail import Subject, Trail
 from bot.verbs import Verb
@@ -19,8 +20,9 @@ class Executor:
     """Sends changes to Nebula for confirmations whose claim was won."""
 
     def __init__(
-        self, config: CoreConfig, nebula: NebulaClient, protections: Protections, trail: Trail
+        self, config: CoreConfig, nebula: NebulaClient, protections: Protections, owners: Owners, trail: Trail
     ) -> None:
+        self._owners = owners
         self._config = config
         self._nebula = nebula
         self._protections = protections
@@ -48,6 +50,8 @@ class Executor:
                 else:
                     said = texts.nebula_words(result.message) if result.message else texts.REPORTED_SUCCESS
                     outcome = InstanceOutcome(instance_id, Status.SUCCESS, said, result.http_status)
+                    if verb.name == "delete":
+                        await self._forget(instance_id)
         except Exception:
             logs.failure("change.failed", confirmation=confirmation.id, instance=instance_id, sent=sent)
             outcome = InstanceOutcome(
@@ -65,6 +69,13 @@ class Executor:
             warn=outcome.status not in (Status.SUCCESS, Status.DRY_RUN),
         )
         return outcome
+
+    async def _forget(self, instance_id: str) -> None:
+        """A deleted instance's claim goes with it (a failure here changes nothing that matters)."""
+        try:
+            await self._owners.release(instance_id)
+        except Exception as exc:
+            logs.warning("owner.release_failed", instance=instance_id, error=type(exc).__name__)
 
     async def _failure(self, verb: Verb, instance_id: str, exc: NebulaError) -> InstanceOutcome:
         """What a failed change means: failed, or unknown when Nebula may have acted all the same."""

@@ -16,6 +16,9 @@ from bot.metrics import Metrics
 from bot.model import Instance, Ownership
 from bot.replies import slack_error
 
+# Up to this many instances, claims are read one by one rather than all at once.
+FEW = 10
+
 
 class EmailDirectory:
     """Slack users by email, through `users.lookupByEmail` (scope users:read.email), cached."""
@@ -64,7 +67,11 @@ class Owners:
     async def of(self, instances: Iterable[Instance]) -> dict[str, str]:
         """The known owners (Slack user ids) of `instances`, by instance id."""
         wanted = list(instances)
-        claimed = {h.mark.instance_id: h.mark.owner for h in await self._marks.all(Ownership)}
+        if len(wanted) <= FEW:
+            held = [await self._marks.get(Ownership, instance.id) for instance in wanted]
+            claimed = {h.mark.instance_id: h.mark.owner for h in held if h is not None}
+        else:
+            claimed = {h.mark.instance_id: h.mark.owner for h in await self._marks.all(Ownership)}
         owners: dict[str, str] = {}
         for instance in wanted:
             if instance.id in claimed:

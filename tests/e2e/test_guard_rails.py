@@ -307,3 +307,15 @@ async def test_under_the_owner_rule_a_lease_never_acts_on_someone_elses_instance
     said = [m.body for m in stack.slack.messages if "did not stop it" in shown(m.body)]
     assert len(said) == 1
     assert "belongs to <@U0BOB>" in shown(said[0])
+
+
+async def test_a_deleted_instance_takes_its_claim_with_it(http_stack: Stack) -> None:
+    stack = http_stack
+    stack.nebula.add(INSTANCE)
+    runtime, driver = await stack.start_bot()
+    await answer(stack, driver, ALICE, f"claim {INSTANCE}")
+    cid = await stack.request(driver)
+    await stack.confirm(driver, cid)
+    assert len(stack.nebula.deletes()) == 1
+    assert runtime.core is not None
+    assert await runtime.core.store.marks("ownership") == {}
