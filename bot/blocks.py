@@ -168,7 +168,7 @@ def scheduled(confirmation: Confirmation, actor: str, send_at: float, seconds: f
     verb = confirmation.verb
     text = (
         f":hourglass_flowing_sand: {verb.gerund} {_labels(confirmation)} at {moment(send_at)} "
-        f"(in {format_duration(seconds)}; confirmed by {who(actor)})."
+        f"(in {_span(seconds)}; confirmed by {who(actor)})."
     )
     undo = ActionsBlock(
         block_id="nebula_undo",
@@ -178,6 +178,11 @@ def scheduled(confirmation: Confirmation, actor: str, send_at: float, seconds: f
     )
     note = context(f"<@{confirmation.requester}>, {who(actor)} or an approver can undo it until then.")
     return message(text, [section(text), note, undo])
+
+
+def _span(seconds: float) -> str:
+    # "in 60 s" reads better than "in 1m" for the short windows an undo usually has.
+    return f"{round(seconds)} s" if seconds < 120 else format_duration(seconds)
 
 
 def undone(confirmation: Confirmation, actor: str) -> Message:

@@ -115,7 +115,7 @@ async def test_a_confirmed_delete_waits_out_the_undo_window_then_is_sent_once(st
     await eventually(lambda: UNDO_ACTION_ID in buttons(stack.showing(cid)))
     scheduled = shown(stack.showing(cid))
     assert "Deleting `102cade84ea" in scheduled
-    assert "in 1m" in scheduled
+    assert "(in 60 s; confirmed by <@U0ALICE>)" in scheduled
     assert "confirmed by <@U0ALICE>" in scheduled
     assert await send_due(runtime) == 0
     stack.clock.advance(59)
