@@ -111,6 +111,8 @@ class Confirmations:
         self._inflight = inflight
         self._clock = clock
         self._running: dict[str, _Running] = {}
+        # Called with a confirmation's id and its window when it is scheduled (see bot.undo).
+        self.when_scheduled: Callable[[str, float], None] | None = None
         self._unrecorded: dict[str, tuple[InstanceOutcome, ...]] = {}
         self._requesting: Counter[str] = Counter()
 
@@ -229,6 +231,8 @@ class Confirmations:
                 await self._trail.record(Step.SCHEDULED, "scheduled", Subject.of(confirmation), actor.user_id)
                 shown = blocks.scheduled(confirmation, actor.user_id, self._clock() + delay, delay)
                 await self._announcer.show(confirmation, entry.message_ts, shown, to)
+                if self.when_scheduled is not None:
+                    self.when_scheduled(confirmation.id, delay)
                 return
             await self._carry_out(entry.confirmation, entry.message_ts, actor, to)
 
@@ -400,7 +404,9 @@ class Confirmations:
         if not transition.won:
             await self._lost(actor, confirmation_id, transition.entry, to)
             return None
-        return entry
+        # The entry as the claim left it: read after the claim, by the writer, so it holds the message
+        # ts even when the click came before the first read could see it.
+        return transition.entry or entry
 
     async def _decidable(
         self, actor: Actor, confirmation_id: str, to: Destination, *, cancel: bool

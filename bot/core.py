@@ -121,6 +121,7 @@ class Core:
         )
         fleet = Fleet(nebula)
         undo = UndoWindow(config, access, store, replier, trail, announcer, confirmations, inflight, clock)
+        confirmations.when_scheduled = undo.arm
         reminders = Reminders(
             config, access, marks, protections, owners, replier, trail, metrics, inflight, clock
         )

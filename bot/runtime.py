@@ -341,6 +341,8 @@ class BotRuntime:
             if loop is not None:
                 await _finish(loop, LOOP_STOP_TIMEOUT)
         self._sweeper = self._prober = self._socket_monitor = self._fleet_watch = None
+        if self.core is not None:
+            self.core.undo.disarm()
         drained = await self.inflight.drain(self.settings.nebula_bot_drain_timeout)
         reported = 0
         if not drained and self.core is not None:

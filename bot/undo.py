@@ -8,6 +8,7 @@ restart) or to `cancelled` (Undo). Undo after the send says so and changes nothi
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 
@@ -51,6 +52,28 @@ class UndoWindow:
         self._confirmations = confirmations
         self._inflight = inflight
         self._clock = clock
+        self._timers: set[asyncio.Task[None]] = set()
+
+    def arm(self, confirmation_id: str, seconds: float) -> None:
+        """Send `confirmation_id` when its window ends, on time. (The sweeper sends whatever a timer
+        does not: another replica's, or one armed before a restart.)"""
+        timer = asyncio.create_task(self._send_after(confirmation_id, seconds))
+        self._timers.add(timer)
+        timer.add_done_callback(self._timers.discard)
+
+    def disarm(self) -> None:
+        """At shutdown: drop the timers; the windows' sends are the sweeper's after a restart."""
+        for timer in self._timers:
+            timer.cancel()
+
+    async def _send_after(self, confirmation_id: str, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+        try:
+            entry = await self._store.get(confirmation_id)
+            if entry is not None and entry.state is State.SCHEDULED:
+                await self._send(entry)
+        except Exception:  # the sweeper will try again
+            logs.failure("undo.send_failed", confirmation=confirmation_id)
 
     async def undo(self, actor: Actor, confirmation_id: str, to: Destination) -> None:
         """Undo: the requester, the confirmer or an approver, in the confirmation's channel."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 import pytest
@@ -319,3 +320,23 @@ async def test_a_deleted_instance_takes_its_claim_with_it(http_stack: Stack) -> 
     assert len(stack.nebula.deletes()) == 1
     assert runtime.core is not None
     assert await runtime.core.store.marks("ownership") == {}
+
+
+async def test_the_send_comes_when_the_window_ends_not_at_the_sweepers_pace(http_stack: Stack) -> None:
+    stack = http_stack
+    stack.nebula.add(INSTANCE)
+    stack.nebula.add("i-undone")
+    _, driver = await stack.start_bot(nebula_bot_undo_seconds="2s")
+    cid = await stack.request(driver)
+    undone = await stack.request(driver, text="delete i-undone")
+    clicked = time.monotonic()
+    await stack.click(driver, ALICE, cid, answers=0)
+    await stack.click(driver, ALICE, undone, answers=0)
+    await eventually(lambda: UNDO_ACTION_ID in buttons(stack.showing(undone)))
+    await stack.click(driver, ALICE, undone, UNDO_ACTION_ID, answers=0)
+    # The fake clock stands still, so the sweeper never finds it due: only the window's timer sends.
+    await eventually(lambda: len(stack.nebula.deletes()) == 1, within=10)
+    assert 1.9 <= time.monotonic() - clicked <= 6
+    await eventually(lambda: "Details in the thread" in shown(stack.showing(cid)))
+    assert [c.path.rsplit("/", 1)[1] for c in stack.nebula.deletes()] == [INSTANCE]
+    assert "Undone by <@U0ALICE>" in shown(stack.showing(undone))

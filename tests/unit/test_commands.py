@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import re
 import string
+from typing import get_args
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.commands import (
     ChangeCommand,
+    Command,
     HelpCommand,
+    LeaseCommand,
     ListCommand,
     ShowCommand,
     UsageError,
@@ -27,7 +30,10 @@ SAFE_PATH = re.compile(
 # Text that looks like a command often enough to matter: real verbs, path tricks, odd spaces.
 words = st.one_of(
     st.sampled_from(
-        ["delete", "DELETE", "stop", "start", "reboot", "list", "help", "dlete", "show", "rebot"]
+        [
+            *("delete", "DELETE", "stop", "start", "reboot", "list", "help", "dlete", "show", "rebot"),
+            *("lease", "leases", "cost", "protect", "unprotect", "protected", "claim", "off", "8h", "0s"),
+        ]
     ),
     st.text(alphabet=string.ascii_letters + string.digits + "-_", min_size=1, max_size=70),
     st.sampled_from(
@@ -41,7 +47,12 @@ command_texts = st.lists(words, max_size=4).map(" ".join) | st.text(max_size=200
 @given(command_texts)
 def test_parse_never_raises_and_only_yields_valid_ids(text: str) -> None:
     result = parse(text)
-    assert isinstance(result, ChangeCommand | ShowCommand | ListCommand | HelpCommand | UsageError)
+    assert isinstance(result, (*get_args(Command), UsageError))
+    if hasattr(result, "instance_id"):  # every command about one instance
+        assert is_instance_id(result.instance_id)
+        assert result.instance_id == text.split()[1]
+    if isinstance(result, LeaseCommand) and result.seconds is not None:
+        assert result.seconds > 0
     if isinstance(result, ChangeCommand):
         assert 1 <= len(result.instance_ids) <= MAX_IDS
         assert len(set(result.instance_ids)) == len(result.instance_ids)
@@ -49,8 +60,6 @@ def test_parse_never_raises_and_only_yields_valid_ids(text: str) -> None:
         for instance_id in result.instance_ids:
             assert is_instance_id(instance_id)
             assert instance_path(instance_id, result.verb.suffix).count("/") in (3, 4)
-    if isinstance(result, ShowCommand):
-        assert is_instance_id(result.instance_id)
 
 
 @given(st.text(max_size=100))
