@@ -28,11 +28,11 @@ from bot.inflight import InFlight
 from bot.marks import Held, Marks
 from bot.metrics import Metrics
 from bot.model import Confirmation, Instance, Lease, LeaseAction, State, new_confirmation_id, summarize
-from bot.nebula import NebulaClient, NebulaError, NebulaNotFound
+from bot.nebula import NebulaClient
 from bot.policy import Actor, Decision, owner_approval
 from bot.protections import Protections, badge
+from bot.reads import instance_or_say
 from bot.replies import Destination, Replier, edit, guard, post_or_log, say
-from bot.texts import nebula_error
 from bot.trail import Subject, Trail
 from bot.verbs import VERBS
 
@@ -98,15 +98,8 @@ class Leases:
     async def _set(
         self, actor: Actor, instance_id: str, seconds: float, current: Held[Lease] | None, to: Destination
     ) -> None:
-        try:
-            instance = await self._nebula.get_instance(instance_id)
-        except NebulaNotFound:
-            await say(self._replier, to, blocks.notice(f"No instance `{instance_id}`."))
-            return
-        except NebulaError as exc:
-            await say(
-                self._replier, to, blocks.notice(f"Could not look up `{instance_id}`: {nebula_error(exc)}")
-            )
+        instance = await instance_or_say(self._nebula, self._replier, to, instance_id)
+        if instance is None:
             return
         now = self._clock()
         lease = Lease(

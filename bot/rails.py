@@ -13,14 +13,13 @@ from bot.blockkit import moment, who
 from bot.commands import ChangeCommand, ClaimCommand, ProtectCommand, UnprotectCommand
 from bot.confirmations import Confirmations
 from bot.inflight import InFlight
-from bot.model import Instance
 from bot.mrkdwn import code, literal
-from bot.nebula import NebulaClient, NebulaError, NebulaNotFound
+from bot.nebula import NebulaClient
 from bot.owners import Owners
 from bot.policy import Actor, is_approver
 from bot.protections import REASON_LIMIT, Protections
+from bot.reads import instance_or_say
 from bot.replies import Destination, Replier, guard, say
-from bot.texts import nebula_error
 from bot.trail import Subject, Trail
 from bot.verbs import UNPROTECT
 
@@ -48,22 +47,14 @@ class Rails:
         self._trail = trail
         self._inflight = inflight
 
-    async def _instance(self, instance_id: str, to: Destination) -> Instance | None:
-        """The instance, or None after telling the user it does not exist or could not be looked up."""
-        try:
-            return await self._nebula.get_instance(instance_id)
-        except NebulaNotFound:
-            await say(self._replier, to, blocks.notice(f"No instance {code(instance_id)}."))
-        except NebulaError as exc:
-            text = f"Could not look up {code(instance_id)}: {nebula_error(exc)}"
-            await say(self._replier, to, blocks.notice(text))
-        return None
-
     async def protect(self, actor: Actor, command: ProtectCommand, to: Destination) -> None:
         """Protect an instance: stop, reboot and delete are refused until it is unprotected."""
         async with self._inflight.track(), guard(self._replier, to, actor.user_id):
             admitted = await self._access.admit(actor, self._replier, to)
-            if admitted is None or await self._instance(command.instance_id, to) is None:
+            if (
+                admitted is None
+                or await instance_or_say(self._nebula, self._replier, to, command.instance_id) is None
+            ):
                 return
             protection, made = await self._protections.protect(
                 command.instance_id, admitted.user_id, command.reason
@@ -134,7 +125,7 @@ class Rails:
             admitted = await self._access.admit(actor, self._replier, to)
             if admitted is None:
                 return
-            instance = await self._instance(command.instance_id, to)
+            instance = await instance_or_say(self._nebula, self._replier, to, command.instance_id)
             if instance is None:
                 return
             owner = (await self._owners.of([instance])).get(instance.id)

@@ -12,7 +12,7 @@ from bot.costs import fleet_cost
 from bot.fleet import Fleet
 from bot.inflight import InFlight
 from bot.marks import Marks
-from bot.model import FirstSeen
+from bot.model import FirstSeen, Instance
 from bot.nebula import NebulaClient, NebulaError, NebulaNotFound
 from bot.owners import Owners
 from bot.policy import Actor
@@ -22,6 +22,19 @@ from bot.replies import Destination, Replier, guard, say
 FORGED = "That button is not one the bot offered; nothing was done."
 # `/nebula cost` answers from a fleet read at most this old (the watcher's, or an earlier cost's).
 COST_MAX_AGE = 60.0
+
+
+async def instance_or_say(
+    nebula: NebulaClient, replier: Replier, to: Destination, instance_id: str
+) -> Instance | None:
+    """The instance, or None after telling the user it does not exist or could not be looked up."""
+    try:
+        return await nebula.get_instance(instance_id)
+    except NebulaNotFound:
+        await say(replier, to, blocks.notice(f"No instance `{instance_id}`."))
+    except NebulaError as exc:
+        await say(replier, to, blocks.notice(f"Could not look up `{instance_id}`: {texts.nebula_error(exc)}"))
+    return None
 
 
 class Reads:
@@ -74,14 +87,8 @@ class Reads:
         async with self._inflight.track(), guard(self._replier, to, actor.user_id):
             if await self._access.admit(actor, self._replier, to) is None:
                 return
-            try:
-                instance = await self._nebula.get_instance(instance_id)
-            except NebulaNotFound:
-                await say(self._replier, to, blocks.notice(f"No instance `{instance_id}`."))
-                return
-            except NebulaError as exc:
-                text = f"Could not look up `{instance_id}`: {texts.nebula_error(exc)}"
-                await say(self._replier, to, blocks.notice(text))
+            instance = await instance_or_say(self._nebula, self._replier, to, instance_id)
+            if instance is None:
                 return
             logs.event("show.shown", user=actor.user_id, channel=actor.channel_id, instance=instance_id)
             owner = (await self._owners.of([instance])).get(instance.id)
