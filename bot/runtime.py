@@ -6,12 +6,11 @@ import asyncio
 import gc
 import signal
 import time
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import aiohttp
 import httpx
 from aiohttp import web
-from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.app.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
@@ -35,6 +34,9 @@ from bot.slack_auth import SlackAuthFailed, auth_test
 from bot.store import ConfirmationStore, open_store
 from bot.sweeper import pause
 from bot.usergroups import UserGroups
+
+if TYPE_CHECKING:
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
 
 def rules(settings: Settings) -> Rules:
@@ -249,6 +251,9 @@ class BotRuntime:
             raise UnusableSetting(texts.port_unusable(host, port, exc)) from None
 
     async def _connect_socket(self, app: AsyncApp) -> None:
+        # Imported here: a bot in HTTP mode never loads the Socket Mode client.
+        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
         token = self.settings.slack_app_token
         assert token is not None
         client = AsyncWebClient(base_url=self.settings.slack_api_url)

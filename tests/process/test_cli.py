@@ -38,3 +38,22 @@ def test_manifest_and_help_need_no_configuration(tmp_path: Path) -> None:
         helped = run(command, "--help", cwd=tmp_path)
         assert helped.returncode == 0
         assert "exit codes:" in helped.stdout
+
+
+def test_the_bot_loads_redis_yaml_and_socket_mode_only_when_used(tmp_path: Path) -> None:
+    # Memory after start is a bench target (bench/run.py): what a deployment does not use stays unloaded.
+    probe = (
+        "import sys, bot.__main__, bot.runtime\n"
+        "print(sorted(m for m in ('redis', 'yaml', 'slack_sdk.socket_mode') if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=tmp_path,
+        env=clean_environ(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
