@@ -19,6 +19,7 @@ import json
 import os
 import sys
 import tempfile
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,7 @@ from typing import Any, Final, TextIO
 
 from slack_bolt.request.async_request import AsyncBoltRequest
 
+from bot.confirmations import Clock
 from bot.ids import is_slack_id
 from bot.runtime import BotRuntime, StartupError
 from bot.settings import ConfigError, Settings, load_settings
@@ -106,8 +108,9 @@ def _first_user(settings: Settings) -> str:
 class Session:
     """One shell session: a user, a channel, the bot, and what it has shown."""
 
-    def __init__(self, options: ShellOptions, out: TextIO, style: Style) -> None:
+    def __init__(self, options: ShellOptions, out: TextIO, style: Style, clock: Clock = time.time) -> None:
         self.options = options
+        self._clock = clock
         self._out = out
         self._style = style
         self.slack = LocalSlack(self._show)
@@ -147,7 +150,7 @@ class Session:
             demo = DemoNebula()
             self.demo_calls = demo.calls
             transport = demo.transport()
-        self.runtime = BotRuntime(settings, source="shell", nebula_transport=transport)
+        self.runtime = BotRuntime(settings, self._clock, source="shell", nebula_transport=transport)
         await self.runtime.start(serve_http=False)
 
     async def stop(self) -> None:

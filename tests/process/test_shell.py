@@ -1,12 +1,10 @@
-"""`nebula-bot shell`, driven through a pipe (and once through a pseudo-terminal) as a person or a
-script would drive it: the same Bolt app, a simulated Nebula, text out."""
+"""`nebula-bot shell` as a process, driven through a pipe and through a pseudo-terminal as a person or
+a script would drive it. Its behaviour is tested in-process in tests/e2e/test_shell_demo.py."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import pty
-import re
 import select
 import subprocess
 import sys
@@ -66,78 +64,6 @@ def test_list_show_delete_and_cancel_through_a_pipe(tmp_path: Path) -> None:
     assert "/stop" not in calls
 
 
-def test_a_menu_choice_and_a_dialog_answered_no(tmp_path: Path) -> None:
-    code, out, _ = run_shell(["/nebula list", "2 stop", "1", "n", "9", "bogus", ":calls"], tmp_path)
-    assert code == 0
-    assert "asked to stop this instance" in out
-    assert "Not pressed." in out
-    assert "Stop instance? This will stop" in out
-    assert "controls are 1 to 2" in out
-    assert "Type /nebula help" in out
-    assert "/stop" not in out.split("The simulated Nebula received:")[1]
-
-
-def test_the_two_person_rule_through_as_and_a_refusal(tmp_path: Path) -> None:
-    code, out, _ = run_shell(
-        [
-            f"/nebula delete {SMALL}",
-            "1",
-            "y",
-            ":as U0CAROL",
-            "1",
-            "y",
-            ":as U0MALLORY",
-            f"/nebula delete {BIG}",
-            ":calls",
-        ],
-        tmp_path,
-        NEBULA_BOT_APPROVERS="U0CAROL",
-        NEBULA_BOT_ALLOWED_USERS="U0CAROL",
-    )
-    assert code == 0
-    assert "Needs approval by @U0CAROL (not @U0SHELL)" in out
-    assert "someone else must approve it" in out
-    assert "You are now U0CAROL." in out
-    assert "confirmed by @U0CAROL" in out
-    assert "You may not change instances" in out
-    assert "U0MALLORY" in out
-    assert out.split("The simulated Nebula received:")[1].count("DELETE ") == 1
-
-
-def test_a_confirmation_expires_while_the_shell_waits(tmp_path: Path) -> None:
-    async def session() -> str:
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "shell",
-            "--demo",
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.DEVNULL,
-            cwd=tmp_path,
-            env=clean_environ() | {"NEBULA_BOT_CONFIRM_TTL": "5"},
-        )
-        assert proc.stdin is not None
-        assert proc.stdout is not None
-        proc.stdin.write(f"/nebula delete {SMALL}\n".encode())
-        await proc.stdin.drain()
-        seen = ""
-        deadline = time.monotonic() + 30
-        while "This request expired" not in seen:
-            assert time.monotonic() < deadline, seen
-            seen += (await asyncio.wait_for(proc.stdout.readline(), 30)).decode()
-        proc.stdin.write(b"1\n:calls\n")
-        proc.stdin.close()
-        seen += (await proc.stdout.read()).decode()
-        assert await proc.wait() == 0
-        return seen
-
-    out = asyncio.run(session())
-    assert "No message has controls to press." in out  # the expired message lost its buttons
-    assert "DELETE" not in out.split("The simulated Nebula received:")[1]
-
-
 def test_the_shell_on_a_terminal_prompts_and_answers(tmp_path: Path) -> None:
     pid, fd = pty.fork()
     if pid == 0:  # the child: the shell on a pseudo-terminal
@@ -170,23 +96,3 @@ def test_the_shell_on_a_terminal_prompts_and_answers(tmp_path: Path) -> None:
         assert os.waitstatus_to_exitcode(status) == 0
     finally:
         os.close(fd)
-
-
-def test_the_readme_session_is_what_the_shell_prints(tmp_path: Path) -> None:
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
-    block = readme.split("A session (the prompt lines are what was typed):\n\n```\n", 1)[1].split("\n```", 1)[
-        0
-    ]
-    typed, shown = [], []
-    for line in block.splitlines():
-        if line.startswith(("U0SHELL> ", "y/N? ")):
-            typed.append(line.split(" ", 1)[1])
-        else:
-            shown.append(line)
-    code, out, _ = run_shell(typed, tmp_path)
-    assert code == 0
-
-    def timeless(lines: list[str]) -> list[str]:
-        return [re.sub(r"\w{3} \d{2} \w{3} \d{2}:\d{2}", "<time>", line) for line in lines]
-
-    assert timeless(out.splitlines()) == timeless(shown)
