@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -17,6 +18,12 @@ from bot.__main__ import main
 from tests.standins.redis_server import RedisServer
 from tests.standins.servers import FakeNebula, FakeSlack
 from tests.standins.stack import Stack
+
+# The suite starts some forty Python processes (workers, the bot, the shell) on the same sources: with
+# PYTHONDONTWRITEBYTECODE set, as some machines and CI images do, each compiles bot/ and the tests
+# again, which costs about a seventh of the suite's time. Cached bytecode is Python's default anyway.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+sys.dont_write_bytecode = False
 
 
 @pytest.fixture(autouse=True)

@@ -214,7 +214,7 @@ async def test_in_a_private_channel_without_the_bot_the_response_urls_carry_it(h
     stack = http_stack
     stack.nebula.add(INSTANCE)
     stack.slack.channels_without_bot.add(CHANNEL)  # chat.postMessage answers not_in_channel
-    _, driver = await stack.start_bot(nebula_bot_confirm_ttl=10)
+    bot, driver = await stack.start_bot()
 
     request, _ = await stack.reply(driver, ALICE, f"delete {INSTANCE}")
     assert request["response_type"] == "in_channel", "posted through the command's response_url"
@@ -228,6 +228,8 @@ async def test_in_a_private_channel_without_the_bot_the_response_urls_carry_it(h
     request, command_url = await stack.reply(driver, ALICE, f"delete {INSTANCE}x")
     stack.nebula.add(f"{INSTANCE}x")
     _second, command_url = await stack.reply(driver, ALICE, f"delete {INSTANCE}x")
-    stack.clock.advance(11)
+    stack.clock.advance(601)
+    assert bot.core is not None
+    assert await bot.core.sweeper.expire_overdue() == 1  # the sweeper's next pass, without waiting for it
     await eventually(lambda: any("expired" in shown(p) for p in stack.slack.posts_to(command_url)))
     assert len(stack.nebula.deletes()) == 1

@@ -99,13 +99,15 @@ async def test_a_response_url_outside_slack_is_never_called(
 ) -> None:
     stack = http_stack
     stack.nebula.add(INSTANCE)
-    _, driver = await stack.start_bot(nebula_bot_confirm_ttl=10)
+    bot, driver = await stack.start_bot()
     evil = f"{internal.url}/internal/admin"
 
     ack = await driver.post_signed(urlencode(command_form(ALICE, f"delete {INSTANCE}", evil)))
     assert ack.status == 200
     await eventually(lambda: len(stack.slack.chat("chat.postMessage")) == 1)
-    stack.clock.advance(11)  # expiry edits the posted message, and never reaches for the stored response_url
+    stack.clock.advance(601)  # expiry edits the posted message, and never reaches for the stored response_url
+    assert bot.core is not None
+    assert await bot.core.sweeper.expire_overdue() == 1  # the sweeper's next pass, without waiting for it
     await eventually(lambda: len(stack.slack.chat("chat.update")) == 1)
 
     assert internal.hits == 0  # type: ignore[attr-defined]

@@ -65,9 +65,8 @@ async def test_a_claim_left_by_a_crashed_replica_is_reported_once_and_never_run(
 ) -> None:
     stack = http_stack
     stack.nebula.add(INSTANCE)
-    # A short TTL makes the sweepers run every second.
-    _, a = await stack.start_bot(nebula_bot_state_url=redis_url, nebula_bot_confirm_ttl=10)
-    _, b = await stack.start_bot(nebula_bot_state_url=redis_url, nebula_bot_confirm_ttl=10)
+    replica_a, a = await stack.start_bot(nebula_bot_state_url=redis_url)
+    replica_b, b = await stack.start_bot(nebula_bot_state_url=redis_url)
     cid = await stack.request(a)
     ts = stack._carrier(cid)
     # What a replica that crashed right after its claim leaves behind: claimed, no outcome.
@@ -76,8 +75,14 @@ async def test_a_claim_left_by_a_crashed_replica_is_reported_once_and_never_run(
     await store.close()
 
     stack.clock.advance(10 * 60)  # long past any live replica's Nebula call
-    # Both replicas' sweepers see it; exactly one reports it, in the confirmation's thread.
-    await eventually(lambda: bool(stack.slack.thread(ts)), within=10)
+    # Both replicas' sweepers see it at once; exactly one reports it, in the confirmation's thread.
+    assert replica_a.core is not None
+    assert replica_b.core is not None
+    reported = await asyncio.gather(
+        replica_a.core.sweeper.recover_stale_claims(), replica_b.core.sweeper.recover_stale_claims()
+    )
+    assert sorted(reported) == [0, 1]
+    await eventually(lambda: bool(stack.slack.thread(ts)))
     [report] = stack.slack.thread(ts)
     assert report.broadcast
     assert "outcome unknown: check with the Nebula console" in shown(report.body)

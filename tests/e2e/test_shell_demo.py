@@ -72,10 +72,7 @@ async def test_the_two_person_rule_through_as_and_a_refusal(monkeypatch: pytest.
     assert nebula_calls(out).count("DELETE ") == 1
 
 
-async def test_a_confirmation_expires_while_the_shell_waits(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    monkeypatch.setenv("NEBULA_BOT_CONFIRM_TTL", "5")
+async def test_a_confirmation_expires_while_the_shell_waits(tmp_path: Path) -> None:
     clock = FakeClock()
     out = io.StringIO()
     session = Session(ShellOptions(demo=True), out, Style(color=False), clock)
@@ -85,8 +82,11 @@ async def test_a_confirmation_expires_while_the_shell_waits(
     async def read(_: str) -> str | None:
         line = next(lines, None)
         if line == "(the person looks away)":
-            clock.advance(6)  # past the confirmation's life: the sweeper expires it, no line typed
-            await eventually(lambda: "This request expired" in out.getvalue(), within=10)
+            clock.advance(601)  # past the confirmation's life: the sweeper expires it, no line typed
+            assert session.runtime is not None
+            assert session.runtime.core is not None
+            assert await session.runtime.core.sweeper.expire_overdue() == 1  # its next pass, now
+            await eventually(lambda: "This request expired" in out.getvalue())
             return ""
         return line
 

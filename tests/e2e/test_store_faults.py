@@ -20,6 +20,8 @@ from tests.standins.slack_driver import command_form
 from tests.standins.stack import ALICE, INSTANCE, Stack, eventually, stored
 
 
+# Tests name the Redis before the stack: fixtures are torn down in reverse, so the bot stops while
+# its Redis still runs (otherwise its last sweep waits out the client's reconnect back-off).
 @pytest.fixture
 def volatile_redis(own_redis: Callable[..., RedisServer]) -> RedisServer:
     return own_redis(appendonly=False)
@@ -31,7 +33,7 @@ def durable_redis(own_redis: Callable[..., RedisServer]) -> RedisServer:
 
 
 async def test_a_redis_without_aof_is_refused_unless_allowed(
-    http_stack: Stack, volatile_redis: RedisServer
+    volatile_redis: RedisServer, http_stack: Stack
 ) -> None:
     with pytest.raises(UnusableSetting) as refused:
         await http_stack.start_bot(nebula_bot_state_url=volatile_redis.url)
@@ -44,7 +46,7 @@ async def test_a_redis_without_aof_is_refused_unless_allowed(
 
 
 async def test_a_claim_survives_a_redis_kill_and_is_never_run_twice(
-    http_stack: Stack, durable_redis: RedisServer
+    durable_redis: RedisServer, http_stack: Stack
 ) -> None:
     stack = http_stack
     stack.nebula.add(INSTANCE)
@@ -64,7 +66,7 @@ async def test_a_claim_survives_a_redis_kill_and_is_never_run_twice(
 
 
 async def test_the_first_request_after_a_redis_restart_succeeds(
-    http_stack: Stack, durable_redis: RedisServer
+    durable_redis: RedisServer, http_stack: Stack
 ) -> None:
     stack = http_stack
     stack.nebula.add(INSTANCE)
