@@ -81,7 +81,7 @@ async def test_a_claim_left_by_a_crashed_replica_is_reported_once_and_never_run(
     reported = await asyncio.gather(
         replica_a.core.sweeper.recover_stale_claims(), replica_b.core.sweeper.recover_stale_claims()
     )
-    assert sorted(reported) == [0, 1]
+    assert sum(reported) <= 1  # (a loop's own pass may have come first: then neither reports)
     await eventually(lambda: bool(stack.slack.thread(ts)))
     [report] = stack.slack.thread(ts)
     assert report.broadcast
