@@ -105,6 +105,7 @@ async def test_a_response_url_outside_slack_is_never_called(
     ack = await driver.post_signed(urlencode(command_form(ALICE, f"delete {INSTANCE}", evil)))
     assert ack.status == 200
     await eventually(lambda: len(stack.slack.chat("chat.postMessage")) == 1)
+    await eventually(lambda: bot.inflight.count == 0)  # the message's ts is stored: expiry can edit it
     stack.clock.advance(601)  # expiry edits the posted message, and never reaches for the stored response_url
     assert bot.core is not None
     assert await bot.core.sweeper.expire_overdue() == 1  # the sweeper's next pass, without waiting for it
