@@ -49,6 +49,7 @@ def from_environ() -> Config:
 
 
 def from_pydantic_settings() -> Config:
+    # Imported here, so that the bare floor never loads pydantic.
     from pydantic import SecretStr
     from pydantic_settings import BaseSettings
 
