@@ -7,6 +7,10 @@ from typing import Any
 
 from bot.blocks import CANCEL_ACTION_ID, CONFIRM_ACTION_ID
 
+# Two instances of the demo fleet (bot/demo_nebula.py), for the shell's tests.
+DEMO_SMALL = "c3e8f1a9-5d2b-4f7c-8e6a-2b9d4c1f7e05"  # notebook-ana
+DEMO_BIG = "4f1c9e2a-7b3d-4c8e-9a51-0d2e6f8b1c37"  # llm-train-01
+
 
 def buttons(message: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """The message's buttons by action_id."""

@@ -11,10 +11,10 @@ import pytest
 
 from bot.shell import Session, ShellOptions, run_lines, shell
 from bot.shell_render import Style
+from tests.helpers import DEMO_BIG as BIG
+from tests.helpers import DEMO_SMALL as SMALL
 from tests.standins.stack import FakeClock, eventually
 
-SMALL = "c3e8f1a9-5d2b-4f7c-8e6a-2b9d4c1f7e05"  # notebook-ana in the demo fleet
-BIG = "4f1c9e2a-7b3d-4c8e-9a51-0d2e6f8b1c37"  # llm-train-01
 README = Path(__file__).resolve().parents[2] / "README.md"
 
 

@@ -11,10 +11,9 @@ import sys
 import time
 from pathlib import Path
 
+from tests.helpers import DEMO_BIG as BIG
+from tests.helpers import DEMO_SMALL as SMALL
 from tests.standins.process import clean_environ
-
-SMALL = "c3e8f1a9-5d2b-4f7c-8e6a-2b9d4c1f7e05"  # notebook-ana in the demo fleet
-BIG = "4f1c9e2a-7b3d-4c8e-9a51-0d2e6f8b1c37"  # llm-train-01
 
 
 def run_shell(lines: list[str], tmp_path: Path, *args: str, **env: str) -> tuple[int, str, str]:
