@@ -12,7 +12,7 @@ import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from bot.settings import Settings
+    from bot.settings.settings import Settings
 
 EXIT_CODES = "exit codes: 0 done, 1 failed (a check, the start-up, a store), 2 bad configuration or arguments"
 
@@ -64,13 +64,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "manifest":
         return _manifest(args.http_url)
 
-    from bot.settings import ConfigError, load_settings, load_store_settings
+    from bot.settings.settings import ConfigError, load_settings, load_store_settings
 
     if args.command == "shell":
         return _shell(args.demo, args.user, args.channel)
     try:
         if args.command == "audit":
-            from bot.audit_cli import print_audit
+            from bot.cli.audit import print_audit
 
             return asyncio.run(print_audit(load_store_settings(), args.limit, args.json))
         settings = load_settings()
@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         print(exc, file=sys.stderr)
         return 2
     if args.command == "check":
-        from bot.check import run_checks
+        from bot.cli.check import run_checks
 
         results = asyncio.run(run_checks(settings))
         for result in results:
@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _manifest(http_url: str | None) -> int:
-    from bot.manifest import ManifestError, render
+    from bot.cli.manifest import ManifestError, render
 
     try:
         print(render(http_url), end="")
@@ -99,8 +99,8 @@ def _manifest(http_url: str | None) -> int:
 
 
 def _shell(demo: bool, user: str | None, channel: str) -> int:
-    from bot import logs
-    from bot.shell import ShellOptions, shell
+    from bot.infra import logs
+    from bot.shell.session import ShellOptions, shell
 
     # The bot's own log lines would interleave with the conversation: only warnings, on stderr.
     logs.configure("WARNING", "text")
@@ -113,8 +113,8 @@ def _shell(demo: bool, user: str | None, channel: str) -> int:
 def _run(settings: Settings) -> int:
     import faulthandler
 
-    from bot import logs
-    from bot.runtime import BotRuntime, StartupError
+    from bot.infra import logs
+    from bot.service.runtime import BotRuntime, StartupError
 
     # A fatal signal (SIGBUS from a storage fault, SIGSEGV) at least leaves a traceback on stderr.
     faulthandler.enable()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.blocks import CANCEL_ACTION_ID, CONFIRM_ACTION_ID
+from bot.slack.messages.blocks import CANCEL_ACTION_ID, CONFIRM_ACTION_ID
 
 # Two instances of the demo fleet (bot/demo_nebula.py), for the shell's tests.
 DEMO_SMALL = "c3e8f1a9-5d2b-4f7c-8e6a-2b9d4c1f7e05"  # notebook-ana

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.audit import AuditRecord
-from bot.store import open_store
+from bot.domain.audit import AuditRecord
+from bot.store.contract import open_store
 from tests.conftest import Cli
 from tests.helpers import confirmation_id, shown
 from tests.standins.servers import Scripted

@@ -7,9 +7,9 @@ from collections.abc import Callable
 
 import pytest
 
-from bot.blocks import CONFIRM_ACTION_ID
-from bot.model import State
-from bot.store import open_store
+from bot.domain.model import State
+from bot.slack.messages.blocks import CONFIRM_ACTION_ID
+from bot.store.contract import open_store
 from tests.helpers import buttons, confirmation_id, shown
 from tests.standins.redis_server import RedisServer
 from tests.standins.servers import Scripted

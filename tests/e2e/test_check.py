@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.runtime import UnusableSetting
+from bot.service.runtime import UnusableSetting
 from tests.conftest import Cli
 from tests.standins.process import bot_env
 from tests.standins.redis_server import RedisServer

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from bot.blocks import CANCEL_ACTION_ID, CONFIRM_ACTION_ID
+from bot.slack.messages.blocks import CANCEL_ACTION_ID, CONFIRM_ACTION_ID
 from tests.helpers import buttons
 from tests.standins.servers import TEAM_ID
 from tests.standins.slack_driver import CHANNEL

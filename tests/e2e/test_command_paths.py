@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 from hypothesis import HealthCheck, given, settings
 
-from bot.commands import HelpCommand, ListCommand, ShowCommand, UsageError, parse
+from bot.domain.commands import HelpCommand, ListCommand, ShowCommand, UsageError, parse
 from tests.standins.slack_driver import command_form
 from tests.standins.stack import ALICE, Stack, eventually
 from tests.unit.test_commands import SAFE_PATH, command_texts

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.blocks import CANCEL_ACTION_ID, CONFIRM_ACTION_ID
+from bot.slack.messages.blocks import CANCEL_ACTION_ID, CONFIRM_ACTION_ID
 from tests.helpers import buttons, confirmation_id, shown
 from tests.standins.servers import INSTANCE_PASSWORD, NEBULA_KEY
 from tests.standins.slack_driver import CHANNEL

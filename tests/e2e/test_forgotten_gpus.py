@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from bot.blocks import CONFIRM_ACTION_ID
-from bot.fleet_blocks import FLEET_DELETE_ACTION_ID, FLEET_STOP_ACTION_ID, KEEP_ACTION_ID
-from bot.runtime import BotRuntime
+from bot.service.runtime import BotRuntime
+from bot.slack.messages.blocks import CONFIRM_ACTION_ID
+from bot.slack.messages.fleet import FLEET_DELETE_ACTION_ID, FLEET_STOP_ACTION_ID, KEEP_ACTION_ID
 from tests.helpers import buttons, shown
 from tests.standins.servers import Scripted
 from tests.standins.slack_driver import CHANNEL, Driver

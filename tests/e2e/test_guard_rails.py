@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from bot.blocks import CONFIRM_ACTION_ID, UNDO_ACTION_ID
-from bot.runtime import BotRuntime
+from bot.service.runtime import BotRuntime
+from bot.slack.messages.blocks import CONFIRM_ACTION_ID, UNDO_ACTION_ID
 from tests.helpers import buttons, confirmation_id, shown
 from tests.standins.slack_driver import CHANNEL
 from tests.standins.stack import ALICE, BOB, INSTANCE, Stack, eventually, posts, stored

@@ -10,10 +10,10 @@ from urllib.parse import urlencode
 import pytest
 from aiohttp import web
 
-from bot.blocks import CANCEL_ACTION_ID, CONFIRM_ACTION_ID, LIST_MORE_ACTION_ID
-from bot.logs import JsonFormatter
-from bot.nebula import MAX_ANSWER_BYTES
-from bot.store import open_store
+from bot.infra.logs import JsonFormatter
+from bot.nebula.client import MAX_ANSWER_BYTES
+from bot.slack.messages.blocks import CANCEL_ACTION_ID, CONFIRM_ACTION_ID, LIST_MORE_ACTION_ID
+from bot.store.contract import open_store
 from tests.helpers import shown
 from tests.standins.servers import NEBULA_KEY, LoopbackServer, Scripted
 from tests.standins.slack_driver import command_form

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.blocks import INSTANCE_MENU_ACTION_ID
+from bot.slack.messages.blocks import INSTANCE_MENU_ACTION_ID
 from tests.helpers import buttons, shown
 from tests.standins.servers import Scripted, instance_detail
 from tests.standins.stack import ALICE, INSTANCE, Stack

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from bot import http_edge
+from bot.bolt import edge
 from tests.helpers import buttons
 from tests.standins.slack_driver import SIGNING_SECRET, click_payload, command_form
 from tests.standins.stack import ALICE, Stack, eventually
@@ -123,7 +123,7 @@ async def test_a_flood_of_bad_requests_writes_few_lines(
 
 async def test_a_body_sent_too_slowly_is_cut_off(http_stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
     stack = http_stack
-    monkeypatch.setattr(http_edge, "BODY_READ_TIMEOUT", 0.5)
+    monkeypatch.setattr(edge, "BODY_READ_TIMEOUT", 0.5)
     bot, _ = await stack.start_bot()
     reader, writer = await asyncio.open_connection("127.0.0.1", bot.port)
     writer.write(
@@ -139,7 +139,7 @@ async def test_a_body_sent_too_slowly_is_cut_off(http_stack: Stack, monkeypatch:
 async def test_a_body_over_the_limit_is_refused(http_stack: Stack) -> None:
     stack = http_stack
     _, driver = await stack.start_bot()
-    body = b"text=" + b"a" * (http_edge.MAX_BODY_BYTES + 1)
+    body = b"text=" + b"a" * (edge.MAX_BODY_BYTES + 1)
     async with stack.session.post(
         f"{driver.bot_url}/slack/events", data=body, headers=signed_headers(body)
     ) as response:

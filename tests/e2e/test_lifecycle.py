@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from bot.blocks import CONFIRM_ACTION_ID, INSTANCE_MENU_ACTION_ID, LIST_MORE_ACTION_ID
+from bot.slack.messages.blocks import CONFIRM_ACTION_ID, INSTANCE_MENU_ACTION_ID, LIST_MORE_ACTION_ID
 from tests.helpers import buttons, confirmation_id, shown
 from tests.standins.servers import INSTANCE_PASSWORD, Scripted
 from tests.standins.slack_driver import Driver

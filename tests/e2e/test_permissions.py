@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.blocks import CANCEL_ACTION_ID
+from bot.slack.messages.blocks import CANCEL_ACTION_ID
 from tests.helpers import buttons, confirmation_id, shown
 from tests.standins.slack_driver import Driver
 from tests.standins.stack import ALICE, BOB, INSTANCE, Stack, eventually

@@ -6,9 +6,9 @@ import asyncio
 
 import pytest
 
-from bot.blocks import CONFIRM_ACTION_ID
-from bot.model import State
-from bot.store import open_store
+from bot.domain.model import State
+from bot.slack.messages.blocks import CONFIRM_ACTION_ID
+from bot.store.contract import open_store
 from tests.helpers import buttons, shown
 from tests.standins.slack_driver import Driver
 from tests.standins.stack import ALICE, INSTANCE, Stack, eventually

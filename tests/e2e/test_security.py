@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from bot.blocks import CONFIRM_ACTION_ID
+from bot.slack.messages.blocks import CONFIRM_ACTION_ID
 from tests.helpers import buttons, confirmation_id, shown
 from tests.standins.slack_driver import SIGNING_SECRET, Driver, click_payload, command_form
 from tests.standins.stack import ALICE, BOB, INSTANCE, Stack, eventually, posts

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.shell import ShellOptions, shell
-from bot.store import open_store
+from bot.shell.session import ShellOptions, shell
+from bot.store.contract import open_store
 from tests.standins.servers import NEBULA_KEY, FakeNebula
 from tests.standins.stack import INSTANCE
 

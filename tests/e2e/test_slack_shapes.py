@@ -6,7 +6,7 @@ import json
 from typing import Any
 from urllib.parse import urlencode
 
-from bot.blocks import CONFIRM_ACTION_ID
+from bot.slack.messages.blocks import CONFIRM_ACTION_ID
 from tests.helpers import buttons, shown
 from tests.standins.slack_driver import CHANNEL, command_form
 from tests.standins.stack import ALICE, INSTANCE, Stack, eventually

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot import runtime
+from bot.service import runtime
 from tests.standins.stack import Stack, eventually_async
 
 

@@ -10,11 +10,19 @@ from pathlib import Path
 
 import pytest
 
-from bot.audit import AuditRecord
-from bot.marks import Marks
-from bot.model import Confirmation, Instance, InstanceOutcome, Lease, State, Status, new_confirmation_id
-from bot.store import ConfirmationStore, open_store
-from bot.verbs import DELETE
+from bot.domain.audit import AuditRecord
+from bot.domain.model import (
+    Confirmation,
+    Instance,
+    InstanceOutcome,
+    Lease,
+    State,
+    Status,
+    new_confirmation_id,
+)
+from bot.domain.verbs import DELETE
+from bot.store.contract import ConfirmationStore, open_store
+from bot.store.marks import Marks
 
 Opener = Callable[[], Awaitable[ConfirmationStore]]
 

@@ -12,8 +12,8 @@ from urllib.parse import urlencode
 import aiohttp
 import pytest
 
-from bot.model import State
-from bot.runtime import UnusableSetting
+from bot.domain.model import State
+from bot.service.runtime import UnusableSetting
 from tests.helpers import buttons, shown
 from tests.standins.redis_server import RedisServer
 from tests.standins.slack_driver import command_form

@@ -43,7 +43,7 @@ def test_manifest_and_help_need_no_configuration(tmp_path: Path) -> None:
 def test_the_bot_loads_redis_yaml_and_socket_mode_only_when_used(tmp_path: Path) -> None:
     # Memory after start is a bench target (bench/run.py): what a deployment does not use stays unloaded.
     probe = (
-        "import sys, bot.__main__, bot.runtime\n"
+        "import sys, bot.__main__, bot.service.runtime\n"
         "print(sorted(m for m in ('redis', 'yaml', 'slack_sdk.socket_mode') if m in sys.modules))"
     )
     result = subprocess.run(

@@ -10,8 +10,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.blocks import CONFIRM_ACTION_ID
-from bot.model import State, Status
+from bot.domain.model import State, Status
+from bot.slack.messages.blocks import CONFIRM_ACTION_ID
 from tests.helpers import confirmation_id, shown
 from tests.standins.process import BotProcess, bot_env
 from tests.standins.servers import APP_TOKEN, BOT_TOKEN, INSTANCE_PASSWORD, NEBULA_KEY, FakeNebula, FakeSlack

@@ -11,11 +11,11 @@ from typing import Any
 
 import aiohttp
 
-from bot.blocks import CONFIRM_ACTION_ID
-from bot.model import Entry
-from bot.runtime import BotRuntime
-from bot.settings import Settings
-from bot.store import open_store
+from bot.domain.model import Entry
+from bot.service.runtime import BotRuntime
+from bot.settings.settings import Settings
+from bot.slack.messages.blocks import CONFIRM_ACTION_ID
+from bot.store.contract import open_store
 from tests.helpers import buttons, confirmation_id
 from tests.standins.servers import APP_TOKEN, BOT_TOKEN, NEBULA_KEY, FakeNebula, FakeSlack
 from tests.standins.slack_driver import SIGNING_SECRET, Driver

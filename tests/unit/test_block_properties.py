@@ -9,13 +9,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from slack_sdk.models.blocks import Block
 
-from bot import blocks, fleet_blocks, texts
-from bot.blocks import Message
-from bot.costs import fleet_cost
-from bot.model import Confirmation, Instance, InstanceOutcome, Lease, Protection, Reminder, Status
-from bot.nebula import InstancePage, NebulaRejected
-from bot.protections import refusal_text
-from bot.verbs import VERBS
+from bot.core.protections import refusal_text
+from bot.domain.costs import fleet_cost
+from bot.domain.model import Confirmation, Instance, InstanceOutcome, Lease, Protection, Reminder, Status
+from bot.domain.verbs import VERBS
+from bot.nebula.client import InstancePage, NebulaRejected
+from bot.slack.messages import blocks, texts
+from bot.slack.messages import fleet as fleet_messages
+from bot.slack.messages.blocks import Message
 
 # What a hostile or broken Nebula might put in any text field: markup, mentions, links, control and
 # bidi characters, newlines, entities, and lengths far beyond Slack's limits.
@@ -136,7 +137,7 @@ numbers = st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True), s
 def test_fleet_messages_hold_for_any_fleet(found: list[Instance], now: float, figure: object) -> None:
     running = [i.model_copy(update={"status": "Running"}) for i in found]
     summary = fleet_cost(running, now)
-    for message in (fleet_blocks.cost(summary), fleet_blocks.cost(summary, heading="Daily cost digest")):
+    for message in (fleet_messages.cost(summary), fleet_messages.cost(summary, heading="Daily cost digest")):
         valid(message)
         inert(message)
     for row in summary.rows[:3]:
@@ -157,18 +158,18 @@ def test_fleet_messages_hold_for_any_fleet(found: list[Instance], now: float, fi
         )
         lease = Lease(instance.id, instance.host_name, now, "U1", now, "C1", "T1", "stop", act_at=now + 60)
         for message in (
-            fleet_blocks.reminder(reminder, 86400),
-            fleet_blocks.reminder(reminder, 5400, kept_until=now + 5400),
-            fleet_blocks.reminder_closed(reminder, instance.status),
-            fleet_blocks.reminder_closed(reminder, None),
-            fleet_blocks.lease_set(lease, dry_run=True),
-            fleet_blocks.lease_shown(lease, instance.id, dry_run=False),
-            fleet_blocks.lease_ended(lease, lease.act_at, 86400, dry_run=False),
-            fleet_blocks.lease_ended(lease, None, 86400, dry_run=True),
-            fleet_blocks.lease_kept(lease, "U3"),
-            fleet_blocks.lease_moot(lease, instance.status),
-            fleet_blocks.lease_not_carried_out(lease, "You may not change instances."),
-            fleet_blocks.leases([lease] * 50),
+            fleet_messages.reminder(reminder, 86400),
+            fleet_messages.reminder(reminder, 5400, kept_until=now + 5400),
+            fleet_messages.reminder_closed(reminder, instance.status),
+            fleet_messages.reminder_closed(reminder, None),
+            fleet_messages.lease_set(lease, dry_run=True),
+            fleet_messages.lease_shown(lease, instance.id, dry_run=False),
+            fleet_messages.lease_ended(lease, lease.act_at, 86400, dry_run=False),
+            fleet_messages.lease_ended(lease, None, 86400, dry_run=True),
+            fleet_messages.lease_kept(lease, "U3"),
+            fleet_messages.lease_moot(lease, instance.status),
+            fleet_messages.lease_not_carried_out(lease, "You may not change instances."),
+            fleet_messages.leases([lease] * 50),
         ):
             valid(message)
             inert(message)

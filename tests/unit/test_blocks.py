@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from slack_sdk.models.blocks import Block
 
-from bot import blocks, texts
-from bot.blocks import Message
-from bot.commands import USAGE
-from bot.model import Confirmation, Instance, InstanceOutcome, Status
-from bot.nebula import InstancePage
-from bot.verbs import VERBS
+from bot.domain.commands import USAGE
+from bot.domain.model import Confirmation, Instance, InstanceOutcome, Status
+from bot.domain.verbs import VERBS
+from bot.nebula.client import InstancePage
+from bot.slack.messages import blocks, texts
+from bot.slack.messages.blocks import Message
 
 HOSTILE = Instance(
     id="i-1",

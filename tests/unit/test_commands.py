@@ -9,7 +9,7 @@ from typing import get_args
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.commands import (
+from bot.domain.commands import (
     ChangeCommand,
     Command,
     HelpCommand,
@@ -19,9 +19,9 @@ from bot.commands import (
     UsageError,
     parse,
 )
-from bot.ids import is_instance_id
-from bot.nebula import instance_path
-from bot.verbs import MAX_IDS
+from bot.domain.ids import is_instance_id
+from bot.domain.verbs import MAX_IDS
+from bot.nebula.client import instance_path
 
 SAFE_PATH = re.compile(
     r"/api/v1/computing/(instance/[A-Za-z0-9][A-Za-z0-9_-]{0,63}|instances\?limit=\d+&offset=\d+)"
@@ -75,7 +75,7 @@ def test_instance_path_refuses_anything_outside_the_pattern(candidate: str) -> N
 
 
 def test_examples() -> None:
-    from bot.verbs import DELETE, REBOOT
+    from bot.domain.verbs import DELETE, REBOOT
 
     assert parse("delete 102cade84ea-e703-4400-b77d-8ed545d198ee") == ChangeCommand(
         DELETE, ("102cade84ea-e703-4400-b77d-8ed545d198ee",)
@@ -104,7 +104,7 @@ def test_misspelt_verbs_get_a_suggestion() -> None:
 
 
 def test_guard_rail_and_fleet_commands() -> None:
-    from bot.commands import (
+    from bot.domain.commands import (
         ClaimCommand,
         CostCommand,
         LeaseCommand,

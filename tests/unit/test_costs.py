@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.costs import fleet_cost, money, running_hours, start_time, usage
-from bot.durations import format_duration, parse_duration
-from bot.model import Instance
+from bot.domain.costs import fleet_cost, money, running_hours, start_time, usage
+from bot.domain.durations import format_duration, parse_duration
+from bot.domain.model import Instance
 
 
 @pytest.mark.parametrize(

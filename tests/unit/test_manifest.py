@@ -9,8 +9,8 @@ from typing import Any
 import jsonschema
 import yaml
 
-from bot.listeners.nebula_command import COMMAND
-from bot.manifest import render
+from bot.bolt.listeners.nebula_command import COMMAND
+from bot.cli.manifest import render
 from tests.conftest import Cli
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from bot.audit import AuditRecord
-from bot.model import (
+from bot.domain.audit import AuditRecord
+from bot.domain.model import (
     Confirmation,
     Instance,
     InstanceOutcome,
@@ -18,7 +18,7 @@ from bot.model import (
     outcomes_to_json,
     summarize,
 )
-from bot.verbs import STOP
+from bot.domain.verbs import STOP
 
 CONFIRMATION = Confirmation(
     id="c1",

@@ -8,9 +8,9 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from bot import texts
-from bot.metrics import Metrics
-from bot.nebula import (
+from bot.domain.verbs import DELETE, STOP
+from bot.infra.metrics import Metrics
+from bot.nebula.client import (
     NebulaAnswered,
     NebulaAuthError,
     NebulaBadResponse,
@@ -22,7 +22,7 @@ from bot.nebula import (
     NebulaRejected,
     NebulaUnreachable,
 )
-from bot.verbs import DELETE, STOP
+from bot.slack.messages import texts
 
 Handler = Callable[[httpx.Request], httpx.Response]
 

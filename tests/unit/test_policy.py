@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.model import Confirmation, Instance
-from bot.policy import (
+from bot.domain.model import Confirmation, Instance
+from bot.domain.policy import (
     Actor,
     Identity,
     Rules,
@@ -17,7 +17,7 @@ from bot.policy import (
     owner_approval,
     screen,
 )
-from bot.verbs import DELETE
+from bot.domain.verbs import DELETE
 
 US = Identity(team_id="T1")
 ORG = Identity(team_id="T1", enterprise_id="E1")

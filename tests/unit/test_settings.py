@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import ConfigError, load_settings
+from bot.settings.settings import ConfigError, load_settings
 
 REQUIRED_HTTP = {
     "SLACK_BOT_TOKEN": "xoxb-1-2-abc",

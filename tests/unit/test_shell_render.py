@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from bot import blocks
-from bot.model import Confirmation, Instance
-from bot.nebula import InstancePage
-from bot.shell_render import Style, render, text_of
-from bot.verbs import DELETE
+from bot.domain.model import Confirmation, Instance
+from bot.domain.verbs import DELETE
+from bot.nebula.client import InstancePage
+from bot.shell.render import Style, render, text_of
+from bot.slack.messages import blocks
 
 
 def test_mrkdwn_reads_as_slack_shows_it() -> None:

@@ -1,0 +1,32 @@
+"""`nebula-bot audit`: print the newest audit records from the configured store."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict
+
+from bot.settings.settings import StoreSettings
+from bot.slack.messages import texts
+from bot.store.contract import SQLiteLocation, open_store
+
+
+async def print_audit(settings: StoreSettings, limit: int, as_json: bool) -> int:
+    """Print up to `limit` records, newest first; 1 when the store cannot be read."""
+    location = settings.state_location
+    if isinstance(location, SQLiteLocation) and not location.path.exists():
+        # Opening would create an empty database: say where the trail was looked for, and change nothing.
+        print(f"No audit trail at {location.path} (set NEBULA_BOT_STATE_URL)", file=sys.stderr)
+        return 1
+    try:
+        store = await open_store(location)
+    except Exception as exc:
+        print(texts.store_unusable(location, exc), file=sys.stderr)
+        return 1
+    try:
+        records = await store.recent_audit(max(1, limit))
+    finally:
+        await store.close()
+    for record in records:
+        print(json.dumps(asdict(record)) if as_json else record.line())
+    return 0

@@ -1,0 +1,237 @@
+"""`nebula-bot check`: validate the configuration and reach every dependency, changing nothing."""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.domain.durations import format_duration
+from bot.infra.redact import redact, register
+from bot.nebula.client import NebulaAuthError, NebulaClient, NebulaError
+from bot.settings.settings import Settings
+from bot.slack.auth import SlackAuthFailed, auth_test
+from bot.slack.messages import texts
+from bot.slack.replier import slack_error
+from bot.store.contract import ConfirmationStore, RedisLocation, SQLiteLocation, open_store
+from bot.store.errors import VolatileRedis
+
+REQUIRED_SCOPES = frozenset({"commands", "chat:write", "chat:write.public"})
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One line of the report."""
+
+    name: str
+    ok: bool
+    detail: str
+    warning: bool = False
+
+    def line(self) -> str:
+        """`ok    slack     workspace Acme …`, never with a secret or a password in a URL."""
+        mark = "FAIL" if not self.ok else "warn" if self.warning else "ok"
+        return redact(f"{mark:<5} {self.name:<13} {self.detail}")
+
+
+async def run_checks(settings: Settings) -> list[CheckResult]:
+    """Every check, in order; each is independent of the others' results."""
+    register(settings.secrets())
+    results = [_configuration(settings)]
+    async with aiohttp.ClientSession() as session:
+        web = AsyncWebClient(
+            token=settings.slack_bot_token.get_secret_value(),
+            base_url=settings.slack_api_url,
+            session=session,
+        )
+        results.extend(await _slack(settings, web))
+        if settings.slack_app_token is not None:
+            results.append(await _app_token(settings, web))
+    results.append(await _nebula(settings))
+    results.append(await _store(settings))
+    results.append(_port(settings))
+    results.append(_watcher(settings))
+    return results
+
+
+def _configuration(settings: Settings) -> CheckResult:
+    mode = (
+        "Socket Mode"
+        if settings.socket_mode
+        else f"HTTP mode on {settings.nebula_bot_host}:{settings.nebula_bot_port}"
+    )
+    users, groups = settings.nebula_bot_allowed_users, settings.nebula_bot_allowed_usergroups
+    who = "everyone" if "*" in users else f"{len(users)} users, {len(groups)} groups"
+    extras = []
+    owner_rule = settings.nebula_bot_owner_rule != "off"
+    if owner_rule:
+        approving = "approvers approve others' instances" if settings.nebula_bot_approvers else "no approvers"
+        extras.append(f"owner rule on ({approving})")
+    elif settings.nebula_bot_approvers:
+        extras.append("two-person rule on")
+    if settings.nebula_bot_undo_seconds:
+        extras.append(f"undo window {format_duration(settings.nebula_bot_undo_seconds)}")
+    if settings.nebula_bot_dry_run:
+        extras.append("DRY RUN")
+    detail = f"{mode}; allowed: {who}" + "".join(f"; {e}" for e in extras)
+    nobody = not settings.nebula_bot_allowed_users and not settings.nebula_bot_allowed_usergroups
+    if nobody:
+        return CheckResult(
+            "configuration", True, detail + " (nobody may act: set NEBULA_BOT_ALLOWED_USERS)", True
+        )
+    return CheckResult("configuration", True, detail)
+
+
+async def _slack(settings: Settings, web: AsyncWebClient) -> list[CheckResult]:
+    try:
+        account = await auth_test(web)
+    except SlackAuthFailed as exc:
+        if exc.kind == "rejected":
+            return [CheckResult("slack", False, f"SLACK_BOT_TOKEN was rejected ({exc.error})")]
+        return [CheckResult("slack", False, texts.slack_unreachable(settings.slack_api_url, exc.error))]
+    identity = account.identity
+    results = [
+        CheckResult(
+            "slack", True, f"workspace {account.team_name} ({identity.team_id}), bot @{account.bot_name}"
+        )
+    ]
+    if account.scopes is None:
+        results.append(CheckResult("slack scopes", True, "Slack did not report the token's scopes", True))
+        return results
+    needed = set(REQUIRED_SCOPES)
+    if settings.nebula_bot_allowed_usergroups or any(
+        a.startswith("S") for a in settings.nebula_bot_approvers
+    ):
+        needed.add("usergroups:read")
+    if settings.nebula_bot_owner_rule != "off":
+        needed.add("users:read.email")
+    missing = sorted(needed - account.scopes)
+    if missing:
+        detail = f"missing {', '.join(missing)}: add them in OAuth & Permissions and reinstall the app"
+        return [*results, CheckResult("slack scopes", False, detail)]
+    return [*results, CheckResult("slack scopes", True, ", ".join(sorted(needed)))]
+
+
+async def _app_token(settings: Settings, web: AsyncWebClient) -> CheckResult:
+    assert settings.slack_app_token is not None
+    try:
+        # Issues a WebSocket URL that is simply never used: nothing connects, nothing changes.
+        await web.apps_connections_open(app_token=settings.slack_app_token.get_secret_value())
+    except SlackApiError as exc:
+        return CheckResult("socket mode", False, f"SLACK_APP_TOKEN was rejected ({slack_error(exc)})")
+    except Exception as exc:
+        return CheckResult("socket mode", False, f"apps.connections.open failed ({type(exc).__name__})")
+    return CheckResult("socket mode", True, "SLACK_APP_TOKEN accepted")
+
+
+async def _nebula(settings: Settings) -> CheckResult:
+    client = NebulaClient(
+        settings.nebula_api_url, settings.nebula_api_key.get_secret_value(), settings.nebula_api_timeout
+    )
+    try:
+        page = await client.list_instances(limit=1)
+    except NebulaAuthError:
+        return CheckResult(
+            "nebula", False, "NEBULA_API_KEY was rejected: check the key (a team API key, ak_…)"
+        )
+    except NebulaError as exc:
+        return CheckResult(
+            "nebula", False, f"{texts.nebula_error(exc)} (NEBULA_API_URL={settings.nebula_api_url})"
+        )
+    finally:
+        await client.aclose()
+    return CheckResult("nebula", True, f"NEBULA_API_KEY accepted; the team has {page.total} instance(s)")
+
+
+def _sqlite_file(path: Path) -> CheckResult | None:
+    """A verdict without opening the file when it is missing or read-only; None to go on and open it."""
+    if not path.exists():
+        folder = path.absolute().parent
+        if not folder.is_dir():
+            return CheckResult("store", False, f"cannot create {path}: the folder {folder} does not exist")
+        if os.access(folder, os.W_OK):
+            return CheckResult("store", True, f"{path} will be created on first start (folder writable)")
+        return CheckResult("store", False, f"cannot create {path}: {folder} is not writable")
+    if not os.access(path, os.W_OK):
+        return CheckResult("store", False, f"{path} is not writable")
+    return None
+
+
+async def _store(settings: Settings) -> CheckResult:
+    location = settings.state_location
+    if isinstance(location, SQLiteLocation):
+        verdict = _sqlite_file(location.path)
+        if verdict is not None:
+            return verdict
+    try:
+        store = await open_store(location)
+        try:
+            await store.ping()
+            if isinstance(location, RedisLocation):
+                return await _redis_durability(store, settings.nebula_bot_allow_volatile_redis)
+        finally:
+            await store.close()
+    except Exception as exc:
+        return CheckResult("store", False, texts.store_unusable(location, exc))
+    return CheckResult("store", True, "sqlite store reachable")
+
+
+async def _redis_durability(store: ConfirmationStore, allowed: bool) -> CheckResult:
+    from bot.store.redis import RedisStore
+
+    assert isinstance(store, RedisStore)
+    try:
+        await store.require_durability()
+    except VolatileRedis as exc:
+        if allowed:
+            return CheckResult("store", True, f"redis reachable, but {exc.detail} (allowed)", True)
+        return CheckResult("store", False, texts.store_unusable(RedisLocation(""), exc))
+    fsync = (await store.persistence()).get("appendfsync", "?")
+    return CheckResult("store", True, f"redis store reachable; AOF on (appendfsync {fsync})")
+
+
+def _port(settings: Settings) -> CheckResult:
+    """Whether the bot could listen where it is told to (it is not running, so nothing should be there)."""
+    host, port = settings.nebula_bot_host, settings.nebula_bot_port
+    try:
+        with socket.create_server((host, port), reuse_port=False):
+            pass
+    except OSError as exc:
+        return CheckResult("port", False, texts.port_unusable(host, port, exc))
+    return CheckResult("port", True, f"{host}:{port} is free")
+
+
+def _watcher(settings: Settings) -> CheckResult:
+    """What the watcher will do: reminders, leases and the digest, as configured."""
+    every = format_duration(settings.nebula_bot_watch_interval)
+    action = settings.nebula_bot_lease_action
+    leases = (
+        f"leases {action} {format_duration(settings.nebula_bot_lease_grace)} after their end"
+        if action != "remind"
+        else "leases remind"
+    )
+    if action != "remind" and settings.nebula_bot_approvers and settings.nebula_bot_owner_rule == "off":
+        return CheckResult(
+            "watcher",
+            True,
+            f"{leases}, but the two-person rule is on, so leases only remind "
+            "(set NEBULA_BOT_LEASE_ACTION=remind to say so)",
+            True,
+        )
+    channel = settings.nebula_bot_watch_channel
+    if channel is None:
+        return CheckResult(
+            "watcher", True, f"no reminders (NEBULA_BOT_WATCH_CHANNEL unset); {leases}; every {every}"
+        )
+    digest = f"; digest at {settings.nebula_bot_digest_at} UTC" if settings.nebula_bot_digest_at else ""
+    return CheckResult(
+        "watcher",
+        True,
+        f"reminders in {channel} after {format_duration(settings.nebula_bot_remind_after)} running, "
+        f"Keep for {format_duration(settings.nebula_bot_snooze)}; {leases}; every {every}{digest}",
+    )

@@ -1,0 +1,36 @@
+"""The core's view of the settings: what the confirmations, the watcher and the rails need to know."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.domain.model import LeaseAction
+
+
+@dataclass(frozen=True)
+class CoreConfig:
+    """The parts of the settings the core needs."""
+
+    confirm_ttl: int
+    nebula_timeout: float
+    audit_channel: str | None = None
+    dry_run: bool = False
+    max_pending_per_user: int = 5
+    # Forgotten GPUs (see bot.core.watcher): reminders go to `watch_channel`; durations in seconds.
+    watch_channel: str | None = None
+    watch_interval: float = 300.0
+    remind_after: float = 86400.0
+    snooze: float = 86400.0
+    lease_action: LeaseAction = "remind"
+    lease_grace: float = 1800.0
+    digest_minute: int | None = None
+    # Guard rails: seconds between the confirm click and the call to Nebula, with an Undo button.
+    undo_seconds: float = 0.0
+    # Where requests come from: "slack", or "shell" (`nebula-bot shell`), as the audit records it.
+    source: str = "slack"
+
+    @property
+    def stale_claim_after(self) -> float:
+        """Seconds after which a claim with no outcome cannot still be in flight on any replica."""
+        # A live replica finishes within: the state change, the follow-up read, and some slack.
+        return 2 * self.nebula_timeout + 60

@@ -1,0 +1,154 @@
+"""What running instances cost: how long each has run, what it has cost so far, the fleet's burn rate.
+
+Pure functions over what Nebula said. Nebula's numbers are untrusted text ("12.5000 hours",
+"$8.4875", "0.679", "EST 2024-11-04 10:11:50"): anything unreadable, negative, not finite or absurd
+reads as unknown, never as zero and never as an exception.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Final, Literal
+
+from bot.domain.model import Instance
+
+RUNNING: Final = "running"
+# Beyond these a value is a bug or an attack, not a GPU bill.
+_MAX_HOURS: Final = 24 * 366 * 10
+_MAX_MONEY: Final = 1e9
+_HOURS: Final = re.compile(
+    r"\s*(\d+(?:\.\d+)?)\s*(hours?|hrs?|h|minutes?|mins?|m|days?|d)?\s*", re.IGNORECASE
+)
+_MONEY: Final = re.compile(r"\s*(?:US)?\$?\s*(\d+(?:\.\d+)?)\s*(?:USD)?\s*", re.IGNORECASE)
+# The zones Nebula's start_time has been seen to name, and their neighbours; anything else is unknown.
+_ZONES: Final = {
+    "UTC": 0, "GMT": 0, "Z": 0,
+    "EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8, "PDT": -7,
+}  # fmt: skip
+_START: Final = re.compile(
+    r"\s*([A-Z]{1,4})?\s*(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})\s*([A-Z]{1,4})?\s*"
+)
+
+Since = Literal["nebula", "start_time", "first_seen"]
+
+
+@dataclass(frozen=True)
+class Usage:
+    """One running instance's time and money so far. None where nothing trustworthy is known."""
+
+    instance: Instance
+    running_seconds: float | None
+    since: Since | None
+    cost: float | None
+    per_hour: float | None
+
+
+def is_running(instance: Instance) -> bool:
+    """True when Nebula says the instance is running (and so is billed)."""
+    return (instance.status or "").strip().lower() == RUNNING
+
+
+def _number(text: str | None, pattern: re.Pattern[str], limit: float) -> float | None:
+    if not text:
+        return None
+    match = pattern.fullmatch(text)
+    if match is None:
+        return None
+    value = float(match.group(1))
+    return value if math.isfinite(value) and 0 <= value <= limit else None
+
+
+def money(text: str | None) -> float | None:
+    """Dollars in "$8.4875", "8.4875" or "0.679"."""
+    return _number(text, _MONEY, _MAX_MONEY)
+
+
+def running_hours(text: str | None) -> float | None:
+    """Hours in Nebula's `running_time` ("12.5000 hours"; minutes and days are read too)."""
+    if not text:
+        return None
+    match = _HOURS.fullmatch(text)
+    if match is None:
+        return None
+    value = float(match.group(1))
+    unit = (match.group(2) or "h").lower()
+    hours = value / 60 if unit.startswith("m") else value * 24 if unit.startswith("d") else value
+    return hours if math.isfinite(hours) and 0 <= hours <= _MAX_HOURS else None
+
+
+def start_time(text: str | None) -> float | None:
+    """Seconds since the epoch of Nebula's `start_time` ("EST 2024-11-04 10:11:50"), or ISO 8601."""
+    if not text:
+        return None
+    match = _START.fullmatch(text)
+    if match is not None:
+        zone = match.group(1) or match.group(4) or "UTC"
+        if zone not in _ZONES:
+            return None
+        try:
+            naive = datetime.fromisoformat(f"{match.group(2)}T{match.group(3)}")
+        except ValueError:
+            return None
+        return naive.replace(tzinfo=timezone(timedelta(hours=_ZONES[zone]))).timestamp()
+    try:
+        parsed = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp()
+
+
+def usage(instance: Instance, now: float, first_seen: float | None = None) -> Usage:
+    """How long `instance` has run and what it has cost: Nebula's own figures first.
+
+    Running time: `running_time`, else `start_time`, else when the bot first saw it running.
+    Cost: `total_cost`, else `price_per_hour` × hours.
+    """
+    per_hour = money(instance.price_per_hour)
+    seconds: float | None = None
+    since: Since | None = None
+    hours = running_hours(instance.running_time)
+    started = start_time(instance.start_time)
+    if hours is not None:
+        seconds, since = hours * 3600, "nebula"
+    elif started is not None and started <= now:
+        seconds, since = now - started, "start_time"
+    elif first_seen is not None and first_seen <= now:
+        seconds, since = now - first_seen, "first_seen"
+    cost = money(instance.total_cost)
+    if cost is None and per_hour is not None and seconds is not None:
+        cost = per_hour * seconds / 3600
+    return Usage(instance, seconds, since, cost, per_hour)
+
+
+@dataclass(frozen=True)
+class FleetCost:
+    """The running fleet, costliest first, with its burn rate and what it has cost so far."""
+
+    rows: tuple[Usage, ...]
+    per_hour: float
+    so_far: float
+    unpriced: int  # running instances whose $/h Nebula did not give
+
+    @property
+    def per_day(self) -> float:
+        """The burn rate over a day."""
+        return self.per_hour * 24
+
+
+def fleet_cost(
+    instances: Iterable[Instance], now: float, first_seen: Mapping[str, float] | None = None
+) -> FleetCost:
+    """Sum up the running instances among `instances`."""
+    seen = first_seen or {}
+    rows = [usage(i, now, seen.get(i.id)) for i in instances if is_running(i)]
+    rows.sort(key=lambda row: (row.cost if row.cost is not None else -1.0, row.instance.id), reverse=True)
+    return FleetCost(
+        rows=tuple(rows),
+        per_hour=sum(row.per_hour or 0.0 for row in rows),
+        so_far=sum(row.cost or 0.0 for row in rows),
+        unpriced=sum(1 for row in rows if row.per_hour is None),
+    )

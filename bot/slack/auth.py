@@ -1,0 +1,60 @@
+"""Who the bot token belongs to (`auth.test`), asked once at start-up and by `nebula-bot check`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.domain.policy import Identity
+from bot.slack.replier import slack_error
+
+
+class SlackAuthFailed(Exception):
+    """`auth.test` did not vouch for the token: `kind` says how, `error` is Slack's word or the cause."""
+
+    def __init__(self, kind: Literal["rejected", "unreachable", "not_slack"], error: str) -> None:
+        super().__init__(f"{kind}: {error}")
+        self.kind = kind
+        self.error = error
+
+
+@dataclass(frozen=True)
+class BotAccount:
+    """What `auth.test` says about the bot token."""
+
+    identity: Identity
+    team_name: str
+    bot_name: str
+    scopes: frozenset[str] | None  # None when Slack did not send the x-oauth-scopes header
+
+
+async def auth_test(client: AsyncWebClient) -> BotAccount:
+    """Ask Slack which workspace (and Enterprise org) the bot token belongs to."""
+    try:
+        response = await client.auth_test()
+    except SlackApiError as exc:
+        raise SlackAuthFailed("rejected", slack_error(exc)) from None
+    except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+        raise SlackAuthFailed("unreachable", type(exc).__name__) from None
+    enterprise_install = response.get("is_enterprise_install") is True
+    team_id = response.get("team_id") or (response.get("enterprise_id") if enterprise_install else None)
+    if not isinstance(team_id, str) or not team_id:
+        raise SlackAuthFailed("not_slack", "auth.test returned no team_id")
+    header = response.headers.get("x-oauth-scopes") or response.headers.get("X-OAuth-Scopes")
+    scopes = None if header is None else frozenset(s.strip() for s in str(header).split(",") if s.strip())
+    user_id = response.get("user_id")
+    return BotAccount(
+        identity=Identity(
+            team_id=team_id,
+            enterprise_id=response.get("enterprise_id") or None,
+            bot_user_id=user_id if isinstance(user_id, str) else None,
+            is_enterprise_install=enterprise_install,
+        ),
+        team_name=str(response.get("team") or team_id),
+        bot_name=str(response.get("user") or user_id or "?"),
+        scopes=scopes,
+    )

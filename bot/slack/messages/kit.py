@@ -1,0 +1,111 @@
+"""The building blocks of the bot's messages: the `Message` type, sections, fields, people and times.
+
+Pure functions. Everything from a user or from Nebula enters mrkdwn through `bot.slack.messages.mrkdwn`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
+
+from bot.domain.ids import is_slack_id
+from bot.domain.model import Instance
+from bot.slack.messages.mrkdwn import code, fit, literal, shorten
+
+SECTION_LIMIT: Final = 3000
+FIELD_LIMIT: Final = 2000
+# Who acted, when it was not a person: the names the audit uses, and how messages say them.
+_NOT_PEOPLE: Final = {"lease": "the lease", "system": "the bot"}
+
+
+@dataclass(frozen=True)
+class Message:
+    """A Slack message: Block Kit blocks plus the plain-text fallback."""
+
+    text: str
+    blocks: tuple[dict[str, Any], ...] = ()
+
+    def payload(self) -> dict[str, Any]:
+        """The JSON body fields shared by `chat.postMessage` and `response_url`."""
+        body: dict[str, Any] = {"text": self.text}
+        if self.blocks:
+            body["blocks"] = list(self.blocks)
+        return body
+
+
+def message(text: str, blocks: Sequence[Block]) -> Message:
+    """A message of `blocks`, with `text` (mrkdwn) as its plain fallback."""
+    # to_dict() validates lengths and required fields, so a bad block fails here, not in Slack.
+    return Message(text=shorten(plain(text), 3000), blocks=tuple(block.to_dict() for block in blocks))
+
+
+def plain(mrkdwn: str) -> str:
+    """`mrkdwn` as plain text."""
+    # The fallback is shown raw in notifications: drop the code and bold markers, keep the words.
+    return mrkdwn.replace("`", "").replace("*", "")
+
+
+def section(mrkdwn: str) -> SectionBlock:
+    """A section of the bot's own mrkdwn, fitted to Slack's limit."""
+    return SectionBlock(text=MarkdownTextObject(text=fit(mrkdwn, SECTION_LIMIT)))
+
+
+def context(mrkdwn: str) -> ContextBlock:
+    """A context line of the bot's own mrkdwn."""
+    return ContextBlock(elements=[MarkdownTextObject(text=fit(mrkdwn, SECTION_LIMIT))])
+
+
+def notice(text: str) -> Message:
+    """A short mrkdwn message: usage, refusals, errors. `text` is the bot's own mrkdwn."""
+    return message(text, [section(text)])
+
+
+def value(text: str | None, default: str = "unknown") -> str:
+    """Nebula's `text` made inert, or `default` when it said nothing."""
+    return literal(text) if text else default
+
+
+def label(instance: Instance) -> str:
+    """`id` (host name)."""
+    name = f" ({literal(instance.host_name, 64)})" if instance.host_name else ""
+    return f"{code(instance.id)}{name}"
+
+
+def gpu(instance: Instance) -> str:
+    """ "RTX-A6000 × 2"."""
+    if instance.gpu_type and instance.gpu_count:
+        return f"{literal(instance.gpu_type, 40)} × {literal(instance.gpu_count, 10)}"
+    return value(instance.gpu_type or instance.gpu_count)
+
+
+def fields(rows: Sequence[tuple[str, str]]) -> list[MarkdownTextObject]:
+    """Section fields: a bold label over each value."""
+    return [MarkdownTextObject(text=fit(f"*{label}*\n{value}", FIELD_LIMIT)) for label, value in rows]
+
+
+def when(timestamp: float) -> str:
+    """A time within the next minutes, in each reader's time zone."""
+    # Slack renders this in each reader's own time zone; the text after | is the fallback.
+    return f"<!date^{int(timestamp)}^{{time}}|in a few minutes>"
+
+
+def price(instance: Instance) -> str:
+    """ "$0.679/h" as Nebula gave it."""
+    return f"${literal(instance.price_per_hour, 20)}/h" if instance.price_per_hour else "price unknown"
+
+
+def moment(timestamp: float) -> str:
+    """A date and time, in each reader's time zone (UTC in the fallback)."""
+    fallback = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(timestamp))
+    return f"<!date^{int(timestamp)}^{{date_short_pretty}} {{time}}|{fallback}>"
+
+
+def who(actor: str) -> str:
+    """A person as a mention; the bot's own actors ("lease") in words."""
+    if is_slack_id(actor, "UW"):
+        return f"<@{actor}>"
+    return _NOT_PEOPLE.get(actor, literal(actor, 40))

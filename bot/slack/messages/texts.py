@@ -1,0 +1,152 @@
+"""Sentences users read about failures: what happened and what to do next.
+
+The errors themselves (`bot.nebula.client`) carry only facts; the words live here, beside
+`bot.slack.messages.blocks`.
+Every function returns mrkdwn: Nebula's own words are quoted through `bot.slack.messages.mrkdwn.literal`.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import socket
+import sqlite3
+
+from bot.nebula.client import (
+    NebulaAuthError,
+    NebulaBadResponse,
+    NebulaError,
+    NebulaNotFound,
+    NebulaOutcomeUnknown,
+    NebulaRejected,
+    NebulaTimeout,
+    NebulaUnreachable,
+)
+from bot.slack.messages.mrkdwn import literal
+from bot.store.contract import Location, SQLiteLocation
+from bot.store.errors import VolatileRedis
+
+_PROBLEMS = {
+    "empty": "an empty body",
+    "not_json": "a body that is not a JSON object",
+    "unreadable": "data the bot could not read",
+    "too_large": "a body too large to read",
+}
+
+
+def nebula_words(message: str) -> str:
+    """Nebula's own message, as mrkdwn that cannot format, ping or link."""
+    return literal(message, 300)
+
+
+def _said(exc: NebulaError) -> str:
+    return f" Nebula said: {nebula_words(exc.nebula_message)}" if exc.nebula_message else ""
+
+
+def nebula_error(exc: NebulaError, *, after_change: bool = False) -> str:
+    """What to tell a user about a failed Nebula call. `after_change`: it was a state change."""
+    if isinstance(exc, NebulaAuthError):
+        return f"The service key was rejected (HTTP {exc.http_status}): check NEBULA_API_KEY.{_said(exc)}"
+    if isinstance(exc, NebulaNotFound):
+        hint = " (already deleted?)" if after_change else ""
+        return f"Nebula does not know this instance{hint}.{_said(exc)}"
+    if isinstance(exc, NebulaBadResponse):
+        if exc.problem == "server_error":
+            return f"Nebula failed (HTTP {exc.http_status}).{_said(exc)}"
+        if exc.problem == "wrong_instance":
+            return (
+                "Nebula answered for a different instance; nothing was done. "
+                "Check the id in the Nebula console."
+            )
+        return (
+            f"Nebula answered HTTP {exc.http_status} with {_PROBLEMS[exc.problem]}. Try again later; "
+            "if it persists, check Nebula's status."
+        )
+    if isinstance(exc, NebulaRejected):
+        if exc.nebula_message:
+            return nebula_words(exc.nebula_message)
+        return f"Nebula refused the request (HTTP {exc.http_status})."
+    if isinstance(exc, NebulaUnreachable):
+        return "Nebula is unreachable; nothing was sent. Try again shortly."
+    if isinstance(exc, NebulaOutcomeUnknown):
+        return (
+            f"No answer from Nebula within {exc.timeout:g} s: "
+            "outcome unknown: check with the Nebula console before trying again."
+        )
+    if isinstance(exc, NebulaTimeout):
+        return f"Nebula did not answer within {exc.timeout:g} s. Try again shortly."
+    return "Nebula's answer could not be used."
+
+
+NOTHING_RECORDED = (
+    "The bot stopped before Nebula's answer was recorded: outcome unknown: check with the Nebula console."
+)
+REPORTED_SUCCESS = "Nebula reported success."
+NOTHING_SENT = "The bot hit an internal error before calling Nebula: nothing was sent."
+INTERNAL_AFTER_SENDING = (
+    "The bot hit an internal error after calling Nebula: outcome unknown: check with the Nebula console."
+)
+STOPPING = (
+    "Outcome unknown: the bot was stopping while Nebula had not answered: check with the Nebula console."
+)
+
+
+def store_unusable(location: Location, exc: BaseException) -> str:
+    """One line for an operator: why the store NEBULA_BOT_STATE_URL names cannot be used, what to do."""
+    if isinstance(exc, VolatileRedis):
+        return (
+            f"NEBULA_BOT_STATE_URL: this Redis would lose claims on a restart: {exc.detail}. "
+            "Set `appendonly yes` (with `appendfsync always` or `everysec`) in redis.conf, "
+            "or NEBULA_BOT_ALLOW_VOLATILE_REDIS=true to accept that risk."
+        )
+    if isinstance(location, SQLiteLocation):
+        folder = location.path.absolute().parent
+        if not folder.is_dir():
+            return (
+                f"NEBULA_BOT_STATE_URL: the folder {folder} does not exist: create it or choose another path."
+            )
+        if not os.access(folder, os.W_OK):
+            return f"NEBULA_BOT_STATE_URL: the folder {folder} is not writable by this user."
+        if isinstance(exc, sqlite3.DatabaseError) and "not a database" in str(exc):
+            return (
+                f"NEBULA_BOT_STATE_URL: {location.path} is not a SQLite database (damaged, or another "
+                "file): move it aside or point NEBULA_BOT_STATE_URL elsewhere."
+            )
+        return f"NEBULA_BOT_STATE_URL: cannot use {location.path} ({type(exc).__name__}: {exc})."
+    return (
+        f"NEBULA_BOT_STATE_URL: cannot use the Redis it names ({type(exc).__name__}: {exc}): "
+        "check the URL and that the server is up."
+    )
+
+
+def too_many_pending(limit: int) -> str:
+    """The refusal when a user already has `limit` confirmations waiting."""
+    return (
+        f"You already have {limit} requests waiting for confirmation. Confirm or cancel one of them "
+        "(or let them expire) before asking for more."
+    )
+
+
+def port_unusable(host: str, port: int, exc: OSError) -> str:
+    """Why the bot cannot listen at NEBULA_BOT_HOST:NEBULA_BOT_PORT, and what to do."""
+    fix = "use 0.0.0.0 (every interface) or 127.0.0.1"
+    if isinstance(exc, socket.gaierror):
+        return f"NEBULA_BOT_HOST={host} does not resolve to an address: {fix}."
+    if exc.errno == errno.EADDRINUSE:
+        return f"NEBULA_BOT_PORT={port} is in use on {host}: stop what listens there, or choose another port."
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return f"NEBULA_BOT_HOST={host} is not an address of this machine: {fix}."
+    reason = exc.strerror or str(exc)
+    return f"cannot listen on {host}:{port} ({reason}): check NEBULA_BOT_HOST and NEBULA_BOT_PORT."
+
+
+def slack_unreachable(url: str, cause: str) -> str:
+    """Why Slack's Web API could not be reached, in words, and what to check."""
+    how = {
+        "ClientConnectorDNSError": "DNS lookup failed",
+        "ClientConnectorCertificateError": "its TLS certificate was not trusted",
+        "ClientConnectorError": "the connection was refused or timed out",
+        "ServerTimeoutError": "it did not answer in time",
+        "TimeoutError": "it did not answer in time",
+    }.get(cause, f"the connection failed ({cause})")
+    return f"cannot reach {url}: {how}; check the network or proxy (SLACK_API_URL)."

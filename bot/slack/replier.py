@@ -1,0 +1,229 @@
+"""Talking in Slack: through `response_url` first, through the Web API when Slack refuses it."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.infra import logs
+from bot.infra.metrics import Metrics
+from bot.infra.redact import redact, redact_data
+from bot.slack.messages import blocks
+from bot.slack.messages.blocks import Message
+
+
+class ReplyError(Exception):
+    """Slack accepted the message neither through `response_url` nor through the Web API."""
+
+
+def slack_error(exc: BaseException) -> str:
+    """A short word for any failed Slack call: Slack's `error`, an HTTP status, or the exception's kind.
+
+    When Slack answers with something that is not JSON, slack_sdk puts a raw HTTP response (not a
+    `SlackResponse`) in `SlackApiError.response`, so nothing here assumes the response's type.
+    """
+    if isinstance(exc, SlackApiError):
+        response = exc.response
+        data = getattr(response, "data", None)
+        if isinstance(data, dict) and isinstance(data.get("error"), str):
+            return str(data["error"])
+        status = getattr(response, "status_code", None) or getattr(response, "status", None)
+        return f"HTTP {status}" if isinstance(status, int) else "unreadable_answer"
+    return type(exc).__name__
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Where a reply goes, and what to fall back on when the `response_url` is refused or expired."""
+
+    response_url: str | None
+    channel: str | None
+    user: str | None = None
+
+
+class Replier(Protocol):
+    """Sends the bot's messages."""
+
+    async def reply(
+        self, to: Destination, message: Message, *, in_channel: bool = False, replace_original: bool = False
+    ) -> None:
+        """Post `message`; ephemeral unless `in_channel`; replacing the button's message if asked."""
+
+    async def post(
+        self, channel: str, message: Message, *, thread_ts: str | None = None, broadcast: bool = False
+    ) -> str:
+        """Post `message` in `channel` (or in a thread there) with `chat.postMessage`; its ts."""
+
+    async def update(self, channel: str, ts: str, message: Message) -> None:
+        """Replace the bot's own message `ts` in `channel` with `chat.update`."""
+
+
+async def say(
+    replier: Replier,
+    to: Destination,
+    message: Message,
+    *,
+    in_channel: bool = False,
+    replace_original: bool = False,
+) -> None:
+    """Reply, and log (never raise) when Slack refuses: the store already holds the truth."""
+    try:
+        await replier.reply(to, message, in_channel=in_channel, replace_original=replace_original)
+    except ReplyError as exc:
+        logs.warning("slack.reply_failed", channel=to.channel, error=str(exc))
+
+
+async def post_or_log(
+    replier: Replier, channel: str, message: Message, event: str, *, thread_ts: str | None = None
+) -> str | None:
+    """Post with `chat.postMessage`; its ts, or None after logging `event` when Slack refused."""
+    try:
+        return await replier.post(channel, message, thread_ts=thread_ts)
+    except ReplyError as exc:
+        logs.warning(event, channel=channel, error=str(exc))
+        return None
+
+
+async def edit(
+    replier: Replier, channel: str, ts: str | None, message: Message, click: Destination | None = None
+) -> None:
+    """Make the bot's message `ts` show `message`; failing that, replace the clicked one (if any)."""
+    if ts is not None:
+        try:
+            await replier.update(channel, ts, message)
+            return
+        except ReplyError as exc:
+            logs.warning("slack.update_failed", channel=channel, error=str(exc))
+    if click is not None:
+        await say(replier, click, message, replace_original=True)
+
+
+@asynccontextmanager
+async def guard(replier: Replier, to: Destination, user: str) -> AsyncIterator[None]:
+    """After the ack, nobody else will tell the user: a bug or a dead store must not mean silence."""
+    try:
+        yield
+    except Exception:
+        logs.failure("flow.failed", user=user, channel=to.channel)
+        await say(replier, to, blocks.internal_error())
+
+
+class SlackReplier:
+    """`Replier` over a shared aiohttp session and the bot's Web API client. Never retries a post."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        web: AsyncWebClient,
+        metrics: Metrics,
+        response_url_prefixes: tuple[str, ...],
+        timeout: float = 10.0,
+    ) -> None:
+        self._metrics = metrics
+        self._session = session
+        self._web = web
+        self._prefixes = response_url_prefixes
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        # One chat.postMessage at a time per channel: under a rate limit, messages keep their order.
+        self._channel_locks: dict[str, asyncio.Lock] = {}
+
+    async def reply(
+        self, to: Destination, message: Message, *, in_channel: bool = False, replace_original: bool = False
+    ) -> None:
+        message = _redacted(message)
+        first_error = "no response_url"
+        if to.response_url:
+            try:
+                await self._via_response_url(to.response_url, message, in_channel, replace_original)
+                return
+            except ReplyError as exc:
+                self._metrics.slack_errors.labels("response_url").inc()
+                first_error = str(exc)
+        try:
+            await self._via_web_api(to, message, in_channel, replace_original)
+        except Exception as exc:  # SlackApiError, or whatever a garbled answer raises inside slack_sdk
+            self._metrics.slack_errors.labels("web_api_fallback").inc()
+            raise ReplyError(f"{first_error}; Web API fallback failed: {slack_error(exc)}") from None
+
+    def _lock(self, channel: str) -> asyncio.Lock:
+        return self._channel_locks.setdefault(channel, asyncio.Lock())
+
+    async def _via_response_url(
+        self, url: str, message: Message, in_channel: bool, replace_original: bool
+    ) -> None:
+        if not url.startswith(self._prefixes):
+            # It came in a signed request, yet it is not Slack's: never POST to an arbitrary address.
+            raise ReplyError("response_url is not under SLACK_RESPONSE_URL_PREFIXES")
+        body: dict[str, Any] = message.payload()
+        body["response_type"] = "in_channel" if in_channel else "ephemeral"
+        body["replace_original"] = replace_original
+        try:
+            post = self._session.post(url, json=body, timeout=self._timeout, allow_redirects=False)
+            async with post as response:
+                if response.status != 200:
+                    # Only a bounded prefix of any answer is read.
+                    detail = (await response.content.read(100)).decode(errors="replace")
+                    raise ReplyError(f"response_url answered HTTP {response.status}: {detail}")
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise ReplyError(f"response_url failed: {type(exc).__name__}") from None
+
+    async def _via_web_api(
+        self, to: Destination, message: Message, in_channel: bool, replace_original: bool
+    ) -> None:
+        if not to.channel:
+            raise ValueError("no channel to fall back on")
+        blocks = list(message.blocks) or None
+        # Never chat.update a message a click names: a click must not let one message's buttons
+        # rewrite another. Edits go through `update`, with the ts the bot kept when it posted.
+        if in_channel or replace_original:
+            async with self._lock(to.channel):
+                await self._web.chat_postMessage(channel=to.channel, text=message.text, blocks=blocks)
+        elif to.user:
+            await self._web.chat_postEphemeral(
+                channel=to.channel, user=to.user, text=message.text, blocks=blocks
+            )
+        else:
+            raise ValueError("no user to show an ephemeral message to")
+
+    async def post(
+        self, channel: str, message: Message, *, thread_ts: str | None = None, broadcast: bool = False
+    ) -> str:
+        message = _redacted(message)
+        try:
+            async with self._lock(channel):
+                response = await self._web.chat_postMessage(
+                    channel=channel,
+                    text=message.text,
+                    blocks=list(message.blocks) or None,
+                    thread_ts=thread_ts,
+                    reply_broadcast=broadcast or None,
+                )
+        except Exception as exc:
+            self._metrics.slack_errors.labels("chat.postMessage").inc()
+            raise ReplyError(f"chat.postMessage to {channel} failed: {slack_error(exc)}") from None
+        ts = response.get("ts")
+        if not isinstance(ts, str):
+            raise ReplyError(f"chat.postMessage to {channel} answered without a ts")
+        return ts
+
+    async def update(self, channel: str, ts: str, message: Message) -> None:
+        message = _redacted(message)
+        try:
+            await self._web.chat_update(
+                channel=channel, ts=ts, text=message.text, blocks=list(message.blocks) or None
+            )
+        except Exception as exc:
+            self._metrics.slack_errors.labels("chat.update").inc()
+            raise ReplyError(f"chat.update in {channel} failed: {slack_error(exc)}") from None
+
+
+def _redacted(message: Message) -> Message:
+    # The last gate before Slack: a secret that slipped into a text (Nebula echoing the key) stops here.
+    return Message(text=redact(message.text), blocks=tuple(redact_data(list(message.blocks))))

@@ -1,0 +1,335 @@
+"""The shared store for several replicas: Redis, with every state change done by one Lua script.
+
+Keys share one hash tag so that the scripts also work on Redis Cluster:
+- `{nebula-bot}:conf:<id>`: a hash per confirmation (action, state, expires_at, actor, decided_at,
+  outcomes, and the tokens that make the scripts safe to repeat); its TTL drops it a while after it
+  can no longer matter.
+- `{nebula-bot}:pending`: sorted set of pending ids by expiry, for the sweeper.
+- `{nebula-bot}:claimed`: sorted set of claimed ids by claim time, for finding what a crash left.
+- `{nebula-bot}:scheduled`: sorted set of ids confirmed into the undo window, by confirm time.
+- `{nebula-bot}:audit`: a stream, capped, newest last.
+- `{nebula-bot}:trigger:<id>`: a Slack trigger_id already seen (replays are dropped).
+- `{nebula-bot}:marks:<kind>`: a hash of marks by key (reminders, leases; see `bot.store.marks`).
+
+A claim must be on disk before Nebula is called. The bot refuses a Redis without AOF (unless told
+it may), and where the server has WAITAOF (Redis 7.2+) it waits for each claim to reach the AOF.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from typing import Any, Final
+
+import redis.asyncio as redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from bot.domain.audit import AuditRecord
+from bot.domain.model import (
+    Confirmation,
+    Entry,
+    InstanceOutcome,
+    State,
+    Transition,
+    confirmation_from_json,
+    confirmation_to_json,
+    outcomes_from_json,
+    outcomes_to_json,
+)
+from bot.store.errors import VolatileRedis
+
+PREFIX: Final = "{nebula-bot}:"
+PENDING: Final = PREFIX + "pending"
+CLAIMED: Final = PREFIX + "claimed"
+SCHEDULED: Final = PREFIX + "scheduled"
+AUDIT: Final = PREFIX + "audit"
+HEALTH: Final = PREFIX + "health"
+AUDIT_MAX: Final = 100_000
+# How long a confirmation's record outlives its expiry: long enough for late clicks to be told
+# "expired" or "already done" rather than "unknown", and for the audit to be the long-term record.
+RETENTION_SECONDS: Final = 7 * 24 * 3600
+WAITAOF_TIMEOUT_MS: Final = 2000
+
+# KEYS: conf, pending, claimed, scheduled. ARGV: to, actor, now, id, token, from.
+# The compare-and-set: only a confirmation in state `from` moves, and a pending one only on the right
+# side of its expiry.
+# The token makes it safe to repeat: a retry after a lost reply learns that it had already won.
+_DECIDE: Final = """
+local state = redis.call('HGET', KEYS[1], 'state')
+if state ~= ARGV[6] then
+  if state and redis.call('HGET', KEYS[1], 'decided_token') == ARGV[5] then return 1 end
+  return 0
+end
+if ARGV[6] == 'pending' then
+  local expires = tonumber(redis.call('HGET', KEYS[1], 'expires_at'))
+  local now = tonumber(ARGV[3])
+  if ARGV[1] == 'expired' then
+    if expires > now then return 0 end
+  elseif expires <= now then
+    return 0
+  end
+end
+redis.call('HSET', KEYS[1], 'state', ARGV[1], 'actor', ARGV[2], 'decided_at', ARGV[3],
+           'decided_token', ARGV[5])
+redis.call('ZREM', KEYS[2], ARGV[4])
+redis.call('ZREM', KEYS[4], ARGV[4])
+if ARGV[1] == 'claimed' then redis.call('ZADD', KEYS[3], ARGV[3], ARGV[4]) end
+if ARGV[1] == 'scheduled' then redis.call('ZADD', KEYS[4], ARGV[3], ARGV[4]) end
+return 1
+"""
+
+# KEYS: conf, claimed. ARGV: outcomes, id, token.
+_FINISH: Final = """
+local state = redis.call('HGET', KEYS[1], 'state')
+if state ~= 'claimed' then
+  if state == 'done' and redis.call('HGET', KEYS[1], 'finished_token') == ARGV[3] then return 1 end
+  return 0
+end
+redis.call('HSET', KEYS[1], 'state', 'done', 'outcomes', ARGV[1], 'finished_token', ARGV[3])
+redis.call('ZREM', KEYS[2], ARGV[2])
+return 1
+"""
+
+
+# KEYS: conf, pending. ARGV: the confirmation's fields (name, value, …), then id, expires_at, ttl.
+# Adding an id that exists changes nothing.
+_ADD: Final = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+local n = #ARGV
+for i = 1, n - 3, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+redis.call('EXPIRE', KEYS[1], ARGV[n])
+redis.call('ZADD', KEYS[2], ARGV[n - 1], ARGV[n - 2])
+return 1
+"""
+
+# KEYS: the kind's hash. ARGV: key, expected ('' for none), new ('' to remove).
+# A mark carries a unique revision, so finding `new` already there means this swap already happened.
+_SWAP_MARK: Final = """
+local current = redis.call('HGET', KEYS[1], ARGV[1]) or ''
+if current == ARGV[2] then
+  if ARGV[3] == '' then redis.call('HDEL', KEYS[1], ARGV[1])
+  else redis.call('HSET', KEYS[1], ARGV[1], ARGV[3]) end
+  return 1
+end
+if ARGV[3] ~= '' and current == ARGV[3] then return 1 end
+return 0
+"""
+
+
+def _key(confirmation_id: str) -> str:
+    return f"{PREFIX}conf:{confirmation_id}"
+
+
+def _token() -> str:
+    return secrets.token_hex(8)
+
+
+class RedisStore:
+    """Confirmations and audit in Redis; any number of replicas may share it."""
+
+    def __init__(self, client: redis.Redis, waitaof: bool = False) -> None:
+        self._redis = client
+        self._waitaof = waitaof
+        self._decide = client.register_script(_DECIDE)
+        self._finish = client.register_script(_FINISH)
+        self._add = client.register_script(_ADD)
+        self._swap_mark = client.register_script(_SWAP_MARK)
+
+    def __repr__(self) -> str:
+        return "RedisStore()"
+
+    @classmethod
+    async def connect(cls, url: str, *, allow_volatile: bool = True) -> RedisStore:
+        """Connect, check the server answers and (unless `allow_volatile`) that it keeps claims on disk.
+
+        Reads and the idempotent scripts are retried over a dropped connection (a Redis restart).
+        """
+        client = redis.Redis.from_url(
+            url,
+            decode_responses=True,
+            socket_timeout=5,
+            socket_connect_timeout=5,
+            retry=Retry(ExponentialBackoff(cap=1.0, base=0.1), 3),
+            retry_on_error=[RedisConnectionError, RedisTimeoutError],
+        )
+        store = cls(client)
+        try:
+            await store.ping()
+            store._waitaof = await store._has_waitaof()
+            if not allow_volatile:
+                await store.require_durability()
+        except BaseException:
+            await client.aclose()
+            raise
+        return store
+
+    async def persistence(self) -> dict[str, str]:
+        """`appendonly` and `appendfsync` as the server reports them; VolatileRedis if it will not say."""
+        try:
+            found = await self._redis.config_get("append*")
+        except ResponseError as exc:  # CONFIG renamed or disabled, as on some managed services
+            raise VolatileRedis(f"cannot read its persistence ({exc})") from None
+        return {str(k): str(v) for k, v in found.items()}
+
+    async def require_durability(self) -> None:
+        """Raise VolatileRedis unless the server writes every change to its append-only file."""
+        settings = await self.persistence()
+        if settings.get("appendonly") != "yes":
+            raise VolatileRedis("AOF is off (appendonly no): a restart would forget claims")
+
+    async def _has_waitaof(self) -> bool:
+        info = await self._redis.info("server")
+        version = tuple(
+            int(part) for part in str(info.get("redis_version", "0")).split(".")[:2] if part.isdigit()
+        )
+        return version >= (7, 2)
+
+    async def add(self, confirmation: Confirmation) -> bool:
+        ttl = max(1, int(confirmation.expires_at - confirmation.created_at)) + RETENTION_SECONDS
+        fields = {
+            # The field is still called "action", as in every store written so far.
+            "action": confirmation_to_json(confirmation),
+            "state": State.PENDING.value,
+            "expires_at": repr(confirmation.expires_at),
+            "requester": confirmation.requester,
+        }
+        args = [part for pair in fields.items() for part in pair]
+        added = await self._add(
+            keys=[_key(confirmation.id), PENDING],
+            args=[*args, confirmation.id, repr(confirmation.expires_at), ttl],
+        )
+        return bool(added == 1)
+
+    async def get(self, confirmation_id: str) -> Entry | None:
+        fields = _texts(await self._redis.hgetall(_key(confirmation_id)))
+        return _to_entry(fields) if fields else None
+
+    async def attach_message(self, confirmation_id: str, message_ts: str) -> None:
+        await self._redis.hset(_key(confirmation_id), "message_ts", message_ts)
+
+    async def decide(self, confirmation_id: str, to: State, actor: str, now: float) -> Transition:
+        if to not in (State.CLAIMED, State.SCHEDULED, State.CANCELLED, State.EXPIRED):
+            raise ValueError(f"cannot decide to {to}")
+        return await self._transition(confirmation_id, State.PENDING, to, actor, now)
+
+    async def release(self, confirmation_id: str, to: State, actor: str, now: float) -> Transition:
+        if to not in (State.CLAIMED, State.CANCELLED):
+            raise ValueError(f"cannot release to {to}")
+        return await self._transition(confirmation_id, State.SCHEDULED, to, actor, now)
+
+    async def _transition(
+        self, confirmation_id: str, source: State, to: State, actor: str, now: float
+    ) -> Transition:
+        won = await self._decide(
+            keys=[_key(confirmation_id), PENDING, CLAIMED, SCHEDULED],
+            args=[to.value, actor, repr(now), confirmation_id, _token(), source.value],
+        )
+        if won == 1 and to is State.CLAIMED and self._waitaof:
+            # The claim must be on disk before anyone calls Nebula; fsync it now, or refuse to act.
+            local, _ = await self._redis.execute_command(  # type: ignore[no-untyped-call]
+                "WAITAOF", 1, 0, WAITAOF_TIMEOUT_MS
+            )
+            if int(local) < 1:
+                raise VolatileRedis("the claim did not reach the append-only file in time")
+        return Transition(won=won == 1, entry=await self.get(confirmation_id))
+
+    async def scheduled(self, decided_before: float, limit: int = 100) -> list[Entry]:
+        ids = await self._redis.zrangebyscore(SCHEDULED, "-inf", decided_before, start=0, num=limit)
+        return await self._entries(ids)  # type: ignore[arg-type]
+
+    async def finish(self, confirmation_id: str, outcomes: tuple[InstanceOutcome, ...]) -> bool:
+        done = await self._finish(
+            keys=[_key(confirmation_id), CLAIMED],
+            args=[outcomes_to_json(outcomes), confirmation_id, _token()],
+        )
+        return bool(done == 1)
+
+    async def overdue(self, now: float, limit: int = 100) -> list[Entry]:
+        ids = await self._redis.zrangebyscore(PENDING, "-inf", now, start=0, num=limit)
+        return await self._entries(ids)  # type: ignore[arg-type]
+
+    async def stale_claims(self, claimed_before: float, limit: int = 100) -> list[Entry]:
+        ids = await self._redis.zrangebyscore(CLAIMED, "-inf", claimed_before, start=0, num=limit)
+        return await self._entries(ids)  # type: ignore[arg-type]
+
+    async def _entries(self, ids: list[str]) -> list[Entry]:
+        entries = []
+        for confirmation_id in ids:
+            entry = await self.get(confirmation_id)
+            if entry is None:
+                # Its hash outlived its retention: forget the index entry too.
+                await self._redis.zrem(PENDING, confirmation_id)
+                await self._redis.zrem(CLAIMED, confirmation_id)
+                await self._redis.zrem(SCHEDULED, confirmation_id)
+                continue
+            entries.append(entry)
+        return entries
+
+    async def audit(self, record: AuditRecord) -> None:
+        await self._redis.xadd(AUDIT, {"record": record.to_json()}, maxlen=AUDIT_MAX, approximate=True)
+
+    async def recent_audit(self, limit: int) -> list[AuditRecord]:
+        entries = await self._redis.xrevrange(AUDIT, count=limit) or []
+        return [AuditRecord.from_json(_texts(fields or {})["record"]) for _, fields in entries]
+
+    async def count_pending(self, now: float) -> int:
+        return int(await self._redis.zcount(PENDING, f"({now!r}", "+inf"))
+
+    async def count_pending_for(self, user: str, now: float) -> int:
+        ids = await self._redis.zrangebyscore(PENDING, f"({now!r}", "+inf")
+        if not ids:
+            return 0
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for confirmation_id in ids:
+                pipe.hget(_key(str(confirmation_id)), "requester")
+            requesters = await pipe.execute()
+        return sum(1 for requester in requesters if requester == user)
+
+    async def first_seen(self, key: str, now: float, ttl: float) -> bool:
+        del now  # Redis keeps its own clock for the TTL
+        return bool(await self._redis.set(f"{PREFIX}trigger:{key}", "1", nx=True, ex=max(1, int(ttl))))
+
+    async def mark(self, kind: str, key: str) -> str | None:
+        value = await self._redis.hget(_marks_key(kind), key)
+        return None if value is None else str(value)
+
+    async def marks(self, kind: str) -> dict[str, str]:
+        return _texts(await self._redis.hgetall(_marks_key(kind)))
+
+    async def swap_mark(self, kind: str, key: str, expected: str | None, new: str | None) -> bool:
+        swapped = await self._swap_mark(keys=[_marks_key(kind)], args=[key, expected or "", new or ""])
+        return bool(swapped == 1)
+
+    async def probe(self) -> None:
+        await self._redis.set(HEALTH, repr(time.time()), ex=300)
+
+    async def ping(self) -> None:
+        await self._redis.ping()
+
+    async def close(self) -> None:
+        await self._redis.aclose()
+
+
+def _marks_key(kind: str) -> str:
+    return f"{PREFIX}marks:{kind}"
+
+
+def _texts(fields: dict[Any, Any]) -> dict[str, str]:
+    # The client decodes responses, but redis-py's types cannot know that.
+    return {str(k): str(v) for k, v in fields.items()}
+
+
+def _to_entry(fields: dict[str, str]) -> Entry:
+    decided_at = fields.get("decided_at")
+    return Entry(
+        confirmation=confirmation_from_json(fields["action"]),
+        state=State(fields["state"]),
+        decided_by=fields.get("actor"),
+        decided_at=float(decided_at) if decided_at else None,
+        outcomes=outcomes_from_json(fields.get("outcomes")),
+        message_ts=fields.get("message_ts"),
+    )
