@@ -14,7 +14,7 @@ import aiohttp
 import pytest
 import redis
 
-from bot.__main__ import main
+from bot.cli.main import main
 from tests.standins.redis_server import RedisServer
 from tests.standins.servers import FakeNebula, FakeSlack
 from tests.standins.stack import Stack

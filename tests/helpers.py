@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.slack.messages.blocks import CANCEL_ACTION_ID, CONFIRM_ACTION_ID
+from bot.slack.messages import action_ids
 
 # Two instances of the demo fleet (bot/demo_nebula.py), for the shell's tests.
 DEMO_SMALL = "c3e8f1a9-5d2b-4f7c-8e6a-2b9d4c1f7e05"  # notebook-ana
@@ -25,8 +25,8 @@ def buttons(message: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def confirmation_id(message: dict[str, Any]) -> str:
     """The value the Delete button carries, as Slack would send it back on a click."""
     found = buttons(message)
-    assert found[CONFIRM_ACTION_ID]["value"] == found[CANCEL_ACTION_ID]["value"]
-    return str(found[CONFIRM_ACTION_ID]["value"])
+    assert found[action_ids.CONFIRM]["value"] == found[action_ids.CANCEL]["value"]
+    return str(found[action_ids.CONFIRM]["value"])
 
 
 def shown(message: dict[str, Any]) -> str:

@@ -1,7 +1,9 @@
-"""ruff and mypy are part of the suite, so `pytest` alone says whether the tree is clean."""
+"""ruff, mypy and the layers contract are in the suite: `pytest` alone says whether the tree is clean."""
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -28,3 +30,36 @@ def test_ruff_format() -> None:
 def test_mypy_strict() -> None:
     result = run("mypy")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
+    """import-linter on the `bot` package found under `root` (with the contract in root's pyproject.toml)."""
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    command = "import sys; from importlinter.cli import lint_imports_command as c; sys.exit(c())"
+    return subprocess.run(
+        [sys.executable, "-c", command, "--config", str(root / "pyproject.toml"), "--no-cache"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env=env,
+    )
+
+
+def test_the_layers_contract_holds() -> None:
+    result = lint_imports(ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Contracts: 1 kept, 0 broken." in result.stdout
+
+
+def test_a_back_import_breaks_the_layers_contract(tmp_path: Path) -> None:
+    # The contract must be able to fail: a copy of the tree with the domain importing Slack is refused.
+    copy = tmp_path / "tree"
+    shutil.copytree(ROOT / "bot", copy / "bot", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", copy / "pyproject.toml")
+    ids = copy / "bot" / "domain" / "ids.py"
+    ids.write_text(ids.read_text() + "\nfrom bot.slack.messages import kit  # noqa: E402, F401\n")
+    result = lint_imports(copy)
+    assert result.returncode != 0
+    assert "bot.domain is not allowed to import bot.slack" in result.stdout

@@ -8,7 +8,7 @@ from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.bolt.listeners import decision_buttons, fleet_buttons, instance_list, nebula_command
+from bot.bolt.listeners import register_all
 from bot.core.dispatch import Core
 from bot.domain.policy import Identity
 from bot.settings.settings import Settings
@@ -44,8 +44,5 @@ def build_app(settings: Settings, identity: Identity, core: Core) -> AsyncApp:
         authorize=authorize,
         logger=bolt_logger,
     )
-    nebula_command.register(app, core)
-    decision_buttons.register(app, core)
-    instance_list.register(app, core)
-    fleet_buttons.register(app, core)
+    register_all(app, core)
     return app

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import Any, Final
 from urllib.parse import parse_qsl
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.app.async_app import AsyncApp
@@ -30,28 +31,38 @@ MAX_BODY_BYTES: Final = 1024 * 1024
 BODY_READ_TIMEOUT: Final = 10.0
 SIGNATURE_WINDOW: Final = 300
 MAX_FORM_FIELDS: Final = 100
+MAX_PEERS_REMEMBERED: Final = 10_000
 # Fields of an interactive payload that Bolt and the listeners read as objects.
 _OBJECTS: Final = ("user", "team", "channel", "container", "enterprise", "view", "message", "state")
 
 
 class WarningValve:
-    """At most one warning line per `interval` seconds; the next line says how many were dropped."""
+    """At most one warning line per `interval` seconds in all, and one per `per_peer` seconds for each
+    peer; the next line says how many were dropped. Unauthenticated traffic cannot flood the log."""
 
-    def __init__(self, interval: float = 1.0, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, interval: float = 1.0, per_peer: float = 60.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._interval = interval
+        self._per_peer = per_peer
         self._clock = clock
         self._next = 0.0
+        self._peers: dict[str, float] = {}
         self._dropped = 0
 
-    def warn(self, event: str, **fields: object) -> None:
-        """Log `event`, unless a line went out less than `interval` seconds ago."""
+    def warn(self, event: str, *, peer: str | None, **fields: object) -> None:
+        """Log `event`, unless a line went out too recently (in all, or for this peer)."""
         now = self._clock()
-        if now < self._next:
+        key = peer or "?"
+        if now < self._next or now < self._peers.get(key, 0.0):
             self._dropped += 1
             return
-        logs.warning(event, dropped=self._dropped or None, **fields)
+        if len(self._peers) >= MAX_PEERS_REMEMBERED:
+            self._peers = {k: t for k, t in self._peers.items() if t > now}
+        logs.warning(event, dropped=self._dropped or None, peer=peer, **fields)
         self._dropped = 0
         self._next = now + self._interval
+        self._peers[key] = now + self._per_peer
 
 
 class Rejected(Exception):
@@ -126,7 +137,7 @@ class SlackEdge:
         try:
             bolt_request = await self._checked(request)
         except Rejected as exc:
-            self._valve.warn("request.rejected", status=exc.status, reason=exc.reason, peer=request.remote)
+            self._valve.warn("request.rejected", peer=request.remote, status=exc.status, reason=exc.reason)
             return web.Response(status=exc.status, text=exc.reason)
         return await to_aiohttp_response(await self._app.async_dispatch(bolt_request))
 
@@ -164,4 +175,6 @@ async def _read(request: web.Request) -> bytes:
                     raise Rejected(413, "body too large")
     except TimeoutError:
         raise Rejected(408, "body not received in time") from None
+    except (ConnectionError, aiohttp.ClientError):  # the client hung up mid-body: nobody to answer
+        raise Rejected(400, "the client hung up before sending the whole body") from None
     return bytes(body)

@@ -8,7 +8,8 @@ from dataclasses import asdict
 
 from bot.settings.settings import StoreSettings
 from bot.slack.messages import texts
-from bot.store.contract import SQLiteLocation, open_store
+from bot.store.contract import open_store
+from bot.store.location import SQLiteLocation
 
 
 async def print_audit(settings: StoreSettings, limit: int, as_json: bool) -> int:

@@ -13,15 +13,20 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.durations import format_duration
 from bot.infra.redact import redact, register
-from bot.nebula.client import NebulaAuthError, NebulaClient, NebulaError
+from bot.nebula.client import NebulaClient
+from bot.nebula.errors import NebulaAuthError, NebulaError
+from bot.service.startup import auth_failed
 from bot.settings.settings import Settings
 from bot.slack.auth import SlackAuthFailed, auth_test
+from bot.slack.errors import slack_error
 from bot.slack.messages import texts
-from bot.slack.replier import slack_error
-from bot.store.contract import ConfirmationStore, RedisLocation, SQLiteLocation, open_store
+from bot.store.contract import Store, open_store
 from bot.store.errors import VolatileRedis
+from bot.store.location import RedisLocation, SQLiteLocation
 
 REQUIRED_SCOPES = frozenset({"commands", "chat:write", "chat:write.public"})
+# users.lookupByEmail needs both (Slack requires users:read alongside users:read.email).
+EMAIL_SCOPES = frozenset({"users:read", "users:read.email"})
 
 
 @dataclass(frozen=True)
@@ -93,7 +98,7 @@ async def _slack(settings: Settings, web: AsyncWebClient) -> list[CheckResult]:
     except SlackAuthFailed as exc:
         if exc.kind == "rejected":
             return [CheckResult("slack", False, f"SLACK_BOT_TOKEN was rejected ({exc.error})")]
-        return [CheckResult("slack", False, texts.slack_unreachable(settings.slack_api_url, exc.error))]
+        return [CheckResult("slack", False, auth_failed(exc, settings.slack_api_url))]
     identity = account.identity
     results = [
         CheckResult(
@@ -109,12 +114,19 @@ async def _slack(settings: Settings, web: AsyncWebClient) -> list[CheckResult]:
     ):
         needed.add("usergroups:read")
     if settings.nebula_bot_owner_rule != "off":
-        needed.add("users:read.email")
+        needed |= EMAIL_SCOPES
     missing = sorted(needed - account.scopes)
     if missing:
         detail = f"missing {', '.join(missing)}: add them in OAuth & Permissions and reinstall the app"
         return [*results, CheckResult("slack scopes", False, detail)]
-    return [*results, CheckResult("slack scopes", True, ", ".join(sorted(needed)))]
+    results.append(CheckResult("slack scopes", True, ", ".join(sorted(needed))))
+    if not account.scopes >= EMAIL_SCOPES:
+        # Owners are looked up by email whenever Nebula names a user; without both scopes they never are.
+        lacking = ", ".join(sorted(EMAIL_SCOPES - account.scopes))
+        results.append(
+            CheckResult("owners", True, f"owners cannot be found by email: the token lacks {lacking}", True)
+        )
+    return results
 
 
 async def _app_token(settings: Settings, web: AsyncWebClient) -> CheckResult:
@@ -145,7 +157,8 @@ async def _nebula(settings: Settings) -> CheckResult:
         )
     finally:
         await client.aclose()
-    return CheckResult("nebula", True, f"NEBULA_API_KEY accepted; the team has {page.total} instance(s)")
+    count = f"; the team has {page.total} instance(s)" if page.total is not None else ""
+    return CheckResult("nebula", True, f"NEBULA_API_KEY accepted{count}")
 
 
 def _sqlite_file(path: Path) -> CheckResult | None:
@@ -181,7 +194,7 @@ async def _store(settings: Settings) -> CheckResult:
     return CheckResult("store", True, "sqlite store reachable")
 
 
-async def _redis_durability(store: ConfirmationStore, allowed: bool) -> CheckResult:
+async def _redis_durability(store: Store, allowed: bool) -> CheckResult:
     from bot.store.redis import RedisStore
 
     assert isinstance(store, RedisStore)

@@ -18,7 +18,7 @@ _HEADER: Final = """\
 # it was not invited to (in private channels and DMs, invite it; a confirmation then falls back to
 # the command's response_url, but reminders in a private NEBULA_BOT_WATCH_CHANNEL need it). Scope
 # usergroups:read only matters with NEBULA_BOT_ALLOWED_USERGROUPS or group ids in NEBULA_BOT_APPROVERS;
-# users:read.email finds an instance's owner in Slack from the Nebula user's email (the owner rule).
+# users:read and users:read.email find an instance's owner in Slack from the Nebula user's email.
 """
 
 _SOCKET_NOTES: Final = """\
@@ -36,7 +36,15 @@ _HTTP_NOTES: Final = """\
 """
 
 
-BOT_SCOPES: Final = ("commands", "chat:write", "chat:write.public", "usergroups:read", "users:read.email")
+# users:read.email finds owners by email (users.lookupByEmail), which Slack serves only with users:read too.
+BOT_SCOPES: Final = (
+    "commands",
+    "chat:write",
+    "chat:write.public",
+    "usergroups:read",
+    "users:read",
+    "users:read.email",
+)
 
 
 class ManifestError(ValueError):
@@ -51,7 +59,7 @@ def manifest(http_url: str | None = None) -> dict[str, Any]:
         "description": "Manage Nebula Block GPU instances",
         "usage_hint": (
             "list | show <id> | cost | lease <id> 8h | leases | delete <id> [<id> …] | "
-            "stop|start|reboot <id> | protect <id> [why] | unprotect <id> | protected | claim <id> | help"
+            "stop|start|reboot <id> | protect <id> [why] | unprotect <id> | protected | own <id> | help"
         ),
         "should_escape": False,
     }
@@ -70,11 +78,7 @@ def manifest(http_url: str | None = None) -> dict[str, Any]:
             "bot_user": {"display_name": "nebula", "always_online": True},
             "slash_commands": [command],
         },
-        "oauth_config": {
-            "scopes": {
-                "bot": ["commands", "chat:write", "chat:write.public", "usergroups:read", "users:read.email"]
-            }
-        },
+        "oauth_config": {"scopes": {"bot": list(BOT_SCOPES)}},
         "settings": {
             "interactivity": interactivity,
             "org_deploy_enabled": False,

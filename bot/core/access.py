@@ -1,13 +1,13 @@
-"""Applying the policy to a live request: resolve the actor's user groups, then decide."""
+"""Applying the policy to a live request: resolve the actor's user groups, then rule."""
 
 from __future__ import annotations
 
 import dataclasses
 
-from bot.domain.model import Confirmation
-from bot.domain.policy import Actor, Decision, Identity, Rules, may_cancel, may_confirm, may_request, screen
+from bot.domain.confirmation import Confirmation
+from bot.domain.policy import Actor, Identity, Rules, Ruling, may_cancel, may_confirm, may_request, screen
 from bot.infra import logs
-from bot.slack.messages import blocks
+from bot.slack.messages.refusals import refusal
 from bot.slack.replier import Destination, Replier, say
 from bot.slack.usergroups import UserGroups
 
@@ -27,28 +27,28 @@ class Access:
             return actor
         return dataclasses.replace(actor, groups=await self._usergroups.groups_of(actor.user_id, groups))
 
-    def screen(self, actor: Actor) -> Decision:
+    def screen(self, actor: Actor) -> Ruling:
         """Is `actor` in our workspace, in an allowed channel? (No person-level rule.)"""
         return screen(self.rules, self.identity, actor)
 
-    def may_request(self, actor: Actor) -> Decision:
+    def may_request(self, actor: Actor) -> Ruling:
         """May a resolved `actor` look at instances or ask for a change?"""
         return may_request(self.rules, self.identity, actor)
 
-    def may_confirm(self, actor: Actor, confirmation: Confirmation) -> Decision:
+    def may_confirm(self, actor: Actor, confirmation: Confirmation) -> Ruling:
         """May a resolved `actor` press the confirm button?"""
         return may_confirm(self.rules, self.identity, actor, confirmation)
 
-    def may_cancel(self, actor: Actor, confirmation: Confirmation) -> Decision:
+    def may_cancel(self, actor: Actor, confirmation: Confirmation) -> Ruling:
         """May a resolved `actor` press Cancel?"""
         return may_cancel(self.rules, self.identity, actor, confirmation)
 
     async def admit(self, actor: Actor, replier: Replier, to: Destination) -> Actor | None:
         """The resolved `actor` if they may look or act; otherwise they are told why, and None."""
         actor = await self.resolve(actor)
-        decision = self.may_request(actor)
-        if decision.allowed:
+        ruling = self.may_request(actor)
+        if ruling.allowed:
             return actor
         logs.event("request.refused", user=actor.user_id, channel=actor.channel_id, outcome="not_allowed")
-        await say(replier, to, blocks.notice(decision.reason))
+        await say(replier, to, refusal(ruling.why))
         return None

@@ -9,13 +9,12 @@ bot), the command's `response_url` carries the confirmation instead, and edits g
 
 from __future__ import annotations
 
-from bot.core.trail import Subject, Trail
-from bot.domain.audit import Step
-from bot.domain.model import Confirmation, InstanceOutcome, summarize
+from bot.domain.confirmation import Confirmation, InstanceOutcome
 from bot.infra import logs
-from bot.slack.messages import blocks
-from bot.slack.messages.blocks import Message
-from bot.slack.replier import Destination, Replier, ReplyError, say
+from bot.slack.errors import ReplyError
+from bot.slack.messages import confirmations as messages
+from bot.slack.messages.kit import Message
+from bot.slack.replier import Destination, Replier, say
 
 
 def origin(confirmation: Confirmation) -> Destination:
@@ -26,9 +25,8 @@ def origin(confirmation: Confirmation) -> Destination:
 class Announcer:
     """Posts and edits the messages people read in the confirmation's channel."""
 
-    def __init__(self, replier: Replier, trail: Trail, audit_channel: str | None) -> None:
+    def __init__(self, replier: Replier, audit_channel: str | None) -> None:
         self._replier = replier
-        self._trail = trail
         self._audit_channel = audit_channel
 
     async def ask(self, confirmation: Confirmation, message: Message, to: Destination) -> str | None:
@@ -65,12 +63,10 @@ class Announcer:
         outcomes: tuple[InstanceOutcome, ...],
         message_ts: str | None,
         click: Destination | None,
-        step: Step = Step.OUTCOME,
     ) -> None:
-        """Post the outcome in the confirmation's thread (broadcast) and the audit channel; record it."""
-        message = blocks.outcome(confirmation, confirmer, outcomes)
-        text = " ".join(f"{o.instance_id}: {o.status}: {o.message}" for o in outcomes)
-        # The channel first: a store slow to take the audit record must not keep people waiting.
+        """Post the outcome in the confirmation's thread (broadcast), show it on the confirmation
+        message, and post it in the audit channel. (Recording it is the caller's, and comes first.)"""
+        message = messages.outcome(confirmation, confirmer, outcomes)
         posted = False
         if message_ts is not None:
             try:
@@ -82,8 +78,9 @@ class Announcer:
                 logs.warning("outcome.thread_post_failed", channel=confirmation.channel_id, error=str(exc))
         if not posted:
             await say(self._replier, click or origin(confirmation), message, in_channel=True)
-        await self._trail.record(step, summarize(outcomes), Subject.of(confirmation), confirmer, message=text)
-        await self.show(confirmation, message_ts, blocks.concluded(confirmation, confirmer, outcomes), click)
+        await self.show(
+            confirmation, message_ts, messages.concluded(confirmation, confirmer, outcomes), click
+        )
         if self._audit_channel:
             try:
                 await self._replier.post(self._audit_channel, message)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.domain.model import LeaseAction
+from bot.domain.records import LeaseAction
 
 
 @dataclass(frozen=True)

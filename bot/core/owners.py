@@ -1,97 +1,71 @@
-"""Who owns an instance: an explicit `/nebula claim`, else the Nebula user Nebula names, found in
-Slack by email (`users.lookupByEmail`, cached); else nobody known. Any doubt means "unknown"."""
+"""Who owns an instance: whoever ran `/nebula own`, else the Nebula user Nebula names, found in Slack
+by email (`users.lookupByEmail`, cached); else nobody known. When Slack cannot say, the owner is
+"unsure", which the owner rule never takes for "nobody"."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Final
 
-from slack_sdk.web.async_client import AsyncWebClient
+from bot.domain.instance import Instance
+from bot.domain.records import Ownership
+from bot.infra.clock import Clock
+from bot.slack.directory import EmailDirectory, Unsure
+from bot.store.records import Records
 
-from bot.domain.ids import is_slack_id
-from bot.domain.model import Instance, Ownership
-from bot.infra import logs
-from bot.infra.metrics import Metrics
-from bot.slack.cache import LookupCache, Uncertain
-from bot.slack.replier import slack_error
-from bot.store.marks import Marks
-
-# Up to this many instances, claims are read one by one rather than all at once.
-FEW = 10
+# Up to this many instances, ownerships are read one by one rather than all at once.
+FEW: Final = 10
 
 
-class EmailDirectory:
-    """Slack users by email, through `users.lookupByEmail` (scope users:read.email), cached."""
+@dataclass(frozen=True)
+class Owned:
+    """The known owners (Slack user ids) by instance id, and the instances whose owner Slack could not
+    tell just now (with the reason)."""
 
-    def __init__(
-        self,
-        client: AsyncWebClient,
-        ttl: float,
-        metrics: Metrics,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self._client = client
-        self._metrics = metrics
-        self._cache: LookupCache[str | None] = LookupCache(ttl, clock)
-
-    async def user_for(self, email: str) -> str | None:
-        """The Slack user id with this email, or None (not found, or Slack could not say)."""
-        key = email.strip().lower()
-        return await self._cache.get(key, lambda: self._look_up(key))
-
-    async def _look_up(self, email: str) -> str | None:
-        try:
-            response = await self._client.users_lookupByEmail(email=email)
-        except Exception as exc:  # users_not_found, missing_scope, a garbled answer: all "unknown"
-            error = slack_error(exc)
-            if error == "users_not_found":
-                return None  # an answer: nobody in this workspace has that email
-            logs.warning("owners.lookup_failed", error=error)  # never the email itself
-            self._metrics.slack_errors.labels("users.lookupByEmail").inc()
-            raise Uncertain(None) from None
-        user = response.get("user")
-        found = user.get("id") if isinstance(user, dict) else None
-        return found if is_slack_id(found, "UW") else None
+    owners: Mapping[str, str] = field(default_factory=dict)
+    unsure: Mapping[str, str] = field(default_factory=dict)
 
 
 class Owners:
     """Answers "whose is this instance?"."""
 
-    def __init__(
-        self, marks: Marks, directory: EmailDirectory, clock: Callable[[], float] = time.time
-    ) -> None:
-        self._marks = marks
+    def __init__(self, records: Records, directory: EmailDirectory, clock: Clock) -> None:
+        self._records = records
         self._directory = directory
         self._clock = clock
 
-    async def of(self, instances: Iterable[Instance]) -> dict[str, str]:
-        """The known owners (Slack user ids) of `instances`, by instance id."""
+    async def of(self, instances: Iterable[Instance]) -> Owned:
+        """The owners of `instances`, as far as they can be known now."""
         wanted = list(instances)
         if len(wanted) <= FEW:
-            held = [await self._marks.get(Ownership, instance.id) for instance in wanted]
-            claimed = {h.mark.instance_id: h.mark.owner for h in held if h is not None}
+            found = [await self._records.get(Ownership, instance.id) for instance in wanted]
+            assigned = {v.record.instance_id: v.record.owner for v in found if v is not None}
         else:
-            claimed = {h.mark.instance_id: h.mark.owner for h in await self._marks.all(Ownership)}
+            assigned = {v.record.instance_id: v.record.owner for v in await self._records.all(Ownership)}
         owners: dict[str, str] = {}
+        unsure: dict[str, str] = {}
         for instance in wanted:
-            if instance.id in claimed:
-                owners[instance.id] = claimed[instance.id]
+            if instance.id in assigned:
+                owners[instance.id] = assigned[instance.id]
             elif instance.owner_email:
-                found = await self._directory.user_for(instance.owner_email)
-                if found is not None:
-                    owners[instance.id] = found
-        return owners
+                user = await self._directory.user_for(instance.owner_email)
+                if isinstance(user, Unsure):
+                    unsure[instance.id] = user.error
+                elif user is not None:
+                    owners[instance.id] = user
+        return Owned(owners, unsure)
 
-    async def claim(self, instance_id: str, user: str) -> tuple[str | None, bool]:
-        """Make `user` the owner. The previous claimant (if another), and True when it took."""
-        held = await self._marks.get(Ownership, instance_id)
-        previous = held.mark.owner if held else None
-        won = await self._marks.put(held, Ownership(instance_id, user, self._clock()))
+    async def assign(self, instance_id: str, user: str) -> tuple[str | None, bool]:
+        """Make `user` the owner. The previous owner (if another), and True when it took."""
+        current = await self._records.get(Ownership, instance_id)
+        previous = current.record.owner if current else None
+        won = await self._records.put(current, Ownership(instance_id, user, self._clock()))
         return (previous if previous != user else None), won is not None
 
-    async def release(self, instance_id: str) -> str | None:
-        """Forget the claim; who had claimed it, or None when nobody had."""
-        held = await self._marks.get(Ownership, instance_id)
-        if held is None or not await self._marks.remove(held):
+    async def unassign(self, instance_id: str) -> str | None:
+        """Forget the owner; who it was, or None when nobody had said so."""
+        current = await self._records.get(Ownership, instance_id)
+        if current is None or not await self._records.remove(current):
             return None
-        return held.mark.owner
+        return current.record.owner

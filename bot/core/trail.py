@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Final
 
 from bot.domain.audit import AuditRecord, Step
-from bot.domain.model import Confirmation
+from bot.domain.confirmation import Confirmation
 from bot.domain.verbs import Verb
 from bot.infra import logs
+from bot.infra.clock import Clock
 from bot.infra.metrics import Metrics
 from bot.infra.redact import redact
-from bot.store.contract import ConfirmationStore
+from bot.store.contract import Store
 
 # Steps that are also a confirmation's outcome on the metrics dashboard.
 _COUNTED: Final = {
@@ -57,9 +57,7 @@ class Subject:
 class Trail:
     """Logs, audits and counts each step. An audit write that fails never stops the caller."""
 
-    def __init__(
-        self, store: ConfirmationStore, metrics: Metrics, clock: Callable[[], float], source: str = "slack"
-    ) -> None:
+    def __init__(self, store: Store, metrics: Metrics, clock: Clock, source: str = "slack") -> None:
         self._source = source
         self._store = store
         self._metrics = metrics

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Final
+
+# Who acted, when it was not a person: the names audit records carry (messages say them in words).
+SYSTEM_ACTOR: Final = "system"
+LEASE_ACTOR: Final = "lease"
 
 
 class Step(StrEnum):
-    """A step in the life of a request for a state change."""
+    """A step in the life of a request for a state change. The values are stored: never rename them."""
 
     REQUESTED = "requested"
     REFUSED = "refused"
@@ -30,11 +33,11 @@ class Step(StrEnum):
     LEASE_REMOVED = "removed"
     LEASE_ENDED = "ended"
     LEASE_ACTION = "acted"
-    # Guard rails (verbs "protect" and "claim").
+    # Guard rails (verbs "protect" and "own").
     PROTECTED = "protected"
     UNPROTECTED = "unprotected"
-    CLAIMED_OWNER = "owner_set"
-    RELEASED_OWNER = "owner_removed"
+    OWNER_SET = "owner_set"
+    OWNER_REMOVED = "owner_removed"
 
 
 @dataclass(frozen=True)
@@ -54,19 +57,6 @@ class AuditRecord:
     confirmation: str | None = None
     # Where the request came from: Slack, or `nebula-bot shell` (an operator's terminal).
     source: str = "slack"
-
-    def to_json(self) -> str:
-        """One line of JSON."""
-        return json.dumps(asdict(self), separators=(",", ":"))
-
-    @classmethod
-    def from_json(cls, text: str) -> AuditRecord:
-        """Read back what `to_json` wrote; unknown fields (from a newer bot) are ignored."""
-        data: dict[str, Any] = json.loads(text)
-        if "verb" not in data and "action" in data:  # records written before the field was renamed
-            data["verb"] = data["action"]
-        known = {f.name for f in fields(cls)}
-        return cls(**{name: value for name, value in data.items() if name in known})
 
     def line(self) -> str:
         """A human-readable line for `nebula-bot audit`."""

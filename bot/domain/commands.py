@@ -1,35 +1,23 @@
-"""Parsing the text of `/nebula ...` into a typed command, before any I/O."""
+"""Parsing the text of `/nebula ...` into a typed command, before any I/O.
+
+What cannot be parsed becomes a `UsageError` carrying the facts (which word, which verb); the
+sentences a person reads are in `bot.slack.messages.help`.
+"""
 
 from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, Literal
 
 from bot.domain.durations import parse_duration
 from bot.domain.ids import is_instance_id
 from bot.domain.verbs import MAX_IDS, VERBS, Verb
-from bot.slack.messages.mrkdwn import code
 
-USAGE: Final = (
-    "*Usage*\n"
-    "• `/nebula list`: your team's instances, with buttons to act on each\n"
-    "• `/nebula show <id>`: one instance's details\n"
-    "• `/nebula delete <id> [<id> …]`: delete instances (up to 10), after confirmation\n"
-    "• `/nebula stop <id>`, `/nebula start <id>`, `/nebula reboot <id>`: the same, after confirmation\n"
-    "• `/nebula cost`: running instances by cost so far, and the fleet's burn rate\n"
-    "• `/nebula lease <id> 8h`: have the bot act on the instance when 8 hours are up "
-    "(`/nebula lease <id>` shows it, `/nebula lease <id> off` removes it, `/nebula leases` lists all)\n"
-    "• `/nebula protect <id> [reason]`: nobody may stop, reboot or delete it until "
-    "`/nebula unprotect <id>`; `/nebula protected` lists them\n"
-    "• `/nebula claim <id>`: you own it (`/nebula claim <id> off` to let go)\n"
-    "• `/nebula help`: this message\n"
-    "Example: `/nebula delete 102cade84ea-e703-4400-b77d-8ed545d198ee`. Ids are 1 to 64 letters, digits, "
-    "`-` or `_` (starting with a letter or digit), as the Nebula console and `/nebula list` show them."
-)
-
-_ALL_VERBS: Final = (
-    "help", "list", "show", "cost", "lease", "leases", "protect", "unprotect", "protected", "claim", *VERBS
+# Every word `/nebula` understands; `claim` is the older spelling of `own`.
+WORDS: Final = (
+    "help", "list", "show", "cost", "lease", "leases", "protect", "unprotect", "protected", "own", "claim",
+    *VERBS,
 )  # fmt: skip
 
 
@@ -98,18 +86,28 @@ class ProtectedCommand:
 
 
 @dataclass(frozen=True)
-class ClaimCommand:
-    """`/nebula claim <id> [off]`: the sender owns the instance (or no longer does)."""
+class OwnCommand:
+    """`/nebula own <id> [off]`: the sender owns the instance (or no longer does)."""
 
     instance_id: str
     off: bool = False
 
 
+Problem = Literal[
+    "unknown_verb", "takes_nothing", "missing_id", "bad_id", "too_many_ids", "lease_form", "bad_duration"
+]
+
+
 @dataclass(frozen=True)
 class UsageError:
-    """Text that is not a command; `message` tells the user what to type instead."""
+    """Text that is not a command: what is wrong (`problem`), with the word or verb concerned."""
 
-    message: str
+    problem: Problem
+    verb: str = ""
+    word: str = ""
+    guess: str | None = None  # the verb a misspelt word probably meant
+    limit: int = 0  # how many ids the verb takes
+    detail: str = ""  # why a duration could not be read
 
 
 Command = (
@@ -123,12 +121,13 @@ Command = (
     | ProtectCommand
     | UnprotectCommand
     | ProtectedCommand
-    | ClaimCommand
+    | OwnCommand
 )
 ParseResult = Command | UsageError
 
 
-_BARE: Final[dict[str, type[CostCommand | LeasesCommand | ProtectedCommand]]] = {
+_BARE: Final[dict[str, type[ListCommand | CostCommand | LeasesCommand | ProtectedCommand]]] = {
+    "list": ListCommand,
     "cost": CostCommand,
     "leases": LeasesCommand,
     "protected": ProtectedCommand,
@@ -143,20 +142,18 @@ def parse(text: str) -> ParseResult:
     verb, args = words[0].lower(), words[1:]
     if verb == "help" and not args:
         return HelpCommand()
-    if verb == "list":
-        return ListCommand() if not args else UsageError(f"`/nebula list` takes no arguments.\n{USAGE}")
     if verb in _BARE:
-        return _BARE[verb]() if not args else UsageError(f"`/nebula {verb}` takes no arguments.\n{USAGE}")
+        return _BARE[verb]() if not args else UsageError("takes_nothing", verb=verb)
     if verb == "protect":
         ids = _ids(verb, args[:1], limit=1)
         return ids if isinstance(ids, UsageError) else ProtectCommand(ids[0], " ".join(args[1:]))
     if verb == "unprotect":
         ids = _ids(verb, args, limit=1)
         return ids if isinstance(ids, UsageError) else UnprotectCommand(ids[0])
-    if verb == "claim":
+    if verb in ("own", "claim"):
         off = len(args) == 2 and args[1].lower() == "off"
-        ids = _ids(verb, args[:1] if off else args, limit=1)
-        return ids if isinstance(ids, UsageError) else ClaimCommand(ids[0], off=off)
+        ids = _ids("own", args[:1] if off else args, limit=1)
+        return ids if isinstance(ids, UsageError) else OwnCommand(ids[0], off=off)
     if verb == "lease":
         return _lease(args)
     if verb == "show":
@@ -165,14 +162,13 @@ def parse(text: str) -> ParseResult:
     if verb in VERBS:
         ids = _ids(verb, args, limit=MAX_IDS if verb == "delete" else 1)
         return ids if isinstance(ids, UsageError) else ChangeCommand(VERBS[verb], ids)
-    guess = difflib.get_close_matches(verb, _ALL_VERBS, n=1, cutoff=0.6)
-    hint = f" Did you mean `{guess[0]}`?" if guess else ""
-    return UsageError(f"Unknown command {code(verb)}.{hint}\n{USAGE}")
+    guess = difflib.get_close_matches(verb, WORDS, n=1, cutoff=0.6)
+    return UsageError("unknown_verb", word=verb, guess=guess[0] if guess else None)
 
 
 def _lease(args: list[str]) -> LeaseCommand | UsageError:
     if not args or len(args) > 2:
-        return UsageError(f"Write `/nebula lease <instance-id> <duration>`, e.g. 8h.\n{USAGE}")
+        return UsageError("lease_form", verb="lease")
     ids = _ids("lease", args[:1], limit=1)
     if isinstance(ids, UsageError):
         return ids
@@ -183,17 +179,16 @@ def _lease(args: list[str]) -> LeaseCommand | UsageError:
     try:
         return LeaseCommand(ids[0], seconds=parse_duration(args[1]))
     except ValueError as exc:
-        return UsageError(f"{code(args[1])}: {exc}. Or write `off` to remove the lease.")
+        return UsageError("bad_duration", verb="lease", word=args[1], detail=str(exc))
 
 
 def _ids(verb: str, args: list[str], limit: int) -> tuple[str, ...] | UsageError:
     if not args:
-        return UsageError(f"Which instance? Add its id: `/nebula {verb} <instance-id>`.\n{USAGE}")
+        return UsageError("missing_id", verb=verb)
     for arg in args:
         if not is_instance_id(arg):
-            return UsageError(f"{code(arg)} is not a valid instance id.\n{USAGE}")
+            return UsageError("bad_id", verb=verb, word=arg)
     unique = tuple(dict.fromkeys(args))  # duplicates dropped, order kept
     if len(unique) > limit:
-        many = "exactly one instance id" if limit == 1 else f"at most {limit} instance ids"
-        return UsageError(f"`/nebula {verb}` takes {many}.\n{USAGE}")
+        return UsageError("too_many_ids", verb=verb, limit=limit)
     return unique

@@ -14,11 +14,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Final, Literal
 
-from bot.domain.model import Instance
+from bot.domain.instance import Instance
 
-RUNNING: Final = "running"
 # Beyond these a value is a bug or an attack, not a GPU bill.
 _MAX_HOURS: Final = 24 * 366 * 10
+# Nebula Block did not run GPU instances before this (2020-01-01 UTC): an earlier start is a placeholder
+# (`0001-01-01`, `1900-01-01`), not a time. A start in the future is allowed this much clock skew.
+NEBULA_EPOCH: Final = 1577836800.0
+_SKEW: Final = 300.0
 _MAX_MONEY: Final = 1e9
 _HOURS: Final = re.compile(
     r"\s*(\d+(?:\.\d+)?)\s*(hours?|hrs?|h|minutes?|mins?|m|days?|d)?\s*", re.IGNORECASE
@@ -38,18 +41,17 @@ Since = Literal["nebula", "start_time", "first_seen"]
 
 @dataclass(frozen=True)
 class Usage:
-    """One running instance's time and money so far. None where nothing trustworthy is known."""
+    """One running instance's time and money so far. None where nothing trustworthy is known.
+
+    `discarded` names a figure Nebula gave that was not believed (for the log), or is None.
+    """
 
     instance: Instance
     running_seconds: float | None
     since: Since | None
     cost: float | None
     per_hour: float | None
-
-
-def is_running(instance: Instance) -> bool:
-    """True when Nebula says the instance is running (and so is billed)."""
-    return (instance.status or "").strip().lower() == RUNNING
+    discarded: str | None = None
 
 
 def _number(text: str | None, pattern: re.Pattern[str], limit: float) -> float | None:
@@ -110,18 +112,36 @@ def usage(instance: Instance, now: float, first_seen: float | None = None) -> Us
     per_hour = money(instance.price_per_hour)
     seconds: float | None = None
     since: Since | None = None
+    discarded = _implausible(instance, per_hour, now)
     hours = running_hours(instance.running_time)
     started = start_time(instance.start_time)
-    if hours is not None:
+    if hours is not None and "running_time" not in discarded:
         seconds, since = hours * 3600, "nebula"
-    elif started is not None and started <= now:
-        seconds, since = now - started, "start_time"
+    elif started is not None and "start_time" not in discarded:
+        seconds, since = max(0.0, now - started), "start_time"
     elif first_seen is not None and first_seen <= now:
         seconds, since = now - first_seen, "first_seen"
-    cost = money(instance.total_cost)
+    cost = money(instance.total_cost) if "total_cost" not in discarded else None
     if cost is None and per_hour is not None and seconds is not None:
         cost = per_hour * seconds / 3600
-    return Usage(instance, seconds, since, cost, per_hour)
+    return Usage(instance, seconds, since, cost, per_hour, ", ".join(discarded) or None)
+
+
+def _implausible(instance: Instance, per_hour: float | None, now: float) -> list[str]:
+    """Nebula's figures that cannot be true: a start before Nebula existed or in the future, a running
+    time or a cost beyond what running since then could add up to. Placeholders or bugs, never a bill."""
+    possible_hours = max(0.0, now - NEBULA_EPOCH) / 3600
+    found = []
+    started = start_time(instance.start_time)
+    if started is not None and not (NEBULA_EPOCH <= started <= now + _SKEW):
+        found.append("start_time")
+    hours = running_hours(instance.running_time)
+    if hours is not None and hours > possible_hours:
+        found.append("running_time")
+    cost = money(instance.total_cost)
+    if cost is not None and per_hour is not None and cost > per_hour * possible_hours:
+        found.append("total_cost")
+    return found
 
 
 @dataclass(frozen=True)
@@ -144,7 +164,7 @@ def fleet_cost(
 ) -> FleetCost:
     """Sum up the running instances among `instances`."""
     seen = first_seen or {}
-    rows = [usage(i, now, seen.get(i.id)) for i in instances if is_running(i)]
+    rows = [usage(i, now, seen.get(i.id)) for i in instances if i.is_running]
     rows.sort(key=lambda row: (row.cost if row.cost is not None else -1.0, row.instance.id), reverse=True)
     return FleetCost(
         rows=tuple(rows),

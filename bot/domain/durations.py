@@ -6,7 +6,8 @@ import re
 from typing import Final
 
 _UNITS: Final = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-_DURATION: Final = re.compile(r"(\d{1,7}(?:\.\d{1,3})?)([smhd]?)")
+# ASCII digits only: `٣h` or `²` are not numbers a person meant to type here.
+_DURATION: Final = re.compile(r"([0-9]{1,7}(?:\.[0-9]{1,3})?)([smhd]?)", re.ASCII)
 # No duration the bot keeps is longer than a year: beyond that a typo is likelier than an intent.
 MAX_SECONDS: Final = 366 * 86400
 EXAMPLES: Final = "`90m`, `24h` or `2d` (units s, m, h, d)"
@@ -15,7 +16,7 @@ EXAMPLES: Final = "`90m`, `24h` or `2d` (units s, m, h, d)"
 def parse_duration(text: str) -> float:
     """Seconds in `text`. Raises ValueError saying what to write instead.
 
-    A bare number is seconds. Zero, negative and over-a-year durations are refused.
+    A bare number is seconds. Durations under a second, and over a year, are refused.
     """
     match = _DURATION.fullmatch(text.strip().lower())
     if match is None:
@@ -23,6 +24,8 @@ def parse_duration(text: str) -> float:
     seconds = float(match.group(1)) * _UNITS[match.group(2) or "s"]
     if seconds <= 0:
         raise ValueError("must be longer than zero")
+    if seconds < 1:
+        raise ValueError("must be at least a second (1s)")
     if seconds > MAX_SECONDS:
         raise ValueError("must be at most a year (366d)")
     return seconds

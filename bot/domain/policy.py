@@ -1,17 +1,31 @@
 """Who may do what: pure functions of the rules, the actor and the request.
 
-User-group membership needs Slack, so callers resolve it first (see `bot.slack.usergroups`) and pass the
-result in as `Actor.groups`; nothing here does I/O. Every refusal says what to do about it.
+User-group membership needs Slack, so callers resolve it first (see `bot.slack.usergroups`) and pass
+the result in as `Actor.groups`; nothing here does I/O. A ruling is one of three: allowed, allowed
+once an approver confirms, or refused; every refusal carries the facts a person needs to act on it
+(`bot.domain.refusals`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 
-from bot.domain.model import Confirmation
-
-USERS_SETTING = "NEBULA_BOT_ALLOWED_USERS"
-GROUPS_SETTING = "NEBULA_BOT_ALLOWED_USERGROUPS"
+from bot.domain.confirmation import Confirmation
+from bot.domain.refusals import (
+    ForeignWorkspace,
+    NoApprovers,
+    NotAllowed,
+    NotApprover,
+    NotRequester,
+    OtherChannel,
+    OthersOwn,
+    OwnerUnknown,
+    OwnRequest,
+    Reason,
+    WrongChannel,
+)
 
 
 @dataclass(frozen=True)
@@ -64,42 +78,53 @@ class Actor:
     groups: frozenset[str] = frozenset()
 
 
+class Verdict(StrEnum):
+    """The three answers a rule can give."""
+
+    ALLOW = "allow"
+    APPROVAL = "approval"  # allowed, once an approver other than the requester confirms
+    REFUSE = "refuse"
+
+
 @dataclass(frozen=True)
-class Decision:
-    """Allowed, or refused with a `reason` that tells the user what to do."""
+class Ruling:
+    """A verdict, and the facts behind it (why refused, or why an approver must confirm)."""
 
-    allowed: bool
-    reason: str = ""
+    verdict: Verdict
+    reason: Reason | None = None
 
+    @property
+    def allowed(self) -> bool:
+        """Not refused (an APPROVAL ruling lets the request go on, to be approved)."""
+        return self.verdict is not Verdict.REFUSE
 
-ALLOW = Decision(True)
+    @property
+    def needs_approval(self) -> bool:
+        """An approver must confirm."""
+        return self.verdict is Verdict.APPROVAL
 
-
-def mention(slack_id: str) -> str:
-    """How Slack shows a user (U…/W…) or user group (S…) id."""
-    return f"<!subteam^{slack_id}>" if slack_id.startswith("S") else f"<@{slack_id}>"
-
-
-APPROVERS_SHOWN = 10
-
-
-def approvers_text(rules: Rules) -> str:
-    """The approvers as Slack mentions, groups first; a long list is summarised ("… and 190 more")."""
-    ordered = sorted(rules.approvers, key=lambda a: (not a.startswith("S"), a))
-    shown = ", ".join(mention(a) for a in ordered[:APPROVERS_SHOWN])
-    hidden = len(ordered) - APPROVERS_SHOWN
-    return f"{shown} and {hidden} more" if hidden > 0 else shown
+    @property
+    def why(self) -> Reason:
+        """The reason behind a refusal or an approval (every such ruling has one)."""
+        if self.reason is None:
+            raise ValueError("this ruling allows, and has no reason")
+        return self.reason
 
 
-def screen(rules: Rules, identity: Identity, actor: Actor) -> Decision:
+ALLOW = Ruling(Verdict.ALLOW)
+
+
+def refuse(reason: Reason) -> Ruling:
+    """A refusal for `reason`."""
+    return Ruling(Verdict.REFUSE, reason)
+
+
+def screen(rules: Rules, identity: Identity, actor: Actor) -> Ruling:
     """The checks that need no lookup: the actor's workspace (or org) and channel."""
     if not _ours(identity, actor):
-        return Decision(
-            False, "This bot only serves its own workspace; requests from other workspaces are refused."
-        )
+        return refuse(ForeignWorkspace())
     if rules.allowed_channels and actor.channel_id not in rules.allowed_channels:
-        channels = ", ".join(f"<#{c}>" for c in sorted(rules.allowed_channels))
-        return Decision(False, f"`/nebula` does not work in this channel. Use it in {channels}.")
+        return refuse(WrongChannel(rules.allowed_channels))
     return ALLOW
 
 
@@ -111,8 +136,8 @@ def _ours(identity: Identity, actor: Actor) -> bool:
     return identity.enterprise_id is None or actor.enterprise_id == identity.enterprise_id
 
 
-def may_request(rules: Rules, identity: Identity, actor: Actor) -> Decision:
-    """May `actor` ask for a destructive action?"""
+def may_request(rules: Rules, identity: Identity, actor: Actor) -> Ruling:
+    """May `actor` look at instances or ask for a change?"""
     screened = screen(rules, identity, actor)
     if not screened.allowed:
         return screened
@@ -120,17 +145,8 @@ def may_request(rules: Rules, identity: Identity, actor: Actor) -> Decision:
         return ALLOW
     if actor.groups & rules.allowed_usergroups:
         return ALLOW
-    if not rules.allowed_users and not rules.allowed_usergroups:
-        return Decision(
-            False,
-            f"Nobody may change instances yet: {USERS_SETTING} and {GROUPS_SETTING} are empty. "
-            f"Ask whoever runs the bot to add your user id `{actor.user_id}`.",
-        )
-    return Decision(
-        False,
-        f"You may not change instances. Ask whoever runs the bot to add your user id `{actor.user_id}` "
-        f"to {USERS_SETTING}, or you to a user group in {GROUPS_SETTING}.",
-    )
+    nobody = not rules.allowed_users and not rules.allowed_usergroups
+    return refuse(NotAllowed(actor.user_id, nobody_is=nobody))
 
 
 def is_approver(rules: Rules, actor: Actor) -> bool:
@@ -138,53 +154,48 @@ def is_approver(rules: Rules, actor: Actor) -> bool:
     return actor.user_id in rules.approvers or bool(actor.groups & rules.approver_groups)
 
 
-def owners_text(owners: dict[str, str]) -> str:
-    """ "`i-1` belongs to <@U1>", for up to three instances."""
-    parts = [f"`{iid}` belongs to {mention(owner)}" for iid, owner in sorted(owners.items())[:3]]
-    more = f" (and {len(owners) - 3} more)" if len(owners) > 3 else ""
-    return "; ".join(parts) + more
-
-
-def owner_approval(rules: Rules, actor: Actor, owners: dict[str, str], guarded: bool) -> Decision:
-    """Under the owner rule, may `actor` ask to change instances others own? `reason` is set (and
-    `allowed` True) when an approver must confirm; the owners act alone."""
+def owner_approval(
+    rules: Rules,
+    actor: Actor,
+    owners: Mapping[str, str],
+    guarded: bool,
+    unsure: Mapping[str, str] | None = None,
+) -> Ruling:
+    """Under the owner rule, may `actor` ask to change instances others own? Owners act alone;
+    anyone else needs an approver (APPROVAL), or is refused when there are none. An owner Slack
+    could not tell (`unsure`: instance id to why) is never taken for "no owner"."""
     if not (rules.owner_rule and guarded):
         return ALLOW
-    others = {iid: owner for iid, owner in owners.items() if owner != actor.user_id}
-    if not others:
+    others = tuple(sorted((iid, owner) for iid, owner in owners.items() if owner != actor.user_id))
+    reason: OthersOwn | OwnerUnknown
+    if others:
+        reason = OthersOwn(others, rules.approvers)
+    elif unsure:
+        reason = OwnerUnknown(tuple(sorted(unsure)), sorted(unsure.values())[0], rules.approvers)
+    else:
         return ALLOW
-    if not rules.approvers:
-        return Decision(
-            False,
-            f"{owners_text(others)}: only the owner can do this, and no approvers are set "
-            "(NEBULA_BOT_APPROVERS). Ask the owner.",
-        )
-    return Decision(True, f"{owners_text(others)}: an approver must confirm ({approvers_text(rules)}).")
+    return Ruling(Verdict.APPROVAL, reason) if rules.approvers else refuse(reason)
 
 
-def may_confirm(rules: Rules, identity: Identity, actor: Actor, confirmation: Confirmation) -> Decision:
+def may_confirm(rules: Rules, identity: Identity, actor: Actor, confirmation: Confirmation) -> Ruling:
     """May `actor` press the confirm button of `confirmation`?"""
     screened = _same_place(rules, identity, actor, confirmation)
     if not screened.allowed:
         return screened
     if rules.needs_approval or confirmation.needs_approval:
         if not rules.approvers:
-            return Decision(
-                False, "Only an approver can confirm this, and none are set (NEBULA_BOT_APPROVERS)."
-            )
+            return refuse(NoApprovers())
         if actor.user_id == confirmation.requester:
-            return Decision(
-                False, f"You asked for this, so someone else must approve it: {approvers_text(rules)}."
-            )
+            return refuse(OwnRequest(rules.approvers, confirmation.owners))
         if not is_approver(rules, actor):
-            return Decision(False, f"Only {approvers_text(rules)} can approve this.")
+            return refuse(NotApprover(rules.approvers))
         return ALLOW
     if actor.user_id != confirmation.requester:
-        return Decision(False, f"Only <@{confirmation.requester}> can confirm this.")
+        return refuse(NotRequester(confirmation.requester))
     return may_request(rules, identity, actor)
 
 
-def may_cancel(rules: Rules, identity: Identity, actor: Actor, confirmation: Confirmation) -> Decision:
+def may_cancel(rules: Rules, identity: Identity, actor: Actor, confirmation: Confirmation) -> Ruling:
     """May `actor` cancel `confirmation`? Its requester always may; an approver may reject it."""
     screened = _same_place(rules, identity, actor, confirmation)
     if not screened.allowed:
@@ -192,13 +203,14 @@ def may_cancel(rules: Rules, identity: Identity, actor: Actor, confirmation: Con
     approval = rules.needs_approval or confirmation.needs_approval
     if actor.user_id == confirmation.requester or (approval and is_approver(rules, actor)):
         return ALLOW
-    return Decision(False, f"Only <@{confirmation.requester}> can cancel this.")
+    return refuse(NotRequester(confirmation.requester, cancel=True))
 
 
-def _same_place(rules: Rules, identity: Identity, actor: Actor, confirmation: Confirmation) -> Decision:
+def _same_place(rules: Rules, identity: Identity, actor: Actor, confirmation: Confirmation) -> Ruling:
     screened = screen(rules, identity, actor)
     if not screened.allowed:
         return screened
-    if actor.channel_id != confirmation.channel_id:
-        return Decision(False, "This confirmation belongs to another channel; nothing was done.")
+    # Slack sends no channel for some surfaces: channels are compared only when both are known.
+    if actor.channel_id and confirmation.channel_id and actor.channel_id != confirmation.channel_id:
+        return refuse(OtherChannel())
     return ALLOW

@@ -1,0 +1,1 @@
+"""Infrastructure every layer shares: structured logs, redaction, metrics, the clock, in-flight work."""

@@ -1,125 +1,43 @@
-"""Nebula Block Platform API client: the calls the bot makes, and what can go wrong with each.
+"""Nebula Block Platform API client: the calls the bot makes, each sent once.
 
-Every response is untrusted: the documented envelope (`status`, `message`, `data`) may be
-missing, wrapped in an HTML error page, or contradicted by the HTTP status. Each way a call can go
-wrong is one `NebulaError` subclass carrying the facts (HTTP status, Nebula's own message); the
-sentences users read are in `bot.slack.messages.texts`. Nothing that changes state is retried.
-
-The errors form two branches: `NebulaAnswered` (something answered, and it was not a success) and
-`NebulaNoAnswer` (nothing usable came back). Each has an explicit label for the metrics.
+Every response is untrusted (`bot.nebula.answers` reads it); each way a call can go wrong is one
+`bot.nebula.errors` type carrying the facts. Nothing that changes state is retried.
 """
 
 from __future__ import annotations
 
-import asyncio
-import json
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar, Final, Literal
+from typing import Any, Final
 
 import httpx
-from pydantic import ValidationError
 
 from bot.domain.ids import is_instance_id
-from bot.domain.model import Instance
+from bot.domain.instance import Instance
 from bot.domain.verbs import Verb
 from bot.infra.metrics import Metrics
+from bot.nebula.answers import InstancePage, instance_of, interpret, message_of, page_of
+from bot.nebula.errors import (
+    NebulaBadResponse,
+    NebulaBusy,
+    NebulaError,
+    NebulaOutcomeUnknown,
+    NebulaTimeout,
+    NebulaUnreachable,
+)
+from bot.nebula.gate import Gate
 
 USER_AGENT: Final = "nebula-slack-bot/0.1"
-_MESSAGE_LIMIT: Final = 300
 # The largest answer the bot reads. A page of 100 instances is tens of kilobytes; anything far
 # beyond is not Nebula's API speaking, and reading it whole would cost the bot its memory.
 MAX_ANSWER_BYTES: Final = 4 * 1024 * 1024
-
-
-class NebulaError(Exception):
-    """A Nebula call did not succeed."""
-
-    def __init__(self, *, http_status: int | None = None, nebula_message: str = "") -> None:
-        super().__init__(f"{type(self).__name__}(http_status={http_status})")
-        self.http_status = http_status
-        self.nebula_message = nebula_message
-
-    @property
-    def metric_label(self) -> str:
-        """The `status` label of `nebula_bot_nebula_requests_total` for this failure."""
-        raise NotImplementedError
-
-
-class NebulaAnswered(NebulaError):
-    """Nebula, or something in front of it, answered, and the answer was not a success."""
-
-    http_status: int
-
-    def __init__(self, *, http_status: int, nebula_message: str = "") -> None:
-        super().__init__(http_status=http_status, nebula_message=nebula_message)
-
-    @property
-    def metric_label(self) -> str:
-        return str(self.http_status)
-
-
-class NebulaAuthError(NebulaAnswered):
-    """Nebula rejected the service key (401/403)."""
-
-
-class NebulaNotFound(NebulaAnswered):
-    """Nebula does not know the instance (404, or a detail with no data)."""
-
-
-class NebulaRejected(NebulaAnswered):
-    """Nebula refused: `status: failed`, or a 3xx/4xx other than auth and not-found."""
-
-
-Problem = Literal["empty", "not_json", "server_error", "unreadable", "too_large", "wrong_instance"]
-
-
-class NebulaBadResponse(NebulaAnswered):
-    """The answer is not Nebula's API speaking: a 5xx, HTML, bad JSON, or data that cannot be read."""
-
-    def __init__(self, problem: Problem, *, http_status: int, nebula_message: str = "") -> None:
-        super().__init__(http_status=http_status, nebula_message=nebula_message)
-        self.problem: Problem = problem
-
-
-class NebulaNoAnswer(NebulaError):
-    """Nothing usable came back."""
-
-    label: ClassVar[str]
-
-    def __init__(self, timeout: float) -> None:
-        super().__init__()
-        self.timeout = timeout
-
-    @property
-    def metric_label(self) -> str:
-        return self.label
-
-
-class NebulaUnreachable(NebulaNoAnswer):
-    """The request never reached Nebula: connection refused, DNS failure, connect timeout."""
-
-    label = "unreachable"
-
-
-class NebulaTimeout(NebulaNoAnswer):
-    """A read did not complete in time. Nothing changed, so the user may simply try again."""
-
-    label = "timeout"
-
-
-class NebulaOutcomeUnknown(NebulaNoAnswer):
-    """A state-changing request was sent, and no answer came: it may or may not have taken effect."""
-
-    label = "outcomeunknown"
-
-
-@dataclass(frozen=True)
-class InstancePage:
-    """One page of `GET /computing/instances`."""
-
-    instances: tuple[Instance, ...]
-    total: int
+# Connections to Nebula, and the calls allowed at once (fewer, so that none waits in the pool). A person
+# may have this many calls waiting, and all together this many, before the next is told Nebula is busy.
+POOL: Final = 20
+SLOTS: Final = 16
+WAITING_PER_PERSON: Final = 40
+WAITING: Final = 400
 
 
 @dataclass(frozen=True)
@@ -131,7 +49,12 @@ class NebulaResult:
 
 
 class NebulaClient:
-    """One per process: holds the connection pool and the service key."""
+    """One per process: holds the connection pool, the gate in front of it, and the service key.
+
+    Timeouts are httpx's own (connect, read, write, and the pool's), never a cancellation from
+    outside: a cancelled request can strand a pool slot. A body is read within a deadline checked
+    between chunks, for the same reason.
+    """
 
     def __init__(
         self,
@@ -143,9 +66,12 @@ class NebulaClient:
     ):
         self._metrics = metrics or Metrics()
         self._timeout = timeout
+        self.gate = Gate(SLOTS, per_person=WAITING_PER_PERSON, waiting=WAITING)
+        self._pool_trouble_since: float | None = None
         self._http = httpx.AsyncClient(
             base_url=base_url,
-            timeout=httpx.Timeout(timeout),
+            timeout=httpx.Timeout(timeout, pool=timeout),
+            limits=httpx.Limits(max_connections=POOL, max_keepalive_connections=POOL),
             headers={
                 "Authorization": f"Bearer {api_key}",
                 "Accept": "application/json",
@@ -160,6 +86,14 @@ class NebulaClient:
     def __repr__(self) -> str:
         return f"NebulaClient(base_url={str(self._http.base_url)!r})"
 
+    @property
+    def problem(self) -> str | None:
+        """Why the client cannot get a connection right now (for /healthz), or None."""
+        if self._pool_trouble_since is None:
+            return None
+        waited = time.monotonic() - self._pool_trouble_since
+        return f"the Nebula client has had no free connection for {waited:.0f} s"
+
     async def aclose(self) -> None:
         """Close the connection pool."""
         await self._http.aclose()
@@ -169,18 +103,7 @@ class NebulaClient:
         body, status = await self._call(
             "GET", instance_path(instance_id), "instance.get", changes_state=False
         )
-        data = body.get("data")
-        # The documented detail is an array holding one object; accept a bare object too.
-        item = data[0] if isinstance(data, list) and data else data
-        if not isinstance(item, dict) or not item:
-            raise NebulaNotFound(http_status=status, nebula_message=_message(body))
-        # The only id the bot ever acts on is the one it asked about: an answer about another is refused.
-        if "id" in item and str(item["id"]) != instance_id:
-            raise NebulaBadResponse("wrong_instance", http_status=status)
-        try:
-            return Instance.model_validate({**item, "id": instance_id})
-        except ValidationError:
-            raise NebulaBadResponse("unreadable", http_status=status) from None
+        return instance_of(body, status, instance_id)
 
     async def list_instances(self, limit: int = 100, offset: int = 0) -> InstancePage:
         """`GET /computing/instances?limit=&offset=`: one page of the team's instances."""
@@ -191,17 +114,7 @@ class NebulaClient:
             changes_state=False,
             params={"limit": limit, "offset": offset},
         )
-        data = body.get("data")
-        items = data if isinstance(data, list) else []
-        instances = []
-        for item in items:
-            if isinstance(item, dict) and is_instance_id(str(item.get("id", ""))):
-                try:
-                    instances.append(Instance.model_validate({**item, "id": str(item["id"])}))
-                except ValidationError:
-                    continue  # one unreadable row must not hide the others
-        total = body.get("total_instance")
-        return InstancePage(tuple(instances), total if isinstance(total, int) else offset + len(items))
+        return page_of(body)
 
     def describe(self, verb: Verb, instance_id: str) -> str:
         """The request `perform` would send, for dry runs: "DELETE https://…/computing/instance/<id>"."""
@@ -209,14 +122,24 @@ class NebulaClient:
             f"{verb.method} {str(self._http.base_url).rstrip('/')}{instance_path(instance_id, verb.suffix)}"
         )
 
-    async def perform(self, verb: Verb, instance_id: str) -> NebulaResult:
-        """Carry out `verb` on one instance, sent exactly once: never retried, never cached."""
+    async def perform(
+        self, verb: Verb, instance_id: str, *, before_send: Callable[[], Awaitable[None]] | None = None
+    ) -> NebulaResult:
+        """Carry out `verb` on one instance, sent exactly once: never retried, never cached.
+
+        `before_send` runs after the call's turn has come and just before the request leaves, so
+        that nothing that takes time lies between its check and the call; it raises to stop the call.
+        """
         if verb.method is None:
             raise ValueError(f"{verb.name} is not a Nebula call")
         body, status = await self._call(
-            verb.method, instance_path(instance_id, verb.suffix), f"instance.{verb.name}", changes_state=True
+            verb.method,
+            instance_path(instance_id, verb.suffix),
+            f"instance.{verb.name}",
+            changes_state=True,
+            before_send=before_send,
         )
-        return NebulaResult(message=_message(body), http_status=status)
+        return NebulaResult(message=message_of(body), http_status=status)
 
     async def _call(
         self,
@@ -226,13 +149,23 @@ class NebulaClient:
         *,
         changes_state: bool,
         params: dict[str, int] | None = None,
+        before_send: Callable[[], Awaitable[None]] | None = None,
     ) -> tuple[dict[str, Any], int]:
-        started = time.monotonic()
         try:
-            status, content = await self._send(method, path, changes_state=changes_state, params=params)
-            body = _interpret(status, content)
-        except NebulaError as exc:
-            self._observe(endpoint, exc.metric_label, started)
+            async with self.gate.slot(change=changes_state):
+                if before_send is not None:
+                    await before_send()
+                started = time.monotonic()
+                try:
+                    status, content = await self._send(
+                        method, path, changes_state=changes_state, params=params
+                    )
+                    body = interpret(status, content)
+                except NebulaError as exc:
+                    self._observe(endpoint, exc.metric_label, started)
+                    raise
+        except NebulaBusy:
+            self._metrics.nebula_requests.labels(endpoint, NebulaBusy.label).inc()
             raise
         self._observe(endpoint, str(status), started)
         return body, status
@@ -244,24 +177,33 @@ class NebulaClient:
     async def _send(
         self, method: str, path: str, *, changes_state: bool, params: dict[str, int] | None
     ) -> tuple[int, bytes]:
-        """The HTTP status and at most MAX_ANSWER_BYTES of body, read as a stream."""
+        """The HTTP status and at most MAX_ANSWER_BYTES of body, read as a stream within the timeout."""
+        deadline = time.monotonic() + self._timeout
         try:
-            async with asyncio.timeout(self._timeout):
-                request = self._http.build_request(method, path, params=params)
-                response = await self._http.send(request, stream=True)
-                try:
-                    return response.status_code, await _bounded_body(response)
-                finally:
-                    await response.aclose()
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout):
+            request = self._http.build_request(method, path, params=params)
+            response = await self._http.send(request, stream=True)
+            self._pool_trouble_since = None
+            try:
+                return response.status_code, await _bounded_body(response, deadline)
+            finally:
+                await response.aclose()
+        except httpx.PoolTimeout:
+            if self._pool_trouble_since is None:
+                self._pool_trouble_since = time.monotonic()
             raise NebulaUnreachable(self._timeout) from None
-        except (TimeoutError, httpx.TimeoutException, httpx.TransportError, httpx.DecodingError):
+        except (httpx.ConnectError, httpx.ConnectTimeout):
+            raise NebulaUnreachable(self._timeout) from None
+        except (_BodyTooSlow, httpx.TimeoutException, httpx.TransportError, httpx.DecodingError):
             if changes_state:
                 raise NebulaOutcomeUnknown(self._timeout) from None
             raise NebulaTimeout(self._timeout) from None
 
 
-async def _bounded_body(response: httpx.Response) -> bytes:
+class _BodyTooSlow(Exception):
+    """The answer's body did not arrive within the call's timeout."""
+
+
+async def _bounded_body(response: httpx.Response, deadline: float) -> bytes:
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_ANSWER_BYTES:
         raise NebulaBadResponse("too_large", http_status=response.status_code)
@@ -270,6 +212,8 @@ async def _bounded_body(response: httpx.Response) -> bytes:
         body += chunk
         if len(body) > MAX_ANSWER_BYTES:
             raise NebulaBadResponse("too_large", http_status=response.status_code)
+        if time.monotonic() > deadline:  # each read is bounded by httpx; the whole body by this
+            raise _BodyTooSlow()
     return bytes(body)
 
 
@@ -278,35 +222,3 @@ def instance_path(instance_id: str, suffix: str = "") -> str:
     if not is_instance_id(instance_id):
         raise ValueError("invalid instance id")
     return f"/computing/instance/{instance_id}" + (f"/{suffix}" if suffix else "")
-
-
-def _interpret(code: int, content: bytes) -> dict[str, Any]:
-    body = _json_object(content)
-    message = _message(body) if body is not None else ""
-    if code in (401, 403):
-        raise NebulaAuthError(http_status=code, nebula_message=message)
-    if code == 404:
-        raise NebulaNotFound(http_status=code, nebula_message=message)
-    if body is None:
-        raise NebulaBadResponse("not_json" if content else "empty", http_status=code)
-    if code >= 500:
-        raise NebulaBadResponse("server_error", http_status=code, nebula_message=message)
-    if code >= 300 or body.get("status") != "success":
-        raise NebulaRejected(http_status=code, nebula_message=message)
-    return body
-
-
-def _json_object(content: bytes) -> dict[str, Any] | None:
-    try:
-        parsed = json.loads(content)
-    except ValueError:
-        return None
-    return parsed if isinstance(parsed, dict) else None
-
-
-def _message(body: dict[str, Any]) -> str:
-    message = body.get("message")
-    if not isinstance(message, str):
-        return ""
-    message = " ".join(message.split())
-    return message if len(message) <= _MESSAGE_LIMIT else message[:_MESSAGE_LIMIT] + "…"

@@ -1,8 +1,14 @@
 """Reading the whole fleet: every page of the instance list, and the details of the running ones.
 
-The watcher reads it every cycle and `/nebula cost` on demand. Details (running time, cost so far)
-are read with bounded concurrency, so a fleet of a thousand instances never crowds out the calls
-that answer people.
+Nebula's paging is not to be trusted (a page may be capped below the limit asked for without being
+the last, `total_instance` may be missing, a string or stale, rows shift when an instance is created
+or deleted meanwhile), so the list is read by offsets of the rows actually received, until an empty
+page or one shorter than the longest seen (a server's cap shows as every full page's length), within
+a bound, and de-duplicated by id. Absence from a list is never proof that an instance is
+gone: `look` asks for its detail, and only a 404 says so.
+
+Readers share: a read under way is joined rather than repeated, and `max_age` answers from a recent
+full read, so a burst of `/nebula cost` costs Nebula one read.
 """
 
 from __future__ import annotations
@@ -12,30 +18,35 @@ import time
 from dataclasses import dataclass
 from typing import Final
 
-from bot.domain.costs import is_running
-from bot.domain.model import Instance
-from bot.nebula.client import NebulaClient, NebulaError, NebulaNotFound
+from bot.domain.instance import Instance
+from bot.nebula.client import NebulaClient
+from bot.nebula.errors import NebulaError, NebulaNotFound
 
 PAGE_SIZE: Final = 100
-# A hostile or broken `total_instance` must not keep the bot paging forever.
+# A hostile or broken Nebula must not keep the bot paging forever: 20,000 instances at most.
 MAX_PAGES: Final = 200
 DETAIL_CONCURRENCY: Final = 8
 
 
 @dataclass(frozen=True)
 class Snapshot:
-    """The fleet as Nebula listed it at one moment; running instances carry their details."""
+    """The fleet as Nebula listed it at one moment; running instances carry their details.
+
+    `complete` is False when the paging bound was hit before an empty page.
+    """
 
     instances: tuple[Instance, ...]
+    complete: bool = True
     details_read: int = 0
+    pages: int = 0
 
     @property
     def running(self) -> tuple[Instance, ...]:
         """The instances Nebula says are running."""
-        return tuple(i for i in self.instances if is_running(i))
+        return tuple(i for i in self.instances if i.is_running)
 
     def find(self, instance_id: str) -> Instance | None:
-        """The instance with this id, or None when Nebula did not list it."""
+        """The instance with this id, or None when Nebula did not list it (which proves nothing)."""
         return next((i for i in self.instances if i.id == instance_id), None)
 
 
@@ -46,49 +57,68 @@ class Fleet:
         self._nebula = nebula
         self._slots = asyncio.Semaphore(concurrency)
         self._last: tuple[float, Snapshot] | None = None  # (monotonic time, the newest full read)
+        self._reading: dict[bool, asyncio.Task[Snapshot]] = {}  # reads under way, with and without details
 
     async def read(self, *, details: bool, max_age: float = 0.0) -> Snapshot:
         """Every instance; with `details`, running ones merged with their detail.
 
         With `max_age`, a full read (with details) at most that many seconds old is answered instead
-        of reading again: `/nebula cost` on a big fleet then costs Nebula nothing between cycles.
-        Raises NebulaError when any page cannot be read: half a list would make listed instances
-        look gone. A detail that fails leaves that instance as listed.
+        of reading again. A read already under way is joined. Raises NebulaError when a page cannot
+        be read: half a list would make listed instances look gone. A detail that fails leaves that
+        instance as listed.
         """
         if details and max_age > 0 and self._last is not None and time.monotonic() - self._last[0] <= max_age:
             return self._last[1]
-        listed = await self._list_all()
+        running = self._reading.get(details)
+        if running is None:
+            running = asyncio.create_task(self._read(details))
+            self._reading[details] = running
+            running.add_done_callback(lambda _: self._reading.pop(details, None))
+        # Shielded: one reader giving up (a cancelled request) must not cancel the others' read.
+        return await asyncio.shield(running)
+
+    async def _read(self, details: bool) -> Snapshot:
+        listed, complete, pages = await self._list_all()
         if not details:
-            return Snapshot(listed)
-        running = [i for i in listed if is_running(i)]
+            return Snapshot(listed, complete, pages=pages)
+        running = [i for i in listed if i.is_running]
         detailed = await asyncio.gather(*(self._detail(i) for i in running))
         merged = {i.id: i for i in detailed if i is not None}
         gone = {i.id for i, d in zip(running, detailed, strict=True) if d is None}
         instances = tuple(merged.get(i.id, i) for i in listed if i.id not in gone)
-        snapshot = Snapshot(instances, details_read=len(running))
+        snapshot = Snapshot(instances, complete, details_read=len(running), pages=pages)
         self._last = (time.monotonic(), snapshot)
         return snapshot
 
-    async def _list_all(self) -> tuple[Instance, ...]:
+    async def _list_all(self) -> tuple[tuple[Instance, ...], bool, int]:
         found: dict[str, Instance] = {}
-        offset = 0
-        for _ in range(MAX_PAGES):
+        offset = longest = 0
+        for page_number in range(1, MAX_PAGES + 1):
             page = await self._nebula.list_instances(PAGE_SIZE, offset)
             for instance in page.instances:
                 found.setdefault(instance.id, instance)
-            offset += PAGE_SIZE
-            if not page.instances or offset >= page.total:
-                break
-        return tuple(found.values())
+            if page.rows == 0 or page.rows < longest:
+                return tuple(found.values()), True, page_number
+            longest = max(longest, page.rows)
+            offset += page.rows
+        return tuple(found.values()), False, MAX_PAGES
+
+    async def look(self, instance_id: str) -> Instance | None:
+        """One instance's detail: None only when Nebula answers that it does not know it (gone).
+        Raises NebulaError when Nebula cannot say."""
+        async with self._slots:
+            try:
+                return await self._nebula.get_instance(instance_id)
+            except NebulaNotFound:
+                return None
 
     async def _detail(self, listed: Instance) -> Instance | None:
         """`listed` with its detail's fields added; None when Nebula no longer knows it."""
-        async with self._slots:
-            try:
-                detail = await self._nebula.get_instance(listed.id)
-            except NebulaNotFound:
-                return None
-            except NebulaError:
-                return listed
+        try:
+            detail = await self.look(listed.id)
+        except NebulaError:
+            return listed
+        if detail is None:
+            return None
         extra = {name: value for name, value in detail.model_dump().items() if value is not None}
         return listed.model_copy(update=extra)

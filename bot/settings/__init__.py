@@ -1,0 +1,1 @@
+"""Configuration: every setting from the environment and `.env`, validated once (pydantic-settings)."""

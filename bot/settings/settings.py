@@ -1,48 +1,37 @@
-"""All configuration, from the environment and `.env`, validated once at start-up."""
+"""All configuration, from the environment and `.env`, validated once at start-up.
+
+The fields come in the blocks of the README's tables: Slack, Nebula, the process and its store, who
+may act, confirmations, forgotten GPUs, guard rails. The views other layers take of them (`rules`,
+`core_config`) are here too, beside the settings they map.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import urlparse
 
-from pydantic import (
-    BeforeValidator,
-    Field,
-    SecretStr,
-    ValidationError,
-    ValidationInfo,
-    field_validator,
-    model_validator,
-)
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from bot.domain.durations import parse_duration
-from bot.domain.ids import is_slack_id
-from bot.store.contract import Location, parse_state_url
+from bot.core.config import CoreConfig
+from bot.domain.policy import Rules
+from bot.settings.fields import (
+    ConfigError,
+    Duration,
+    IdList,
+    WholeSeconds,
+    describe,
+    is_set,
+    not_placeholder,
+    only,
+    split_ids,
+)
+from bot.store.location import Location, parse_state_url
 
 # A response_url lives 30 minutes; the expiry sweeper replaces a stale confirmation through it,
 # so a confirmation may not outlive it.
 MAX_CONFIRM_TTL = 1800
-
-
-def _duration(value: object) -> object:
-    if not isinstance(value, str):
-        return value
-    return 0.0 if value.strip() in ("0", "0s") else parse_duration(value)
-
-
-# `90m`, `24h`, `2d`, or plain seconds; the field's own bounds apply after.
-Duration = Annotated[float, BeforeValidator(_duration)]
-WholeSeconds = Annotated[int, BeforeValidator(_duration)]
-
-
-# Comma-separated Slack ids in the environment; NoDecode stops pydantic-settings expecting JSON.
-IdList = Annotated[frozenset[str], NoDecode]
-
-
-class ConfigError(Exception):
-    """The configuration cannot be used; the message names every variable at fault."""
 
 
 class StoreSettings(BaseSettings):
@@ -67,6 +56,7 @@ class StoreSettings(BaseSettings):
 class Settings(StoreSettings):
     """The bot's configuration. Environment variable names are the field names in upper case."""
 
+    # Slack.
     slack_bot_token: SecretStr
     slack_app_token: SecretStr | None = None
     # Checked even when unset: required in HTTP mode, and reported with the other missing variables.
@@ -75,31 +65,33 @@ class Settings(StoreSettings):
     # response_urls arrive in signed requests, but the bot posts only under these prefixes.
     slack_response_url_prefixes: Annotated[tuple[str, ...], NoDecode] = ("https://hooks.slack.com/",)
 
+    # Nebula.
     nebula_api_url: str = "https://api.nebulablock.com/api/v1"
     nebula_api_key: SecretStr
     nebula_api_timeout: Duration = Field(default=10.0, gt=0, le=300)
 
+    # The process and its store (NEBULA_BOT_STATE_URL is StoreSettings').
     nebula_bot_host: str = "0.0.0.0"  # noqa: S104 - a server inside a container listens on all interfaces
     nebula_bot_port: int = Field(default=3000, ge=0, le=65535)
+    nebula_bot_drain_timeout: Duration = Field(default=30.0, ge=0, le=600)
+    nebula_bot_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Unset: text on a terminal, JSON otherwise (a log collector).
+    nebula_bot_log_format: Literal["json", "text"] | None = None
+    # A Redis without AOF forgets claims when it restarts; only an operator may accept that.
+    nebula_bot_allow_volatile_redis: bool = False
+
+    # Who may act.
     nebula_bot_allowed_users: IdList = frozenset()
     nebula_bot_allowed_usergroups: IdList = frozenset()
     nebula_bot_allowed_channels: IdList = frozenset()
     nebula_bot_approvers: IdList = frozenset()
     nebula_bot_usergroup_cache_ttl: Duration = Field(default=60.0, ge=0, le=3600)
-    nebula_bot_audit_channel: str | None = None
-    nebula_bot_confirm_ttl: WholeSeconds = Field(default=600, ge=5, le=MAX_CONFIRM_TTL)
-    nebula_bot_drain_timeout: Duration = Field(default=30.0, ge=0, le=600)
-    nebula_bot_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    # Unset: text on a terminal, JSON otherwise (a log collector).
-    nebula_bot_log_format: Literal["json", "text"] | None = None
-    nebula_bot_dry_run: bool = False
-    # A Redis without AOF forgets claims when it restarts; only an operator may accept that.
-    nebula_bot_allow_volatile_redis: bool = False
-    nebula_bot_max_pending_per_user: int = Field(default=5, ge=1, le=100)
 
-    # Guard rails: acting on another's instance needs an approver; a delay with Undo before a change.
-    nebula_bot_owner_rule: Literal["off", "owner-or-approver"] = "off"
-    nebula_bot_undo_seconds: Duration = Field(default=0.0, ge=0, le=3600)
+    # Confirmations.
+    nebula_bot_confirm_ttl: WholeSeconds = Field(default=600, ge=5, le=MAX_CONFIRM_TTL)
+    nebula_bot_max_pending_per_user: int = Field(default=5, ge=1, le=100)
+    nebula_bot_audit_channel: str | None = None
+    nebula_bot_dry_run: bool = False
 
     # Forgotten GPUs: the watcher, reminders, leases and the daily digest.
     nebula_bot_watch_channel: str | None = None
@@ -110,6 +102,10 @@ class Settings(StoreSettings):
     nebula_bot_lease_grace: Duration = Field(default=1800.0, ge=0)
     nebula_bot_digest_at: str | None = None
 
+    # Guard rails: acting on another's instance needs an approver; a delay with Undo before a change.
+    nebula_bot_owner_rule: Literal["off", "owner-or-approver"] = "off"
+    nebula_bot_undo_seconds: Duration = Field(default=0.0, ge=0, le=3600)
+
     @field_validator(
         "nebula_bot_allowed_users",
         "nebula_bot_allowed_usergroups",
@@ -119,44 +115,34 @@ class Settings(StoreSettings):
     )
     @classmethod
     def _split_ids(cls, value: object) -> object:
-        if isinstance(value, str):
-            return frozenset(part.strip() for part in value.split(",") if part.strip())
-        return value
+        return split_ids(value)
 
     @field_validator("nebula_bot_allowed_users")
     @classmethod
     def _check_users(cls, value: frozenset[str]) -> frozenset[str]:
-        return _only(value, "UW", "Slack user ids (U… or W…), or *", allow_star=True)
+        return only(value, "UW", "Slack user ids (U… or W…), or *", allow_star=True)
 
     @field_validator("nebula_bot_allowed_usergroups")
     @classmethod
     def _check_groups(cls, value: frozenset[str]) -> frozenset[str]:
-        return _only(value, "S", "Slack user-group ids (S…)")
+        return only(value, "S", "Slack user-group ids (S…)")
 
     @field_validator("nebula_bot_allowed_channels")
     @classmethod
     def _check_channels(cls, value: frozenset[str]) -> frozenset[str]:
-        return _only(value, "CGD", "Slack channel ids (C…, G… or D…)")
+        return only(value, "CGD", "Slack channel ids (C…, G… or D…)")
 
     @field_validator("nebula_bot_approvers")
     @classmethod
     def _check_approvers(cls, value: frozenset[str]) -> frozenset[str]:
-        return _only(value, "UWS", "Slack user ids (U…, W…) or user-group ids (S…)")
+        return only(value, "UWS", "Slack user ids (U…, W…) or user-group ids (S…)")
 
-    @field_validator("nebula_bot_audit_channel")
+    @field_validator("nebula_bot_audit_channel", "nebula_bot_watch_channel")
     @classmethod
-    def _check_audit_channel(cls, value: str | None) -> str | None:
+    def _check_channel(cls, value: str | None) -> str | None:
         if not value:
             return None
-        _only(frozenset({value}), "CG", "a Slack channel id (C… or G…)")
-        return value
-
-    @field_validator("nebula_bot_watch_channel")
-    @classmethod
-    def _check_watch_channel(cls, value: str | None) -> str | None:
-        if not value:
-            return None
-        _only(frozenset({value}), "CG", "a Slack channel id (C… or G…)")
+        only(frozenset({value}), "CG", "a Slack channel id (C… or G…)")
         return value
 
     @field_validator("nebula_bot_digest_at")
@@ -179,34 +165,26 @@ class Settings(StoreSettings):
             )
         return self
 
-    @property
-    def digest_minute(self) -> int | None:
-        """NEBULA_BOT_DIGEST_AT as minutes after midnight UTC."""
-        if not self.nebula_bot_digest_at:
-            return None
-        hours, minutes = self.nebula_bot_digest_at.split(":")
-        return int(hours) * 60 + int(minutes)
-
     @field_validator("slack_bot_token")
     @classmethod
     def _check_bot_token(cls, value: SecretStr) -> SecretStr:
         if not value.get_secret_value().startswith("xoxb-"):
             raise ValueError("must be a bot token starting with xoxb-")
-        return _not_placeholder(value)
+        return not_placeholder(value)
 
     @field_validator("nebula_api_key", "slack_signing_secret")
     @classmethod
     def _check_not_placeholder(cls, value: SecretStr | None) -> SecretStr | None:
-        return None if value is None else _not_placeholder(value)
+        return None if value is None else not_placeholder(value)
 
     @field_validator("slack_app_token")
     @classmethod
     def _check_app_token(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and not value.get_secret_value():
+        if value is None or not value.get_secret_value():
             return None
-        if value is not None and not value.get_secret_value().startswith("xapp-"):
+        if not value.get_secret_value().startswith("xapp-"):
             raise ValueError("must be an app-level token starting with xapp-")
-        return None if value is None else _not_placeholder(value)
+        return not_placeholder(value)
 
     @field_validator("slack_response_url_prefixes", mode="before")
     @classmethod
@@ -224,18 +202,13 @@ class Settings(StoreSettings):
             prefixes.append(str(prefix) if str(prefix).endswith("/") else f"{prefix}/")
         return tuple(prefixes)
 
-    @field_validator("slack_api_url")
-    @classmethod
-    def _slash_terminated(cls, value: str) -> str:
-        # slack_sdk joins method names onto the base URL, so it must end with a slash.
-        return value if value.endswith("/") else value + "/"
-
     @field_validator("slack_api_url", "nebula_api_url")
     @classmethod
-    def _http_url(cls, value: str) -> str:
+    def _http_url(cls, value: str, info: ValidationInfo) -> str:
         if not value.startswith(("https://", "http://")):
             raise ValueError("must be an http(s) URL")
-        return value
+        # slack_sdk joins method names onto the base URL, so Slack's must end with a slash.
+        return value if info.field_name != "slack_api_url" or value.endswith("/") else value + "/"
 
     @field_validator("slack_signing_secret")
     @classmethod
@@ -243,7 +216,7 @@ class Settings(StoreSettings):
         # slack_app_token is validated first; when it is absent from info.data it was invalid, and
         # the mode is unknown, so only a known HTTP mode makes the secret required.
         http_mode = "slack_app_token" in info.data and info.data["slack_app_token"] is None
-        if http_mode and not _secret_set(value):
+        if http_mode and not is_set(value):
             raise PydanticCustomError(
                 "missing", "needed in HTTP mode; or set SLACK_APP_TOKEN for Socket Mode"
             )
@@ -259,24 +232,42 @@ class Settings(StoreSettings):
         """True when the bot connects out over Socket Mode instead of serving HTTP."""
         return self.slack_app_token is not None
 
+    @property
+    def digest_minute(self) -> int | None:
+        """NEBULA_BOT_DIGEST_AT as minutes after midnight UTC."""
+        if not self.nebula_bot_digest_at:
+            return None
+        hours, minutes = self.nebula_bot_digest_at.split(":")
+        return int(hours) * 60 + int(minutes)
 
-def _not_placeholder(value: SecretStr) -> SecretStr:
-    # "xoxb-..." or "ak_..." copied from the README: a value nobody filled in.
-    text = value.get_secret_value()
-    if text.endswith(("...", "…")) or text.strip("-_.…") in ("xoxb", "xapp", "ak"):
-        raise ValueError("is still the README's placeholder: paste the real value")
-    return value
+    def rules(self) -> Rules:
+        """Who may do what, as the settings say."""
+        return Rules(
+            allowed_users=self.nebula_bot_allowed_users,
+            allowed_usergroups=self.nebula_bot_allowed_usergroups,
+            allowed_channels=self.nebula_bot_allowed_channels,
+            approvers=self.nebula_bot_approvers,
+            owner_rule=self.nebula_bot_owner_rule == "owner-or-approver",
+        )
 
-
-def _secret_set(value: SecretStr | None) -> bool:
-    return value is not None and bool(value.get_secret_value())
-
-
-def _only(values: frozenset[str], kinds: str, what: str, allow_star: bool = False) -> frozenset[str]:
-    bad = sorted(v for v in values if not (allow_star and v == "*") and not is_slack_id(v, kinds))
-    if bad:
-        raise ValueError(f"expected {what}, got: {', '.join(bad)}")
-    return values
+    def core_config(self, source: str = "slack") -> CoreConfig:
+        """The core's view of the settings; `source` says where requests come from, for the audit."""
+        return CoreConfig(
+            source=source,
+            confirm_ttl=self.nebula_bot_confirm_ttl,
+            nebula_timeout=self.nebula_api_timeout,
+            audit_channel=self.nebula_bot_audit_channel,
+            dry_run=self.nebula_bot_dry_run,
+            max_pending_per_user=self.nebula_bot_max_pending_per_user,
+            watch_channel=self.nebula_bot_watch_channel,
+            watch_interval=self.nebula_bot_watch_interval,
+            remind_after=self.nebula_bot_remind_after,
+            snooze=self.nebula_bot_snooze,
+            lease_action=self.nebula_bot_lease_action,
+            lease_grace=self.nebula_bot_lease_grace,
+            digest_minute=self.digest_minute,
+            undo_seconds=self.nebula_bot_undo_seconds,
+        )
 
 
 S = TypeVar("S", bound=StoreSettings)
@@ -299,23 +290,4 @@ def _load(kind: type[S], **overrides: Any) -> S:
     try:
         return kind(**overrides)
     except ValidationError as exc:
-        raise ConfigError(_describe(exc)) from None
-
-
-def _describe(exc: ValidationError) -> str:
-    missing: list[str] = []
-    invalid: list[str] = []
-    for error in exc.errors():
-        name = ".".join(str(part) for part in error["loc"]).upper()
-        if error["type"] == "missing":
-            note = "" if error["msg"] == "Field required" else f" ({error['msg']})"
-            missing.append(name + note)
-        else:
-            message = str(error["msg"]).removeprefix("Value error, ")
-            invalid.append(f"Invalid {name}: {message}" if name else message)
-    lines = ["Configuration error."]
-    if missing:
-        lines.append("Missing: " + ", ".join(missing))
-    lines.extend(invalid)
-    lines.append("Set them in the environment or in .env (see README.md, Configuration).")
-    return "\n".join(lines)
+        raise ConfigError(describe(exc)) from None

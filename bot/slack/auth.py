@@ -10,13 +10,17 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.policy import Identity
-from bot.slack.replier import slack_error
+from bot.slack.errors import slack_error
 
 
 class SlackAuthFailed(Exception):
-    """`auth.test` did not vouch for the token: `kind` says how, `error` is Slack's word or the cause."""
+    """`auth.test` did not vouch for the token: `kind` says how, `error` is Slack's word or the cause.
 
-    def __init__(self, kind: Literal["rejected", "unreachable", "not_slack"], error: str) -> None:
+    `rejected`: Slack answered, and refused the token. `failed`: Slack, or a proxy in front of it,
+    answered with an error page, a 5xx or garbage, which says nothing about the token.
+    """
+
+    def __init__(self, kind: Literal["rejected", "failed", "unreachable", "not_slack"], error: str) -> None:
         super().__init__(f"{kind}: {error}")
         self.kind = kind
         self.error = error
@@ -37,7 +41,7 @@ async def auth_test(client: AsyncWebClient) -> BotAccount:
     try:
         response = await client.auth_test()
     except SlackApiError as exc:
-        raise SlackAuthFailed("rejected", slack_error(exc)) from None
+        raise SlackAuthFailed("rejected" if _refused(exc) else "failed", slack_error(exc)) from None
     except (aiohttp.ClientError, TimeoutError, OSError) as exc:
         raise SlackAuthFailed("unreachable", type(exc).__name__) from None
     enterprise_install = response.get("is_enterprise_install") is True
@@ -58,3 +62,11 @@ async def auth_test(client: AsyncWebClient) -> BotAccount:
         bot_name=str(response.get("user") or user_id or "?"),
         scopes=scopes,
     )
+
+
+def _refused(exc: SlackApiError) -> bool:
+    """Slack itself refused: a JSON answer with its `error` word, and no server failure."""
+    status = getattr(exc.response, "status_code", None) or getattr(exc.response, "status", None)
+    data = getattr(exc.response, "data", None)
+    answered = isinstance(data, dict) and isinstance(data.get("error"), str)
+    return answered and not (isinstance(status, int) and status >= 500)

@@ -3,40 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import aiohttp
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.infra import logs
 from bot.infra.metrics import Metrics
 from bot.infra.redact import redact, redact_data
-from bot.slack.messages import blocks
-from bot.slack.messages.blocks import Message
-
-
-class ReplyError(Exception):
-    """Slack accepted the message neither through `response_url` nor through the Web API."""
-
-
-def slack_error(exc: BaseException) -> str:
-    """A short word for any failed Slack call: Slack's `error`, an HTTP status, or the exception's kind.
-
-    When Slack answers with something that is not JSON, slack_sdk puts a raw HTTP response (not a
-    `SlackResponse`) in `SlackApiError.response`, so nothing here assumes the response's type.
-    """
-    if isinstance(exc, SlackApiError):
-        response = exc.response
-        data = getattr(response, "data", None)
-        if isinstance(data, dict) and isinstance(data.get("error"), str):
-            return str(data["error"])
-        status = getattr(response, "status_code", None) or getattr(response, "status", None)
-        return f"HTTP {status}" if isinstance(status, int) else "unreadable_answer"
-    return type(exc).__name__
+from bot.slack.errors import ReplyError, slack_error
+from bot.slack.messages.kit import Message
 
 
 @dataclass(frozen=True)
@@ -103,16 +80,6 @@ async def edit(
             logs.warning("slack.update_failed", channel=channel, error=str(exc))
     if click is not None:
         await say(replier, click, message, replace_original=True)
-
-
-@asynccontextmanager
-async def guard(replier: Replier, to: Destination, user: str) -> AsyncIterator[None]:
-    """After the ack, nobody else will tell the user: a bug or a dead store must not mean silence."""
-    try:
-        yield
-    except Exception:
-        logs.failure("flow.failed", user=user, channel=to.channel)
-        await say(replier, to, blocks.internal_error())
 
 
 class SlackReplier:

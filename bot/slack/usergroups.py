@@ -10,7 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.infra import logs
 from bot.infra.metrics import Metrics
 from bot.slack.cache import LookupCache, Uncertain
-from bot.slack.replier import slack_error
+from bot.slack.errors import slack_error
 
 
 class UserGroups:

@@ -1,59 +1,20 @@
-"""Where confirmations and the audit trail live: the contract both stores keep, and opening one.
+"""The contract both stores keep, and opening the one `NEBULA_BOT_STATE_URL` names.
 
-`NEBULA_BOT_STATE_URL` is read here, once: `sqlite:///relative/path`, `sqlite:////absolute/path`,
-or `redis://host:port/db` (`rediss://` for TLS). Each store's module, and its client library, is
-imported only when that store is opened.
+Each store's module, and its client library, is imported only when that store is opened.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Protocol
 
 from bot.domain.audit import AuditRecord
-from bot.domain.model import Confirmation, Entry, InstanceOutcome, State, Transition
-
-SQLITE_PREFIX = "sqlite:///"
-
-
-@dataclass(frozen=True)
-class SQLiteLocation:
-    """A SQLite file, relative to the working directory unless absolute."""
-
-    path: Path
-
-    def __str__(self) -> str:
-        return str(self.path)
+from bot.domain.confirmation import Confirmation, Entry, InstanceOutcome, State, Transition
+from bot.store.location import Location, SQLiteLocation, parse_state_url
 
 
-@dataclass(frozen=True)
-class RedisLocation:
-    """A Redis database URL."""
-
-    url: str
-
-    def __str__(self) -> str:
-        return "redis"
-
-
-Location = SQLiteLocation | RedisLocation
-
-
-def parse_state_url(url: str) -> Location:
-    """Where `url` points. Raises ValueError with what is wrong and what to write instead."""
-    if url.startswith(SQLITE_PREFIX):
-        path = url[len(SQLITE_PREFIX) :]
-        if not path or path.endswith("/"):
-            raise ValueError("sqlite:/// needs a file name, e.g. sqlite:///nebula-bot.sqlite3")
-        return SQLiteLocation(Path(path))
-    if url.startswith(("redis://", "rediss://")):
-        return RedisLocation(url)
-    raise ValueError("must start with sqlite:/// or redis://")
-
-
-class ConfirmationStore(Protocol):
-    """Where confirmations live. Every method is safe to call concurrently, from several processes."""
+class Store(Protocol):
+    """Where confirmations, records and the audit trail live. Every method is safe to call
+    concurrently, from several processes."""
 
     async def add(self, confirmation: Confirmation) -> bool:
         """Store a new pending confirmation. True if it was new; an id already stored changes nothing."""
@@ -75,6 +36,9 @@ class ConfirmationStore(Protocol):
 
     async def scheduled(self, decided_before: float, limit: int = 100) -> list[Entry]:
         """Scheduled confirmations decided before `decided_before`: those whose undo window is over."""
+
+    async def open_confirmations(self, now: float, limit: int = 200) -> list[Entry]:
+        """Confirmations that can still be carried out: pending and not expired, or scheduled."""
 
     async def finish(self, confirmation_id: str, outcomes: tuple[InstanceOutcome, ...]) -> bool:
         """Record the outcome of a claimed confirmation. True for the one caller that recorded it."""
@@ -100,17 +64,17 @@ class ConfirmationStore(Protocol):
     async def first_seen(self, key: str, now: float, ttl: float) -> bool:
         """True the first time `key` is offered within `ttl` seconds (for dropping replays)."""
 
-    async def mark(self, kind: str, key: str) -> str | None:
-        """The mark of `kind` on `key` (an instance id, say), or None. See `bot.store.marks`."""
+    async def record(self, kind: str, key: str) -> str | None:
+        """The record of `kind` on `key` (an instance id, say), or None. See `bot.store.records`."""
 
-    async def marks(self, kind: str) -> dict[str, str]:
-        """Every mark of `kind`, by key."""
+    async def records(self, kind: str) -> dict[str, str]:
+        """Every record of `kind`, by key."""
 
-    async def swap_mark(self, kind: str, key: str, expected: str | None, new: str | None) -> bool:
-        """Atomically replace the mark `expected` (None: no mark) by `new` (None: remove it).
+    async def swap_record(self, kind: str, key: str, expected: str | None, new: str | None) -> bool:
+        """Atomically replace the record `expected` (None: no record) by `new` (None: remove it).
 
         True for the one caller whose swap happened; a repeat of a swap that already happened is
-        True too (marks carry a unique revision, so two writers never write the same text).
+        True too (records carry a unique revision, so two writers never write the same text).
         """
 
     async def probe(self) -> None:
@@ -123,7 +87,7 @@ class ConfirmationStore(Protocol):
         """Release connections."""
 
 
-async def open_store(where: Location | str, *, allow_volatile: bool = True) -> ConfirmationStore:
+async def open_store(where: Location | str, *, allow_volatile: bool = True) -> Store:
     """Open the store at a location, or at a `NEBULA_BOT_STATE_URL`.
 
     With `allow_volatile=False`, a Redis that would forget claims on restart is refused (VolatileRedis).

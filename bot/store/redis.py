@@ -1,4 +1,5 @@
-"""The shared store for several replicas: Redis, with every state change done by one Lua script.
+"""The shared store for several replicas: Redis, with every state change done by one Lua script
+(`redis_scripts`).
 
 Keys share one hash tag so that the scripts also work on Redis Cluster:
 - `{nebula-bot}:conf:<id>`: a hash per confirmation (action, state, expires_at, actor, decided_at,
@@ -9,7 +10,7 @@ Keys share one hash tag so that the scripts also work on Redis Cluster:
 - `{nebula-bot}:scheduled`: sorted set of ids confirmed into the undo window, by confirm time.
 - `{nebula-bot}:audit`: a stream, capped, newest last.
 - `{nebula-bot}:trigger:<id>`: a Slack trigger_id already seen (replays are dropped).
-- `{nebula-bot}:marks:<kind>`: a hash of marks by key (reminders, leases; see `bot.store.marks`).
+- `{nebula-bot}:marks:<kind>`: a hash of records by key (reminders, leases; see `bot.store.records`).
 
 A claim must be on disk before Nebula is called. The bot refuses a Redis without AOF (unless told
 it may), and where the server has WAITAOF (Redis 7.2+) it waits for each claim to reach the AOF.
@@ -29,18 +30,17 @@ from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from bot.domain.audit import AuditRecord
-from bot.domain.model import (
-    Confirmation,
-    Entry,
-    InstanceOutcome,
-    State,
-    Transition,
+from bot.domain.confirmation import Confirmation, Entry, InstanceOutcome, State, Transition
+from bot.store.codecs import (
+    audit_from_json,
+    audit_to_json,
     confirmation_from_json,
     confirmation_to_json,
     outcomes_from_json,
     outcomes_to_json,
 )
 from bot.store.errors import VolatileRedis
+from bot.store.redis_scripts import ADD, DECIDE, FINISH, SWAP_RECORD
 
 PREFIX: Final = "{nebula-bot}:"
 PENDING: Final = PREFIX + "pending"
@@ -53,71 +53,6 @@ AUDIT_MAX: Final = 100_000
 # "expired" or "already done" rather than "unknown", and for the audit to be the long-term record.
 RETENTION_SECONDS: Final = 7 * 24 * 3600
 WAITAOF_TIMEOUT_MS: Final = 2000
-
-# KEYS: conf, pending, claimed, scheduled. ARGV: to, actor, now, id, token, from.
-# The compare-and-set: only a confirmation in state `from` moves, and a pending one only on the right
-# side of its expiry.
-# The token makes it safe to repeat: a retry after a lost reply learns that it had already won.
-_DECIDE: Final = """
-local state = redis.call('HGET', KEYS[1], 'state')
-if state ~= ARGV[6] then
-  if state and redis.call('HGET', KEYS[1], 'decided_token') == ARGV[5] then return 1 end
-  return 0
-end
-if ARGV[6] == 'pending' then
-  local expires = tonumber(redis.call('HGET', KEYS[1], 'expires_at'))
-  local now = tonumber(ARGV[3])
-  if ARGV[1] == 'expired' then
-    if expires > now then return 0 end
-  elseif expires <= now then
-    return 0
-  end
-end
-redis.call('HSET', KEYS[1], 'state', ARGV[1], 'actor', ARGV[2], 'decided_at', ARGV[3],
-           'decided_token', ARGV[5])
-redis.call('ZREM', KEYS[2], ARGV[4])
-redis.call('ZREM', KEYS[4], ARGV[4])
-if ARGV[1] == 'claimed' then redis.call('ZADD', KEYS[3], ARGV[3], ARGV[4]) end
-if ARGV[1] == 'scheduled' then redis.call('ZADD', KEYS[4], ARGV[3], ARGV[4]) end
-return 1
-"""
-
-# KEYS: conf, claimed. ARGV: outcomes, id, token.
-_FINISH: Final = """
-local state = redis.call('HGET', KEYS[1], 'state')
-if state ~= 'claimed' then
-  if state == 'done' and redis.call('HGET', KEYS[1], 'finished_token') == ARGV[3] then return 1 end
-  return 0
-end
-redis.call('HSET', KEYS[1], 'state', 'done', 'outcomes', ARGV[1], 'finished_token', ARGV[3])
-redis.call('ZREM', KEYS[2], ARGV[2])
-return 1
-"""
-
-
-# KEYS: conf, pending. ARGV: the confirmation's fields (name, value, …), then id, expires_at, ttl.
-# Adding an id that exists changes nothing.
-_ADD: Final = """
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-local n = #ARGV
-for i = 1, n - 3, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
-redis.call('EXPIRE', KEYS[1], ARGV[n])
-redis.call('ZADD', KEYS[2], ARGV[n - 1], ARGV[n - 2])
-return 1
-"""
-
-# KEYS: the kind's hash. ARGV: key, expected ('' for none), new ('' to remove).
-# A mark carries a unique revision, so finding `new` already there means this swap already happened.
-_SWAP_MARK: Final = """
-local current = redis.call('HGET', KEYS[1], ARGV[1]) or ''
-if current == ARGV[2] then
-  if ARGV[3] == '' then redis.call('HDEL', KEYS[1], ARGV[1])
-  else redis.call('HSET', KEYS[1], ARGV[1], ARGV[3]) end
-  return 1
-end
-if ARGV[3] ~= '' and current == ARGV[3] then return 1 end
-return 0
-"""
 
 
 def _key(confirmation_id: str) -> str:
@@ -134,10 +69,10 @@ class RedisStore:
     def __init__(self, client: redis.Redis, waitaof: bool = False) -> None:
         self._redis = client
         self._waitaof = waitaof
-        self._decide = client.register_script(_DECIDE)
-        self._finish = client.register_script(_FINISH)
-        self._add = client.register_script(_ADD)
-        self._swap_mark = client.register_script(_SWAP_MARK)
+        self._decide = client.register_script(DECIDE)
+        self._finish = client.register_script(FINISH)
+        self._add = client.register_script(ADD)
+        self._swap_record = client.register_script(SWAP_RECORD)
 
     def __repr__(self) -> str:
         return "RedisStore()"
@@ -252,6 +187,11 @@ class RedisStore:
         ids = await self._redis.zrangebyscore(PENDING, "-inf", now, start=0, num=limit)
         return await self._entries(ids)  # type: ignore[arg-type]
 
+    async def open_confirmations(self, now: float, limit: int = 200) -> list[Entry]:
+        pending = await self._redis.zrangebyscore(PENDING, f"({now!r}", "+inf", start=0, num=limit)
+        scheduled = await self._redis.zrangebyscore(SCHEDULED, "-inf", "+inf", start=0, num=limit)
+        return await self._entries([*pending, *scheduled][:limit])
+
     async def stale_claims(self, claimed_before: float, limit: int = 100) -> list[Entry]:
         ids = await self._redis.zrangebyscore(CLAIMED, "-inf", claimed_before, start=0, num=limit)
         return await self._entries(ids)  # type: ignore[arg-type]
@@ -270,11 +210,11 @@ class RedisStore:
         return entries
 
     async def audit(self, record: AuditRecord) -> None:
-        await self._redis.xadd(AUDIT, {"record": record.to_json()}, maxlen=AUDIT_MAX, approximate=True)
+        await self._redis.xadd(AUDIT, {"record": audit_to_json(record)}, maxlen=AUDIT_MAX, approximate=True)
 
     async def recent_audit(self, limit: int) -> list[AuditRecord]:
         entries = await self._redis.xrevrange(AUDIT, count=limit) or []
-        return [AuditRecord.from_json(_texts(fields or {})["record"]) for _, fields in entries]
+        return [audit_from_json(_texts(fields or {})["record"]) for _, fields in entries]
 
     async def count_pending(self, now: float) -> int:
         return int(await self._redis.zcount(PENDING, f"({now!r}", "+inf"))
@@ -293,15 +233,15 @@ class RedisStore:
         del now  # Redis keeps its own clock for the TTL
         return bool(await self._redis.set(f"{PREFIX}trigger:{key}", "1", nx=True, ex=max(1, int(ttl))))
 
-    async def mark(self, kind: str, key: str) -> str | None:
-        value = await self._redis.hget(_marks_key(kind), key)
+    async def record(self, kind: str, key: str) -> str | None:
+        value = await self._redis.hget(_records_key(kind), key)
         return None if value is None else str(value)
 
-    async def marks(self, kind: str) -> dict[str, str]:
-        return _texts(await self._redis.hgetall(_marks_key(kind)))
+    async def records(self, kind: str) -> dict[str, str]:
+        return _texts(await self._redis.hgetall(_records_key(kind)))
 
-    async def swap_mark(self, kind: str, key: str, expected: str | None, new: str | None) -> bool:
-        swapped = await self._swap_mark(keys=[_marks_key(kind)], args=[key, expected or "", new or ""])
+    async def swap_record(self, kind: str, key: str, expected: str | None, new: str | None) -> bool:
+        swapped = await self._swap_record(keys=[_records_key(kind)], args=[key, expected or "", new or ""])
         return bool(swapped == 1)
 
     async def probe(self) -> None:
@@ -314,7 +254,8 @@ class RedisStore:
         await self._redis.aclose()
 
 
-def _marks_key(kind: str) -> str:
+def _records_key(kind: str) -> str:
+    # Records keep the key name they had when the first stores were written.
     return f"{PREFIX}marks:{kind}"
 
 

@@ -1,4 +1,4 @@
-"""The embedded store: one SQLite file, safe across processes that share it."""
+"""The embedded store: one SQLite file, safe across processes that share it (its schema: `sqlite_file`)."""
 
 from __future__ import annotations
 
@@ -11,73 +11,21 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 from bot.domain.audit import AuditRecord
-from bot.domain.model import (
-    Confirmation,
-    Entry,
-    InstanceOutcome,
-    State,
-    Transition,
-    confirmation_from_json,
-    confirmation_to_json,
-    outcomes_from_json,
-    outcomes_to_json,
+from bot.domain.confirmation import Confirmation, Entry, InstanceOutcome, State, Transition
+from bot.store.codecs import audit_from_json, audit_to_json, confirmation_to_json, outcomes_to_json
+from bot.store.sqlite_file import (
+    AUDIT_BUSY_MS,
+    BUSY_MS,
+    COLUMNS,
+    DECIDE_IN_TIME,
+    EXPIRE,
+    RELEASE,
+    SCHEMA,
+    check_file,
+    to_entry,
 )
 
 T = TypeVar("T")
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS confirmations (
-    id          TEXT PRIMARY KEY,
-    state       TEXT NOT NULL,
-    expires_at  REAL NOT NULL,
-    action      TEXT NOT NULL,
-    actor       TEXT,
-    decided_at  REAL,
-    outcomes    TEXT
-);
-CREATE INDEX IF NOT EXISTS confirmations_pending ON confirmations (state, expires_at);
-CREATE INDEX IF NOT EXISTS confirmations_claimed ON confirmations (state, decided_at);
-CREATE TABLE IF NOT EXISTS audit (
-    seq     INTEGER PRIMARY KEY AUTOINCREMENT,
-    record  TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS triggers (
-    id       TEXT PRIMARY KEY,
-    seen_at  REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS triggers_seen ON triggers (seen_at);
-CREATE TABLE IF NOT EXISTS marks (
-    kind   TEXT NOT NULL,
-    key    TEXT NOT NULL,
-    value  TEXT NOT NULL,
-    PRIMARY KEY (kind, key)
-);
-CREATE TABLE IF NOT EXISTS health (
-    id  INTEGER PRIMARY KEY,
-    at  REAL NOT NULL
-);
-"""
-
-# The column is still called "action", as in every database written so far.
-_COLUMNS = "action, state, actor, decided_at, outcomes, message_ts"
-# How long a write waits for a lock held by another process (decisions), and for an audit line.
-BUSY_MS = 10_000
-AUDIT_BUSY_MS = 1_000
-
-# The compare-and-set: only a pending row moves, and only on the right side of its expiry.
-_DECIDE_IN_TIME = (
-    "UPDATE confirmations SET state = ?, actor = ?, decided_at = ? "
-    "WHERE id = ? AND state = 'pending' AND expires_at > ?"
-)
-_RELEASE = (
-    "UPDATE confirmations SET state = ?, actor = ?, decided_at = ? WHERE id = ? AND state = 'scheduled'"
-)
-_EXPIRE = (
-    "UPDATE confirmations SET state = ?, actor = ?, decided_at = ? "
-    "WHERE id = ? AND state = 'pending' AND expires_at <= ?"
-)
-
-Row = tuple[str, str, str | None, float | None, str | None, str | None]
 
 
 class SQLiteStore:
@@ -119,7 +67,7 @@ class SQLiteStore:
             # newest commits, and that costs nothing worse than a lost audit line or an unknown button.
             # Decisions are the exception: see decide().
             conn.execute("PRAGMA synchronous=NORMAL")
-            conn.executescript(_SCHEMA)
+            conn.executescript(SCHEMA)
             columns = {row[1] for row in conn.execute("PRAGMA table_info(confirmations)")}
             if "message_ts" not in columns:  # a database written before messages were kept by ts
                 conn.execute("ALTER TABLE confirmations ADD COLUMN message_ts TEXT")
@@ -171,9 +119,9 @@ class SQLiteStore:
         return await self._read(lambda: self._select(confirmation_id))
 
     def _select(self, confirmation_id: str) -> Entry | None:
-        query = f"SELECT {_COLUMNS} FROM confirmations WHERE id = ?"  # noqa: S608 - constant columns
+        query = f"SELECT {COLUMNS} FROM confirmations WHERE id = ?"  # noqa: S608 - constant columns
         row = self._db().execute(query, (confirmation_id,)).fetchone()
-        return _to_entry(row) if row else None
+        return to_entry(row) if row else None
 
     async def attach_message(self, confirmation_id: str, message_ts: str) -> None:
         await self._run(
@@ -185,13 +133,13 @@ class SQLiteStore:
     async def decide(self, confirmation_id: str, to: State, actor: str, now: float) -> Transition:
         if to not in (State.CLAIMED, State.SCHEDULED, State.CANCELLED, State.EXPIRED):
             raise ValueError(f"cannot decide to {to}")
-        query = _EXPIRE if to is State.EXPIRED else _DECIDE_IN_TIME
+        query = EXPIRE if to is State.EXPIRED else DECIDE_IN_TIME
         return await self._run(lambda: self._transition(query, (to.value, actor, now, confirmation_id, now)))
 
     async def release(self, confirmation_id: str, to: State, actor: str, now: float) -> Transition:
         if to not in (State.CLAIMED, State.CANCELLED):
             raise ValueError(f"cannot release to {to}")
-        return await self._run(lambda: self._transition(_RELEASE, (to.value, actor, now, confirmation_id)))
+        return await self._run(lambda: self._transition(RELEASE, (to.value, actor, now, confirmation_id)))
 
     def _transition(self, query: str, params: tuple[str | float, ...]) -> Transition:
         db = self._db()
@@ -225,16 +173,21 @@ class SQLiteStore:
             (decided_before, limit),
         )
 
+    async def open_confirmations(self, now: float, limit: int = 200) -> list[Entry]:
+        return await self._select_many(
+            "WHERE (state = 'pending' AND expires_at > ?) OR state = 'scheduled' LIMIT ?", (now, limit)
+        )
+
     async def stale_claims(self, claimed_before: float, limit: int = 100) -> list[Entry]:
         return await self._select_many(
             "WHERE state = 'claimed' AND decided_at <= ? ORDER BY decided_at LIMIT ?", (claimed_before, limit)
         )
 
     async def _select_many(self, where: str, params: tuple[float, int]) -> list[Entry]:
-        query = f"SELECT {_COLUMNS} FROM confirmations {where}"  # noqa: S608 - constant text only
+        query = f"SELECT {COLUMNS} FROM confirmations {where}"  # noqa: S608 - constant text only
 
         return await self._read(
-            lambda: [_to_entry(row) for row in self._db().execute(query, params).fetchall()]
+            lambda: [to_entry(row) for row in self._db().execute(query, params).fetchall()]
         )
 
     async def audit(self, record: AuditRecord) -> None:
@@ -244,7 +197,7 @@ class SQLiteStore:
             # records must not stall behind it (the line is in the log either way).
             db.execute(f"PRAGMA busy_timeout={AUDIT_BUSY_MS}")
             try:
-                db.execute("INSERT INTO audit (record) VALUES (?)", (record.to_json(),))
+                db.execute("INSERT INTO audit (record) VALUES (?)", (audit_to_json(record),))
             finally:
                 db.execute(f"PRAGMA busy_timeout={BUSY_MS}")
 
@@ -255,7 +208,7 @@ class SQLiteStore:
             rows = (
                 self._db().execute("SELECT record FROM audit ORDER BY seq DESC LIMIT ?", (limit,)).fetchall()
             )
-            return [AuditRecord.from_json(row[0]) for row in rows]
+            return [audit_from_json(row[0]) for row in rows]
 
         return await self._read(select)
 
@@ -284,7 +237,7 @@ class SQLiteStore:
 
         return await self._run(insert)
 
-    async def mark(self, kind: str, key: str) -> str | None:
+    async def record(self, kind: str, key: str) -> str | None:
         def select() -> str | None:
             query = "SELECT value FROM marks WHERE kind = ? AND key = ?"
             row = self._db().execute(query, (kind, key)).fetchone()
@@ -292,14 +245,14 @@ class SQLiteStore:
 
         return await self._read(select)
 
-    async def marks(self, kind: str) -> dict[str, str]:
+    async def records(self, kind: str) -> dict[str, str]:
         def select() -> dict[str, str]:
             rows = self._db().execute("SELECT key, value FROM marks WHERE kind = ?", (kind,)).fetchall()
             return {str(key): str(value) for key, value in rows}
 
         return await self._read(select)
 
-    async def swap_mark(self, kind: str, key: str, expected: str | None, new: str | None) -> bool:
+    async def swap_record(self, kind: str, key: str, expected: str | None, new: str | None) -> bool:
         def swap() -> bool:
             db = self._db()
             if expected is None and new is not None:
@@ -319,20 +272,9 @@ class SQLiteStore:
 
     async def probe(self) -> None:
         def write() -> None:
-            # An open connection keeps writing to a file that was deleted or made read-only under it;
-            # only a look at the path tells that the next start would find nothing there.
-            try:
-                stat = os.stat(self._path)
-            except FileNotFoundError:
-                raise OSError(f"{self._path} no longer exists") from None
-            if (stat.st_dev, stat.st_ino) != self._identity:
-                raise OSError(f"{self._path} was replaced by another file")
-            folder = os.path.dirname(os.path.abspath(self._path))
-            # Mode bits as well as access(): root may still write, but a restart as the service user may not.
-            if not (stat.st_mode & 0o222) or not os.access(self._path, os.W_OK):
-                raise OSError(f"{self._path} was made read-only")
-            if not (os.stat(folder).st_mode & 0o222) or not os.access(folder, os.W_OK):
-                raise OSError(f"the folder of {self._path} was made read-only")
+            if self._identity is None:
+                raise RuntimeError("SQLiteStore used before open()")
+            check_file(self._path, self._identity)
             self._db().execute("INSERT OR REPLACE INTO health VALUES (1, strftime('%s', 'now'))")
 
         await self._run(write)
@@ -350,15 +292,3 @@ class SQLiteStore:
             await self._read(reader.close)
         self._executor.shutdown(wait=True)
         self._reader.shutdown(wait=True)
-
-
-def _to_entry(row: Row) -> Entry:
-    confirmation, state, actor, decided_at, outcomes, message_ts = row
-    return Entry(
-        confirmation=confirmation_from_json(confirmation),
-        state=State(state),
-        decided_by=actor,
-        decided_at=decided_at,
-        outcomes=outcomes_from_json(outcomes),
-        message_ts=message_ts,
-    )

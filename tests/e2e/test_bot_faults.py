@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 import pytest
 
-from bot.domain.model import State
-from bot.slack.messages.blocks import CONFIRM_ACTION_ID
+from bot.domain.confirmation import State
+from bot.slack.messages import action_ids
 from bot.store.contract import open_store
 from tests.helpers import buttons, confirmation_id, shown
 from tests.standins.redis_server import RedisServer
@@ -62,13 +62,13 @@ async def test_refused_response_urls_fall_back_to_the_web_api(http_stack: Stack)
     [posted] = stack.slack.chat("chat.postMessage", CHANNEL)
     cid = confirmation_id(posted)
 
-    await driver.click(BOB, CONFIRM_ACTION_ID, cid)
+    await driver.click(BOB, action_ids.CONFIRM, cid)
     await eventually(lambda: len(stack.slack.chat("chat.postEphemeral")) == 1)
     [ephemeral] = stack.slack.chat("chat.postEphemeral", CHANNEL)
     assert ephemeral["user"] == BOB
     assert "Only <@U0ALICE> can confirm this" in shown(ephemeral)
 
-    await driver.click(ALICE, CONFIRM_ACTION_ID, cid)
+    await driver.click(ALICE, action_ids.CONFIRM, cid)
     await eventually(lambda: len(stack.slack.chat("chat.update", CHANNEL)) == 2)
     deleting, concluded = stack.slack.chat("chat.update", CHANNEL)
     assert deleting["ts"] == stack.slack.messages[0].ts  # the bot's own message, by the ts it kept
@@ -87,7 +87,7 @@ async def test_an_outcome_slack_refuses_everywhere_is_still_recorded(http_stack:
     stack.slack.response_status = 404
     stack.slack.channels_without_bot.add(CHANNEL)
 
-    await driver.click(ALICE, CONFIRM_ACTION_ID, cid)
+    await driver.click(ALICE, action_ids.CONFIRM, cid)
     await eventually(lambda: len(stack.nebula.deletes()) == 1)
     await eventually(lambda: stack.slack.api_calls.count("chat.postMessage") >= 1)
 
@@ -116,7 +116,7 @@ async def test_a_dead_store_means_an_honest_error_and_no_delete(
     cid = await stack.request(driver)
     redis_server.stop()
 
-    _, url = await driver.click(ALICE, CONFIRM_ACTION_ID, cid)
+    _, url = await driver.click(ALICE, action_ids.CONFIRM, cid)
 
     await eventually(posts(stack, url, 1), within=15)
     assert "internal error" in shown(stack.slack.posts_to(url)[0])

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from bot.slack.messages.blocks import CANCEL_ACTION_ID, CONFIRM_ACTION_ID
+from bot.slack.messages import action_ids
 from tests.helpers import buttons
 from tests.standins.servers import TEAM_ID
 from tests.standins.slack_driver import CHANNEL
@@ -33,7 +33,7 @@ clicks = st.builds(
     Click,
     user=st.sampled_from([ALICE, BOB, MALLORY]),
     target=st.integers(0, 2),
-    action=st.sampled_from([CONFIRM_ACTION_ID, CANCEL_ACTION_ID]),
+    action=st.sampled_from([action_ids.CONFIRM, action_ids.CANCEL]),
     channel=st.sampled_from([CHANNEL, CHANNEL, "C0ELSEWHERE"]),
     team=st.sampled_from([TEAM_ID, TEAM_ID, "T0OTHER"]),
     forged=st.text(max_size=40),
@@ -43,7 +43,7 @@ clicks = st.builds(
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(clicks, min_size=1, max_size=8))
 # Always tried: the plainest sequence, which a bot that never deletes fails.
-@example([Click(ALICE, 0, CONFIRM_ACTION_ID, CHANNEL, TEAM_ID, "")])
+@example([Click(ALICE, 0, action_ids.CONFIRM, CHANNEL, TEAM_ID, "")])
 async def test_no_click_sequence_deletes_what_it_should_not(http_stack: Stack, sequence: list[Click]) -> None:
     stack = http_stack
     if not stack.bots:
@@ -90,7 +90,7 @@ async def test_no_click_sequence_deletes_what_it_should_not(http_stack: Stack, s
                 for c in sequence
             )
 
-        confirmed, cancelled = valid(CONFIRM_ACTION_ID), valid(CANCEL_ACTION_ID)
+        confirmed, cancelled = valid(action_ids.CONFIRM), valid(action_ids.CANCEL)
         # Safety: never twice, and only ever on the requester's own confirm.
         assert deleted.count(instance) <= 1, "never twice"
         if not confirmed:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.slack.messages.blocks import CANCEL_ACTION_ID, CONFIRM_ACTION_ID
+from bot.slack.messages import action_ids
 from tests.helpers import buttons, confirmation_id, shown
 from tests.standins.servers import INSTANCE_PASSWORD, NEBULA_KEY
 from tests.standins.slack_driver import CHANNEL
@@ -33,16 +33,16 @@ async def test_confirmed_delete_calls_nebula_once_and_reports_its_answer(stack: 
         "RTX-A6000 × 1",
         "CANADA",
         "Running",
-        "12.5000 hours",
-        "$8.4875",
+        "12h 30m",  # Nebula said "12.5000 hours": one vocabulary for durations
+        "$8.49",  # and for money (Nebula said "$8.4875")
         f"<@{ALICE}>",
         "Expires at <!date^",
     ):
         assert expected in text
-    delete_button = buttons(request)[CONFIRM_ACTION_ID]
+    delete_button = buttons(request)[action_ids.CONFIRM]
     assert delete_button["style"] == "danger"
     assert delete_button["confirm"]["style"] == "danger"
-    assert "style" not in buttons(request)[CANCEL_ACTION_ID]
+    assert "style" not in buttons(request)[action_ids.CANCEL]
     assert stack.nebula.deletes() == []
 
     cid = confirmation_id(request)
@@ -90,11 +90,11 @@ async def test_only_the_requester_can_confirm(stack: Stack) -> None:
     cid = await stack.request(driver)
 
     for intruder in (BOB, "U0STRANGER"):
-        for action in (CONFIRM_ACTION_ID, CANCEL_ACTION_ID):
+        for action in (action_ids.CONFIRM, action_ids.CANCEL):
             [reply] = await stack.click(driver, intruder, cid, action)
             assert reply["response_type"] == "ephemeral"
             assert reply["replace_original"] is False
-            verb = "confirm" if action == CONFIRM_ACTION_ID else "cancel"
+            verb = "confirm" if action == action_ids.CONFIRM else "cancel"
             assert f"Only <@{ALICE}> can {verb} this" in shown(reply)
     assert stack.nebula.deletes() == []
     assert buttons(stack.showing(cid)), "the confirmation is untouched"
@@ -108,7 +108,7 @@ async def test_cancel_replaces_the_buttons_and_nothing_is_deleted(stack: Stack) 
     _, driver = await stack.start_bot()
     cid = await stack.request(driver)
 
-    await driver.click(ALICE, CANCEL_ACTION_ID, cid)
+    await driver.click(ALICE, action_ids.CANCEL, cid)
     await eventually(lambda: "Cancelled" in shown(stack.showing(cid)))
     assert f"Cancelled by <@{ALICE}>" in shown(stack.showing(cid))
     assert buttons(stack.showing(cid)) == {}
@@ -124,7 +124,7 @@ async def test_double_click_and_click_after_outcome_delete_once(stack: Stack) ->
     cid = await stack.request(driver)
     stack.nebula.hold_deletes = True
 
-    await driver.click(ALICE, CONFIRM_ACTION_ID, cid)
+    await driver.click(ALICE, action_ids.CONFIRM, cid)
     await eventually(lambda: len(stack.nebula.deletes()) == 1)
     [second] = await stack.click(driver, ALICE, cid)
     assert "already confirmed and is being carried out" in shown(second)
@@ -142,7 +142,7 @@ async def test_five_concurrent_clicks_delete_once(stack: Stack) -> None:
     cid = await stack.request(driver)
     stack._carrier(cid)
 
-    results = await asyncio.gather(*(driver.click(ALICE, CONFIRM_ACTION_ID, cid) for _ in range(5)))
+    results = await asyncio.gather(*(driver.click(ALICE, action_ids.CONFIRM, cid) for _ in range(5)))
     assert all(ack.status == 200 for ack, _ in results)
     urls = [url for _, url in results]
     # One click wins (its outcome goes to the thread); the four others are told it is already handled.
@@ -158,7 +158,7 @@ async def test_expired_confirmation_is_refused_and_loses_its_buttons(stack: Stac
     stack._carrier(cid)
 
     stack.clock.advance(601)
-    await driver.click(ALICE, CONFIRM_ACTION_ID, cid)
+    await driver.click(ALICE, action_ids.CONFIRM, cid)
     await eventually(lambda: "expired" in shown(stack.showing(cid)))
     assert f"This request expired; run `/nebula delete {INSTANCE}` again" in shown(stack.showing(cid))
     assert buttons(stack.showing(cid)) == {}

@@ -12,10 +12,9 @@ from typing import Any
 import pytest
 
 from bot.service.runtime import BotRuntime
-from bot.slack.messages.blocks import CONFIRM_ACTION_ID
-from bot.slack.messages.fleet import FLEET_DELETE_ACTION_ID, FLEET_STOP_ACTION_ID, KEEP_ACTION_ID
+from bot.slack.messages import action_ids
 from tests.helpers import buttons, shown
-from tests.standins.servers import Scripted
+from tests.standins.servers import ChannelMessage, Scripted
 from tests.standins.slack_driver import CHANNEL, Driver
 from tests.standins.stack import ALICE, BOB, INSTANCE, Stack, eventually, posts
 
@@ -27,13 +26,35 @@ WATCH: dict[str, Any] = {
 }
 
 
-def posted_with(stack: Stack, value: str) -> list[dict[str, Any]]:
-    """Every chat.postMessage in the watch channel whose buttons carried `value`."""
+def names(value: str, notice: str) -> bool:
+    """A button value names the notice `notice` ("reminder:<id>"): itself, with the record's version."""
+    return value == notice or value.startswith(notice + ":")
+
+
+def posted_with(stack: Stack, notice: str) -> list[dict[str, Any]]:
+    """Every chat.postMessage in the watch channel whose buttons named `notice` ("lease:<id>")."""
     return [
         body
         for body in stack.slack.chat("chat.postMessage", CHANNEL)
-        if any(element.get("value") == value for element in buttons(body).values())
+        if any(names(str(element.get("value")), notice) for element in buttons(body).values())
     ]
+
+
+def keep_value(stack: Stack, notice: str) -> str:
+    """What the Keep button of the newest message showing `notice` carries, as a click sends it back."""
+    for message in reversed(stack.slack.messages):
+        keep = buttons(message.body).get(action_ids.KEEP)
+        if keep is not None and names(str(keep["value"]), notice):
+            return str(keep["value"])
+    raise AssertionError(f"no message offers Keep on {notice}")
+
+
+def showing(stack: Stack, notice: str) -> ChannelMessage | None:
+    """The newest message whose buttons name `notice`, or None."""
+    for message in reversed(stack.slack.messages):
+        if any(names(str(element.get("value")), notice) for element in buttons(message.body).values()):
+            return message
+    return None
 
 
 def reminders(stack: Stack, instance_id: str = INSTANCE) -> list[dict[str, Any]]:
@@ -84,21 +105,21 @@ async def test_keep_snoozes_and_says_who_until_when(stack: Stack) -> None:
     runtime, driver = await stack.start_bot(**WATCH)
     await cycle(runtime)
     [_reminder] = reminders(stack)
-    ts = stack.slack.with_button(f"reminder:{INSTANCE}")
+    ts = showing(stack, f"reminder:{INSTANCE}")
     assert ts is not None
 
-    await driver.click(BOB, KEEP_ACTION_ID, f"reminder:{INSTANCE}")
+    await driver.click(BOB, action_ids.KEEP, keep_value(stack, f"reminder:{INSTANCE}"))
     await eventually(lambda: "Kept by <@U0BOB> until" in shown(stack.slack.message(ts.ts).body))
     kept = stack.slack.message(ts.ts).body
-    assert KEEP_ACTION_ID not in buttons(kept)
-    assert FLEET_DELETE_ACTION_ID in buttons(kept)
+    assert action_ids.KEEP not in buttons(kept)
+    assert action_ids.FLEET_DELETE in buttons(kept)
 
     stack.clock.advance(
         25 * HOUR
     )  # the reminder was due again after 24h, but Keep moved it to 24h after the click
     await cycle(runtime)
     assert len(reminders(stack)) == 2  # 25h after the Keep: reminded again
-    records = [r for r in await runtime.core.store.recent_audit(20) if r.step == "kept"]  # type: ignore[union-attr]
+    records = [r for r in await runtime.core.services.store.recent_audit(20) if r.step == "kept"]  # type: ignore[union-attr]
     assert [(r.actor, r.verb, r.instance) for r in records] == [(BOB, "remind", INSTANCE)]
 
 
@@ -108,7 +129,7 @@ async def test_keep_within_the_snooze_means_no_reminder(http_stack: Stack) -> No
     runtime, driver = await stack.start_bot(**WATCH)
     await cycle(runtime)
     stack.clock.advance(20 * HOUR)
-    await driver.click(ALICE, KEEP_ACTION_ID, f"reminder:{INSTANCE}")
+    await driver.click(ALICE, action_ids.KEEP, keep_value(stack, f"reminder:{INSTANCE}"))
     await eventually(lambda: any("Kept by" in shown(b) for b in stack.slack.chat("chat.update", CHANNEL)))
     stack.clock.advance(10 * HOUR)  # 30h after the reminder, 10h after Keep
     await cycle(runtime)
@@ -120,10 +141,14 @@ async def test_reminder_delete_opens_the_usual_confirmation_and_deletes_once(sta
     runtime, driver = await stack.start_bot(**WATCH)
     await cycle(runtime)
     before = len(stack.slack.messages)
-    await driver.click(ALICE, FLEET_DELETE_ACTION_ID, INSTANCE)
-    await eventually(lambda: any(CONFIRM_ACTION_ID in buttons(m.body) for m in stack.slack.messages[before:]))
+    await driver.click(ALICE, action_ids.FLEET_DELETE, INSTANCE)
+    await eventually(
+        lambda: any(action_ids.CONFIRM in buttons(m.body) for m in stack.slack.messages[before:])
+    )
     assert stack.nebula.changes() == []  # nothing changes state from a reminder without a confirmation
-    confirmation = next(m.body for m in stack.slack.messages[before:] if CONFIRM_ACTION_ID in buttons(m.body))
+    confirmation = next(
+        m.body for m in stack.slack.messages[before:] if action_ids.CONFIRM in buttons(m.body)
+    )
     cid = stack.request_seen(confirmation)
     assert "<@U0ALICE> asked to *delete*" in shown(confirmation)
     outcome = await stack.confirm(driver, cid)
@@ -131,7 +156,7 @@ async def test_reminder_delete_opens_the_usual_confirmation_and_deletes_once(sta
     assert [c.method for c in stack.nebula.deletes()] == ["DELETE"]
 
     await cycle(runtime)  # the instance is gone: the reminder says so, and loses its buttons
-    reminder_ts = stack.slack.with_button(f"reminder:{INSTANCE}")
+    reminder_ts = showing(stack, f"reminder:{INSTANCE}")
     assert reminder_ts is None
     closed = [m for m in stack.slack.messages if "this reminder is closed" in shown(m.body)]
     assert len(closed) == 1
@@ -143,10 +168,10 @@ async def test_reminder_stop_button_needs_permission(http_stack: Stack) -> None:
     stack.nebula.add(INSTANCE)
     runtime, driver = await stack.start_bot(**WATCH, nebula_bot_allowed_users=ALICE)
     await cycle(runtime)
-    _, url = await driver.click(BOB, FLEET_STOP_ACTION_ID, INSTANCE)
+    _, url = await driver.click(BOB, action_ids.FLEET_STOP, INSTANCE)
     await eventually(posts(stack, url, 1))
     assert "NEBULA_BOT_ALLOWED_USERS" in shown(stack.slack.posts_to(url)[0])
-    _, url = await driver.click(BOB, KEEP_ACTION_ID, f"reminder:{INSTANCE}")
+    _, url = await driver.click(BOB, action_ids.KEEP, keep_value(stack, f"reminder:{INSTANCE}"))
     await eventually(posts(stack, url, 1))
     assert "NEBULA_BOT_ALLOWED_USERS" in shown(stack.slack.posts_to(url)[0])
     assert stack.nebula.changes() == []
@@ -172,7 +197,7 @@ async def test_forged_keep_values_change_nothing(http_stack: Stack, value: str) 
     stack = http_stack
     stack.nebula.add(INSTANCE)
     _runtime, driver = await stack.start_bot(**WATCH)
-    _, url = await driver.click(ALICE, KEEP_ACTION_ID, value)
+    _, url = await driver.click(ALICE, action_ids.KEEP, value)
     await eventually(posts(stack, url, 1))
     assert "not one the bot offered" in shown(stack.slack.posts_to(url)[0])
     assert [c.method for c in stack.nebula.calls] == []
@@ -233,7 +258,7 @@ async def test_lease_end_with_stop_stops_once_after_the_grace(stack: Stack) -> N
     notice_message = stack.slack.message(outcome.thread_ts)  # the outcome is in the notice's thread
     assert "Stop `102cade84ea" in shown(notice_message.body)
     assert "Details in the thread" in shown(notice_message.body)  # the notice now shows the result
-    audit = await runtime.core.store.recent_audit(30)  # type: ignore[union-attr]
+    audit = await runtime.core.services.store.recent_audit(30)  # type: ignore[union-attr]
     executed = [r for r in audit if r.step == "executed"]
     assert [(r.actor, r.verb, r.outcome) for r in executed] == [("lease", "stop", "success")]
     assert any(r.step == "acted" and "U0ALICE" in r.message for r in audit)
@@ -251,7 +276,7 @@ async def test_keep_on_a_lease_notice_cancels_the_stop(http_stack: Stack) -> Non
     await lease(stack, driver, f"{INSTANCE} 1h")
     stack.clock.advance(HOUR)
     await cycle(runtime)
-    await driver.click(BOB, KEEP_ACTION_ID, f"lease:{INSTANCE}")
+    await driver.click(BOB, action_ids.KEEP, keep_value(stack, f"lease:{INSTANCE}"))
     await eventually(
         lambda: any("Kept by <@U0BOB>" in shown(b) for b in stack.slack.chat("chat.update", CHANNEL))
     )
@@ -406,12 +431,13 @@ async def test_an_unreadable_fleet_skips_the_cycle_and_closes_nothing(http_stack
     await lease(stack, driver, f"{INSTANCE} 1h")
     stack.clock.advance(HOUR)
     stack.nebula.listing = Scripted(status=502, body="<html>Bad gateway</html>", content_type="text/html")
+    stack.nebula.detail = Scripted(status=502, body="<html>Bad gateway</html>", content_type="text/html")
     assert runtime.core is not None
     result = await runtime.core.watcher.cycle()
     assert result.skipped == "NebulaBadResponse"
     assert stack.slack.chat("chat.update", CHANNEL) == []  # the reminder is not closed
-    assert not posted_with(stack, f"lease:{INSTANCE}")
-    stack.nebula.listing = None
+    assert not posted_with(stack, f"lease:{INSTANCE}")  # nothing decided on what could not be read
+    stack.nebula.listing = stack.nebula.detail = None
     await cycle(runtime)
     assert len(posted_with(stack, f"lease:{INSTANCE}")) == 1
     assert stack.nebula.changes() == []

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from bot.service.runtime import BotRuntime
-from bot.slack.messages.blocks import CONFIRM_ACTION_ID, UNDO_ACTION_ID
+from bot.slack.messages import action_ids
 from tests.helpers import buttons, confirmation_id, shown
 from tests.standins.slack_driver import CHANNEL
 from tests.standins.stack import ALICE, BOB, INSTANCE, Stack, eventually, posts, stored
@@ -48,7 +48,7 @@ async def test_a_protected_instance_cannot_be_stopped_rebooted_or_deleted(
         assert "final training run" in text
         assert f"/nebula unprotect {INSTANCE}" in text
     started = await answer(stack, driver, ALICE, f"start {INSTANCE}")  # start is not guarded
-    assert CONFIRM_ACTION_ID in buttons(started)
+    assert action_ids.CONFIRM in buttons(started)
     again = await answer(stack, driver, ALICE, f"protect {INSTANCE}")
     assert "already protected by <@U0BOB>" in shown(again)
     listed = await answer(stack, driver, ALICE, "protected")
@@ -72,9 +72,11 @@ async def test_protection_set_between_request_and_confirm_wins(stack: Stack) -> 
     runtime, driver = await stack.start_bot()
     cid = await stack.request(driver)
     await answer(stack, driver, BOB, f"protect {INSTANCE} not yet")
-    await stack.click(driver, ALICE, cid, answers=0)
+    # Protecting closed the open confirmation at once: the click finds it closed, and changes nothing.
+    [reply] = await stack.click(driver, ALICE, cid)
+    assert "already cancelled" in shown(reply)
     await eventually(lambda: "is protected by <@U0BOB>" in shown(stack.showing(cid)))
-    assert CONFIRM_ACTION_ID not in buttons(stack.showing(cid))
+    assert action_ids.CONFIRM not in buttons(stack.showing(cid))
     assert stack.nebula.changes() == []
     entry = await stored(runtime.settings.nebula_bot_state_url, cid)
     assert entry is not None
@@ -113,7 +115,7 @@ async def test_a_confirmed_delete_waits_out_the_undo_window_then_is_sent_once(st
     runtime, driver = await undo_bot(stack)
     cid = await stack.request(driver)
     await stack.click(driver, ALICE, cid, answers=0)
-    await eventually(lambda: UNDO_ACTION_ID in buttons(stack.showing(cid)))
+    await eventually(lambda: action_ids.UNDO in buttons(stack.showing(cid)))
     scheduled = shown(stack.showing(cid))
     assert "Deleting `102cade84ea" in scheduled
     assert "(in 60 s; confirmed by <@U0ALICE>)" in scheduled
@@ -129,9 +131,9 @@ async def test_a_confirmed_delete_waits_out_the_undo_window_then_is_sent_once(st
     assert sum(sent) <= 1  # (the bot's own sweeper may have been first)
     await eventually(lambda: "Details in the thread" in shown(stack.showing(cid)))
     assert len(stack.nebula.deletes()) == 1
-    late = await stack.click(driver, ALICE, cid, UNDO_ACTION_ID)
+    late = await stack.click(driver, ALICE, cid, action_ids.UNDO)
     assert "Too late: it was already sent" in shown(late[-1])
-    actions = [r.step for r in await runtime.core.store.recent_audit(20)]  # type: ignore[union-attr]
+    actions = [r.step for r in await runtime.core.services.store.recent_audit(20)]  # type: ignore[union-attr]
     assert "scheduled" in actions
     assert "executed" in actions
 
@@ -141,10 +143,12 @@ async def test_undo_inside_the_window_means_nothing_is_sent(stack: Stack) -> Non
     runtime, driver = await undo_bot(stack, nebula_bot_allowed_users=f"{ALICE},{BOB}")
     cid = await stack.request(driver)
     await stack.click(driver, ALICE, cid, answers=0)
-    await eventually(lambda: UNDO_ACTION_ID in buttons(stack.showing(cid)))
-    refused = await stack.click(driver, BOB, cid, UNDO_ACTION_ID)  # neither requester, confirmer nor approver
+    await eventually(lambda: action_ids.UNDO in buttons(stack.showing(cid)))
+    refused = await stack.click(
+        driver, BOB, cid, action_ids.UNDO
+    )  # neither requester, confirmer nor approver
     assert "can undo this" in shown(refused[-1])
-    await stack.click(driver, ALICE, cid, UNDO_ACTION_ID, answers=0)
+    await stack.click(driver, ALICE, cid, action_ids.UNDO, answers=0)
     await eventually(lambda: "Undone by <@U0ALICE>" in shown(stack.showing(cid)))
     stack.clock.advance(120)
     assert await send_due(runtime) == 0
@@ -159,7 +163,7 @@ async def test_a_restart_inside_the_undo_window_sends_once_after_it(
     runtime, driver = await undo_bot(stack, **state)
     cid = await stack.request(driver)
     await stack.click(driver, ALICE, cid, answers=0)
-    await eventually(lambda: UNDO_ACTION_ID in buttons(stack.showing(cid)))
+    await eventually(lambda: action_ids.UNDO in buttons(stack.showing(cid)))
     await stack.stop_bot(runtime)
     assert stack.nebula.deletes() == []
     stack.clock.advance(61)
@@ -178,7 +182,7 @@ async def test_a_protection_set_inside_the_undo_window_stops_the_send(http_stack
     runtime, driver = await undo_bot(stack)
     cid = await stack.request(driver)
     await stack.click(driver, ALICE, cid, answers=0)
-    await eventually(lambda: UNDO_ACTION_ID in buttons(stack.showing(cid)))
+    await eventually(lambda: action_ids.UNDO in buttons(stack.showing(cid)))
     await answer(stack, driver, BOB, f"protect {INSTANCE} keep it")
     stack.clock.advance(61)
     assert await send_due(runtime) == 0
@@ -243,23 +247,35 @@ async def test_claims_name_the_owner_and_cannot_get_round_the_rule(http_stack: S
     assert "belongs to <@U0BOB>" in shown(refused)
     assert "no approvers are set" in shown(refused)
     released = await answer(stack, driver, BOB, f"claim {INSTANCE} off")
-    assert "removed <@U0BOB>'s claim" in shown(released)
+    assert "<@U0BOB> removed their own claim" in shown(released)  # a person named once
     cid = await stack.request(driver)  # nobody owns it now: the ordinary rules
     await stack.confirm(driver, cid)
     assert len(stack.nebula.deletes()) == 1
 
 
-async def test_an_unknown_or_unreachable_owner_means_the_ordinary_rules(http_stack: Stack) -> None:
+async def test_an_owner_slack_does_not_know_means_the_ordinary_rules(http_stack: Stack) -> None:
     stack = http_stack
     stack.nebula.add(INSTANCE, user={"email": "ghost@example.com", "name": "Ghost <!here>"})
-    stack.slack.scopes = "commands,chat:write,chat:write.public"  # users:read.email not granted
     _, driver = await stack.start_bot(nebula_bot_owner_rule="owner-or-approver")
     details = await answer(stack, driver, ALICE, f"show {INSTANCE}")
-    assert "not found in Slack" in shown(details)
+    assert "not found in Slack" in shown(details)  # users_not_found: an answer, nobody has that email
     assert "<!here>" not in shown(details).replace("`Ghost <!here>`", "")
     cid = await stack.request(driver)
     await stack.confirm(driver, cid)
     assert len(stack.nebula.deletes()) == 1
+
+
+async def test_an_owner_slack_could_not_look_up_is_never_taken_for_nobody(http_stack: Stack) -> None:
+    stack = http_stack
+    stack.nebula.add(INSTANCE, user={"email": "ghost@example.com", "name": "Ghost"})
+    stack.slack.scopes = "commands,chat:write,chat:write.public"  # users:read.email not granted
+    _, driver = await stack.start_bot(nebula_bot_owner_rule="owner-or-approver")
+    details = await answer(stack, driver, ALICE, f"show {INSTANCE}")
+    assert "Slack could not say who it is: missing_scope" in shown(details)
+    assert "not found in Slack" not in shown(details)
+    refused = await answer(stack, driver, ALICE, f"delete {INSTANCE}")
+    assert "could not tell who owns" in shown(refused)
+    assert stack.nebula.deletes() == []
 
 
 async def test_leases_and_reminders_never_act_on_a_protected_instance(http_stack: Stack) -> None:
@@ -276,7 +292,7 @@ async def test_leases_and_reminders_never_act_on_a_protected_instance(http_stack
     assert runtime.core is not None
     await runtime.core.watcher.cycle()
     [reminder] = [b for b in stack.slack.chat("chat.postMessage", CHANNEL) if "has been running" in shown(b)]
-    assert ":lock: protected eval in progress" in shown(reminder)
+    assert ":lock: protected: eval in progress" in shown(reminder)
     stack.clock.advance(3600)
     await runtime.core.watcher.cycle()
     stack.clock.advance(3600)
@@ -319,7 +335,7 @@ async def test_a_deleted_instance_takes_its_claim_with_it(http_stack: Stack) -> 
     await stack.confirm(driver, cid)
     assert len(stack.nebula.deletes()) == 1
     assert runtime.core is not None
-    assert await runtime.core.store.marks("ownership") == {}
+    assert await runtime.core.services.store.records("ownership") == {}
 
 
 async def test_the_send_comes_when_the_window_ends_not_at_the_sweepers_pace(http_stack: Stack) -> None:
@@ -332,8 +348,8 @@ async def test_the_send_comes_when_the_window_ends_not_at_the_sweepers_pace(http
     clicked = time.monotonic()
     await stack.click(driver, ALICE, cid, answers=0)
     await stack.click(driver, ALICE, undone, answers=0)
-    await eventually(lambda: UNDO_ACTION_ID in buttons(stack.showing(undone)))
-    await stack.click(driver, ALICE, undone, UNDO_ACTION_ID, answers=0)
+    await eventually(lambda: action_ids.UNDO in buttons(stack.showing(undone)))
+    await stack.click(driver, ALICE, undone, action_ids.UNDO, answers=0)
     # The fake clock stands still, so the sweeper never finds it due: only the window's timer sends.
     await eventually(lambda: len(stack.nebula.deletes()) == 1, within=10)
     assert 1.9 <= time.monotonic() - clicked <= 6

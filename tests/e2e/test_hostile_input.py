@@ -12,7 +12,7 @@ from aiohttp import web
 
 from bot.infra.logs import JsonFormatter
 from bot.nebula.client import MAX_ANSWER_BYTES
-from bot.slack.messages.blocks import CANCEL_ACTION_ID, CONFIRM_ACTION_ID, LIST_MORE_ACTION_ID
+from bot.slack.messages import action_ids
 from bot.store.contract import open_store
 from tests.helpers import shown
 from tests.standins.servers import NEBULA_KEY, LoopbackServer, Scripted
@@ -25,7 +25,7 @@ async def test_a_forged_more_button_is_answered_politely(http_stack: Stack, valu
     stack = http_stack
     stack.nebula.add(INSTANCE)
     _, driver = await stack.start_bot()
-    [reply] = await stack.click(driver, ALICE, value, LIST_MORE_ACTION_ID)
+    [reply] = await stack.click(driver, ALICE, value, action_ids.LIST_MORE)
     assert "not one the bot offered" in shown(reply)
     assert stack.nebula.calls == []
 
@@ -35,7 +35,7 @@ async def test_forged_decision_values_change_nothing(http_stack: Stack, value: s
     stack = http_stack
     stack.nebula.add(INSTANCE)
     _, driver = await stack.start_bot()
-    for action in (CONFIRM_ACTION_ID, CANCEL_ACTION_ID):
+    for action in (action_ids.CONFIRM, action_ids.CANCEL):
         [reply] = await stack.click(driver, ALICE, value, action)
         assert "unknown to the bot" in shown(reply)
     assert stack.nebula.calls == []

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.slack.messages.blocks import INSTANCE_MENU_ACTION_ID
+from bot.slack.messages import action_ids
 from tests.helpers import buttons, shown
 from tests.standins.servers import Scripted, instance_detail
 from tests.standins.stack import ALICE, INSTANCE, Stack
@@ -48,7 +48,7 @@ async def test_list_rows_with_unusable_ids_never_reach_a_menu(http_stack: Stack)
     values = [
         option["value"]
         for block in page["blocks"]
-        if block.get("accessory", {}).get("action_id") == INSTANCE_MENU_ACTION_ID
+        if block.get("accessory", {}).get("action_id") == action_ids.INSTANCE_MENU
         for option in block["accessory"]["options"]
     ]
     assert {value.split(":", 1)[1] for value in values} == {"good-1", "7"}

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from bot.slack.messages.blocks import CONFIRM_ACTION_ID, INSTANCE_MENU_ACTION_ID, LIST_MORE_ACTION_ID
+from bot.slack.messages import action_ids
 from tests.helpers import buttons, confirmation_id, shown
 from tests.standins.servers import INSTANCE_PASSWORD, Scripted
 from tests.standins.slack_driver import Driver
@@ -17,7 +17,7 @@ from tests.standins.stack import ALICE, BOB, INSTANCE, Stack, eventually, posts
 def list_rows(message: dict[str, object]) -> list[dict[str, object]]:
     blocks = message["blocks"]
     assert isinstance(blocks, list)
-    return [b for b in blocks if b.get("accessory", {}).get("action_id") == INSTANCE_MENU_ACTION_ID]
+    return [b for b in blocks if b.get("accessory", {}).get("action_id") == action_ids.INSTANCE_MENU]
 
 
 async def test_list_pages_through_every_instance(http_stack: Stack) -> None:
@@ -46,15 +46,15 @@ async def test_list_pages_through_every_instance(http_stack: Stack) -> None:
     seen = {json.dumps(r) for r in rows}
     message = first
     for expected_rows, label in ((40, "(41–80 of 95)"), (15, "(81–95 of 95)")):
-        more = buttons(message)[LIST_MORE_ACTION_ID]
-        _, page_url = await driver.click(ALICE, LIST_MORE_ACTION_ID, more["value"])
+        more = buttons(message)[action_ids.LIST_MORE]
+        _, page_url = await driver.click(ALICE, action_ids.LIST_MORE, more["value"])
         await eventually(posts(stack, page_url, 1))
         message = stack.slack.posts_to(page_url)[0]
         assert message["replace_original"] is True
         assert label in shown(message)
         assert len(list_rows(message)) == expected_rows
         seen |= {json.dumps(r) for r in list_rows(message)}
-    assert LIST_MORE_ACTION_ID not in buttons(message)
+    assert action_ids.LIST_MORE not in buttons(message)
     assert len(seen) == 95
     assert [c.path for c in stack.nebula.calls] == [
         "/api/v1/computing/instances?limit=40&offset=0",
@@ -107,14 +107,14 @@ async def test_power_verbs_use_the_same_confirmation(stack: Stack, verb: str, st
     _, driver = await stack.start_bot()
     url_message, _url = await stack.reply(driver, ALICE, f"{verb} {INSTANCE}")
     request = url_message
-    button = buttons(request)[CONFIRM_ACTION_ID]
+    button = buttons(request)[action_ids.CONFIRM]
     assert button["text"]["text"] == verb.capitalize()
     assert button["style"] == style
     assert button["confirm"]["style"] == style
     assert f"asked to *{verb}* this instance" in shown(request)
 
     clicks = await asyncio.gather(
-        *(driver.click(ALICE, CONFIRM_ACTION_ID, confirmation_id(request)) for _ in range(4))
+        *(driver.click(ALICE, action_ids.CONFIRM, confirmation_id(request)) for _ in range(4))
     )
     urls = [u for _, u in clicks]
     cid = confirmation_id(request)
@@ -138,7 +138,7 @@ async def test_a_list_menu_opens_the_same_confirmation(stack: Stack) -> None:
     # The confirmation is a new message in the channel; the user's ephemeral list is left alone.
     await eventually(lambda: len(stack.slack.messages) > before)
     request = stack.slack.messages[before].body
-    assert buttons(request)[CONFIRM_ACTION_ID]["text"]["text"] == "Stop"
+    assert buttons(request)[action_ids.CONFIRM]["text"]["text"] == "Stop"
     await stack.confirm(driver, stack.request_seen(request), ALICE)
     assert len(stack.nebula.changes()) == 1
 
@@ -161,10 +161,10 @@ async def menu_choice(driver: Driver, user: str, value: str) -> tuple[object, st
     from tests.standins.slack_driver import click_payload
 
     url = driver.slack.new_response_url()
-    payload = click_payload(user, INSTANCE_MENU_ACTION_ID, "", url)
+    payload = click_payload(user, action_ids.INSTANCE_MENU, "", url)
     payload["actions"] = [
         {
-            "action_id": INSTANCE_MENU_ACTION_ID,
+            "action_id": action_ids.INSTANCE_MENU,
             "block_id": "row",
             "type": "overflow",
             "selected_option": {"text": {"type": "plain_text", "text": "x"}, "value": value},
@@ -192,11 +192,11 @@ async def test_several_ids_one_confirmation_concurrent_calls_mixed_outcome(stack
     assert "asked to *delete* these 3 instances" in shown(request)
     for iid in ids:
         assert f"host-{iid}" in shown(request)
-    assert buttons(request)[CONFIRM_ACTION_ID]["confirm"]["title"]["text"] == "Delete 3 instances?"
+    assert buttons(request)[action_ids.CONFIRM]["confirm"]["title"]["text"] == "Delete 3 instances?"
 
     stack.nebula.hold_deletes = True
     cid = confirmation_id(request)
-    await driver.click(ALICE, CONFIRM_ACTION_ID, cid)
+    await driver.click(ALICE, action_ids.CONFIRM, cid)
     # All three DELETEs are in flight at once: they are concurrent, not one after another.
     await eventually(lambda: len(stack.nebula.deletes()) == 3)
     stack.nebula.release.set()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.slack.messages.blocks import CANCEL_ACTION_ID
+from bot.slack.messages import action_ids
 from tests.helpers import buttons, confirmation_id, shown
 from tests.standins.slack_driver import Driver
 from tests.standins.stack import ALICE, BOB, INSTANCE, Stack, eventually
@@ -121,7 +121,7 @@ async def test_an_approver_may_reject_and_the_requester_may_withdraw(http_stack:
 
     for canceller in (BOB, ALICE):  # the approver rejects; the requester withdraws
         cid = confirmation_id(await command_reply(stack, driver, ALICE))
-        await driver.click(canceller, CANCEL_ACTION_ID, cid)
+        await driver.click(canceller, action_ids.CANCEL, cid)
         await eventually(lambda cid=cid: "Cancelled" in shown(stack.showing(cid)))  # type: ignore[misc]
         assert f"Cancelled by <@{canceller}>" in shown(stack.showing(cid))
     assert stack.nebula.deletes() == []

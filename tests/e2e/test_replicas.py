@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
-from bot.domain.model import State
-from bot.slack.messages.blocks import CONFIRM_ACTION_ID
+from bot.domain.confirmation import State
+from bot.slack.messages import action_ids
 from bot.store.contract import open_store
 from tests.helpers import buttons, shown
 from tests.standins.slack_driver import Driver
@@ -39,7 +39,7 @@ async def test_six_concurrent_clicks_over_two_replicas_delete_once(
     cid = await stack.request(a)
 
     clicks = await asyncio.gather(
-        *((a if i % 2 else b).click(ALICE, CONFIRM_ACTION_ID, cid) for i in range(6))
+        *((a if i % 2 else b).click(ALICE, action_ids.CONFIRM, cid) for i in range(6))
     )
 
     urls = [url for _, url in clicks]
@@ -54,7 +54,7 @@ async def test_expiry_is_shared(replicas: tuple[Stack, Driver, Driver]) -> None:
     cid = await stack.request(a)
     stack.clock.advance(601)
 
-    await b.click(ALICE, CONFIRM_ACTION_ID, cid)
+    await b.click(ALICE, action_ids.CONFIRM, cid)
 
     await eventually(lambda: "expired" in shown(stack.showing(cid)))
     assert stack.nebula.deletes() == []

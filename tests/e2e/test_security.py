@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from bot.slack.messages.blocks import CONFIRM_ACTION_ID
+from bot.slack.messages import action_ids
 from tests.helpers import buttons, confirmation_id, shown
 from tests.standins.slack_driver import SIGNING_SECRET, Driver, click_payload, command_form
 from tests.standins.stack import ALICE, BOB, INSTANCE, Stack, eventually, posts
@@ -113,7 +113,7 @@ async def test_tampered_body_gets_401(http_stack: Stack) -> None:
     stack = http_stack
     stack.nebula.add(INSTANCE)
     _, driver = await stack.start_bot()
-    cid_body = urlencode({"payload": json.dumps(click_payload(ALICE, CONFIRM_ACTION_ID, "x", "http://h/r"))})
+    cid_body = urlencode({"payload": json.dumps(click_payload(ALICE, action_ids.CONFIRM, "x", "http://h/r"))})
     ts = str(int(time.time()))
     from tests.standins.slack_driver import signature
 
@@ -209,9 +209,9 @@ async def test_click_from_other_workspace_or_channel_is_refused(stack: Stack) ->
     url_message, _url = await stack.reply(driver, ALICE, f"delete {INSTANCE}")
     cid = confirmation_id(url_message)
 
-    _, from_team = await driver.click(ALICE, CONFIRM_ACTION_ID, cid, team="T0OTHER")
-    _, from_channel = await driver.click(ALICE, CONFIRM_ACTION_ID, cid, channel="C0ELSEWHERE")
-    _, forged_value = await driver.click(ALICE, CONFIRM_ACTION_ID, "forged-confirmation-id")
+    _, from_team = await driver.click(ALICE, action_ids.CONFIRM, cid, team="T0OTHER")
+    _, from_channel = await driver.click(ALICE, action_ids.CONFIRM, cid, channel="C0ELSEWHERE")
+    _, forged_value = await driver.click(ALICE, action_ids.CONFIRM, "forged-confirmation-id")
     for reply_url in (from_team, from_channel, forged_value):
         await eventually(posts(stack, reply_url, 1))
         assert stack.slack.posts_to(reply_url)[0]["response_type"] == "ephemeral"

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.shell.session import ShellOptions, shell
+from bot.shell.lines import shell
+from bot.shell.session import ShellOptions
 from bot.store.contract import open_store
 from tests.standins.servers import NEBULA_KEY, FakeNebula
 from tests.standins.stack import INSTANCE

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.shell.lines import run_lines, shell
 from bot.shell.render import Style
-from bot.shell.session import Session, ShellOptions, run_lines, shell
+from bot.shell.session import Session, ShellOptions
 from tests.helpers import DEMO_BIG as BIG
 from tests.helpers import DEMO_SMALL as SMALL
 from tests.standins.stack import FakeClock, eventually

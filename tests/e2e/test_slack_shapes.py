@@ -6,7 +6,7 @@ import json
 from typing import Any
 from urllib.parse import urlencode
 
-from bot.slack.messages.blocks import CONFIRM_ACTION_ID
+from bot.slack.messages import action_ids
 from tests.helpers import buttons, shown
 from tests.standins.slack_driver import CHANNEL, command_form
 from tests.standins.stack import ALICE, INSTANCE, Stack, eventually
@@ -42,7 +42,7 @@ def grid_click(
         "response_url": response_url,
         "actions": [
             {
-                "action_id": CONFIRM_ACTION_ID,
+                "action_id": action_ids.CONFIRM,
                 "block_id": "nebula_decision",
                 "text": {"type": "plain_text", "text": "Delete", "emoji": True},
                 "value": value,
@@ -66,7 +66,7 @@ async def grid_command(stack: Stack, driver: Any, team: str = "T0TEAM", org: str
     if ack.body.get("text"):
         return str(ack.body["text"])
     await eventually(lambda: len(stack.slack.messages) > before)
-    cid = str(buttons(stack.slack.messages[before].body)[CONFIRM_ACTION_ID]["value"])
+    cid = str(buttons(stack.slack.messages[before].body)[action_ids.CONFIRM]["value"])
     stack._carrier(cid)
     return cid
 

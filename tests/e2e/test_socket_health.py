@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.service import runtime
+from bot.service import socket
 from tests.standins.stack import Stack, eventually_async
 
 
@@ -17,9 +17,9 @@ async def test_the_socket_is_opened_once_and_healthz_follows_it(
     slack_socket_stack: Stack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     stack = slack_socket_stack
-    monkeypatch.setattr(runtime, "SOCKET_CHECK_INTERVAL", 0.05)
-    monkeypatch.setattr(runtime, "SOCKET_DOWN_AFTER", 0.3)
-    monkeypatch.setattr(runtime, "SOCKET_PING_INTERVAL", 0.3)
+    monkeypatch.setattr(socket, "CHECK_INTERVAL", 0.05)
+    monkeypatch.setattr(socket, "DOWN_AFTER", 0.3)
+    monkeypatch.setattr(socket, "PING_INTERVAL", 0.3)
     bot, _ = await stack.start_bot()
     assert stack.slack.api_calls.count("apps.connections.open") == 1
     assert (await health_of(stack, bot.port))[0] == 200

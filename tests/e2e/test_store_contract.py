@@ -11,20 +11,14 @@ from pathlib import Path
 import pytest
 
 from bot.domain.audit import AuditRecord
-from bot.domain.model import (
-    Confirmation,
-    Instance,
-    InstanceOutcome,
-    Lease,
-    State,
-    Status,
-    new_confirmation_id,
-)
+from bot.domain.confirmation import Confirmation, InstanceOutcome, State, Status, new_confirmation_id
+from bot.domain.instance import Instance
+from bot.domain.records import Lease
 from bot.domain.verbs import DELETE
-from bot.store.contract import ConfirmationStore, open_store
-from bot.store.marks import Marks
+from bot.store.contract import Store, open_store
+from bot.store.records import Records
 
-Opener = Callable[[], Awaitable[ConfirmationStore]]
+Opener = Callable[[], Awaitable[Store]]
 
 
 @pytest.fixture(params=["sqlite", "redis"])
@@ -34,9 +28,9 @@ async def opener(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
         url = f"sqlite:///{tmp_path / 'state.sqlite3'}"
     else:
         url = request.getfixturevalue("redis_url")
-    opened: list[ConfirmationStore] = []
+    opened: list[Store] = []
 
-    async def open_one() -> ConfirmationStore:
+    async def open_one() -> Store:
         store = await open_store(url)
         opened.append(store)
         return store
@@ -206,51 +200,51 @@ async def test_adding_an_id_twice_changes_nothing(opener: Opener) -> None:
     assert entry.confirmation.requester == "U1"
 
 
-async def test_marks_swap_only_from_what_was_read(opener: Opener) -> None:
+async def test_records_swap_only_from_what_was_read(opener: Opener) -> None:
     store = await opener()
-    assert await store.mark("lease", "i-1") is None
-    assert await store.swap_mark("lease", "i-1", None, '{"rev":"a"}') is True
-    assert await store.swap_mark("lease", "i-1", None, '{"rev":"b"}') is False  # already there
-    assert await store.swap_mark("lease", "i-1", '{"rev":"x"}', '{"rev":"b"}') is False  # not what was read
-    assert await store.swap_mark("lease", "i-1", '{"rev":"a"}', '{"rev":"b"}') is True
-    assert await store.mark("lease", "i-1") == '{"rev":"b"}'
-    assert await store.marks("lease") == {"i-1": '{"rev":"b"}'}
-    assert await store.marks("reminder") == {}
-    assert await store.swap_mark("lease", "i-1", '{"rev":"a"}', None) is False
-    assert await store.swap_mark("lease", "i-1", '{"rev":"b"}', None) is True
-    assert await (await opener()).mark("lease", "i-1") is None
+    assert await store.record("lease", "i-1") is None
+    assert await store.swap_record("lease", "i-1", None, '{"rev":"a"}') is True
+    assert await store.swap_record("lease", "i-1", None, '{"rev":"b"}') is False  # already there
+    assert await store.swap_record("lease", "i-1", '{"rev":"x"}', '{"rev":"b"}') is False  # not what was read
+    assert await store.swap_record("lease", "i-1", '{"rev":"a"}', '{"rev":"b"}') is True
+    assert await store.record("lease", "i-1") == '{"rev":"b"}'
+    assert await store.records("lease") == {"i-1": '{"rev":"b"}'}
+    assert await store.records("reminder") == {}
+    assert await store.swap_record("lease", "i-1", '{"rev":"a"}', None) is False
+    assert await store.swap_record("lease", "i-1", '{"rev":"b"}', None) is True
+    assert await (await opener()).record("lease", "i-1") is None
 
 
 async def test_of_many_concurrent_swaps_exactly_one_wins(opener: Opener) -> None:
     stores = [await opener() for _ in range(4)]
-    await stores[0].swap_mark("reminder", "i-1", None, '{"rev":"0"}')
+    await stores[0].swap_record("reminder", "i-1", None, '{"rev":"0"}')
     results = await asyncio.gather(
         *(
-            stores[n % 4].swap_mark("reminder", "i-1", '{"rev":"0"}', f'{{"rev":"{n + 1}"}}')
+            stores[n % 4].swap_record("reminder", "i-1", '{"rev":"0"}', f'{{"rev":"{n + 1}"}}')
             for n in range(20)
         )
     )
     assert results.count(True) == 1
     winner = results.index(True) + 1
-    assert await stores[1].mark("reminder", "i-1") == f'{{"rev":"{winner}"}}'
+    assert await stores[1].record("reminder", "i-1") == f'{{"rev":"{winner}"}}'
 
 
-async def test_typed_marks_read_what_a_newer_version_wrote_and_skip_what_none_could(opener: Opener) -> None:
+async def test_typed_records_read_what_a_newer_version_wrote_and_skip_what_none_could(opener: Opener) -> None:
     store = await opener()
-    marks = Marks(store)
+    records = Records(store)
     lease = Lease("i-1", "box", 100.0, "U1", 50.0, "C1", "T1", "stop")
-    held = await marks.put(None, lease)
+    held = await records.put(None, lease)
     assert held is not None
-    assert (await marks.get(Lease, "i-1")) == held
-    assert await marks.put(None, lease) is None  # a second writer that read "no mark" loses
+    assert (await records.get(Lease, "i-1")) == held
+    assert await records.put(None, lease) is None  # a second writer that read "no record" loses
     newer = json.dumps({**json.loads(held.text), "owner": "U7", "rev": "z"})
-    assert await store.swap_mark("lease", "i-1", held.text, newer)
-    read = await marks.get(Lease, "i-1")
+    assert await store.swap_record("lease", "i-1", held.text, newer)
+    read = await records.get(Lease, "i-1")
     assert read is not None
-    assert read.mark == lease
-    await store.swap_mark("lease", "i-2", None, "{not json")
-    await store.swap_mark("lease", "i-3", None, json.dumps({"instance_id": "i-3"}))  # fields missing
-    assert await marks.get(Lease, "i-2") is None
-    assert [h.mark.instance_id for h in await marks.all(Lease)] == ["i-1"]
-    assert await marks.remove(read)
-    assert await marks.get(Lease, "i-1") is None
+    assert read.record == lease
+    await store.swap_record("lease", "i-2", None, "{not json")
+    await store.swap_record("lease", "i-3", None, json.dumps({"instance_id": "i-3"}))  # fields missing
+    assert await records.get(Lease, "i-2") is None
+    assert [h.record.instance_id for h in await records.all(Lease)] == ["i-1"]
+    assert await records.remove(read)
+    assert await records.get(Lease, "i-1") is None

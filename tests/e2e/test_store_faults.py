@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 import aiohttp
 import pytest
 
-from bot.domain.model import State
+from bot.domain.confirmation import State
 from bot.service.runtime import UnusableSetting
 from tests.helpers import buttons, shown
 from tests.standins.redis_server import RedisServer
@@ -190,7 +190,7 @@ async def test_an_outcome_is_posted_while_the_store_is_locked_and_recorded_after
     bot = stack.bots[0]
     assert bot.core is not None
     await bot.core.sweeper.expire_overdue()
-    assert await bot.core.confirmations.record_unrecorded() == 0
+    assert await bot.core.changes.store_unrecorded() == 0
     entry = await stored(f"sqlite:///{stack.state}", cid)
     assert entry is not None
     assert entry.state is State.DONE

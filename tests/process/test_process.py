@@ -10,8 +10,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.domain.model import State, Status
-from bot.slack.messages.blocks import CONFIRM_ACTION_ID
+from bot.domain.confirmation import State, Status
+from bot.slack.messages import action_ids
 from tests.helpers import confirmation_id, shown
 from tests.standins.process import BotProcess, bot_env
 from tests.standins.servers import APP_TOKEN, BOT_TOKEN, INSTANCE_PASSWORD, NEBULA_KEY, FakeNebula, FakeSlack
@@ -55,7 +55,7 @@ async def request_and_click(slack: FakeSlack, driver: Driver) -> tuple[str, str]
     await eventually(lambda: len(slack.messages) > before, within=20)
     posted = slack.messages[before]
     cid = confirmation_id(posted.body)
-    await driver.click(ALICE, CONFIRM_ACTION_ID, cid)
+    await driver.click(ALICE, action_ids.CONFIRM, cid)
     return cid, posted.ts
 
 
@@ -108,7 +108,7 @@ async def test_crash_between_claim_and_outcome_never_deletes_twice(
     second = await start_process(processes, env, tmp_path, session)
     driver = Driver("http", slack, second.url, session, eventually)
     for _ in range(3):
-        _, url = await driver.click(ALICE, CONFIRM_ACTION_ID, cid)
+        _, url = await driver.click(ALICE, action_ids.CONFIRM, cid)
         await eventually(lambda url=url: len(slack.posts_to(url)) == 1, within=20)  # type: ignore[misc]
         assert "already confirmed" in shown(slack.posts_to(url)[0])
     assert len(nebula.deletes()) == 1

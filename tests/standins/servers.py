@@ -118,7 +118,7 @@ class FakeSlack(LoopbackServer):
         self.team_id = team_id
         self.enterprise_id: str | None = None
         self.enterprise_install = False  # an org-wide install: auth.test answers for the org
-        self.scopes = "commands,chat:write,chat:write.public,usergroups:read,users:read.email"
+        self.scopes = "commands,chat:write,chat:write.public,usergroups:read,users:read,users:read.email"
         self.posted: list[Posted] = []
         self.api_calls: list[str] = []
         self.acks: dict[str, dict[str, Any]] = {}

@@ -11,10 +11,10 @@ from typing import Any
 
 import aiohttp
 
-from bot.domain.model import Entry
+from bot.domain.confirmation import Entry
 from bot.service.runtime import BotRuntime
 from bot.settings.settings import Settings
-from bot.slack.messages.blocks import CONFIRM_ACTION_ID
+from bot.slack.messages import action_ids
 from bot.store.contract import open_store
 from tests.helpers import buttons, confirmation_id
 from tests.standins.servers import APP_TOKEN, BOT_TOKEN, NEBULA_KEY, FakeNebula, FakeSlack
@@ -158,7 +158,7 @@ class Stack:
         return self._carriers[cid]
 
     async def click(
-        self, driver: Driver, user: str, cid: str, action: str = CONFIRM_ACTION_ID, *, answers: int = 1
+        self, driver: Driver, user: str, cid: str, action: str = action_ids.CONFIRM, *, answers: int = 1
     ) -> list[dict[str, Any]]:
         """Click a button; wait for `answers` messages to the click's response_url (seen by the clicker)."""
         if self.slack.with_button(cid) is not None:
@@ -171,7 +171,7 @@ class Stack:
         """Click the confirm button and wait until the bot is done: the outcome is in the thread (or,
         without a thread, in the channel) and the request message shows its final state. The outcome."""
         ts = self._carrier(cid)
-        _, url = await driver.click(user, CONFIRM_ACTION_ID, cid)
+        _, url = await driver.click(user, action_ids.CONFIRM, cid)
         await eventually(
             lambda: bool(self.slack.thread(ts) or _in_channel(self.slack.posts_to(url))), within=10
         )

@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import json
 import re
+import time
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from slack_sdk.models.blocks import Block
 
-from bot.core.protections import refusal_text
+from bot.domain.confirmation import Confirmation, InstanceOutcome, Status
 from bot.domain.costs import fleet_cost
-from bot.domain.model import Confirmation, Instance, InstanceOutcome, Lease, Protection, Reminder, Status
+from bot.domain.instance import Instance
+from bot.domain.records import Lease, Protection, Reminder
 from bot.domain.verbs import VERBS
-from bot.nebula.client import InstancePage, NebulaRejected
-from bot.slack.messages import blocks, texts
+from bot.nebula.answers import InstancePage
+from bot.nebula.errors import NebulaRejected
+from bot.slack.messages import confirmations, kit, texts
 from bot.slack.messages import fleet as fleet_messages
-from bot.slack.messages.blocks import Message
+from bot.slack.messages import instances as instance_messages
+from bot.slack.messages import protection as protection_messages
+from bot.slack.messages.kit import Message
 
 # What a hostile or broken Nebula might put in any text field: markup, mentions, links, control and
 # bidi characters, newlines, entities, and lengths far beyond Slack's limits.
@@ -100,17 +105,17 @@ def test_every_builder_holds_for_any_nebula_answer(found: list[Instance], said: 
             for i, status, text in zip(found, STATUSES, [texts.nebula_words(said), error] * 5, strict=False)
         ]
         for message in (
-            blocks.confirmation(confirmation),
-            blocks.in_progress(confirmation, "U2"),
-            blocks.cancelled(confirmation, "U2"),
-            blocks.expired(confirmation),
-            blocks.outcome(confirmation, "U2", outcomes),
-            blocks.notice(f"Could not look up `x`: {error}"),
+            confirmations.confirmation(confirmation),
+            confirmations.in_progress(confirmation, "U2"),
+            confirmations.cancelled(confirmation, "U2"),
+            confirmations.expired(confirmation),
+            confirmations.outcome(confirmation, "U2", outcomes),
+            kit.notice(f"Could not look up `x`: {error}"),
         ):
             valid(message)
             inert(message)
         # Every instance's result is shown, not the first few.
-        shown = json.dumps(blocks.outcome(confirmation, "U2", outcomes).payload())
+        shown = json.dumps(confirmations.outcome(confirmation, "U2", outcomes).payload())
         assert all(json.dumps(i.id)[1:-1] in shown for i in found)
 
 
@@ -118,13 +123,13 @@ def test_every_builder_holds_for_any_nebula_answer(found: list[Instance], said: 
 @given(st.lists(instances, max_size=120), st.integers(0, 10_000), st.integers(0, 200))
 def test_list_and_details_hold_for_any_page(page: list[Instance], total: int, offset: int) -> None:
     # Nebula may ignore limit=40 and send 120 rows: the message still fits.
-    message = blocks.instance_list(InstancePage(tuple(page), total), offset)
+    message = instance_messages.instance_list(InstancePage(tuple(page), len(page), total), offset)
     valid(message)
     inert(message)
     text_chars = sum(len(json.dumps(block)) for block in message.blocks)
     assert text_chars < 40 * 700, "well under what Slack takes for one message"
     for instance in page[:3]:
-        details = blocks.instance_details(instance)
+        details = instance_messages.instance_details(instance, time.time())
         valid(details)
         inert(details)
 
@@ -198,16 +203,16 @@ def test_guard_rail_messages_hold_for_any_answer_and_reason(
     )
     protection = Protection(found[0].id, "U2", now, said)
     named = found[0].model_copy(update={"owner_name": said})
-    page = InstancePage(tuple(found), len(found))
+    page = InstancePage(tuple(found), len(found), len(found))
     for message in (
-        blocks.confirmation(confirmation, "<@U9>"),
-        blocks.scheduled(confirmation, "U2", now + 60, 60),
-        blocks.undone(confirmation, "U2"),
-        blocks.refused(confirmation, refusal_text(protection, VERBS["delete"])),
-        blocks.instance_details(named, None, protection),
-        blocks.instance_details(found[0], "U0OWNER", None),
-        blocks.instance_list(page, 0, {protection.instance_id: protection}),
-        blocks.notice(refusal_text(protection, VERBS["stop"])),
+        confirmations.confirmation(confirmation, "<@U9>"),
+        confirmations.scheduled(confirmation, "U2", now + 60, 60),
+        confirmations.undone(confirmation, "U2"),
+        confirmations.refused(confirmation, protection_messages.refused(protection, VERBS["delete"])),
+        instance_messages.instance_details(named, now, None, protection),
+        instance_messages.instance_details(found[0], now, "U0OWNER", None),
+        instance_messages.instance_list(page, 0, {protection.instance_id: protection}),
+        kit.notice(protection_messages.refused(protection, VERBS["stop"])),
     ):
         valid(message)
         inert(message)

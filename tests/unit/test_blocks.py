@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from slack_sdk.models.blocks import Block
 
-from bot.domain.commands import USAGE
-from bot.domain.model import Confirmation, Instance, InstanceOutcome, Status
+from bot.domain.confirmation import Confirmation, Entry, InstanceOutcome, State, Status
+from bot.domain.instance import Instance
 from bot.domain.verbs import VERBS
-from bot.nebula.client import InstancePage
-from bot.slack.messages import blocks, texts
-from bot.slack.messages.blocks import Message
+from bot.nebula.answers import InstancePage
+from bot.slack.messages import action_ids, confirmations, instances, kit, texts
+from bot.slack.messages.help import USAGE
+from bot.slack.messages.kit import Message
 
 HOSTILE = Instance(
     id="i-1",
@@ -44,26 +47,26 @@ def every_message() -> list[tuple[str, Message]]:
         InstanceOutcome(f"i-{n}", s, texts.nebula_words("<!channel> *x* " + "x" * 300))
         for n, s in enumerate([Status.SUCCESS, Status.FAILED, Status.UNKNOWN])
     ]
-    page = InstancePage(tuple(HOSTILE.model_copy(update={"id": f"i-{n}"}) for n in range(40)), 95)
+    page = InstancePage(tuple(HOSTILE.model_copy(update={"id": f"i-{n}"}) for n in range(40)), 40, 95)
     messages = [
-        ("usage", blocks.notice(USAGE)),
-        ("internal error", blocks.internal_error()),
-        ("unknown", blocks.unknown_confirmation()),
-        ("already", blocks.already_decided("cancelled")),
-        ("list", blocks.instance_list(page, 40)),
-        ("empty list", blocks.instance_list(InstancePage((), 0), 0)),
-        ("details", blocks.instance_details(HOSTILE)),
+        ("usage", kit.notice(USAGE)),
+        ("internal error", confirmations.internal_error()),
+        ("unknown", confirmations.unknown_confirmation()),
+        ("already", confirmations.already_decided(Entry(confirmation("delete", 1), State.CANCELLED))),
+        ("list", instances.instance_list(page, 40)),
+        ("empty list", instances.instance_list(InstancePage((), 0, 0), 0)),
+        ("details", instances.instance_details(HOSTILE, time.time())),
     ]
     for verb in VERBS:
         for count in (1, 10):
             a = confirmation(verb, count)
             messages += [
-                (f"{verb}x{count} confirmation", blocks.confirmation(a)),
-                (f"{verb}x{count} approval", blocks.confirmation(a, "<@U2>, <!subteam^S1>")),
-                (f"{verb}x{count} in progress", blocks.in_progress(a, "U2")),
-                (f"{verb}x{count} cancelled", blocks.cancelled(a, "U2")),
-                (f"{verb}x{count} expired", blocks.expired(a)),
-                (f"{verb}x{count} outcome", blocks.outcome(a, "U2", outcomes * 3)),
+                (f"{verb}x{count} confirmation", confirmations.confirmation(a)),
+                (f"{verb}x{count} approval", confirmations.confirmation(a, "<@U2>, <!subteam^S1>")),
+                (f"{verb}x{count} in progress", confirmations.in_progress(a, "U2")),
+                (f"{verb}x{count} cancelled", confirmations.cancelled(a, "U2")),
+                (f"{verb}x{count} expired", confirmations.expired(a)),
+                (f"{verb}x{count} outcome", confirmations.outcome(a, "U2", outcomes * 3)),
             ]
     return messages
 
@@ -87,7 +90,7 @@ def test_nothing_from_outside_becomes_markup() -> None:
         assert "<!here>" not in text
         assert "<@U999>" not in text
         assert "<https://evil" not in text
-    details = str(blocks.instance_details(HOSTILE).payload())
+    details = str(instances.instance_details(HOSTILE, time.time()).payload())
     assert "&lt;!channel&gt;" in details
 
 
@@ -96,10 +99,10 @@ def test_confirm_button_styles_fit_the_verb() -> None:
     for verb in VERBS:
         confirm = next(
             e
-            for b in blocks.confirmation(confirmation(verb)).blocks
+            for b in confirmations.confirmation(confirmation(verb)).blocks
             if b["type"] == "actions"
             for e in b["elements"]
-            if e["action_id"] == blocks.CONFIRM_ACTION_ID
+            if e["action_id"] == action_ids.CONFIRM
         )
         styles[verb] = (confirm["style"], confirm["confirm"]["style"], confirm["text"]["text"])
     assert styles == {

@@ -22,6 +22,7 @@ from bot.domain.commands import (
 from bot.domain.ids import is_instance_id
 from bot.domain.verbs import MAX_IDS
 from bot.nebula.client import instance_path
+from bot.slack.messages.help import usage_text
 
 SAFE_PATH = re.compile(
     r"/api/v1/computing/(instance/[A-Za-z0-9][A-Za-z0-9_-]{0,63}|instances\?limit=\d+&offset=\d+)"
@@ -97,18 +98,18 @@ def test_misspelt_verbs_get_a_suggestion() -> None:
     for typo, meant in [("dlete", "delete"), ("rebot", "reboot"), ("lst", "list"), ("shw", "show")]:
         result = parse(f"{typo} x")
         assert isinstance(result, UsageError)
-        assert f"Did you mean `{meant}`?" in result.message
+        assert f"Did you mean `{meant}`?" in usage_text(result)
     nonsense = parse("xyzzy")
     assert isinstance(nonsense, UsageError)
-    assert "Did you mean" not in nonsense.message
+    assert "Did you mean" not in usage_text(nonsense)
 
 
 def test_guard_rail_and_fleet_commands() -> None:
     from bot.domain.commands import (
-        ClaimCommand,
         CostCommand,
         LeaseCommand,
         LeasesCommand,
+        OwnCommand,
         ProtectCommand,
         ProtectedCommand,
         UnprotectCommand,
@@ -118,8 +119,8 @@ def test_guard_rail_and_fleet_commands() -> None:
     assert parse("protect i-1") == ProtectCommand("i-1", "")
     assert parse("unprotect i-1") == UnprotectCommand("i-1")
     assert parse("protected") == ProtectedCommand()
-    assert parse("claim i-1") == ClaimCommand("i-1")
-    assert parse("claim i-1 OFF") == ClaimCommand("i-1", off=True)
+    assert parse("claim i-1") == parse("own i-1") == OwnCommand("i-1")
+    assert parse("claim i-1 OFF") == OwnCommand("i-1", off=True)
     assert parse("cost") == CostCommand()
     assert parse("leases") == LeasesCommand()
     assert parse("lease i-1 90m") == LeaseCommand("i-1", seconds=5400)

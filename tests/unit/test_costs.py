@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from bot.domain.costs import fleet_cost, money, running_hours, start_time, usage
 from bot.domain.durations import format_duration, parse_duration
-from bot.domain.model import Instance
+from bot.domain.instance import Instance
 
 
 @pytest.mark.parametrize(

@@ -7,18 +7,17 @@ import json
 import pytest
 
 from bot.domain.audit import AuditRecord
-from bot.domain.model import (
-    Confirmation,
-    Instance,
-    InstanceOutcome,
-    Status,
+from bot.domain.confirmation import Confirmation, InstanceOutcome, Status, summarize
+from bot.domain.instance import Instance
+from bot.domain.verbs import STOP
+from bot.store.codecs import (
+    audit_from_json,
+    audit_to_json,
     confirmation_from_json,
     confirmation_to_json,
     outcomes_from_json,
     outcomes_to_json,
-    summarize,
 )
-from bot.domain.verbs import STOP
 
 CONFIRMATION = Confirmation(
     id="c1",
@@ -66,7 +65,7 @@ def test_a_record_from_a_newer_version_is_read_not_refused() -> None:
     assert outcomes_from_json(json.dumps(outcomes)) == (InstanceOutcome("i-1", Status.SUCCESS, "ok", 200),)
 
     audit = AuditRecord(ts=1.0, step="executed", verb="stop", outcome="success")
-    assert AuditRecord.from_json(json.dumps(json.loads(audit.to_json()) | {"replica": "bot-7"})) == audit
+    assert audit_from_json(json.dumps(json.loads(audit_to_json(audit)) | {"replica": "bot-7"})) == audit
 
 
 def test_records_written_before_the_vocabulary_changed_still_read() -> None:
@@ -74,7 +73,7 @@ def test_records_written_before_the_vocabulary_changed_still_read() -> None:
         Status.DRY_RUN
     )
     old = '{"ts":1,"step":"outcome","action":"delete","outcome":"success"}'
-    assert AuditRecord.from_json(old).verb == "delete"
+    assert audit_from_json(old).verb == "delete"
 
 
 def test_an_unknown_verb_is_refused_rather_than_guessed() -> None:

@@ -10,11 +10,11 @@ import pytest
 
 from bot.domain.verbs import DELETE, STOP
 from bot.infra.metrics import Metrics
-from bot.nebula.client import (
+from bot.nebula.client import NebulaClient
+from bot.nebula.errors import (
     NebulaAnswered,
     NebulaAuthError,
     NebulaBadResponse,
-    NebulaClient,
     NebulaError,
     NebulaNoAnswer,
     NebulaNotFound,

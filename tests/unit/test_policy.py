@@ -4,22 +4,31 @@ from __future__ import annotations
 
 import pytest
 
-from bot.domain.model import Confirmation, Instance
+from bot.domain.confirmation import Confirmation
+from bot.domain.instance import Instance
 from bot.domain.policy import (
     Actor,
     Identity,
     Rules,
-    approvers_text,
+    Ruling,
     may_cancel,
     may_confirm,
     may_request,
-    mention,
     owner_approval,
     screen,
 )
 from bot.domain.verbs import DELETE
+from bot.slack.messages.kit import mention, people
+from bot.slack.messages.refusals import refusal_text
 
 US = Identity(team_id="T1")
+
+
+def said(ruling: Ruling) -> str:
+    """The sentence the person reads for `ruling` ("" when there is nothing to say)."""
+    return refusal_text(ruling.reason) if ruling.reason is not None else ""
+
+
 ORG = Identity(team_id="T1", enterprise_id="E1")
 
 
@@ -49,8 +58,8 @@ ACTION = Confirmation(
 def test_nobody_by_default_and_the_refusal_names_the_user_and_settings() -> None:
     decision = may_request(Rules(), US, actor("U9"))
     assert not decision.allowed
-    assert "`U9`" in decision.reason
-    assert "NEBULA_BOT_ALLOWED_USERS" in decision.reason
+    assert "`U9`" in said(decision)
+    assert "NEBULA_BOT_ALLOWED_USERS" in said(decision)
 
 
 @pytest.mark.parametrize(
@@ -85,7 +94,7 @@ def test_enterprise_org_must_match_when_the_bot_has_one() -> None:
 
 def test_refusals_say_where_to_go() -> None:
     rules = Rules(allowed_users=frozenset({"*"}), allowed_channels=frozenset({"C7", "C8"}))
-    reason = screen(rules, US, actor(channel="C1")).reason
+    reason = said(screen(rules, US, actor(channel="C1")))
     assert "<#C7>" in reason
     assert "<#C8>" in reason
 
@@ -94,8 +103,8 @@ def test_without_approvers_only_the_requester_confirms_and_cancels() -> None:
     rules = Rules(allowed_users=frozenset({"U1", "U2"}))
     assert may_confirm(rules, US, actor("U1"), ACTION).allowed
     assert may_cancel(rules, US, actor("U1"), ACTION).allowed
-    assert may_confirm(rules, US, actor("U2"), ACTION).reason == "Only <@U1> can confirm this."
-    assert may_cancel(rules, US, actor("U2"), ACTION).reason == "Only <@U1> can cancel this."
+    assert said(may_confirm(rules, US, actor("U2"), ACTION)) == "Only <@U1> can confirm this."
+    assert said(may_cancel(rules, US, actor("U2"), ACTION)) == "Only <@U1> can cancel this."
 
 
 def test_a_requester_who_lost_permission_cannot_confirm_but_can_withdraw() -> None:
@@ -106,17 +115,17 @@ def test_a_requester_who_lost_permission_cannot_confirm_but_can_withdraw() -> No
 
 def test_clicks_from_another_channel_or_workspace_are_refused() -> None:
     rules = Rules(allowed_users=frozenset({"*"}))
-    assert "another channel" in may_confirm(rules, US, actor(channel="C2"), ACTION).reason
-    assert "other workspaces" in may_cancel(rules, US, actor(team="T2"), ACTION).reason
+    assert "another channel" in said(may_confirm(rules, US, actor(channel="C2"), ACTION))
+    assert "other workspaces" in said(may_cancel(rules, US, actor(team="T2"), ACTION))
 
 
 def test_two_person_rule() -> None:
     rules = Rules(allowed_users=frozenset({"*"}), approvers=frozenset({"U5", "S5"}))
     assert rules.needs_approval
-    assert approvers_text(rules) == "<!subteam^S5>, <@U5>"
+    assert people(rules.approvers) == "<!subteam^S5>, <@U5>"
     own = may_confirm(rules, US, actor("U1"), ACTION)
     assert not own.allowed
-    assert "someone else must approve it: <!subteam^S5>, <@U5>" in own.reason
+    assert "someone else must approve it: <!subteam^S5>, <@U5>" in said(own)
     assert not may_confirm(rules, US, actor("U2"), ACTION).allowed
     assert may_confirm(rules, US, actor("U5"), ACTION).allowed
     assert may_confirm(rules, US, actor("U6", groups=frozenset({"S5"})), ACTION).allowed
@@ -135,7 +144,7 @@ def test_groups_to_resolve_and_mentions() -> None:
 
 def test_a_long_list_of_approvers_is_summarised() -> None:
     many = Rules(approvers=frozenset({"S0LEADS", *(f"U{n:05d}" for n in range(200))}))
-    text = approvers_text(many)
+    text = people(many.approvers)
     assert text.startswith("<!subteam^S0LEADS>, <@U00000>")
     assert text.endswith(" and 191 more")
     assert len(text) < 300
@@ -147,17 +156,17 @@ def test_owner_rule() -> None:
     owners = {"i-1": "U7", "i-2": "U1"}
     ruling = owner_approval(rules, actor("U1"), owners, guarded=True)
     assert ruling.allowed
-    assert "`i-1` belongs to <@U7>" in ruling.reason
-    assert "<@U5>" in ruling.reason
-    assert "i-2" not in ruling.reason  # U1 owns that one
-    assert owner_approval(rules, actor("U7"), {"i-1": "U7"}, guarded=True).reason == ""
-    assert owner_approval(rules, actor("U1"), {}, guarded=True).reason == ""  # nobody known: ordinary rules
-    assert owner_approval(rules, actor("U1"), owners, guarded=False).reason == ""  # start is not guarded
+    assert "`i-1` belongs to <@U7>" in said(ruling)
+    assert "<@U5>" in said(ruling)
+    assert "i-2" not in said(ruling)  # U1 owns that one
+    assert said(owner_approval(rules, actor("U7"), {"i-1": "U7"}, guarded=True)) == ""
+    assert said(owner_approval(rules, actor("U1"), {}, guarded=True)) == ""  # nobody known: ordinary rules
+    assert said(owner_approval(rules, actor("U1"), owners, guarded=False)) == ""  # start is not guarded
     alone = owner_approval(Rules(owner_rule=True), actor("U1"), owners, guarded=True)
     assert not alone.allowed
-    assert "no approvers are set" in alone.reason
+    assert "no approvers are set" in said(alone)
     off = owner_approval(Rules(approvers=frozenset({"U5"})), actor("U1"), owners, guarded=True)
-    assert off.reason == ""
+    assert said(off) == ""
     flagged = Confirmation(**{**ACTION.__dict__, "needs_approval": True})
     assert not may_confirm(rules, US, actor("U1"), flagged).allowed
     assert may_confirm(rules, US, actor("U5"), flagged).allowed

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings.settings import ConfigError, load_settings
+from bot.settings.fields import ConfigError
+from bot.settings.settings import load_settings
 
 REQUIRED_HTTP = {
     "SLACK_BOT_TOKEN": "xoxb-1-2-abc",

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from bot.domain.model import Confirmation, Instance
+from bot.domain.confirmation import Confirmation
+from bot.domain.instance import Instance
 from bot.domain.verbs import DELETE
-from bot.nebula.client import InstancePage
+from bot.nebula.answers import InstancePage
 from bot.shell.render import Style, render, text_of
-from bot.slack.messages import blocks
+from bot.slack.messages import action_ids, confirmations, instances
 
 
 def test_mrkdwn_reads_as_slack_shows_it() -> None:
@@ -31,20 +32,20 @@ def test_a_confirmation_numbers_its_buttons_and_carries_its_dialog() -> None:
         created_at=0,
         expires_at=600,
     )
-    lines, controls = render({"blocks": list(blocks.confirmation(confirmation).blocks)})
+    lines, controls = render({"blocks": list(confirmations.confirmation(confirmation).blocks)})
     assert lines[-1] == "[1] Delete  [2] Cancel"
     assert "  Host name: box" in lines
     assert [(c.number, c.action_id, c.value) for c in controls] == [
-        (1, blocks.CONFIRM_ACTION_ID, "cid"),
-        (2, blocks.CANCEL_ACTION_ID, "cid"),
+        (1, action_ids.CONFIRM, "cid"),
+        (2, action_ids.CANCEL, "cid"),
     ]
     assert controls[0].confirm == "Delete instance? This will delete i-1. This cannot be undone."
     assert controls[1].confirm is None
 
 
 def test_list_rows_become_numbered_menus() -> None:
-    page = InstancePage((Instance(id="i-1"), Instance(id="i-2")), 2)
-    lines, controls = render({"blocks": list(blocks.instance_list(page, 0).blocks)})
+    page = InstancePage((Instance(id="i-1"), Instance(id="i-2")), 2, 2)
+    lines, controls = render({"blocks": list(instances.instance_list(page, 0).blocks)})
     assert "[2] ⋯ i-2: delete | stop | start | reboot" in lines
     assert controls[0].options[1] == ("Stop", "stop:i-1")
 

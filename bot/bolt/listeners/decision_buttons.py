@@ -8,28 +8,28 @@ from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 
-from bot.bolt.listeners import action_destination, actor_from_action, field, first_action
+from bot.bolt.payloads import action_destination, actor_from_action, field, first_action
 from bot.core.dispatch import Core
-from bot.slack.messages.blocks import CANCEL_ACTION_ID, CONFIRM_ACTION_ID, UNDO_ACTION_ID
+from bot.slack.messages import action_ids
 
 
 def register(app: AsyncApp, core: Core) -> None:
     """Attach the button listeners."""
 
-    @app.action(CONFIRM_ACTION_ID)
+    @app.action(action_ids.CONFIRM)
     async def on_confirm(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
         await ack()
         value = field(first_action(body), "value") or ""
-        await core.confirmations.confirm(actor_from_action(body, context), value, action_destination(body))
+        await core.decisions.confirm(actor_from_action(body, context), action_destination(body), value)
 
-    @app.action(CANCEL_ACTION_ID)
+    @app.action(action_ids.CANCEL)
     async def on_cancel(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
         await ack()
         value = field(first_action(body), "value") or ""
-        await core.confirmations.cancel(actor_from_action(body, context), value, action_destination(body))
+        await core.decisions.cancel(actor_from_action(body, context), action_destination(body), value)
 
-    @app.action(UNDO_ACTION_ID)
+    @app.action(action_ids.UNDO)
     async def on_undo(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
         await ack()
         value = field(first_action(body), "value") or ""
-        await core.undo.undo(actor_from_action(body, context), value, action_destination(body))
+        await core.undo.undo(actor_from_action(body, context), action_destination(body), value)

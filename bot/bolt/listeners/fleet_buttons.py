@@ -8,42 +8,47 @@ from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 
-from bot.bolt.listeners import action_destination, actor_from_action, field, first_action
+from bot.bolt.payloads import action_destination, actor_from_action, field, first_action
 from bot.core.dispatch import Core
+from bot.domain.commands import ChangeCommand
+from bot.domain.controls import read_notice_value
 from bot.domain.ids import is_instance_id
-from bot.slack.messages.fleet import FLEET_DELETE_ACTION_ID, FLEET_STOP_ACTION_ID, KEEP_ACTION_ID
+from bot.domain.verbs import DELETE, STOP, Verb
+from bot.slack.messages import action_ids
 
 
 def register(app: AsyncApp, core: Core) -> None:
     """Attach the fleet buttons' listeners."""
 
-    @app.action(KEEP_ACTION_ID)
+    @app.action(action_ids.KEEP)
     async def on_keep(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
         await ack()
         actor, to = actor_from_action(body, context), action_destination(body)
-        kind, _, instance_id = (field(first_action(body), "value") or "").partition(":")
-        if not is_instance_id(instance_id):
+        ref = read_notice_value(field(first_action(body), "value"))
+        if ref is None:
             await core.reads.refuse_forged(actor, to)
-        elif kind == "reminder":
-            await core.reminders.keep(actor, instance_id, to)
-        elif kind == "lease":
-            await core.leases.keep(actor, instance_id, to)
+        elif ref.kind == "reminder":
+            await core.reminders.keep(actor, to, ref)
+        else:
+            await core.leases.keep(actor, to, ref)
+
+    async def act(verb: Verb, body: dict[str, Any], context: AsyncBoltContext) -> None:
+        actor, to = actor_from_action(body, context), action_destination(body)
+        value = field(first_action(body), "value")
+        ref = read_notice_value(value)
+        if ref is not None:
+            await (core.reminders if ref.kind == "reminder" else core.leases).act(actor, to, ref, verb)
+        elif is_instance_id(value):  # a notice posted before notices carried versions: the id alone
+            await core.requests.request(actor, to, ChangeCommand(verb, (value or "",)))
         else:
             await core.reads.refuse_forged(actor, to)
 
-    async def choose(verb: str, body: dict[str, Any], context: AsyncBoltContext) -> None:
-        instance_id = field(first_action(body), "value") or ""
-        # The same path as the list's menu: the id is checked there, and a confirmation asked for.
-        await core.confirmations.choose(
-            actor_from_action(body, context), f"{verb}:{instance_id}", action_destination(body)
-        )
-
-    @app.action(FLEET_STOP_ACTION_ID)
+    @app.action(action_ids.FLEET_STOP)
     async def on_stop(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
         await ack()
-        await choose("stop", body, context)
+        await act(STOP, body, context)
 
-    @app.action(FLEET_DELETE_ACTION_ID)
+    @app.action(action_ids.FLEET_DELETE)
     async def on_delete(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
         await ack()
-        await choose("delete", body, context)
+        await act(DELETE, body, context)

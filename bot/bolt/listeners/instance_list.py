@@ -2,43 +2,40 @@
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Any
 
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 
-from bot.bolt.listeners import action_destination, actor_from_action, field, first_action
+from bot.bolt.payloads import action_destination, actor_from_action, field, first_action
 from bot.core.dispatch import Core
-from bot.slack.messages.blocks import INSTANCE_MENU_ACTION_ID, LIST_MORE_ACTION_ID
-
-# A page offset the bot itself could have put in a "More" button: ASCII digits, bounded.
-_MAX_OFFSET: Final = 1_000_000
-
-
-def offset_of(value: str | None) -> int | None:
-    """The offset a "More" button carries, or None when the value is not one the bot wrote."""
-    if value is None or not (value.isascii() and value.isdigit()) or len(value) > 7:
-        return None
-    offset = int(value)
-    return offset if offset <= _MAX_OFFSET else None
+from bot.domain.commands import ChangeCommand
+from bot.domain.controls import read_menu_value, read_offset
+from bot.slack.messages import action_ids
 
 
 def register(app: AsyncApp, core: Core) -> None:
     """Attach the list's listeners."""
 
-    @app.action(INSTANCE_MENU_ACTION_ID)
+    @app.action(action_ids.INSTANCE_MENU)
     async def on_menu(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
         await ack()
-        choice = field(first_action(body), "selected_option", "value") or ""
-        await core.confirmations.choose(actor_from_action(body, context), choice, action_destination(body))
+        actor, to = actor_from_action(body, context), action_destination(body)
+        choice = read_menu_value(field(first_action(body), "selected_option", "value"))
+        if choice is None:
+            await core.reads.refuse_forged(actor, to)
+            return
+        verb, instance_id = choice
+        # The same confirmation as the slash command, with every rule.
+        await core.requests.request(actor, to, ChangeCommand(verb, (instance_id,)))
 
-    @app.action(LIST_MORE_ACTION_ID)
+    @app.action(action_ids.LIST_MORE)
     async def on_more(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
         await ack()
         actor, to = actor_from_action(body, context), action_destination(body)
-        offset = offset_of(field(first_action(body), "value"))
+        offset = read_offset(field(first_action(body), "value"))
         if offset is None:
             await core.reads.refuse_forged(actor, to)
             return
-        await core.reads.list_page(actor, offset, to, replace=True)
+        await core.reads.list_page(actor, to, offset, replace=True)

@@ -8,9 +8,10 @@ from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 
-from bot.bolt.listeners import actor_from_command, command_destination, field
+from bot.bolt.payloads import actor_from_command, command_destination, field
 from bot.core.dispatch import Core
-from bot.slack.messages.blocks import INTERNAL_ERROR, Message
+from bot.slack.messages.confirmations import INTERNAL_ERROR
+from bot.slack.messages.kit import Message
 
 COMMAND = "/nebula"
 

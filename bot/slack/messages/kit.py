@@ -1,10 +1,12 @@
-"""The building blocks of the bot's messages: the `Message` type, sections, fields, people and times.
+"""The building blocks of the bot's messages: the `Message` type, sections, fields, people, times and money.
 
 Pure functions. Everything from a user or from Nebula enters mrkdwn through `bot.slack.messages.mrkdwn`.
+One vocabulary for figures: durations as `1d 22h`, money as `$1,112.28`, everywhere.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -12,14 +14,22 @@ from typing import Any, Final
 
 from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
 
+from bot.domain.audit import LEASE_ACTOR, SYSTEM_ACTOR
+from bot.domain.costs import money
+from bot.domain.durations import format_duration
 from bot.domain.ids import is_slack_id
-from bot.domain.model import Instance
-from bot.slack.messages.mrkdwn import code, fit, literal, shorten
+from bot.domain.instance import Instance
+from bot.slack.messages.mrkdwn import code, fit, literal, literal_within, shorten
 
 SECTION_LIMIT: Final = 3000
 FIELD_LIMIT: Final = 2000
+# Slack refuses messages of roughly 13k characters of blocks even within every documented limit
+# (slackapi/bolt-js#2509): 40 rows of at most this many characters stay well under it.
+ROW_LIMIT: Final = 280
+# How many people a sentence names before it says "and N more".
+PEOPLE_SHOWN: Final = 10
 # Who acted, when it was not a person: the names the audit uses, and how messages say them.
-_NOT_PEOPLE: Final = {"lease": "the lease", "system": "the bot"}
+_NOT_PEOPLE: Final = {LEASE_ACTOR: "the lease", SYSTEM_ACTOR: "the bot"}
 
 
 @dataclass(frozen=True)
@@ -64,21 +74,21 @@ def notice(text: str) -> Message:
     return message(text, [section(text)])
 
 
-def value(text: str | None, default: str = "unknown") -> str:
-    """Nebula's `text` made inert, or `default` when it said nothing."""
-    return literal(text) if text else default
+def value(text: str | None, default: str = "unknown", limit: int = 100) -> str:
+    """Nebula's `text` made inert in at most `limit` characters, or `default` when it said nothing."""
+    return (literal_within(text, limit) or default) if text else default
 
 
 def label(instance: Instance) -> str:
     """`id` (host name)."""
-    name = f" ({literal(instance.host_name, 64)})" if instance.host_name else ""
+    name = f" ({literal_within(instance.host_name, 64)})" if instance.host_name else ""
     return f"{code(instance.id)}{name}"
 
 
 def gpu(instance: Instance) -> str:
     """ "RTX-A6000 × 2"."""
     if instance.gpu_type and instance.gpu_count:
-        return f"{literal(instance.gpu_type, 40)} × {literal(instance.gpu_count, 10)}"
+        return f"{literal_within(instance.gpu_type, 40)} × {literal_within(instance.gpu_count, 10)}"
     return value(instance.gpu_type or instance.gpu_count)
 
 
@@ -94,8 +104,9 @@ def when(timestamp: float) -> str:
 
 
 def price(instance: Instance) -> str:
-    """ "$0.679/h" as Nebula gave it."""
-    return f"${literal(instance.price_per_hour, 20)}/h" if instance.price_per_hour else "price unknown"
+    """ "$0.679/h", or "price unknown"."""
+    amount = money(instance.price_per_hour)
+    return per_hour(amount) if amount is not None else "price unknown"
 
 
 def moment(timestamp: float) -> str:
@@ -109,3 +120,31 @@ def who(actor: str) -> str:
     if is_slack_id(actor, "UW"):
         return f"<@{actor}>"
     return _NOT_PEOPLE.get(actor, literal(actor, 40))
+
+
+def mention(slack_id: str) -> str:
+    """How Slack shows a user (U…/W…) or user group (S…) id."""
+    return f"<!subteam^{slack_id}>" if slack_id.startswith("S") else f"<@{slack_id}>"
+
+
+def people(ids: frozenset[str] | set[str]) -> str:
+    """Users and groups as mentions, groups first, each once; a long list ends "… and 190 more"."""
+    ordered = sorted(ids, key=lambda a: (not a.startswith("S"), a))
+    shown = ", ".join(mention(a) for a in ordered[:PEOPLE_SHOWN])
+    hidden = len(ordered) - PEOPLE_SHOWN
+    return f"{shown} and {hidden} more" if hidden > 0 else shown
+
+
+def dollars(amount: float | None) -> str:
+    """ "$1,234.56", or "unknown"."""
+    return "unknown" if amount is None else f"${amount:,.2f}"
+
+
+def per_hour(amount: float | None) -> str:
+    """ "$0.679/h", or "unknown"."""
+    return f"${amount:,.3f}/h" if amount is not None and math.isfinite(amount) else "unknown"
+
+
+def running_for(seconds: float | None) -> str:
+    """ "1d 22h", or "unknown"."""
+    return "unknown" if seconds is None else format_duration(seconds)

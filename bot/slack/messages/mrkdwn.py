@@ -82,3 +82,15 @@ def fit(mrkdwn: str, limit: int) -> str:
         kept.append(atom)
         used += len(atom)
     return "".join(kept) + ELLIPSIS
+
+
+def literal_within(text: str, budget: int) -> str:
+    """`literal(text)` cut so that what Slack receives (quoting and escaping included) fits `budget`
+    characters: the text is cut before it is escaped, so escaping never cuts what follows it."""
+    limit = min(len(text), budget)
+    while limit > 0:
+        shown = literal(text, limit)
+        if len(shown) <= budget:
+            return shown
+        limit = min(limit - 1, limit * budget // len(shown))
+    return ""

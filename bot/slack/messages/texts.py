@@ -1,7 +1,7 @@
 """Sentences users read about failures: what happened and what to do next.
 
-The errors themselves (`bot.nebula.client`) carry only facts; the words live here, beside
-`bot.slack.messages.blocks`.
+The errors themselves (`bot.nebula.errors`, `bot.store.errors`) carry only facts; the words live
+here, beside the messages that use them.
 Every function returns mrkdwn: Nebula's own words are quoted through `bot.slack.messages.mrkdwn.literal`.
 """
 
@@ -12,9 +12,10 @@ import os
 import socket
 import sqlite3
 
-from bot.nebula.client import (
+from bot.nebula.errors import (
     NebulaAuthError,
     NebulaBadResponse,
+    NebulaBusy,
     NebulaError,
     NebulaNotFound,
     NebulaOutcomeUnknown,
@@ -23,8 +24,8 @@ from bot.nebula.client import (
     NebulaUnreachable,
 )
 from bot.slack.messages.mrkdwn import literal
-from bot.store.contract import Location, SQLiteLocation
 from bot.store.errors import VolatileRedis
+from bot.store.location import Location, SQLiteLocation
 
 _PROBLEMS = {
     "empty": "an empty body",
@@ -53,6 +54,11 @@ def nebula_error(exc: NebulaError, *, after_change: bool = False) -> str:
     if isinstance(exc, NebulaBadResponse):
         if exc.problem == "server_error":
             return f"Nebula failed (HTTP {exc.http_status}).{_said(exc)}"
+        if exc.problem == "unclear":
+            return (
+                f"Nebula's answer contradicts itself (HTTP {exc.http_status} without a status of success "
+                f"or failure).{_said(exc)}"
+            )
         if exc.problem == "wrong_instance":
             return (
                 "Nebula answered for a different instance; nothing was done. "
@@ -66,6 +72,8 @@ def nebula_error(exc: NebulaError, *, after_change: bool = False) -> str:
         if exc.nebula_message:
             return nebula_words(exc.nebula_message)
         return f"Nebula refused the request (HTTP {exc.http_status})."
+    if isinstance(exc, NebulaBusy):
+        return "Nebula is busy with the team's other requests; nothing was sent. Try again in a minute."
     if isinstance(exc, NebulaUnreachable):
         return "Nebula is unreachable; nothing was sent. Try again shortly."
     if isinstance(exc, NebulaOutcomeUnknown):
@@ -116,14 +124,6 @@ def store_unusable(location: Location, exc: BaseException) -> str:
     return (
         f"NEBULA_BOT_STATE_URL: cannot use the Redis it names ({type(exc).__name__}: {exc}): "
         "check the URL and that the server is up."
-    )
-
-
-def too_many_pending(limit: int) -> str:
-    """The refusal when a user already has `limit` confirmations waiting."""
-    return (
-        f"You already have {limit} requests waiting for confirmation. Confirm or cancel one of them "
-        "(or let them expire) before asking for more."
     )
 
 

@@ -1,64 +1,25 @@
-"""Block Kit messages the bot sends. Pure functions: data in, `Message` out, no I/O.
+"""A confirmation's messages, from the request with its buttons to the outcome in its thread.
 
-Everything that came from a user or from Nebula enters mrkdwn through `bot.slack.messages.mrkdwn` (cleaned,
-bounded, never markup), every text is fitted to Slack's limits without cutting markup, and every
-message carries a plain-text fallback for notifications and screen readers. Messages are built
-with slack_sdk's block models, whose `to_dict()` validates lengths and required fields.
+Everything that came from a user or from Nebula enters mrkdwn through `bot.slack.messages.mrkdwn`
+(cleaned, bounded, never markup), every text is fitted to Slack's limits without cutting markup, and
+every message carries a plain-text fallback. Messages are built with slack_sdk's block models, whose
+`to_dict()` validates lengths and required fields.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Final
 
-from slack_sdk.models.blocks import (
-    ActionsBlock,
-    Block,
-    ButtonElement,
-    ConfirmObject,
-    MarkdownTextObject,
-    Option,
-    OverflowMenuElement,
-    SectionBlock,
-)
+from slack_sdk.models.blocks import ActionsBlock, ButtonElement, ConfirmObject, DividerBlock, SectionBlock
 
-from bot.core.protections import badge
+from bot.domain.confirmation import Confirmation, Entry, InstanceOutcome, State, Status, summarize
 from bot.domain.durations import format_duration
-from bot.domain.model import Confirmation, Instance, InstanceOutcome, Protection, Status, summarize
-from bot.domain.verbs import VERBS
-from bot.nebula.client import InstancePage
-
-# Message and notice are re-exported: most callers need nothing else of the primitives.
-from bot.slack.messages.kit import (
-    Message as Message,
-)
-from bot.slack.messages.kit import (
-    context,
-    fields,
-    gpu,
-    label,
-    message,
-    moment,
-    price,
-    section,
-    value,
-    when,
-    who,
-)
-from bot.slack.messages.kit import (
-    notice as notice,
-)
-from bot.slack.messages.mrkdwn import clean, code, fit, literal, shorten
-
-CONFIRM_ACTION_ID: Final = "nebula_confirm"
-CANCEL_ACTION_ID: Final = "nebula_cancel"
-UNDO_ACTION_ID: Final = "nebula_undo"
-INSTANCE_MENU_ACTION_ID: Final = "nebula_instance_menu"
-LIST_MORE_ACTION_ID: Final = "nebula_list_more"
-LIST_PAGE_SIZE: Final = 40  # instance rows per message: 40 + header, context and buttons stay under 50 blocks
-# Slack refuses messages of roughly 13k characters of blocks even within every documented limit
-# (slackapi/bolt-js#2509): 40 rows of at most this many characters stay well under it.
-ROW_LIMIT: Final = 280
+from bot.domain.instance import Instance
+from bot.slack.messages import action_ids
+from bot.slack.messages.instances import summary_fields
+from bot.slack.messages.kit import Message, context, label, message, moment, notice, section, when, who
+from bot.slack.messages.mrkdwn import clean, shorten
 
 _ICONS: Final = {
     Status.SUCCESS: ":white_check_mark:",
@@ -83,27 +44,6 @@ def _labels(confirmation: Confirmation) -> str:
     return ", ".join(labels) if len(labels) <= 3 else f"{', '.join(labels[:2])} and {len(labels) - 2} more"
 
 
-def _summary_fields(
-    instance: Instance, owner: str | None = None, protected: str = ""
-) -> list[MarkdownTextObject]:
-    rows = [
-        ("Instance", code(instance.id)),
-        ("Host name", value(instance.host_name)),
-        ("GPU", gpu(instance)),
-        ("Region", value(instance.region)),
-        ("Status", value(instance.status)),
-        ("Running time", value(instance.running_time)),
-        ("Cost so far", value(instance.total_cost)),
-    ]
-    if owner is not None:
-        rows.append(("Owner", who(owner)))
-    elif instance.owner_name:
-        rows.append(("Owner", f"{value(instance.owner_name)} (Nebula user; not found in Slack)"))
-    if protected:
-        rows.append(("Protected", protected))
-    return fields(rows)
-
-
 def confirmation(
     confirmation: Confirmation, approvers: str | None = None, *, dry_run: bool = False
 ) -> Message:
@@ -116,10 +56,13 @@ def confirmation(
     what = "this instance" if count == 1 else f"these {count} instances"
     header = section(f":warning: <@{confirmation.requester}> asked to *{verb.name}* {what}. {verb.warning}")
     owners = dict(confirmation.owners)
-    details = [
-        SectionBlock(fields=_summary_fields(instance, owners.get(instance.id)))
-        for instance in confirmation.instances
-    ]
+    details: list[SectionBlock | DividerBlock] = []
+    for instance in confirmation.instances:
+        if details:  # several instances: a line between them, so that no field seems to belong to both
+            details.append(DividerBlock())
+        details.append(
+            SectionBlock(fields=summary_fields(instance, confirmation.created_at, owners.get(instance.id)))
+        )
     deciders = (
         f"Needs approval by {approvers} (not <@{confirmation.requester}>)."
         if approvers
@@ -137,7 +80,7 @@ def confirmation(
         elements=[
             ButtonElement(
                 text=verb.label,
-                action_id=CONFIRM_ACTION_ID,
+                action_id=action_ids.CONFIRM,
                 value=confirmation.id,
                 style=verb.style,
                 confirm=ConfirmObject(
@@ -148,7 +91,7 @@ def confirmation(
                     style=verb.style,
                 ),
             ),
-            ButtonElement(text="Cancel", action_id=CANCEL_ACTION_ID, value=confirmation.id),
+            ButtonElement(text="Cancel", action_id=action_ids.CANCEL, value=confirmation.id),
         ],
     )
     ids = ", ".join(confirmation.instance_ids)
@@ -174,10 +117,11 @@ def scheduled(confirmation: Confirmation, actor: str, send_at: float, seconds: f
     undo = ActionsBlock(
         block_id="nebula_undo",
         elements=[
-            ButtonElement(text="Undo", action_id=UNDO_ACTION_ID, value=confirmation.id, style="primary")
+            ButtonElement(text="Undo", action_id=action_ids.UNDO, value=confirmation.id, style="primary")
         ],
     )
-    note = context(f"<@{confirmation.requester}>, {who(actor)} or an approver can undo it until then.")
+    deciders = who(actor) if actor == confirmation.requester else f"<@{confirmation.requester}>, {who(actor)}"
+    note = context(f"{deciders} or an approver can undo it until then.")
     return message(text, [section(text), note, undo])
 
 
@@ -213,9 +157,20 @@ def expired(confirmation: Confirmation) -> Message:
     return notice(f"This request expired; run `/nebula {verb.name} {again}` again. Nothing was {verb.past}.")
 
 
-def already_decided(state: str) -> Message:
-    """For a click on a confirmation that someone already acted on."""
-    return notice(f"This request was already {state}; nothing more was done.")
+_DECIDED_WORDS: Final = {
+    State.SCHEDULED: "confirmed and is waiting to be sent (Undo is on the message until then)",
+    State.CLAIMED: "confirmed and is being carried out (its outcome is posted here when Nebula answers; "
+    "if nothing appears, check the Nebula console)",
+    State.DONE: "carried out",
+    State.CANCELLED: "cancelled",
+    State.EXPIRED: "expired",
+}
+
+
+def already_decided(entry: Entry) -> Message:
+    """For a click on a confirmation that someone already acted on (or that expired)."""
+    words = _DECIDED_WORDS.get(entry.state, entry.state.value)
+    return notice(f"This request was already {words}; nothing more was done.")
 
 
 def unknown_confirmation() -> Message:
@@ -261,83 +216,4 @@ def concluded(confirmation: Confirmation, actor: str, outcomes: Sequence[Instanc
     return notice(
         f"{icon} {verb.label} {_labels(confirmation)}: *{result}* (confirmed by {who(actor)}). "
         "Details in the thread."
-    )
-
-
-def _menu(instance: Instance) -> OverflowMenuElement:
-    return OverflowMenuElement(
-        action_id=INSTANCE_MENU_ACTION_ID,
-        options=[Option(text=verb.label, value=f"{verb.name}:{instance.id}") for verb in VERBS.values()],
-    )
-
-
-def instance_list(
-    page: InstancePage, offset: int, protected: Mapping[str, Protection] | None = None
-) -> Message:
-    """One page of the team's instances, each with a menu of actions, and "More" when there are more.
-
-    However many rows Nebula sends, at most `LIST_PAGE_SIZE` are shown, and only rows whose id is a
-    valid instance id ever reach a menu (the client drops the others).
-    """
-    instances = page.instances[:LIST_PAGE_SIZE]
-    locks = protected or {}
-    if not instances:
-        return notice("Your team has no instances." if offset == 0 else "No more instances.")
-    shown_to = offset + len(instances)
-    total = max(page.total, shown_to)
-    header = section(f"*Your team's instances* ({offset + 1}–{shown_to} of {total})")
-    rows: list[Block] = [
-        SectionBlock(
-            text=MarkdownTextObject(
-                text=fit(
-                    f"{value(instance.host_name, 'unnamed')} {code(instance.id)}\n"
-                    f"{gpu(instance)} · {value(instance.region)} · "
-                    f"{value(instance.status)} · {price(instance)}"
-                    + (f" · {badge(locks[instance.id])}" if instance.id in locks else ""),
-                    ROW_LIMIT,
-                )
-            ),
-            accessory=_menu(instance),
-        )
-        for instance in instances
-    ]
-    footer: list[Block] = [context("Use ⋯ on a row to stop, start, reboot or delete it.")]
-    if shown_to < total:
-        footer.append(
-            ActionsBlock(
-                elements=[ButtonElement(text="More", action_id=LIST_MORE_ACTION_ID, value=str(shown_to))]
-            )
-        )
-    text = f"Instances {offset + 1}-{shown_to} of {total}: " + ", ".join(
-        f"{value(i.host_name, 'unnamed')} ({i.id}, {value(i.status)})" for i in instances
-    )
-    return message(text, [header, *rows, *footer])
-
-
-def instance_details(
-    instance: Instance, owner: str | None = None, protection: Protection | None = None
-) -> Message:
-    """`/nebula show`: everything useful about one instance, never a credential."""
-    hardware = (
-        f"{instance.cpu_cores or '?'} cores / {instance.ram or '?'} GB / {instance.disk_size or '?'} GB"
-    )
-    more = fields(
-        [
-            ("Price", price(instance)),
-            ("Product", value(instance.product_type)),
-            ("OS", value(instance.os)),
-            ("Public IPv4", value(instance.public_ipv4, "none")),
-            ("CPU / RAM / disk", literal(hardware)),
-            ("Started", value(instance.start_time)),
-        ]
-    )
-    name = value(instance.host_name, "unnamed")
-    text = f"{name} ({instance.id}): {value(instance.status)}"
-    return message(
-        text,
-        [
-            section(f"*{name}*"),
-            SectionBlock(fields=_summary_fields(instance, owner, badge(protection))),
-            SectionBlock(fields=more),
-        ],
     )

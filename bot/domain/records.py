@@ -1,0 +1,121 @@
+"""Records: small typed facts the bot keeps about instances (a reminder posted, a lease, a protection,
+an owner, when it was first seen running) and the daily digest.
+
+The store keeps each as versioned JSON swapped by compare-and-set (`bot.store.records`), so that
+replicas never both act on one. A record type names its kind once, in its class line; its key is
+the instance it is about.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
+LeaseAction = Literal["remind", "stop", "delete"]
+
+
+def new_serial() -> str:
+    """A fresh version for a record whose buttons must be told apart from older ones'."""
+    return secrets.token_hex(6)
+
+
+class Record:
+    """What every record type provides: its `KIND`, and the `key` of the thing it is about."""
+
+    KIND: ClassVar[str]
+
+    def __init_subclass__(cls, *, kind: str, **rest: object) -> None:
+        super().__init_subclass__(**rest)
+        cls.KIND = kind
+
+    @property
+    def key(self) -> str:
+        """The instance the record is about (one record of a kind per instance)."""
+        return str(getattr(self, "instance_id"))  # noqa: B009 - every per-instance record has the field
+
+
+@dataclass(frozen=True)
+class Reminder(Record, kind="reminder"):
+    """A reminder posted about a long-running instance. Nothing more is posted about the instance
+    until `quiet_until`. The figures are as of the post."""
+
+    instance_id: str
+    host_name: str | None
+    gpu_type: str | None
+    gpu_count: str | None
+    channel_id: str
+    posted_at: float
+    quiet_until: float
+    running_seconds: float | None = None
+    cost: float | None = None
+    per_hour: float | None = None
+    message_ts: str | None = None
+    kept_by: str | None = None
+    owner: str | None = None  # a Slack user id, when the owner is known (see bot.core.owners)
+    serial: str = ""  # this reminder's version: its buttons carry it (see bot.domain.controls)
+
+
+@dataclass(frozen=True)
+class Lease(Record, kind="lease"):
+    """When an instance should go away, who said so, and how far its end has got.
+
+    Set: `ended_at` is None. Ended: the notice is posted (`notice_ts`); for stop and delete the
+    change is sent at `act_at` by confirmation `action_id`, which the store claims exactly once.
+    """
+
+    instance_id: str
+    host_name: str | None
+    ends_at: float
+    set_by: str
+    set_at: float
+    channel_id: str
+    team_id: str
+    action: LeaseAction
+    ended_at: float | None = None
+    act_at: float | None = None
+    action_id: str | None = None
+    notice_ts: str | None = None
+    # This lease's version, new at every set, Keep and end: a notice's buttons carry it.
+    serial: str = ""
+    # Its end is due, and Nebula could not be read to decide it (said once; decided on the first good read).
+    waiting: bool = False
+
+
+@dataclass(frozen=True)
+class FirstSeen(Record, kind="first_seen"):
+    """When the bot first saw an instance running, for instances whose running time Nebula omits."""
+
+    instance_id: str
+    at: float
+
+
+@dataclass(frozen=True)
+class Digest(Record, kind="digest"):
+    """The last day (UTC, `YYYY-MM-DD`) the daily cost digest was posted."""
+
+    day: str
+
+    @property
+    def key(self) -> str:
+        """There is one digest."""
+        return "daily"
+
+
+@dataclass(frozen=True)
+class Protection(Record, kind="protection"):
+    """An instance nobody may stop, reboot or delete until it is unprotected."""
+
+    instance_id: str
+    by: str
+    at: float
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Ownership(Record, kind="ownership"):
+    """Who said "this instance is mine" with `/nebula own` (or its older spelling, `claim`)."""
+
+    instance_id: str
+    owner: str
+    at: float

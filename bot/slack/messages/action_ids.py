@@ -1,0 +1,14 @@
+"""The action ids of the bot's buttons and menus: written by the messages, matched by the listeners."""
+
+from __future__ import annotations
+
+from typing import Final
+
+CONFIRM: Final = "nebula_confirm"
+CANCEL: Final = "nebula_cancel"
+UNDO: Final = "nebula_undo"
+INSTANCE_MENU: Final = "nebula_instance_menu"
+LIST_MORE: Final = "nebula_list_more"
+KEEP: Final = "nebula_keep"
+FLEET_STOP: Final = "nebula_fleet_stop"
+FLEET_DELETE: Final = "nebula_fleet_delete"

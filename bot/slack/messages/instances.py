@@ -1,0 +1,162 @@
+"""Instances as people read them: the summary every message shares, the list with its menus, `show`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    MarkdownTextObject,
+    Option,
+    OverflowMenuElement,
+    SectionBlock,
+)
+
+from bot.domain.controls import menu_value
+from bot.domain.costs import usage
+from bot.domain.instance import Instance
+from bot.domain.records import Protection
+from bot.domain.verbs import VERBS
+from bot.nebula.answers import InstancePage
+from bot.slack.messages import action_ids
+from bot.slack.messages.kit import (
+    ROW_LIMIT,
+    Message,
+    context,
+    dollars,
+    fields,
+    gpu,
+    message,
+    notice,
+    price,
+    running_for,
+    section,
+    value,
+    who,
+)
+from bot.slack.messages.mrkdwn import code, literal, literal_within
+from bot.slack.messages.protection import badge
+
+LIST_PAGE_SIZE: Final = 40  # instance rows per message: 40 + header, context and buttons stay under 50 blocks
+
+
+def summary_fields(
+    instance: Instance, now: float, owner: str | None = None, protected: str = "", owner_note: str = ""
+) -> list[MarkdownTextObject]:
+    """What every message about one instance shows: id, host, GPU, region, status, time and money.
+
+    `owner_note` says why the owner is not named when Nebula names a user Slack could not be asked about.
+    """
+    use = usage(instance, now)
+    rows = [
+        ("Instance", code(instance.id)),
+        ("Host name", value(instance.host_name)),
+        ("GPU", gpu(instance)),
+        ("Region", value(instance.region)),
+        ("Status", value(instance.status)),
+        ("Running for", running_for(use.running_seconds) if instance.is_running else "not running"),
+        ("Cost so far", dollars(use.cost)),
+    ]
+    if owner is not None:
+        rows.append(("Owner", who(owner)))
+    elif instance.owner_name:
+        rows.append(
+            ("Owner", f"{value(instance.owner_name)} (Nebula user; {owner_note or 'not found in Slack'})")
+        )
+    if protected:
+        rows.append(("Protected", protected))
+    return fields(rows)
+
+
+def _menu(instance: Instance) -> OverflowMenuElement:
+    return OverflowMenuElement(
+        action_id=action_ids.INSTANCE_MENU,
+        options=[Option(text=verb.label, value=menu_value(verb, instance.id)) for verb in VERBS.values()],
+    )
+
+
+def _row(instance: Instance, protection: Protection | None) -> SectionBlock:
+    # The id and the figures are never cut: the host name gives way, cut before it is escaped.
+    status = f"{value(instance.region, limit=24)} · {value(instance.status, limit=24)}"
+    facts = f"{code(instance.id)}\n{gpu(instance)} · {status} · {price(instance)}"
+    lock = f" · {badge(protection)}" if protection is not None else ""
+    room = max(8, ROW_LIMIT - len(facts) - len(lock) - 1)
+    name = literal_within(instance.host_name, min(64, room)) if instance.host_name else "unnamed"
+    return SectionBlock(text=MarkdownTextObject(text=f"{name} {facts}{lock}"), accessory=_menu(instance))
+
+
+def instance_list(
+    page: InstancePage, offset: int, protected: Mapping[str, Protection] | None = None
+) -> Message:
+    """One page of the team's instances, each with a menu of actions, and "More" when there are more.
+
+    However many rows Nebula sends, at most `LIST_PAGE_SIZE` are shown, and only rows whose id is a
+    valid instance id ever reach a menu (the client drops the others).
+    """
+    instances = page.instances[:LIST_PAGE_SIZE]
+    locks = protected or {}
+    if not instances:
+        return notice("Your team has no instances." if offset == 0 else "No more instances.")
+    shown_to = offset + len(instances)
+    more = (
+        page.rows > len(instances)
+        or (page.total is not None and page.total > shown_to)
+        or (page.total is None and page.rows >= LIST_PAGE_SIZE)
+    )
+    total = (
+        f"{max(page.total, shown_to)}"
+        if page.total is not None
+        else f"{shown_to}+"
+        if more
+        else f"{shown_to}"
+    )
+    header = section(f"*Your team's instances* ({offset + 1}–{shown_to} of {total})")
+    rows: list[Block] = [_row(instance, locks.get(instance.id)) for instance in instances]
+    footer: list[Block] = [context("Use ⋯ on a row to stop, start, reboot or delete it.")]
+    if more:
+        footer.append(
+            ActionsBlock(
+                elements=[ButtonElement(text="More", action_id=action_ids.LIST_MORE, value=str(shown_to))]
+            )
+        )
+    text = f"Instances {offset + 1}-{shown_to} of {total}: " + ", ".join(
+        f"{value(i.host_name, 'unnamed')} ({i.id}, {value(i.status)})" for i in instances
+    )
+    return message(text, [header, *rows, *footer])
+
+
+def instance_details(
+    instance: Instance,
+    now: float,
+    owner: str | None = None,
+    protection: Protection | None = None,
+    owner_note: str = "",
+) -> Message:
+    """`/nebula show`: everything useful about one instance, never a credential."""
+    hardware = (
+        f"{instance.cpu_cores or '?'} cores / {instance.ram or '?'} GB / {instance.disk_size or '?'} GB"
+    )
+    more = fields(
+        [
+            ("Price", price(instance)),
+            ("Product", value(instance.product_type)),
+            ("OS", value(instance.os)),
+            ("Public IPv4", value(instance.public_ipv4, "none")),
+            ("CPU / RAM / disk", literal(hardware)),
+            ("Started", value(instance.start_time)),
+        ]
+    )
+    name = value(instance.host_name, "unnamed")
+    text = f"{name} ({instance.id}): {value(instance.status)}"
+    lock = badge(protection) if protection is not None else ""
+    return message(
+        text,
+        [
+            section(f"*{name}*"),
+            SectionBlock(fields=summary_fields(instance, now, owner, lock, owner_note)),
+            SectionBlock(fields=more),
+        ],
+    )

@@ -1,0 +1,96 @@
+"""The sentence for every refusal (`bot.domain.refusals`): what is not allowed, and what to do next."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from bot.domain.refusals import (
+    ForeignWorkspace,
+    NoApprovers,
+    NotAllowed,
+    NotApprover,
+    NotRequester,
+    OtherChannel,
+    OthersOwn,
+    OwnerUnknown,
+    OwnRequest,
+    Protected,
+    Reason,
+    TooManyPending,
+    WrongChannel,
+)
+from bot.slack.messages import protection
+from bot.slack.messages.kit import Message, mention, notice, people
+from bot.slack.messages.mrkdwn import code
+
+USERS_SETTING: Final = "NEBULA_BOT_ALLOWED_USERS"
+GROUPS_SETTING: Final = "NEBULA_BOT_ALLOWED_USERGROUPS"
+APPROVERS_SETTING: Final = "NEBULA_BOT_APPROVERS"
+OWNERS_SHOWN: Final = 3
+
+
+def owners_text(owners: tuple[tuple[str, str], ...]) -> str:
+    """ "`i-1` belongs to <@U1>", for up to three instances."""
+    parts = [f"{code(iid)} belongs to {mention(owner)}" for iid, owner in owners[:OWNERS_SHOWN]]
+    more = f" (and {len(owners) - OWNERS_SHOWN} more)" if len(owners) > OWNERS_SHOWN else ""
+    return "; ".join(parts) + more
+
+
+def refusal_text(reason: Reason) -> str:
+    """The refusal as mrkdwn: what is not allowed, and what to do next."""
+    match reason:
+        case ForeignWorkspace():
+            return "This bot only serves its own workspace; requests from other workspaces are refused."
+        case WrongChannel(allowed):
+            channels = ", ".join(f"<#{c}>" for c in sorted(allowed))
+            return f"`/nebula` does not work in this channel. Use it in {channels}."
+        case NotAllowed(user, nobody_is=True):
+            return (
+                f"Nobody may change instances yet: {USERS_SETTING} and {GROUPS_SETTING} are empty. "
+                f"Ask whoever runs the bot to add your user id `{user}`."
+            )
+        case NotAllowed(user):
+            return (
+                f"You may not change instances. Ask whoever runs the bot to add your user id `{user}` "
+                f"to {USERS_SETTING}, or you to a user group in {GROUPS_SETTING}."
+            )
+        case OthersOwn(owners, approvers) if approvers:
+            return f"{owners_text(owners)}: an approver must confirm ({people(approvers)})."
+        case OthersOwn(owners):
+            return (
+                f"{owners_text(owners)}: only the owner can do this, and no approvers are set "
+                f"({APPROVERS_SETTING}). Ask the owner."
+            )
+        case OwnerUnknown(instance_ids, why, approvers):
+            which = ", ".join(code(i) for i in instance_ids[:OWNERS_SHOWN])
+            could_not = f"The bot could not tell who owns {which} just now (Slack answered {code(why)})"
+            if approvers:
+                return f"{could_not}: an approver must confirm ({people(approvers)})."
+            return f"{could_not}, and only an owner may do this. Try again in a minute."
+        case NoApprovers():
+            return f"Only an approver can confirm this, and none are set ({APPROVERS_SETTING})."
+        case OwnRequest(approvers, owners) if owners:
+            return (
+                f"You asked for this, so someone else must approve it: {owners_text(owners)}, and "
+                f"{people(approvers)} may approve."
+            )
+        case OwnRequest(approvers):
+            return f"You asked for this, so someone else must approve it: {people(approvers)}."
+        case NotApprover(approvers):
+            return f"Only {people(approvers)} can approve this."
+        case NotRequester(requester, cancel):
+            return f"Only <@{requester}> can {'cancel' if cancel else 'confirm'} this."
+        case OtherChannel():
+            return "This confirmation belongs to another channel; nothing was done."
+        case Protected(found, verb):
+            return protection.refused(found, verb)
+        case TooManyPending(limit):
+            return (
+                f"You already have {limit} requests waiting for confirmation. Confirm or cancel one of "
+                "them (or let them expire) before asking for more."
+            )
+
+
+def refusal(reason: Reason) -> Message:
+    """The refusal as a message for the person refused."""
+    return notice(refusal_text(reason))

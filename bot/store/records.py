@@ -1,0 +1,96 @@
+"""Records (`bot.domain.records`) in the store: versioned, and changed only by compare-and-set.
+
+A record is stored as JSON with a fresh random revision, so the text read is also the version a swap
+compares against: of several replicas swapping the same record, exactly one wins. A record that
+cannot be read is logged and treated as absent.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Final, Generic, TypeVar
+
+from bot.domain.records import Record
+from bot.infra import logs
+from bot.store.codecs import known_fields
+from bot.store.contract import Store
+
+R = TypeVar("R", bound=Record)
+# Swaps lost to concurrent ones before `update` gives up: each loss means another writer made progress.
+UPDATE_ATTEMPTS: Final = 10
+
+
+class RecordBusy(Exception):
+    """A record kept changing under `Records.update`; the caller should ask the user to try again."""
+
+
+@dataclass(frozen=True)
+class Versioned(Generic[R]):
+    """A record as read, with the stored text that a swap must find unchanged."""
+
+    record: R
+    text: str
+
+
+def _encode(record: Record) -> str:
+    data = dataclasses.asdict(record)  # type: ignore[call-overload]
+    data["rev"] = secrets.token_hex(8)
+    return json.dumps(data, separators=(",", ":"), sort_keys=True)
+
+
+def _decode(kind: type[R], text: str) -> R | None:
+    try:
+        return kind(**known_fields(kind, json.loads(text)))
+    except (TypeError, ValueError) as exc:
+        logs.warning("record.unreadable", kind=kind.KIND, error=type(exc).__name__)
+        return None
+
+
+class Records:
+    """Typed records over the store's `record`/`records`/`swap_record`."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    async def get(self, kind: type[R], key: str) -> Versioned[R] | None:
+        """The record of `kind` on `key`, or None."""
+        text = await self._store.record(kind.KIND, key)
+        if text is None:
+            return None
+        record = _decode(kind, text)
+        return None if record is None else Versioned(record, text)
+
+    async def all(self, kind: type[R]) -> list[Versioned[R]]:
+        """Every readable record of `kind`."""
+        found = []
+        for text in (await self._store.records(kind.KIND)).values():
+            record = _decode(kind, text)
+            if record is not None:
+                found.append(Versioned(record, text))
+        return found
+
+    async def put(self, old: Versioned[R] | None, new: R) -> Versioned[R] | None:
+        """Replace `old` (None: there was none) by `new`. The new version if this call won, else None."""
+        text = _encode(new)
+        won = await self._store.swap_record(new.KIND, new.key, old.text if old else None, text)
+        return Versioned(new, text) if won else None
+
+    async def remove(self, old: Versioned[R]) -> bool:
+        """Remove `old` if it is still what is stored. True if this call removed it."""
+        return await self._store.swap_record(old.record.KIND, old.record.key, old.text, None)
+
+    async def update(self, kind: type[R], key: str, change: Callable[[R], R]) -> tuple[R, R] | None:
+        """Apply `change` to the current record, again on a fresh read whenever another writer got in
+        first. (before, after) once it took; None when there is none. Raises RecordBusy."""
+        for _ in range(UPDATE_ATTEMPTS):
+            current = await self.get(kind, key)
+            if current is None:
+                return None
+            changed = change(current.record)
+            if await self.put(current, changed) is not None:
+                return current.record, changed
+        raise RecordBusy(f"{kind.KIND} {key}")
