@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from bot.slack.messages import action_ids
@@ -29,6 +28,35 @@ def confirmation_id(message: dict[str, Any]) -> str:
     return str(found[action_ids.CONFIRM]["value"])
 
 
+# The parts of a message (and of its blocks and elements) that hold what a person reads.
+_HOLDING_TEXT = ("text", "title", "confirm", "deny", "fields", "elements", "blocks", "options", "accessory")
+
+
 def shown(message: dict[str, Any]) -> str:
-    """All the text a person could see in a message, fallback included."""
-    return json.dumps(message, ensure_ascii=False)
+    """All the text a person could see in a message: the fallback, every block's text and fields,
+    context, button and option labels, confirm dialogs. Never a button's value or an action id."""
+    seen: list[str] = []
+
+    def visit(node: object) -> None:
+        if isinstance(node, list):
+            for item in node:
+                visit(item)
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                if key == "text" and isinstance(value, str):
+                    seen.append(value)
+                elif key in (
+                    "text",
+                    "title",
+                    "confirm",
+                    "deny",
+                    "fields",
+                    "elements",
+                    "blocks",
+                    "options",
+                    "accessory",
+                ):
+                    visit(value)
+
+    visit(message)
+    return "\n".join(seen)

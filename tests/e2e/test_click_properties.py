@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from dataclasses import dataclass
 
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -14,30 +13,9 @@ from tests.helpers import buttons
 from tests.standins.servers import TEAM_ID
 from tests.standins.slack_driver import CHANNEL
 from tests.standins.stack import ALICE, BOB, Stack, eventually
+from tests.strategies import Click, clicks
 
-MALLORY = "U0MALLORY"
 _serial = itertools.count()
-
-
-@dataclass(frozen=True)
-class Click:
-    user: str
-    target: int  # 0 or 1: one of the two confirmations; 2: a forged value
-    action: str
-    channel: str
-    team: str
-    forged: str
-
-
-clicks = st.builds(
-    Click,
-    user=st.sampled_from([ALICE, BOB, MALLORY]),
-    target=st.integers(0, 2),
-    action=st.sampled_from([action_ids.CONFIRM, action_ids.CANCEL]),
-    channel=st.sampled_from([CHANNEL, CHANNEL, "C0ELSEWHERE"]),
-    team=st.sampled_from([TEAM_ID, TEAM_ID, "T0OTHER"]),
-    forged=st.text(max_size=40),
-)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -9,7 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from bot.domain.commands import HelpCommand, ListCommand, ShowCommand, UsageError, parse
 from tests.standins.slack_driver import command_form
 from tests.standins.stack import ALICE, Stack, eventually
-from tests.unit.test_commands import SAFE_PATH, command_texts
+from tests.strategies import command_texts
+from tests.unit.test_commands import SAFE_PATH
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

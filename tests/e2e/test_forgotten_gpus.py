@@ -515,7 +515,7 @@ async def test_reminders_and_lease_notices_name_the_owner(http_stack: Stack) -> 
     stack.clock.advance(HOUR)
     await cycle(runtime)
     [reminder] = reminders(stack)
-    assert "*Owner*\\n<@U0BOB>" in shown(reminder)
+    assert "*Owner*\n<@U0BOB>" in shown(reminder)
     [notice] = posted_with(stack, f"lease:{INSTANCE}")
     assert "(owner: <@U0BOB>) set by <@U0ALICE> ended" in shown(notice)
 

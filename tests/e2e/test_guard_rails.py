@@ -212,7 +212,7 @@ async def test_an_owner_found_by_email_is_named_and_the_owner_rule_applies(
         **state,
     )
     details = await answer(stack, driver, ALICE, f"show {INSTANCE}")
-    assert "*Owner*\\n<@U0BOB>" in shown(details)
+    assert "*Owner*\n<@U0BOB>" in shown(details)
     assert "bob@example.com" not in shown(details)
 
     # Alice is not the owner: an approver other than herself must confirm.

@@ -185,10 +185,6 @@ async def test_audit_is_newest_first_and_limited(opener: Opener) -> None:
     )
 
 
-async def test_ping(opener: Opener) -> None:
-    await (await opener()).ping()
-
-
 async def test_adding_an_id_twice_changes_nothing(opener: Opener) -> None:
     store = await opener()
     first = pending(time.time())

@@ -22,40 +22,7 @@ from bot.slack.messages import fleet as fleet_messages
 from bot.slack.messages import instances as instance_messages
 from bot.slack.messages import protection as protection_messages
 from bot.slack.messages.kit import Message
-
-# What a hostile or broken Nebula might put in any text field: markup, mentions, links, control and
-# bidi characters, newlines, entities, and lengths far beyond Slack's limits.
-MARKERS = ["<!channel>", "<!here>", "<@U0EVIL>", "<https://evil.example|click>", "*pwn*", "_pwn_", "~pwn~"]
-hostile_text = st.one_of(
-    st.text(max_size=50),
-    st.builds(
-        lambda parts: "".join(parts),
-        st.lists(
-            st.one_of(
-                st.sampled_from([*MARKERS, "`", "&", "&amp;", "\n", "\u202e", "\u2066", "\x00", "\u200b"]),
-                st.text(max_size=20),
-            ),
-            max_size=12,
-        ),
-    ),
-    st.integers(1, 1000).map(lambda n: "ab<&>" * n),
-)
-optional_text = st.none() | hostile_text
-instances = st.builds(
-    Instance,
-    id=st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}", fullmatch=True),
-    host_name=optional_text,
-    gpu_type=optional_text,
-    gpu_count=optional_text,
-    region=optional_text,
-    status=optional_text,
-    running_time=optional_text,
-    total_cost=optional_text,
-    price_per_hour=optional_text,
-    os=optional_text,
-    start_time=optional_text,
-)
-
+from tests.strategies import MARKERS, hostile_text, instances, numbers
 
 STATUSES = [Status.SUCCESS, Status.FAILED, Status.UNKNOWN] * 4
 PINGS = ["<!channel>", "<!here>", "<@U0EVIL>", "<https://evil.example|click>"]
@@ -132,9 +99,6 @@ def test_list_and_details_hold_for_any_page(page: list[Instance], total: int, of
         details = instance_messages.instance_details(instance, time.time())
         valid(details)
         inert(details)
-
-
-numbers = st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True), st.integers(-(10**12), 10**12))
 
 
 @settings(max_examples=40, deadline=None)

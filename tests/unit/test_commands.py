@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import string
 from typing import get_args
 
 from hypothesis import given
@@ -23,26 +22,11 @@ from bot.domain.ids import is_instance_id
 from bot.domain.verbs import MAX_IDS
 from bot.nebula.client import instance_path
 from bot.slack.messages.help import usage_text
+from tests.strategies import command_texts
 
 SAFE_PATH = re.compile(
     r"/api/v1/computing/(instance/[A-Za-z0-9][A-Za-z0-9_-]{0,63}|instances\?limit=\d+&offset=\d+)"
 )
-
-# Text that looks like a command often enough to matter: real verbs, path tricks, odd spaces.
-words = st.one_of(
-    st.sampled_from(
-        [
-            *("delete", "DELETE", "stop", "start", "reboot", "list", "help", "dlete", "show", "rebot"),
-            *("lease", "leases", "cost", "protect", "unprotect", "protected", "claim", "off", "8h", "0s"),
-        ]
-    ),
-    st.text(alphabet=string.ascii_letters + string.digits + "-_", min_size=1, max_size=70),
-    st.sampled_from(
-        ["..", "/", "%2F", "?", "#", "a/../b", "x?y=1", "\u202e", "\u00a0", "\t", "\n", "`", "<!here>"]
-    ),
-    st.text(max_size=20),
-)
-command_texts = st.lists(words, max_size=4).map(" ".join) | st.text(max_size=200)
 
 
 @given(command_texts)

@@ -6,11 +6,11 @@ import math
 
 import pytest
 from hypothesis import given
-from hypothesis import strategies as st
 
 from bot.domain.costs import fleet_cost, money, running_hours, start_time, usage
 from bot.domain.durations import format_duration, parse_duration
 from bot.domain.instance import Instance
+from tests.strategies import figures
 
 
 @pytest.mark.parametrize(
@@ -66,7 +66,7 @@ def test_running_time_falls_back_to_start_time_then_first_seen() -> None:
     assert billed.cost == 9.0  # Nebula's own total wins over price × hours
 
 
-@given(st.lists(st.tuples(st.text(max_size=12), st.text(max_size=12), st.text(max_size=12)), max_size=30))
+@given(figures)
 def test_fleet_cost_never_fails_and_is_never_negative_or_nan(figures: list[tuple[str, str, str]]) -> None:
     fleet = [
         Instance(id=f"i{n}", status="Running", running_time=r, total_cost=c, price_per_hour=p)
