@@ -31,11 +31,25 @@ sys.dont_write_bytecode = False
 _FIRST: tuple[str, ...] = ("tests/test_code_quality.py", "tests/process/")
 
 
+# Each folder is a layer of the suite, marked so that one can be run alone (`pytest -m unit`).
+_LAYERS: tuple[tuple[str, str], ...] = (
+    ("tests/unit/", "unit"),
+    ("tests/service/", "service"),
+    ("tests/e2e/", "e2e"),
+    ("tests/process/", "process"),
+    ("tests/test_code_quality.py", "lint"),
+)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     def rank(item: pytest.Item) -> int:
         path = item.nodeid
         return next((i for i, prefix in enumerate(_FIRST) if path.startswith(prefix)), len(_FIRST))
 
+    for item in items:
+        for prefix, layer in _LAYERS:
+            if item.nodeid.startswith(prefix):
+                item.add_marker(layer)
     items.sort(key=rank)  # stable: the order within each group stays as collected
 
 

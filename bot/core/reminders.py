@@ -123,8 +123,8 @@ class Reminders(Part):
             logs.warning("reminder.post_failed", instance=instance.id, channel=channel, error=str(exc))
             await (s.records.remove(won) if current is None else s.records.put(won, current.record))
             return 0
-        await s.records.update(Reminder, instance.id, lambda r: dataclasses.replace(r, message_ts=ts))
         s.metrics.reminders.inc()
+        await s.records.update(Reminder, instance.id, lambda r: dataclasses.replace(r, message_ts=ts))
         await s.trail.record(
             Step.REMINDED,
             "posted",
