@@ -62,7 +62,7 @@ def build_core(
         store=store,
         records=records,
         replier=replier,
-        trail=Trail(store, metrics, clock, config.source),
+        trail=Trail(store, metrics, clock, source=config.source),
         announcer=Announcer(replier, config.audit_channel),
         protections=Protections(records, clock),
         owners=Owners(records, directory, clock),

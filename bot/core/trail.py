@@ -57,7 +57,7 @@ class Subject:
 class Trail:
     """Logs, audits and counts each step. An audit write that fails never stops the caller."""
 
-    def __init__(self, store: Store, metrics: Metrics, clock: Clock, source: str = "slack") -> None:
+    def __init__(self, store: Store, metrics: Metrics, clock: Clock, *, source: str = "slack") -> None:
         self._source = source
         self._store = store
         self._metrics = metrics

@@ -61,6 +61,7 @@ class NebulaClient:
         base_url: str,
         api_key: str,
         timeout: float,
+        *,
         metrics: Metrics | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ):

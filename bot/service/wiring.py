@@ -46,8 +46,8 @@ def nebula_client(
         settings.nebula_api_url,
         settings.nebula_api_key.get_secret_value(),
         settings.nebula_api_timeout,
-        metrics,
-        transport,
+        metrics=metrics,
+        transport=transport,
     )
 
 
@@ -73,7 +73,9 @@ def core_for(
         identity=identity,
         nebula=nebula,
         store=store,
-        replier=SlackReplier(session, client, metrics, settings.slack_response_url_prefixes),
+        replier=SlackReplier(
+            session, client, metrics, response_url_prefixes=settings.slack_response_url_prefixes
+        ),
         usergroups=UserGroups(client, ttl, metrics),
         directory=EmailDirectory(client, ttl, metrics),
         health=health,

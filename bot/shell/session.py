@@ -92,7 +92,7 @@ def _first_user(settings: Settings) -> str:
 class Session:
     """One shell session: a user, a channel, the bot, and what it has shown."""
 
-    def __init__(self, options: ShellOptions, out: TextIO, style: Style, clock: Clock = time.time) -> None:
+    def __init__(self, options: ShellOptions, out: TextIO, style: Style, *, clock: Clock = time.time) -> None:
         self.options = options
         self._clock = clock
         self._out = out

@@ -7,6 +7,10 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.infra.metrics import Metrics
+
 V = TypeVar("V")
 
 
@@ -47,3 +51,19 @@ class LookupCache(Generic[V]):
                 return fallback
             self._answers[key] = (self._clock() + self._ttl, answer)
             return answer
+
+
+class SlackLookup(Generic[V]):
+    """A Slack Web API lookup whose answers are kept `ttl` seconds (user groups, users by email)."""
+
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        ttl: float,
+        metrics: Metrics,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._client = client
+        self._metrics = metrics
+        self._cache: LookupCache[V] = LookupCache(ttl, clock)

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
-
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.ids import is_slack_id
 from bot.infra import logs
-from bot.infra.metrics import Metrics
-from bot.slack.cache import LookupCache, Uncertain
+from bot.slack.cache import SlackLookup, Uncertain
 from bot.slack.errors import slack_error
 
 
@@ -22,19 +17,8 @@ class Unsure:
     error: str
 
 
-class EmailDirectory:
-    """Slack users by email, through `users.lookupByEmail` (scope users:read.email), cached."""
-
-    def __init__(
-        self,
-        client: AsyncWebClient,
-        ttl: float,
-        metrics: Metrics,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self._client = client
-        self._metrics = metrics
-        self._cache: LookupCache[str | Unsure | None] = LookupCache(ttl, clock)
+class EmailDirectory(SlackLookup[str | None | Unsure]):
+    """Slack users by email, through `users.lookupByEmail` (users:read and users:read.email), cached."""
 
     async def user_for(self, email: str) -> str | Unsure | None:
         """The Slack user id with this email; None when nobody in the workspace has it; Unsure when

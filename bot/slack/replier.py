@@ -90,6 +90,7 @@ class SlackReplier:
         session: aiohttp.ClientSession,
         web: AsyncWebClient,
         metrics: Metrics,
+        *,
         response_url_prefixes: tuple[str, ...],
         timeout: float = 10.0,
     ) -> None:

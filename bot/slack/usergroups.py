@@ -2,30 +2,13 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-
-from slack_sdk.web.async_client import AsyncWebClient
-
 from bot.infra import logs
-from bot.infra.metrics import Metrics
-from bot.slack.cache import LookupCache, Uncertain
+from bot.slack.cache import SlackLookup, Uncertain
 from bot.slack.errors import slack_error
 
 
-class UserGroups:
+class UserGroups(SlackLookup[frozenset[str]]):
     """Answers "which of these groups is this user in?" through `usergroups.users.list`."""
-
-    def __init__(
-        self,
-        client: AsyncWebClient,
-        ttl: float,
-        metrics: Metrics,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self._metrics = metrics
-        self._client = client
-        self._cache: LookupCache[frozenset[str]] = LookupCache(ttl, clock)
 
     async def groups_of(self, user_id: str, group_ids: frozenset[str]) -> frozenset[str]:
         """The groups among `group_ids` that `user_id` belongs to."""

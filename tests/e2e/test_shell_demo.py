@@ -76,7 +76,7 @@ async def test_the_two_person_rule_through_as_and_a_refusal(monkeypatch: pytest.
 async def test_a_confirmation_expires_while_the_shell_waits(tmp_path: Path) -> None:
     clock = FakeClock()
     out = io.StringIO()
-    session = Session(ShellOptions(demo=True), out, Style(color=False), clock)
+    session = Session(ShellOptions(demo=True), out, Style(color=False), clock=clock)
     await session.start(tmp_path)
     lines = iter([f"/nebula delete {SMALL}", "(the person looks away)", "1", ":calls"])
 

@@ -62,7 +62,7 @@ async def bench(nebula: FakeNebula, slack: FakeSlack, tmp_path: Path) -> AsyncIt
             clock = FakeClock()
             store = await open_store(f"sqlite:///{tmp_path / f'state-{len(made)}.sqlite3'}")
             metrics = Metrics()
-            client = NebulaClient(nebula.api_url, NEBULA_KEY, 2.0, metrics)
+            client = NebulaClient(nebula.api_url, NEBULA_KEY, 2.0, metrics=metrics)
             made.append((store, client))
             memory = MemorySlack()
             core = build_core(

@@ -29,7 +29,7 @@ Handler = Callable[[httpx.Request], httpx.Response]
 
 def client(handler: Handler, metrics: Metrics | None = None) -> NebulaClient:
     return NebulaClient(
-        "https://nebula.test/api/v1", "ak_key", 1.0, metrics, transport=httpx.MockTransport(handler)
+        "https://nebula.test/api/v1", "ak_key", 1.0, metrics=metrics, transport=httpx.MockTransport(handler)
     )
 
 
