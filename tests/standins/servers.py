@@ -9,6 +9,7 @@ import asyncio
 import itertools
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -126,6 +127,8 @@ class FakeSlack(LoopbackServer):
         self.usergroups: dict[str, list[str]] = {}
         self.usergroups_error: str | None = None
         self.users_by_email: dict[str, str] = {}  # users.lookupByEmail: email -> user id
+        self.lookup_error: str | None = None  # users.lookupByEmail answers this error (e.g. ratelimited)
+        self.lookup_delay = 0.0  # seconds users.lookupByEmail takes
         self.email_lookups: list[str] = []
         self.web_posts: list[tuple[str, dict[str, Any]]] = []
         self.channels_without_bot: set[str] = set()
@@ -296,6 +299,10 @@ class FakeSlack(LoopbackServer):
             return web.json_response({"ok": False, "error": "missing_scope", "needed": "users:read.email"})
         email = str((await self._form_or_json(request)).get("email") or request.query.get("email", ""))
         self.email_lookups.append(email)
+        if self.lookup_delay:
+            await asyncio.sleep(self.lookup_delay)
+        if self.lookup_error is not None:
+            return web.json_response({"ok": False, "error": self.lookup_error})
         user = self.users_by_email.get(email)
         if user is None:
             return web.json_response({"ok": False, "error": "users_not_found"})
@@ -440,6 +447,10 @@ class FakeNebula(LoopbackServer):
         self.hold_details = False
         self.hold_deletes = False
         self.ignore_limit = False  # answer every row, whatever limit was asked for
+        self.page_cap: int | None = None  # answer at most this many rows a page, whatever limit was asked
+        self.total_as: str = "int"  # total_instance as an "int", a "string", or "missing"
+        self.on_list: list[Callable[[int], None]] = []  # called with each list call's offset, first
+        self.odd_details: dict[str, list[dict[str, Any]]] = {}  # detail fields to answer once each, in turn
         self.web_app.router.add_route("*", "/api/v1/{tail:.*}", self._any)
 
     @property
@@ -493,19 +504,22 @@ class FakeNebula(LoopbackServer):
 
     def _list(self, request: web.Request) -> web.Response:
         limit, offset = int(request.query.get("limit", "10")), int(request.query.get("offset", "0"))
+        for hook in self.on_list:
+            hook(offset)
         rows = [
             {"price_per_hour": 0.679}
             | {k: v for k, v in detail.items() if k not in ("vm_password", "password", "user_name")}
             for detail in self.instances.values()
         ]
-        return web.json_response(
-            {
-                "data": rows if self.ignore_limit else rows[offset : offset + limit],
-                "total_instance": len(rows),
-                "message": "All instances retrieved successfully",
-                "status": "success",
-            }
-        )
+        shown = min(limit, self.page_cap) if self.page_cap is not None else limit
+        body: dict[str, Any] = {
+            "data": rows if self.ignore_limit else rows[offset : offset + shown],
+            "message": "All instances retrieved successfully",
+            "status": "success",
+        }
+        if self.total_as != "missing":
+            body["total_instance"] = len(rows) if self.total_as == "int" else str(len(rows))
+        return web.json_response(body)
 
     async def _power(self, instance_id: str, verb: str) -> web.Response:
         if verb not in ("start", "stop", "reboot"):
@@ -538,6 +552,11 @@ class FakeNebula(LoopbackServer):
             return await self._scripted(self.detail)
         if instance_id not in self.instances:
             return web.json_response({"status": "failed", "message": "Instance not found"}, status=404)
+        odd = self.odd_details.get(instance_id)
+        if odd:
+            return web.json_response(
+                {"data": [self.instances[instance_id] | odd.pop(0)], "message": "ok", "status": "success"}
+            )
         return web.json_response(
             {
                 "data": [self.instances[instance_id]],
