@@ -36,6 +36,11 @@ class Requests(Part):
     async def request(self, actor: Actor, to: Destination, command: ChangeCommand) -> None:
         """Check the requester, look the instances up, and post the confirmation in the channel."""
         s = self.services
+        problem = s.health.problem("store")
+        if problem is not None:
+            # A confirmation the store cannot keep would be lost (or acted on twice) after a restart.
+            await say(s.replier, to, notice(texts.store_down(problem)))
+            return
         actor = await s.access.resolve(actor)
         subject = Subject.request(command.verb, command.instance_ids, actor.team_id, actor.channel_id)
         ruling = s.access.may_request(actor)

@@ -92,7 +92,8 @@ async def test_healthz_says_when_the_store_cannot_be_written(
     stack = http_stack
     folder = tmp_path / "state"
     folder.mkdir()
-    bot, _ = await stack.start_bot(nebula_bot_state_url=f"sqlite:///{folder / 's.sqlite3'}")
+    stack.nebula.add(INSTANCE)
+    bot, driver = await stack.start_bot(nebula_bot_state_url=f"sqlite:///{folder / 's.sqlite3'}")
     assert (await health(stack.session, bot.port))[0] == 200
 
     if fault == "folder deleted":
@@ -109,6 +110,10 @@ async def test_healthz_says_when_the_store_cannot_be_written(
         assert status == 503
         assert body["status"] == "unhealthy"
         assert "store" in body["reason"]
+        # Nor is a new request taken that the store could not keep after a restart.
+        refused, _ = await stack.reply(driver, ALICE, f"delete {INSTANCE}")
+        assert "cannot take new requests right now" in shown(refused)
+        assert not buttons(refused)
     finally:
         if folder.exists():
             folder.chmod(0o755)

@@ -142,6 +142,7 @@ class FakeSlack(LoopbackServer):
         # chat.postMessage per channel: at most `rate_limit[0]` messages in any `rate_limit[1]` seconds.
         self.rate_limit: tuple[int, float] | None = None
         self.limited = 0  # how many 429s were sent
+        self.limit_every_chat = False  # every chat.* call answers 429 with Retry-After (Slack overwhelmed)
         self._sent: dict[str, list[float]] = {}
         self._envelopes = itertools.count(1)
         self._urls = itertools.count(1)
@@ -242,7 +243,9 @@ class FakeSlack(LoopbackServer):
         if problem is not None:
             self.rejected.append(f"{method}: {problem}")
             return web.json_response({"ok": False, "error": "invalid_blocks"})
-        if method == "chat.postMessage" and self._limited(str(body.get("channel"))):
+        if self.limit_every_chat or (
+            method == "chat.postMessage" and self._limited(str(body.get("channel")))
+        ):
             self.limited += 1
             return web.json_response(
                 {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "1"}

@@ -127,6 +127,14 @@ def store_unusable(location: Location, exc: BaseException) -> str:
     )
 
 
+def store_down(problem: str) -> str:
+    """Why the bot takes no new request right now: its store cannot keep one."""
+    return (
+        f"The bot cannot take new requests right now: its {literal(problem, 200)}. Nothing was asked. "
+        "Try again in a few minutes; whoever runs the bot can see this on /healthz."
+    )
+
+
 def port_unusable(host: str, port: int, exc: OSError) -> str:
     """Why the bot cannot listen at NEBULA_BOT_HOST:NEBULA_BOT_PORT, and what to do."""
     fix = "use 0.0.0.0 (every interface) or 127.0.0.1"
