@@ -76,3 +76,37 @@ def test_fleet_cost_never_fails_and_is_never_negative_or_nan(figures: list[tuple
     for value in (summary.per_hour, summary.so_far, summary.per_day):
         assert math.isfinite(value)
         assert value >= 0
+
+
+@pytest.mark.parametrize("text", ["٣h", "²", "①h", "３h", "0.001s", "0.5"])  # noqa: RUF001 - on purpose
+def test_durations_are_ascii_digits_and_at_least_a_second(text: str) -> None:
+    with pytest.raises(ValueError, match=r"duration|second"):
+        parse_duration(text)
+
+
+@pytest.mark.parametrize(
+    ("start", "running"),
+    [
+        ("UTC 0001-01-01 00:00:00", None),
+        ("EST 1900-01-01 00:00:00", None),
+        ("UTC 2099-01-01 00:00:00", None),  # in the future
+        (None, "80000.0000 hours"),  # longer than Nebula has existed
+    ],
+)
+def test_implausible_figures_fall_back_to_first_seen(start: str | None, running: str | None) -> None:
+    now = 1_800_000_000.0
+    instance = Instance(
+        id="a", start_time=start, running_time=running, price_per_hour="23.55", status="Running"
+    )
+    use = usage(instance, now, first_seen=now - 3600)
+    assert (use.running_seconds, use.since) == (3600, "first_seen")
+    assert use.cost == pytest.approx(23.55)
+    assert use.discarded is not None
+
+
+def test_a_total_cost_beyond_what_the_price_could_add_up_to_is_not_believed() -> None:
+    now = 1_800_000_000.0
+    instance = Instance(id="a", running_time="2 hours", total_cost="$35517871.42", price_per_hour="2")
+    use = usage(instance, now)
+    assert use.cost == pytest.approx(4.0)
+    assert use.discarded == "total_cost"
