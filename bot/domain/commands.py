@@ -14,6 +14,7 @@ from bot.domain.durations import parse_duration
 from bot.domain.ids import is_instance_id
 from bot.domain.verbs import MAX_IDS, VERBS, Verb
 
+MIN_LEASE_SECONDS: Final = 1.0
 # Every word `/nebula` understands; `claim` is the older spelling of `own`.
 WORDS: Final = (
     "help", "list", "show", "cost", "lease", "leases", "protect", "unprotect", "protected", "own", "claim",
@@ -177,9 +178,14 @@ def _lease(args: list[str]) -> LeaseCommand | UsageError:
     if args[1].lower() == "off":
         return LeaseCommand(ids[0], off=True)
     try:
-        return LeaseCommand(ids[0], seconds=parse_duration(args[1]))
+        seconds = parse_duration(args[1])
     except ValueError as exc:
         return UsageError("bad_duration", verb="lease", word=args[1], detail=str(exc))
+    if seconds < MIN_LEASE_SECONDS:
+        return UsageError(
+            "bad_duration", verb="lease", word=args[1], detail="a lease lasts at least a second"
+        )
+    return LeaseCommand(ids[0], seconds=seconds)
 
 
 def _ids(verb: str, args: list[str], limit: int) -> tuple[str, ...] | UsageError:

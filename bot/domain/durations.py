@@ -16,7 +16,7 @@ EXAMPLES: Final = "`90m`, `24h` or `2d` (units s, m, h, d)"
 def parse_duration(text: str) -> float:
     """Seconds in `text`. Raises ValueError saying what to write instead.
 
-    A bare number is seconds. Durations under a second, and over a year, are refused.
+    A bare number is seconds. Zero, negative and over-a-year durations are refused.
     """
     match = _DURATION.fullmatch(text.strip().lower())
     if match is None:
@@ -24,8 +24,6 @@ def parse_duration(text: str) -> float:
     seconds = float(match.group(1)) * _UNITS[match.group(2) or "s"]
     if seconds <= 0:
         raise ValueError("must be longer than zero")
-    if seconds < 1:
-        raise ValueError("must be at least a second (1s)")
     if seconds > MAX_SECONDS:
         raise ValueError("must be at most a year (366d)")
     return seconds

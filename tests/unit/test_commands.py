@@ -110,6 +110,8 @@ def test_guard_rail_and_fleet_commands() -> None:
     assert parse("lease i-1 90m") == LeaseCommand("i-1", seconds=5400)
     assert parse("lease i-1 off") == LeaseCommand("i-1", off=True)
     assert parse("lease i-1") == LeaseCommand("i-1")
+    for bad in ("lease i-1 0.001s", "lease i-1 0.5", "lease i-1 ٣h"):
+        assert isinstance(parse(bad), UsageError), bad
     for bad in ("protect", "protect ../x why", "unprotect", "unprotect a b", "claim", "claim a b", "cost x",
                 "protected x", "lease", "lease i-1 0", "lease i-1 8 h", "lease i-1 2h more"):  # fmt: skip
         assert isinstance(parse(bad), UsageError), bad

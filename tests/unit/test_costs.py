@@ -78,9 +78,9 @@ def test_fleet_cost_never_fails_and_is_never_negative_or_nan(figures: list[tuple
         assert value >= 0
 
 
-@pytest.mark.parametrize("text", ["٣h", "²", "①h", "３h", "0.001s", "0.5"])  # noqa: RUF001 - on purpose
-def test_durations_are_ascii_digits_and_at_least_a_second(text: str) -> None:
-    with pytest.raises(ValueError, match=r"duration|second"):
+@pytest.mark.parametrize("text", ["٣h", "²", "①h", "３h", "1²s"])  # noqa: RUF001 - on purpose
+def test_durations_are_ascii_digits(text: str) -> None:
+    with pytest.raises(ValueError, match=r"not a duration"):
         parse_duration(text)
 
 

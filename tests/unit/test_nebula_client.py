@@ -108,3 +108,22 @@ async def test_the_detail_drops_credentials() -> None:
     detail = {"data": [{"id": "i-1", "host_name": "box", "vm_password": "hunter2", "password": "x"}]}
     instance = await client(answer(200, detail | {"status": "success"})).get_instance("i-1")
     assert "hunter2" not in json.dumps(instance.model_dump())
+
+
+async def test_a_client_that_cannot_get_a_connection_says_so_until_it_can() -> None:
+    fail = True
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        if fail:
+            raise httpx.PoolTimeout("no connection", request=request)
+        return httpx.Response(200, json={"status": "success", "data": [], "message": "ok"})
+
+    nebula = client(handle)
+    assert nebula.problem is None
+    with pytest.raises(NebulaUnreachable):
+        await nebula.list_instances()
+    assert nebula.problem is not None
+    assert "no free connection" in nebula.problem
+    fail = False
+    await nebula.list_instances()
+    assert nebula.problem is None
