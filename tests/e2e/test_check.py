@@ -162,3 +162,27 @@ async def test_check_describes_the_watcher_and_warns_when_leases_cannot_act(
     [line] = [line for line in out.splitlines() if line.split()[1] == "watcher"]
     assert line.startswith("warn")
     assert "leases only remind" in line
+
+
+@pytest.mark.parametrize("answer", ["500", "garbled"])
+async def test_a_failing_auth_test_is_not_blamed_on_the_token(
+    cli: Cli, slack: FakeSlack, nebula: FakeNebula, tmp_path: Path, answer: str
+) -> None:
+    slack.auth_answer = answer
+    code, out, _ = await cli.run_async("check", env=env_for(slack, nebula, tmp_path))
+    assert code == 1
+    [line] = [line for line in out.splitlines() if line.split()[1] == "slack"]
+    assert line.startswith("FAIL")
+    assert "says nothing about the token" in line
+    assert "rejected" not in line
+
+
+async def test_a_token_without_the_email_scopes_is_warned_about(
+    cli: Cli, slack: FakeSlack, nebula: FakeNebula, tmp_path: Path
+) -> None:
+    slack.scopes = "commands,chat:write,chat:write.public,users:read.email"  # users:read missing
+    code, out, _ = await cli.run_async("check", env=env_for(slack, nebula, tmp_path))
+    assert code == 0
+    [line] = [line for line in out.splitlines() if line.split()[1] == "owners"]
+    assert line.startswith("warn")
+    assert "users:read" in line

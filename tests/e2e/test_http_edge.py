@@ -144,3 +144,46 @@ async def test_a_body_over_the_limit_is_refused(http_stack: Stack) -> None:
         f"{driver.bot_url}/slack/events", data=body, headers=signed_headers(body)
     ) as response:
         assert response.status == 413
+
+
+async def test_clients_hanging_up_mid_body_cost_a_warning_line_not_tracebacks(
+    http_stack: Stack, caplog: pytest.LogCaptureFixture
+) -> None:
+    stack = http_stack
+    bot, _ = await stack.start_bot()
+    caplog.set_level(logging.INFO)
+    for _ in range(30):
+        _, writer = await asyncio.open_connection("127.0.0.1", bot.port)
+        writer.write(b"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\nt=partial")
+        await writer.drain()
+        writer.close()
+        await writer.wait_closed()
+    async with stack.session.get(f"http://127.0.0.1:{bot.port}/healthz") as response:
+        assert response.status == 200  # the server is fine, and has read what there was to read
+    await eventually(lambda: any(r.getMessage() == "request.rejected" for r in caplog.records))
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+    assert (
+        len([r for r in caplog.records if r.getMessage() == "request.rejected"]) == 1
+    )  # one per peer a minute
+
+
+async def test_slow_bodies_from_one_peer_write_one_warning_line(
+    http_stack: Stack, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    stack = http_stack
+    monkeypatch.setattr(edge, "BODY_READ_TIMEOUT", 0.3)
+    bot, _ = await stack.start_bot()
+    caplog.set_level(logging.INFO)
+
+    async def slow() -> bytes:
+        reader, writer = await asyncio.open_connection("127.0.0.1", bot.port)
+        writer.write(b"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nt")
+        await writer.drain()
+        status = await asyncio.wait_for(reader.readline(), 10)
+        writer.close()
+        return status
+
+    statuses = await asyncio.gather(*(slow() for _ in range(20)))
+    assert all(s.startswith(b"HTTP/1.1 408") for s in statuses)
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+    assert len([r for r in caplog.records if r.getMessage() == "request.rejected"]) == 1

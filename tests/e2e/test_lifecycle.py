@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from bot.service.startup import StartupError
 from bot.slack.messages import action_ids
 from tests.helpers import buttons, confirmation_id, shown
 from tests.standins.servers import INSTANCE_PASSWORD, Scripted
@@ -218,3 +219,13 @@ async def test_several_ids_with_an_unknown_one_get_no_buttons(http_stack: Stack)
     assert "No instance `gpu-zzz`" in shown(reply)
     assert buttons(reply) == {}
     assert stack.nebula.changes() == []
+
+
+@pytest.mark.parametrize("answer", ["500", "garbled"])
+async def test_a_failing_auth_test_at_start_up_is_not_blamed_on_the_token(
+    http_stack: Stack, answer: str
+) -> None:
+    http_stack.slack.auth_answer = answer
+    with pytest.raises(StartupError, match="says nothing about the token") as raised:
+        await http_stack.start_bot()
+    assert "rejected" not in str(raised.value)

@@ -142,6 +142,7 @@ class FakeSlack(LoopbackServer):
         # chat.postMessage per channel: at most `rate_limit[0]` messages in any `rate_limit[1]` seconds.
         self.rate_limit: tuple[int, float] | None = None
         self.limited = 0  # how many 429s were sent
+        self.auth_answer: str | None = None  # "500" or "garbled": auth.test fails without judging the token
         self.limit_every_chat = False  # every chat.* call answers 429 with Retry-After (Slack overwhelmed)
         self._sent: dict[str, list[float]] = {}
         self._envelopes = itertools.count(1)
@@ -193,6 +194,12 @@ class FakeSlack(LoopbackServer):
 
     async def _auth_test(self, request: web.Request) -> web.Response:
         self.api_calls.append("auth.test")
+        if self.auth_answer == "500":  # a proxy's error page, or Slack down
+            return web.Response(
+                status=500, text="<html>Internal Server Error</html>", content_type="text/html"
+            )
+        if self.auth_answer == "garbled":
+            return web.Response(status=200, text='{"ok": tru', content_type="application/json")
         if not self._authorized(request, BOT_TOKEN):
             return web.json_response({"ok": False, "error": "invalid_auth"})
         return web.json_response(
