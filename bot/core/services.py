@@ -28,6 +28,7 @@ from bot.infra.health import Health
 from bot.infra.inflight import InFlight
 from bot.infra.metrics import Metrics
 from bot.nebula.client import NebulaClient
+from bot.nebula.gate import acting_for
 from bot.slack.messages.confirmations import internal_error
 from bot.slack.messages.refusals import refusal, refusal_text
 from bot.slack.replier import Destination, Replier, say
@@ -61,13 +62,15 @@ class Services:
 
     @asynccontextmanager
     async def handling(self, user: str, to: Destination) -> AsyncIterator[None]:
-        """In flight, and never silent: a bug or a dead store ends in a reply, not in silence."""
+        """In flight, and never silent: a bug or a dead store ends in a reply, not in silence. The Nebula
+        calls made inside are `user`'s, for the gate's turns."""
         async with self.inflight.track():
-            try:
-                yield
-            except Exception:
-                logs.failure("flow.failed", user=user, channel=to.channel)
-                await say(self.replier, to, internal_error())
+            with acting_for(user):
+                try:
+                    yield
+                except Exception:
+                    logs.failure("flow.failed", user=user, channel=to.channel)
+                    await say(self.replier, to, internal_error())
 
 
 class Part:

@@ -36,8 +36,8 @@ MAX_ANSWER_BYTES: Final = 4 * 1024 * 1024
 # may have this many calls waiting, and all together this many, before the next is told Nebula is busy.
 POOL: Final = 20
 SLOTS: Final = 16
-WAITING_PER_PERSON: Final = 40
-WAITING: Final = 400
+WAITING_PER_PERSON: Final = 100
+WAITING: Final = 1000
 
 
 @dataclass(frozen=True)
