@@ -49,13 +49,18 @@ def _parser() -> argparse.ArgumentParser:
         "shell",
         help="drive the bot from a terminal, without Slack (--demo: a simulated Nebula too)",
         epilog="exit codes: 0 end of input or :quit, 1 the bot could not start, "
-        "2 bad configuration or arguments, 130 interrupted (Ctrl-C)",
+        "2 bad configuration or arguments, 130 left with Ctrl-C while waiting for a scheduled change",
     )
     shell.add_argument(
         "--demo", action="store_true", help="a simulated Nebula and a temporary store; no key needed"
     )
     shell.add_argument("--as", dest="user", metavar="USER_ID", help="the Slack user you act as")
     shell.add_argument("--channel", default="C0SHELL", metavar="CHANNEL_ID", help="the channel you type in")
+    shell.add_argument(
+        "--watch",
+        action="store_true",
+        help="also run the watcher and the sweeper, as the bot does (else: commands only)",
+    )
     return parser
 
 
@@ -69,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     from bot.settings.settings import load_settings, load_store_settings
 
     if args.command == "shell":
-        return _shell(args.demo, args.user, args.channel)
+        return _shell(args.demo, args.user, args.channel, args.watch)
     try:
         if args.command == "audit":
             from bot.cli.audit import print_audit
@@ -100,17 +105,14 @@ def _manifest(http_url: str | None) -> int:
     return 0
 
 
-def _shell(demo: bool, user: str | None, channel: str) -> int:
+def _shell(demo: bool, user: str | None, channel: str, watch: bool) -> int:
     from bot.infra import logs
-    from bot.shell.lines import shell
     from bot.shell.session import ShellOptions
+    from bot.shell.terminal import run_shell
 
     # The bot's own log lines would interleave with the conversation: only warnings, on stderr.
     logs.configure("WARNING", "text")
-    try:
-        return asyncio.run(shell(ShellOptions(demo=demo, user=user, channel=channel)))
-    except KeyboardInterrupt:  # Ctrl-C at the prompt: the session has already been wound down
-        return 130
+    return run_shell(ShellOptions(demo=demo, user=user, channel=channel, watch=watch))
 
 
 def _run(settings: Settings) -> int:

@@ -9,6 +9,7 @@ to `cancelled` (Undo). Undo after the send says so and changes nothing.
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Final
 
 from bot.core.changes import Changes
@@ -31,18 +32,28 @@ class UndoWindow(Part):
     def __init__(self, services: Services, *, changes: Changes) -> None:
         super().__init__(services)
         self._changes = changes
-        self._timers: set[asyncio.Task[None]] = set()
+        self._timers: dict[str, tuple[asyncio.Task[None], float]] = {}  # id -> (timer, monotonic due time)
 
     def arm(self, confirmation_id: str, seconds: float) -> None:
         """Send `confirmation_id` when its window ends, on time. (The sweeper sends whatever a timer
         does not: another replica's, or one armed before a restart.)"""
         timer = asyncio.create_task(self._send_after(confirmation_id, seconds))
-        self._timers.add(timer)
-        timer.add_done_callback(self._timers.discard)
+        self._timers[confirmation_id] = (timer, time.monotonic() + seconds)
+        timer.add_done_callback(lambda _: self._timers.pop(confirmation_id, None))
+
+    def armed(self) -> dict[str, float]:
+        """The sends this process will make when their windows end: seconds left, by confirmation id."""
+        now = time.monotonic()
+        return {cid: max(0.0, due - now) for cid, (_, due) in self._timers.items()}
+
+    async def wait_armed(self) -> None:
+        """Until every armed send has been made (or undone)."""
+        while self._timers:
+            await asyncio.wait({timer for timer, _ in self._timers.values()})
 
     def disarm(self) -> None:
         """At shutdown: drop the timers; the windows' sends are the sweeper's after a restart."""
-        for timer in self._timers:
+        for timer, _ in list(self._timers.values()):
             timer.cancel()
 
     async def _send_after(self, confirmation_id: str, seconds: float) -> None:

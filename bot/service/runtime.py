@@ -79,14 +79,21 @@ class BotRuntime:
         return self._server.port
 
     @property
+    def loops(self) -> list[str]:
+        """The background loops running (sweeper, store probe, watcher, socket)."""
+        return [loop.get_name() for loop in self._loops if not loop.done()]
+
+    @property
     def ready(self) -> bool:
         """Taking requests."""
         return self._server.phase == "ready"
 
-    async def start(self, *, serve_http: bool = True) -> None:
+    async def start(self, *, serve_http: bool = True, background: bool = True) -> None:
         """Check the configuration against Slack, open the store, and start taking requests.
 
         Without `serve_http` no port is opened: requests reach `self.app` some other way (the shell).
+        Without `background` the sweeper, the watcher and the store probe do not run: only what
+        requests ask for happens (an operator's console leaves the rest to the bot).
         """
         settings = self.settings
         try:
@@ -128,13 +135,14 @@ class BotRuntime:
         except BaseException:
             await self._close_resources()
             raise
-        self._loops = [
-            asyncio.create_task(self.core.sweeper.run_until(self._halt)),
-            asyncio.create_task(self._probe_store_until(self._halt)),
-            asyncio.create_task(self.core.watcher.run_until(self._halt)),
-        ]
+        if background:
+            self._loops = [
+                asyncio.create_task(self.core.sweeper.run_until(self._halt), name="sweeper"),
+                asyncio.create_task(self._probe_store_until(self._halt), name="store probe"),
+                asyncio.create_task(self.core.watcher.run_until(self._halt), name="watcher"),
+            ]
         if settings.socket_mode:
-            self._loops.append(asyncio.create_task(self._socket.watch_until(self._halt)))
+            self._loops.append(asyncio.create_task(self._socket.watch_until(self._halt), name="socket"))
         self._server.phase = "ready"
         mode = "socket" if settings.socket_mode else "http"
         logs.event("bot.ready", mode=mode, team=identity.team_id, port=self.port if self._serving else None)

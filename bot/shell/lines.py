@@ -1,14 +1,14 @@
-"""`nebula-bot shell`: the line protocol of a session, and running one from a terminal or a pipe.
+"""`nebula-bot shell`: the line protocol of a session, and a session run from a pipe.
 
-Lines: `/nebula …` runs a command; a number presses that control of the newest message with
-controls (`3 stop` picks from a menu); a confirm dialog takes `y` or `n` on the next line;
-`:as U123` changes user; `:wait` waits for the bot; `:help`; `:quit`.
+Lines: `/nebula …` runs a command; a number presses that control (`3 stop` picks from a menu); a
+confirm dialog takes `y` or `n` on the next line; `:as U123` changes user; `:wait` waits for the
+bot; `:help`; `:quit`. On a terminal (`bot.shell.terminal`) Ctrl-C clears the line and Ctrl-D leaves.
+Leaving waits for what the session scheduled (an undo window's send); leaving again does not.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import sys
 import tempfile
@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Final, TextIO
 
 from bot.domain.ids import is_slack_id
+from bot.infra import logs
 from bot.service.startup import StartupError
 from bot.settings.fields import ConfigError
 from bot.shell.local_slack import Shown
@@ -25,76 +26,106 @@ from bot.shell.session import Session, ShellError, ShellOptions
 
 HELP: Final = """\
   /nebula <command>   run a command (try /nebula help, /nebula list)
-  <n>                 press control n of the newest message with controls; `<n> <option>` for a menu
+  <n>                 press control n; `<n> <option>` for a menu (`3 stop`)
+  y / n               answer a button's dialog ("Delete instance?"), asked on the line before
   :as U123            act as another Slack user (to try the two-person rule)
   :wait               wait until the bot has finished what it is doing
   :calls              (--demo) every request the simulated Nebula received
-  :help, :quit        this text; leave (in-flight work finishes first)"""
+  :help, :quit        this text; leave (waits for what you scheduled; :quit again leaves it to the bot)
+  Ctrl-C, Ctrl-D      clear the line; leave (on a terminal)"""
+QUIT: Final = (":quit", ":q", ":exit")
+# What a terminal reader returns for Ctrl-C at the prompt (a pipe never does).
+INTERRUPT: Final = "\x03"
+# A control's number is short: anything longer is not one the session showed.
+MAX_NUMBER_DIGITS: Final = 6
+EXIT_INTERRUPTED: Final = 130
+
 Reader = Callable[[str], Awaitable[str | None]]
 
 
-async def run_lines(session: Session, read: Reader) -> int:
-    """Read and act on lines until end of input or `:quit`. The exit code."""
+async def run_lines(session: Session, read: Reader, *, interactive: bool = False) -> int:
+    """Read and act on lines until end of input or `:quit`, then wait for what is pending. The exit code."""
     pending: tuple[Shown, Control] | None = None  # a button waiting for its dialog's y/N
     while True:
-        line = await read("y/N? " if pending else f"{session.user}> ")
-        if line is None:
-            return 0
-        line = line.strip()
+        typed = await read("y/N? " if pending else f"{session.user}> ")
+        if typed == INTERRUPT:
+            pending = None  # the line is cleared, and a dialog's question with it
+            continue
+        line = (typed or "").strip()
         if pending is not None:
             shown, control = pending
             pending = None
             if line.lower() in ("y", "yes"):
                 await session.press(shown, control)
                 await session.settle()
-            else:
-                session.say("Not pressed.")
-            continue
-        if not line or line.startswith("#"):
-            continue
-        if line in (":quit", ":q", ":exit"):
-            return 0
-        if line == ":help":
-            session.say(HELP)
-        elif line == ":wait":
-            await session.settle()
-        elif line == ":calls" and session.options.demo:
-            session.say("The simulated Nebula received:\n" + "\n".join(f"  {c}" for c in session.demo_calls))
-        elif line.startswith(":as"):
-            user = line[3:].strip()
-            if is_slack_id(user, "UW"):
-                session.user = user
-                session.say(f"You are now {user}.")
-            else:
-                session.say("Write :as U123 (a Slack user id).")
-        elif line.startswith("/nebula"):
-            await session.command(line[len("/nebula") :].strip())
-            await session.settle()
-        elif line.split()[0].isdigit():
-            pending = await _press_number(session, line)
+                continue
+            session.say("Not pressed.")
+            if typed is not None and not line.startswith(("/", ":")):
+                continue
+            if line.startswith("/"):
+                session.say("Running the command you typed instead.")
+        if typed is None or line in QUIT:
+            return await _leave(session, read, interactive=interactive)
+        try:
+            pending = await _act(session, line)
+        except Exception:  # any line gets an answer, never a traceback
+            logs.failure("shell.line_failed")
+            session.say("That line could not be handled (the bot's log says why); the session goes on.")
+
+
+async def _act(session: Session, line: str) -> tuple[Shown, Control] | None:
+    """Do what one line says; a button that asks for a dialog comes back to wait for y/N."""
+    if not line or line.startswith("#"):
+        return None
+    if line == ":help":
+        session.say(HELP)
+    elif line == ":wait":
+        await session.settle()
+    elif line == ":calls" and session.options.demo:
+        session.say("The simulated Nebula received:\n" + "\n".join(f"  {c}" for c in session.demo_calls))
+    elif line.startswith(":as"):
+        user = line[3:].strip()
+        if is_slack_id(user, "UW"):
+            session.user = user
+            session.say(f"You are now {user}.")
         else:
-            session.say("Type /nebula help, a control's number, or :help.")
+            session.say("Write :as U123 (a Slack user id, not a name).")
+    elif line.startswith("/nebula"):
+        await session.command(line[len("/nebula") :].strip())
+        await session.settle()
+    elif line.startswith("/"):
+        session.say("Only /nebula commands reach the bot here. Type /nebula help.")
+    else:
+        word, _, option = line.partition(" ")
+        if word.isascii() and word.isdigit() and len(word) <= MAX_NUMBER_DIGITS:
+            return await _press(session, int(word), option.strip())
+        session.say("Type /nebula help, a control's number, or :help.")
+    return None
 
 
-async def _press_number(session: Session, line: str) -> tuple[Shown, Control] | None:
-    """Press the numbered control; a button with a dialog returns itself to wait for y/N."""
-    found = session.controls()
-    number, _, option = line.partition(" ")
-    if found is None:
-        session.say("No message has controls to press.")
+async def _press(session: Session, number: int, option: str) -> tuple[Shown, Control] | None:
+    """Press control `number`; a button with a dialog returns itself to wait for y/N."""
+    visible = session.visible()
+    if number not in visible:
+        if session.was_shown(number):
+            session.say(f"Control {number} is no longer there: its message changed. Nothing was pressed.")
+        elif visible:
+            session.say(
+                f"There is no control {number}. You can press {', '.join(map(str, sorted(visible)))}."
+            )
+        else:
+            session.say("No message has controls to press.")
         return None
-    shown, controls = found
-    chosen = [c for c in controls if c.number == int(number)]
-    if not chosen:
-        session.say(f"The newest message's controls are 1 to {len(controls)}.")
+    shown, control = visible[number]
+    if option and not control.options:
+        session.say(f"Control {number} is a button: type {number} alone to press it.")
         return None
-    control = chosen[0]
     if control.options:
         values = {label.lower(): value for label, value in control.options}
-        if option.strip().lower() not in values:
+        if option.lower() not in values:
             session.say(f"Choose one: {number} " + " | ".join(values))
             return None
-        await session.press(shown, control, values[option.strip().lower()])
+        await session.press(shown, control, values[option.lower()])
         await session.settle()
         return None
     if control.confirm:
@@ -105,24 +136,46 @@ async def _press_number(session: Session, line: str) -> tuple[Shown, Control] | 
     return None
 
 
-def _style(out: TextIO) -> Style:
+async def _leave(session: Session, read: Reader, *, interactive: bool) -> int:
+    """Wait for what the session scheduled before leaving; asked to leave again, leave it to the bot."""
+    waiting = await session.pending()
+    if not waiting:
+        return 0
+    again = ":quit again or Ctrl-C" if interactive else ":quit again"
+    session.say(f"Waiting for: {'; '.join(waiting)}. ({again} leaves it to the bot's sweeper.)")
+    done = asyncio.ensure_future(session.wait_for_pending())
+    while not done.done():
+        asked = asyncio.ensure_future(read("waiting> "))
+        await asyncio.wait({done, asked}, return_when=asyncio.FIRST_COMPLETED)
+        if done.done():
+            asked.cancel()
+            break
+        line = asked.result()
+        if (line is None and interactive) or line == INTERRUPT or (line or "").strip() in QUIT:
+            done.cancel()
+            left = await session.pending()
+            where = (
+                "nothing will send it (the demo's store goes with the shell)"
+                if session.options.demo
+                else ("the bot's sweeper sends it when its window ends; Undo in Slack stops it")
+            )
+            session.say(f"Left: {'; '.join(left)}: {where}.")
+            return EXIT_INTERRUPTED if line == INTERRUPT else 0
+        if line is None:  # a pipe has ended: nobody can ask again, so wait
+            await done
+            break
+    session.say("Done: everything you scheduled was sent.")
+    return 0
+
+
+def style_for(out: TextIO) -> Style:
+    """Colours on a terminal that has them, unless NO_COLOR is set."""
     color = out.isatty() and os.environ.get("TERM") != "dumb" and "NO_COLOR" not in os.environ
     return Style(color=color)
 
 
-def _line_reader(stdin: TextIO) -> Reader:
-    """Lines from a pipe, one at a time; on a terminal, with a prompt, history and line editing."""
-    if stdin.isatty():
-        with contextlib.suppress(ImportError):
-            import readline  # noqa: F401 - importing it gives input() history and line editing
-
-        async def prompt(text: str) -> str | None:
-            try:
-                return await asyncio.to_thread(input, text)
-            except EOFError:
-                return None
-
-        return prompt
+def pipe_reader(stdin: TextIO) -> Reader:
+    """Lines from a pipe, one at a time."""
 
     async def pipe(_: str) -> str | None:
         line = await asyncio.to_thread(stdin.readline)
@@ -131,9 +184,18 @@ def _line_reader(stdin: TextIO) -> Reader:
     return pipe
 
 
-async def shell(options: ShellOptions, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
-    """Run a shell session; the exit code."""
-    session = Session(options, out, _style(out))
+async def shell(
+    options: ShellOptions,
+    stdin: TextIO = sys.stdin,
+    out: TextIO = sys.stdout,
+    *,
+    read: Reader | None = None,
+    on_session: Callable[[Session], None] | None = None,
+) -> int:
+    """Run a shell session; the exit code. `read` replaces reading `stdin` (a terminal's reader)."""
+    session = Session(options, out, style_for(out))
+    if on_session is not None:
+        on_session(session)
     with tempfile.TemporaryDirectory(prefix="nebula-shell-") as state_dir:
         try:
             await session.start(Path(state_dir))
@@ -148,6 +210,6 @@ async def shell(options: ShellOptions, stdin: TextIO = sys.stdin, out: TextIO = 
                 )
             else:
                 session.say("Slack is not involved: this acts on the configured Nebula. :help for help.")
-            return await run_lines(session, _line_reader(stdin))
+            return await run_lines(session, read or pipe_reader(stdin), interactive=read is not None)
         finally:
             await session.stop()

@@ -2,11 +2,13 @@
 
 Sections and fields become lines, context becomes a dimmed line, and every control is numbered:
 buttons as `[1] Delete  [2] Cancel`, an overflow menu as `[3] ⋯ i-abc: stop | start | reboot | delete`.
+The numbers come from a `Labeller` (the session's never reuses one; by default they count from 1).
 Mentions, channels, dates and entities are shown the way Slack would show them.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 from collections.abc import Callable
@@ -64,6 +66,19 @@ class Control:
     options: tuple[tuple[str, str], ...] = ()  # a menu's (label, value) pairs
     confirm: str | None = None  # the question of Slack's confirm dialog, if the button has one
 
+    @property
+    def identity(self) -> str:
+        """What makes it the same control across edits of its message: its action and what it carries."""
+        return f"{self.action_id}|{self.value}|{','.join(v for _, v in self.options)}"
+
+
+# Numbers a control: given the control (numbered 1, 2, … within its message), the number to show.
+Labeller = Callable[[Control], int]
+
+
+def _counting(control: Control) -> int:
+    return control.number
+
 
 def _when(match: re.Match[str]) -> str:
     return time.strftime("%a %d %b %H:%M", time.localtime(int(match.group(1))))
@@ -86,8 +101,10 @@ def _plain(obj: Any) -> str:
     return str(obj.get("text", "")) if isinstance(obj, dict) else ""
 
 
-def render(body: dict[str, Any], style: Style = Style()) -> tuple[list[str], list[Control]]:
-    """The lines of a message, and its numbered controls."""
+def render(
+    body: dict[str, Any], style: Style = Style(), label: Labeller = _counting
+) -> tuple[list[str], list[Control]]:
+    """The lines of a message, and its controls numbered by `label`."""
     show: Callable[[str], str] = lambda mrkdwn: text_of(mrkdwn, style)  # noqa: E731 - a short alias
     blocks = body.get("blocks") or []
     if not blocks:
@@ -102,7 +119,8 @@ def render(body: dict[str, Any], style: Style = Style()) -> tuple[list[str], lis
             lines.extend(f"  {show(_plain(f)).replace(chr(10), ': ', 1)}" for f in block.get("fields") or [])
             accessory = block.get("accessory")
             if isinstance(accessory, dict) and accessory.get("type") == "overflow":
-                controls.append(_menu(len(controls) + 1, accessory))
+                menu = _menu(len(controls) + 1, accessory)
+                controls.append(dataclasses.replace(menu, number=label(menu)))
                 lines.append(style.accent(_menu_line(controls[-1])))
         elif kind == "context":
             lines.append(style.dim(" ".join(show(_plain(e)) for e in block.get("elements") or [])))
@@ -113,19 +131,17 @@ def render(body: dict[str, Any], style: Style = Style()) -> tuple[list[str], lis
                 question = None
                 if isinstance(confirm, dict):
                     question = f"{_plain(confirm.get('title'))} {_plain(confirm.get('text'))}".strip()
-                number = len(controls) + 1
-                label = _plain(element.get("text"))
-                controls.append(
-                    Control(
-                        number,
-                        str(element.get("action_id")),
-                        str(element.get("value", "")),
-                        label,
-                        (),
-                        question,
-                    )
+                text = _plain(element.get("text"))
+                button = Control(
+                    len(controls) + 1,
+                    str(element.get("action_id")),
+                    str(element.get("value", "")),
+                    text,
+                    (),
+                    question,
                 )
-                row.append(f"[{number}] {label}")
+                controls.append(dataclasses.replace(button, number=label(button)))
+                row.append(f"[{controls[-1].number}] {text}")
             lines.append(style.accent("  ".join(row)))
     return lines, controls
 

@@ -2,6 +2,9 @@
 fed Slack-shaped payloads as Socket Mode would dispatch them, with every message the bot sends shown
 through an in-process stand-in for Slack (`bot.shell.local_slack`). With `--demo`, Nebula is simulated
 (`bot.nebula.demo`) and the store is a temporary SQLite file. The line protocol is `bot.shell.lines`.
+
+Every control the session shows gets a number that is never used again: it names that control for as
+long as its message shows it, and a press on a control its message no longer has is refused.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import contextlib
 import itertools
 import json
 import os
+import secrets
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +42,8 @@ class ShellOptions:
     demo: bool = False
     user: str | None = None
     channel: str = DEFAULT_CHANNEL
+    # Also run what the bot runs by itself (watcher, sweeper); a console otherwise acts on commands only.
+    watch: bool = False
 
 
 class ShellError(Exception):
@@ -50,6 +56,12 @@ def shell_settings(options: ShellOptions, slack: LocalSlack, state_dir: Path) ->
     Slack is always the local stand-in. With `--demo`, Nebula and the store are simulated too, and
     the demo user is allowed; otherwise Nebula, the store and the rules are the configured ones.
     """
+    if options.user is not None and not is_slack_id(options.user, "UW"):
+        raise ShellError(
+            f"--as takes a Slack user id (U… or W…: a profile's ⋮ → Copy member ID), not {options.user!r}"
+        )
+    if not is_slack_id(options.channel, "CGD"):
+        raise ShellError(f"--channel takes a Slack channel id (C…, G… or D…), not {options.channel!r}")
     local: dict[str, Any] = {
         "slack_bot_token": SHELL_TOKEN,
         "slack_app_token": "",
@@ -71,12 +83,7 @@ def shell_settings(options: ShellOptions, slack: LocalSlack, state_dir: Path) ->
             "nebula_bot_allowed_users": ",".join(sorted(u.strip() for u in allowed)),
         }
     settings = load_settings(**local)
-    user = options.user or (DEMO_USER if options.demo else _first_user(settings))
-    if not is_slack_id(user, "UW"):
-        raise ShellError(f"{user!r} is not a Slack user id (U… or W…): use --as")
-    if not is_slack_id(options.channel, "CGD"):
-        raise ShellError(f"{options.channel!r} is not a Slack channel id (C…, G… or D…): use --channel")
-    return settings, user
+    return settings, options.user or (DEMO_USER if options.demo else _first_user(settings))
 
 
 def _first_user(settings: Settings) -> str:
@@ -100,16 +107,27 @@ class Session:
         self.slack = LocalSlack(self._show)
         self.runtime: BotRuntime | None = None
         self.user = options.user or DEMO_USER
-        self._triggers = itertools.count(1)
         self._work: set[asyncio.Task[Any]] = set()
         self.demo_calls: list[str] = []
+        self._labels: dict[tuple[str, str], int] = {}  # (message ts, control identity) -> its number
+        self._numbers = itertools.count(1)
+        self.interrupted = asyncio.Event()  # set (from the terminal) to stop waiting for a line's work
 
     def say(self, text: str) -> None:
         """A line from the shell itself (not the bot)."""
         print(self._style.dim(text), file=self._out, flush=True)
 
+    def _labeller(self, shown: Shown) -> Any:
+        def label(control: Control) -> int:
+            key = (shown.ts, control.identity)
+            if key not in self._labels:
+                self._labels[key] = next(self._numbers)
+            return self._labels[key]
+
+        return label
+
     def _show(self, shown: Shown) -> None:
-        lines, controls = render(shown.body, self._style)
+        lines, controls = render(shown.body, self._style, self._labeller(shown))
         where = "only you can see this" if shown.ephemeral else f"#{shown.channel or self.options.channel}"
         if shown.thread_ts:
             where += " · in thread"
@@ -123,6 +141,18 @@ class Session:
             print(self._style.dim("   (type a number to press it)"), file=self._out)
         self._out.flush()
 
+    def visible(self) -> dict[int, tuple[Shown, Control]]:
+        """Every control a message shows now, by its number."""
+        found: dict[int, tuple[Shown, Control]] = {}
+        for shown in self.slack.messages:
+            _, controls = render(shown.body, label=self._labeller(shown))
+            found.update({control.number: (shown, control) for control in controls})
+        return found
+
+    def was_shown(self, number: int) -> bool:
+        """True when `number` named a control once (which may be gone since)."""
+        return number in self._labels.values()
+
     async def start(self, state_dir: Path) -> None:
         """Start the stand-in Slack and the bot (no port is opened for Slack to call)."""
         await self.slack.start()
@@ -135,11 +165,10 @@ class Session:
             self.demo_calls = demo.calls
             transport = demo.transport()
         self.runtime = BotRuntime(settings, self._clock, source="shell", nebula_transport=transport)
-        await self.runtime.start(serve_http=False)
+        await self.runtime.start(serve_http=False, background=self.options.demo or self.options.watch)
 
     async def stop(self) -> None:
-        """Let in-flight work finish, then stop the bot and the stand-in."""
-        await self.settle()
+        """Stop the bot and the stand-in (what is still scheduled is left to the bot's sweeper)."""
         if self.runtime is not None:
             await self.runtime.stop()
         await self.slack.stop()
@@ -160,13 +189,55 @@ class Session:
         return ack
 
     async def settle(self) -> None:
-        """Wait until the work the lines started is done, and nothing is in flight in the bot."""
+        """Wait until the work the lines started is done and nothing is in flight in the bot, or until
+        the person interrupts (the work goes on)."""
+        self.interrupted.clear()
+        waiting = asyncio.ensure_future(self._idle())
+        stop = asyncio.ensure_future(self.interrupted.wait())
+        await asyncio.wait({waiting, stop}, timeout=WORK_TIMEOUT, return_when=asyncio.FIRST_COMPLETED)
+        stop.cancel()
+        if not waiting.done():
+            waiting.cancel()
+            if self.interrupted.is_set():
+                self.say("(The bot goes on with it in the background; :wait waits for it.)")
+
+    async def _idle(self) -> None:
         work = [task for task in self._work if not task.done()]
         if work:
-            await asyncio.wait(work, timeout=WORK_TIMEOUT)
+            await asyncio.wait(work)
         self._work = {task for task in self._work if not task.done()}
         if self.runtime is not None:
             await self.runtime.inflight.drain(WORK_TIMEOUT)
+
+    async def pending(self) -> list[str]:
+        """What this session started that has not happened yet: sends waiting out the undo window, and
+        work in flight."""
+        if self.runtime is None or self.runtime.core is None:
+            return []
+        core = self.runtime.core
+        said = []
+        for cid, seconds in sorted(core.undo.armed().items(), key=lambda item: item[1]):
+            entry = await core.services.store.get(cid)
+            what = (
+                f"{entry.confirmation.verb.name} of {', '.join(entry.confirmation.instance_ids)}"
+                if entry
+                else cid
+            )
+            said.append(f"{what}, sent in {seconds:.0f} s")
+        busy = self.runtime.inflight.count
+        if busy and not said:
+            said.append(f"{busy} thing(s) the bot is doing")
+        return said
+
+    async def wait_for_pending(self) -> None:
+        """Until the scheduled sends are made and nothing is in flight."""
+        if self.runtime is not None and self.runtime.core is not None:
+            await self.runtime.core.undo.wait_armed()
+        await self._idle()
+
+    def _trigger(self) -> str:
+        # Unique across sessions and replicas: the replay check drops a trigger_id it has seen.
+        return f"shell.{secrets.token_hex(8)}"
 
     async def command(self, text: str) -> None:
         """`/nebula …` typed in the channel."""
@@ -184,21 +255,18 @@ class Session:
             "api_app_id": "A0SHELL",
             "is_enterprise_install": "false",
             "response_url": self.slack.response_url(channel),
-            "trigger_id": f"{next(self._triggers)}.shell",
+            "trigger_id": self._trigger(),
         }
         ack = await self._dispatch(body)
         if ack.get("text") or ack.get("blocks"):
             self._show(
-                Shown("ack", channel, {"text": ack.get("text", ""), "blocks": ack.get("blocks") or []}, True)
+                Shown(
+                    f"ack.{secrets.token_hex(4)}",
+                    channel,
+                    {"text": ack.get("text", ""), "blocks": ack.get("blocks") or []},
+                    True,
+                )
             )
-
-    def controls(self) -> tuple[Shown, list[Control]] | None:
-        """The newest message with controls, and its controls."""
-        for shown in reversed(self.slack.messages):
-            _, controls = render(shown.body)
-            if controls:
-                return shown, controls
-        return None
 
     async def press(self, shown: Shown, control: Control, option: str | None = None) -> None:
         """A click on `control` of `shown`, as Slack sends it."""
@@ -228,7 +296,7 @@ class Session:
                 "channel_id": channel,
                 "is_ephemeral": shown.ephemeral,
             },
-            "trigger_id": f"{next(self._triggers)}.shell",
+            "trigger_id": self._trigger(),
             "team": {"id": TEAM_ID, "domain": "shell"},
             "enterprise": None,
             "is_enterprise_install": False,

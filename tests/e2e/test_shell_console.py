@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from bot.shell.lines import shell
-from bot.shell.session import ShellOptions
+from bot.shell.render import Style
+from bot.shell.session import Session, ShellOptions
 from bot.store.contract import open_store
 from tests.standins.servers import NEBULA_KEY, FakeNebula
 from tests.standins.stack import INSTANCE
@@ -54,3 +55,46 @@ async def test_the_console_needs_a_user_and_a_key(monkeypatch: pytest.MonkeyPatc
     assert await shell(ShellOptions(), io.StringIO(""), io.StringIO()) == 2  # nobody to act as
     assert await shell(ShellOptions(user="not-a-user"), io.StringIO(""), io.StringIO()) == 2
     assert await shell(ShellOptions(user="U0OPS", channel="#ops"), io.StringIO(""), io.StringIO()) == 2
+
+
+def console_env(monkeypatch: pytest.MonkeyPatch, nebula: FakeNebula, state: str) -> None:
+    for name, value in {
+        "NEBULA_API_URL": nebula.api_url,
+        "NEBULA_API_KEY": NEBULA_KEY,
+        "NEBULA_BOT_STATE_URL": state,
+        "NEBULA_BOT_ALLOWED_USERS": "U0OPS",
+        "NEBULA_BOT_WATCH_CHANNEL": "C0GPUS",
+        "SLACK_BOT_TOKEN": "xoxb-the-real-one-is-never-used",
+    }.items():
+        monkeypatch.setenv(name, value)
+
+
+async def test_the_console_runs_no_watcher_or_sweeper_unless_asked(
+    monkeypatch: pytest.MonkeyPatch, nebula: FakeNebula, tmp_path: Path
+) -> None:
+    console_env(monkeypatch, nebula, f"sqlite:///{tmp_path / 'state.sqlite3'}")
+    for options, loops in (
+        (ShellOptions(), []),
+        (ShellOptions(watch=True), ["sweeper", "store probe", "watcher"]),
+    ):
+        session = Session(options, io.StringIO(), Style())
+        await session.start(tmp_path)
+        try:
+            assert session.runtime is not None
+            assert session.runtime.loops == loops
+        finally:
+            await session.stop()
+
+
+async def test_a_second_console_on_the_same_store_loses_no_command(
+    monkeypatch: pytest.MonkeyPatch, nebula: FakeNebula, tmp_path: Path
+) -> None:
+    nebula.add(INSTANCE, host_name="trainer-1")
+    console_env(monkeypatch, nebula, f"sqlite:///{tmp_path / 'state.sqlite3'}")
+    for _ in range(2):  # within the replay window: the second console's commands must not look replayed
+        out = io.StringIO()
+        assert (
+            await shell(ShellOptions(), io.StringIO("/nebula list\n/nebula show " + INSTANCE + "\n"), out)
+            == 0
+        )
+        assert out.getvalue().count("trainer-1") >= 2

@@ -48,12 +48,13 @@ async def test_the_readme_session_is_what_the_shell_prints() -> None:
 
 
 async def test_a_menu_choice_and_a_dialog_answered_no() -> None:
-    code, out = await run_demo(["/nebula list", "2 stop", "1", "n", "9", "bogus", ":calls"])
+    # The list's menus are controls 1 to 5; the confirmation's buttons are 6 and 7.
+    code, out = await run_demo(["/nebula list", "2 stop", "6", "n", "99", "bogus", ":calls"])
     assert code == 0
     assert "asked to stop this instance" in out
     assert "Not pressed." in out
     assert "Stop instance? This will stop" in out
-    assert "controls are 1 to 2" in out
+    assert "There is no control 99. You can press 1, 2, 3, 4, 5, 6, 7." in out
     assert "Type /nebula help" in out
     assert "/stop" not in nebula_calls(out)
 
@@ -96,5 +97,49 @@ async def test_a_confirmation_expires_while_the_shell_waits(tmp_path: Path) -> N
     finally:
         await session.stop()
     text = out.getvalue()
-    assert "No message has controls to press." in text  # the expired message lost its buttons
+    assert "Control 1 is no longer there: its message changed." in text  # the expired message lost it
     assert "DELETE" not in nebula_calls(text)
+
+
+async def test_any_line_gets_an_answer_never_a_traceback() -> None:
+    code, out = await run_demo([f"/nebula delete {SMALL}", "²", "①", "9" * 5000, "3 ", "1 bogus", ":calls"])
+    assert code == 0
+    assert "Traceback" not in out
+    assert out.count("Type /nebula help, a control's number, or :help.") == 3
+    assert "There is no control 3. You can press 1, 2." in out
+    assert "Control 1 is a button: type 1 alone to press it." in out
+    assert "DELETE" not in nebula_calls(out)
+
+
+async def test_a_slash_command_at_the_dialog_prompt_runs_and_the_button_is_not_pressed() -> None:
+    code, out = await run_demo([f"/nebula delete {SMALL}", "1", "/nebula list", ":calls"])
+    assert code == 0
+    assert "Not pressed." in out
+    assert "Running the command you typed instead." in out
+    assert "Your team's instances" in out
+    assert "DELETE" not in nebula_calls(out)
+
+
+async def test_leaving_waits_for_a_scheduled_delete_then_it_is_sent(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEBULA_BOT_UNDO_SECONDS", "1")
+    code, out = await run_demo([f"/nebula delete {SMALL}", "1", "y"])  # then the input ends
+    assert code == 0
+    assert f"Waiting for: delete of {SMALL}, sent in 1 s" in out
+    assert "Done: everything you scheduled was sent." in out
+    assert "Instances deleted successfully" in out
+
+
+async def test_leaving_twice_leaves_a_scheduled_delete_and_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEBULA_BOT_UNDO_SECONDS", "1h")
+    code, out = await run_demo([f"/nebula delete {SMALL}", "1", "y", ":quit", ":quit"])
+    assert code == 0
+    assert f"Left: delete of {SMALL}" in out
+    assert "nothing will send it" in out  # the demo's store goes with the shell
+    assert "Instances deleted" not in out
+
+
+async def test_as_takes_a_user_id_and_says_so(capsys: pytest.CaptureFixture[str]) -> None:
+    assert await shell(ShellOptions(demo=True, user="bob"), io.StringIO(""), io.StringIO()) == 2
+    err = capsys.readouterr().err
+    assert "--as takes a Slack user id" in err
+    assert "NEBULA_BOT_ALLOWED_USERS" not in err

@@ -135,19 +135,19 @@ def undone(confirmation: Confirmation, actor: str) -> Message:
     verb = confirmation.verb
     return notice(
         f":leftwards_arrow_with_hook: Undone by {who(actor)}. "
-        f"Nothing was {verb.past} ({_labels(confirmation)})."
+        f"Nothing was {verb.past}: {_labels(confirmation)}."
     )
 
 
 def refused(confirmation: Confirmation, reason: str) -> Message:
     """Replaces a confirmation that can no longer be carried out (its instance was protected since)."""
-    return notice(f"{reason} This request is closed ({_labels(confirmation)}).")
+    return notice(f"{reason} This request is closed: {_labels(confirmation)}.")
 
 
 def cancelled(confirmation: Confirmation, actor: str) -> Message:
     """Replaces a cancelled confirmation."""
     verb = confirmation.verb
-    return notice(f"Cancelled by {who(actor)}. Nothing was {verb.past} ({_labels(confirmation)}).")
+    return notice(f"Cancelled by {who(actor)}. Nothing was {verb.past}: {_labels(confirmation)}.")
 
 
 def expired(confirmation: Confirmation) -> Message:
