@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import shutil
 import subprocess
@@ -76,3 +77,23 @@ def test_the_readme_layout_names_every_subpackage() -> None:
     packages = {f"{p.name}/" for p in (ROOT / "bot").iterdir() if (p / "__init__.py").exists()}
     assert packages <= named, f"not in the README's Layout: {sorted(packages - named)}"
     assert all(f"{p}" in layout for p in ("messages/", "listeners/")), "nested packages are named too"
+
+
+MODULE_LINES = 300  # issue #18: a module that grows past this does more than one job
+POSITIONAL = 5  # ... and a constructor taking more positional parameters wants keywords
+
+
+def test_modules_stay_small_and_constructors_take_keywords() -> None:
+    too_long, too_positional = [], []
+    for path in sorted((ROOT / "bot").rglob("*.py")):
+        source = path.read_text()
+        where = path.relative_to(ROOT)
+        if source.count("\n") > MODULE_LINES:
+            too_long.append(f"{where}: {source.count(chr(10))} lines")
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == "__init__":
+                positional = [a for a in node.args.posonlyargs + node.args.args if a.arg != "self"]
+                if len(positional) > POSITIONAL:
+                    too_positional.append(f"{where}:{node.lineno}: {len(positional)} positional")
+    assert not too_long, too_long
+    assert not too_positional, too_positional

@@ -107,7 +107,7 @@ def _manifest(http_url: str | None) -> int:
 
 def _shell(demo: bool, user: str | None, channel: str, watch: bool) -> int:
     from bot.infra import logs
-    from bot.shell.session import ShellOptions
+    from bot.shell.options import ShellOptions
     from bot.shell.terminal import run_shell
 
     # The bot's own log lines would interleave with the conversation: only warnings, on stderr.

@@ -21,8 +21,9 @@ from bot.infra import logs
 from bot.service.startup import StartupError
 from bot.settings.fields import ConfigError
 from bot.shell.local_slack import Shown
+from bot.shell.options import ShellError, ShellOptions
 from bot.shell.render import Control, Style
-from bot.shell.session import Session, ShellError, ShellOptions
+from bot.shell.session import Session
 
 HELP: Final = """\
   /nebula <command>   run a command (try /nebula help, /nebula list)

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from bot.shell.lines import shell
+from bot.shell.options import ShellOptions
 from bot.shell.render import Style
-from bot.shell.session import Session, ShellOptions
+from bot.shell.session import Session
 from bot.store.contract import open_store
 from tests.standins.servers import NEBULA_KEY, FakeNebula
 from tests.standins.stack import INSTANCE

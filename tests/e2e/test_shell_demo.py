@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from bot.shell.lines import run_lines, shell
+from bot.shell.options import ShellOptions
 from bot.shell.render import Style
-from bot.shell.session import Session, ShellOptions
+from bot.shell.session import Session
 from tests.helpers import DEMO_BIG as BIG
 from tests.helpers import DEMO_SMALL as SMALL
 from tests.standins.stack import FakeClock, eventually
