@@ -1,6 +1,6 @@
 """Benchmark the bot against the floor (bench/floor.py): same stand-ins, same load, same machine.
 
-    python bench/run.py [-n 200] [--latency 1.0] [--rounds 3]
+    python bench/run.py [-n 200] [--latency 1.0] [--rounds 3] [--concurrency C]
 
 Each subject runs as its own process (so its memory can be read) in HTTP mode against stand-in
 Slack and Nebula servers in this process; Nebula answers after `--latency` seconds. It fires N
@@ -60,6 +60,7 @@ class Figures:
     deletes: int
     rss_peak_mb: float
     rss_start_mb: float = 0.0
+    nebula_calls: int = 0
 
     def p(self, q: float) -> float:
         ordered = sorted(self.ack_ms)
@@ -82,7 +83,9 @@ def memory_mb(pid: int, field: str) -> float:
     return float("nan")
 
 
-async def run_subject(name: str, n: int, latency: float, profile: str | None = None) -> Figures:
+async def run_subject(
+    name: str, n: int, latency: float, profile: str | None = None, concurrency: int | None = None
+) -> Figures:
     slack, nebula = FakeSlack(), FakeNebula()
     await slack.start()
     await nebula.start()
@@ -102,6 +105,8 @@ async def run_subject(name: str, n: int, latency: float, profile: str | None = N
         NEBULA_BOT_LOG_LEVEL="WARNING",
         NEBULA_BOT_MAX_PENDING_PER_USER="100",
     )
+    if concurrency is not None:
+        env["NEBULA_API_CONCURRENCY"] = str(concurrency)
     floor = [sys.executable, str(ROOT / "bench" / "floor.py")]
     argv = {
         "bot": [sys.executable, "-m", "bot"],
@@ -123,6 +128,7 @@ async def run_subject(name: str, n: int, latency: float, profile: str | None = N
             sampler.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
             await sampler.wait()
         figures.deletes = len(nebula.deletes())
+        figures.nebula_calls = len(nebula.calls)
         figures.rss_peak_mb = memory_mb(proc.pid, "VmHWM")
         figures.rss_start_mb = rss_start_mb
         return figures
@@ -249,6 +255,8 @@ def report(
     print(f"{'bot peak RSS <= 120 MB':30} {'met' if rss_ok else 'MISSED'} (largest round)")
     seen = f"bot {[f.deletes for f in bots]}, floor {[f.deletes for f in floors]}"
     print(f"{'DELETEs seen, every round':30} {seen}: " + ("exactly N, met" if deletes_ok else "MISSED"))
+    calls = f"bot {[f.nebula_calls for f in bots]}, floor {[f.nebula_calls for f in floors]}"
+    print(f"{'Nebula calls, every round':30} {calls} (each waits --latency)")
     return ok and rss_ok and deletes_ok
 
 
@@ -261,11 +269,14 @@ async def main() -> int:
     parser.add_argument(
         "--rounds", type=int, default=3, help="floor and bot alternately, this often (default 3)"
     )
+    parser.add_argument(
+        "--concurrency", type=int, help="the bot's NEBULA_API_CONCURRENCY (default: the bot's own)"
+    )
     parser.add_argument("--only", choices=["bot", "floor", STACK_FLOOR], help="run one subject once")
     parser.add_argument("--profile", metavar="FILE", help="with --only: sample it with py-spy into FILE")
     args = parser.parse_args()
     if args.only:
-        figures = await run_subject(args.only, args.n, args.latency, args.profile)
+        figures = await run_subject(args.only, args.n, args.latency, args.profile, args.concurrency)
         print(
             args.only,
             figures.p(0.5),
@@ -280,7 +291,7 @@ async def main() -> int:
     for _ in range(max(1, args.rounds)):
         floors.append(await run_subject("floor", args.n, args.latency))
         stack_floors.append(await run_subject(STACK_FLOOR, args.n, args.latency))
-        bots.append(await run_subject("bot", args.n, args.latency))
+        bots.append(await run_subject("bot", args.n, args.latency, concurrency=args.concurrency))
     return 0 if report(args.n, args.latency, bots, floors, stack_floors) else 1
 
 

@@ -32,10 +32,14 @@ USER_AGENT: Final = "nebula-slack-bot/0.1"
 # The largest answer the bot reads. A page of 100 instances is tens of kilobytes; anything far
 # beyond is not Nebula's API speaking, and reading it whole would cost the bot its memory.
 MAX_ANSWER_BYTES: Final = 4 * 1024 * 1024
-# Connections to Nebula, and the calls allowed at once (fewer, so that none waits in the pool). A person
-# may have this many calls waiting, and all together this many, before the next is told Nebula is busy.
-POOL: Final = 20
-SLOTS: Final = 16
+# Calls allowed at once (NEBULA_API_CONCURRENCY), and connections beyond them, so that no call waits in
+# the pool. A person may have this many calls waiting, and all together this many, before the next is
+# told Nebula is busy.
+CONCURRENCY: Final = 100
+SPARE_CONNECTIONS: Final = 4
+# Idle connections kept open (httpx's default). httpcore checks every idle connection's socket each time
+# it hands one out, so keeping a burst's hundred open made the next burst queue behind those checks.
+KEEP_ALIVE: Final = 20
 WAITING_PER_PERSON: Final = 100
 WAITING: Final = 1000
 
@@ -64,15 +68,17 @@ class NebulaClient:
         *,
         metrics: Metrics | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        concurrency: int = CONCURRENCY,
     ):
         self._metrics = metrics or Metrics()
         self._timeout = timeout
-        self.gate = Gate(SLOTS, per_person=WAITING_PER_PERSON, waiting=WAITING)
+        self.gate = Gate(concurrency, per_person=WAITING_PER_PERSON, waiting=WAITING)
+        pool = concurrency + SPARE_CONNECTIONS
         self._pool_trouble_since: float | None = None
         self._http = httpx.AsyncClient(
             base_url=base_url,
             timeout=httpx.Timeout(timeout, pool=timeout),
-            limits=httpx.Limits(max_connections=POOL, max_keepalive_connections=POOL),
+            limits=httpx.Limits(max_connections=pool, max_keepalive_connections=KEEP_ALIVE),
             headers={
                 "Authorization": f"Bearer {api_key}",
                 "Accept": "application/json",

@@ -48,6 +48,7 @@ def nebula_client(
         settings.nebula_api_timeout,
         metrics=metrics,
         transport=transport,
+        concurrency=settings.nebula_api_concurrency,
     )
 
 

@@ -69,6 +69,7 @@ class Settings(StoreSettings):
     nebula_api_url: str = "https://api.nebulablock.com/api/v1"
     nebula_api_key: SecretStr
     nebula_api_timeout: Duration = Field(default=10.0, gt=0, le=300)
+    nebula_api_concurrency: int = Field(default=100, ge=1, le=500)
 
     # The process and its store (NEBULA_BOT_STATE_URL is StoreSettings').
     nebula_bot_host: str = "0.0.0.0"  # noqa: S104 - a server inside a container listens on all interfaces

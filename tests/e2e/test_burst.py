@@ -46,10 +46,11 @@ async def test_a_person_with_too_many_lookups_waiting_is_told_nebula_is_busy(htt
     ids = [f"gpu-{n}" for n in range(10)]
     for iid in ids:
         stack.nebula.add(iid)
-    _, driver = await stack.start_bot(nebula_bot_max_pending_per_user=100)
+    _, driver = await stack.start_bot(nebula_bot_max_pending_per_user=100, nebula_api_concurrency=16)
     stack.nebula.hold_details = True
     asked = [asyncio.create_task(stack.reply(driver, ALICE, "delete " + " ".join(ids))) for _ in range(13)]
     await eventually(lambda: stack.nebula.details_in_flight >= 16)
+    await eventually(lambda: any(task.done() for task in asked))  # answered while Nebula holds every call
     stack.nebula.release.set()
     answers = [message for message, _ in await asyncio.gather(*asked)]
     # 130 look-ups from one person: 16 run, 100 wait their turn, the rest are told at once.
