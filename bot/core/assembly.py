@@ -11,6 +11,7 @@ from bot.core.decisions import Decisions
 from bot.core.dispatch import Core
 from bot.core.lease_ends import LeaseEnds
 from bot.core.leases import Leases
+from bot.core.names import Names
 from bot.core.owners import Owners
 from bot.core.ownership_commands import OwnershipCommands
 from bot.core.protection_commands import ProtectionCommands
@@ -94,4 +95,5 @@ def build_core(
             lease_ends=LeaseEnds(services, agreed=agreed, fleet=fleet),
         ),
         sweeper=Sweeper(services, changes=changes, undo=undo),
+        names=Names(services, fleet=fleet),
     )

@@ -9,6 +9,7 @@ from typing import Final
 from bot.core.changes import Changes
 from bot.core.decisions import Decisions
 from bot.core.leases import Leases
+from bot.core.names import Names
 from bot.core.ownership_commands import OwnershipCommands
 from bot.core.protection_commands import ProtectionCommands
 from bot.core.reads import Reads
@@ -26,7 +27,9 @@ from bot.domain.commands import (
     LeaseCommand,
     LeasesCommand,
     ListCommand,
+    Named,
     OwnCommand,
+    PickCommand,
     ProtectCommand,
     ProtectedCommand,
     ShowCommand,
@@ -39,7 +42,7 @@ from bot.infra import logs
 from bot.slack.messages.help import help_message, usage
 from bot.slack.messages.kit import Message
 from bot.slack.messages.refusals import refusal, refusal_text
-from bot.slack.replier import Destination
+from bot.slack.replier import Destination, say
 
 # Slack rejects requests signed more than five minutes ago; a trigger_id seen within this window is a replay.
 REPLAY_WINDOW: Final = 600.0
@@ -54,6 +57,7 @@ _WORDS: Final[dict[type, str]] = {
     UnprotectCommand: "unprotect",
     ProtectedCommand: "protected",
     OwnCommand: "own",
+    PickCommand: "menu",
 }
 
 
@@ -80,6 +84,7 @@ class Core:
     leases: Leases
     watcher: Watcher
     sweeper: Sweeper
+    names: Names
 
     def screen(self, actor: Actor, text: str) -> Command | Message:
         """Decide instantly, with no I/O, whether a command goes ahead; if not, the ephemeral answer."""
@@ -113,6 +118,22 @@ class Core:
         if trigger_id is not None and not await self._first_time(trigger_id):
             logs.warning("command.replayed", user=actor.user_id, channel=actor.channel_id, outcome="dropped")
             return
+        if isinstance(command, PickCommand):
+            await self.names.offer(actor, to, command.word)
+        elif isinstance(command, Named) and Names.needed(command):
+            await self.names.resolve_then(actor, to, command, self._carry_out)
+        else:
+            await self._carry_out(actor, to, command)
+
+    async def answer(self, actor: Actor, text: str, to: Destination, trigger_id: str | None) -> None:
+        """Run `text` as if typed after `/nebula` (a choice from "Which one?" or a menu carries it)."""
+        screened = self.screen(actor, text)
+        if isinstance(screened, Message):
+            await say(self.services.replier, to, screened)
+            return
+        await self.run(actor, screened, to, trigger_id)
+
+    async def _carry_out(self, actor: Actor, to: Destination, command: Command) -> None:
         match command:
             case ChangeCommand():
                 await self.requests.request(actor, to, command)
@@ -134,8 +155,8 @@ class Core:
                 await self.protection.show_all(actor, to)
             case OwnCommand():
                 await self.ownership.own(actor, to, command)
-            case HelpCommand():
-                pass  # answered in the ack
+            case HelpCommand() | PickCommand():
+                pass  # answered in the ack, or by `run`
 
     async def _first_time(self, trigger_id: str) -> bool:
         s = self.services

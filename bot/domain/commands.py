@@ -6,12 +6,13 @@ sentences a person reads are in `bot.slack.messages.help`.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from bot.domain.durations import parse_duration
-from bot.domain.ids import is_instance_id
+from bot.domain.durations import format_seconds, parse_duration
+from bot.domain.ids import is_reference
 from bot.domain.verbs import MAX_IDS, VERBS, Verb
 
 MIN_LEASE_SECONDS: Final = 1.0
@@ -94,6 +95,17 @@ class OwnCommand:
     off: bool = False
 
 
+# The words that act on one instance chosen from a menu when no instance is named.
+PICKABLE: Final = ("show", "delete", "stop", "start", "reboot", "lease", "protect", "unprotect", "own")
+
+
+@dataclass(frozen=True)
+class PickCommand:
+    """`/nebula delete` (or another word of PICKABLE) without an instance: offer a menu of them."""
+
+    word: str
+
+
 Problem = Literal[
     "unknown_verb", "takes_nothing", "missing_id", "bad_id", "too_many_ids", "lease_form", "bad_duration"
 ]
@@ -123,6 +135,7 @@ Command = (
     | UnprotectCommand
     | ProtectedCommand
     | OwnCommand
+    | PickCommand
 )
 ParseResult = Command | UsageError
 
@@ -143,6 +156,8 @@ def parse(text: str) -> ParseResult:
     verb, args = words[0].lower(), words[1:]
     if verb == "help" and not args:
         return HelpCommand()
+    if not args and (verb in PICKABLE or verb == "claim"):
+        return PickCommand("own" if verb == "claim" else verb)
     if verb in _BARE:
         return _BARE[verb]() if not args else UsageError("takes_nothing", verb=verb)
     if verb == "protect":
@@ -192,9 +207,45 @@ def _ids(verb: str, args: list[str], limit: int) -> tuple[str, ...] | UsageError
     if not args:
         return UsageError("missing_id", verb=verb)
     for arg in args:
-        if not is_instance_id(arg):
+        if not is_reference(arg):
             return UsageError("bad_id", verb=verb, word=arg)
     unique = tuple(dict.fromkeys(args))  # duplicates dropped, order kept
     if len(unique) > limit:
         return UsageError("too_many_ids", verb=verb, limit=limit)
     return unique
+
+
+Named = ShowCommand | ChangeCommand | LeaseCommand | ProtectCommand | UnprotectCommand | OwnCommand
+
+
+def references(command: Command) -> tuple[str, ...]:
+    """The instances a command names, as typed (ids, host names or id prefixes)."""
+    if isinstance(command, ChangeCommand):
+        return command.instance_ids
+    if isinstance(command, ShowCommand | LeaseCommand | ProtectCommand | UnprotectCommand | OwnCommand):
+        return (command.instance_id,)
+    return ()
+
+
+def with_ids(command: Named, ids: dict[str, str]) -> Named:
+    """`command` with each reference replaced by the id it was resolved to (duplicates dropped)."""
+    if isinstance(command, ChangeCommand):
+        resolved = tuple(dict.fromkeys(ids.get(r, r) for r in command.instance_ids))
+        return dataclasses.replace(command, instance_ids=resolved)
+    return dataclasses.replace(command, instance_id=ids.get(command.instance_id, command.instance_id))
+
+
+def command_text(command: Named) -> str:
+    """The text that parses back to `command` (what a "Which one?" button runs once an id is chosen)."""
+    match command:
+        case ChangeCommand(verb, ids):
+            return " ".join((verb.name, *ids))
+        case ShowCommand(instance_id) | UnprotectCommand(instance_id):
+            return f"{'show' if isinstance(command, ShowCommand) else 'unprotect'} {instance_id}"
+        case LeaseCommand(instance_id, seconds, off):
+            how = "off" if off else (format_seconds(seconds) if seconds is not None else "")
+            return f"lease {instance_id} {how}".rstrip()
+        case ProtectCommand(instance_id, reason):
+            return f"protect {instance_id} {reason}".rstrip()
+        case OwnCommand(instance_id, off):
+            return f"own {instance_id}{' off' if off else ''}"

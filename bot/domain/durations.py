@@ -38,3 +38,13 @@ def format_duration(seconds: float) -> str:
     parts = [(days, "d"), (hours, "h"), (minutes, "m"), (secs, "s")]
     shown = [f"{value}{unit}" for value, unit in parts if value]
     return " ".join(shown[:2]) if shown else "0s"
+
+
+def format_seconds(seconds: float) -> str:
+    """`seconds` written so that `parse_duration` reads it back exactly: `36h`, `90m`, `86.4`."""
+    for unit in ("d", "h", "m", "s"):
+        amount = round(seconds / _UNITS[unit], 3)
+        if amount >= 1 and amount * _UNITS[unit] == seconds and amount < 10_000_000:
+            written = f"{amount:.3f}".rstrip("0").rstrip(".")
+            return written + unit
+    return f"{seconds:.3f}".rstrip("0").rstrip(".")

@@ -30,3 +30,38 @@ def is_slack_id(value: object, kinds: str) -> bool:
         and value.isalnum()
         and value.isupper()
     )
+
+
+# What a person may type where an instance is meant: its id, its host name, or the start of its id
+# (as messages show it, with or without the `…`). Nothing typed here reaches a URL until it has been
+# resolved to an id on a read of the fleet (`bot.core.names`).
+REFERENCE_MAX: Final = 64
+# Nebula's ids are hex groups joined by dashes (`102cade84ea-e703-4400-b77d-8ed545d198ee`).
+_NEBULA_ID_SHAPE: Final = re.compile(r"[0-9a-f]{8,}(?:-[0-9a-f]{4,}){3,}", re.IGNORECASE)
+ELLIPSES: Final = ("…", "...")
+MIN_PREFIX: Final = 8
+
+
+# Letters, digits, `_`, `.` and `-` (any script, as host names are written), starting with a letter or
+# digit; a trailing `…` marks a shortened id. No `/`, `?`, `#`, `%`, quotes, markup or controls.
+_REFERENCE: Final = re.compile(rf"[^\W_][\w.-]{{0,{REFERENCE_MAX - 1}}}…?")
+
+
+def is_reference(value: object) -> bool:
+    """True for a word that may name an instance: an id, a host name, or the start of an id."""
+    return isinstance(value, str) and _REFERENCE.fullmatch(value) is not None
+
+
+def has_nebula_id_shape(value: str) -> bool:
+    """True when `value` is written as Nebula writes ids, so it is taken for an id without a fleet read."""
+    return _NEBULA_ID_SHAPE.fullmatch(value) is not None
+
+
+def prefix_of(reference: str) -> str | None:
+    """The id prefix a reference stands for (`102cade8…` or `102cade8`), or None when it is too short
+    or cannot start an id."""
+    for ellipsis in ELLIPSES:
+        if reference.endswith(ellipsis):
+            reference = reference[: -len(ellipsis)]
+            break
+    return reference if len(reference) >= MIN_PREFIX and is_instance_id(reference) else None

@@ -56,19 +56,21 @@ class Fleet:
     def __init__(self, nebula: NebulaClient, concurrency: int = DETAIL_CONCURRENCY) -> None:
         self._nebula = nebula
         self._slots = asyncio.Semaphore(concurrency)
-        self._last: tuple[float, Snapshot] | None = None  # (monotonic time, the newest full read)
+        # The newest read with details, and the newest of any kind: (monotonic time, snapshot).
+        self._last: dict[bool, tuple[float, Snapshot]] = {}
         self._reading: dict[bool, asyncio.Task[Snapshot]] = {}  # reads under way, with and without details
 
     async def read(self, *, details: bool, max_age: float = 0.0) -> Snapshot:
         """Every instance; with `details`, running ones merged with their detail.
 
-        With `max_age`, a full read (with details) at most that many seconds old is answered instead
-        of reading again. A read already under way is joined. Raises NebulaError when a page cannot
-        be read: half a list would make listed instances look gone. A detail that fails leaves that
-        instance as listed.
+        With `max_age`, a read at most that many seconds old (with details, if asked for) is answered
+        instead of reading again. A read already under way is joined. Raises NebulaError when a page
+        cannot be read: half a list would make listed instances look gone. A detail that fails leaves
+        that instance as listed.
         """
-        if details and max_age > 0 and self._last is not None and time.monotonic() - self._last[0] <= max_age:
-            return self._last[1]
+        recent = self._last.get(details)
+        if max_age > 0 and recent is not None and time.monotonic() - recent[0] <= max_age:
+            return recent[1]
         running = self._reading.get(details)
         if running is None:
             running = asyncio.create_task(self._read(details))
@@ -80,15 +82,22 @@ class Fleet:
     async def _read(self, details: bool) -> Snapshot:
         listed, complete, pages = await self._list_all()
         if not details:
-            return Snapshot(listed, complete, pages=pages)
+            snapshot = Snapshot(listed, complete, pages=pages)
+            self._last[False] = (time.monotonic(), snapshot)
+            return snapshot
         running = [i for i in listed if i.is_running]
         detailed = await asyncio.gather(*(self._detail(i) for i in running))
         merged = {i.id: i for i in detailed if i is not None}
         gone = {i.id for i, d in zip(running, detailed, strict=True) if d is None}
         instances = tuple(merged.get(i.id, i) for i in listed if i.id not in gone)
         snapshot = Snapshot(instances, complete, details_read=len(running), pages=pages)
-        self._last = (time.monotonic(), snapshot)
+        self._last[True] = self._last[False] = (time.monotonic(), snapshot)
         return snapshot
+
+    def recent(self, max_age: float) -> Snapshot | None:
+        """The newest read of any kind if it is at most `max_age` seconds old, without reading."""
+        newest = self._last.get(False)
+        return newest[1] if newest is not None and time.monotonic() - newest[0] <= max_age else None
 
     async def _list_all(self) -> tuple[tuple[Instance, ...], bool, int]:
         found: dict[str, Instance] = {}

@@ -39,6 +39,7 @@ QUIT: Final = (":quit", ":q", ":exit")
 INTERRUPT: Final = "\x03"
 # A control's number is short: anything longer is not one the session showed.
 MAX_NUMBER_DIGITS: Final = 6
+SEARCH_SHOWN: Final = 10  # matches listed for a menu searched as one types
 EXIT_INTERRUPTED: Final = 130
 
 Reader = Callable[[str], Awaitable[str | None]]
@@ -118,6 +119,17 @@ async def _press(session: Session, number: int, option: str) -> tuple[Shown, Con
             session.say("No message has controls to press.")
         return None
     shown, control = visible[number]
+    if control.kind == "external_select":
+        await _search(session, shown, control, option)
+        return None
+    if control.kind == "static_select":
+        index = int(option) if option.isascii() and option.isdigit() and len(option) <= 3 else 0
+        if not 1 <= index <= len(control.options):
+            session.say(f"Type {number} and a choice's number, from 1 to {len(control.options)}.")
+            return None
+        await session.press(shown, control, control.options[index - 1][1])
+        await session.settle()
+        return None
     if option and not control.options:
         session.say(f"Control {number} is a button: type {number} alone to press it.")
         return None
@@ -135,6 +147,20 @@ async def _press(session: Session, number: int, option: str) -> tuple[Shown, Con
     await session.press(shown, control)
     await session.settle()
     return None
+
+
+async def _search(session: Session, shown: Shown, control: Control, typed: str) -> None:
+    """A menu searched as one types: what the bot offers for `typed`; one match is chosen at once."""
+    found = await session.suggest(shown, control, typed)
+    if len(found) == 1:
+        await session.press(shown, control, found[0][1])
+        await session.settle()
+    elif not found:
+        session.say(f"Nothing matches {typed!r}. Type {control.number} and part of a name or id.")
+    else:
+        listed = "\n".join(f"  {label}" for label, _ in found[:SEARCH_SHOWN])
+        more = f"\n  … and {len(found) - SEARCH_SHOWN} more" if len(found) > SEARCH_SHOWN else ""
+        session.say(f"{len(found)} match; type {control.number} and more of one:\n{listed}{more}")
 
 
 async def _leave(session: Session, read: Reader, *, interactive: bool) -> int:

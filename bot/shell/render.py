@@ -65,6 +65,8 @@ class Control:
     label: str
     options: tuple[tuple[str, str], ...] = ()  # a menu's (label, value) pairs
     confirm: str | None = None  # the question of Slack's confirm dialog, if the button has one
+    kind: str = "button"  # or Slack's element type: "overflow", "static_select", "external_select"
+    block_id: str = ""
 
     @property
     def identity(self) -> str:
@@ -127,6 +129,11 @@ def render(
         elif kind == "actions":
             row = []
             for element in block.get("elements") or []:
+                if element.get("type") in SELECTS:
+                    select = _select(len(controls) + 1, element, str(block.get("block_id", "")))
+                    controls.append(dataclasses.replace(select, number=label(select)))
+                    lines.extend(style.accent(line) for line in _select_lines(controls[-1]))
+                    continue
                 confirm = element.get("confirm")
                 question = None
                 if isinstance(confirm, dict):
@@ -142,14 +149,33 @@ def render(
                 )
                 controls.append(dataclasses.replace(button, number=label(button)))
                 row.append(f"[{controls[-1].number}] {text}")
-            lines.append(style.accent("  ".join(row)))
+            if row:
+                lines.append(style.accent("  ".join(row)))
     return lines, controls
+
+
+SELECTS: Final = ("static_select", "external_select")
+
+
+def _select(number: int, element: dict[str, Any], block_id: str) -> Control:
+    options = tuple((_plain(o.get("text")), str(o.get("value", ""))) for o in element.get("options") or [])
+    kind = str(element.get("type"))
+    placeholder = _plain(element.get("placeholder"))
+    action_id = str(element.get("action_id"))
+    return Control(number, action_id, "", placeholder, options, kind=kind, block_id=block_id)
+
+
+def _select_lines(control: Control) -> list[str]:
+    if control.kind == "external_select":
+        return [f"[{control.number}] 🔍 {control.label}: type {control.number} and part of a name or id"]
+    choices = [f"      {index}) {label}" for index, (label, _) in enumerate(control.options, 1)]
+    return [f"[{control.number}] ▾ {control.label}: type {control.number} and a choice's number", *choices]
 
 
 def _menu(number: int, overflow: dict[str, Any]) -> Control:
     options = tuple((_plain(o.get("text")), str(o.get("value", ""))) for o in overflow.get("options") or [])
     subject = options[0][1].partition(":")[2] if options else ""
-    return Control(number, str(overflow.get("action_id")), "", f"⋯ {subject}", options)
+    return Control(number, str(overflow.get("action_id")), "", f"⋯ {subject}", options, kind="overflow")
 
 
 def _menu_line(control: Control) -> str:

@@ -206,11 +206,11 @@ class Session:
         """A click on `control` of `shown`, as Slack sends it."""
         action: dict[str, Any] = {
             "action_id": control.action_id,
-            "block_id": "shell",
-            "type": "overflow" if control.options else "button",
+            "block_id": control.block_id or "shell",
+            "type": control.kind,
             "action_ts": "1700000000.000200",
         }
-        if control.options:
+        if control.kind != "button":
             action["selected_option"] = {
                 "text": {"type": "plain_text", "text": option or ""},
                 "value": option,
@@ -218,9 +218,27 @@ class Session:
         else:
             action["value"] = control.value
             action["text"] = {"type": "plain_text", "text": control.label}
+        body = self._payload("block_actions", shown) | {"actions": [action], "trigger_id": self._trigger()}
+        body["response_url"] = self.slack.response_url(shown.channel or self.options.channel, shown.ts)
+        await self._dispatch(body)
+
+    async def suggest(self, shown: Shown, control: Control, typed: str) -> list[tuple[str, str]]:
+        """What the bot offers when `typed` is written into a menu searched as one types (Slack's
+        options request): (label, value) pairs."""
+        body = self._payload("block_suggestion", shown)
+        body |= {"action_id": control.action_id, "block_id": control.block_id, "value": typed}
+        answer = await self._dispatch(body)
+        offered = answer.get("options")
+        return [
+            (str(o.get("text", {}).get("text", "")), str(o.get("value", "")))
+            for o in (offered if isinstance(offered, list) else [])
+            if isinstance(o, dict)
+        ]
+
+    def _payload(self, kind: str, shown: Shown) -> dict[str, Any]:
         channel = shown.channel or self.options.channel
-        body = {
-            "type": "block_actions",
+        return {
+            "type": kind,
             "user": {"id": self.user, "username": self.user.lower(), "team_id": TEAM_ID},
             "api_app_id": "A0SHELL",
             "token": "shell",
@@ -230,15 +248,11 @@ class Session:
                 "channel_id": channel,
                 "is_ephemeral": shown.ephemeral,
             },
-            "trigger_id": self._trigger(),
             "team": {"id": TEAM_ID, "domain": "shell"},
             "enterprise": None,
             "is_enterprise_install": False,
             "channel": {"id": channel, "name": "shell"},
-            "response_url": self.slack.response_url(channel, shown.ts),
-            "actions": [action],
         }
-        await self._dispatch(body)
 
 
 def _is_listener(task: asyncio.Task[Any]) -> bool:

@@ -25,7 +25,6 @@ HOSTILE_TEXTS = [
     f"reboot {INSTANCE} {INSTANCE}x",
     "delete " + " ".join(f"i{n}" for n in range(11)),
     f"delete {INSTANCE} --force",
-    "delete",
     "delete ‮evil",
     "reboot x\u00a0y",
     "delete -x",

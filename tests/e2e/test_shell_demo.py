@@ -144,3 +144,16 @@ async def test_as_takes_a_user_id_and_says_so(capsys: pytest.CaptureFixture[str]
     err = capsys.readouterr().err
     assert "--as takes a Slack user id" in err
     assert "NEBULA_BOT_ALLOWED_USERS" not in err
+
+
+async def test_a_verb_alone_offers_a_menu_and_a_name_works_like_an_id() -> None:
+    code, out = await run_demo(
+        ["/nebula stop", "1 9", "1 1", "/nebula delete notebook", "/nebula show notebook-ana", ":calls"]
+    )
+    assert code == 0
+    assert "[1] ▾ Choose an instance: type 1 and a choice's number" in out
+    assert "Type 1 and a choice's number, from 1 to 3." in out  # 9 is not one of them
+    assert "asked to stop this instance" in out  # the usual confirmation, not yet confirmed
+    assert "No instance called `notebook`. Did you mean `notebook-ana`?" in out
+    assert f"Instance: `{SMALL}`" in out
+    assert "/stop" not in nebula_calls(out)

@@ -167,7 +167,11 @@ async def test_pending_confirmations_per_user_are_limited(http_stack: Stack) -> 
     asked = [message for message, _ in replies if buttons(message)]
     refused = [message for message, _ in replies if "You already have 2 requests waiting" in shown(message)]
     assert (len(asked), len(refused)) == (2, 4)
-    assert len(stack.nebula.calls) == 20, "lookups for the two accepted requests only"
+    looked_up = [c for c in stack.nebula.calls if "/computing/instance/" in c.path]
+    assert len(looked_up) == 20, "lookups for the two accepted requests only"
+    # The ids are not written as Nebula writes them, so each request reads the fleet to resolve them
+    # (requests at the same moment share one read).
+    assert len(stack.nebula.calls) - len(looked_up) <= 6
 
 
 async def test_an_outcome_is_posted_while_the_store_is_locked_and_recorded_after(http_stack: Stack) -> None:

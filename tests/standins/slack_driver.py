@@ -12,6 +12,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
+from slack_sdk.errors import SlackObjectFormationError
+from slack_sdk.models.blocks import Option
 
 from tests.standins.servers import TEAM_ID, Ack, FakeSlack
 
@@ -84,6 +86,42 @@ def click_payload(
     }
 
 
+def suggestion_payload(user: str, action_id: str, block_id: str, typed: str, channel: str) -> dict[str, Any]:
+    """A `block_suggestion` payload, as bolt-python's tests have it: a person typing in an external select."""
+    return {
+        "type": "block_suggestion",
+        "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM_ID},
+        "container": {"type": "message", "message_ts": "1700000000.000100", "channel_id": channel,
+                      "is_ephemeral": True},
+        "api_app_id": "A0APP",
+        "token": "legacy-verification-token",
+        "action_id": action_id,
+        "block_id": block_id,
+        "value": typed,
+        "team": {"id": TEAM_ID, "domain": "acme"},
+        "enterprise": None,
+        "is_enterprise_install": False,
+        "channel": {"id": channel, "name": "ops"},
+    }  # fmt: skip
+
+
+def options_problem(body: dict[str, Any]) -> str | None:
+    """Why Slack would refuse an answer to an options request, or None: at most 100 options, each a valid
+    `Option` (text at most 75 characters, value at most 150)."""
+    options = body.get("options")
+    if not isinstance(options, list):
+        return f"no options list in {body!r:.80}"
+    if len(options) > 100:
+        return f"{len(options)} options; Slack takes 100"
+    for item in options:
+        parsed = Option.from_single_value(item) if isinstance(item, str) else Option(**item)
+        try:
+            parsed.validate_json()
+        except SlackObjectFormationError as exc:
+            return f"invalid option {item!r:.80}: {exc}"
+    return None
+
+
 Poll = Callable[[Callable[[], bool]], Awaitable[None]]
 
 
@@ -120,6 +158,37 @@ class Driver:
         if self.mode == "socket":
             return await self._envelope("interactive", payload), response_url
         return await self.post_signed(urlencode({"payload": json.dumps(payload)})), response_url
+
+    async def choose(
+        self, user: str, action_id: str, value: str, block_id: str, **kw: str
+    ) -> tuple[Ack, str]:
+        """Choose the option `value` in a select menu (an ephemeral message's), as Slack reports it."""
+        channel = kw.get("channel", CHANNEL)
+        response_url = self.slack.new_response_url(channel)
+        payload = click_payload(user, action_id, value, response_url, **kw)
+        payload["container"]["is_ephemeral"] = True
+        action = payload["actions"][0]
+        del action["value"], action["text"]
+        action |= {
+            "type": "static_select",
+            "block_id": block_id,
+            "selected_option": {"text": {"type": "plain_text", "text": "x"}, "value": value},
+        }
+        if self.mode == "socket":
+            return await self._envelope("interactive", payload), response_url
+        return await self.post_signed(urlencode({"payload": json.dumps(payload)})), response_url
+
+    async def options(self, user: str, action_id: str, block_id: str, typed: str, **kw: str) -> Ack:
+        """Type `typed` into an external select menu: Slack's `block_suggestion` request; the ack holds
+        the options (checked as Slack checks them)."""
+        payload = suggestion_payload(user, action_id, block_id, typed, kw.get("channel", CHANNEL))
+        if self.mode == "socket":
+            ack = await self._envelope("interactive", payload)
+        else:
+            ack = await self.post_signed(urlencode({"payload": json.dumps(payload)}))
+        problem = options_problem(ack.body)
+        assert problem is None, problem
+        return ack
 
     async def post_signed(
         self, body: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = None, signed: bool = True

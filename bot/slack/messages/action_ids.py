@@ -12,3 +12,5 @@ LIST_MORE: Final = "nebula_list_more"
 KEEP: Final = "nebula_keep"
 FLEET_STOP: Final = "nebula_fleet_stop"
 FLEET_DELETE: Final = "nebula_fleet_delete"
+CHOOSE: Final = "nebula_choose"  # "Which one?": the button runs the command with the chosen id
+PICK: Final = "nebula_pick"  # the menu a verb without an instance offers

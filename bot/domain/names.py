@@ -1,0 +1,80 @@
+"""Which instance a typed word means: its id, its host name, or the start of its id.
+
+The rules, pure: a word written as Nebula writes ids is that id; otherwise it is looked for among the
+instances of a read of the fleet, as an id, a host name (any case) and an id prefix of at least eight
+characters (`102cade8…`, as messages show ids). One instance found: that one. Several: the person
+chooses. None: host names containing the word, or close to it, are offered; with none, a word that
+can be an id is tried as one (a list may lag behind Nebula; the instance's own read decides), and any
+other word is answered "no instance called".
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from bot.domain.ids import has_nebula_id_shape, is_instance_id, prefix_of
+from bot.domain.instance import Instance
+
+CLOSEST: Final = 3
+
+
+@dataclass(frozen=True)
+class Found:
+    """The word means the instance with this id."""
+
+    instance_id: str
+
+
+@dataclass(frozen=True)
+class Ambiguous:
+    """The word fits several instances: the person must choose."""
+
+    reference: str
+    candidates: tuple[Instance, ...]
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """No instance goes by the word; `closest` are host names near it."""
+
+    reference: str
+    closest: tuple[str, ...] = ()
+
+
+Match = Found | Ambiguous | Unknown
+
+
+def needs_fleet(reference: str) -> bool:
+    """True when only a read of the fleet can say what `reference` means."""
+    return not has_nebula_id_shape(reference)
+
+
+def match(reference: str, instances: Sequence[Instance] | None) -> Match:
+    """What `reference` means among `instances` (None: the fleet could not be read)."""
+    if not needs_fleet(reference):
+        return Found(reference)
+    if instances is None:
+        return Found(reference) if is_instance_id(reference) else Unknown(reference)
+    exact = [i for i in instances if i.id == reference]
+    if exact:
+        return Found(exact[0].id)
+    wanted = reference.casefold()
+    by_name = [i for i in instances if i.host_name is not None and i.host_name.casefold() == wanted]
+    prefix = prefix_of(reference)
+    start = None if prefix is None else prefix.casefold()
+    by_prefix = [] if start is None else [i for i in instances if i.id.casefold().startswith(start)]
+    candidates = tuple({i.id: i for i in (*by_name, *by_prefix)}.values())
+    if len(candidates) == 1:
+        return Found(candidates[0].id)
+    if candidates:
+        return Ambiguous(reference, candidates)
+    names = sorted({i.host_name for i in instances if i.host_name})
+    containing = [name for name in names if wanted in name.casefold()]
+    similar = difflib.get_close_matches(reference, names, n=CLOSEST, cutoff=0.6)
+    closest = tuple(dict.fromkeys([*containing, *similar]))[:CLOSEST]
+    if not closest and is_instance_id(reference):
+        return Found(reference)
+    return Unknown(reference, closest)

@@ -1,0 +1,123 @@
+"""Choosing an instance: "Which one?" when a name fits several, "No instance called …", and the menu a
+verb without an instance offers (`/nebula stop` → the running instances)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Final
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ExternalDataSelectElement,
+    Option,
+    PlainTextObject,
+    StaticSelectElement,
+)
+
+from bot.domain.costs import usage
+from bot.domain.instance import Instance
+from bot.domain.names import Ambiguous, Unknown
+from bot.slack.messages import action_ids
+from bot.slack.messages.kit import Message, context, dollars, gpu, message, notice, section, value
+from bot.slack.messages.mrkdwn import clean, code
+
+# Candidates shown for one name; more than this and the person types more of the id.
+CANDIDATES: Final = 10
+# Slack's limits: a static menu holds 100 options; an option's text 75 characters, its value 150.
+MENU_OPTIONS: Final = 100
+OPTION_TEXT: Final = 75
+OPTION_VALUE: Final = 150
+PICK_BLOCK: Final = "pick:"  # + the verb: which verb a menu's choice is for
+_WHAT: Final = {
+    "show": "to show",
+    "delete": "to delete",
+    "stop": "to stop",
+    "start": "to start",
+    "reboot": "to reboot",
+    "lease": "whose lease to see or set",
+    "protect": "to protect",
+    "unprotect": "to unprotect",
+    "own": "to own",
+}
+
+
+def which_one(ambiguous: Ambiguous, commands: Sequence[str], now: float) -> Message:
+    """One button per candidate; each runs `commands[i]` (the command with that candidate's id)."""
+    shown = ambiguous.candidates[:CANDIDATES]
+    head = f"Which one? {code(ambiguous.reference)} fits {len(ambiguous.candidates)} instances."
+    blocks: list[Block] = [section(head)]
+    for index, (instance, command) in enumerate(zip(shown, commands, strict=False)):
+        blocks.append(section(_candidate(instance, now)))
+        blocks.append(
+            ActionsBlock(
+                elements=[ButtonElement(text="This one", action_id=action_ids.CHOOSE, value=command)],
+                block_id=f"choose:{index}",  # blocks with one action id each need ids of their own
+            )
+        )
+    hidden = len(ambiguous.candidates) - len(shown)
+    tail = "Nothing is done until you choose."
+    if hidden > 0:
+        tail = f"{hidden} more fit it: type more of the id."
+    blocks.append(context(tail))
+    return message(head, blocks)
+
+
+def _candidate(instance: Instance, now: float) -> str:
+    use = usage(instance, now)
+    return (
+        f"*{value(instance.host_name, 'no host name', 64)}* {code(instance.id)}\n"
+        f"{gpu(instance)} · {value(instance.status)} · {dollars(use.cost)} so far"
+    )
+
+
+def no_instance(unknown: Unknown) -> Message:
+    """No instance goes by that name: the closest names, if any."""
+    text = f"No instance called {code(unknown.reference)}."
+    if unknown.closest:
+        text += " Did you mean " + ", ".join(code(name) for name in unknown.closest) + "?"
+    else:
+        text += " `/nebula list` shows them all."
+    return notice(text)
+
+
+def lookup_failed(reference: str, why: str) -> Message:
+    """The fleet could not be read to find the instance a name means."""
+    return notice(f"Could not look up {code(reference)}: {why}")
+
+
+def option(instance: Instance, word: str) -> Option:
+    """A menu's choice of one instance: host, id and status; its value is the command it runs."""
+    name = clean(instance.host_name or "no host name")
+    status = clean(instance.status or "status unknown")
+    id_room = OPTION_TEXT - min(len(name), 30) - len(status) - 6
+    ident = instance.id if len(instance.id) <= id_room else instance.id[: max(8, id_room - 1)] + "…"
+    text = f"{name[:30]} · {ident} · {status}"[:OPTION_TEXT]
+    return Option(text=PlainTextObject(text=text, emoji=False), value=f"{word} {instance.id}"[:OPTION_VALUE])
+
+
+def picker(word: str, instances: Sequence[Instance], *, external: bool) -> Message:
+    """A menu of the instances `word` makes sense for; from Slack's options request when `external`."""
+    what = _WHAT.get(word, "")
+    head = f"Choose the instance {what}."
+    placeholder = PlainTextObject(text="Type a name or an id" if external else "Choose an instance")
+    element: ExternalDataSelectElement | StaticSelectElement
+    if external:
+        element = ExternalDataSelectElement(
+            action_id=action_ids.PICK, placeholder=placeholder, min_query_length=0
+        )
+    else:
+        element = StaticSelectElement(
+            action_id=action_ids.PICK,
+            placeholder=placeholder,
+            options=[option(i, word) for i in instances[:MENU_OPTIONS]],
+        )
+    blocks: list[Block] = [section(head), ActionsBlock(elements=[element], block_id=f"{PICK_BLOCK}{word}")]
+    blocks.append(context(f"{len(instances)} instances. The usual confirmation follows your choice."))
+    return message(head, blocks)
+
+
+def nothing_to_pick(word: str) -> Message:
+    """No instance fits the verb (nothing running to stop, say)."""
+    return notice(f"No instance to {word} right now. `/nebula list` shows them all.")

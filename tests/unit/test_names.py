@@ -1,0 +1,103 @@
+"""Which instance a typed word means (bot.domain.names), and commands written back as text."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.domain.commands import (
+    ChangeCommand,
+    LeaseCommand,
+    OwnCommand,
+    ProtectCommand,
+    ShowCommand,
+    UnprotectCommand,
+    command_text,
+    parse,
+    references,
+    with_ids,
+)
+from bot.domain.durations import format_seconds, parse_duration
+from bot.domain.ids import is_instance_id, is_reference
+from bot.domain.instance import Instance
+from bot.domain.names import Ambiguous, Found, Unknown, match, needs_fleet
+from bot.domain.verbs import VERBS
+from tests.strategies import command_texts, instances
+
+UUID = "102cade84ea-e703-4400-b77d-8ed545d198ee"
+TWIN = "102cade8ffe-0000-4400-b77d-000000000000"
+FLEET = (
+    Instance(id=UUID, host_name="trainer-1", status="Running"),
+    Instance(id=TWIN, host_name="notebook", status="Stopped"),
+    Instance(id="gpu-7", host_name="Trainer-1", status="Running"),
+)
+
+
+def test_an_id_written_as_nebula_writes_them_needs_no_read() -> None:
+    assert not needs_fleet(UUID)
+    assert match(UUID, None) == Found(UUID)
+    assert all(needs_fleet(word) for word in ("trainer-1", "gpu-7", UUID[:8]))
+
+
+def test_ids_names_and_prefixes() -> None:
+    assert match("gpu-7", FLEET) == Found("gpu-7")  # an id, though not Nebula-shaped
+    assert match("notebook", FLEET) == Found(TWIN)
+    assert match("NOTEBOOK", FLEET) == Found(TWIN)  # host names in any case
+    assert match("102cade84e", FLEET) == Found(UUID)
+    assert match("102cade84e…", FLEET) == Found(UUID)  # as messages shorten ids
+    assert match("102cade8...", FLEET) == Ambiguous("102cade8...", (FLEET[0], FLEET[1]))
+    assert match("trainer-1", FLEET) == Ambiguous("trainer-1", (FLEET[0], FLEET[2]))
+    assert match("102cade", FLEET) == Found("102cade")  # too short for a prefix: tried as an id
+
+
+def test_nothing_found_offers_close_names_else_tries_the_word_as_an_id() -> None:
+    assert match("trainr-1", FLEET) == Unknown("trainr-1", ("trainer-1", "Trainer-1"))
+    assert match("zz-9", FLEET) == Found("zz-9")  # Nebula's own read of it decides
+    assert match("zz.example", FLEET) == Unknown("zz.example")  # never an id: never in a URL
+    assert match("zz-9", None) == Found("zz-9")  # the fleet unreadable: ids still work
+    assert match("trainer.lab", None) == Unknown("trainer.lab")
+
+
+@given(st.text(max_size=70), st.lists(instances, max_size=8) | st.none())
+def test_whatever_is_typed_only_a_valid_id_is_ever_found(word: str, fleet: list[Instance] | None) -> None:
+    if not is_reference(word):
+        return
+    found = match(word, fleet)
+    if isinstance(found, Found):
+        assert is_instance_id(found.instance_id)
+    elif isinstance(found, Ambiguous):
+        assert len(found.candidates) >= 2
+        assert len({c.id for c in found.candidates}) == len(found.candidates)
+
+
+@given(command_texts)
+def test_a_command_written_back_parses_to_itself(text: str) -> None:
+    command = parse(text)
+    if isinstance(command, ShowCommand | ChangeCommand | LeaseCommand | ProtectCommand | UnprotectCommand):
+        assert parse(command_text(command)) == command
+    if isinstance(command, OwnCommand):
+        assert parse(command_text(command)) == command
+
+
+def test_resolved_commands_keep_everything_but_the_names() -> None:
+    delete = ChangeCommand(VERBS["delete"], ("trainer-1", UUID, "notebook"))
+    resolved = with_ids(delete, {"trainer-1": UUID, "notebook": TWIN})
+    assert resolved == ChangeCommand(VERBS["delete"], (UUID, TWIN))  # the same instance once
+    lease = LeaseCommand("trainer-1", seconds=5400.0)
+    assert with_ids(lease, {"trainer-1": UUID}) == LeaseCommand(UUID, seconds=5400.0)
+    assert references(ProtectCommand("x", "why")) == ("x",)
+    assert command_text(ProtectCommand(UUID, "final run")) == f"protect {UUID} final run"
+
+
+@given(st.from_regex(r"[0-9]{1,7}(\.[0-9]{1,3})?[smhd]?", fullmatch=True))
+def test_durations_written_back_read_the_same(written: str) -> None:
+    try:
+        seconds = parse_duration(written)
+    except ValueError:
+        return
+    assert parse_duration(format_seconds(seconds)) == seconds
+
+
+def test_names_containing_the_word_come_first() -> None:
+    assert match("note", FLEET) == Unknown("note", ("notebook",))
+    assert match("rainer", FLEET) == Unknown("rainer", ("Trainer-1", "trainer-1"))
