@@ -126,7 +126,19 @@ async def _slack(settings: Settings, web: AsyncWebClient) -> list[CheckResult]:
         results.append(
             CheckResult("owners", True, f"owners cannot be found by email: the token lacks {lacking}", True)
         )
+    results.append(_home(settings, account.scopes))
     return results
+
+
+def _home(settings: Settings, scopes: frozenset[str]) -> CheckResult:
+    """Where changes asked for from the Home tab are confirmed, and whether that can work."""
+    channel = settings.nebula_bot_home_channel or settings.nebula_bot_watch_channel
+    if channel is not None:
+        return CheckResult("home tab", True, f"changes asked for on Home are confirmed in {channel}")
+    if "im:write" not in scopes:
+        detail = "changes asked for on Home need a DM (scope im:write) or NEBULA_BOT_HOME_CHANNEL"
+        return CheckResult("home tab", True, detail, True)
+    return CheckResult("home tab", True, "changes asked for on Home are confirmed in a DM with the person")
 
 
 async def _app_token(settings: Settings, web: AsyncWebClient) -> CheckResult:

@@ -6,6 +6,7 @@ from typing import Any, Final
 from urllib.parse import urlparse
 
 from bot.bolt.endpoints import EVENTS_PATH
+from bot.slack.messages.action_ids import ACT_ON_MESSAGE
 
 _HEADER: Final = """\
 # Slack app manifest for nebula-slack-bot ({mode}).
@@ -19,6 +20,9 @@ _HEADER: Final = """\
 # the command's response_url, but reminders in a private NEBULA_BOT_WATCH_CHANNEL need it). Scope
 # usergroups:read only matters with NEBULA_BOT_ALLOWED_USERGROUPS or group ids in NEBULA_BOT_APPROVERS;
 # users:read and users:read.email find an instance's owner in Slack from the Nebula user's email.
+# im:write opens a direct message for a change asked for from the Home tab when neither
+# NEBULA_BOT_HOME_CHANNEL nor NEBULA_BOT_WATCH_CHANNEL is set. The Home tab, its app_home_opened
+# event and the message shortcut need no other scope.
 """
 
 _SOCKET_NOTES: Final = """\
@@ -44,7 +48,9 @@ BOT_SCOPES: Final = (
     "usergroups:read",
     "users:read",
     "users:read.email",
+    "im:write",
 )
+SHORTCUT_NAME: Final = "Act on instances"
 
 
 class ManifestError(ValueError):
@@ -64,9 +70,12 @@ def manifest(http_url: str | None = None) -> dict[str, Any]:
         "should_escape": False,
     }
     interactivity: dict[str, Any] = {"is_enabled": True}
+    events: dict[str, Any] = {"bot_events": ["app_home_opened"]}
     if events_url:
         command["url"] = events_url
-        interactivity["request_url"] = events_url
+        # Menus searched as one types (more than 100 instances) ask this URL for their options.
+        interactivity |= {"request_url": events_url, "message_menu_options_url": events_url}
+        events = {"request_url": events_url, **events}
     return {
         "_metadata": {"major_version": 1, "minor_version": 1},
         "display_information": {
@@ -75,11 +84,25 @@ def manifest(http_url: str | None = None) -> dict[str, Any]:
             "background_color": "#1d1c3b",
         },
         "features": {
+            "app_home": {
+                "home_tab_enabled": True,
+                "messages_tab_enabled": True,
+                "messages_tab_read_only_enabled": True,
+            },
             "bot_user": {"display_name": "nebula", "always_online": True},
+            "shortcuts": [
+                {
+                    "name": SHORTCUT_NAME,
+                    "type": "message",
+                    "callback_id": ACT_ON_MESSAGE,
+                    "description": "Stop, start, reboot or delete the instances this message names",
+                }
+            ],
             "slash_commands": [command],
         },
         "oauth_config": {"scopes": {"bot": list(BOT_SCOPES)}},
         "settings": {
+            "event_subscriptions": events,
             "interactivity": interactivity,
             "org_deploy_enabled": False,
             "socket_mode_enabled": events_url is None,

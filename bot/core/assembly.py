@@ -9,6 +9,7 @@ from bot.core.changes import Changes
 from bot.core.config import CoreConfig
 from bot.core.decisions import Decisions
 from bot.core.dispatch import Core
+from bot.core.home import Home
 from bot.core.lease_ends import LeaseEnds
 from bot.core.leases import Leases
 from bot.core.names import Names
@@ -96,4 +97,5 @@ def build_core(
         ),
         sweeper=Sweeper(services, changes=changes, undo=undo),
         names=Names(services, fleet=fleet),
+        home=Home(services, fleet=fleet),
     )

@@ -26,6 +26,8 @@ class CoreConfig:
     digest_minute: int | None = None
     # Guard rails: seconds between the confirm click and the call to Nebula, with an Undo button.
     undo_seconds: float = 0.0
+    # Where a change asked for from the App Home tab is confirmed (else the watch channel, else a DM).
+    home_channel: str | None = None
     # Where requests come from: "slack", or "shell" (`nebula-bot shell`), as the audit records it.
     source: str = "slack"
 

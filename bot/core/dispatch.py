@@ -8,6 +8,7 @@ from typing import Final
 
 from bot.core.changes import Changes
 from bot.core.decisions import Decisions
+from bot.core.home import Home
 from bot.core.leases import Leases
 from bot.core.names import Names
 from bot.core.ownership_commands import OwnershipCommands
@@ -85,6 +86,7 @@ class Core:
     watcher: Watcher
     sweeper: Sweeper
     names: Names
+    home: Home
 
     def screen(self, actor: Actor, text: str) -> Command | Message:
         """Decide instantly, with no I/O, whether a command goes ahead; if not, the ephemeral answer."""

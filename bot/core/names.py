@@ -18,7 +18,7 @@ from bot.core.services import Part, Services, handler
 from bot.domain.commands import Command, Named, command_text, references, with_ids
 from bot.domain.ids import is_instance_id
 from bot.domain.instance import Instance
-from bot.domain.names import Ambiguous, Found, match, needs_fleet
+from bot.domain.names import Ambiguous, Found, match, mentioned, needs_fleet
 from bot.domain.policy import Actor
 from bot.domain.records import Protection
 from bot.infra import logs
@@ -113,6 +113,20 @@ class Names(Part):
             return
         external = len(offered) > choices.MENU_OPTIONS
         await say(s.replier, to, choices.picker(word, offered, external=external))
+
+    @handler(admit=True)
+    async def in_message(self, actor: Actor, to: Destination, text: str) -> None:
+        """The message shortcut: the instances a message's text names, each with its ⋯ menu."""
+        s = self.services
+        try:
+            snapshot = await self._fleet.read(details=False, max_age=NAMES_MAX_AGE)
+        except NebulaError as exc:
+            await say(s.replier, to, choices.lookup_failed("the instances", texts.nebula_error(exc)))
+            return
+        found = mentioned(text, snapshot.instances)
+        logs.event("shortcut.answered", user=actor.user_id, channel=actor.channel_id, count=len(found))
+        protections = await s.protections.of(i.id for i in found)
+        await say(s.replier, to, choices.in_message(found, protections))
 
     async def options(self, actor: Actor, word: str, typed: str) -> list[Option]:
         """The choices for Slack's options request: instances fitting `word` whose name or id contains

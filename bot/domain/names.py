@@ -11,6 +11,7 @@ other word is answered "no instance called".
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
@@ -19,6 +20,7 @@ from bot.domain.ids import has_nebula_id_shape, is_instance_id, prefix_of
 from bot.domain.instance import Instance
 
 CLOSEST: Final = 3
+MENTION_TEXT_MAX: Final = 40_000  # a message's text is read this far for instance names
 
 
 @dataclass(frozen=True)
@@ -78,3 +80,29 @@ def match(reference: str, instances: Sequence[Instance] | None) -> Match:
     if not closest and is_instance_id(reference):
         return Found(reference)
     return Unknown(reference, closest)
+
+
+MENTIONED_MAX: Final = 20
+_WORD: Final = re.compile(r"[^\W_][\w.-]*…?")
+
+
+def mentioned(text: str, instances: Sequence[Instance]) -> tuple[Instance, ...]:
+    """The instances a message names (by id, host name or id prefix), in the order it names them."""
+    by_id = {i.id.casefold(): i for i in instances}
+    by_name: dict[str, list[Instance]] = {}
+    for instance in instances:
+        if instance.host_name:
+            by_name.setdefault(instance.host_name.casefold(), []).append(instance)
+    found: dict[str, Instance] = {}
+    for word in _WORD.findall(text[:MENTION_TEXT_MAX]):
+        key = word.casefold()
+        prefix = prefix_of(word)
+        hits = [by_id[key]] if key in by_id else by_name.get(key, [])
+        if not hits and prefix is not None:
+            start = prefix.casefold()
+            hits = [i for i in instances if i.id.casefold().startswith(start)]
+        for hit in hits:
+            found.setdefault(hit.id, hit)
+        if len(found) >= MENTIONED_MAX:
+            break
+    return tuple(found.values())[:MENTIONED_MAX]

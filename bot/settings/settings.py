@@ -93,6 +93,7 @@ class Settings(StoreSettings):
     nebula_bot_max_pending_per_user: int = Field(default=5, ge=1, le=100)
     nebula_bot_audit_channel: str | None = None
     nebula_bot_dry_run: bool = False
+    nebula_bot_home_channel: str | None = None
 
     # Forgotten GPUs: the watcher, reminders, leases and the daily digest.
     nebula_bot_watch_channel: str | None = None
@@ -138,7 +139,7 @@ class Settings(StoreSettings):
     def _check_approvers(cls, value: frozenset[str]) -> frozenset[str]:
         return only(value, "UWS", "Slack user ids (U…, W…) or user-group ids (S…)")
 
-    @field_validator("nebula_bot_audit_channel", "nebula_bot_watch_channel")
+    @field_validator("nebula_bot_audit_channel", "nebula_bot_watch_channel", "nebula_bot_home_channel")
     @classmethod
     def _check_channel(cls, value: str | None) -> str | None:
         if not value:
@@ -268,6 +269,7 @@ class Settings(StoreSettings):
             lease_grace=self.nebula_bot_lease_grace,
             digest_minute=self.digest_minute,
             undo_seconds=self.nebula_bot_undo_seconds,
+            home_channel=self.nebula_bot_home_channel,
         )
 
 

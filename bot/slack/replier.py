@@ -41,6 +41,12 @@ class Replier(Protocol):
     async def update(self, channel: str, ts: str, message: Message) -> None:
         """Replace the bot's own message `ts` in `channel` with `chat.update`."""
 
+    async def publish_home(self, user: str, view: dict[str, Any]) -> None:
+        """Show `view` as `user`'s App Home tab (`views.publish`)."""
+
+    async def open_dm(self, user: str) -> str:
+        """The direct-message channel between the bot and `user` (`conversations.open`)."""
+
 
 async def say(
     replier: Replier,
@@ -190,6 +196,25 @@ class SlackReplier:
         except Exception as exc:
             self._metrics.slack_errors.labels("chat.update").inc()
             raise ReplyError(f"chat.update in {channel} failed: {slack_error(exc)}") from None
+
+    async def publish_home(self, user: str, view: dict[str, Any]) -> None:
+        try:
+            await self._web.views_publish(user_id=user, view=redact_data(view))
+        except Exception as exc:
+            self._metrics.slack_errors.labels("views.publish").inc()
+            raise ReplyError(f"views.publish for {user} failed: {slack_error(exc)}") from None
+
+    async def open_dm(self, user: str) -> str:
+        try:
+            response = await self._web.conversations_open(users=user)
+        except Exception as exc:
+            self._metrics.slack_errors.labels("conversations.open").inc()
+            raise ReplyError(f"conversations.open with {user} failed: {slack_error(exc)}") from None
+        channel = response.get("channel")
+        found = channel.get("id") if isinstance(channel, dict) else None
+        if not isinstance(found, str) or not found:
+            raise ReplyError(f"conversations.open with {user} answered without a channel")
+        return found
 
 
 def _redacted(message: Message) -> Message:

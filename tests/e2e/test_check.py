@@ -30,6 +30,7 @@ async def test_check_passes_when_everything_answers(
         "configuration",
         "slack",
         "slack",
+        "home",
         "nebula",
         "store",
         "port",
@@ -38,6 +39,7 @@ async def test_check_passes_when_everything_answers(
     assert all(line.startswith("ok") for line in lines)
     assert "no reminders (NEBULA_BOT_WATCH_CHANNEL unset); leases remind; every 5m" in out
     assert "workspace Acme (T0TEAM), bot @nebula" in out
+    assert "changes asked for on Home are confirmed in a DM with the person" in out
     assert "the team has 1 instance(s)" in out
     assert not (tmp_path / "state.sqlite3").exists(), "check changes nothing"
     assert [c.method for c in nebula.calls] == ["GET"]

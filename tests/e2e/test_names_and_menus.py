@@ -176,3 +176,40 @@ async def test_a_confirmation_by_name_is_the_same_as_by_id(stack: Stack) -> None
     by_id = stack.showing(await stack.request(driver, BOB, f"reboot {INSTANCE}"))
     assert shown(by_name).replace(ALICE, "X") == shown(by_id).replace(BOB, "X")
     assert confirmation_id(by_name) != confirmation_id(by_id)
+
+
+async def test_the_message_shortcut_offers_the_instances_a_message_names(stack: Stack) -> None:
+    stack.nebula.add(INSTANCE, host_name="trainer-1")
+    stack.nebula.add(OTHER, host_name="notebook-ana")
+    stack.nebula.add(STOPPED, host_name="idle-box", status="Stopped")
+    _, driver = await stack.start_bot()
+    text = f"<!channel> trainer-1 is stuck again (see {OTHER[:10]}…); idle-box? `rm -rf` <@U0BOB>"
+    _, url = await driver.shortcut(ALICE, text, action_ids.ACT_ON_MESSAGE)
+    await eventually(lambda: bool(stack.slack.posts_to(url)))
+    answer = stack.slack.posts_to(url)[0]
+    assert answer["response_type"] == "ephemeral"
+    assert [b["accessory"]["options"][0]["value"] for b in answer["blocks"] if "accessory" in b] == [
+        f"delete:{INSTANCE}",
+        f"delete:{OTHER}",
+        f"delete:{STOPPED}",
+    ]
+    assert "<!channel>" not in str(answer)
+
+    before = len(stack.slack.messages)
+    await driver.choose(ALICE, action_ids.INSTANCE_MENU, f"stop:{OTHER}", "rows", kind="overflow")
+    await eventually(lambda: len(stack.slack.messages) > before)
+    cid = stack.request_seen(stack.slack.messages[before].body)
+    await stack.confirm(driver, cid)
+    assert [c.path for c in stack.nebula.changes()] == [f"/api/v1/computing/instance/{OTHER}/stop"]
+
+
+async def test_the_shortcut_on_a_message_naming_nothing_says_so(stack: Stack) -> None:
+    stack.nebula.add(INSTANCE, host_name="trainer-1")
+    _, driver = await stack.start_bot(nebula_bot_allowed_users=ALICE)
+    _, url = await driver.shortcut(ALICE, "lunch at noon? " * 5000, action_ids.ACT_ON_MESSAGE)
+    await eventually(lambda: bool(stack.slack.posts_to(url)))
+    assert "names none of your team's instances" in shown(stack.slack.posts_to(url)[0])
+    _, url = await driver.shortcut(BOB, "trainer-1", action_ids.ACT_ON_MESSAGE)
+    await eventually(lambda: bool(stack.slack.posts_to(url)))
+    assert "You may not" in shown(stack.slack.posts_to(url)[0])  # nobody else learns the fleet
+    assert INSTANCE not in str(stack.slack.posts_to(url)[0])

@@ -38,6 +38,7 @@ class MemorySlack:
 
     def __init__(self) -> None:
         self.said: list[Said] = []
+        self.homes: dict[str, dict[str, Any]] = {}  # the Home view each person was last shown
         self.refusing = False  # every call raises ReplyError, as when Slack is down
         self._ts = itertools.count(1)
 
@@ -69,6 +70,16 @@ class MemorySlack:
         [found] = [s for s in self.said if s.ts == ts and s.where == channel]
         found.body = body
         found.edits.append(body)
+
+    async def publish_home(self, user: str, view: dict[str, Any]) -> None:
+        if self.refusing:
+            raise ReplyError("Slack refused (test)")
+        self.homes[user] = view
+
+    async def open_dm(self, user: str) -> str:
+        if self.refusing:
+            raise ReplyError("Slack refused (test)")
+        return f"D{user}"
 
     def with_buttons(self, action_id: str) -> list[Said]:
         """The messages that show a button or menu with `action_id` now."""

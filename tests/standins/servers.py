@@ -16,6 +16,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 from slack_sdk.errors import SlackObjectFormationError
 from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
 
 BOT_TOKEN = "xoxb-test-bot-token"
 APP_TOKEN = "xapp-test-app-token"
@@ -36,15 +37,16 @@ def _message_body(body: dict[str, Any]) -> dict[str, Any]:
     return {"text": body.get("text"), "blocks": blocks or []}
 
 
-def block_kit_problem(body: dict[str, Any]) -> str | None:
-    """Why Slack would refuse this message's blocks (slack_sdk's own validation), or None."""
+def block_kit_problem(body: dict[str, Any], limit: int = 50) -> str | None:
+    """Why Slack would refuse this message's blocks (slack_sdk's own validation), or None. A message
+    holds at most 50 blocks, a Home view 100."""
     raw = body.get("blocks")
     if raw is None:
         return None if isinstance(body.get("text"), str) and body["text"] else "no_text"
     if isinstance(raw, str):  # the Web API client sends blocks JSON-encoded in form bodies
         raw = json.loads(raw)
-    if not isinstance(raw, list) or not 1 <= len(raw) <= 50:
-        return "invalid_blocks: 1 to 50 blocks"
+    if not isinstance(raw, list) or not 1 <= len(raw) <= limit:
+        return f"invalid_blocks: 1 to {limit} blocks"
     for item in raw:
         try:
             block = Block.parse(item)
@@ -119,7 +121,12 @@ class FakeSlack(LoopbackServer):
         self.team_id = team_id
         self.enterprise_id: str | None = None
         self.enterprise_install = False  # an org-wide install: auth.test answers for the org
-        self.scopes = "commands,chat:write,chat:write.public,usergroups:read,users:read,users:read.email"
+        self.scopes = ",".join(
+            [
+                *("commands", "chat:write", "chat:write.public", "usergroups:read"),
+                *("users:read", "users:read.email", "im:write"),
+            ]
+        )
         self.posted: list[Posted] = []
         self.api_calls: list[str] = []
         self.acks: dict[str, dict[str, Any]] = {}
@@ -149,6 +156,9 @@ class FakeSlack(LoopbackServer):
         self._urls = itertools.count(1)
         self._ts = itertools.count(1)
         self.messages: list[ChannelMessage] = []
+        self.homes: dict[str, dict[str, Any]] = {}  # each person's Home view, as last published
+        self.publishes: list[tuple[str, float]] = []  # (user, monotonic time) of every views.publish
+        self.dms: list[str] = []  # the people conversations.open was called for
         self.response_urls: dict[str, ResponseUrl] = {}
         self.web_app.router.add_post("/api/auth.test", self._auth_test)
         self.web_app.router.add_post("/api/apps.connections.open", self._connections_open)
@@ -156,6 +166,8 @@ class FakeSlack(LoopbackServer):
         self.web_app.router.add_route("*", "/api/users.lookupByEmail", self._lookup_by_email)
         for method in ("chat.postMessage", "chat.update", "chat.postEphemeral"):
             self.web_app.router.add_post(f"/api/{method}", self._chat)
+        self.web_app.router.add_post("/api/views.publish", self._views_publish)
+        self.web_app.router.add_post("/api/conversations.open", self._conversations_open)
         self.web_app.router.add_get("/socket", self._socket)
         self.web_app.router.add_post("/response/{name}", self._response)
 
@@ -217,13 +229,46 @@ class FakeSlack(LoopbackServer):
             headers={"x-oauth-scopes": self.scopes},
         )
 
+    async def _views_publish(self, request: web.Request) -> web.Response:
+        self.api_calls.append("views.publish")
+        if not self._authorized(request, BOT_TOKEN):
+            return web.json_response({"ok": False, "error": "invalid_auth"})
+        if self.garbage_web_api:
+            return web.Response(status=502, text="<html>Bad Gateway</html>", content_type="text/html")
+        body = await self._form_or_json(request)
+        view = body.get("view")
+        view = json.loads(view) if isinstance(view, str) else view
+        user = body.get("user_id")
+        if not isinstance(user, str) or not isinstance(view, dict):
+            return web.json_response({"ok": False, "error": "invalid_arguments"})
+        # Slack checks a view as slack_sdk's View does: a Home of 1 to 100 valid blocks, no submit.
+        problem = block_kit_problem({"blocks": view.get("blocks")}, limit=100)
+        try:
+            View(**view).validate_json()
+        except (SlackObjectFormationError, TypeError) as exc:
+            problem = problem or f"invalid view: {exc}"
+        if problem is not None or view.get("type") != "home":
+            self.rejected.append(f"views.publish: {problem or 'not a home view'}")
+            return web.json_response({"ok": False, "error": "invalid_arguments"})
+        self.homes[user] = view
+        self.publishes.append((user, time.monotonic()))
+        return web.json_response({"ok": True, "view": {"id": f"V{user}", **view}})
+
+    async def _conversations_open(self, request: web.Request) -> web.Response:
+        self.api_calls.append("conversations.open")
+        if not self._authorized(request, BOT_TOKEN):
+            return web.json_response({"ok": False, "error": "invalid_auth"})
+        user = str((await self._form_or_json(request)).get("users", ""))
+        self.dms.append(user)
+        return web.json_response({"ok": True, "channel": {"id": f"D{user.removeprefix('U')}"}})
+
     async def _form_or_json(self, request: web.Request) -> dict[str, Any]:
         if request.method == "GET":
             return dict(request.query)
         if request.content_type == "application/json":
             data: dict[str, Any] = await request.json()
-            return data
-        return dict(await request.post())
+            return dict(request.query) | data
+        return dict(request.query) | dict(await request.post())
 
     async def _usergroup_users(self, request: web.Request) -> web.Response:
         self.api_calls.append("usergroups.users.list")

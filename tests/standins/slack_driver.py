@@ -18,6 +18,7 @@ from slack_sdk.models.blocks import Option
 from tests.standins.servers import TEAM_ID, Ack, FakeSlack
 
 SIGNING_SECRET = "test-signing-secret-8f3a"
+_EVENTS = itertools.count(1)
 CHANNEL = "C0OPS"
 
 
@@ -160,9 +161,10 @@ class Driver:
         return await self.post_signed(urlencode({"payload": json.dumps(payload)})), response_url
 
     async def choose(
-        self, user: str, action_id: str, value: str, block_id: str, **kw: str
+        self, user: str, action_id: str, value: str, block_id: str, kind: str = "static_select", **kw: str
     ) -> tuple[Ack, str]:
-        """Choose the option `value` in a select menu (an ephemeral message's), as Slack reports it."""
+        """Choose the option `value` in a select or overflow menu (`kind`) of an ephemeral message, as
+        Slack reports it."""
         channel = kw.get("channel", CHANNEL)
         response_url = self.slack.new_response_url(channel)
         payload = click_payload(user, action_id, value, response_url, **kw)
@@ -170,7 +172,7 @@ class Driver:
         action = payload["actions"][0]
         del action["value"], action["text"]
         action |= {
-            "type": "static_select",
+            "type": kind,
             "block_id": block_id,
             "selected_option": {"text": {"type": "plain_text", "text": "x"}, "value": value},
         }
@@ -190,12 +192,90 @@ class Driver:
         assert problem is None, problem
         return ack
 
+    async def home_opened(self, user: str, tab: str = "home") -> Ack:
+        """`user` opens the bot's App Home (an `app_home_opened` event, as the Events API sends it)."""
+        event = {
+            "type": "app_home_opened",
+            "user": user,
+            "channel": f"D{user.removeprefix('U')}",
+            "tab": tab,
+            "event_ts": "1700000000.000100",
+        }
+        body = {
+            "token": "legacy-verification-token",
+            "team_id": TEAM_ID,
+            "api_app_id": "A0APP",
+            "event": event,
+            "type": "event_callback",
+            "event_id": f"Ev{next(_EVENTS):08d}",
+            "event_time": int(time.time()),
+            "authorizations": [
+                {"enterprise_id": None, "team_id": TEAM_ID, "user_id": "UBOT", "is_bot": True}
+            ],
+        }
+        if self.mode == "socket":
+            return await self._envelope("events_api", body)
+        return await self.post_signed(json.dumps(body), content_type="application/json")
+
+    async def home_menu(self, user: str, action_id: str, value: str) -> Ack:
+        """Choose `value` in an overflow menu on `user`'s Home: a `block_actions` from a view, which
+        carries no channel and no response_url."""
+        payload = click_payload(user, action_id, value, "unused")
+        del payload["channel"], payload["response_url"]
+        payload["container"] = {"type": "view", "view_id": f"V{user}"}
+        payload["view"] = {
+            "id": f"V{user}",
+            "type": "home",
+            "blocks": self.slack.homes.get(user, {}).get("blocks", []),
+        }
+        action = payload["actions"][0]
+        del action["value"], action["text"]
+        action |= {
+            "type": "overflow",
+            "block_id": "home",
+            "selected_option": {"text": {"type": "plain_text", "text": "x"}, "value": value},
+        }
+        if self.mode == "socket":
+            return await self._envelope("interactive", payload)
+        return await self.post_signed(urlencode({"payload": json.dumps(payload)}))
+
+    async def shortcut(self, user: str, text: str, callback_id: str, **kw: str) -> tuple[Ack, str]:
+        """`user` runs the message shortcut `callback_id` on a message saying `text` (`message_action`,
+        shaped as in bolt-python's tests). Returns the ack and the shortcut's response_url."""
+        channel = kw.get("channel", CHANNEL)
+        response_url = self.slack.new_response_url(channel)
+        payload = {
+            "type": "message_action",
+            "token": "legacy-verification-token",
+            "action_ts": "1700000001.000200",
+            "team": {"id": TEAM_ID, "domain": "acme"},
+            "user": {"id": user, "username": user.lower(), "team_id": TEAM_ID, "name": user.lower()},
+            "channel": {"id": channel, "name": "ops"},
+            "is_enterprise_install": False,
+            "enterprise": None,
+            "callback_id": callback_id,
+            "trigger_id": f"{next(_EVENTS)}.456.shortcut",
+            "response_url": response_url,
+            "message_ts": "1700000000.000300",
+            "message": {"type": "message", "user": "U0SOMEONE", "ts": "1700000000.000300", "text": text},
+        }
+        if self.mode == "socket":
+            return await self._envelope("interactive", payload), response_url
+        return await self.post_signed(urlencode({"payload": json.dumps(payload)})), response_url
+
     async def post_signed(
-        self, body: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = None, signed: bool = True
+        self,
+        body: str,
+        *,
+        secret: str = SIGNING_SECRET,
+        timestamp: int | None = None,
+        signed: bool = True,
+        content_type: str = "application/x-www-form-urlencoded",
     ) -> Ack:
-        """POST a form body to /slack/events, signed as Slack signs it (or not, or wrongly)."""
+        """POST a body to /slack/events (a form, or JSON for events), signed as Slack signs it (or not,
+        or wrongly)."""
         ts = str(int(time.time()) if timestamp is None else timestamp)
-        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        headers = {"Content-Type": content_type}
         if signed:
             headers |= {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature(secret, ts, body)}
         async with self.session.post(f"{self.bot_url}/slack/events", data=body, headers=headers) as response:

@@ -11,6 +11,7 @@ import yaml
 
 from bot.bolt.listeners.nebula_command import COMMAND
 from bot.cli.manifest import render
+from bot.slack.messages.action_ids import ACT_ON_MESSAGE
 from tests.conftest import Cli
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,6 +39,15 @@ def test_manifest_declares_the_command_interactivity_and_scopes() -> None:
     assert {"commands", "chat:write", "usergroups:read"} <= set(manifest["oauth_config"]["scopes"]["bot"])
 
 
+def test_manifest_declares_home_its_event_and_the_shortcut() -> None:
+    manifest = load_manifest()
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True
+    assert manifest["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened"]
+    [shortcut] = manifest["features"]["shortcuts"]
+    assert (shortcut["type"], shortcut["callback_id"]) == ("message", ACT_ON_MESSAGE)
+    assert "im:write" in manifest["oauth_config"]["scopes"]["bot"]  # a DM for changes asked on Home
+
+
 def test_schema_rejects_a_broken_manifest() -> None:
     # The schema check above must be able to fail: an unknown key and a too-long name are caught.
     schema = json.loads((ROOT / "tests" / "data" / "slack-app-manifest.schema.json").read_text())
@@ -58,6 +68,9 @@ def test_manifest_for_http_mode(cli: Cli) -> None:
     schema = json.loads((ROOT / "tests" / "data" / "slack-app-manifest.schema.json").read_text())
     jsonschema.validate(data, schema)
     assert data["features"]["slash_commands"][0]["url"] == "https://bot.example.com/slack/events"
+    assert data["settings"]["event_subscriptions"]["request_url"] == "https://bot.example.com/slack/events"
+    options_url = data["settings"]["interactivity"]["message_menu_options_url"]
+    assert options_url == "https://bot.example.com/slack/events"  # menus searched as one types
     assert data["settings"]["interactivity"]["request_url"] == "https://bot.example.com/slack/events"
     assert data["settings"]["socket_mode_enabled"] is False
 

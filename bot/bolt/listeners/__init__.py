@@ -4,11 +4,27 @@ from __future__ import annotations
 
 from slack_bolt.app.async_app import AsyncApp
 
-from bot.bolt.listeners import choices, decision_buttons, fleet_buttons, instance_list, nebula_command
+from bot.bolt.listeners import (
+    choices,
+    decision_buttons,
+    fleet_buttons,
+    home,
+    instance_list,
+    message_shortcut,
+    nebula_command,
+)
 from bot.core.dispatch import Core
 
 
 def register_all(app: AsyncApp, core: Core) -> None:
     """Attach every listener to `app`."""
-    for listener in (nebula_command, decision_buttons, instance_list, fleet_buttons, choices):
+    for listener in (
+        nebula_command,
+        decision_buttons,
+        instance_list,
+        fleet_buttons,
+        choices,
+        home,
+        message_shortcut,
+    ):
         listener.register(app, core)

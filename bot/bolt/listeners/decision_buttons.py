@@ -20,13 +20,17 @@ def register(app: AsyncApp, core: Core) -> None:
     async def on_confirm(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
         await ack()
         value = field(first_action(body), "value") or ""
-        await core.decisions.confirm(actor_from_action(body, context), action_destination(body), value)
+        actor = actor_from_action(body, context)
+        await core.decisions.confirm(actor, action_destination(body), value)
+        core.home.refresh(actor)
 
     @app.action(action_ids.CANCEL)
     async def on_cancel(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
         await ack()
         value = field(first_action(body), "value") or ""
-        await core.decisions.cancel(actor_from_action(body, context), action_destination(body), value)
+        actor = actor_from_action(body, context)
+        await core.decisions.cancel(actor, action_destination(body), value)
+        core.home.refresh(actor)
 
     @app.action(action_ids.UNDO)
     async def on_undo(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:

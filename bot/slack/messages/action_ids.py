@@ -14,3 +14,5 @@ FLEET_STOP: Final = "nebula_fleet_stop"
 FLEET_DELETE: Final = "nebula_fleet_delete"
 CHOOSE: Final = "nebula_choose"  # "Which one?": the button runs the command with the chosen id
 PICK: Final = "nebula_pick"  # the menu a verb without an instance offers
+HOME_MENU: Final = "nebula_home_menu"  # an instance's ⋯ menu on the Home tab
+ACT_ON_MESSAGE: Final = "nebula_act_on_message"  # the message shortcut's callback id

@@ -3,7 +3,7 @@ verb without an instance offers (`/nebula stop` → the running instances)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Final
 
 from slack_sdk.models.blocks import (
@@ -19,7 +19,9 @@ from slack_sdk.models.blocks import (
 from bot.domain.costs import usage
 from bot.domain.instance import Instance
 from bot.domain.names import Ambiguous, Unknown
+from bot.domain.records import Protection
 from bot.slack.messages import action_ids
+from bot.slack.messages.instances import row
 from bot.slack.messages.kit import Message, context, dollars, gpu, message, notice, section, value
 from bot.slack.messages.mrkdwn import clean, code
 
@@ -116,6 +118,15 @@ def picker(word: str, instances: Sequence[Instance], *, external: bool) -> Messa
     blocks: list[Block] = [section(head), ActionsBlock(elements=[element], block_id=f"{PICK_BLOCK}{word}")]
     blocks.append(context(f"{len(instances)} instances. The usual confirmation follows your choice."))
     return message(head, blocks)
+
+
+def in_message(instances: Sequence[Instance], protections: Mapping[str, Protection]) -> Message:
+    """The instances a message names, each with its ⋯ menu (the message shortcut's answer)."""
+    if not instances:
+        return notice("That message names none of your team's instances (by id, host name or id prefix).")
+    head = f"*Instances named in that message* ({len(instances)})"
+    rows = [row(i, protections.get(i.id)) for i in instances]
+    return message(head, [section(head), *rows, context("Use ⋯ to act: the usual confirmation follows.")])
 
 
 def nothing_to_pick(word: str) -> Message:

@@ -71,21 +71,26 @@ def summary_fields(
     return fields(rows)
 
 
-def _menu(instance: Instance) -> OverflowMenuElement:
+def _menu(instance: Instance, action_id: str) -> OverflowMenuElement:
     return OverflowMenuElement(
-        action_id=action_ids.INSTANCE_MENU,
+        action_id=action_id,
         options=[Option(text=verb.label, value=menu_value(verb, instance.id)) for verb in VERBS.values()],
     )
 
 
-def _row(instance: Instance, protection: Protection | None) -> SectionBlock:
+def row(
+    instance: Instance, protection: Protection | None, action_id: str = action_ids.INSTANCE_MENU
+) -> SectionBlock:
+    """An instance in a list: name, id, GPU, region, status and price, with its ⋯ menu of changes."""
     # The id and the figures are never cut: the host name gives way, cut before it is escaped.
     status = f"{value(instance.region, limit=24)} · {value(instance.status, limit=24)}"
     facts = f"{code(instance.id)}\n{gpu(instance)} · {status} · {price(instance)}"
     lock = f" · {badge(protection)}" if protection is not None else ""
     room = max(8, ROW_LIMIT - len(facts) - len(lock) - 1)
     name = literal_within(instance.host_name, min(64, room)) if instance.host_name else "unnamed"
-    return SectionBlock(text=MarkdownTextObject(text=f"{name} {facts}{lock}"), accessory=_menu(instance))
+    return SectionBlock(
+        text=MarkdownTextObject(text=f"{name} {facts}{lock}"), accessory=_menu(instance, action_id)
+    )
 
 
 def instance_list(
@@ -114,7 +119,7 @@ def instance_list(
         else f"{shown_to}"
     )
     header = section(f"*Your team's instances* ({offset + 1}–{shown_to} of {total})")
-    rows: list[Block] = [_row(instance, locks.get(instance.id)) for instance in instances]
+    rows: list[Block] = [row(instance, locks.get(instance.id)) for instance in instances]
     footer: list[Block] = [context("Use ⋯ on a row to stop, start, reboot or delete it.")]
     if more:
         footer.append(

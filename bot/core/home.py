@@ -1,0 +1,153 @@
+"""The App Home tab: each person's view, published when they open it and after a change they make.
+
+All Homes answer from one recent read of the fleet (a read under way is joined), so 200 people opening
+Home at once cost Nebula one read. `views.publish` is rate limited, so a person's Home is republished
+at most once every few seconds; one that fails is logged, never retried in a loop. Actions from Home
+have no channel of their own: their confirmation is posted in NEBULA_BOT_HOME_CHANNEL, else the watch
+channel, else a direct message with the person.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Final
+
+from bot.core.services import Part, Services
+from bot.domain.confirmation import State
+from bot.domain.costs import fleet_cost
+from bot.domain.instance import Instance
+from bot.domain.policy import Actor
+from bot.domain.records import FirstSeen, Lease, Protection
+from bot.infra import logs
+from bot.nebula.errors import NebulaError
+from bot.nebula.fleet import Fleet, Snapshot
+from bot.nebula.gate import acting_for
+from bot.slack.errors import ReplyError
+from bot.slack.messages import texts
+from bot.slack.messages.home import HomeFacts, home_view, not_allowed_view
+from bot.slack.messages.refusals import refusal_text
+from bot.slack.replier import Destination
+
+# Home answers from a fleet read at most this old.
+HOME_MAX_AGE: Final = 60.0
+# A person's Home is republished at most this often (views.publish allows about 100 a minute per app).
+REPUBLISH_EVERY: Final = 5.0
+LEASE_HORIZON: Final = 24 * 3600.0
+
+
+class Home(Part):
+    """Publishing each person's Home, and where actions taken there are confirmed."""
+
+    def __init__(self, services: Services, *, fleet: Fleet) -> None:
+        super().__init__(services)
+        self._fleet = fleet
+        self._opened: set[str] = set()  # who has opened Home here: only their Home is refreshed
+        self._published: dict[str, float] = {}  # person -> monotonic time of their last publish
+        self._due: dict[str, asyncio.Task[None]] = {}  # republishes waiting for their turn
+
+    async def opened(self, actor: Actor) -> None:
+        """`app_home_opened`: publish the person's Home now."""
+        self._opened.add(actor.user_id)
+        await self.publish(actor)
+
+    def refresh(self, actor: Actor) -> None:
+        """After a change `actor` made: republish their Home (if they use it), at most once in a while."""
+        user = actor.user_id
+        if user not in self._opened or user in self._due:
+            return
+        wait = max(0.0, self._published.get(user, -REPUBLISH_EVERY) + REPUBLISH_EVERY - time.monotonic())
+        task = asyncio.create_task(self._later(actor, wait))
+        self._due[user] = task
+        task.add_done_callback(lambda _: self._due.pop(user, None))
+
+    async def _later(self, actor: Actor, wait: float) -> None:
+        await asyncio.sleep(wait)
+        await self.publish(actor)
+
+    async def publish(self, actor: Actor) -> None:
+        """Gather `actor`'s Home and publish it; a failure is logged, never raised or retried."""
+        s = self.services
+        async with s.inflight.track():
+            with acting_for(actor.user_id):
+                try:
+                    view = await self._view(actor)
+                    await s.replier.publish_home(actor.user_id, view)
+                except ReplyError as exc:
+                    logs.warning("home.publish_failed", user=actor.user_id, error=str(exc))
+                    return
+                except Exception:  # a bug must not take the listener down; the person sees the old Home
+                    logs.failure("home.failed", user=actor.user_id)
+                    return
+                finally:
+                    self._published[actor.user_id] = time.monotonic()
+        logs.event("home.published", user=actor.user_id, outcome="published")
+
+    async def where(self, actor: Actor) -> Destination | None:
+        """Where a change asked for from Home is confirmed, or None when no channel can be had."""
+        s = self.services
+        channel = s.config.home_channel or s.config.watch_channel
+        if channel is None:
+            try:
+                channel = await s.replier.open_dm(actor.user_id)
+            except ReplyError as exc:
+                logs.warning("home.no_channel", user=actor.user_id, error=str(exc))
+                return None
+        return Destination(response_url=None, channel=channel, user=actor.user_id)
+
+    async def _view(self, actor: Actor) -> dict[str, object]:
+        s = self.services
+        actor = await s.access.resolve(actor)
+        ruling = s.access.may_request(actor)
+        if not ruling.allowed:
+            return not_allowed_view(refusal_text(ruling.why))
+        now = s.clock()
+        waiting = [
+            e.confirmation
+            for e in await s.store.open_confirmations(now)
+            if e.state == State.PENDING
+            and (
+                e.confirmation.requester == actor.user_id
+                or s.access.may_confirm(actor, e.confirmation).allowed
+            )
+        ]
+        leases = sorted(
+            (
+                v.record
+                for v in await s.records.all(Lease)
+                if v.record.ended_at is None and v.record.ends_at <= now + LEASE_HORIZON
+            ),
+            key=lambda lease: lease.ends_at,
+        )
+        protected = [v.record for v in await s.records.all(Protection)]
+        snapshot, problem = await self._snapshot()
+        mine: list[Instance] = []
+        cost = None
+        if snapshot is not None:
+            owned = await s.owners.of(snapshot.instances)
+            mine = [i for i in snapshot.instances if owned.owners.get(i.id) == actor.user_id]
+            first_seen = {v.record.instance_id: v.record.at for v in await s.records.all(FirstSeen)}
+            cost = fleet_cost(snapshot.instances, now, first_seen)
+        return home_view(
+            HomeFacts(
+                user=actor.user_id,
+                now=now,
+                waiting=waiting,
+                mine=mine,
+                leases=leases,
+                protected=protected,
+                protections={p.instance_id: p for p in protected},
+                cost=cost,
+                running=len(snapshot.running) if snapshot is not None else 0,
+                fleet_problem=problem,
+            )
+        )
+
+    async def _snapshot(self) -> tuple[Snapshot | None, str | None]:
+        recent = self._fleet.recent(HOME_MAX_AGE)
+        if recent is not None:
+            return recent, None
+        try:
+            return await self._fleet.read(details=False, max_age=HOME_MAX_AGE), None
+        except NebulaError as exc:
+            return None, texts.nebula_error(exc)
