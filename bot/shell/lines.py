@@ -27,9 +27,10 @@ from bot.shell.session import Session
 
 HELP: Final = """\
   /nebula <command>   run a command (try /nebula help, /nebula list)
-  <n>                 press control n; `<n> <option>` for a menu (`3 stop`)
+  <n>                 press control n; `<n> <option>` for a menu (`3 stop`, `4 2`, `5 trainer`)
   y / n               answer a button's dialog ("Delete instance?"), asked on the line before
   :as U123            act as another Slack user (to try the two-person rule)
+  :home               open the bot's Home tab (what waits for you, your instances, the fleet)
   :wait               wait until the bot has finished what it is doing
   :calls              (--demo) every request the simulated Nebula received
   :help, :quit        this text; leave (waits for what you scheduled; :quit again leaves it to the bot)
@@ -82,6 +83,9 @@ async def _act(session: Session, line: str) -> tuple[Shown, Control] | None:
     if line == ":help":
         session.say(HELP)
     elif line == ":wait":
+        await session.settle()
+    elif line == ":home":
+        await session.home()
         await session.settle()
     elif line == ":calls" and session.options.demo:
         session.say("The simulated Nebula received:\n" + "\n".join(f"  {c}" for c in session.demo_calls))

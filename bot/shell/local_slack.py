@@ -28,6 +28,7 @@ class Shown:
     ephemeral: bool = False
     thread_ts: str | None = None
     edited: bool = False
+    home: bool = False  # the person's App Home tab, not a channel message
 
 
 class LocalSlack:
@@ -42,6 +43,8 @@ class LocalSlack:
         app = web.Application()
         for method in ("auth.test", "chat.postMessage", "chat.update", "chat.postEphemeral"):
             app.router.add_post(f"/api/{method}", self._web_api)
+        app.router.add_post("/api/views.publish", self._views_publish)
+        app.router.add_post("/api/conversations.open", self._conversations_open)
         app.router.add_route("*", "/api/usergroups.users.list", self._no_members)
         app.router.add_route("*", "/api/users.lookupByEmail", self._no_user)
         app.router.add_post("/response/{name}", self._response)
@@ -114,6 +117,23 @@ class LocalSlack:
             )
         )
         return web.json_response({"ok": True, "channel": channel, "ts": ts, "message_ts": ts})
+
+    async def _views_publish(self, request: web.Request) -> web.Response:
+        body = await _body(request)
+        view = body.get("view")
+        view = json.loads(view) if isinstance(view, str) else view
+        blocks = view.get("blocks", []) if isinstance(view, dict) else []
+        for shown in self.messages:
+            if shown.home:  # one Home: publishing replaces it
+                shown.body = {"text": "", "blocks": blocks}
+                shown.edited = True
+                self._on_message(shown)
+                return web.json_response({"ok": True})
+        self._show(Shown(self._new_ts(), "", {"text": "", "blocks": blocks}, home=True))
+        return web.json_response({"ok": True})
+
+    async def _conversations_open(self, request: web.Request) -> web.Response:
+        return web.json_response({"ok": True, "channel": {"id": "D0SHELL"}})
 
     async def _no_members(self, _: web.Request) -> web.Response:
         return web.json_response({"ok": True, "users": []})

@@ -124,6 +124,10 @@ def render(
                 menu = _menu(len(controls) + 1, accessory)
                 controls.append(dataclasses.replace(menu, number=label(menu)))
                 lines.append(style.accent(_menu_line(controls[-1])))
+        elif kind == "header":
+            lines.append(style.bold(show(_plain(block.get("text")))))
+        elif kind == "divider":
+            lines.append(style.dim("─" * 40))
         elif kind == "context":
             lines.append(style.dim(" ".join(show(_plain(e)) for e in block.get("elements") or [])))
         elif kind == "actions":

@@ -63,6 +63,8 @@ class Session:
     def _show(self, shown: Shown) -> None:
         lines, controls = render(shown.body, self._style, self._labeller(shown))
         where = "only you can see this" if shown.ephemeral else f"#{shown.channel or self.options.channel}"
+        if shown.home:
+            where = "Home tab"
         if shown.thread_ts:
             where += " · in thread"
         if shown.edited:
@@ -219,8 +221,27 @@ class Session:
             action["value"] = control.value
             action["text"] = {"type": "plain_text", "text": control.label}
         body = self._payload("block_actions", shown) | {"actions": [action], "trigger_id": self._trigger()}
-        body["response_url"] = self.slack.response_url(shown.channel or self.options.channel, shown.ts)
+        if shown.home:  # a view's action carries no channel and no response_url
+            del body["channel"]
+            body["container"] = {"type": "view", "view_id": "V0SHELL"}
+        else:
+            body["response_url"] = self.slack.response_url(shown.channel or self.options.channel, shown.ts)
         await self._dispatch(body)
+
+    async def home(self) -> None:
+        """Open the App Home tab, as Slack's `app_home_opened` event tells the bot."""
+        event = {"type": "app_home_opened", "user": self.user, "channel": "D0SHELL", "tab": "home"}
+        await self._dispatch(
+            {
+                "token": "shell",
+                "team_id": TEAM_ID,
+                "api_app_id": "A0SHELL",
+                "type": "event_callback",
+                "event_id": f"Ev{secrets.token_hex(6)}",
+                "event_time": int(self._clock()),
+                "event": event | {"event_ts": f"{self._clock():.6f}"},
+            }
+        )
 
     async def suggest(self, shown: Shown, control: Control, typed: str) -> list[tuple[str, str]]:
         """What the bot offers when `typed` is written into a menu searched as one types (Slack's

@@ -157,3 +157,14 @@ async def test_a_verb_alone_offers_a_menu_and_a_name_works_like_an_id() -> None:
     assert "No instance called `notebook`. Did you mean `notebook-ana`?" in out
     assert f"Instance: `{SMALL}`" in out
     assert "/stop" not in nebula_calls(out)
+
+
+async def test_home_shows_the_fleet_and_acts_through_a_confirmation() -> None:
+    code, out = await run_demo([f"/nebula own {BIG}", ":home", "1 stop", ":calls"])
+    assert code == 0
+    assert "── [demo] nebula · Home tab" in out
+    assert "Your instances" in out
+    assert "3 running" in out
+    assert "asked to stop this instance" in out  # confirmed in the person's DM, as any request
+    assert "#D0SHELL" in out
+    assert "/stop" not in nebula_calls(out)

@@ -19,6 +19,7 @@ from tests.standins.servers import TEAM_ID, Ack, FakeSlack
 
 SIGNING_SECRET = "test-signing-secret-8f3a"
 _EVENTS = itertools.count(1)
+OPTIONS_DEADLINE = 3.0
 CHANNEL = "C0OPS"
 
 
@@ -184,12 +185,15 @@ class Driver:
         """Type `typed` into an external select menu: Slack's `block_suggestion` request; the ack holds
         the options (checked as Slack checks them)."""
         payload = suggestion_payload(user, action_id, block_id, typed, kw.get("channel", CHANNEL))
+        started = time.monotonic()
         if self.mode == "socket":
             ack = await self._envelope("interactive", payload)
         else:
             ack = await self.post_signed(urlencode({"payload": json.dumps(payload)}))
         problem = options_problem(ack.body)
         assert problem is None, problem
+        # Slack shows nothing for an answer later than 3 s: the stand-in does not accept it either.
+        assert time.monotonic() - started < OPTIONS_DEADLINE, "options answered too late for Slack"
         return ack
 
     async def home_opened(self, user: str, tab: str = "home") -> Ack:
