@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import dataclass, field
 from typing import Final
 
 from bot.core.services import Part, Services
-from bot.domain.confirmation import State
-from bot.domain.costs import fleet_cost
+from bot.domain.confirmation import Confirmation, State
+from bot.domain.costs import FleetCost, fleet_cost
 from bot.domain.instance import Instance
 from bot.domain.policy import Actor
 from bot.domain.records import FirstSeen, Lease, Protection
@@ -33,7 +34,24 @@ from bot.slack.replier import Destination
 HOME_MAX_AGE: Final = 60.0
 # A person's Home is republished at most this often (views.publish allows about 100 a minute per app).
 REPUBLISH_EVERY: Final = 5.0
+# What all Homes show alike (the fleet, its owners and cost, leases, protections, open confirmations) is
+# gathered once for everyone who opens Home within this many seconds.
+SHARED_MAX_AGE: Final = 2.0
 LEASE_HORIZON: Final = 24 * 3600.0
+
+
+@dataclass(frozen=True)
+class _Shared:
+    at: float  # monotonic time it was gathered
+    now: float
+    open: tuple[Confirmation, ...]
+    leases: tuple[Lease, ...]
+    protected: tuple[Protection, ...]
+    instances: tuple[Instance, ...] = ()
+    owners: dict[str, str] = field(default_factory=dict)
+    cost: FleetCost | None = None
+    running: int = 0
+    problem: str | None = None
 
 
 class Home(Part):
@@ -45,6 +63,8 @@ class Home(Part):
         self._opened: set[str] = set()  # who has opened Home here: only their Home is refreshed
         self._published: dict[str, float] = {}  # person -> monotonic time of their last publish
         self._due: dict[str, asyncio.Task[None]] = {}  # republishes waiting for their turn
+        self._gathering = asyncio.Lock()
+        self._last: _Shared | None = None
 
     async def opened(self, actor: Actor) -> None:
         """`app_home_opened`: publish the person's Home now."""
@@ -101,16 +121,38 @@ class Home(Part):
         ruling = s.access.may_request(actor)
         if not ruling.allowed:
             return not_allowed_view(refusal_text(ruling.why))
-        now = s.clock()
+        shared = await self._shared()
         waiting = [
-            e.confirmation
-            for e in await s.store.open_confirmations(now)
-            if e.state == State.PENDING
-            and (
-                e.confirmation.requester == actor.user_id
-                or s.access.may_confirm(actor, e.confirmation).allowed
-            )
+            c for c in shared.open if c.requester == actor.user_id or s.access.may_confirm(actor, c).allowed
         ]
+        mine = [i for i in shared.instances if shared.owners.get(i.id) == actor.user_id]
+        return home_view(
+            HomeFacts(
+                user=actor.user_id,
+                now=shared.now,
+                waiting=waiting,
+                mine=mine,
+                leases=shared.leases,
+                protected=shared.protected,
+                protections={p.instance_id: p for p in shared.protected},
+                cost=shared.cost,
+                running=shared.running,
+                fleet_problem=shared.problem,
+            )
+        )
+
+    async def _shared(self) -> _Shared:
+        """What every Home shows alike, gathered once for all who open Home within SHARED_MAX_AGE."""
+        async with self._gathering:
+            if self._last is not None and time.monotonic() - self._last.at <= SHARED_MAX_AGE:
+                return self._last
+            self._last = await self._gather()
+            return self._last
+
+    async def _gather(self) -> _Shared:
+        s = self.services
+        now = s.clock()
+        pending = [e.confirmation for e in await s.store.open_confirmations(now) if e.state == State.PENDING]
         leases = sorted(
             (
                 v.record
@@ -119,28 +161,22 @@ class Home(Part):
             ),
             key=lambda lease: lease.ends_at,
         )
-        protected = [v.record for v in await s.records.all(Protection)]
+        protected = tuple(v.record for v in await s.records.all(Protection))
         snapshot, problem = await self._snapshot()
-        mine: list[Instance] = []
-        cost = None
-        if snapshot is not None:
-            owned = await s.owners.of(snapshot.instances)
-            mine = [i for i in snapshot.instances if owned.owners.get(i.id) == actor.user_id]
-            first_seen = {v.record.instance_id: v.record.at for v in await s.records.all(FirstSeen)}
-            cost = fleet_cost(snapshot.instances, now, first_seen)
-        return home_view(
-            HomeFacts(
-                user=actor.user_id,
-                now=now,
-                waiting=waiting,
-                mine=mine,
-                leases=leases,
-                protected=protected,
-                protections={p.instance_id: p for p in protected},
-                cost=cost,
-                running=len(snapshot.running) if snapshot is not None else 0,
-                fleet_problem=problem,
-            )
+        if snapshot is None:
+            return _Shared(time.monotonic(), now, tuple(pending), tuple(leases), protected, problem=problem)
+        owned = await s.owners.of(snapshot.instances)
+        first_seen = {v.record.instance_id: v.record.at for v in await s.records.all(FirstSeen)}
+        return _Shared(
+            time.monotonic(),
+            now,
+            tuple(pending),
+            tuple(leases),
+            protected,
+            instances=snapshot.instances,
+            owners=dict(owned.owners),
+            cost=fleet_cost(snapshot.instances, now, first_seen),
+            running=len(snapshot.running),
         )
 
     async def _snapshot(self) -> tuple[Snapshot | None, str | None]:

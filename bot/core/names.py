@@ -141,11 +141,12 @@ class Names(Part):
             except NebulaError:
                 return []
         wanted = typed.strip().casefold()
-        offered = [
+        typed_for = [
             i
-            for i in await self._fitting(word, snapshot.instances)
+            for i in snapshot.instances
             if wanted in i.id.casefold() or wanted in (i.host_name or "").casefold()
         ]
+        offered = await self._fitting(word, typed_for)
         return [choices.option(i, word) for i in offered[: choices.MENU_OPTIONS]]
 
     async def _fitting(self, word: str, instances: Sequence[Instance]) -> list[Instance]:
