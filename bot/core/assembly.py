@@ -72,7 +72,7 @@ def build_core(
         inflight=inflight,
         health=health,
     )
-    fleet = Fleet(nebula)
+    fleet = Fleet(nebula, refresh=config.detail_refresh, clock=clock)
     changes = Changes(services)
     undo = UndoWindow(services, changes=changes)
     requests = Requests(services)

@@ -19,6 +19,7 @@ class CoreConfig:
     # Forgotten GPUs (see bot.core.watcher): reminders go to `watch_channel`; durations in seconds.
     watch_channel: str | None = None
     watch_interval: float = 300.0
+    detail_refresh: float = 6 * 3600.0  # a running instance's detail is read again after this long
     remind_after: float = 86400.0
     snooze: float = 86400.0
     lease_action: LeaseAction = "remind"

@@ -9,6 +9,11 @@ gone: `look` asks for its detail, and only a 404 says so.
 
 Readers share: a read under way is joined rather than repeated, and `max_age` answers from a recent
 full read, so a burst of `/nebula cost` costs Nebula one read.
+
+Details are read only where they may have changed: for a running instance that is new to this process,
+whose status changed since its detail was read, or whose detail is older than `refresh` (6 h by
+default). Otherwise the detail read before is kept, with the list's fresh fields over it, so a steady
+fleet of 1,000 costs a cycle its list pages and nothing more.
 """
 
 from __future__ import annotations
@@ -18,11 +23,14 @@ import time
 from dataclasses import dataclass
 from typing import Final
 
+from bot.domain.costs import money, running_hours
 from bot.domain.instance import Instance
+from bot.infra.clock import Clock
 from bot.nebula.client import NebulaClient
 from bot.nebula.errors import NebulaError, NebulaNotFound
 
 PAGE_SIZE: Final = 100
+DETAIL_REFRESH: Final = 6 * 3600.0
 # A hostile or broken Nebula must not keep the bot paging forever: 20,000 instances at most.
 MAX_PAGES: Final = 200
 DETAIL_CONCURRENCY: Final = 8
@@ -53,9 +61,20 @@ class Snapshot:
 class Fleet:
     """Reads snapshots of the fleet."""
 
-    def __init__(self, nebula: NebulaClient, concurrency: int = DETAIL_CONCURRENCY) -> None:
+    def __init__(
+        self,
+        nebula: NebulaClient,
+        concurrency: int = DETAIL_CONCURRENCY,
+        *,
+        refresh: float = DETAIL_REFRESH,
+        clock: Clock = time.time,
+    ) -> None:
         self._nebula = nebula
         self._slots = asyncio.Semaphore(concurrency)
+        self._refresh = refresh
+        self._clock = clock
+        # Details read before, by instance id: when (the clock's time), at which status, and what.
+        self._details: dict[str, tuple[float, str, Instance]] = {}
         # The newest read with details, and the newest of any kind: (monotonic time, snapshot).
         self._last: dict[bool, tuple[float, Snapshot]] = {}
         self._reading: dict[bool, asyncio.Task[Snapshot]] = {}  # reads under way, with and without details
@@ -86,11 +105,19 @@ class Fleet:
             self._last[False] = (time.monotonic(), snapshot)
             return snapshot
         running = [i for i in listed if i.is_running]
-        detailed = await asyncio.gather(*(self._detail(i) for i in running))
+        stale = [i for i in running if self._stale(i)]
+        detailed = await asyncio.gather(*(self._detail(i) for i in stale))
         merged = {i.id: i for i in detailed if i is not None}
-        gone = {i.id for i, d in zip(running, detailed, strict=True) if d is None}
+        gone = {i.id for i, d in zip(stale, detailed, strict=True) if d is None}
+        for instance in running:
+            if instance.id not in merged and instance.id not in gone:
+                merged[instance.id] = self._known(instance)
+        if complete:  # forget what is no longer listed (a partial read proves nothing)
+            listed_ids = {i.id for i in listed}
+            for forgotten in [k for k in self._details if k not in listed_ids]:
+                del self._details[forgotten]
         instances = tuple(merged.get(i.id, i) for i in listed if i.id not in gone)
-        snapshot = Snapshot(instances, complete, details_read=len(running), pages=pages)
+        snapshot = Snapshot(instances, complete, details_read=len(stale), pages=pages)
         self._last[True] = self._last[False] = (time.monotonic(), snapshot)
         return snapshot
 
@@ -121,6 +148,28 @@ class Fleet:
             except NebulaNotFound:
                 return None
 
+    def _stale(self, listed: Instance) -> bool:
+        """Whether `listed`'s detail must be read: new here, its status changed, or read too long ago."""
+        known = self._details.get(listed.id)
+        if known is None:
+            return True
+        read_at, status, _ = known
+        return status != listed.status_word or self._clock() - read_at >= self._refresh
+
+    def _known(self, listed: Instance) -> Instance:
+        """The detail read before, with the list's fresh fields over it, and its running time and cost
+        carried forward to now (the list has neither)."""
+        read_at, _, detail = self._details[listed.id]
+        fresh = {name: value for name, value in listed.model_dump().items() if value is not None}
+        hours_since = max(0.0, self._clock() - read_at) / 3600
+        hours, cost = running_hours(detail.running_time), money(detail.total_cost)
+        price = money(listed.price_per_hour or detail.price_per_hour)
+        if hours is not None:
+            fresh["running_time"] = f"{hours + hours_since:.4f} hours"
+        if cost is not None and price is not None:
+            fresh["total_cost"] = f"${cost + price * hours_since:.4f}"
+        return detail.model_copy(update=fresh)
+
     async def _detail(self, listed: Instance) -> Instance | None:
         """`listed` with its detail's fields added; None when Nebula no longer knows it."""
         try:
@@ -128,6 +177,9 @@ class Fleet:
         except NebulaError:
             return listed
         if detail is None:
+            self._details.pop(listed.id, None)
             return None
         extra = {name: value for name, value in detail.model_dump().items() if value is not None}
-        return listed.model_copy(update=extra)
+        merged = listed.model_copy(update=extra)
+        self._details[listed.id] = (self._clock(), listed.status_word, merged)
+        return merged

@@ -98,6 +98,7 @@ class Settings(StoreSettings):
     # Forgotten GPUs: the watcher, reminders, leases and the daily digest.
     nebula_bot_watch_channel: str | None = None
     nebula_bot_watch_interval: Duration = Field(default=300.0, ge=5, le=86400)
+    nebula_bot_detail_refresh: Duration = Field(default=6 * 3600.0, ge=0, le=7 * 86400)
     nebula_bot_remind_after: Duration = Field(default=86400.0, gt=0)
     nebula_bot_snooze: Duration = Field(default=86400.0, ge=60)
     nebula_bot_lease_action: Literal["remind", "stop", "delete"] = "remind"
@@ -263,6 +264,7 @@ class Settings(StoreSettings):
             max_pending_per_user=self.nebula_bot_max_pending_per_user,
             watch_channel=self.nebula_bot_watch_channel,
             watch_interval=self.nebula_bot_watch_interval,
+            detail_refresh=self.nebula_bot_detail_refresh,
             remind_after=self.nebula_bot_remind_after,
             snooze=self.nebula_bot_snooze,
             lease_action=self.nebula_bot_lease_action,

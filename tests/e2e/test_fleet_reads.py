@@ -117,3 +117,45 @@ async def test_concurrent_cost_requests_share_one_read_of_the_fleet(http_stack: 
     assert len(details) == 60  # one detail per running instance, not six
     # One read: the first page cannot be judged short, so an empty one ends it.
     assert [c.path.split("?")[1] for c in lists] == ["limit=100&offset=0", "limit=100&offset=60"]
+
+
+def details_read(stack: Stack) -> int:
+    return sum(1 for c in stack.nebula.calls if "/computing/instance/" in c.path)
+
+
+async def test_a_steady_fleet_costs_a_cycle_its_list_pages_only(http_stack: Stack) -> None:
+    stack = http_stack
+    ids = fleet(stack, 150)
+    runtime, _ = await stack.start_bot(**WATCH)
+    await cycle(runtime)
+    assert details_read(stack) == 150  # all new to this bot
+    stack.nebula.calls.clear()
+    stack.clock.advance(HOUR)
+    await cycle(runtime)
+    assert details_read(stack) == 0
+    assert len(stack.nebula.calls) == 2  # pages of 100 and 50
+    stack.nebula.instances[ids[7]]["status"] = "Stopped"
+    stack.nebula.instances[ids[8]]["status"] = "Deploying"
+    stack.nebula.instances[ids[8]]["status"] = "Running"  # flipped back: nothing changed for the list
+    stack.nebula.add("gpu-new", host_name="box-new", running_time="0.1000 hours")
+    stack.nebula.calls.clear()
+    await cycle(runtime)
+    assert details_read(stack) == 1  # the new one; a stopped instance needs no running figures
+    stack.nebula.calls.clear()
+    stack.clock.advance(6 * HOUR)  # NEBULA_BOT_DETAIL_REFRESH: every detail is read again
+    await cycle(runtime)
+    assert details_read(stack) == 150
+
+
+async def test_figures_between_detail_reads_are_carried_forward(http_stack: Stack) -> None:
+    stack = http_stack
+    stack.nebula.add("gpu-a", host_name="box-a", running_time="20.0000 hours", total_cost="$13.5800")
+    runtime, _ = await stack.start_bot(**{**WATCH, "nebula_bot_remind_after": "24h"})
+    await cycle(runtime)
+    assert reminded(stack) == []
+    stack.clock.advance(5 * HOUR)  # no detail read since: 25 h running now, by Nebula's own figure
+    await cycle(runtime)
+    assert details_read(stack) == 1
+    [reminder] = reminded(stack)
+    assert "1d 1h" in reminder
+    assert "$16.98" in reminder  # $13.58 + 5 h at $0.679/h
