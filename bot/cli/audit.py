@@ -6,7 +6,7 @@ import json
 import sys
 from dataclasses import asdict
 
-from bot.settings.settings import StoreSettings
+from bot.settings.store_settings import StoreSettings
 from bot.slack.messages import texts
 from bot.store.contract import open_store
 from bot.store.location import SQLiteLocation

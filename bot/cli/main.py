@@ -71,7 +71,8 @@ def main(argv: list[str] | None = None) -> int:
         return _manifest(args.http_url)
 
     from bot.settings.fields import ConfigError
-    from bot.settings.settings import load_settings, load_store_settings
+    from bot.settings.settings import load_settings
+    from bot.settings.store_settings import load_store_settings
 
     if args.command == "shell":
         return _shell(args.demo, args.user, args.channel, args.watch)

@@ -20,6 +20,8 @@ from bot.core.protections import Protections
 from bot.core.reads import Reads
 from bot.core.reminders import Reminders
 from bot.core.requests import Requests
+from bot.core.schedule_runs import ScheduleRuns
+from bot.core.schedules import Schedules
 from bot.core.services import Services
 from bot.core.sweeper import Sweeper
 from bot.core.trail import Trail
@@ -94,8 +96,10 @@ def build_core(
             fleet=fleet,
             reminders=reminders,
             lease_ends=LeaseEnds(services, agreed=agreed, fleet=fleet),
+            schedule_runs=ScheduleRuns(services, agreed=agreed, fleet=fleet),
         ),
         sweeper=Sweeper(services, changes=changes, undo=undo),
         names=Names(services, fleet=fleet),
         home=Home(services, fleet=fleet),
+        schedules=Schedules(services, agreed=agreed),
     )

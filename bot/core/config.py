@@ -20,6 +20,9 @@ class CoreConfig:
     watch_channel: str | None = None
     watch_interval: float = 300.0
     detail_refresh: float = 6 * 3600.0  # a running instance's detail is read again after this long
+    # Schedules: the zone of a window written without one, and how long before a stop its notice comes.
+    timezone: str = "UTC"
+    schedule_notice: float = 900.0
     remind_after: float = 86400.0
     snooze: float = 86400.0
     lease_action: LeaseAction = "remind"

@@ -16,6 +16,7 @@ from bot.core.protection_commands import ProtectionCommands
 from bot.core.reads import Reads
 from bot.core.reminders import Reminders
 from bot.core.requests import Requests
+from bot.core.schedules import Schedules
 from bot.core.services import Services
 from bot.core.sweeper import Sweeper
 from bot.core.undo import UndoWindow
@@ -28,16 +29,18 @@ from bot.domain.commands import (
     LeaseCommand,
     LeasesCommand,
     ListCommand,
-    Named,
     OwnCommand,
     PickCommand,
     ProtectCommand,
     ProtectedCommand,
+    ScheduleCommand,
+    SchedulesCommand,
     ShowCommand,
     UnprotectCommand,
     UsageError,
     parse,
 )
+from bot.domain.names import Named
 from bot.domain.policy import Actor
 from bot.infra import logs
 from bot.slack.messages.help import help_message, usage
@@ -59,6 +62,8 @@ _WORDS: Final[dict[type, str]] = {
     ProtectedCommand: "protected",
     OwnCommand: "own",
     PickCommand: "menu",
+    ScheduleCommand: "schedule",
+    SchedulesCommand: "schedules",
 }
 
 
@@ -87,6 +92,7 @@ class Core:
     sweeper: Sweeper
     names: Names
     home: Home
+    schedules: Schedules
 
     def screen(self, actor: Actor, text: str) -> Command | Message:
         """Decide instantly, with no I/O, whether a command goes ahead; if not, the ephemeral answer."""
@@ -157,6 +163,10 @@ class Core:
                 await self.protection.show_all(actor, to)
             case OwnCommand():
                 await self.ownership.own(actor, to, command)
+            case ScheduleCommand():
+                await self.schedules.command(actor, to, command)
+            case SchedulesCommand():
+                await self.schedules.show_all(actor, to)
             case HelpCommand() | PickCommand():
                 pass  # answered in the ack, or by `run`
 

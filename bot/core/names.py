@@ -15,10 +15,20 @@ from typing import Final
 from slack_sdk.models.blocks import Option
 
 from bot.core.services import Part, Services, handler
-from bot.domain.commands import Command, Named, command_text, references, with_ids
+from bot.domain.commands import Command
 from bot.domain.ids import is_instance_id
 from bot.domain.instance import Instance
-from bot.domain.names import Ambiguous, Found, match, mentioned, needs_fleet
+from bot.domain.names import (
+    Ambiguous,
+    Found,
+    Named,
+    command_text,
+    match,
+    mentioned,
+    needs_fleet,
+    references,
+    with_ids,
+)
 from bot.domain.policy import Actor
 from bot.domain.records import Protection
 from bot.infra import logs

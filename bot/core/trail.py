@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Final
 
-from bot.domain.audit import AuditRecord, Step
+from bot.domain.audit import SCHEDULE_ACTOR, AuditRecord, Step
 from bot.domain.confirmation import Confirmation
 from bot.domain.verbs import Verb
 from bot.infra import logs
@@ -87,7 +87,8 @@ class Trail:
             message=redact(message),
             latency_ms=latency_ms,
             confirmation=subject.confirmation,
-            source=self._source,
+            # What a schedule does is audited as the schedule's, wherever the bot runs.
+            source="schedule" if actor == SCHEDULE_ACTOR else self._source,
         )
         if step in _COUNTED:
             self._metrics.confirmations.labels(_COUNTED[step]).inc()

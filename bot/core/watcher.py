@@ -15,6 +15,7 @@ from typing import Final
 
 from bot.core.lease_ends import LeaseEnds
 from bot.core.reminders import Reminders
+from bot.core.schedule_runs import ScheduleRuns
 from bot.core.services import Part, Services
 from bot.domain.costs import fleet_cost, usage
 from bot.domain.records import Digest, FirstSeen
@@ -47,12 +48,19 @@ class Watcher(Part):
     """One per replica."""
 
     def __init__(
-        self, services: Services, *, fleet: Fleet, reminders: Reminders, lease_ends: LeaseEnds
+        self,
+        services: Services,
+        *,
+        fleet: Fleet,
+        reminders: Reminders,
+        lease_ends: LeaseEnds,
+        schedule_runs: ScheduleRuns,
     ) -> None:
         super().__init__(services)
         self._fleet = fleet
         self._reminders = reminders
         self._lease_ends = lease_ends
+        self._schedule_runs = schedule_runs
 
     async def run_until(self, stop: asyncio.Event) -> None:
         """A cycle every interval until `stop` is set. The first comes one interval after start-up,
@@ -76,6 +84,7 @@ class Watcher(Part):
             async with s.inflight.track():
                 due = await self._lease_ends.due()
                 await self._lease_ends.handle(due)
+                await self._schedule_runs.handle()
                 if channel is None:
                     return Cycle(leases_due=len(due), skipped=None if due else "nothing to watch")
                 try:

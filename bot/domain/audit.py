@@ -10,6 +10,7 @@ from typing import Final
 # Who acted, when it was not a person: the names audit records carry (messages say them in words).
 SYSTEM_ACTOR: Final = "system"
 LEASE_ACTOR: Final = "lease"
+SCHEDULE_ACTOR: Final = "schedule"
 
 
 class Step(StrEnum):
@@ -33,6 +34,12 @@ class Step(StrEnum):
     LEASE_REMOVED = "removed"
     LEASE_ENDED = "ended"
     LEASE_ACTION = "acted"
+    # A schedule's steps (the verb is "schedule"); its stops and starts are confirmations of their own.
+    SCHEDULE_SET = "schedule_set"
+    SCHEDULE_REMOVED = "schedule_removed"
+    SCHEDULE_NOTICE = "schedule_notice"
+    SCHEDULE_SKIPPED = "schedule_skipped"
+    SCHEDULE_ACTED = "schedule_acted"
     # Guard rails (verbs "protect" and "own").
     PROTECTED = "protected"
     UNPROTECTED = "unprotected"

@@ -6,20 +6,20 @@ sentences a person reads are in `bot.slack.messages.help`.
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from bot.domain.durations import format_seconds, parse_duration
+from bot.domain.durations import parse_duration
 from bot.domain.ids import is_reference
+from bot.domain.schedules import WindowError, parse_window
 from bot.domain.verbs import MAX_IDS, VERBS, Verb
 
 MIN_LEASE_SECONDS: Final = 1.0
 # Every word `/nebula` understands; `claim` is the older spelling of `own`.
 WORDS: Final = (
     "help", "list", "show", "cost", "lease", "leases", "protect", "unprotect", "protected", "own", "claim",
-    *VERBS,
+    "schedule", "schedules", *VERBS,
 )  # fmt: skip
 
 
@@ -96,7 +96,26 @@ class OwnCommand:
 
 
 # The words that act on one instance chosen from a menu when no instance is named.
-PICKABLE: Final = ("show", "delete", "stop", "start", "reboot", "lease", "protect", "unprotect", "own")
+PICKABLE: Final = (
+    "show", "delete", "stop", "start", "reboot", "lease", "protect", "unprotect", "own", "schedule",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ScheduleCommand:
+    """`/nebula schedule <id> <days> HH:MM-HH:MM [zone]` (set), `… off` (remove), or `<id>` alone (show).
+
+    `window` holds the words after the id as typed; the zone is the configured one when none is given.
+    """
+
+    instance_id: str
+    window: tuple[str, ...] = ()
+    off: bool = False
+
+
+@dataclass(frozen=True)
+class SchedulesCommand:
+    """`/nebula schedules`."""
 
 
 @dataclass(frozen=True)
@@ -107,7 +126,14 @@ class PickCommand:
 
 
 Problem = Literal[
-    "unknown_verb", "takes_nothing", "missing_id", "bad_id", "too_many_ids", "lease_form", "bad_duration"
+    "unknown_verb",
+    "takes_nothing",
+    "missing_id",
+    "bad_id",
+    "too_many_ids",
+    "lease_form",
+    "bad_duration",
+    "schedule_form",
 ]
 
 
@@ -136,15 +162,20 @@ Command = (
     | ProtectedCommand
     | OwnCommand
     | PickCommand
+    | ScheduleCommand
+    | SchedulesCommand
 )
 ParseResult = Command | UsageError
 
 
-_BARE: Final[dict[str, type[ListCommand | CostCommand | LeasesCommand | ProtectedCommand]]] = {
+_BARE: Final[
+    dict[str, type[ListCommand | CostCommand | LeasesCommand | ProtectedCommand | SchedulesCommand]]
+] = {
     "list": ListCommand,
     "cost": CostCommand,
     "leases": LeasesCommand,
     "protected": ProtectedCommand,
+    "schedules": SchedulesCommand,
 }
 
 
@@ -172,6 +203,8 @@ def parse(text: str) -> ParseResult:
         return ids if isinstance(ids, UsageError) else OwnCommand(ids[0], off=off)
     if verb == "lease":
         return _lease(args)
+    if verb == "schedule":
+        return _schedule(args)
     if verb == "show":
         ids = _ids(verb, args, limit=1)
         return ids if isinstance(ids, UsageError) else ShowCommand(ids[0])
@@ -203,6 +236,21 @@ def _lease(args: list[str]) -> LeaseCommand | UsageError:
     return LeaseCommand(ids[0], seconds=seconds)
 
 
+def _schedule(args: list[str]) -> ScheduleCommand | UsageError:
+    ids = _ids("schedule", args[:1], limit=1)
+    if isinstance(ids, UsageError):
+        return ids
+    rest = args[1:]
+    if not rest:
+        return ScheduleCommand(ids[0])
+    if len(rest) == 1 and rest[0].lower() == "off":
+        return ScheduleCommand(ids[0], off=True)
+    window = parse_window(rest, "UTC")  # the configured zone is applied later; the form is checked now
+    if isinstance(window, WindowError):
+        return UsageError("schedule_form", verb="schedule", word=window.word, detail=window.problem)
+    return ScheduleCommand(ids[0], tuple(rest))
+
+
 def _ids(verb: str, args: list[str], limit: int) -> tuple[str, ...] | UsageError:
     if not args:
         return UsageError("missing_id", verb=verb)
@@ -213,39 +261,3 @@ def _ids(verb: str, args: list[str], limit: int) -> tuple[str, ...] | UsageError
     if len(unique) > limit:
         return UsageError("too_many_ids", verb=verb, limit=limit)
     return unique
-
-
-Named = ShowCommand | ChangeCommand | LeaseCommand | ProtectCommand | UnprotectCommand | OwnCommand
-
-
-def references(command: Command) -> tuple[str, ...]:
-    """The instances a command names, as typed (ids, host names or id prefixes)."""
-    if isinstance(command, ChangeCommand):
-        return command.instance_ids
-    if isinstance(command, ShowCommand | LeaseCommand | ProtectCommand | UnprotectCommand | OwnCommand):
-        return (command.instance_id,)
-    return ()
-
-
-def with_ids(command: Named, ids: dict[str, str]) -> Named:
-    """`command` with each reference replaced by the id it was resolved to (duplicates dropped)."""
-    if isinstance(command, ChangeCommand):
-        resolved = tuple(dict.fromkeys(ids.get(r, r) for r in command.instance_ids))
-        return dataclasses.replace(command, instance_ids=resolved)
-    return dataclasses.replace(command, instance_id=ids.get(command.instance_id, command.instance_id))
-
-
-def command_text(command: Named) -> str:
-    """The text that parses back to `command` (what a "Which one?" button runs once an id is chosen)."""
-    match command:
-        case ChangeCommand(verb, ids):
-            return " ".join((verb.name, *ids))
-        case ShowCommand(instance_id) | UnprotectCommand(instance_id):
-            return f"{'show' if isinstance(command, ShowCommand) else 'unprotect'} {instance_id}"
-        case LeaseCommand(instance_id, seconds, off):
-            how = "off" if off else (format_seconds(seconds) if seconds is not None else "")
-            return f"lease {instance_id} {how}".rstrip()
-        case ProtectCommand(instance_id, reason):
-            return f"protect {instance_id} {reason}".rstrip()
-        case OwnCommand(instance_id, off):
-            return f"own {instance_id}{' off' if off else ''}"

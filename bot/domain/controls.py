@@ -14,7 +14,7 @@ from typing import Final, Literal
 from bot.domain.ids import is_instance_id
 from bot.domain.verbs import VERBS, Verb
 
-NoticeKind = Literal["reminder", "lease"]
+NoticeKind = Literal["reminder", "lease", "schedule"]
 # A record's version: a short random token (`secrets.token_hex`), or empty for records written
 # before versions existed.
 _SERIAL: Final = re.compile(r"[0-9a-f]{0,32}", re.ASCII)
@@ -56,9 +56,12 @@ def read_notice_value(value: str | None) -> NoticeRef | None:
     if len(parts) != 3:
         return None
     kind, instance_id, serial = parts
-    if kind not in ("reminder", "lease") or not is_instance_id(instance_id) or not _SERIAL.fullmatch(serial):
+    if not is_instance_id(instance_id) or not _SERIAL.fullmatch(serial):
         return None
-    return NoticeRef("reminder" if kind == "reminder" else "lease", instance_id, serial)
+    for known in ("reminder", "lease", "schedule"):
+        if kind == known:
+            return NoticeRef(known, instance_id, serial)
+    return None
 
 
 def read_offset(value: str | None) -> int | None:

@@ -21,7 +21,8 @@ def parse_duration(text: str) -> float:
     match = _DURATION.fullmatch(text.strip().lower())
     if match is None:
         raise ValueError(f"not a duration; write e.g. {EXAMPLES}")
-    seconds = float(match.group(1)) * _UNITS[match.group(2) or "s"]
+    # Rounded to the microsecond: `0.101d` is 8726.4 s, not 8726.400000000001 (and reads back the same).
+    seconds = round(float(match.group(1)) * _UNITS[match.group(2) or "s"], 6)
     if seconds <= 0:
         raise ValueError("must be longer than zero")
     if seconds > MAX_SECONDS:
@@ -44,7 +45,7 @@ def format_seconds(seconds: float) -> str:
     """`seconds` written so that `parse_duration` reads it back exactly: `36h`, `90m`, `86.4`."""
     for unit in ("d", "h", "m", "s"):
         amount = round(seconds / _UNITS[unit], 3)
-        if amount >= 1 and amount * _UNITS[unit] == seconds and amount < 10_000_000:
+        if amount >= 1 and round(amount * _UNITS[unit], 6) == seconds and amount < 10_000_000:
             written = f"{amount:.3f}".rstrip("0").rstrip(".")
             return written + unit
     return f"{seconds:.3f}".rstrip("0").rstrip(".")

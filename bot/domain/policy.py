@@ -24,6 +24,7 @@ from bot.domain.refusals import (
     OwnerUnknown,
     OwnRequest,
     Reason,
+    ScheduleNotYours,
     WrongChannel,
 )
 
@@ -214,3 +215,20 @@ def _same_place(rules: Rules, identity: Identity, actor: Actor, confirmation: Co
     if actor.channel_id and confirmation.channel_id and actor.channel_id != confirmation.channel_id:
         return refuse(OtherChannel())
     return ALLOW
+
+
+def may_schedule(
+    rules: Rules, actor: Actor, instance_id: str, owner: str | None, unsure: str | None = None
+) -> Ruling:
+    """May `actor` set or remove a schedule (standing stops) on an instance owned by `owner`?
+
+    Under the owner rule, only its owner or an approver; under the two-person rule, a schedule that
+    stops someone else's instance (or one nobody owns) needs an approver to set it. An owner Slack could
+    not tell (`unsure`: why) is never taken for nobody.
+    """
+    if is_approver(rules, actor) or (owner == actor.user_id and unsure is None):
+        return ALLOW
+    refused = refuse(ScheduleNotYours(instance_id, owner, rules.approvers, unsure))
+    if rules.owner_rule:
+        return refused if unsure is not None or owner is not None else ALLOW
+    return refused if rules.needs_approval else ALLOW

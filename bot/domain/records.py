@@ -83,6 +83,35 @@ class Lease(Record, kind="lease"):
 
 
 @dataclass(frozen=True)
+class Schedule(Record, kind="schedule"):
+    """When an instance should run (`Window`), and how far the bot has got with its edges.
+
+    Window ends up to `handled_until` are done (stopped, kept running, or nothing to do); starts up
+    to `started_until` likewise. `stopped_at` is the end at which the schedule stopped the instance:
+    only then does the next start start it. A notice before an end carries `serial` and that end.
+    """
+
+    instance_id: str
+    host_name: str | None
+    days: str  # as `days_text` writes them: `weekdays`, `mon,wed`
+    start: str
+    end: str
+    zone: str
+    set_by: str
+    set_at: float
+    channel_id: str  # where its notices go
+    team_id: str
+    handled_until: float
+    started_until: float
+    noticed_end: float | None = None
+    notice_ts: str | None = None
+    kept_end: float | None = None
+    kept_by: str | None = None
+    stopped_at: float | None = None
+    serial: str = ""
+
+
+@dataclass(frozen=True)
 class FirstSeen(Record, kind="first_seen"):
     """When the bot first saw an instance running, for instances whose running time Nebula omits."""
 

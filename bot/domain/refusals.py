@@ -98,8 +98,20 @@ class TooManyPending:
     limit: int
 
 
+@dataclass(frozen=True)
+class ScheduleNotYours:
+    """A schedule stops an instance on its own: setting one on an instance `owner` owns (None: nobody,
+    or Slack could not tell, `why`) is for that owner or an approver."""
+
+    instance_id: str
+    owner: str | None
+    approvers: frozenset[str]
+    why: str | None = None
+
+
 Reason = (
-    ForeignWorkspace
+    ScheduleNotYours
+    | ForeignWorkspace
     | WrongChannel
     | NotAllowed
     | OthersOwn

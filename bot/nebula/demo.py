@@ -15,6 +15,8 @@ import httpx
 
 DEMO_KEY: Final = "ak_demo_not_a_real_key"
 DELAY: Final = 0.25  # seconds: about what Nebula takes from a laptop
+# The demo instance that comes with a schedule (weekdays 08:00-19:00 UTC).
+SCHEDULED: Final = ("8a2d5b7c-1e9f-4a3b-b6c2-5f7e0d9a4b18", "sweep-lr-3e4")
 
 
 def _fleet() -> dict[str, dict[str, Any]]:

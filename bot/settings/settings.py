@@ -7,50 +7,30 @@ may act, confirmations, forgotten GPUs, guard rails. The views other layers take
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal
 from urllib.parse import urlparse
 
-from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import NoDecode
 
 from bot.core.config import CoreConfig
 from bot.domain.policy import Rules
+from bot.domain.schedules import is_zone
 from bot.settings.fields import (
-    ConfigError,
     Duration,
     IdList,
     WholeSeconds,
-    describe,
     is_set,
     not_placeholder,
     only,
     split_ids,
 )
-from bot.store.location import Location, parse_state_url
+from bot.settings.store_settings import StoreSettings, load
 
 # A response_url lives 30 minutes; the expiry sweeper replaces a stale confirmation through it,
 # so a confirmation may not outlive it.
 MAX_CONFIRM_TTL = 1800
-
-
-class StoreSettings(BaseSettings):
-    """Where the state lives: all that `nebula-bot audit` needs."""
-
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
-
-    nebula_bot_state_url: str = "sqlite:///nebula-bot.sqlite3"
-
-    @field_validator("nebula_bot_state_url")
-    @classmethod
-    def _known_store(cls, value: str) -> str:
-        parse_state_url(value)
-        return value
-
-    @property
-    def state_location(self) -> Location:
-        """Where the state lives, parsed."""
-        return parse_state_url(self.nebula_bot_state_url)
 
 
 class Settings(StoreSettings):
@@ -104,6 +84,8 @@ class Settings(StoreSettings):
     nebula_bot_lease_action: Literal["remind", "stop", "delete"] = "remind"
     nebula_bot_lease_grace: Duration = Field(default=1800.0, ge=0)
     nebula_bot_digest_at: str | None = None
+    nebula_bot_timezone: str = "UTC"
+    nebula_bot_schedule_notice: Duration = Field(default=900.0, ge=0, le=86400)
 
     # Guard rails: acting on another's instance needs an approver; a delay with Undo before a change.
     nebula_bot_owner_rule: Literal["off", "owner-or-approver"] = "off"
@@ -146,6 +128,13 @@ class Settings(StoreSettings):
         if not value:
             return None
         only(frozenset({value}), "CG", "a Slack channel id (C… or G…)")
+        return value
+
+    @field_validator("nebula_bot_timezone")
+    @classmethod
+    def _check_timezone(cls, value: str) -> str:
+        if not is_zone(value):
+            raise ValueError("must be a time zone of the zone database, such as Europe/Berlin or UTC")
         return value
 
     @field_validator("nebula_bot_digest_at")
@@ -265,6 +254,8 @@ class Settings(StoreSettings):
             watch_channel=self.nebula_bot_watch_channel,
             watch_interval=self.nebula_bot_watch_interval,
             detail_refresh=self.nebula_bot_detail_refresh,
+            timezone=self.nebula_bot_timezone,
+            schedule_notice=self.nebula_bot_schedule_notice,
             remind_after=self.nebula_bot_remind_after,
             snooze=self.nebula_bot_snooze,
             lease_action=self.nebula_bot_lease_action,
@@ -275,24 +266,9 @@ class Settings(StoreSettings):
         )
 
 
-S = TypeVar("S", bound=StoreSettings)
-
-
 def load_settings(**overrides: Any) -> Settings:
     """Read the settings, turning every problem into one `ConfigError` that names the variables.
 
     `overrides` replace what the environment says (the shell points Slack at its own stand-in).
     """
-    return _load(Settings, **overrides)
-
-
-def load_store_settings() -> StoreSettings:
-    """Read only where the state lives."""
-    return _load(StoreSettings)
-
-
-def _load(kind: type[S], **overrides: Any) -> S:
-    try:
-        return kind(**overrides)
-    except ValidationError as exc:
-        raise ConfigError(describe(exc)) from None
+    return load(Settings, **overrides)

@@ -28,6 +28,7 @@ EMOJI: Final = {
     "stopwatch": "⏱",
     "bust_in_silhouette": "👤",
     "leftwards_arrow_with_hook": "↩️",
+    "clock7": "🕖",
 }
 _DATE: Final = re.compile(r"<!date\^(\d+)\^[^|>]*\|[^>]*>")
 _LINK: Final = re.compile(r"<(https?://[^|>]+)\|([^>]+)>")

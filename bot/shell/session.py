@@ -22,6 +22,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.infra.clock import Clock
 from bot.service.runtime import BotRuntime
+from bot.shell.demo_state import seed_demo
 from bot.shell.local_slack import TEAM_ID, LocalSlack, Shown
 from bot.shell.options import DEMO_USER, ShellOptions, shell_settings
 from bot.shell.render import Control, Style, render
@@ -102,6 +103,9 @@ class Session:
             transport = demo.transport()
         self.runtime = BotRuntime(settings, self._clock, source="shell", nebula_transport=transport)
         await self.runtime.start(serve_http=False, background=self.options.demo or self.options.watch)
+        if self.options.demo:
+            assert self.runtime.core is not None
+            await seed_demo(self.runtime.core.services.records, self._clock(), self.options.channel)
 
     async def stop(self) -> None:
         """Stop the bot and the stand-in (what is still scheduled is left to the bot's sweeper)."""

@@ -29,6 +29,8 @@ def register(app: AsyncApp, core: Core) -> None:
             await core.reads.refuse_forged(actor, to)
         elif ref.kind == "reminder":
             await core.reminders.keep(actor, to, ref)
+        elif ref.kind == "schedule":
+            await core.schedules.keep(actor, to, ref)
         else:
             await core.leases.keep(actor, to, ref)
 
@@ -36,7 +38,7 @@ def register(app: AsyncApp, core: Core) -> None:
         actor, to = actor_from_action(body, context), action_destination(body)
         value = field(first_action(body), "value")
         ref = read_notice_value(value)
-        if ref is not None:
+        if ref is not None and ref.kind != "schedule":  # a schedule's notice has no such button
             await (core.reminders if ref.kind == "reminder" else core.leases).act(actor, to, ref, verb)
         elif is_instance_id(value):  # a notice posted before notices carried versions: the id alone
             await core.requests.request(actor, to, ChangeCommand(verb, (value or "",)))

@@ -42,6 +42,7 @@ _WHAT: Final = {
     "protect": "to protect",
     "unprotect": "to unprotect",
     "own": "to own",
+    "schedule": "whose schedule to see",
 }
 
 

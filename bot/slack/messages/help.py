@@ -20,9 +20,11 @@ USAGE: Final = (
     "• `/nebula protect <id> [reason]`: nobody may stop, reboot or delete it until "
     "`/nebula unprotect <id>`; `/nebula protected` lists them\n"
     "• `/nebula own <id>`: you own it (`/nebula own <id> off` to let go)\n"
+    "• `/nebula schedule <id> weekdays 08:00-19:00 [zone]`: stopped outside those hours, started again "
+    "inside (`off` removes it; `/nebula schedules` lists them)\n"
     "• `/nebula help`: this message\n"
-    "Example: `/nebula delete 102cade84ea-e703-4400-b77d-8ed545d198ee`. Ids are 1 to 64 letters, digits, "
-    "`-` or `_` (starting with a letter or digit), as the Nebula console and `/nebula list` show them."
+    "Example: `/nebula delete trainer-1`. Where `<id>` is written, an instance's id, its host name or "
+    "the first 8 or more characters of its id will do; a verb alone offers a menu of instances."
 )
 
 
@@ -46,6 +48,23 @@ def usage_text(error: UsageError) -> str:
             return f"Write `/nebula lease <instance-id> <duration>`, e.g. 8h.\n{USAGE}"
         case "bad_duration":
             return f"{code(error.word)}: {error.detail}. Or write `off` to remove the lease."
+        case "schedule_form":
+            return (
+                f"{_WINDOW_PROBLEMS.get(error.detail, 'Not a schedule')}: {code(error.word)}. {SCHEDULE_FORM}"
+            )
+
+
+SCHEDULE_FORM: Final = (
+    "Write `/nebula schedule <instance> <days> HH:MM-HH:MM [zone]`, e.g. "
+    "`/nebula schedule trainer-1 weekdays 08:00-19:00 Europe/Berlin` (days: `daily`, `weekdays`, "
+    "`weekends`, `mon-fri`, `sat,sun`, …; `off` removes it)."
+)
+_WINDOW_PROBLEMS: Final = {
+    "days": "Not days of the week",
+    "times": "Not a time range",
+    "same_times": "A window needs a start and an end that differ",
+    "zone": "Not a time zone the bot knows (such as `Europe/Berlin`, `America/New_York` or `UTC`)",
+}
 
 
 def usage(error: UsageError) -> Message:

@@ -14,7 +14,7 @@ from typing import Any, Final
 
 from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
 
-from bot.domain.audit import LEASE_ACTOR, SYSTEM_ACTOR
+from bot.domain.audit import LEASE_ACTOR, SCHEDULE_ACTOR, SYSTEM_ACTOR
 from bot.domain.costs import money
 from bot.domain.durations import format_duration
 from bot.domain.ids import is_slack_id
@@ -29,7 +29,7 @@ ROW_LIMIT: Final = 280
 # How many people a sentence names before it says "and N more".
 PEOPLE_SHOWN: Final = 10
 # Who acted, when it was not a person: the names the audit uses, and how messages say them.
-_NOT_PEOPLE: Final = {LEASE_ACTOR: "the lease", SYSTEM_ACTOR: "the bot"}
+_NOT_PEOPLE: Final = {LEASE_ACTOR: "the lease", SYSTEM_ACTOR: "the bot", SCHEDULE_ACTOR: "the schedule"}
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from bot.domain.refusals import (
     OwnRequest,
     Protected,
     Reason,
+    ScheduleNotYours,
     TooManyPending,
     WrongChannel,
 )
@@ -39,6 +40,15 @@ def owners_text(owners: tuple[tuple[str, str], ...]) -> str:
 def refusal_text(reason: Reason) -> str:
     """The refusal as mrkdwn: what is not allowed, and what to do next."""
     match reason:
+        case ScheduleNotYours(instance_id, owner, approvers, why):
+            who_may = f"<@{owner}> or an approver" if owner else "an approver"
+            ask = f" ({people(approvers)})" if approvers else f": none are set ({APPROVERS_SETTING})"
+            unknown = (
+                f"The bot could not tell who owns it just now (Slack answered {code(why)}). " if why else ""
+            )
+            return (
+                f"{unknown}A schedule stops {code(instance_id)} on its own: only {who_may} may set it{ask}."
+            )
         case ForeignWorkspace():
             return "This bot only serves its own workspace; requests from other workspaces are refused."
         case WrongChannel(allowed):

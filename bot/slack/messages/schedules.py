@@ -1,0 +1,135 @@
+"""What schedules say: set, shown, removed, listed; the notice before a stop with "Keep running tonight",
+and what became of each stop and start."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Final
+
+from slack_sdk.models.blocks import ActionsBlock, ButtonElement
+
+from bot.domain.controls import notice_value
+from bot.domain.records import Schedule
+from bot.slack.messages import action_ids
+from bot.slack.messages.fleet import name
+from bot.slack.messages.kit import Message, context, message, moment, notice, section, value, who
+from bot.slack.messages.mrkdwn import code
+
+ROWS: Final = 40
+CLOCK: Final = ":clock7:"
+
+
+def window_text(schedule: Schedule) -> str:
+    """`weekdays 08:00-19:00 Europe/Berlin`."""
+    return f"`{schedule.days} {schedule.start}-{schedule.end} {schedule.zone}`"
+
+
+def schedule_set(schedule: Schedule, next_stop: float | None, dry_run: bool) -> Message:
+    """The answer to `/nebula schedule <id> <window>`, in the channel."""
+    dry = " (dry run: nothing will change at Nebula)" if dry_run else ""
+    stop = f" Next stop: {moment(next_stop)}." if next_stop is not None else ""
+    return notice(
+        f"{CLOCK} {name(schedule.instance_id, schedule.host_name)} runs {window_text(schedule)}, "
+        f"set by {who(schedule.set_by)}. Outside those hours the bot stops it (with a notice before, "
+        f"and *Keep running tonight*); when the next window starts it starts it again, if it was the "
+        f"schedule that stopped it{dry}.{stop}"
+    )
+
+
+def schedule_shown(schedule: Schedule | None, instance_id: str, next_stop: float | None) -> Message:
+    """The answer to `/nebula schedule <id>`."""
+    if schedule is None:
+        return notice(
+            f"No schedule on {code(instance_id)}. Set one with "
+            f"`/nebula schedule {instance_id} weekdays 08:00-19:00`."
+        )
+    stop = f" Next stop: {moment(next_stop)}." if next_stop is not None else ""
+    return notice(
+        f"{CLOCK} {name(schedule.instance_id, schedule.host_name)} runs {window_text(schedule)}, "
+        f"set by {who(schedule.set_by)}.{stop}"
+    )
+
+
+def schedule_removed(instance_id: str, found: bool, by: str) -> Message:
+    """The answer to `/nebula schedule <id> off`."""
+    if not found:
+        return notice(f"No schedule on {code(instance_id)}; nothing to remove.")
+    return notice(
+        f"{CLOCK} Schedule on {code(instance_id)} removed by {who(by)}. The bot no longer stops or starts it."
+    )
+
+
+def schedules(found: Sequence[Schedule]) -> Message:
+    """`/nebula schedules`: every schedule, the total stated."""
+    if not found:
+        return notice("No schedules. Set one with `/nebula schedule <instance> weekdays 08:00-19:00`.")
+    ordered = sorted(found, key=lambda s: (s.host_name or "", s.instance_id))
+    rows = [
+        section(f"• {name(s.instance_id, s.host_name, 40)}: {window_text(s)}, set by {who(s.set_by)}")
+        for s in ordered[:ROWS]
+    ]
+    more = [context(f"and {len(ordered) - ROWS} more: `/nebula schedule <id>` shows any one.")]
+    return message(
+        f"{len(ordered)} schedules",
+        [section(f"*Schedules* ({len(ordered)})"), *rows, *(more if len(ordered) > ROWS else [])],
+    )
+
+
+def stop_notice(schedule: Schedule, at: float, dry_run: bool, protected: str = "") -> Message:
+    """Before a window's end: the stop to come, and *Keep running tonight*."""
+    named = name(schedule.instance_id, schedule.host_name)
+    if protected:
+        text = f"{CLOCK} {named}'s schedule ends at {moment(at)}, but it is {protected}: not stopped."
+        return notice(text)
+    dry = " (dry run: nothing will change at Nebula)" if dry_run else ""
+    text = (
+        f"{CLOCK} {named} runs {window_text(schedule)}: the bot stops it at {moment(at)}{dry}, "
+        "unless someone keeps it running tonight."
+    )
+    keep = ButtonElement(
+        text="Keep running tonight",
+        action_id=action_ids.KEEP,
+        value=notice_value("schedule", schedule.instance_id, schedule.serial),
+    )
+    return message(text, [section(text), ActionsBlock(elements=[keep])])
+
+
+def kept(schedule: Schedule, at: float, by: str) -> Message:
+    """The notice after Keep: this stop skipped, the schedule goes on."""
+    named = name(schedule.instance_id, schedule.host_name)
+    return notice(
+        f"{CLOCK} {who(by)} kept {named} running tonight: the stop at {moment(at)} is skipped. "
+        f"The schedule ({window_text(schedule)}) goes on."
+    )
+
+
+def too_late(schedule: Schedule) -> Message:
+    """Keep pressed after the stop was sent."""
+    return notice(
+        f"Too late: the schedule's stop of {name(schedule.instance_id, schedule.host_name)} was already "
+        "sent; its outcome is in the thread. `/nebula start` starts it again."
+    )
+
+
+def moot(schedule: Schedule, status: str | None, what: str) -> Message:
+    """A window edge with nothing to do: the instance is gone (the schedule with it), or protected."""
+    named = name(schedule.instance_id, schedule.host_name)
+    if status is None:
+        return notice(f"{CLOCK} {named} is gone; its schedule ({window_text(schedule)}) is removed.")
+    return notice(f"{CLOCK} {named} is {value(status, limit=40)}: the schedule did not {what} it.")
+
+
+def not_carried_out(schedule: Schedule, what: str, reason: str) -> Message:
+    """The schedule's stop or start was refused at its time (its setter may no longer act, say)."""
+    named = name(schedule.instance_id, schedule.host_name)
+    return notice(f"{CLOCK} The schedule did not {what} {named}: {reason}")
+
+
+def changed_meanwhile(instance_id: str) -> Message:
+    """Two people set the schedule at once; this one lost."""
+    return notice(f"The schedule on {code(instance_id)} changed meanwhile; nothing was set. Try again.")
+
+
+def refused_setting(reason: str) -> Message:
+    """Setting the schedule is not for this person."""
+    return notice(f"{CLOCK} Not set: {reason}")
