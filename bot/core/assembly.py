@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.core.access import Access
 from bot.core.agreed import AgreedChanges
 from bot.core.announce import Announcer
+from bot.core.budgets import Budgets
 from bot.core.changes import Changes
 from bot.core.config import CoreConfig
 from bot.core.decisions import Decisions
@@ -80,6 +81,7 @@ def build_core(
     requests = Requests(services)
     agreed = AgreedChanges(services, changes=changes)
     reminders = Reminders(services, fleet=fleet, requests=requests)
+    budgets = Budgets(services, fleet=fleet)
     return Core(
         services=services,
         requests=requests,
@@ -97,9 +99,11 @@ def build_core(
             reminders=reminders,
             lease_ends=LeaseEnds(services, agreed=agreed, fleet=fleet),
             schedule_runs=ScheduleRuns(services, agreed=agreed, fleet=fleet),
+            budgets=budgets,
         ),
         sweeper=Sweeper(services, changes=changes, undo=undo),
         names=Names(services, fleet=fleet),
         home=Home(services, fleet=fleet),
         schedules=Schedules(services, agreed=agreed),
+        budgets=budgets,
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
+from bot.core.budgets import Budgets
 from bot.core.changes import Changes
 from bot.core.decisions import Decisions
 from bot.core.home import Home
@@ -22,6 +23,7 @@ from bot.core.sweeper import Sweeper
 from bot.core.undo import UndoWindow
 from bot.core.watcher import Watcher
 from bot.domain.commands import (
+    BudgetCommand,
     ChangeCommand,
     Command,
     CostCommand,
@@ -64,6 +66,7 @@ _WORDS: Final[dict[type, str]] = {
     PickCommand: "menu",
     ScheduleCommand: "schedule",
     SchedulesCommand: "schedules",
+    BudgetCommand: "budget",
 }
 
 
@@ -93,6 +96,7 @@ class Core:
     names: Names
     home: Home
     schedules: Schedules
+    budgets: Budgets
 
     def screen(self, actor: Actor, text: str) -> Command | Message:
         """Decide instantly, with no I/O, whether a command goes ahead; if not, the ephemeral answer."""
@@ -167,6 +171,8 @@ class Core:
                 await self.schedules.command(actor, to, command)
             case SchedulesCommand():
                 await self.schedules.show_all(actor, to)
+            case BudgetCommand():
+                await self.budgets.command(actor, to, command)
             case HelpCommand() | PickCommand():
                 pass  # answered in the ack, or by `run`
 

@@ -12,6 +12,7 @@ import dataclasses
 from typing import Final
 
 from bot.core.agreed import AgreedChanges
+from bot.core.budgets import over_budget
 from bot.core.lease_ends import agreed_change, agreed_id
 from bot.core.lookup import instance_or_say
 from bot.core.requests import Requests
@@ -21,7 +22,7 @@ from bot.domain.audit import Step
 from bot.domain.commands import ChangeCommand, LeaseCommand
 from bot.domain.confirmation import State, summarize
 from bot.domain.controls import NoticeRef
-from bot.domain.policy import Actor
+from bot.domain.policy import Actor, is_approver
 from bot.domain.records import Lease, LeaseAction, new_serial
 from bot.domain.verbs import Verb
 from bot.slack.messages import fleet as fleet_messages
@@ -74,10 +75,15 @@ class Leases(Part):
         to: Destination,
     ) -> None:
         s = self.services
+        now = s.clock()
+        extends = current is not None and (
+            current.record.ended_at is not None or now + seconds > current.record.ends_at
+        )
+        if extends and await self._over_budget(actor, instance_id, to):
+            return
         instance = await instance_or_say(s, to, instance_id)
         if instance is None:
             return
-        now = s.clock()
         lease = Lease(
             instance_id=instance_id,
             host_name=instance.host_name,
@@ -130,6 +136,8 @@ class Leases(Part):
         """Keep on a lease notice: the lease runs NEBULA_BOT_SNOOZE more; its pending change is withdrawn."""
         s = self.services
         ends_at = s.clock() + s.config.snooze
+        if await self._over_budget(actor, ref.instance_id, to):
+            return
 
         def kept(lease: Lease) -> Lease:
             if lease.serial != ref.serial:
@@ -172,6 +180,16 @@ class Leases(Part):
             fleet_messages.lease_kept(after, actor.user_id),
             to,
         )
+
+    async def _over_budget(self, actor: Actor, instance_id: str, to: Destination) -> bool:
+        """True (after saying why) when the budget is spent and `actor` is no approver: extending a lease
+        is more spending, which then needs one."""
+        s = self.services
+        over = await over_budget(s)
+        if over is None or is_approver(s.access.rules, actor):
+            return False
+        await s.refuse(actor.user_id, over, Subject(VERB, instance_id, actor.team_id, actor.channel_id), to)
+        return True
 
     async def _stale(self, ref: NoticeRef, to: Destination) -> None:
         """A press on a notice whose lease has moved on: if its change was sent, say so with its outcome."""

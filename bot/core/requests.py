@@ -9,19 +9,22 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
+from bot.core.budgets import over_budget
 from bot.core.services import Part, Services, handler
 from bot.core.trail import Subject
 from bot.domain.audit import Step
 from bot.domain.commands import ChangeCommand
 from bot.domain.confirmation import Confirmation, new_confirmation_id
 from bot.domain.instance import Instance
-from bot.domain.policy import ALLOW, Actor, Ruling, owner_approval, refuse
+from bot.domain.policy import ALLOW, Actor, Ruling, Verdict, owner_approval, refuse
 from bot.domain.refusals import TooManyPending
+from bot.domain.verbs import START
 from bot.nebula.errors import NebulaError, NebulaNotFound
 from bot.slack.messages import confirmations as messages
 from bot.slack.messages import texts
 from bot.slack.messages.kit import notice, people
 from bot.slack.messages.mrkdwn import code
+from bot.slack.messages.refusals import refusal_text
 from bot.slack.replier import Destination, say
 
 
@@ -91,6 +94,10 @@ class Requests(Part):
         instances = tuple(found for found in looked_up if isinstance(found, Instance))
         owned = await s.owners.of(instances)
         ruling = owner_approval(s.access.rules, actor, owned.owners, verb.guarded, owned.unsure)
+        over = await over_budget(s) if verb is START and ruling.allowed else None
+        if over is not None and not ruling.needs_approval:
+            # The budget is spent: a start (more spending) needs an approver, and the message says why.
+            ruling = Ruling(Verdict.APPROVAL, over) if over.approvers else refuse(over)
         if not ruling.allowed:
             await s.refuse(actor.user_id, ruling.why, subject, to)
             return
@@ -112,7 +119,8 @@ class Requests(Part):
         await s.trail.record(Step.REQUESTED, "pending", Subject.of(confirmation), actor.user_id)
         rules = s.access.rules
         approval = people(rules.approvers) if rules.needs_approval or confirmation.needs_approval else None
-        message = messages.confirmation(confirmation, approval, dry_run=s.config.dry_run)
+        why = refusal_text(over) if over is not None else ""
+        message = messages.confirmation(confirmation, approval, dry_run=s.config.dry_run, why=why)
         message_ts = await s.announcer.ask(confirmation, message, to)
         if message_ts is not None:
             await s.store.attach_message(confirmation.id, message_ts)

@@ -13,10 +13,12 @@ import time
 from dataclasses import dataclass
 from typing import Final
 
+from bot.core.budgets import Budgets, standing
 from bot.core.lease_ends import LeaseEnds
 from bot.core.reminders import Reminders
 from bot.core.schedule_runs import ScheduleRuns
 from bot.core.services import Part, Services
+from bot.domain.budgets import TEAM, Budget, Ledger, last_days
 from bot.domain.costs import fleet_cost, usage
 from bot.domain.records import Digest, FirstSeen
 from bot.infra import logs
@@ -25,6 +27,7 @@ from bot.nebula.errors import NebulaError
 from bot.nebula.fleet import Fleet, Snapshot
 from bot.nebula.gate import acting_for
 from bot.slack.errors import ReplyError
+from bot.slack.messages import budgets as budget_messages
 from bot.slack.messages import fleet as fleet_messages
 
 DAY: Final = 86400
@@ -55,12 +58,14 @@ class Watcher(Part):
         reminders: Reminders,
         lease_ends: LeaseEnds,
         schedule_runs: ScheduleRuns,
+        budgets: Budgets,
     ) -> None:
         super().__init__(services)
         self._fleet = fleet
         self._reminders = reminders
         self._lease_ends = lease_ends
         self._schedule_runs = schedule_runs
+        self._budgets = budgets
 
     async def run_until(self, stop: asyncio.Event) -> None:
         """A cycle every interval until `stop` is set. The first comes one interval after start-up,
@@ -75,8 +80,9 @@ class Watcher(Part):
                 logs.failure("watcher.failed")
 
     async def cycle(self) -> Cycle:
-        """One pass: end the leases that are due (each decided on a fresh read of its instance), then, with
-        a watch channel, read the fleet to remind and post the digest."""
+        """One pass: end the leases that are due (each decided on a fresh read of its instance) and act at
+        schedules' edges; then, with a watch channel or a budget, read the fleet to accrue the spend, and
+        (with the channel) remind, alert and post the digest."""
         s = self.services
         started = time.monotonic()
         channel = s.config.watch_channel
@@ -85,7 +91,7 @@ class Watcher(Part):
                 due = await self._lease_ends.due()
                 await self._lease_ends.handle(due)
                 await self._schedule_runs.handle()
-                if channel is None:
+                if channel is None and await s.records.get(Budget, TEAM) is None:
                     return Cycle(leases_due=len(due), skipped=None if due else "nothing to watch")
                 try:
                     snapshot = await self._fleet.read(details=True)
@@ -96,8 +102,11 @@ class Watcher(Part):
                 first_seen = await self._first_seen(snapshot)
                 summary = fleet_cost(snapshot.instances, s.clock(), first_seen)
                 s.metrics.fleet_cost_per_hour.set(summary.per_hour)
-                reminded = await self._reminders.check(snapshot, first_seen)
-                await self._digest(channel, snapshot, first_seen)
+                await self._budgets.watch(snapshot, channel)
+                reminded = 0
+                if channel is not None:
+                    reminded = await self._reminders.check(snapshot, first_seen)
+                    await self._digest(channel, snapshot, first_seen)
         cycle = Cycle(
             listed=len(snapshot.instances),
             running=len(snapshot.running),
@@ -146,8 +155,12 @@ class Watcher(Part):
         if won is None:
             return  # another replica posts it
         summary = fleet_cost(snapshot.instances, now, first_seen)
+        digest = fleet_messages.cost(summary, heading=f"Daily cost digest, {day}")
+        budget = await standing(s)
+        ledger = await s.records.get(Ledger, TEAM)
+        days = last_days(ledger.record, now) if ledger is not None else []
         try:
-            await s.replier.post(channel, fleet_messages.cost(summary, heading=f"Daily cost digest, {day}"))
+            await s.replier.post(channel, budget_messages.digest(digest, budget[1] if budget else None, days))
         except ReplyError as exc:
             logs.warning("digest.post_failed", channel=channel, error=str(exc))
             # Not posted: give the day back, so that the next cycle tries again.

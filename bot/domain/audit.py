@@ -40,6 +40,10 @@ class Step(StrEnum):
     SCHEDULE_NOTICE = "schedule_notice"
     SCHEDULE_SKIPPED = "schedule_skipped"
     SCHEDULE_ACTED = "schedule_acted"
+    # The budget's steps (the verb is "budget").
+    BUDGET_SET = "budget_set"
+    BUDGET_REMOVED = "budget_removed"
+    BUDGET_ALERT = "budget_alert"
     # Guard rails (verbs "protect" and "own").
     PROTECTED = "protected"
     UNPROTECTED = "unprotected"

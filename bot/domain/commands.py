@@ -10,6 +10,7 @@ import difflib
 from dataclasses import dataclass
 from typing import Final, Literal
 
+from bot.domain.budgets import Period, parse_budget
 from bot.domain.durations import parse_duration
 from bot.domain.ids import is_reference
 from bot.domain.schedules import WindowError, parse_window
@@ -19,7 +20,7 @@ MIN_LEASE_SECONDS: Final = 1.0
 # Every word `/nebula` understands; `claim` is the older spelling of `own`.
 WORDS: Final = (
     "help", "list", "show", "cost", "lease", "leases", "protect", "unprotect", "protected", "own", "claim",
-    "schedule", "schedules", *VERBS,
+    "schedule", "schedules", "budget", *VERBS,
 )  # fmt: skip
 
 
@@ -114,6 +115,15 @@ class ScheduleCommand:
 
 
 @dataclass(frozen=True)
+class BudgetCommand:
+    """`/nebula budget` (show), `/nebula budget 5000/month` (set), `/nebula budget off` (remove)."""
+
+    amount: float | None = None
+    period: Period = "month"
+    off: bool = False
+
+
+@dataclass(frozen=True)
 class SchedulesCommand:
     """`/nebula schedules`."""
 
@@ -134,6 +144,7 @@ Problem = Literal[
     "lease_form",
     "bad_duration",
     "schedule_form",
+    "budget_form",
 ]
 
 
@@ -164,6 +175,7 @@ Command = (
     | PickCommand
     | ScheduleCommand
     | SchedulesCommand
+    | BudgetCommand
 )
 ParseResult = Command | UsageError
 
@@ -205,6 +217,8 @@ def parse(text: str) -> ParseResult:
         return _lease(args)
     if verb == "schedule":
         return _schedule(args)
+    if verb == "budget":
+        return _budget(args)
     if verb == "show":
         ids = _ids(verb, args, limit=1)
         return ids if isinstance(ids, UsageError) else ShowCommand(ids[0])
@@ -234,6 +248,17 @@ def _lease(args: list[str]) -> LeaseCommand | UsageError:
             "bad_duration", verb="lease", word=args[1], detail="a lease lasts at least a second"
         )
     return LeaseCommand(ids[0], seconds=seconds)
+
+
+def _budget(args: list[str]) -> BudgetCommand | UsageError:
+    if not args:
+        return BudgetCommand()
+    if len(args) == 1 and args[0].lower() == "off":
+        return BudgetCommand(off=True)
+    parsed = parse_budget(args[0]) if len(args) == 1 else None
+    if parsed is None:
+        return UsageError("budget_form", verb="budget", word=" ".join(args))
+    return BudgetCommand(amount=parsed[0], period=parsed[1])
 
 
 def _schedule(args: list[str]) -> ScheduleCommand | UsageError:

@@ -109,8 +109,20 @@ class ScheduleNotYours:
     why: str | None = None
 
 
+@dataclass(frozen=True)
+class OverBudget:
+    """The budget (`amount` per `period`) is spent (`spent`): starting an instance or extending a lease
+    needs an approver."""
+
+    amount: float
+    period: str
+    spent: float
+    approvers: frozenset[str]
+
+
 Reason = (
-    ScheduleNotYours
+    OverBudget
+    | ScheduleNotYours
     | ForeignWorkspace
     | WrongChannel
     | NotAllowed

@@ -67,6 +67,16 @@ class Metrics:
             registry=self.registry,
         )
 
+        self.budget = Gauge("nebula_bot_budget_dollars", "The budget per period.", registry=self.registry)
+        self.budget_spent = Gauge(
+            "nebula_bot_budget_spent_dollars", "Spent this budget period.", registry=self.registry
+        )
+        self.budget_forecast = Gauge(
+            "nebula_bot_budget_forecast_dollars",
+            "Spend forecast for the period's end at the current burn rate.",
+            registry=self.registry,
+        )
+
     def render(self) -> bytes:
         """The Prometheus text exposition."""
         return generate_latest(self.registry)

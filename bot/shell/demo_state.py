@@ -1,17 +1,46 @@
-"""What the demo's store holds at the start: a schedule on one of the demo's instances, so that
-`/nebula schedules` and the watcher's notices have something to show."""
+"""What the demo's store holds at the start: a schedule on one of the demo's instances, and a budget
+83 % spent, so that `/nebula schedules`, `/nebula budget` and the watcher have something to show."""
 
 from __future__ import annotations
 
+from typing import Final
+
+from bot.domain.budgets import Budget, Ledger, day_of, period_bounds
 from bot.domain.records import Schedule, new_serial
 from bot.nebula.demo import SCHEDULED
 from bot.shell.local_slack import TEAM_ID
 from bot.shell.options import DEMO_USER
 from bot.store.records import Records
 
+BUDGET: Final = 5000.0
+SPENT: Final = 0.83  # of the budget
+# The demo fleet's running instances and what each has spent this month, in proportion to its price.
+SPENDERS: Final = {
+    "4f1c9e2a-7b3d-4c8e-9a51-0d2e6f8b1c37": 23.92,
+    "8a2d5b7c-1e9f-4a3b-b6c2-5f7e0d9a4b18": 7.16,
+    "c3e8f1a9-5d2b-4f7c-8e6a-2b9d4c1f7e05": 0.679,
+}
+
 
 async def seed_demo(records: Records, now: float, channel: str) -> None:
-    """Put the demo's schedule (weekdays 08:00-19:00 UTC) in the store."""
+    """Put the demo's schedule (weekdays 08:00-19:00 UTC) and its budget in the store."""
+    await _schedule(records, now, channel)
+    await _budget(records, now)
+
+
+async def _budget(records: Records, now: float) -> None:
+    start, _ = period_bounds("month", now)
+    burn = sum(SPENDERS.values())
+    spent = BUDGET * SPENT
+    by_instance = {iid: spent * price / burn for iid, price in SPENDERS.items()}
+    days = max(1, int((now - start) // 86400) + 1)
+    by_day = {day_of(now - n * 86400): spent / days * (0.7 + 0.6 * (n % 3) / 2) for n in range(days)}
+    await records.put(None, Budget(amount=BUDGET, period="month", set_by=DEMO_USER, set_at=start))
+    ledger = Ledger(period_start=start, per_hour=burn, by_instance=by_instance, by_day=by_day)
+    await records.put(None, ledger)
+
+
+async def _schedule(records: Records, now: float, channel: str) -> None:
     instance_id, host_name = SCHEDULED
     schedule = Schedule(
         instance_id=instance_id,

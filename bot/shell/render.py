@@ -29,6 +29,7 @@ EMOJI: Final = {
     "bust_in_silhouette": "👤",
     "leftwards_arrow_with_hook": "↩️",
     "clock7": "🕖",
+    "moneybag": "💰",
 }
 _DATE: Final = re.compile(r"<!date\^(\d+)\^[^|>]*\|[^>]*>")
 _LINK: Final = re.compile(r"<(https?://[^|>]+)\|([^>]+)>")

@@ -92,7 +92,7 @@ async def test_delete_when_nebula_is_unreachable(http_stack: Stack) -> None:
     _, driver = await stack.start_bot()
     command_url_message, _command_url = await stack.reply(driver, ALICE, f"delete {INSTANCE}")
     cid = confirmation_id(command_url_message)
-    await stack.nebula.stop()
+    await stack.nebula.go_dark()
 
     outcome = await stack.confirm(driver, cid)
 
@@ -133,7 +133,7 @@ async def test_lookup_fault_gets_an_ephemeral_error_and_no_buttons(
 
 async def test_lookup_when_nebula_is_unreachable(http_stack: Stack) -> None:
     stack = http_stack
-    await stack.nebula.stop()
+    await stack.nebula.go_dark()
     _, driver = await stack.start_bot()
     url_message, _url = await stack.reply(driver, ALICE, f"delete {INSTANCE}")
     assert "Nebula is unreachable" in shown(url_message)

@@ -168,3 +168,15 @@ async def test_home_shows_the_fleet_and_acts_through_a_confirmation() -> None:
     assert "asked to stop this instance" in out  # confirmed in the person's DM, as any request
     assert "#D0SHELL" in out
     assert "/stop" not in nebula_calls(out)
+
+
+async def test_the_demo_comes_with_a_schedule_and_a_budget_83_percent_spent() -> None:
+    code, out = await run_demo(
+        ["/nebula schedules", "/nebula budget", "/nebula schedule notebook-ana daily 09:00-17:00"]
+    )
+    assert code == 0
+    assert "sweep-lr-3e4" in out
+    assert "`weekdays 08:00-19:00 UTC`" in out
+    assert "Spent this month: $4,150.00 (83%)" in out
+    assert "llm-train-01" in out  # the biggest spender, by name
+    assert "runs `daily 09:00-17:00 UTC`, set by @U0SHELL" in out

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -64,6 +65,7 @@ class LoopbackServer:
     def __init__(self) -> None:
         self.web_app = web.Application()
         self._runner: web.AppRunner | None = None
+        self._held: socket.socket | None = None  # the port, kept bound while the server is dark
         self.port = 0
 
     @property
@@ -80,6 +82,21 @@ class LoopbackServer:
     async def stop(self) -> None:
         if self._runner is not None:
             await self._runner.cleanup()
+            self._runner = None
+        if self._held is not None:
+            self._held.close()
+            self._held = None
+
+    async def go_dark(self) -> None:
+        """Stop answering: connections to the port are refused. The port stays bound (not listening),
+        so that no other test's server, started meanwhile, answers in this one's place."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        held = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        held.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # the old connections' TIME_WAIT
+        held.bind(("127.0.0.1", self.port))
+        self._held = held
 
 
 @dataclass

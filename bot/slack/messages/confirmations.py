@@ -45,11 +45,12 @@ def _labels(confirmation: Confirmation) -> str:
 
 
 def confirmation(
-    confirmation: Confirmation, approvers: str | None = None, *, dry_run: bool = False
+    confirmation: Confirmation, approvers: str | None = None, *, dry_run: bool = False, why: str = ""
 ) -> Message:
     """The in-channel request: what would change, who asked, until when, and the two buttons.
 
-    With `approvers` (Slack mentions), the two-person rule applies and the message says who may approve.
+    With `approvers` (Slack mentions), the two-person rule applies and the message says who may approve;
+    `why` (the bot's mrkdwn) says why, when a rule other than the two-person rule asks for an approver.
     """
     verb = confirmation.verb
     count = len(confirmation.instances)
@@ -68,6 +69,8 @@ def confirmation(
         if approvers
         else "Only they can confirm."
     )
+    if why:
+        deciders += f" {why}"
     if dry_run:
         deciders += " *Dry run*: nothing will change at Nebula."
     footer = context(

@@ -22,6 +22,8 @@ USAGE: Final = (
     "• `/nebula own <id>`: you own it (`/nebula own <id> off` to let go)\n"
     "• `/nebula schedule <id> weekdays 08:00-19:00 [zone]`: stopped outside those hours, started again "
     "inside (`off` removes it; `/nebula schedules` lists them)\n"
+    "• `/nebula budget 5000/month`: what the team may spend (or `/week`); `/nebula budget` shows where it "
+    "stands, `off` removes it\n"
     "• `/nebula help`: this message\n"
     "Example: `/nebula delete trainer-1`. Where `<id>` is written, an instance's id, its host name or "
     "the first 8 or more characters of its id will do; a verb alone offers a menu of instances."
@@ -48,6 +50,10 @@ def usage_text(error: UsageError) -> str:
             return f"Write `/nebula lease <instance-id> <duration>`, e.g. 8h.\n{USAGE}"
         case "bad_duration":
             return f"{code(error.word)}: {error.detail}. Or write `off` to remove the lease."
+        case "budget_form":
+            return (
+                f"Not a budget: {code(error.word)}. Write `/nebula budget 5000/month` (or `/week`), or `off`."
+            )
         case "schedule_form":
             return (
                 f"{_WINDOW_PROBLEMS.get(error.detail, 'Not a schedule')}: {code(error.word)}. {SCHEDULE_FORM}"

@@ -12,6 +12,7 @@ from bot.domain.refusals import (
     NotRequester,
     OtherChannel,
     OthersOwn,
+    OverBudget,
     OwnerUnknown,
     OwnRequest,
     Protected,
@@ -21,7 +22,7 @@ from bot.domain.refusals import (
     WrongChannel,
 )
 from bot.slack.messages import protection
-from bot.slack.messages.kit import Message, mention, notice, people
+from bot.slack.messages.kit import Message, dollars, mention, notice, people
 from bot.slack.messages.mrkdwn import code
 
 USERS_SETTING: Final = "NEBULA_BOT_ALLOWED_USERS"
@@ -40,6 +41,12 @@ def owners_text(owners: tuple[tuple[str, str], ...]) -> str:
 def refusal_text(reason: Reason) -> str:
     """The refusal as mrkdwn: what is not allowed, and what to do next."""
     match reason:
+        case OverBudget(amount, period, spent, approvers):
+            spent_text = f"The budget ({dollars(amount)}/{period}) is spent ({dollars(spent)} so far)"
+            if approvers:
+                needs = f"starting an instance or extending a lease needs an approver ({people(approvers)})"
+                return f"{spent_text}: {needs}."
+            return f"{spent_text}, and no approvers are set ({APPROVERS_SETTING}): ask to raise it."
         case ScheduleNotYours(instance_id, owner, approvers, why):
             who_may = f"<@{owner}> or an approver" if owner else "an approver"
             ask = f" ({people(approvers)})" if approvers else f": none are set ({APPROVERS_SETTING})"

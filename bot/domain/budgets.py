@@ -1,0 +1,194 @@
+"""Budgets: what the team may spend in a month or a week, what it has spent, and where it is heading. Pure.
+
+Spend is accrued from what the watcher reads: for each running instance, its price per hour times the
+time since it was last seen running (its mark). The ledger keeps the marks, this period's spend by
+instance and the last days' spend, in one record written by compare-and-set, so replicas and restarts
+neither count an interval twice nor lose one. An instance first seen running (or running again after
+a stop) starts a mark without spend: at most one watcher interval of it goes uncounted.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Final, Literal
+
+from bot.domain.records import Record
+
+Period = Literal["month", "week"]
+_AMOUNT: Final = re.compile(r"\$?([0-9][0-9,]{0,11}(?:\.[0-9]{1,2})?)/(month|week)", re.ASCII)
+THRESHOLDS: Final = (50, 80, 100)
+FORECAST_ALERT: Final = "forecast"
+DAYS_KEPT: Final = 60  # daily spend kept for the digest's chart
+# An instance seen running at both ends of a gap longer than this (the bot down a day or more) is not
+# believed to have run all along: the reading restarts its mark without spend.
+MAX_GAP: Final = 24 * 3600.0
+TEAM: Final = "team"  # the key of the one budget and ledger
+
+
+@dataclass(frozen=True)
+class Budget(Record, kind="budget"):
+    """What may be spent per period, who said so, and the alerts this period has had."""
+
+    amount: float
+    period: Period
+    set_by: str
+    set_at: float
+    alerted_period: float = 0.0  # the start of the period `alerted` belongs to
+    alerted: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        """There is one budget."""
+        return TEAM
+
+
+@dataclass(frozen=True)
+class Ledger(Record, kind="ledger"):
+    """What has been spent: marks (instance id -> when last accrued), this period's spend by instance,
+    and the spend of each day (UTC, `YYYY-MM-DD`)."""
+
+    period_start: float = 0.0
+    per_hour: float = 0.0  # the fleet's burn rate at the last reading
+    marks: dict[str, float] = field(default_factory=dict)
+    by_instance: dict[str, float] = field(default_factory=dict)
+    by_day: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        """There is one ledger."""
+        return TEAM
+
+    @property
+    def spent(self) -> float:
+        """This period's spend so far."""
+        return sum(self.by_instance.values())
+
+
+@dataclass(frozen=True)
+class Figures:
+    """A budget's state now: spent, burn rate, the period's forecast, and when the money runs out."""
+
+    amount: float
+    period: Period
+    spent: float
+    per_hour: float
+    forecast: float
+    period_end: float
+    runs_out_at: float | None  # None: not within this period at today's burn
+    top: tuple[tuple[str, float], ...]  # the biggest spenders this period: (instance id, spent)
+
+    @property
+    def share(self) -> float:
+        """Spent, as a fraction of the budget."""
+        return self.spent / self.amount if self.amount > 0 else 0.0
+
+    @property
+    def over(self) -> bool:
+        """The budget is spent."""
+        return self.spent >= self.amount
+
+
+def parse_budget(word: str) -> tuple[float, Period] | None:
+    """`5000/month`, `$1,200/week`: the amount and the period, or None."""
+    found = _AMOUNT.fullmatch(word.strip().lower())
+    if found is None:
+        return None
+    amount = float(found[1].replace(",", ""))
+    return (amount, "month" if found[2] == "month" else "week") if amount > 0 else None
+
+
+def period_bounds(period: Period, now: float) -> tuple[float, float]:
+    """The start and end (epoch seconds, UTC) of the period holding `now`."""
+    day = dt.datetime.fromtimestamp(now, dt.UTC).date()
+    if period == "month":
+        first = day.replace(day=1)
+        last = day.replace(day=calendar.monthrange(day.year, day.month)[1]) + dt.timedelta(days=1)
+    else:
+        first = day - dt.timedelta(days=day.weekday())
+        last = first + dt.timedelta(days=7)
+    return _midnight(first), _midnight(last)
+
+
+def accrue(ledger: Ledger, running: Mapping[str, float], now: float, period: Period) -> Ledger:
+    """`ledger` after a reading at `now` of the running instances (id -> price per hour)."""
+    start, _ = period_bounds(period, now)
+    by_instance = dict(ledger.by_instance) if ledger.period_start == start else {}
+    by_day = dict(ledger.by_day)
+    marks: dict[str, float] = {}
+    for instance_id, per_hour in running.items():
+        mark = ledger.marks.get(instance_id)
+        marks[instance_id] = now
+        if mark is None or not 0 < now - mark <= MAX_GAP or not math.isfinite(per_hour) or per_hour < 0:
+            continue
+        for day, began, seconds in _days(mark, now):
+            amount = per_hour * seconds / 3600
+            by_day[day] = by_day.get(day, 0.0) + amount
+            if began >= start:  # a day before this period counts for its day, not for the period
+                by_instance[instance_id] = by_instance.get(instance_id, 0.0) + amount
+    kept = sorted(by_day)[-DAYS_KEPT:]
+    burn = sum(p for p in running.values() if math.isfinite(p) and p >= 0)
+    return Ledger(
+        period_start=start,
+        per_hour=burn,
+        marks=marks,
+        by_instance=by_instance,
+        by_day={day: by_day[day] for day in kept},
+    )
+
+
+def figures(amount: float, period: Period, ledger: Ledger, per_hour: float, now: float) -> Figures:
+    """Where the budget stands at `now`, burning `per_hour`."""
+    start, end = period_bounds(period, now)
+    spent = ledger.spent if ledger.period_start == start else 0.0
+    hours_left = max(0.0, end - now) / 3600
+    forecast = spent + per_hour * hours_left
+    runs_out: float | None = None
+    if spent >= amount:
+        runs_out = now
+    elif per_hour > 0:
+        at = now + (amount - spent) / per_hour * 3600
+        runs_out = at if at < end else None
+    by_instance = ledger.by_instance if ledger.period_start == start else {}
+    top = tuple(sorted(by_instance.items(), key=lambda item: (-item[1], item[0]))[:5])
+    return Figures(amount, period, spent, per_hour, forecast, end, runs_out, top)
+
+
+def due_alerts(current: Figures, sent: Iterable[str]) -> list[str]:
+    """The alerts this period has not had yet: each threshold passed, and the forecast over budget."""
+    done = set(sent)
+    due = [str(t) for t in THRESHOLDS if current.share * 100 >= t and str(t) not in done]
+    if current.forecast > current.amount and not current.over and FORECAST_ALERT not in done:
+        due.append(FORECAST_ALERT)
+    return due
+
+
+def day_of(epoch: float) -> str:
+    """The UTC day `YYYY-MM-DD` of `epoch`."""
+    return dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%d")
+
+
+def last_days(ledger: Ledger, now: float, days: int = 14) -> list[tuple[str, float]]:
+    """The spend of each of the last `days` days, oldest first (0 for a day with none)."""
+    today = dt.datetime.fromtimestamp(now, dt.UTC).date()
+    wanted = [(today - dt.timedelta(days=n)).strftime("%Y-%m-%d") for n in range(days - 1, -1, -1)]
+    return [(day, ledger.by_day.get(day, 0.0)) for day in wanted]
+
+
+def _midnight(day: dt.date) -> float:
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp()
+
+
+def _days(since: float, until: float) -> list[tuple[str, float, float]]:
+    """(day, its part's start, seconds) of the interval (since, until], split at UTC midnights."""
+    parts: list[tuple[str, float, float]] = []
+    while since < until:
+        day = dt.datetime.fromtimestamp(since, dt.UTC).date()
+        upto = min(until, _midnight(day + dt.timedelta(days=1)))
+        parts.append((day.strftime("%Y-%m-%d"), since, upto - since))
+        since = upto
+    return parts

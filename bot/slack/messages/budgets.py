@@ -1,0 +1,141 @@
+"""What budgets say: the budget and where it stands, its alerts (with the biggest spenders' menus), the
+digest's budget line and its chart of the last days' spend."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Final
+
+from slack_sdk.models.blocks import Block
+
+from bot.domain.budgets import FORECAST_ALERT, Budget, Figures
+from bot.domain.instance import Instance
+from bot.domain.records import Protection
+from bot.slack.messages.fleet import name
+from bot.slack.messages.instances import row
+from bot.slack.messages.kit import (
+    Message,
+    context,
+    dollars,
+    message,
+    moment,
+    notice,
+    people,
+    per_hour,
+    section,
+    who,
+)
+
+MONEY: Final = ":moneybag:"
+BAR_WIDTH: Final = 20
+_EIGHTHS: Final = " ▏▎▍▌▋▊▉"
+
+
+def _amount(budget: Budget | Figures) -> str:
+    return f"{dollars(budget.amount)}/{budget.period}"
+
+
+def budget_set(budget: Budget, current: Figures) -> Message:
+    """The answer to `/nebula budget 5000/month`, in the channel."""
+    return notice(
+        f"{MONEY} Budget set to {_amount(budget)} by {who(budget.set_by)}. {_standing(current)} "
+        "Alerts at 50 %, 80 % and 100 %, and when the forecast goes over; over 100 %, starting an "
+        "instance or extending a lease needs an approver."
+    )
+
+
+def budget_removed(found: bool, by: str) -> Message:
+    """The answer to `/nebula budget off`."""
+    if not found:
+        return notice("No budget is set; nothing to remove.")
+    return notice(f"{MONEY} Budget removed by {who(by)}. Spend is still counted; nothing is limited.")
+
+
+def setting_needs_an_approver(approvers: frozenset[str]) -> Message:
+    """Only approvers set the budget, when there are approvers."""
+    return notice(f"{MONEY} Only an approver ({people(approvers)}) may set or remove the budget.")
+
+
+def changed_meanwhile() -> Message:
+    """Two people set the budget at once; this one lost."""
+    return notice(f"{MONEY} The budget changed meanwhile; nothing was set. `/nebula budget` shows it.")
+
+
+def no_budget() -> Message:
+    """`/nebula budget` without one."""
+    return notice("No budget is set. Set one with `/nebula budget 5000/month` (or `/week`).")
+
+
+def _standing(current: Figures) -> str:
+    if current.over:
+        runs_out = "It is spent."
+    elif current.runs_out_at is not None:
+        runs_out = f"At this burn it runs out {moment(current.runs_out_at)}."
+    else:
+        runs_out = f"At this burn it lasts the {current.period}."
+    return (
+        f"Spent this {current.period}: {dollars(current.spent)} ({current.share:.0%}); burning "
+        f"{per_hour(current.per_hour)}; forecast {dollars(current.forecast)} by "
+        f"{moment(current.period_end)}. {runs_out}"
+    )
+
+
+def _spenders(current: Figures, hosts: Mapping[str, str | None]) -> str:
+    return "\n".join(
+        f"• {name(instance_id, hosts.get(instance_id), 40)}: {dollars(spent)}"
+        for instance_id, spent in current.top
+    )
+
+
+def budget_shown(current: Figures, hosts: Mapping[str, str | None]) -> Message:
+    """`/nebula budget`: the standing, and the five biggest spenders this period."""
+    head = f"{MONEY} *Budget* {_amount(current)}"
+    blocks: list[Block] = [section(head), section(_standing(current))]
+    if current.top:
+        blocks.append(section(f"*Biggest spenders this {current.period}*\n{_spenders(current, hosts)}"))
+    return message(f"{head} {_standing(current)}", blocks)
+
+
+def alert(
+    kind: str, current: Figures, top: Sequence[Instance], protections: Mapping[str, Protection]
+) -> Message:
+    """An alert in the watch channel: a threshold passed, or the forecast over the budget; with the
+    biggest spenders running now, each with its ⋯ menu (stop is there)."""
+    what = (
+        f"The forecast for this {current.period} is {dollars(current.forecast)}, over the budget"
+        if kind == FORECAST_ALERT
+        else f"{kind} % of the budget is spent"
+    )
+    head = f"{MONEY} {what} ({_amount(current)})."
+    blocks: list[Block] = [section(head), section(_standing(current))]
+    if top:
+        blocks.append(context("The biggest spenders running now:"))
+        blocks.extend(row(instance, protections.get(instance.id)) for instance in top)
+    return message(f"{head} {_standing(current)}", blocks)
+
+
+def digest_line(current: Figures) -> str:
+    """The daily digest's budget line."""
+    return f"{MONEY} Budget {_amount(current)}: {_standing(current)}"
+
+
+def chart(days: Sequence[tuple[str, float]]) -> str:
+    """The last days' spend as a bar chart in text, one line a day (a person would rather look)."""
+    most = max((spent for _, spent in days), default=0.0)
+    lines = []
+    for day, spent in days:
+        eighths = round(spent / most * BAR_WIDTH * 8) if most > 0 else 0
+        bar = "█" * (eighths // 8) + (_EIGHTHS[eighths % 8] if eighths % 8 else "")
+        lines.append(f"{day[5:]} {bar:<{BAR_WIDTH}} {dollars(spent)}")
+    return "```\n" + "\n".join(lines) + "\n```"
+
+
+def digest(cost: Message, current: Figures | None, days: Sequence[tuple[str, float]]) -> Message:
+    """The daily digest: the cost summary, then the budget line and the last days' spend as a chart."""
+    extra: list[dict[str, object]] = []
+    if current is not None:
+        extra.append(section(digest_line(current)).to_dict())
+    if days:
+        extra.append(section(f"*Spend, the last {len(days)} days*\n{chart(days)}").to_dict())
+    text = cost.text + (f" {digest_line(current)}" if current is not None else "")
+    return Message(text=text[:3000], blocks=(*cost.blocks[: 50 - len(extra)], *extra))

@@ -1,0 +1,79 @@
+"""Budget arithmetic (bot.domain.budgets) and its chart."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.domain.budgets import Ledger, accrue, due_alerts, figures, last_days, parse_budget, period_bounds
+from bot.slack.messages.budgets import chart
+
+HOUR = 3600.0
+
+
+def utc(year: int, month: int, day: int, hour: int = 0) -> float:
+    return dt.datetime(year, month, day, hour, tzinfo=dt.UTC).timestamp()
+
+
+def test_amounts_as_people_write_them() -> None:
+    assert parse_budget("5000/month") == (5000.0, "month")
+    assert parse_budget("$1,200.50/WEEK") == (1200.5, "week")
+    for bad in ("5000", "0/month", "-5/month", "5000/year", "1e9/month", "\uff15/month"):  # a full-width 5
+        assert parse_budget(bad) is None, bad
+
+
+def test_periods_are_calendar_months_and_iso_weeks_in_utc() -> None:
+    assert period_bounds("month", utc(2026, 12, 6, 21)) == (utc(2026, 12, 1), utc(2027, 1, 1))
+    assert period_bounds("week", utc(2026, 12, 6, 21)) == (utc(2026, 11, 30), utc(2026, 12, 7))
+
+
+def test_an_interval_across_midnight_and_a_new_month_is_split() -> None:
+    ledger = accrue(Ledger(), {"a": 2.0}, utc(2026, 11, 30, 22), "month")
+    assert ledger.spent == 0  # the first reading only starts the count
+    ledger = accrue(ledger, {"a": 2.0}, utc(2026, 12, 1, 2), "month")
+    assert ledger.by_day == {"2026-11-30": 4.0, "2026-12-01": 4.0}
+    assert ledger.spent == 4.0  # December's share only
+    ledger = accrue(ledger, {}, utc(2026, 12, 1, 3), "month")
+    assert ledger.marks == {}  # stopped: the next start counts from its own first reading
+    ledger = accrue(ledger, {"a": 2.0}, utc(2026, 12, 1, 9), "month")
+    assert ledger.spent == 4.0
+
+
+@given(st.dictionaries(st.sampled_from("abcdef"), st.floats(0, 100)), st.floats(0, 5 * HOUR))
+def test_a_reading_applied_twice_counts_once(running: dict[str, float], later: float) -> None:
+    start = utc(2026, 12, 2)
+    ledger = accrue(Ledger(), running, start, "month")
+    once = accrue(ledger, running, start + later, "month")
+    twice = accrue(once, running, start + later, "month")
+    assert twice.spent == once.spent
+    assert abs(once.spent - sum(running.values()) * later / HOUR) < 1e-6 * (1 + once.spent)
+
+
+def test_figures_forecast_and_alerts() -> None:
+    now = utc(2026, 12, 10)
+    ledger = Ledger(period_start=utc(2026, 12, 1), by_instance={"a": 600.0, "b": 300.0})
+    current = figures(1000.0, "month", ledger, 1.0, now)
+    assert current.spent == 900.0
+    assert current.forecast == 900.0 + 22 * 24  # 22 days left at $1/h
+    assert current.runs_out_at == now + 100 * HOUR
+    assert current.top == (("a", 600.0), ("b", 300.0))
+    assert due_alerts(current, []) == ["50", "80", "forecast"]
+    assert due_alerts(current, ["50", "80", "forecast"]) == []
+    stale = figures(
+        1000.0, "month", Ledger(period_start=utc(2026, 11, 1), by_instance={"a": 5000.0}), 0.0, now
+    )
+    assert stale.spent == 0.0  # last month's spend is not this month's
+
+
+def test_the_chart_has_a_line_a_day_and_bars_to_scale() -> None:
+    ledger = Ledger(by_day={"2026-12-05": 10.0, "2026-12-06": 5.0})
+    days = last_days(ledger, utc(2026, 12, 6, 12))
+    assert len(days) == 14
+    assert days[-2:] == [("2026-12-05", 10.0), ("2026-12-06", 5.0)]
+    lines = chart(days).splitlines()
+    assert lines[0] == lines[-1] == "```"
+    assert lines[-3].startswith("12-05 " + "█" * 20)
+    assert lines[-2].startswith("12-06 " + "█" * 10 + " ")
+    assert lines[-2].endswith("$5.00")
