@@ -32,6 +32,8 @@ class CoreConfig:
     undo_seconds: float = 0.0
     # Where a change asked for from the App Home tab is confirmed (else the watch channel, else a DM).
     home_channel: str | None = None
+    # Which team's fleet this core serves (several teams: see NEBULA_BOT_TEAMS_FILE).
+    team: str = "default"
     # Where requests come from: "slack", or "shell" (`nebula-bot shell`), as the audit records it.
     source: str = "slack"
 

@@ -75,9 +75,26 @@ class Watcher(Part):
             if stop.is_set():
                 return
             try:
-                await self.cycle()
+                await self.tick()
             except Exception:  # the watcher must outlive a bad pass
                 logs.failure("watcher.failed")
+
+    async def tick(self) -> Cycle | None:
+        """The cycle of this interval, unless another replica has run it: one per interval in all (the
+        store decides, by the interval's number). None when another replica had it."""
+        s = self.services
+        interval = s.config.watch_interval
+        now = s.clock()
+        slot = f"watcher:{s.config.team}:{int(now // interval)}"
+        try:
+            mine = await s.store.first_seen(slot, now, 2 * interval)
+        except Exception as exc:  # a store fault: better a cycle twice than none (its changes are claimed)
+            logs.warning("watcher.slot_unknown", error=type(exc).__name__)
+            mine = True
+        if not mine:
+            logs.event("watcher.skipped", outcome="another replica", slot=slot)
+            return None
+        return await self.cycle()
 
     async def cycle(self) -> Cycle:
         """One pass: end the leases that are due (each decided on a fresh read of its instance) and act at

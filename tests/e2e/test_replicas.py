@@ -9,6 +9,7 @@ import pytest
 from bot.domain.confirmation import State
 from bot.slack.messages import action_ids
 from bot.store.contract import open_store
+from tests.e2e.watching import HOUR, WATCH
 from tests.helpers import buttons, shown
 from tests.standins.slack_driver import Driver
 from tests.standins.stack import ALICE, INSTANCE, Stack, eventually
@@ -92,3 +93,20 @@ async def test_a_claim_left_by_a_crashed_replica_is_reported_once_and_never_run(
     assert buttons(again) == {}
     assert stack.nebula.deletes() == []
     assert len(stack.slack.thread(ts)) == 1, "reported by one replica only"
+
+
+async def test_two_replicas_run_one_watcher_cycle_per_interval(http_stack: Stack, redis_url: str) -> None:
+    stack = http_stack
+    stack.nebula.add(INSTANCE)
+    settings = {**WATCH, "nebula_bot_state_url": redis_url}
+    first, _ = await stack.start_bot(**settings)
+    second, _ = await stack.start_bot(**settings)
+    assert first.core is not None
+    assert second.core is not None
+    ran = await asyncio.gather(first.core.watcher.tick(), second.core.watcher.tick())
+    assert sum(cycle is not None for cycle in ran) == 1
+    reads = [c for c in stack.nebula.calls if "/computing/instances" in c.path and "offset=0" in c.path]
+    assert len(reads) == 1  # the fleet read once for both
+    stack.clock.advance(HOUR)  # the next interval: one of them again
+    ran = await asyncio.gather(first.core.watcher.tick(), second.core.watcher.tick())
+    assert sum(cycle is not None for cycle in ran) == 1
