@@ -9,6 +9,7 @@ from typing import Protocol
 
 from bot.domain.audit import AuditRecord
 from bot.domain.confirmation import Confirmation, Entry, InstanceOutcome, State, Transition
+from bot.domain.teams import DEFAULT_TEAM
 from bot.store.location import Location, SQLiteLocation, parse_state_url
 
 
@@ -87,8 +88,11 @@ class Store(Protocol):
         """Release connections."""
 
 
-async def open_store(where: Location | str, *, allow_volatile: bool = True) -> Store:
-    """Open the store at a location, or at a `NEBULA_BOT_STATE_URL`.
+async def open_store(
+    where: Location | str, *, allow_volatile: bool = True, team: str = DEFAULT_TEAM
+) -> Store:
+    """Open `team`'s store at a location, or at a `NEBULA_BOT_STATE_URL`: its own SQLite file beside the
+    one named (`state.research.sqlite3`), or its own keys in the Redis; the default team's are as named.
 
     With `allow_volatile=False`, a Redis that would forget claims on restart is refused (VolatileRedis).
     """
@@ -96,7 +100,7 @@ async def open_store(where: Location | str, *, allow_volatile: bool = True) -> S
     if isinstance(location, SQLiteLocation):
         from bot.store.sqlite import SQLiteStore
 
-        return await SQLiteStore(str(location.path)).open()
+        return await SQLiteStore(str(location.for_team(team).path)).open()
     from bot.store.redis import RedisStore
 
-    return await RedisStore.connect(location.url, allow_volatile=allow_volatile)
+    return await RedisStore.connect(location.url, allow_volatile=allow_volatile, team=team)

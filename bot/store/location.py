@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+from bot.domain.teams import DEFAULT_TEAM
+
 SQLITE_PREFIX: Final = "sqlite:///"
 
 
@@ -20,6 +22,13 @@ class SQLiteLocation:
 
     def __str__(self) -> str:
         return str(self.path)
+
+    def for_team(self, team: str) -> SQLiteLocation:
+        """`team`'s file beside this one (`state.sqlite3` -> `state.research.sqlite3`); the default
+        team's is this one."""
+        if team == DEFAULT_TEAM:
+            return self
+        return SQLiteLocation(self.path.with_name(f"{self.path.stem}.{team}{self.path.suffix}"))
 
 
 @dataclass(frozen=True)

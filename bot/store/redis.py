@@ -31,6 +31,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from bot.domain.audit import AuditRecord
 from bot.domain.confirmation import Confirmation, Entry, InstanceOutcome, State, Transition
+from bot.domain.teams import DEFAULT_TEAM
 from bot.store.codecs import (
     audit_from_json,
     audit_to_json,
@@ -40,23 +41,14 @@ from bot.store.codecs import (
     outcomes_to_json,
 )
 from bot.store.errors import VolatileRedis
+from bot.store.redis_keys import Keys
 from bot.store.redis_scripts import ADD, DECIDE, FINISH, SWAP_RECORD
 
-PREFIX: Final = "{nebula-bot}:"
-PENDING: Final = PREFIX + "pending"
-CLAIMED: Final = PREFIX + "claimed"
-SCHEDULED: Final = PREFIX + "scheduled"
-AUDIT: Final = PREFIX + "audit"
-HEALTH: Final = PREFIX + "health"
 AUDIT_MAX: Final = 100_000
 # How long a confirmation's record outlives its expiry: long enough for late clicks to be told
 # "expired" or "already done" rather than "unknown", and for the audit to be the long-term record.
 RETENTION_SECONDS: Final = 7 * 24 * 3600
 WAITAOF_TIMEOUT_MS: Final = 2000
-
-
-def _key(confirmation_id: str) -> str:
-    return f"{PREFIX}conf:{confirmation_id}"
 
 
 def _token() -> str:
@@ -66,8 +58,9 @@ def _token() -> str:
 class RedisStore:
     """Confirmations and audit in Redis; any number of replicas may share it."""
 
-    def __init__(self, client: redis.Redis, waitaof: bool = False) -> None:
+    def __init__(self, client: redis.Redis, waitaof: bool = False, keys: Keys | None = None) -> None:
         self._redis = client
+        self._keys = keys or Keys()
         self._waitaof = waitaof
         self._decide = client.register_script(DECIDE)
         self._finish = client.register_script(FINISH)
@@ -78,7 +71,7 @@ class RedisStore:
         return "RedisStore()"
 
     @classmethod
-    async def connect(cls, url: str, *, allow_volatile: bool = True) -> RedisStore:
+    async def connect(cls, url: str, *, allow_volatile: bool = True, team: str = DEFAULT_TEAM) -> RedisStore:
         """Connect, check the server answers and (unless `allow_volatile`) that it keeps claims on disk.
 
         Reads and the idempotent scripts are retried over a dropped connection (a Redis restart).
@@ -91,7 +84,7 @@ class RedisStore:
             retry=Retry(ExponentialBackoff(cap=1.0, base=0.1), 3),
             retry_on_error=[RedisConnectionError, RedisTimeoutError],
         )
-        store = cls(client)
+        store = cls(client, keys=Keys.for_team(team))
         try:
             await store.ping()
             store._waitaof = await store._has_waitaof()
@@ -134,17 +127,17 @@ class RedisStore:
         }
         args = [part for pair in fields.items() for part in pair]
         added = await self._add(
-            keys=[_key(confirmation.id), PENDING],
+            keys=[self._keys.conf(confirmation.id), self._keys.pending],
             args=[*args, confirmation.id, repr(confirmation.expires_at), ttl],
         )
         return bool(added == 1)
 
     async def get(self, confirmation_id: str) -> Entry | None:
-        fields = _texts(await self._redis.hgetall(_key(confirmation_id)))
+        fields = _texts(await self._redis.hgetall(self._keys.conf(confirmation_id)))
         return _to_entry(fields) if fields else None
 
     async def attach_message(self, confirmation_id: str, message_ts: str) -> None:
-        await self._redis.hset(_key(confirmation_id), "message_ts", message_ts)
+        await self._redis.hset(self._keys.conf(confirmation_id), "message_ts", message_ts)
 
     async def decide(self, confirmation_id: str, to: State, actor: str, now: float) -> Transition:
         if to not in (State.CLAIMED, State.SCHEDULED, State.CANCELLED, State.EXPIRED):
@@ -160,7 +153,12 @@ class RedisStore:
         self, confirmation_id: str, source: State, to: State, actor: str, now: float
     ) -> Transition:
         won = await self._decide(
-            keys=[_key(confirmation_id), PENDING, CLAIMED, SCHEDULED],
+            keys=[
+                self._keys.conf(confirmation_id),
+                self._keys.pending,
+                self._keys.claimed,
+                self._keys.scheduled,
+            ],
             args=[to.value, actor, repr(now), confirmation_id, _token(), source.value],
         )
         if won == 1 and to is State.CLAIMED and self._waitaof:
@@ -173,27 +171,29 @@ class RedisStore:
         return Transition(won=won == 1, entry=await self.get(confirmation_id))
 
     async def scheduled(self, decided_before: float, limit: int = 100) -> list[Entry]:
-        ids = await self._redis.zrangebyscore(SCHEDULED, "-inf", decided_before, start=0, num=limit)
+        ids = await self._redis.zrangebyscore(
+            self._keys.scheduled, "-inf", decided_before, start=0, num=limit
+        )
         return await self._entries(ids)  # type: ignore[arg-type]
 
     async def finish(self, confirmation_id: str, outcomes: tuple[InstanceOutcome, ...]) -> bool:
         done = await self._finish(
-            keys=[_key(confirmation_id), CLAIMED],
+            keys=[self._keys.conf(confirmation_id), self._keys.claimed],
             args=[outcomes_to_json(outcomes), confirmation_id, _token()],
         )
         return bool(done == 1)
 
     async def overdue(self, now: float, limit: int = 100) -> list[Entry]:
-        ids = await self._redis.zrangebyscore(PENDING, "-inf", now, start=0, num=limit)
+        ids = await self._redis.zrangebyscore(self._keys.pending, "-inf", now, start=0, num=limit)
         return await self._entries(ids)  # type: ignore[arg-type]
 
     async def open_confirmations(self, now: float, limit: int = 200) -> list[Entry]:
-        pending = await self._redis.zrangebyscore(PENDING, f"({now!r}", "+inf", start=0, num=limit)
-        scheduled = await self._redis.zrangebyscore(SCHEDULED, "-inf", "+inf", start=0, num=limit)
+        pending = await self._redis.zrangebyscore(self._keys.pending, f"({now!r}", "+inf", start=0, num=limit)
+        scheduled = await self._redis.zrangebyscore(self._keys.scheduled, "-inf", "+inf", start=0, num=limit)
         return await self._entries([*pending, *scheduled][:limit])
 
     async def stale_claims(self, claimed_before: float, limit: int = 100) -> list[Entry]:
-        ids = await self._redis.zrangebyscore(CLAIMED, "-inf", claimed_before, start=0, num=limit)
+        ids = await self._redis.zrangebyscore(self._keys.claimed, "-inf", claimed_before, start=0, num=limit)
         return await self._entries(ids)  # type: ignore[arg-type]
 
     async def _entries(self, ids: list[str]) -> list[Entry]:
@@ -202,61 +202,60 @@ class RedisStore:
             entry = await self.get(confirmation_id)
             if entry is None:
                 # Its hash outlived its retention: forget the index entry too.
-                await self._redis.zrem(PENDING, confirmation_id)
-                await self._redis.zrem(CLAIMED, confirmation_id)
-                await self._redis.zrem(SCHEDULED, confirmation_id)
+                await self._redis.zrem(self._keys.pending, confirmation_id)
+                await self._redis.zrem(self._keys.claimed, confirmation_id)
+                await self._redis.zrem(self._keys.scheduled, confirmation_id)
                 continue
             entries.append(entry)
         return entries
 
     async def audit(self, record: AuditRecord) -> None:
-        await self._redis.xadd(AUDIT, {"record": audit_to_json(record)}, maxlen=AUDIT_MAX, approximate=True)
+        await self._redis.xadd(
+            self._keys.audit, {"record": audit_to_json(record)}, maxlen=AUDIT_MAX, approximate=True
+        )
 
     async def recent_audit(self, limit: int) -> list[AuditRecord]:
-        entries = await self._redis.xrevrange(AUDIT, count=limit) or []
+        entries = await self._redis.xrevrange(self._keys.audit, count=limit) or []
         return [audit_from_json(_texts(fields or {})["record"]) for _, fields in entries]
 
     async def count_pending(self, now: float) -> int:
-        return int(await self._redis.zcount(PENDING, f"({now!r}", "+inf"))
+        return int(await self._redis.zcount(self._keys.pending, f"({now!r}", "+inf"))
 
     async def count_pending_for(self, user: str, now: float) -> int:
-        ids = await self._redis.zrangebyscore(PENDING, f"({now!r}", "+inf")
+        ids = await self._redis.zrangebyscore(self._keys.pending, f"({now!r}", "+inf")
         if not ids:
             return 0
         async with self._redis.pipeline(transaction=False) as pipe:
             for confirmation_id in ids:
-                pipe.hget(_key(str(confirmation_id)), "requester")
+                pipe.hget(self._keys.conf(str(confirmation_id)), "requester")
             requesters = await pipe.execute()
         return sum(1 for requester in requesters if requester == user)
 
     async def first_seen(self, key: str, now: float, ttl: float) -> bool:
         del now  # Redis keeps its own clock for the TTL
-        return bool(await self._redis.set(f"{PREFIX}trigger:{key}", "1", nx=True, ex=max(1, int(ttl))))
+        return bool(await self._redis.set(self._keys.trigger(key), "1", nx=True, ex=max(1, int(ttl))))
 
     async def record(self, kind: str, key: str) -> str | None:
-        value = await self._redis.hget(_records_key(kind), key)
+        value = await self._redis.hget(self._keys.records(kind), key)
         return None if value is None else str(value)
 
     async def records(self, kind: str) -> dict[str, str]:
-        return _texts(await self._redis.hgetall(_records_key(kind)))
+        return _texts(await self._redis.hgetall(self._keys.records(kind)))
 
     async def swap_record(self, kind: str, key: str, expected: str | None, new: str | None) -> bool:
-        swapped = await self._swap_record(keys=[_records_key(kind)], args=[key, expected or "", new or ""])
+        swapped = await self._swap_record(
+            keys=[self._keys.records(kind)], args=[key, expected or "", new or ""]
+        )
         return bool(swapped == 1)
 
     async def probe(self) -> None:
-        await self._redis.set(HEALTH, repr(time.time()), ex=300)
+        await self._redis.set(self._keys.health, repr(time.time()), ex=300)
 
     async def ping(self) -> None:
         await self._redis.ping()
 
     async def close(self) -> None:
         await self._redis.aclose()
-
-
-def _records_key(kind: str) -> str:
-    # Records keep the key name they had when the first stores were written.
-    return f"{PREFIX}marks:{kind}"
 
 
 def _texts(fields: dict[Any, Any]) -> dict[str, str]:
