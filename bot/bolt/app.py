@@ -9,7 +9,7 @@ from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.bolt.listeners import register_all
-from bot.core.dispatch import Core
+from bot.core.teams import Teams
 from bot.domain.policy import Identity
 from bot.settings.settings import Settings
 
@@ -20,7 +20,7 @@ def _drop_token_unused_warning(record: logging.LogRecord) -> bool:
     return "token` will be unused" not in record.getMessage()
 
 
-def build_app(settings: Settings, identity: Identity, core: Core) -> AsyncApp:
+def build_app(settings: Settings, identity: Identity, teams: Teams) -> AsyncApp:
     """The Bolt app. Request signatures are verified in HTTP mode (Socket Mode has none to verify)."""
     bot_token = settings.slack_bot_token.get_secret_value()
 
@@ -44,5 +44,5 @@ def build_app(settings: Settings, identity: Identity, core: Core) -> AsyncApp:
         authorize=authorize,
         logger=bolt_logger,
     )
-    register_all(app, core)
+    register_all(app, teams)
     return app

@@ -154,9 +154,7 @@ async def _app_token(settings: Settings, web: AsyncWebClient) -> CheckResult:
 
 
 async def _nebula(settings: Settings) -> CheckResult:
-    client = NebulaClient(
-        settings.nebula_api_url, settings.nebula_api_key.get_secret_value(), settings.nebula_api_timeout
-    )
+    client = NebulaClient(settings.nebula_api_url, settings.api_key(), settings.nebula_api_timeout)
     try:
         page = await client.list_instances(limit=1)
     except NebulaAuthError:

@@ -21,6 +21,7 @@ from bot.domain.instance import Instance
 from bot.domain.policy import Actor
 from bot.domain.records import FirstSeen, Lease, Protection
 from bot.infra import logs
+from bot.infra.throttle import Throttle
 from bot.nebula.errors import NebulaError
 from bot.nebula.fleet import Fleet, Snapshot
 from bot.nebula.gate import acting_for
@@ -61,8 +62,7 @@ class Home(Part):
         super().__init__(services)
         self._fleet = fleet
         self._opened: set[str] = set()  # who has opened Home here: only their Home is refreshed
-        self._published: dict[str, float] = {}  # person -> monotonic time of their last publish
-        self._due: dict[str, asyncio.Task[None]] = {}  # republishes waiting for their turn
+        self._throttle = Throttle(REPUBLISH_EVERY)
         self._gathering = asyncio.Lock()
         self._last: _Shared | None = None
 
@@ -73,17 +73,8 @@ class Home(Part):
 
     def refresh(self, actor: Actor) -> None:
         """After a change `actor` made: republish their Home (if they use it), at most once in a while."""
-        user = actor.user_id
-        if user not in self._opened or user in self._due:
-            return
-        wait = max(0.0, self._published.get(user, -REPUBLISH_EVERY) + REPUBLISH_EVERY - time.monotonic())
-        task = asyncio.create_task(self._later(actor, wait))
-        self._due[user] = task
-        task.add_done_callback(lambda _: self._due.pop(user, None))
-
-    async def _later(self, actor: Actor, wait: float) -> None:
-        await asyncio.sleep(wait)
-        await self.publish(actor)
+        if actor.user_id in self._opened:
+            self._throttle.ask(actor.user_id, lambda: self.publish(actor))
 
     async def publish(self, actor: Actor) -> None:
         """Gather `actor`'s Home and publish it; a failure is logged, never raised or retried."""
@@ -100,7 +91,7 @@ class Home(Part):
                     logs.failure("home.failed", user=actor.user_id)
                     return
                 finally:
-                    self._published[actor.user_id] = time.monotonic()
+                    self._throttle.done(actor.user_id)
         logs.event("home.published", user=actor.user_id, outcome="published")
 
     async def where(self, actor: Actor) -> Destination | None:
@@ -116,29 +107,32 @@ class Home(Part):
         return Destination(response_url=None, channel=channel, user=actor.user_id)
 
     async def _view(self, actor: Actor) -> dict[str, object]:
+        facts = await self.facts(actor)
+        return not_allowed_view(facts) if isinstance(facts, str) else home_view(facts)
+
+    async def facts(self, actor: Actor) -> HomeFacts | str:
+        """What `actor`'s Home shows of this team, or why they may not see it."""
         s = self.services
         actor = await s.access.resolve(actor)
         ruling = s.access.may_request(actor)
         if not ruling.allowed:
-            return not_allowed_view(refusal_text(ruling.why))
+            return refusal_text(ruling.why)
         shared = await self._shared()
         waiting = [
             c for c in shared.open if c.requester == actor.user_id or s.access.may_confirm(actor, c).allowed
         ]
         mine = [i for i in shared.instances if shared.owners.get(i.id) == actor.user_id]
-        return home_view(
-            HomeFacts(
-                user=actor.user_id,
-                now=shared.now,
-                waiting=waiting,
-                mine=mine,
-                leases=shared.leases,
-                protected=shared.protected,
-                protections={p.instance_id: p for p in shared.protected},
-                cost=shared.cost,
-                running=shared.running,
-                fleet_problem=shared.problem,
-            )
+        return HomeFacts(
+            user=actor.user_id,
+            now=shared.now,
+            waiting=waiting,
+            mine=mine,
+            leases=shared.leases,
+            protected=shared.protected,
+            protections={p.instance_id: p for p in shared.protected},
+            cost=shared.cost,
+            running=shared.running,
+            fleet_problem=shared.problem,
         )
 
     async def _shared(self) -> _Shared:

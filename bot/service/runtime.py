@@ -7,6 +7,7 @@ import asyncio
 import gc
 import signal
 import time
+from collections.abc import Callable
 from typing import Final
 
 import aiohttp
@@ -15,6 +16,7 @@ from slack_bolt.app.async_app import AsyncApp
 
 from bot.bolt.app import build_app
 from bot.core.dispatch import Core
+from bot.core.teams import Teams
 from bot.infra import logs, redact
 from bot.infra.clock import Clock, finish_within, pause
 from bot.infra.health import Health
@@ -26,6 +28,7 @@ from bot.service.socket import SocketLink
 from bot.service.startup import StartupError, UnusableSetting, fetch_identity
 from bot.service.wiring import core_for, nebula_client, slack_client
 from bot.settings.settings import Settings
+from bot.settings.teams import team_settings
 from bot.slack.messages import texts
 from bot.store.contract import Store, open_store
 
@@ -53,7 +56,10 @@ class BotRuntime:
         self._clock = clock
         self._source = source
         self._nebula_transport = nebula_transport
-        redact.register(settings.secrets())
+        # Each team's settings (the environment's alone, without a teams file); every key is a secret.
+        self.team_settings = team_settings(settings)
+        for _, each in self.team_settings:
+            redact.register(each.secrets())
         self.inflight = InFlight()
         self.metrics = Metrics()
         self.health = Health()
@@ -64,13 +70,14 @@ class BotRuntime:
             mode="socket" if settings.socket_mode else "http",
         )
         self._socket = SocketLink(self.health)
-        self._store: Store | None = None
+        self._stores: dict[str, Store] = {}
         self._session: aiohttp.ClientSession | None = None
-        self._nebula: NebulaClient | None = None
+        self._nebulas: dict[str, NebulaClient] = {}
         self._loops: list[asyncio.Task[None]] = []
         self._halt = asyncio.Event()  # set at stop(): the background loops finish their pass and end
         self._serving = False
-        self.core: Core | None = None
+        self.core: Core | None = None  # the first team's (the only one, without a teams file)
+        self.teams: Teams | None = None
         self.app: AsyncApp | None = None
 
     @property
@@ -100,25 +107,31 @@ class BotRuntime:
             self._session = aiohttp.ClientSession()
             client = slack_client(settings, self._session)
             identity = await fetch_identity(client)
-            self._store = await self._open_store()
-            self._nebula = nebula_client(settings, self.metrics, self._nebula_transport)
-            self.health.ask(lambda: self._nebula.problem if self._nebula is not None else None)
-            self.core = core_for(
-                settings,
-                source=self._source,
-                identity=identity,
-                client=client,
-                session=self._session,
-                nebula=self._nebula,
-                store=self._store,
-                health=self.health,
-                inflight=self.inflight,
-                metrics=self.metrics,
-                clock=self._clock,
-            )
-            self.app = build_app(settings, identity, self.core)
+            cores: dict[str, Core] = {}
+            for name, each in self.team_settings:
+                store = self._stores[name] = await self._open_store(name)
+                nebula = self._nebulas[name] = nebula_client(each, self.metrics, self._nebula_transport)
+                self.health.ask(_problem_of(nebula))
+                cores[name] = core_for(
+                    each,
+                    team=name,
+                    source=self._source,
+                    identity=identity,
+                    client=client,
+                    session=self._session,
+                    nebula=nebula,
+                    store=store,
+                    health=self.health,
+                    inflight=self.inflight,
+                    metrics=self.metrics,
+                    clock=self._clock,
+                )
+            channels = {name: each.nebula_bot_allowed_channels for name, each in self.team_settings}
+            self.teams = Teams(cores, channels if len(cores) > 1 else {})
+            self.core = self.teams.first
+            self.app = build_app(settings, identity, self.teams)
             if serve_http:
-                self._server.store = self._store
+                self._server.store = next(iter(self._stores.values()))
                 secret = settings.slack_signing_secret
                 app = None if settings.socket_mode else self.app
                 await self._server.start(
@@ -136,21 +149,24 @@ class BotRuntime:
             await self._close_resources()
             raise
         if background:
-            self._loops = [
-                asyncio.create_task(self.core.sweeper.run_until(self._halt), name="sweeper"),
-                asyncio.create_task(self._probe_store_until(self._halt), name="store probe"),
-                asyncio.create_task(self.core.watcher.run_until(self._halt), name="watcher"),
-            ]
+            self._loops = [asyncio.create_task(self._probe_store_until(self._halt), name="store probe")]
+            for name, core in self.teams.cores.items():
+                suffix = "" if not self.teams.several else f" {name}"
+                self._loops += [
+                    asyncio.create_task(core.sweeper.run_until(self._halt), name=f"sweeper{suffix}"),
+                    asyncio.create_task(core.watcher.run_until(self._halt), name=f"watcher{suffix}"),
+                ]
         if settings.socket_mode:
             self._loops.append(asyncio.create_task(self._socket.watch_until(self._halt), name="socket"))
         self._server.phase = "ready"
         mode = "socket" if settings.socket_mode else "http"
         logs.event("bot.ready", mode=mode, team=identity.team_id, port=self.port if self._serving else None)
 
-    async def _open_store(self) -> Store:
+    async def _open_store(self, team: str) -> Store:
         location = self.settings.state_location
+        volatile = self.settings.nebula_bot_allow_volatile_redis
         try:
-            return await open_store(location, allow_volatile=self.settings.nebula_bot_allow_volatile_redis)
+            return await open_store(location, allow_volatile=volatile, team=team)
         except Exception as exc:
             raise UnusableSetting(texts.store_unusable(location, exc)) from None
 
@@ -161,16 +177,15 @@ class BotRuntime:
             await pause(stop, STORE_PROBE_INTERVAL)
 
     async def probe_store(self) -> None:
-        """One write probe of the store, remembered for /healthz (and for the core's new requests)."""
-        if self._store is None:
-            return
-        try:
-            async with asyncio.timeout(STORE_PROBE_INTERVAL):
-                await self._store.probe()
-        except Exception as exc:
-            problem = f"store cannot be written: {redact.redact(str(exc)) or type(exc).__name__}"
-            self.health.report("store", problem, error=type(exc).__name__)
-            return
+        """One write probe of each store, remembered for /healthz (and for the cores' new requests)."""
+        for store in list(self._stores.values()):
+            try:
+                async with asyncio.timeout(STORE_PROBE_INTERVAL):
+                    await store.probe()
+            except Exception as exc:
+                problem = f"store cannot be written: {redact.redact(str(exc)) or type(exc).__name__}"
+                self.health.report("store", problem, error=type(exc).__name__)
+                return
         self.health.report("store", None)
 
     async def stop(self) -> bool:
@@ -188,34 +203,39 @@ class BotRuntime:
         self._loops = []
         reported = 0
         drained = True
-        if self.core is not None:
-            self.core.undo.disarm()
+        cores = list(self.teams.cores.values()) if self.teams is not None else []
+        if cores:
+            for core in cores:
+                core.undo.disarm()
             drained = await self.inflight.drain(self.settings.nebula_bot_drain_timeout)
             if not drained:
                 # Nebula has not answered some changes: say so in their channels, record it, then stop them.
-                reported = await self.core.changes.abandon()
-                tasks = self.core.changes.running_tasks()
+                tasks = []
+                for core in cores:
+                    reported += await core.changes.abandon()
+                    tasks += core.changes.running_tasks()
                 for task in tasks:
                     task.cancel()
                 await asyncio.gather(*tasks, return_exceptions=True)
                 drained = await self.inflight.drain(WIND_DOWN)
             # Every outcome known by now is in the store, whatever Slack did with its message.
-            await self.core.changes.store_unrecorded()
+            for core in cores:
+                await core.changes.store_unrecorded()
         logs.event("bot.stopped", drained=drained, abandoned=reported, in_flight=self.inflight.count)
         await self._close_resources()
         return drained
 
     async def _close_resources(self) -> None:
         await self._server.stop()
-        if self._nebula is not None:
-            await self._nebula.aclose()
-            self._nebula = None
+        for nebula in self._nebulas.values():
+            await nebula.aclose()
+        self._nebulas = {}
         if self._session is not None:
             await self._session.close()
             self._session = None
-        if self._store is not None:
-            await self._store.close()
-            self._store = None
+        for store in self._stores.values():
+            await store.close()
+        self._stores = {}
 
     async def serve_until_signalled(self) -> bool:
         """Run until SIGTERM or SIGINT, then stop gracefully."""
@@ -230,3 +250,8 @@ class BotRuntime:
         gc.freeze()
         await stop.wait()
         return await self.stop()
+
+
+def _problem_of(nebula: NebulaClient) -> Callable[[], str | None]:
+    """What /healthz asks of one Nebula client."""
+    return lambda: nebula.problem

@@ -44,7 +44,7 @@ def nebula_client(
     """The one Nebula client of the process."""
     return NebulaClient(
         settings.nebula_api_url,
-        settings.nebula_api_key.get_secret_value(),
+        settings.api_key(),
         settings.nebula_api_timeout,
         metrics=metrics,
         transport=transport,
@@ -55,6 +55,7 @@ def nebula_client(
 def core_for(
     settings: Settings,
     *,
+    team: str,
     source: str,
     identity: Identity,
     client: AsyncWebClient,
@@ -69,7 +70,7 @@ def core_for(
     """The core, as the settings configure it."""
     ttl = settings.nebula_bot_usergroup_cache_ttl
     return build_core(
-        settings.core_config(source),
+        settings.core_config(source, team),
         rules=settings.rules(),
         identity=identity,
         nebula=nebula,

@@ -58,12 +58,14 @@ def is_set(value: SecretStr | None) -> bool:
     return value is not None and bool(value.get_secret_value())
 
 
-def describe(exc: ValidationError) -> str:
-    """One message for every problem: the missing variables, then each invalid one and why."""
+def describe(exc: ValidationError, source: str | None = None) -> str:
+    """One message for every problem: the missing variables, then each invalid one and why. With
+    `source` (a file), the names are its keys (`teams.research.channels`), and the file is named."""
     missing: list[str] = []
     invalid: list[str] = []
     for error in exc.errors():
-        name = ".".join(str(part) for part in error["loc"]).upper()
+        name = ".".join(str(part) for part in error["loc"])
+        name = name if source else name.upper()
         if error["type"] == "missing":
             note = "" if error["msg"] == "Field required" else f" ({error['msg']})"
             missing.append(name + note)
@@ -74,5 +76,6 @@ def describe(exc: ValidationError) -> str:
     if missing:
         lines.append("Missing: " + ", ".join(missing))
     lines.extend(invalid)
-    lines.append("Set them in the environment or in .env (see README.md, Configuration).")
+    where = f"Fix them in {source}" if source else "Set them in the environment or in .env"
+    lines.append(f"{where} (see README.md, Configuration).")
     return "\n".join(lines)

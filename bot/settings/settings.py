@@ -7,6 +7,7 @@ may act, confirmations, forgotten GPUs, guard rails. The views other layers take
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlparse
 
@@ -17,6 +18,7 @@ from pydantic_settings import NoDecode
 from bot.core.config import CoreConfig
 from bot.domain.policy import Rules
 from bot.domain.schedules import is_zone
+from bot.domain.teams import DEFAULT_TEAM
 from bot.settings.fields import (
     Duration,
     IdList,
@@ -47,7 +49,8 @@ class Settings(StoreSettings):
 
     # Nebula.
     nebula_api_url: str = "https://api.nebulablock.com/api/v1"
-    nebula_api_key: SecretStr
+    nebula_bot_teams_file: Path | None = None  # several teams; see bot.settings.teams
+    nebula_api_key: SecretStr | None = Field(default=None, validate_default=True)
     nebula_api_timeout: Duration = Field(default=10.0, gt=0, le=300)
     nebula_api_concurrency: int = Field(default=100, ge=1, le=500)
 
@@ -169,6 +172,14 @@ class Settings(StoreSettings):
     def _check_not_placeholder(cls, value: SecretStr | None) -> SecretStr | None:
         return None if value is None else not_placeholder(value)
 
+    @field_validator("nebula_api_key")
+    @classmethod
+    def _key_unless_teams(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        # With a teams file each team names its own key; without, the one key is required.
+        if not info.data.get("nebula_bot_teams_file") and not is_set(value):
+            raise PydanticCustomError("missing", "Field required")
+        return value
+
     @field_validator("slack_app_token")
     @classmethod
     def _check_app_token(cls, value: SecretStr | None) -> SecretStr | None:
@@ -219,6 +230,14 @@ class Settings(StoreSettings):
         values = [self.slack_bot_token, self.slack_app_token, self.slack_signing_secret, self.nebula_api_key]
         return [value.get_secret_value() if value is not None else None for value in values]
 
+    def api_key(self) -> str:
+        """The Nebula key (a team's settings always have one; see bot.settings.teams)."""
+        if self.nebula_api_key is None:
+            raise ValueError(
+                "no NEBULA_API_KEY: with NEBULA_BOT_TEAMS_FILE, each team's settings hold its key"
+            )
+        return self.nebula_api_key.get_secret_value()
+
     @property
     def socket_mode(self) -> bool:
         """True when the bot connects out over Socket Mode instead of serving HTTP."""
@@ -242,10 +261,11 @@ class Settings(StoreSettings):
             owner_rule=self.nebula_bot_owner_rule == "owner-or-approver",
         )
 
-    def core_config(self, source: str = "slack") -> CoreConfig:
+    def core_config(self, source: str = "slack", team: str = DEFAULT_TEAM) -> CoreConfig:
         """The core's view of the settings; `source` says where requests come from, for the audit."""
         return CoreConfig(
             source=source,
+            team=team,
             confirm_ttl=self.nebula_bot_confirm_ttl,
             nebula_timeout=self.nebula_api_timeout,
             audit_channel=self.nebula_bot_audit_channel,

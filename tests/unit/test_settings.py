@@ -79,7 +79,7 @@ def test_invalid_values_are_named(monkeypatch: pytest.MonkeyPatch, name: str, va
 
 def test_dotenv_file_is_read(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text("\n".join(f"{k}={v}" for k, v in REQUIRED_HTTP.items()))
-    assert load_settings().nebula_api_key.get_secret_value() == "ak_live_key_value"
+    assert load_settings().api_key() == "ak_live_key_value"
 
 
 def test_secrets_stay_out_of_repr(monkeypatch: pytest.MonkeyPatch) -> None:

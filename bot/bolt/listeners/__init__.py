@@ -13,10 +13,10 @@ from bot.bolt.listeners import (
     message_shortcut,
     nebula_command,
 )
-from bot.core.dispatch import Core
+from bot.core.teams import Teams
 
 
-def register_all(app: AsyncApp, core: Core) -> None:
+def register_all(app: AsyncApp, teams: Teams) -> None:
     """Attach every listener to `app`."""
     for listener in (
         nebula_command,
@@ -27,4 +27,4 @@ def register_all(app: AsyncApp, core: Core) -> None:
         home,
         message_shortcut,
     ):
-        listener.register(app, core)
+        listener.register(app, teams)

@@ -11,24 +11,24 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 
 from bot.bolt.payloads import action_destination, actor_from_action, field, first_action
-from bot.core.dispatch import Core
+from bot.core.teams import Teams
 from bot.domain.commands import PICKABLE
 from bot.slack.messages import action_ids
 from bot.slack.messages.choices import PICK_BLOCK
 
 
-def register(app: AsyncApp, core: Core) -> None:
+def register(app: AsyncApp, teams: Teams) -> None:
     """Attach the listeners of choices."""
 
     @app.action(action_ids.CHOOSE)
     async def on_choose(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
         await ack()
-        await _run(core, body, context, field(first_action(body), "value"))
+        await _run(teams, body, context, field(first_action(body), "value"))
 
     @app.action(action_ids.PICK)
     async def on_pick(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
         await ack()
-        await _run(core, body, context, field(first_action(body), "selected_option", "value"))
+        await _run(teams, body, context, field(first_action(body), "selected_option", "value"))
 
     @app.options(action_ids.PICK)
     async def on_options(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
@@ -38,12 +38,16 @@ def register(app: AsyncApp, core: Core) -> None:
             await ack(options=[])
             return
         actor = actor_from_action(body, context)
-        offered = await core.names.options(actor, word, field(body, "value") or "")
+        core = teams.route(actor.channel_id)
+        offered = [] if core is None else await core.names.options(actor, word, field(body, "value") or "")
         await ack(options=[o.to_dict() for o in offered])
 
 
-async def _run(core: Core, body: dict[str, Any], context: AsyncBoltContext, text: str | None) -> None:
+async def _run(teams: Teams, body: dict[str, Any], context: AsyncBoltContext, text: str | None) -> None:
     actor, to = actor_from_action(body, context), action_destination(body)
+    core = teams.route(actor.channel_id)
+    if core is None:
+        return
     if text is None:
         await core.reads.refuse_forged(actor, to)
         return

@@ -9,11 +9,11 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 
 from bot.bolt.payloads import action_destination, actor_from_action, field, first_action
-from bot.core.dispatch import Core
+from bot.core.teams import Teams
 from bot.slack.messages import action_ids
 
 
-def register(app: AsyncApp, core: Core) -> None:
+def register(app: AsyncApp, teams: Teams) -> None:
     """Attach the button listeners."""
 
     @app.action(action_ids.CONFIRM)
@@ -21,19 +21,26 @@ def register(app: AsyncApp, core: Core) -> None:
         await ack()
         value = field(first_action(body), "value") or ""
         actor = actor_from_action(body, context)
-        await core.decisions.confirm(actor, action_destination(body), value)
-        core.home.refresh(actor)
+        core = teams.route(actor.channel_id)
+        if core is not None:  # another team's channel knows no such confirmation
+            await core.decisions.confirm(actor, action_destination(body), value)
+            teams.home_changed(actor)
 
     @app.action(action_ids.CANCEL)
     async def on_cancel(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
         await ack()
         value = field(first_action(body), "value") or ""
         actor = actor_from_action(body, context)
-        await core.decisions.cancel(actor, action_destination(body), value)
-        core.home.refresh(actor)
+        core = teams.route(actor.channel_id)
+        if core is not None:
+            await core.decisions.cancel(actor, action_destination(body), value)
+            teams.home_changed(actor)
 
     @app.action(action_ids.UNDO)
     async def on_undo(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
         await ack()
         value = field(first_action(body), "value") or ""
-        await core.undo.undo(actor_from_action(body, context), action_destination(body), value)
+        actor = actor_from_action(body, context)
+        core = teams.route(actor.channel_id)
+        if core is not None:
+            await core.undo.undo(actor, action_destination(body), value)

@@ -9,7 +9,7 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 
 from bot.bolt.payloads import action_destination, actor_from_action, field, first_action
-from bot.core.dispatch import Core
+from bot.core.teams import Teams
 from bot.domain.commands import ChangeCommand
 from bot.domain.controls import read_notice_value
 from bot.domain.ids import is_instance_id
@@ -17,13 +17,16 @@ from bot.domain.verbs import DELETE, STOP, Verb
 from bot.slack.messages import action_ids
 
 
-def register(app: AsyncApp, core: Core) -> None:
+def register(app: AsyncApp, teams: Teams) -> None:
     """Attach the fleet buttons' listeners."""
 
     @app.action(action_ids.KEEP)
     async def on_keep(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
         await ack()
         actor, to = actor_from_action(body, context), action_destination(body)
+        core = teams.route(actor.channel_id)
+        if core is None:
+            return
         ref = read_notice_value(field(first_action(body), "value"))
         if ref is None:
             await core.reads.refuse_forged(actor, to)
@@ -36,6 +39,9 @@ def register(app: AsyncApp, core: Core) -> None:
 
     async def act(verb: Verb, body: dict[str, Any], context: AsyncBoltContext) -> None:
         actor, to = actor_from_action(body, context), action_destination(body)
+        core = teams.route(actor.channel_id)
+        if core is None:
+            return
         value = field(first_action(body), "value")
         ref = read_notice_value(value)
         if ref is not None and ref.kind != "schedule":  # a schedule's notice has no such button

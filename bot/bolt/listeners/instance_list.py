@@ -9,19 +9,22 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 
 from bot.bolt.payloads import action_destination, actor_from_action, field, first_action
-from bot.core.dispatch import Core
+from bot.core.teams import Teams
 from bot.domain.commands import ChangeCommand
 from bot.domain.controls import read_menu_value, read_offset
 from bot.slack.messages import action_ids
 
 
-def register(app: AsyncApp, core: Core) -> None:
+def register(app: AsyncApp, teams: Teams) -> None:
     """Attach the list's listeners."""
 
     @app.action(action_ids.INSTANCE_MENU)
     async def on_menu(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
         await ack()
         actor, to = actor_from_action(body, context), action_destination(body)
+        core = teams.route(actor.channel_id)
+        if core is None:
+            return
         choice = read_menu_value(field(first_action(body), "selected_option", "value"))
         if choice is None:
             await core.reads.refuse_forged(actor, to)
@@ -34,6 +37,9 @@ def register(app: AsyncApp, core: Core) -> None:
     async def on_more(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
         await ack()
         actor, to = actor_from_action(body, context), action_destination(body)
+        core = teams.route(actor.channel_id)
+        if core is None:
+            return
         offset = read_offset(field(first_action(body), "value"))
         if offset is None:
             await core.reads.refuse_forged(actor, to)

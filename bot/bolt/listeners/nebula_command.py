@@ -9,19 +9,23 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 
 from bot.bolt.payloads import actor_from_command, command_destination, field
-from bot.core.dispatch import Core
+from bot.core.teams import Teams
 from bot.slack.messages.confirmations import INTERNAL_ERROR
 from bot.slack.messages.kit import Message
 
 COMMAND = "/nebula"
 
 
-def register(app: AsyncApp, core: Core) -> None:
+def register(app: AsyncApp, teams: Teams) -> None:
     """Attach the `/nebula` command listener."""
 
     @app.command(COMMAND)
     async def on_nebula(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
         actor = actor_from_command(body, context)
+        core = teams.route(actor.channel_id)
+        if core is None:  # a channel of no team: one line, naming no team but the person's own
+            await ack(text=teams.where_to_use(actor), response_type="ephemeral")
+            return
         try:
             screened = core.screen(actor, field(body, "text") or "")
         except Exception:

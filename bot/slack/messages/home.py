@@ -48,29 +48,53 @@ class HomeFacts:
     cost: FleetCost | None
     running: int
     fleet_problem: str | None = None
+    team: str | None = None  # with several teams, whose these are (their menus say so)
+
+
+TEAM_BLOCK: Final = "team:"  # + the team + ":" + a row's place: which team a Home menu acts for
 
 
 def home_view(facts: HomeFacts) -> dict[str, Any]:
     """The Home view for `facts`, validated as Slack validates views."""
-    blocks: list[Block] = [
-        HeaderBlock(text="Nebula GPUs"),
-        context(f"As of {moment(facts.now)}. This tab is refreshed when you open it."),
-    ]
-    blocks += _waiting(facts)
-    blocks += _mine(facts)
-    blocks += _leases(facts)
-    blocks += _protected(facts)
-    blocks += _fleet(facts)
-    view = View(type="home", blocks=blocks[:BLOCKS_MAX])
-    view.validate_json()
-    return view.to_dict()
+    return _view(_top(facts.now), home_blocks(facts))
+
+
+def home_blocks(facts: HomeFacts) -> list[Block]:
+    """The sections of one team's Home."""
+    return [*_waiting(facts), *_mine(facts), *_leases(facts), *_protected(facts), *_fleet(facts)]
+
+
+def teams_view(now: float, teams: Sequence[tuple[str, list[Block]]]) -> dict[str, Any]:
+    """The Home of someone in several teams: each team's sections under its name, each team given an
+    equal share of Slack's 100 blocks."""
+    share = (BLOCKS_MAX - 2) // max(1, len(teams)) - 1
+    blocks: list[Block] = []
+    for team, sections in teams:
+        blocks += [HeaderBlock(text=f"Team {team}"), *sections[:share]]
+    return _view(_top(now), blocks)
 
 
 def not_allowed_view(why: str) -> dict[str, Any]:
     """The Home of someone who may not use the bot: why, and whom to ask."""
-    view = View(type="home", blocks=[HeaderBlock(text="Nebula GPUs"), section(why)])
+    return _view([HeaderBlock(text="Nebula GPUs")], [section(why)])
+
+
+def _top(now: float) -> list[Block]:
+    return [
+        HeaderBlock(text="Nebula GPUs"),
+        context(f"As of {moment(now)}. This tab is refreshed when you open it."),
+    ]
+
+
+def _view(top: list[Block], blocks: list[Block]) -> dict[str, Any]:
+    view = View(type="home", blocks=[*top, *blocks][:BLOCKS_MAX])
     view.validate_json()
     return view.to_dict()
+
+
+def _row(facts: HomeFacts, instance: Instance, where: str) -> Block:
+    block_id = f"{TEAM_BLOCK}{facts.team}:{where}" if facts.team else None
+    return row(instance, facts.protections.get(instance.id), action_ids.HOME_MENU, block_id)
 
 
 def _heading(title: str, count: int, shown: int) -> list[Block]:
@@ -100,7 +124,7 @@ def _mine(facts: HomeFacts) -> list[Block]:
         return [*blocks, context(f"The fleet could not be read: {literal(facts.fleet_problem, 200)}")]
     if not facts.mine:
         return [*blocks, context("None. `/nebula own <name>` makes an instance yours.")]
-    rows = [row(i, facts.protections.get(i.id), action_ids.HOME_MENU) for i in facts.mine[:MINE_ROWS]]
+    rows = [_row(facts, i, f"mine:{n}") for n, i in enumerate(facts.mine[:MINE_ROWS])]
     return [
         *blocks,
         *rows,
@@ -145,10 +169,7 @@ def _fleet(facts: HomeFacts) -> list[Block]:
             f"{dollars(cost.so_far)} so far"
         )
     )
-    costliest = [
-        row(use.instance, facts.protections.get(use.instance.id), action_ids.HOME_MENU)
-        for use in cost.rows[:COSTLIEST]
-    ]
+    costliest = [_row(facts, use.instance, f"cost:{n}") for n, use in enumerate(cost.rows[:COSTLIEST])]
     if costliest:
         blocks.append(context(f"The {len(costliest)} costliest:"))
     return [*blocks, *costliest]

@@ -79,7 +79,10 @@ def _menu(instance: Instance, action_id: str) -> OverflowMenuElement:
 
 
 def row(
-    instance: Instance, protection: Protection | None, action_id: str = action_ids.INSTANCE_MENU
+    instance: Instance,
+    protection: Protection | None,
+    action_id: str = action_ids.INSTANCE_MENU,
+    block_id: str | None = None,
 ) -> SectionBlock:
     """An instance in a list: name, id, GPU, region, status and price, with its ⋯ menu of changes."""
     # The id and the figures are never cut: the host name gives way, cut before it is escaped.
@@ -89,7 +92,9 @@ def row(
     room = max(8, ROW_LIMIT - len(facts) - len(lock) - 1)
     name = literal_within(instance.host_name, min(64, room)) if instance.host_name else "unnamed"
     return SectionBlock(
-        text=MarkdownTextObject(text=f"{name} {facts}{lock}"), accessory=_menu(instance, action_id)
+        text=MarkdownTextObject(text=f"{name} {facts}{lock}"),
+        accessory=_menu(instance, action_id),
+        block_id=block_id,
     )
 
 
