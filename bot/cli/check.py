@@ -12,11 +12,13 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.durations import format_duration
+from bot.domain.teams import DEFAULT_TEAM
 from bot.infra.redact import redact, register
 from bot.nebula.client import NebulaClient
 from bot.nebula.errors import NebulaAuthError, NebulaError
 from bot.service.startup import auth_failed
 from bot.settings.settings import Settings
+from bot.settings.teams import load_teams, team_settings
 from bot.slack.auth import SlackAuthFailed, auth_test
 from bot.slack.errors import slack_error
 from bot.slack.messages import texts
@@ -57,10 +59,23 @@ async def run_checks(settings: Settings) -> list[CheckResult]:
         results.extend(await _slack(settings, web))
         if settings.slack_app_token is not None:
             results.append(await _app_token(settings, web))
-    results.append(await _nebula(settings))
-    results.append(await _store(settings))
+    teams = team_settings(settings)
+    if len(teams) == 1:
+        results.append(await _nebula(settings, "NEBULA_API_KEY"))
+        results.append(await _store(settings))
+        results.append(_port(settings))
+        results.append(_watcher(settings))
+        return results
+    found = load_teams(settings.nebula_bot_teams_file) if settings.nebula_bot_teams_file else None
+    for name, each in teams:  # one block per team
+        table = found.teams[name] if found is not None else None
+        key = (table.api_key_env or str(table.api_key_file)) if table is not None else "its key"
+        channels = ", ".join(sorted(each.nebula_bot_allowed_channels))
+        results.append(CheckResult("team", True, f"{name}: channels {channels}"))
+        results.append(await _nebula(each, key))
+        results.append(await _store(each, name))
+        results.append(_watcher(each))
     results.append(_port(settings))
-    results.append(_watcher(settings))
     return results
 
 
@@ -153,14 +168,13 @@ async def _app_token(settings: Settings, web: AsyncWebClient) -> CheckResult:
     return CheckResult("socket mode", True, "SLACK_APP_TOKEN accepted")
 
 
-async def _nebula(settings: Settings) -> CheckResult:
+async def _nebula(settings: Settings, key: str) -> CheckResult:
+    """Whether Nebula accepts the key (named `key`: NEBULA_API_KEY, or a team's variable or file)."""
     client = NebulaClient(settings.nebula_api_url, settings.api_key(), settings.nebula_api_timeout)
     try:
         page = await client.list_instances(limit=1)
     except NebulaAuthError:
-        return CheckResult(
-            "nebula", False, "NEBULA_API_KEY was rejected: check the key (a team API key, ak_…)"
-        )
+        return CheckResult("nebula", False, f"{key} was rejected: check the key (a team API key, ak_…)")
     except NebulaError as exc:
         return CheckResult(
             "nebula", False, f"{texts.nebula_error(exc)} (NEBULA_API_URL={settings.nebula_api_url})"
@@ -168,7 +182,7 @@ async def _nebula(settings: Settings) -> CheckResult:
     finally:
         await client.aclose()
     count = f"; the team has {page.total} instance(s)" if page.total is not None else ""
-    return CheckResult("nebula", True, f"NEBULA_API_KEY accepted{count}")
+    return CheckResult("nebula", True, f"{key} accepted{count}")
 
 
 def _sqlite_file(path: Path) -> CheckResult | None:
@@ -185,14 +199,14 @@ def _sqlite_file(path: Path) -> CheckResult | None:
     return None
 
 
-async def _store(settings: Settings) -> CheckResult:
+async def _store(settings: Settings, team: str = DEFAULT_TEAM) -> CheckResult:
     location = settings.state_location
     if isinstance(location, SQLiteLocation):
-        verdict = _sqlite_file(location.path)
+        verdict = _sqlite_file(location.for_team(team).path)
         if verdict is not None:
             return verdict
     try:
-        store = await open_store(location)
+        store = await open_store(location, team=team)
         try:
             await store.ping()
             if isinstance(location, RedisLocation):

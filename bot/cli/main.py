@@ -45,6 +45,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     audit.add_argument("--limit", type=int, default=50, help="how many records, newest first (default 50)")
     audit.add_argument("--json", action="store_true", help="one JSON object per line")
+    audit.add_argument(
+        "--team", default="default", help="whose trail, with NEBULA_BOT_TEAMS_FILE (default: default)"
+    )
     shell = sub.add_parser(
         "shell",
         help="drive the bot from a terminal, without Slack (--demo: a simulated Nebula too)",
@@ -80,8 +83,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "audit":
             from bot.cli.audit import print_audit
 
-            return asyncio.run(print_audit(load_store_settings(), args.limit, args.json))
+            return asyncio.run(print_audit(load_store_settings(), args.limit, args.json, args.team))
         settings = load_settings()
+        from bot.settings.teams import team_settings
+
+        team_settings(settings)  # a teams file is checked here, with the environment
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2

@@ -35,6 +35,13 @@ class Access:
         """May a resolved `actor` look at instances or ask for a change?"""
         return may_request(self.rules, self.identity, actor)
 
+    def may_see(self, actor: Actor) -> Ruling:
+        """May `actor` see this team's instances outside any channel (the Home tab)? The person's rules,
+        not the channel's: what they ask for there is checked in the channel it is confirmed in."""
+        return may_request(
+            dataclasses.replace(self.rules, allowed_channels=frozenset()), self.identity, actor
+        )
+
     def may_confirm(self, actor: Actor, confirmation: Confirmation) -> Ruling:
         """May a resolved `actor` press the confirm button?"""
         return may_confirm(self.rules, self.identity, actor, confirmation)

@@ -104,9 +104,10 @@ class Budgets(Part):
         if current is None:
             return
         budget_record, state = current
-        s.metrics.budget.set(state.amount)
-        s.metrics.budget_spent.set(state.spent)
-        s.metrics.budget_forecast.set(state.forecast)
+        team = s.config.team
+        s.metrics.budget.labels(team).set(state.amount)
+        s.metrics.budget_spent.labels(team).set(state.spent)
+        s.metrics.budget_forecast.labels(team).set(state.forecast)
         if channel is not None:
             await self._alert(budget_record, state, snapshot, channel)
 

@@ -114,7 +114,7 @@ class Home(Part):
         """What `actor`'s Home shows of this team, or why they may not see it."""
         s = self.services
         actor = await s.access.resolve(actor)
-        ruling = s.access.may_request(actor)
+        ruling = s.access.may_see(actor)
         if not ruling.allowed:
             return refusal_text(ruling.why)
         shared = await self._shared()

@@ -69,7 +69,7 @@ class Teams:
         usable = [
             f"{name}: " + ", ".join(f"<#{c}>" for c in sorted(self.channels.get(name, ())))
             for name, core in self.cores.items()
-            if core.services.access.screen(actor).allowed
+            if core.services.access.may_see(actor).allowed
         ]
         if actor.channel_id and actor.channel_id.startswith("D") and usable:
             return f"{NO_TEAM} Your teams' channels: " + "; ".join(usable) + "."

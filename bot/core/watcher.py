@@ -118,7 +118,7 @@ class Watcher(Part):
                     return Cycle(leases_due=len(due), skipped=type(exc).__name__)
                 first_seen = await self._first_seen(snapshot)
                 summary = fleet_cost(snapshot.instances, s.clock(), first_seen)
-                s.metrics.fleet_cost_per_hour.set(summary.per_hour)
+                s.metrics.fleet_cost_per_hour.labels(s.config.team).set(summary.per_hour)
                 await self._budgets.watch(snapshot, channel)
                 reminded = 0
                 if channel is not None:

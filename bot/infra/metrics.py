@@ -53,6 +53,7 @@ class Metrics:
         self.fleet_cost_per_hour = Gauge(
             "nebula_bot_fleet_cost_per_hour",
             "What the running instances cost per hour, in dollars, as of the watcher's last cycle.",
+            ["team"],
             registry=self.registry,
         )
         self.reminders = Counter(
@@ -67,13 +68,16 @@ class Metrics:
             registry=self.registry,
         )
 
-        self.budget = Gauge("nebula_bot_budget_dollars", "The budget per period.", registry=self.registry)
+        self.budget = Gauge(
+            "nebula_bot_budget_dollars", "The budget per period.", ["team"], registry=self.registry
+        )
         self.budget_spent = Gauge(
-            "nebula_bot_budget_spent_dollars", "Spent this budget period.", registry=self.registry
+            "nebula_bot_budget_spent_dollars", "Spent this budget period.", ["team"], registry=self.registry
         )
         self.budget_forecast = Gauge(
             "nebula_bot_budget_forecast_dollars",
             "Spend forecast for the period's end at the current burn rate.",
+            ["team"],
             registry=self.registry,
         )
 

@@ -43,6 +43,7 @@ class TeamConfig(BaseModel):
 
     api_key_env: str | None = None
     api_key_file: Path | None = None
+    api_url: str | None = None  # a team on another Nebula endpoint (NEBULA_API_URL otherwise)
     channels: frozenset[str]
     allowed_users: frozenset[str] = frozenset()
     allowed_usergroups: frozenset[str] = frozenset()
@@ -88,6 +89,13 @@ class TeamConfig(BaseModel):
         return (
             None if not value else next(iter(only(frozenset({value}), "CG", "a Slack channel id (C… or G…)")))
         )
+
+    @field_validator("api_url")
+    @classmethod
+    def _check_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise ValueError("must be an http(s) URL")
+        return value
 
     @field_validator("timezone")
     @classmethod
@@ -198,4 +206,5 @@ _OVERRIDES: Final = {
     "lease_action": "nebula_bot_lease_action",
     "owner_rule": "nebula_bot_owner_rule",
     "remind_after": "nebula_bot_remind_after",
+    "api_url": "nebula_api_url",
 }

@@ -75,7 +75,7 @@ async def test_a_weeks_spend_is_counted_once_by_two_replicas_and_a_restart(
     assert abs(spent - truth) <= 0.01 * truth, (spent, truth)
     assert "trainer-1" in shown(said)  # the biggest spender, by name
     metrics = first.metrics.render().decode()
-    assert "nebula_bot_budget_dollars 10000.0" in metrics
+    assert 'nebula_bot_budget_dollars{team="default"} 10000.0' in metrics
     assert "nebula_bot_budget_spent_dollars" in metrics
 
 

@@ -373,7 +373,7 @@ async def test_digest_once_a_day_and_the_cost_gauge(http_stack: Stack) -> None:
         == 2
     )
     metrics = runtime.metrics.render().decode()
-    assert "nebula_bot_fleet_cost_per_hour 2.0" in metrics
+    assert 'nebula_bot_fleet_cost_per_hour{team="default"} 2.0' in metrics
 
 
 async def test_an_unreadable_fleet_skips_the_cycle_and_closes_nothing(http_stack: Stack) -> None:
@@ -427,7 +427,7 @@ async def test_the_loop_runs_cycles_by_itself_and_counts_them(http_stack: Stack)
     await eventually(lambda: len(reminders(stack)) == 1 and bool(posted_with(stack, f"lease:{INSTANCE}")), 15)
     metrics = runtime.metrics.render().decode()
     assert "nebula_bot_reminders_total 1.0" in metrics
-    assert "nebula_bot_fleet_cost_per_hour 0.679" in metrics
+    assert 'nebula_bot_fleet_cost_per_hour{team="default"} 0.679' in metrics
 
 
 async def test_without_nebula_figures_the_time_counts_from_when_the_bot_first_saw_it(

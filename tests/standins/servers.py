@@ -503,9 +503,10 @@ def instance_detail(instance_id: str, host_name: str = "trainer-1") -> dict[str,
 class FakeNebula(LoopbackServer):
     """Nebula's Platform API, with scriptable failures."""
 
-    def __init__(self) -> None:
+    def __init__(self, key: str = NEBULA_KEY) -> None:
         super().__init__()
         self.instances: dict[str, dict[str, Any]] = {}
+        self.key = key  # the service key it accepts (another team's Nebula has another)
         self.calls: list[NebulaCall] = []
         self.detail: Scripted | None = None
         self.listing: Scripted | None = None
@@ -558,7 +559,7 @@ class FakeNebula(LoopbackServer):
         self.calls.append(NebulaCall(request.method, request.raw_path, request.headers.get("Authorization")))
         if self.latency:
             await asyncio.sleep(self.latency)
-        if request.headers.get("Authorization") != f"Bearer {NEBULA_KEY}":
+        if request.headers.get("Authorization") != f"Bearer {self.key}":
             return web.json_response({"status": "failed", "message": "Invalid API key"}, status=401)
         tail = request.match_info["tail"]
         parts = tail.split("/")

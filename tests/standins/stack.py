@@ -132,9 +132,11 @@ class Stack:
             self.request_seen(message)
         return message, url
 
-    async def request(self, driver: Driver, user: str = ALICE, text: str = f"delete {INSTANCE}") -> str:
-        """Type the command and wait for the confirmation; returns its id."""
-        message, _ = await self.reply(driver, user, text)
+    async def request(
+        self, driver: Driver, user: str = ALICE, text: str = f"delete {INSTANCE}", **kw: str
+    ) -> str:
+        """Type the command (in `channel=…`, if given) and wait for the confirmation; returns its id."""
+        message, _ = await self.reply(driver, user, text, **kw)
         cid = confirmation_id(message)
         if self.slack.with_button(cid) is not None:
             self._carrier(cid)  # remembered now: once decided, the message carries no buttons to find it by

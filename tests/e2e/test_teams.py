@@ -1,0 +1,190 @@
+"""Several Nebula teams in one Slack workspace (issue #22): each team's channels act with its own key on
+its own Nebula, and nothing of one team is reachable from another's channel."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.settings.fields import ConfigError
+from bot.settings.teams import load_teams
+from bot.slack.messages import action_ids
+from tests.conftest import Cli
+from tests.helpers import shown
+from tests.standins.servers import FakeNebula
+from tests.standins.stack import ALICE, BOB, INSTANCE, Stack, eventually
+
+RESEARCH, PROD = "C0RESEARCH", "C0PROD"
+PROD_KEY = "ak_prod_team_key_9876543210"
+
+
+@pytest.fixture
+async def prod_nebula() -> AsyncIterator[FakeNebula]:
+    """The second team's Nebula, answering only to its own key."""
+    nebula = FakeNebula(key=PROD_KEY)
+    await nebula.start()
+    try:
+        yield nebula
+    finally:
+        await nebula.stop()
+
+
+def teams_file(tmp_path: Path, prod_url: str, extra: str = "") -> Path:
+    path = tmp_path / "teams.toml"
+    path.write_text(
+        f"""
+[teams.research]
+api_key_env = "RESEARCH_NEBULA_KEY"
+channels = ["{RESEARCH}"]
+allowed_users = ["{ALICE}", "{BOB}"]
+
+[teams.prod]
+api_key_env = "PROD_NEBULA_KEY"
+api_url = "{prod_url}"
+channels = ["{PROD}"]
+allowed_users = ["{ALICE}"]
+{extra}"""
+    )
+    return path
+
+
+@pytest.fixture
+async def two_teams(
+    http_stack: Stack, prod_nebula: FakeNebula, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Stack:
+    """A bot serving research (the stack's Nebula) and prod (its own), the same instance id in both."""
+    monkeypatch.setenv("RESEARCH_NEBULA_KEY", "ak_test_service_key_0123456789")
+    monkeypatch.setenv("PROD_NEBULA_KEY", PROD_KEY)
+    http_stack.nebula.add(INSTANCE, host_name="research-box")
+    prod_nebula.add(INSTANCE, host_name="prod-box")
+    path = teams_file(tmp_path, prod_nebula.api_url)
+    await http_stack.start_bot(nebula_api_key=None, nebula_bot_teams_file=str(path))
+    return http_stack
+
+
+async def test_each_teams_delete_reaches_only_its_own_nebula_with_its_own_key(
+    two_teams: Stack, prod_nebula: FakeNebula
+) -> None:
+    stack = two_teams
+    driver = stack.driver_for(stack.bots[0])
+    research = await stack.request(driver, ALICE, f"delete {INSTANCE}", channel=RESEARCH)
+    assert "research-box" in shown(stack.showing(research))
+    prod = await stack.request(driver, ALICE, f"delete {INSTANCE}", channel=PROD)
+    assert "prod-box" in shown(stack.showing(prod))
+    await driver.click(ALICE, action_ids.CONFIRM, research, channel=RESEARCH)
+    await eventually(lambda: len(stack.nebula.deletes()) == 1)
+    assert prod_nebula.deletes() == []
+    # A click in prod's channel on research's confirmation: prod knows no such thing; nothing happens.
+    await driver.click(ALICE, action_ids.CONFIRM, research, channel=PROD)
+    await driver.click(ALICE, action_ids.CONFIRM, prod, channel=PROD)
+    await eventually(lambda: len(prod_nebula.deletes()) == 1)
+    assert len(stack.nebula.deletes()) == 1
+    assert {c.authorization for c in prod_nebula.calls} == {f"Bearer {PROD_KEY}"}
+    assert PROD_KEY not in {c.authorization for c in stack.nebula.calls}
+
+
+async def test_a_team_s_rules_are_its_own(two_teams: Stack, prod_nebula: FakeNebula) -> None:
+    stack = two_teams
+    driver = stack.driver_for(stack.bots[0])
+    refused, _ = await stack.reply(driver, BOB, f"delete {INSTANCE}", channel=PROD)  # Bob is research only
+    assert "You may not change instances" in shown(refused)
+    asked, _ = await stack.reply(driver, BOB, "list", channel=RESEARCH)
+    assert "research-box" in shown(asked)
+    assert prod_nebula.calls == []
+
+
+async def test_a_channel_of_no_team_gets_one_line_naming_no_team(two_teams: Stack) -> None:
+    stack = two_teams
+    driver = stack.driver_for(stack.bots[0])
+    ack, _ = await driver.command(BOB, "list", channel="C0RANDOM")
+    assert shown(ack.body) == "`/nebula` does not work in this channel."
+    ack, _ = await driver.command(ALICE, "list", channel="D0ALICE")  # a DM: the person's own teams
+    assert "research: <#C0RESEARCH>" in shown(ack.body)
+    assert "prod: <#C0PROD>" in shown(ack.body)
+    ack, _ = await driver.command(BOB, "list", channel="D0BOB")
+    assert "prod" not in shown(ack.body)
+
+
+async def test_home_groups_the_teams_a_person_is_in(two_teams: Stack, prod_nebula: FakeNebula) -> None:
+    stack = two_teams
+    driver = stack.driver_for(stack.bots[0])
+    await stack.reply(driver, ALICE, f"own {INSTANCE}", channel=PROD)
+    await driver.home_opened(ALICE)
+    await eventually(lambda: ALICE in stack.slack.homes)
+    text = shown({"blocks": stack.slack.homes[ALICE]["blocks"]})
+    assert text.index("Team research") < text.index("Team prod")
+    assert "prod-box" in text
+    assert "research-box" in text
+    await driver.home_opened(BOB)
+    await eventually(lambda: BOB in stack.slack.homes)
+    assert "Team prod" not in shown({"blocks": stack.slack.homes[BOB]["blocks"]})
+    assert stack.slack.rejected == []
+
+
+def test_the_teams_file_is_checked_like_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RESEARCH_NEBULA_KEY", "ak_x")
+    monkeypatch.delenv("PROD_NEBULA_KEY", raising=False)
+    unset = r"teams\.prod: the environment variable PROD_NEBULA_KEY is not set"
+    with pytest.raises(ConfigError, match=unset):
+        load_teams(teams_file(tmp_path, "https://api.example.com"))
+    monkeypatch.setenv("PROD_NEBULA_KEY", "ak_y")
+    bad = teams_file(
+        tmp_path,
+        "https://api.example.com",
+        f'\n[teams.Ops]\napi_key = "ak_leaked"\nchannels = ["{RESEARCH}"]\n',
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_teams(bad)
+    said = str(caught.value)
+    assert "teams.Ops.api_key: Extra inputs are not permitted" in said  # the key never in the file
+    assert str(bad) in said
+    overlap = teams_file(
+        tmp_path,
+        "https://api.example.com",
+        f'\n[teams.ops]\napi_key_env = "PROD_NEBULA_KEY"\nchannels = ["{PROD}"]\n',
+    )
+    with pytest.raises(ConfigError, match=f"channel {PROD} belongs to both prod and ops"):
+        load_teams(overlap)
+
+
+async def test_audit_per_team(two_teams: Stack, cli: Cli, tmp_path: Path) -> None:
+    stack = two_teams
+    driver = stack.driver_for(stack.bots[0])
+    await stack.request(driver, ALICE, f"reboot {INSTANCE}", channel=PROD)
+    env = {"NEBULA_BOT_STATE_URL": f"sqlite:///{stack.state}"}
+    code, out, err = await cli.run_async("audit", "--team", "prod", env=env)
+    assert code == 0, err
+    assert "requested  reboot" in out
+    code, out, _ = await cli.run_async("audit", "--team", "research", env=env)
+    assert "reboot" not in out
+
+
+async def test_check_prints_a_block_per_team(
+    cli: Cli, prod_nebula: FakeNebula, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.e2e.test_check import env_for
+    from tests.standins.servers import FakeSlack
+
+    slack, research = FakeSlack(), FakeNebula()
+    await slack.start()
+    await research.start()
+    try:
+        env = env_for(slack, research, tmp_path) | {
+            "NEBULA_BOT_TEAMS_FILE": str(teams_file(tmp_path, prod_nebula.api_url)),
+            "RESEARCH_NEBULA_KEY": "ak_test_service_key_0123456789",
+            "PROD_NEBULA_KEY": "ak_wrong",
+        }
+        env.pop("NEBULA_API_KEY", None)
+        code, out, _ = await cli.run_async("check", env=env)
+    finally:
+        await slack.stop()
+        await research.stop()
+    assert code == 1
+    assert "team          research: channels C0RESEARCH" in out
+    assert "RESEARCH_NEBULA_KEY accepted" in out
+    assert "FAIL  nebula        PROD_NEBULA_KEY was rejected" in out
+    assert "ak_wrong" not in out
