@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BeforeValidator, SecretStr, ValidationError
+from pydantic import AfterValidator, BeforeValidator, SecretStr, ValidationError
 from pydantic_settings import NoDecode
 
 from bot.domain.durations import parse_duration
@@ -43,6 +43,25 @@ def only(values: frozenset[str], kinds: str, what: str, allow_star: bool = False
     if bad:
         raise ValueError(f"expected {what}, got: {', '.join(bad)}")
     return values
+
+
+def _users(value: frozenset[str]) -> frozenset[str]:
+    return only(value, "UW", "Slack user ids (U… or W…), or *", allow_star=True)
+
+
+def _groups(value: frozenset[str]) -> frozenset[str]:
+    return only(value, "S", "Slack user-group ids (S…)")
+
+
+def _approvers(value: frozenset[str]) -> frozenset[str]:
+    return only(value, "UWS", "Slack user ids (U…, W…) or user-group ids (S…)")
+
+
+# Lists of Slack ids, comma-separated in the environment (or a list in a file), each kind checked once
+# for the environment and the teams file alike.
+UserIds = Annotated[frozenset[str], NoDecode, BeforeValidator(split_ids), AfterValidator(_users)]
+GroupIds = Annotated[frozenset[str], NoDecode, BeforeValidator(split_ids), AfterValidator(_groups)]
+ApproverIds = Annotated[frozenset[str], NoDecode, BeforeValidator(split_ids), AfterValidator(_approvers)]
 
 
 def not_placeholder(value: SecretStr) -> SecretStr:

@@ -20,8 +20,11 @@ from bot.domain.policy import Rules
 from bot.domain.schedules import is_zone
 from bot.domain.teams import DEFAULT_TEAM
 from bot.settings.fields import (
+    ApproverIds,
     Duration,
+    GroupIds,
     IdList,
+    UserIds,
     WholeSeconds,
     is_set,
     not_placeholder,
@@ -65,10 +68,10 @@ class Settings(StoreSettings):
     nebula_bot_allow_volatile_redis: bool = False
 
     # Who may act.
-    nebula_bot_allowed_users: IdList = frozenset()
-    nebula_bot_allowed_usergroups: IdList = frozenset()
+    nebula_bot_allowed_users: UserIds = frozenset()
+    nebula_bot_allowed_usergroups: GroupIds = frozenset()
     nebula_bot_allowed_channels: IdList = frozenset()
-    nebula_bot_approvers: IdList = frozenset()
+    nebula_bot_approvers: ApproverIds = frozenset()
     nebula_bot_usergroup_cache_ttl: Duration = Field(default=60.0, ge=0, le=3600)
 
     # Confirmations.
@@ -94,36 +97,15 @@ class Settings(StoreSettings):
     nebula_bot_owner_rule: Literal["off", "owner-or-approver"] = "off"
     nebula_bot_undo_seconds: Duration = Field(default=0.0, ge=0, le=3600)
 
-    @field_validator(
-        "nebula_bot_allowed_users",
-        "nebula_bot_allowed_usergroups",
-        "nebula_bot_allowed_channels",
-        "nebula_bot_approvers",
-        mode="before",
-    )
+    @field_validator("nebula_bot_allowed_channels", mode="before")
     @classmethod
-    def _split_ids(cls, value: object) -> object:
+    def _split_channels(cls, value: object) -> object:
         return split_ids(value)
-
-    @field_validator("nebula_bot_allowed_users")
-    @classmethod
-    def _check_users(cls, value: frozenset[str]) -> frozenset[str]:
-        return only(value, "UW", "Slack user ids (U… or W…), or *", allow_star=True)
-
-    @field_validator("nebula_bot_allowed_usergroups")
-    @classmethod
-    def _check_groups(cls, value: frozenset[str]) -> frozenset[str]:
-        return only(value, "S", "Slack user-group ids (S…)")
 
     @field_validator("nebula_bot_allowed_channels")
     @classmethod
     def _check_channels(cls, value: frozenset[str]) -> frozenset[str]:
         return only(value, "CGD", "Slack channel ids (C…, G… or D…)")
-
-    @field_validator("nebula_bot_approvers")
-    @classmethod
-    def _check_approvers(cls, value: frozenset[str]) -> frozenset[str]:
-        return only(value, "UWS", "Slack user ids (U…, W…) or user-group ids (S…)")
 
     @field_validator("nebula_bot_audit_channel", "nebula_bot_watch_channel", "nebula_bot_home_channel")
     @classmethod

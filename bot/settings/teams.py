@@ -32,7 +32,16 @@ from pydantic_settings import BaseSettings, TomlConfigSettingsSource
 
 from bot.domain.schedules import is_zone
 from bot.domain.teams import DEFAULT_TEAM, is_team_name
-from bot.settings.fields import ConfigError, Duration, describe, only, split_ids
+from bot.settings.fields import (
+    ApproverIds,
+    ConfigError,
+    Duration,
+    GroupIds,
+    UserIds,
+    describe,
+    only,
+    split_ids,
+)
 from bot.settings.settings import Settings
 
 
@@ -45,9 +54,9 @@ class TeamConfig(BaseModel):
     api_key_file: Path | None = None
     api_url: str | None = None  # a team on another Nebula endpoint (NEBULA_API_URL otherwise)
     channels: frozenset[str]
-    allowed_users: frozenset[str] = frozenset()
-    allowed_usergroups: frozenset[str] = frozenset()
-    approvers: frozenset[str] = frozenset()
+    allowed_users: UserIds = frozenset()
+    allowed_usergroups: GroupIds = frozenset()
+    approvers: ApproverIds = frozenset()
     watch_channel: str | None = None
     home_channel: str | None = None
     digest_at: str | None = None
@@ -56,7 +65,7 @@ class TeamConfig(BaseModel):
     owner_rule: Literal["off", "owner-or-approver"] | None = None
     remind_after: Duration | None = Field(default=None, gt=0)
 
-    @field_validator("channels", "allowed_users", "allowed_usergroups", "approvers", mode="before")
+    @field_validator("channels", mode="before")
     @classmethod
     def _split(cls, value: object) -> object:
         return split_ids(value)
@@ -67,21 +76,6 @@ class TeamConfig(BaseModel):
         if not value:
             raise ValueError("a team needs at least one channel")
         return only(value, "CG", "Slack channel ids (C… or G…)")
-
-    @field_validator("allowed_users")
-    @classmethod
-    def _check_users(cls, value: frozenset[str]) -> frozenset[str]:
-        return only(value, "UW", "Slack user ids (U… or W…), or *", allow_star=True)
-
-    @field_validator("allowed_usergroups")
-    @classmethod
-    def _check_groups(cls, value: frozenset[str]) -> frozenset[str]:
-        return only(value, "S", "Slack user-group ids (S…)")
-
-    @field_validator("approvers")
-    @classmethod
-    def _check_approvers(cls, value: frozenset[str]) -> frozenset[str]:
-        return only(value, "UWS", "Slack user ids (U…, W…) or user-group ids (S…)")
 
     @field_validator("watch_channel", "home_channel")
     @classmethod
