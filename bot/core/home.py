@@ -4,7 +4,7 @@ All Homes answer from one recent read of the fleet (a read under way is joined),
 Home at once cost Nebula one read. `views.publish` is rate limited, so a person's Home is republished
 at most once every few seconds; one that fails is logged, never retried in a loop. Actions from Home
 have no channel of their own: their confirmation is posted in NEBULA_BOT_HOME_CHANNEL, else the watch
-channel, else a direct message with the person.
+channel, else the first allowed channel (where channels are limited), else a direct message.
 """
 
 from __future__ import annotations
@@ -97,7 +97,9 @@ class Home(Part):
     async def where(self, actor: Actor) -> Destination | None:
         """Where a change asked for from Home is confirmed, or None when no channel can be had."""
         s = self.services
-        channel = s.config.home_channel or s.config.watch_channel
+        allowed = sorted(s.access.rules.allowed_channels)
+        # A DM is not among a team's channels: where channels are limited, the first of them instead.
+        channel = s.config.home_channel or s.config.watch_channel or (allowed[0] if allowed else None)
         if channel is None:
             try:
                 channel = await s.replier.open_dm(actor.user_id)

@@ -188,3 +188,26 @@ async def test_check_prints_a_block_per_team(
     assert "RESEARCH_NEBULA_KEY accepted" in out
     assert "FAIL  nebula        PROD_NEBULA_KEY was rejected" in out
     assert "ak_wrong" not in out
+
+
+async def test_a_change_from_home_is_confirmed_in_its_team_s_channel(
+    two_teams: Stack, prod_nebula: FakeNebula
+) -> None:
+    stack = two_teams
+    driver = stack.driver_for(stack.bots[0])
+    await stack.reply(driver, ALICE, f"own {INSTANCE}", channel=PROD)
+    await driver.home_opened(ALICE)
+    await eventually(lambda: ALICE in stack.slack.homes)
+    prod_rows = [
+        b["block_id"]
+        for b in stack.slack.homes[ALICE]["blocks"]
+        if str(b.get("block_id", "")).startswith("team:prod:")
+    ]
+    assert prod_rows
+    before = len(stack.slack.messages)
+    payload_block = prod_rows[0]
+    await driver.home_menu(ALICE, action_ids.HOME_MENU, f"stop:{INSTANCE}", block_id=payload_block)
+    await eventually(lambda: len(stack.slack.messages) > before)
+    asked = stack.slack.messages[before]
+    assert asked.channel == PROD  # the team's own channel, not a DM
+    assert "prod-box" in shown(asked.body)

@@ -221,7 +221,7 @@ class Driver:
             return await self._envelope("events_api", body)
         return await self.post_signed(json.dumps(body), content_type="application/json")
 
-    async def home_menu(self, user: str, action_id: str, value: str) -> Ack:
+    async def home_menu(self, user: str, action_id: str, value: str, block_id: str = "home") -> Ack:
         """Choose `value` in an overflow menu on `user`'s Home: a `block_actions` from a view, which
         carries no channel and no response_url."""
         payload = click_payload(user, action_id, value, "unused")
@@ -236,7 +236,7 @@ class Driver:
         del action["value"], action["text"]
         action |= {
             "type": "overflow",
-            "block_id": "home",
+            "block_id": block_id,
             "selected_option": {"text": {"type": "plain_text", "text": "x"}, "value": value},
         }
         if self.mode == "socket":
