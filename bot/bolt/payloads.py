@@ -11,6 +11,8 @@ from typing import Any
 
 from slack_bolt.context.async_context import AsyncBoltContext
 
+from bot.core.dispatch import Core
+from bot.core.teams import Teams
 from bot.domain.policy import Actor
 from bot.slack.replier import Destination
 
@@ -71,3 +73,13 @@ def action_destination(body: dict[str, Any]) -> Destination:
         channel=field(body, "channel", "id") or field(body, "container", "channel_id"),
         user=field(body, "user", "id"),
     )
+
+
+def routed(
+    teams: Teams, body: dict[str, Any], context: AsyncBoltContext
+) -> tuple[Core, Actor, Destination] | None:
+    """A click's team core (the one whose channel it came from), clicker and destination; None when the
+    channel belongs to no team (another team's confirmations and notices are not found there anyway)."""
+    actor = actor_from_action(body, context)
+    core = teams.route(actor.channel_id)
+    return None if core is None else (core, actor, action_destination(body))

@@ -10,7 +10,7 @@ from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 
-from bot.bolt.payloads import action_destination, actor_from_action, field, first_action
+from bot.bolt.payloads import actor_from_action, field, first_action, routed
 from bot.core.teams import Teams
 from bot.domain.commands import PICKABLE
 from bot.slack.messages import action_ids
@@ -44,10 +44,10 @@ def register(app: AsyncApp, teams: Teams) -> None:
 
 
 async def _run(teams: Teams, body: dict[str, Any], context: AsyncBoltContext, text: str | None) -> None:
-    actor, to = actor_from_action(body, context), action_destination(body)
-    core = teams.route(actor.channel_id)
-    if core is None:
+    found = routed(teams, body, context)
+    if found is None:
         return
+    core, actor, to = found
     if text is None:
         await core.reads.refuse_forged(actor, to)
         return

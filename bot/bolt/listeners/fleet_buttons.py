@@ -8,7 +8,7 @@ from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 
-from bot.bolt.payloads import action_destination, actor_from_action, field, first_action
+from bot.bolt.payloads import field, first_action, routed
 from bot.core.teams import Teams
 from bot.domain.commands import ChangeCommand
 from bot.domain.controls import read_notice_value
@@ -23,10 +23,10 @@ def register(app: AsyncApp, teams: Teams) -> None:
     @app.action(action_ids.KEEP)
     async def on_keep(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
         await ack()
-        actor, to = actor_from_action(body, context), action_destination(body)
-        core = teams.route(actor.channel_id)
-        if core is None:
+        found = routed(teams, body, context)
+        if found is None:
             return
+        core, actor, to = found
         ref = read_notice_value(field(first_action(body), "value"))
         if ref is None:
             await core.reads.refuse_forged(actor, to)
@@ -38,10 +38,10 @@ def register(app: AsyncApp, teams: Teams) -> None:
             await core.leases.keep(actor, to, ref)
 
     async def act(verb: Verb, body: dict[str, Any], context: AsyncBoltContext) -> None:
-        actor, to = actor_from_action(body, context), action_destination(body)
-        core = teams.route(actor.channel_id)
-        if core is None:
+        found = routed(teams, body, context)
+        if found is None:
             return
+        core, actor, to = found
         value = field(first_action(body), "value")
         ref = read_notice_value(value)
         if ref is not None and ref.kind != "schedule":  # a schedule's notice has no such button

@@ -8,7 +8,7 @@ from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 
-from bot.bolt.payloads import action_destination, actor_from_action, field, first_action
+from bot.bolt.payloads import field, first_action, routed
 from bot.core.teams import Teams
 from bot.domain.commands import ChangeCommand
 from bot.domain.controls import read_menu_value, read_offset
@@ -21,10 +21,10 @@ def register(app: AsyncApp, teams: Teams) -> None:
     @app.action(action_ids.INSTANCE_MENU)
     async def on_menu(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
         await ack()
-        actor, to = actor_from_action(body, context), action_destination(body)
-        core = teams.route(actor.channel_id)
-        if core is None:
+        found = routed(teams, body, context)
+        if found is None:
             return
+        core, actor, to = found
         choice = read_menu_value(field(first_action(body), "selected_option", "value"))
         if choice is None:
             await core.reads.refuse_forged(actor, to)
@@ -36,10 +36,10 @@ def register(app: AsyncApp, teams: Teams) -> None:
     @app.action(action_ids.LIST_MORE)
     async def on_more(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
         await ack()
-        actor, to = actor_from_action(body, context), action_destination(body)
-        core = teams.route(actor.channel_id)
-        if core is None:
+        found = routed(teams, body, context)
+        if found is None:
             return
+        core, actor, to = found
         offset = read_offset(field(first_action(body), "value"))
         if offset is None:
             await core.reads.refuse_forged(actor, to)
