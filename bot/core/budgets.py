@@ -12,7 +12,7 @@ from bot.core.trail import Subject
 from bot.domain.audit import SYSTEM_ACTOR, Step
 from bot.domain.budgets import TEAM, Budget, Figures, Ledger, accrue, due_alerts, figures, period_bounds
 from bot.domain.commands import BudgetCommand
-from bot.domain.costs import money
+from bot.domain.costs import FleetCost
 from bot.domain.policy import Actor, is_approver
 from bot.domain.refusals import OverBudget
 from bot.infra import logs
@@ -88,17 +88,16 @@ class Budgets(Part):
         assert found is not None
         await say(s.replier, to, messages.budget_set(budget, found[1]), in_channel=True)
 
-    async def watch(self, snapshot: Snapshot, channel: str | None) -> None:
-        """One cycle: accrue what `snapshot` shows running, set the gauges, and post the alerts due."""
+    async def watch(self, snapshot: Snapshot, costs: FleetCost, channel: str | None) -> None:
+        """One cycle: accrue what `costs` shows running, set the gauges, and post the alerts due."""
         s = self.services
         now = s.clock()
         budget = await s.records.get(Budget, TEAM)
         period = budget.record.period if budget is not None else "month"
-        running = {i.id: price for i in snapshot.running if (price := money(i.price_per_hour)) is not None}
+        running = {row.instance.id: row.per_hour for row in costs.rows if row.per_hour is not None}
         found = await s.records.get(Ledger, TEAM)
-        if found is None:
-            await s.records.put(None, accrue(Ledger(), running, now, period))
-        else:
+        accrued = accrue(found.record if found is not None else Ledger(), running, now, period)
+        if await s.records.put(found, accrued) is None:  # another replica got in first: on theirs
             await s.records.update(Ledger, TEAM, lambda ledger: accrue(ledger, running, now, period))
         current = await standing(s)
         if current is None:

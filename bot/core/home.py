@@ -14,9 +14,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Final
 
+from bot.core.costing import costed
 from bot.core.services import Part, Services
 from bot.domain.confirmation import Confirmation, State
-from bot.domain.costs import FleetCost, fleet_cost
+from bot.domain.costs import FleetCost
 from bot.domain.instance import Instance
 from bot.domain.policy import Actor
 from bot.domain.records import FirstSeen, Lease, Protection
@@ -171,7 +172,7 @@ class Home(Part):
             protected,
             instances=snapshot.instances,
             owners=dict(owned.owners),
-            cost=fleet_cost(snapshot.instances, now, first_seen),
+            cost=await costed(snapshot.instances, now, first_seen),
             running=len(snapshot.running),
         )
 

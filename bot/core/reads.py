@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Final
 
+from bot.core.costing import costed
 from bot.core.lookup import instance_or_say
 from bot.core.services import Part, Services, handler
-from bot.domain.costs import fleet_cost
 from bot.domain.policy import Actor
 from bot.domain.records import FirstSeen
 from bot.infra import logs
@@ -76,7 +76,7 @@ class Reads(Part):
             await say(s.replier, to, notice(f"Could not read the fleet: {texts.nebula_error(exc)}"))
             return
         first_seen = {v.record.instance_id: v.record.at for v in await s.records.all(FirstSeen)}
-        summary = fleet_cost(snapshot.instances, s.clock(), first_seen)
+        summary = await costed(snapshot.instances, s.clock(), first_seen)
         logs.event("cost.shown", user=actor.user_id, channel=actor.channel_id, count=len(summary.rows))
         await say(s.replier, to, fleet_messages.cost(summary))
 

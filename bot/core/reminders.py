@@ -10,7 +10,6 @@ press on an older reminder is told it is out of date.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
 from typing import Final
 
 from bot.core.requests import Requests
@@ -19,7 +18,7 @@ from bot.core.trail import Subject
 from bot.domain.audit import SYSTEM_ACTOR, Step
 from bot.domain.commands import ChangeCommand
 from bot.domain.controls import NoticeRef
-from bot.domain.costs import Usage, usage
+from bot.domain.costs import FleetCost, Usage
 from bot.domain.instance import Instance
 from bot.domain.policy import Actor
 from bot.domain.records import Reminder, new_serial
@@ -47,9 +46,10 @@ class Reminders(Part):
         self._requests = requests
         self._doubted: set[str] = set()  # instances whose figures were discarded (logged once each)
 
-    async def check(self, snapshot: Snapshot, first_seen: Mapping[str, float]) -> int:
-        """Remind about every running instance past NEBULA_BOT_REMIND_AFTER that is not quiet; close
-        the reminders of instances no longer running. Returns how many reminders this call posted."""
+    async def check(self, snapshot: Snapshot, costs: FleetCost) -> int:
+        """Remind about every running instance past NEBULA_BOT_REMIND_AFTER that is not quiet (`costs`:
+        the running ones' figures this cycle); close the reminders of instances no longer running.
+        Returns how many reminders this call posted."""
         s = self.services
         channel = s.config.watch_channel
         if channel is None:
@@ -57,12 +57,11 @@ class Reminders(Part):
         now = s.clock()
         held = {v.record.instance_id: v for v in await s.records.all(Reminder)}
         due: list[tuple[Usage, Versioned[Reminder] | None]] = []
-        for instance in snapshot.running:
-            use = usage(instance, now, first_seen.get(instance.id))
+        for use in costs.rows:
             self._note_discarded(use)
             if use.running_seconds is None or use.running_seconds < s.config.remind_after:
                 continue
-            current = held.get(instance.id)
+            current = held.get(use.instance.id)
             if current is None or current.record.quiet_until <= now:
                 due.append((use, current))
         # Slack takes about one message a second per channel: a cycle posts the costliest few, and

@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from typing import Final
 
 from bot.core.budgets import Budgets, standing
+from bot.core.costing import usages
 from bot.core.lease_ends import LeaseEnds
 from bot.core.reminders import Reminders
 from bot.core.schedule_runs import ScheduleRuns
 from bot.core.services import Part, Services
 from bot.domain.budgets import TEAM, Budget, Ledger, last_days
-from bot.domain.costs import fleet_cost, usage
+from bot.domain.costs import FleetCost, summed, usage
 from bot.domain.records import Digest, FirstSeen
 from bot.infra import logs
 from bot.infra.clock import pause
@@ -116,14 +117,13 @@ class Watcher(Part):
                     # Without the whole list nothing is decided on it: this cycle reminds nobody.
                     logs.warning("watcher.fleet_unreadable", error=type(exc).__name__, outcome="skipped")
                     return Cycle(leases_due=len(due), skipped=type(exc).__name__)
-                first_seen = await self._first_seen(snapshot)
-                summary = fleet_cost(snapshot.instances, s.clock(), first_seen)
+                summary = await self._costs(snapshot)
                 s.metrics.fleet_cost_per_hour.labels(s.config.team).set(summary.per_hour)
-                await self._budgets.watch(snapshot, channel)
+                await self._budgets.watch(snapshot, summary, channel)
                 reminded = 0
                 if channel is not None:
-                    reminded = await self._reminders.check(snapshot, first_seen)
-                    await self._digest(channel, snapshot, first_seen)
+                    reminded = await self._reminders.check(snapshot, summary)
+                    await self._digest(channel, summary)
         cycle = Cycle(
             listed=len(snapshot.instances),
             running=len(snapshot.running),
@@ -136,26 +136,27 @@ class Watcher(Part):
         logs.event("watcher.cycle", complete=snapshot.complete, **dataclasses.asdict(cycle))
         return cycle
 
-    async def _first_seen(self, snapshot: Snapshot) -> dict[str, float]:
-        """When the bot first saw running instances whose running time Nebula does not give (so
-        that a cost can still be worked out); forgets the ones no longer listed as running."""
+    async def _costs(self, snapshot: Snapshot) -> FleetCost:
+        """What the running fleet costs. Where Nebula gives no running time, it counts from when the bot
+        first saw the instance running (recorded here; forgotten once it is no longer listed running).
+        Each instance's figures are worked out once a cycle, in turns."""
         s = self.services
         now = s.clock()
+        uses = await usages(snapshot.running, now)
         held = {v.record.instance_id: v for v in await s.records.all(FirstSeen)}
-        seen: dict[str, float] = {}
-        for instance in snapshot.running:
-            current = held.pop(instance.id, None)
-            if current is not None:
-                seen[instance.id] = current.record.at
-            elif usage(instance, now).running_seconds is None:
-                await s.records.put(None, FirstSeen(instance.id, now))  # a lost race leaves the other's
-                seen[instance.id] = now
+        for iid, use in uses.items():
+            current = held.pop(iid, None)
+            if use.running_seconds is not None:
+                continue
+            if current is None:
+                await s.records.put(None, FirstSeen(iid, now))  # a lost race leaves the other's
+            uses[iid] = usage(use.instance, now, current.record.at if current is not None else now)
         if snapshot.complete:  # an incomplete read proves nothing about the ones it did not list
             for stale in held.values():
                 await s.records.remove(stale)
-        return seen
+        return summed(uses.values())
 
-    async def _digest(self, channel: str, snapshot: Snapshot, first_seen: dict[str, float]) -> None:
+    async def _digest(self, channel: str, summary: FleetCost) -> None:
         """Once a day at NEBULA_BOT_DIGEST_AT (UTC), the cost summary in the watch channel."""
         s = self.services
         minute = s.config.digest_minute
@@ -171,7 +172,6 @@ class Watcher(Part):
         won = await s.records.put(current, Digest(day))
         if won is None:
             return  # another replica posts it
-        summary = fleet_cost(snapshot.instances, now, first_seen)
         digest = fleet_messages.cost(summary, heading=f"Daily cost digest, {day}")
         budget = await standing(s)
         ledger = await s.records.get(Ledger, TEAM)

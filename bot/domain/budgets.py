@@ -120,12 +120,15 @@ def accrue(ledger: Ledger, running: Mapping[str, float], now: float, period: Per
     by_instance = dict(ledger.by_instance) if ledger.period_start == start else {}
     by_day = dict(ledger.by_day)
     marks: dict[str, float] = {}
+    spans: dict[float, list[tuple[str, float, float]]] = {}  # most marks are the last reading's time
     for instance_id, per_hour in running.items():
         mark = ledger.marks.get(instance_id)
         marks[instance_id] = now
         if mark is None or not 0 < now - mark <= MAX_GAP or not math.isfinite(per_hour) or per_hour < 0:
             continue
-        for day, began, seconds in _days(mark, now):
+        if mark not in spans:
+            spans[mark] = _days(mark, now)
+        for day, began, seconds in spans[mark]:
             amount = per_hour * seconds / 3600
             by_day[day] = by_day.get(day, 0.0) + amount
             if began >= start:  # a day before this period counts for its day, not for the period

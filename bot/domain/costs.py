@@ -109,36 +109,37 @@ def usage(instance: Instance, now: float, first_seen: float | None = None) -> Us
     Running time: `running_time`, else `start_time`, else when the bot first saw it running.
     Cost: `total_cost`, else `price_per_hour` × hours.
     """
+    # Each figure is read once: a watcher cycle does this for every running instance of the fleet.
     per_hour = money(instance.price_per_hour)
-    seconds: float | None = None
-    since: Since | None = None
-    discarded = _implausible(instance, per_hour, now)
     hours = running_hours(instance.running_time)
     started = start_time(instance.start_time)
+    total = money(instance.total_cost)
+    discarded = _implausible(now, per_hour, hours, started, total)
+    seconds: float | None = None
+    since: Since | None = None
     if hours is not None and "running_time" not in discarded:
         seconds, since = hours * 3600, "nebula"
     elif started is not None and "start_time" not in discarded:
         seconds, since = max(0.0, now - started), "start_time"
     elif first_seen is not None and first_seen <= now:
         seconds, since = now - first_seen, "first_seen"
-    cost = money(instance.total_cost) if "total_cost" not in discarded else None
+    cost = total if "total_cost" not in discarded else None
     if cost is None and per_hour is not None and seconds is not None:
         cost = per_hour * seconds / 3600
     return Usage(instance, seconds, since, cost, per_hour, ", ".join(discarded) or None)
 
 
-def _implausible(instance: Instance, per_hour: float | None, now: float) -> list[str]:
+def _implausible(
+    now: float, per_hour: float | None, hours: float | None, started: float | None, cost: float | None
+) -> list[str]:
     """Nebula's figures that cannot be true: a start before Nebula existed or in the future, a running
     time or a cost beyond what running since then could add up to. Placeholders or bugs, never a bill."""
     possible_hours = max(0.0, now - NEBULA_EPOCH) / 3600
     found = []
-    started = start_time(instance.start_time)
     if started is not None and not (NEBULA_EPOCH <= started <= now + _SKEW):
         found.append("start_time")
-    hours = running_hours(instance.running_time)
     if hours is not None and hours > possible_hours:
         found.append("running_time")
-    cost = money(instance.total_cost)
     if cost is not None and per_hour is not None and cost > per_hour * possible_hours:
         found.append("total_cost")
     return found
@@ -164,11 +165,17 @@ def fleet_cost(
 ) -> FleetCost:
     """Sum up the running instances among `instances`."""
     seen = first_seen or {}
-    rows = [usage(i, now, seen.get(i.id)) for i in instances if i.is_running]
-    rows.sort(key=lambda row: (row.cost if row.cost is not None else -1.0, row.instance.id), reverse=True)
+    return summed([usage(i, now, seen.get(i.id)) for i in instances if i.is_running])
+
+
+def summed(rows: Iterable[Usage]) -> FleetCost:
+    """The fleet's figures from its running instances' usage."""
+    ordered = sorted(
+        rows, key=lambda row: (row.cost if row.cost is not None else -1.0, row.instance.id), reverse=True
+    )
     return FleetCost(
-        rows=tuple(rows),
-        per_hour=sum(row.per_hour or 0.0 for row in rows),
-        so_far=sum(row.cost or 0.0 for row in rows),
-        unpriced=sum(1 for row in rows if row.per_hour is None),
+        rows=tuple(ordered),
+        per_hour=sum(row.per_hour or 0.0 for row in ordered),
+        so_far=sum(row.cost or 0.0 for row in ordered),
+        unpriced=sum(1 for row in ordered if row.per_hour is None),
     )

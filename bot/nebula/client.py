@@ -121,7 +121,7 @@ class NebulaClient:
             changes_state=False,
             params={"limit": limit, "offset": offset},
         )
-        return page_of(body)
+        return await page_of(body)
 
     def describe(self, verb: Verb, instance_id: str) -> str:
         """The request `perform` would send, for dry runs: "DELETE https://…/computing/instance/<id>"."""

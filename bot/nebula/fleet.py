@@ -21,11 +21,13 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Final
 
 from bot.domain.costs import money, running_hours
 from bot.domain.instance import Instance
 from bot.infra.clock import Clock
+from bot.infra.turns import in_turns
 from bot.nebula.client import NebulaClient
 from bot.nebula.errors import NebulaError, NebulaNotFound
 
@@ -48,7 +50,7 @@ class Snapshot:
     details_read: int = 0
     pages: int = 0
 
-    @property
+    @cached_property
     def running(self) -> tuple[Instance, ...]:
         """The instances Nebula says are running."""
         return tuple(i for i in self.instances if i.is_running)
@@ -109,7 +111,7 @@ class Fleet:
         detailed = await asyncio.gather(*(self._detail(i) for i in stale))
         merged = {i.id: i for i in detailed if i is not None}
         gone = {i.id for i, d in zip(stale, detailed, strict=True) if d is None}
-        for instance in running:
+        async for instance in in_turns(running):  # a thousand merges would hold up acks for ~10 ms
             if instance.id not in merged and instance.id not in gone:
                 merged[instance.id] = self._known(instance)
         if complete:  # forget what is no longer listed (a partial read proves nothing)

@@ -37,9 +37,17 @@ class Versioned(Generic[R]):
 
 
 def _encode(record: Record) -> str:
-    data = dataclasses.asdict(record)  # type: ignore[call-overload]
+    # Field by field, nested records through `default`: `dataclasses.asdict` deep-copies every dict
+    # first, which for a ledger of a thousand instances held the event loop for milliseconds.
+    data = {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}  # type: ignore[arg-type]
     data["rev"] = secrets.token_hex(8)
-    return json.dumps(data, separators=(",", ":"), sort_keys=True)
+    return json.dumps(data, separators=(",", ":"), sort_keys=True, default=_nested)
+
+
+def _nested(value: object) -> object:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    raise TypeError(f"{type(value).__name__} is not a record field")
 
 
 def _decode(kind: type[R], text: str) -> R | None:

@@ -23,14 +23,15 @@ def clean_environ() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "NEBULA_"))}
 
 
-def bot_env(slack: FakeSlack, nebula: FakeNebula, state: Path, **extra: str) -> dict[str, str]:
-    """The environment a user would set to point the bot at the stand-ins (HTTP mode, Alice allowed)."""
+def bot_env(slack: FakeSlack, nebula: FakeNebula | str, state: Path, **extra: str) -> dict[str, str]:
+    """The environment a user would set to point the bot at the stand-ins (HTTP mode, Alice allowed).
+    `nebula` is a stand-in in this process or the API URL of one elsewhere (its key set in `extra`)."""
     return {
         "SLACK_BOT_TOKEN": BOT_TOKEN,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": slack.api_url,
         "SLACK_RESPONSE_URL_PREFIXES": slack.url + "/response/",
-        "NEBULA_API_URL": nebula.api_url,
+        "NEBULA_API_URL": nebula if isinstance(nebula, str) else nebula.api_url,
         "NEBULA_API_KEY": NEBULA_KEY,
         "NEBULA_BOT_STATE_URL": f"sqlite:///{state}",
         "NEBULA_BOT_ALLOWED_USERS": "U0ALICE",
