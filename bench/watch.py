@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import signal
 import statistics
 import sys
@@ -59,6 +60,7 @@ class Run:
     """One bot process under the same load, with the watcher on or off."""
 
     acks: list[tuple[float, float]]  # (wall-clock time sent, latency in ms)
+    cpu: list[tuple[float, float]] = field(default_factory=list)  # (wall-clock time, bot's CPU seconds)
     windows: list[tuple[float, float]] = field(default_factory=list)  # each cycle's (start, end)
     cycle_s: float | None = None
     lists: int = 0
@@ -77,6 +79,22 @@ class Run:
 
     def p(self, q: float) -> float:
         return percentile(self.ack_ms, q)
+
+    def cpu_share(self, cycles: slice) -> float:
+        """The share of these cycles' time that the bot spent on a CPU (acks included)."""
+        used = spent = 0.0
+        for start, end in self.windows[cycles]:
+            inside = [c for at, c in self.cpu if start <= at <= end]
+            if len(inside) >= 2:
+                used += inside[-1] - inside[0]
+                spent += end - start
+        return used / spent if spent else float("nan")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def run(n: int, latency: float, running: float, watching: bool, window: float, steady: int) -> Run:
@@ -136,6 +154,7 @@ async def run(n: int, latency: float, running: float, watching: bool, window: fl
                 await nebula.clear(session)
             if watching and len(cycles) >= wanted:
                 break
+            result.cpu.append((time.time(), cpu_seconds(proc.pid)))
             task = asyncio.create_task(ack_once())
             pending.add(task)
             task.add_done_callback(pending.discard)
@@ -212,6 +231,15 @@ async def main() -> int:
             f"{ratio:8.2f}"
         )
     print(f"ack p99 while watching <= 1.1x off, in every row: {'met' if met else 'MISSED'}")
+    firsts = statistics.median(r.cpu_share(slice(0, 1)) for r in ons)
+    steadies = statistics.median(r.cpu_share(slice(1, None)) for r in ons)
+    idle = statistics.median(
+        (r.cpu[-1][1] - r.cpu[0][1]) / (r.cpu[-1][0] - r.cpu[0][0]) for r in offs if len(r.cpu) > 1
+    )
+    print(
+        f"the bot's CPU, share of wall time: first cycles {firsts:.0%}, steady cycles {steadies:.0%}, "
+        f"watcher off {idle:.0%} (acks alone)"
+    )
     return 0 if met else 1
 
 
