@@ -18,7 +18,7 @@ from bot.nebula.client import NebulaClient
 from bot.nebula.errors import NebulaAuthError, NebulaError
 from bot.service.startup import auth_failed
 from bot.settings.settings import Settings
-from bot.settings.teams import load_teams, team_settings
+from bot.settings.teams import team_settings
 from bot.slack.auth import SlackAuthFailed, auth_test
 from bot.slack.errors import slack_error
 from bot.slack.messages import texts
@@ -61,19 +61,17 @@ async def run_checks(settings: Settings) -> list[CheckResult]:
             results.append(await _app_token(settings, web))
     teams = team_settings(settings)
     if len(teams) == 1:
-        results.append(await _nebula(settings, "NEBULA_API_KEY"))
+        results.append(await _nebula(settings, teams[0].key_source))
         results.append(await _store(settings))
         results.append(_port(settings))
         results.append(_watcher(settings))
         return results
-    found = load_teams(settings.nebula_bot_teams_file) if settings.nebula_bot_teams_file else None
-    for name, each in teams:  # one block per team
-        table = found.teams[name] if found is not None else None
-        key = (table.api_key_env or str(table.api_key_file)) if table is not None else "its key"
+    for team in teams:  # one block per team
+        each = team.settings
         channels = ", ".join(sorted(each.nebula_bot_allowed_channels))
-        results.append(CheckResult("team", True, f"{name}: channels {channels}"))
-        results.append(await _nebula(each, key))
-        results.append(await _store(each, name))
+        results.append(CheckResult("team", True, f"{team.name}: channels {channels}"))
+        results.append(await _nebula(each, team.key_source))
+        results.append(await _store(each, team.name))
         results.append(_watcher(each))
     results.append(_port(settings))
     return results

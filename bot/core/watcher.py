@@ -78,7 +78,7 @@ class Watcher(Part):
             try:
                 await self.tick()
             except Exception:  # the watcher must outlive a bad pass
-                logs.failure("watcher.failed")
+                logs.failure("watcher.failed", team=self.services.config.team)
 
     async def tick(self) -> Cycle | None:
         """The cycle of this interval, unless another replica has run it: one per interval in all (the
@@ -90,10 +90,10 @@ class Watcher(Part):
         try:
             mine = await s.store.first_seen(slot, now, 2 * interval)
         except Exception as exc:  # a store fault: better a cycle twice than none (its changes are claimed)
-            logs.warning("watcher.slot_unknown", error=type(exc).__name__)
+            logs.warning("watcher.slot_unknown", team=s.config.team, error=type(exc).__name__)
             mine = True
         if not mine:
-            logs.event("watcher.skipped", outcome="another replica", slot=slot)
+            logs.event("watcher.skipped", team=s.config.team, outcome="another replica", slot=slot)
             return None
         return await self.cycle()
 
@@ -115,7 +115,12 @@ class Watcher(Part):
                     snapshot = await self._fleet.read(details=True)
                 except NebulaError as exc:
                     # Without the whole list nothing is decided on it: this cycle reminds nobody.
-                    logs.warning("watcher.fleet_unreadable", error=type(exc).__name__, outcome="skipped")
+                    logs.warning(
+                        "watcher.fleet_unreadable",
+                        team=s.config.team,
+                        error=type(exc).__name__,
+                        outcome="skipped",
+                    )
                     return Cycle(leases_due=len(due), skipped=type(exc).__name__)
                 summary = await self._costs(snapshot)
                 s.metrics.fleet_cost_per_hour.labels(s.config.team).set(summary.per_hour)
@@ -133,7 +138,9 @@ class Watcher(Part):
             leases_due=len(due),
             seconds=time.monotonic() - started,
         )
-        logs.event("watcher.cycle", complete=snapshot.complete, **dataclasses.asdict(cycle))
+        logs.event(
+            "watcher.cycle", team=s.config.team, complete=snapshot.complete, **dataclasses.asdict(cycle)
+        )
         return cycle
 
     async def _costs(self, snapshot: Snapshot) -> FleetCost:

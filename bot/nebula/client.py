@@ -19,6 +19,7 @@ from bot.domain.verbs import Verb
 from bot.infra.metrics import Metrics
 from bot.nebula.answers import InstancePage, instance_of, interpret, message_of, page_of
 from bot.nebula.errors import (
+    NebulaAuthError,
     NebulaBadResponse,
     NebulaBusy,
     NebulaError,
@@ -69,8 +70,10 @@ class NebulaClient:
         metrics: Metrics | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         concurrency: int = CONCURRENCY,
+        key_source: str = "NEBULA_API_KEY",
     ):
         self._metrics = metrics or Metrics()
+        self._key_source = key_source
         self._timeout = timeout
         self.gate = Gate(concurrency, per_person=WAITING_PER_PERSON, waiting=WAITING)
         pool = concurrency + SPARE_CONNECTIONS
@@ -170,6 +173,8 @@ class NebulaClient:
                     body = interpret(status, content)
                 except NebulaError as exc:
                     self._observe(endpoint, exc.metric_label, started)
+                    if isinstance(exc, NebulaAuthError):
+                        exc.key_source = self._key_source
                     raise
         except NebulaBusy:
             self._metrics.nebula_requests.labels(endpoint, NebulaBusy.label).inc()

@@ -38,7 +38,10 @@ class NebulaAnswered(NebulaError):
 
 
 class NebulaAuthError(NebulaAnswered):
-    """Nebula rejected the service key (401/403)."""
+    """Nebula rejected the service key (401/403). `key_source`: where that key comes from (a variable
+    or a file), set by the client that sent it, for the person who has to fix it."""
+
+    key_source: str = "NEBULA_API_KEY"
 
 
 class NebulaNotFound(NebulaAnswered):

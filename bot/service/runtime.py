@@ -58,8 +58,8 @@ class BotRuntime:
         self._nebula_transport = nebula_transport
         # Each team's settings (the environment's alone, without a teams file); every key is a secret.
         self.team_settings = team_settings(settings)
-        for _, each in self.team_settings:
-            redact.register(each.secrets())
+        for team in self.team_settings:
+            redact.register(team.settings.secrets())
         self.inflight = InFlight()
         self.metrics = Metrics()
         self.health = Health()
@@ -108,9 +108,12 @@ class BotRuntime:
             client = slack_client(settings, self._session)
             identity = await fetch_identity(client)
             cores: dict[str, Core] = {}
-            for name, each in self.team_settings:
+            for team in self.team_settings:
+                name, each = team.name, team.settings
                 store = self._stores[name] = await self._open_store(name)
-                nebula = self._nebulas[name] = nebula_client(each, self.metrics, self._nebula_transport)
+                nebula = self._nebulas[name] = nebula_client(
+                    each, self.metrics, self._nebula_transport, key_source=team.key_source
+                )
                 self.health.ask(_problem_of(nebula))
                 cores[name] = core_for(
                     each,
@@ -126,7 +129,7 @@ class BotRuntime:
                     metrics=self.metrics,
                     clock=self._clock,
                 )
-            channels = {name: each.nebula_bot_allowed_channels for name, each in self.team_settings}
+            channels = {team.name: team.settings.nebula_bot_allowed_channels for team in self.team_settings}
             self.teams = Teams(cores, channels if len(cores) > 1 else {})
             self.core = self.teams.first
             self.app = build_app(settings, identity, self.teams)

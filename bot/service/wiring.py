@@ -39,9 +39,13 @@ def slack_client(settings: Settings, session: aiohttp.ClientSession) -> AsyncWeb
 
 
 def nebula_client(
-    settings: Settings, metrics: Metrics, transport: httpx.AsyncBaseTransport | None = None
+    settings: Settings,
+    metrics: Metrics,
+    transport: httpx.AsyncBaseTransport | None = None,
+    *,
+    key_source: str = "NEBULA_API_KEY",
 ) -> NebulaClient:
-    """The one Nebula client of the process."""
+    """A team's Nebula client (one per team in the process)."""
     return NebulaClient(
         settings.nebula_api_url,
         settings.api_key(),
@@ -49,6 +53,7 @@ def nebula_client(
         metrics=metrics,
         transport=transport,
         concurrency=settings.nebula_api_concurrency,
+        key_source=key_source,
     )
 
 

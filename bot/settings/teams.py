@@ -16,6 +16,7 @@ rules and messages as the environment.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -104,6 +105,11 @@ class TeamConfig(BaseModel):
             raise ValueError("name the key's environment variable (api_key_env) or its file (api_key_file)")
         return self
 
+    @property
+    def key_source(self) -> str:
+        """Where the key is: the variable's name or the file's path."""
+        return self.api_key_env or str(self.api_key_file)
+
     def api_key(self) -> str:
         """The team's Nebula key, from its environment variable or its file. Raises ValueError."""
         if self.api_key_env is not None:
@@ -168,11 +174,21 @@ def load_teams(path: Path) -> TeamsFile:
     return teams
 
 
-def team_settings(base: Settings) -> list[tuple[str, Settings]]:
+@dataclass(frozen=True)
+class Team:
+    """One team as the bot serves it: its name, its settings, and where its key comes from (the
+    variable or file a person must check when Nebula rejects it)."""
+
+    name: str
+    settings: Settings
+    key_source: str = "NEBULA_API_KEY"
+
+
+def team_settings(base: Settings) -> list[Team]:
     """Each team's settings: the environment's, with its table's values over them. Without a teams
     file, the one team `default` with the environment's settings as they are."""
     if base.nebula_bot_teams_file is None:
-        return [(DEFAULT_TEAM, base)]
+        return [Team(DEFAULT_TEAM, base)]
     found = load_teams(base.nebula_bot_teams_file)
     teams = []
     for name, team in found.teams.items():
@@ -184,7 +200,7 @@ def team_settings(base: Settings) -> list[tuple[str, Settings]]:
             value = getattr(team, ours)
             if value:  # unset (or empty) in the table: the environment's
                 update[theirs] = value
-        teams.append((name, base.model_copy(update=update)))
+        teams.append(Team(name, base.model_copy(update=update), team.key_source))
     return teams
 
 

@@ -95,6 +95,18 @@ async def test_a_team_s_rules_are_its_own(two_teams: Stack, prod_nebula: FakeNeb
     assert prod_nebula.calls == []
 
 
+async def test_a_rejected_key_names_the_team_s_own_variable(
+    two_teams: Stack, prod_nebula: FakeNebula
+) -> None:
+    stack = two_teams
+    driver = stack.driver_for(stack.bots[0])
+    prod_nebula.key = "ak_rotated_meanwhile"  # prod's key no longer works; research's still does
+    answer, _ = await stack.reply(driver, ALICE, f"show {INSTANCE}", channel=PROD)
+    assert "The service key was rejected (HTTP 401): check PROD_NEBULA_KEY." in shown(answer)
+    answer, _ = await stack.reply(driver, ALICE, f"show {INSTANCE}", channel=RESEARCH)
+    assert "research-box" in shown(answer)
+
+
 async def test_a_channel_of_no_team_gets_one_line_naming_no_team(two_teams: Stack) -> None:
     stack = two_teams
     driver = stack.driver_for(stack.bots[0])

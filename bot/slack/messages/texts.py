@@ -47,7 +47,7 @@ def _said(exc: NebulaError) -> str:
 def nebula_error(exc: NebulaError, *, after_change: bool = False) -> str:
     """What to tell a user about a failed Nebula call. `after_change`: it was a state change."""
     if isinstance(exc, NebulaAuthError):
-        return f"The service key was rejected (HTTP {exc.http_status}): check NEBULA_API_KEY.{_said(exc)}"
+        return f"The service key was rejected (HTTP {exc.http_status}): check {exc.key_source}.{_said(exc)}"
     if isinstance(exc, NebulaNotFound):
         hint = " (already deleted?)" if after_change else ""
         return f"Nebula does not know this instance{hint}.{_said(exc)}"

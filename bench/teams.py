@@ -1,0 +1,217 @@
+"""Several teams watched by two replicas: how often each team's fleet is read, and acks meanwhile.
+
+    python bench/teams.py [--teams 10] [-n 1000] [--latency 0.05] [--interval 15] [--intervals 4]
+
+Starts stand-in Nebulas in a process of their own (bench/nebula_apart.py: one per team, each with
+its own key and N running instances, answering after `--latency` s), a real redis-server, a stand-in
+Slack in this process, and two bot processes (HTTP mode) on that Redis, configured by a teams file
+(NEBULA_BOT_TEAMS_FILE: per team its key variable, its channel and its watch channel) with
+NEBULA_BOT_WATCH_INTERVAL=`--interval`. For `--intervals` intervals after the first cycle could begin
+it fires signed `/nebula help` commands at 20 per second, by turns into each team's channel and each
+replica. From both replicas' `watcher.cycle` log lines and the stand-ins' counts it prints, per team,
+the fleet reads and the most in any one interval (the watcher claims each team's interval in the
+store: target 1), and the ack latency set beside the same bench run with one team.
+Targets: each team's fleet read once per interval; acks within 1.1x of one team's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import contextlib
+import json
+import signal
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlencode
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.nebula_apart import NebulaApart, team_key, team_name  # noqa: E402 - after the path is set
+from bench.watch import percentile  # noqa: E402
+from tests.standins.process import bot_env, clean_environ, free_port, wait_until_listening  # noqa: E402
+from tests.standins.redis_server import RedisServer  # noqa: E402
+from tests.standins.servers import FakeSlack  # noqa: E402
+from tests.standins.slack_driver import Driver, command_form  # noqa: E402
+
+ACK_EVERY = 0.05
+USER = "U0ALICE"
+
+
+def channel(team: str) -> str:
+    return f"C0{team.upper()}"
+
+
+def watch_channel(team: str) -> str:
+    return f"C0W{team.upper()}"
+
+
+@dataclass
+class Outcome:
+    """What one configuration did."""
+
+    teams: int
+    acks: list[float] = field(default_factory=list)  # ms
+    cycles: list[tuple[str, float, float]] = field(default_factory=list)  # (team, start, seconds)
+    skipped: int = 0
+    list_calls: dict[str, int] = field(default_factory=dict)
+    detail_calls: dict[str, int] = field(default_factory=dict)
+
+    def most_in_an_interval(self, interval: float) -> int:
+        """The most cycles any team had in one interval (between the replicas): the target is 1."""
+        slots = collections.Counter((team, int(start // interval)) for team, start, _ in self.cycles)
+        return max(slots.values(), default=0)
+
+
+def teams_toml(teams: list[str], urls: dict[str, str]) -> str:
+    return "".join(
+        f'[teams.{team}]\napi_key_env = "KEY_{team.upper()}"\napi_url = "{urls[team]}"\n'
+        f'channels = ["{channel(team)}"]\nallowed_users = ["{USER}"]\n'
+        f'watch_channel = "{watch_channel(team)}"\nremind_after = "30d"\n\n'
+        for team in teams
+    )
+
+
+async def run(teams: int, n: int, latency: float, interval: float, intervals: int) -> Outcome:
+    names = [team_name(t) for t in range(teams)]
+    nebula = NebulaApart(teams=teams, n=n, latency=latency)
+    slack = FakeSlack()
+    state = Path(tempfile.mkdtemp(prefix="nebula-teams-bench-"))
+    redis = RedisServer(state, appendonly=False)
+    await nebula.start()
+    await slack.start()
+    teams_file = state / "teams.toml"
+    teams_file.write_text(teams_toml(names, nebula.api_urls))
+    outcome = Outcome(teams)
+    ports = [free_port(), free_port()]
+    procs: list[asyncio.subprocess.Process] = []
+    readers: list[asyncio.Task[None]] = []
+
+    async def read_logs(proc: asyncio.subprocess.Process) -> None:
+        assert proc.stderr is not None
+        async for line in proc.stderr:
+            with contextlib.suppress(ValueError):
+                record = json.loads(line)
+                if record.get("event") == "watcher.cycle":
+                    end = datetime.fromisoformat(str(record["ts"]).replace("Z", "+00:00")).timestamp()
+                    seconds = float(record["seconds"])
+                    outcome.cycles.append((str(record["team"]), end - seconds, seconds))
+                elif record.get("event") == "watcher.skipped":
+                    outcome.skipped += 1
+
+    session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
+    try:
+        for port in ports:
+            env = clean_environ() | bot_env(
+                slack,
+                nebula.api_urls[names[0]],
+                state / "unused.sqlite3",
+                NEBULA_BOT_STATE_URL=redis.url,
+                NEBULA_BOT_TEAMS_FILE=str(teams_file),
+                NEBULA_API_TIMEOUT="30",
+                NEBULA_BOT_HOST="127.0.0.1",
+                NEBULA_BOT_PORT=str(port),
+                NEBULA_BOT_LOG_FORMAT="json",
+                NEBULA_BOT_WATCH_INTERVAL=f"{interval:g}s",
+            )
+            env |= {f"KEY_{name.upper()}": team_key(name) for name in names}
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot", env=env, cwd=state, stderr=asyncio.subprocess.PIPE
+            )
+            procs.append(proc)
+            readers.append(asyncio.create_task(read_logs(proc)))
+        for port in ports:
+            await wait_until_listening(session, port)
+        drivers = [
+            Driver("http", slack, f"http://127.0.0.1:{port}", session, lambda c: asyncio.sleep(0))
+            for port in ports
+        ]
+        await nebula.clear(session)
+        pending: set[asyncio.Task[None]] = set()
+
+        async def ack_once(number: int) -> None:
+            team = names[number % teams]
+            form = command_form(USER, "help", slack.new_response_url(), channel=channel(team))
+            begun = time.perf_counter()
+            ack = await drivers[number % 2].post_signed(urlencode(form))
+            outcome.acks.append((time.perf_counter() - begun) * 1000)
+            assert ack.status == 200, ack
+
+        # The first cycle comes one interval after start-up; then `intervals` more.
+        until = time.monotonic() + interval * (1 + intervals)
+        number = 0
+        while time.monotonic() < until:
+            task = asyncio.create_task(ack_once(number))
+            pending.add(task)
+            task.add_done_callback(pending.discard)
+            number += 1
+            await asyncio.sleep(ACK_EVERY)
+        await asyncio.gather(*pending)
+        calls = await nebula.calls(session)
+        outcome.list_calls = {team: c.lists for team, c in calls.items()}
+        outcome.detail_calls = {team: c.details for team, c in calls.items()}
+        return outcome
+    finally:
+        await session.close()
+        for proc in procs:
+            proc.send_signal(signal.SIGTERM)
+        for proc in procs:
+            await proc.wait()
+        for reader in readers:
+            reader.cancel()
+        await slack.stop()
+        await nebula.stop()
+        redis.stop()
+
+
+def report(outcome: Outcome, n: int, interval: float) -> None:
+    pages = n // 100 + 1
+    reads = collections.Counter(team for team, _, _ in outcome.cycles)
+    most = outcome.most_in_an_interval(interval)
+    first = [s for _, _, s in outcome.cycles][: outcome.teams]
+    print(
+        f"{outcome.teams} team(s) x {n} running, two replicas: {len(outcome.cycles)} cycles "
+        f"({outcome.skipped} skipped as the other replica's); fleet reads per team "
+        f"{min(reads.values(), default=0)}-{max(reads.values(), default=0)} "
+        f"(list calls / {pages} pages: {sorted({c // pages for c in outcome.list_calls.values()})}); "
+        f"most in one interval: {most} ({'met' if most <= 1 else 'MISSED'}); "
+        f"first cycles {min(first, default=0):.1f}-{max(first, default=0):.1f} s"
+    )
+
+
+async def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--teams", type=int, default=10)
+    parser.add_argument("-n", type=int, default=1000, help="running instances per team (default 1000)")
+    parser.add_argument("--latency", type=float, default=0.05, help="Nebula's delay per call, s")
+    parser.add_argument("--interval", type=float, default=15.0, help="NEBULA_BOT_WATCH_INTERVAL, s")
+    parser.add_argument("--intervals", type=int, default=4, help="intervals measured after the first")
+    args = parser.parse_args()
+    one = await run(1, args.n, args.latency, args.interval, args.intervals)
+    many = await run(args.teams, args.n, args.latency, args.interval, args.intervals)
+    for outcome in (one, many):
+        report(outcome, args.n, args.interval)
+    print(f"{'acks':24} {'n':>5} {'p50 ms':>7} {'p99 ms':>7}")
+    for label, outcome in ((f"{one.teams} team", one), (f"{many.teams} teams", many)):
+        print(
+            f"{label:24} {len(outcome.acks):5} {percentile(outcome.acks, 0.5):7.2f} "
+            f"{percentile(outcome.acks, 0.99):7.2f}"
+        )
+    ratio = percentile(many.acks, 0.99) / percentile(one.acks, 0.99)
+    once = many.most_in_an_interval(args.interval) <= 1 and one.most_in_an_interval(args.interval) <= 1
+    print(f"ack p99, {many.teams} teams / 1 team: {ratio:.2f} ({'met' if ratio <= 1.1 else 'MISSED'})")
+    return 0 if once and ratio <= 1.1 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
