@@ -85,7 +85,7 @@ async def run(teams: int, n: int, latency: float, interval: float, intervals: in
     nebula = NebulaApart(teams=teams, n=n, latency=latency)
     slack = FakeSlack()
     state = Path(tempfile.mkdtemp(prefix="nebula-teams-bench-"))
-    redis = RedisServer(state, appendonly=False)
+    redis = RedisServer(state)  # with its AOF, as the bot demands of a Redis it keeps claims in
     await nebula.start()
     await slack.start()
     teams_file = state / "teams.toml"
@@ -95,9 +95,12 @@ async def run(teams: int, n: int, latency: float, interval: float, intervals: in
     procs: list[asyncio.subprocess.Process] = []
     readers: list[asyncio.Task[None]] = []
 
+    last: collections.deque[bytes] = collections.deque(maxlen=10)  # for a replica that did not start
+
     async def read_logs(proc: asyncio.subprocess.Process) -> None:
         assert proc.stderr is not None
         async for line in proc.stderr:
+            last.append(line)
             with contextlib.suppress(ValueError):
                 record = json.loads(line)
                 if record.get("event") == "watcher.cycle":
@@ -129,7 +132,11 @@ async def run(teams: int, n: int, latency: float, interval: float, intervals: in
             procs.append(proc)
             readers.append(asyncio.create_task(read_logs(proc)))
         for port in ports:
-            await wait_until_listening(session, port)
+            try:
+                await wait_until_listening(session, port)
+            except TimeoutError:
+                sys.stderr.write(b"".join(last).decode(errors="replace"))
+                raise
         drivers = [
             Driver("http", slack, f"http://127.0.0.1:{port}", session, lambda c: asyncio.sleep(0))
             for port in ports
@@ -155,21 +162,29 @@ async def run(teams: int, n: int, latency: float, interval: float, intervals: in
             number += 1
             await asyncio.sleep(ACK_EVERY)
         await asyncio.gather(*pending)
+        await stop(procs)  # before counting: a cycle still under way is logged and counted alike
+        for reader in readers:
+            await reader
         calls = await nebula.calls(session)
         outcome.list_calls = {team: c.lists for team, c in calls.items()}
         outcome.detail_calls = {team: c.details for team, c in calls.items()}
         return outcome
     finally:
         await session.close()
-        for proc in procs:
-            proc.send_signal(signal.SIGTERM)
-        for proc in procs:
-            await proc.wait()
+        await stop(procs)
         for reader in readers:
             reader.cancel()
         await slack.stop()
         await nebula.stop()
         redis.stop()
+
+
+async def stop(procs: list[asyncio.subprocess.Process]) -> None:
+    for proc in procs:
+        with contextlib.suppress(ProcessLookupError):
+            proc.send_signal(signal.SIGTERM)
+    for proc in procs:
+        await proc.wait()
 
 
 def report(outcome: Outcome, n: int, interval: float) -> None:
