@@ -21,6 +21,9 @@ from bot.infra import logs
 from bot.infra.throttle import Throttle
 from bot.slack.errors import ReplyError
 from bot.slack.messages.home import TEAM_BLOCK, home_blocks, not_allowed_view, teams_view
+from bot.slack.messages.kit import notice
+from bot.slack.messages.teams import TeamLine, overview
+from bot.slack.replier import Destination, say
 
 NO_TEAM: Final = "`/nebula` does not work in this channel."
 
@@ -74,6 +77,32 @@ class Teams:
         if actor.channel_id and actor.channel_id.startswith("D") and usable:
             return f"{NO_TEAM} Your teams' channels: " + "; ".join(usable) + "."
         return NO_TEAM
+
+    def in_direct_message(self, actor: Actor) -> bool:
+        """A request from a DM to a bot of several teams (a DM belongs to none of them)."""
+        return self.several and (actor.channel_id or "").startswith("D")
+
+    async def overview(self, actor: Actor, to: Destination) -> None:
+        """`/nebula` in a DM: each team `actor` may see, grouped, with its channels and its fleet; nothing
+        is acted on, since a DM belongs to no team."""
+        lines = []
+        for name, core in self.cores.items():
+            facts = await core.home.facts(actor)
+            if isinstance(facts, str):
+                continue
+            lines.append(
+                TeamLine(
+                    name=name,
+                    channels=sorted(self.channels.get(name, ())),
+                    running=None if facts.cost is None else facts.running,
+                    per_hour=None if facts.cost is None else facts.cost.per_hour,
+                    waiting=len(facts.waiting),
+                    mine=len(facts.mine),
+                    problem=facts.fleet_problem,
+                )
+            )
+        logs.event("teams.overview", user=actor.user_id, channel=actor.channel_id, teams=len(lines))
+        await say(self.first.services.replier, to, overview(lines) if lines else notice(NO_TEAM))
 
     async def home_opened(self, actor: Actor) -> None:
         """`app_home_opened`: the person's Home, every team they are in grouped under its name."""

@@ -112,11 +112,25 @@ async def test_a_channel_of_no_team_gets_one_line_naming_no_team(two_teams: Stac
     driver = stack.driver_for(stack.bots[0])
     ack, _ = await driver.command(BOB, "list", channel="C0RANDOM")
     assert shown(ack.body) == "`/nebula` does not work in this channel."
-    ack, _ = await driver.command(ALICE, "list", channel="D0ALICE")  # a DM: the person's own teams
-    assert "research: <#C0RESEARCH>" in shown(ack.body)
-    assert "prod: <#C0PROD>" in shown(ack.body)
-    ack, _ = await driver.command(BOB, "list", channel="D0BOB")
-    assert "prod" not in shown(ack.body)
+
+
+async def test_a_dm_shows_the_person_s_teams_grouped_and_acts_on_none(
+    two_teams: Stack, prod_nebula: FakeNebula
+) -> None:
+    stack = two_teams
+    driver = stack.driver_for(stack.bots[0])
+    await stack.reply(driver, ALICE, f"own {INSTANCE}", channel=PROD)
+    answer, _ = await stack.reply(driver, ALICE, f"delete {INSTANCE}", channel="D0ALICE")
+    text = shown(answer)
+    assert text.index("*Team research* · <#C0RESEARCH>") < text.index("*Team prod* · <#C0PROD>")
+    assert "1 running · $0.68/h · 1 yours" in text  # prod's instance, owned by Alice
+    assert "use `/nebula` in a team's channel to act" in text
+    answer, _ = await stack.reply(driver, BOB, "list", channel="D0BOB")  # Bob is in research only
+    assert "Team research" in shown(answer)
+    assert "prod" not in shown(answer)
+    assert stack.nebula.deletes() == []
+    assert prod_nebula.deletes() == []
+    assert stack.slack.rejected == []
 
 
 async def test_home_groups_the_teams_a_person_is_in(two_teams: Stack, prod_nebula: FakeNebula) -> None:

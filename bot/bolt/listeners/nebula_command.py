@@ -23,7 +23,11 @@ def register(app: AsyncApp, teams: Teams) -> None:
     async def on_nebula(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
         actor = actor_from_command(body, context)
         core = teams.route(actor.channel_id)
-        if core is None:  # a channel of no team: one line, naming no team but the person's own
+        if core is None and teams.in_direct_message(actor):  # the person's teams, grouped
+            await ack()
+            await teams.overview(actor, command_destination(body))
+            return
+        if core is None:  # a channel of no team: one line, naming no team
             await ack(text=teams.where_to_use(actor), response_type="ephemeral")
             return
         try:
