@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from bot.core.access import Access
 from bot.core.agreed import AgreedChanges
 from bot.core.announce import Announcer
@@ -56,8 +58,10 @@ def build_core(
     inflight: InFlight,
     metrics: Metrics,
     clock: Clock,
+    detail_slots: asyncio.Semaphore | None = None,
 ) -> Core:
-    """The core, its parts sharing one `Services`."""
+    """The core, its parts sharing one `Services`; `detail_slots`, if given, bounds the fleet's detail
+    reads together with other teams' cores."""
     records = Records(store)
     services = Services(
         config=config,
@@ -75,7 +79,7 @@ def build_core(
         inflight=inflight,
         health=health,
     )
-    fleet = Fleet(nebula, refresh=config.detail_refresh, clock=clock)
+    fleet = Fleet(nebula, refresh=config.detail_refresh, clock=clock, slots=detail_slots)
     changes = Changes(services)
     undo = UndoWindow(services, changes=changes)
     requests = Requests(services)

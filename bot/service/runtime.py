@@ -23,6 +23,7 @@ from bot.infra.health import Health
 from bot.infra.inflight import InFlight
 from bot.infra.metrics import Metrics
 from bot.nebula.client import NebulaClient
+from bot.nebula.fleet import DETAIL_CONCURRENCY
 from bot.service.server import Server
 from bot.service.socket import SocketLink
 from bot.service.startup import StartupError, UnusableSetting, fetch_identity
@@ -108,6 +109,7 @@ class BotRuntime:
             client = slack_client(settings, self._session)
             identity = await fetch_identity(client)
             cores: dict[str, Core] = {}
+            detail_slots = asyncio.Semaphore(DETAIL_CONCURRENCY)  # in all, whatever the number of teams
             for team in self.team_settings:
                 name, each = team.name, team.settings
                 store = self._stores[name] = await self._open_store(name)
@@ -128,6 +130,7 @@ class BotRuntime:
                     inflight=self.inflight,
                     metrics=self.metrics,
                     clock=self._clock,
+                    detail_slots=detail_slots,
                 )
             channels = {team.name: team.settings.nebula_bot_allowed_channels for team in self.team_settings}
             self.teams = Teams(cores, channels if len(cores) > 1 else {})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Final
 
 import aiohttp
@@ -71,6 +72,7 @@ def core_for(
     inflight: InFlight,
     metrics: Metrics,
     clock: Clock,
+    detail_slots: asyncio.Semaphore,
 ) -> Core:
     """The core, as the settings configure it."""
     ttl = settings.nebula_bot_usergroup_cache_ttl
@@ -89,4 +91,5 @@ def core_for(
         inflight=inflight,
         metrics=metrics,
         clock=clock,
+        detail_slots=detail_slots,
     )
