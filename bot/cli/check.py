@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import os
 import socket
-from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.cli.check_channels import check_channels
+from bot.cli.check_result import CheckResult
 from bot.domain.durations import format_duration
 from bot.domain.teams import DEFAULT_TEAM
-from bot.infra.redact import redact, register
+from bot.infra.redact import register
 from bot.nebula.client import NebulaClient
 from bot.nebula.errors import NebulaAuthError, NebulaError
 from bot.service.startup import auth_failed
@@ -31,21 +32,6 @@ REQUIRED_SCOPES = frozenset({"commands", "chat:write", "chat:write.public"})
 EMAIL_SCOPES = frozenset({"users:read", "users:read.email"})
 
 
-@dataclass(frozen=True)
-class CheckResult:
-    """One line of the report."""
-
-    name: str
-    ok: bool
-    detail: str
-    warning: bool = False
-
-    def line(self) -> str:
-        """`ok    slack     workspace Acme …`, never with a secret or a password in a URL."""
-        mark = "FAIL" if not self.ok else "warn" if self.warning else "ok"
-        return redact(f"{mark:<5} {self.name:<13} {self.detail}")
-
-
 async def run_checks(settings: Settings) -> list[CheckResult]:
     """Every check, in order; each is independent of the others' results."""
     register(settings.secrets())
@@ -59,22 +45,30 @@ async def run_checks(settings: Settings) -> list[CheckResult]:
         results.extend(await _slack(settings, web))
         if settings.slack_app_token is not None:
             results.append(await _app_token(settings, web))
-    teams = team_settings(settings)
-    if len(teams) == 1:
-        results.append(await _nebula(settings, teams[0].key_source))
-        results.append(await _store(settings))
-        results.append(_port(settings))
-        results.append(_watcher(settings))
-        return results
-    for team in teams:  # one block per team
-        each = team.settings
-        channels = ", ".join(sorted(each.nebula_bot_allowed_channels))
-        results.append(CheckResult("team", True, f"{team.name}: channels {channels}"))
-        results.append(await _nebula(each, team.key_source))
-        results.append(await _store(each, team.name))
-        results.append(_watcher(each))
+        teams = team_settings(settings)
+        if len(teams) == 1:
+            results.extend(await _team(web, teams[0].settings, teams[0].key_source))
+            results.append(_port(settings))
+            return results
+        for team in teams:  # one block per team
+            channels = ", ".join(sorted(team.settings.nebula_bot_allowed_channels))
+            results.append(CheckResult("team", True, f"{team.name}: channels {channels}"))
+            results.extend(await _team(web, team.settings, team.key_source, team.name))
     results.append(_port(settings))
     return results
+
+
+async def _team(
+    web: AsyncWebClient, settings: Settings, key_source: str, name: str = DEFAULT_TEAM
+) -> list[CheckResult]:
+    """One team's block: its channels, its key at Nebula, its store, its watcher."""
+    channels = await check_channels(web, settings)
+    return [
+        *([channels] if channels is not None else []),
+        await _nebula(settings, key_source),
+        await _store(settings, name),
+        _watcher(settings),
+    ]
 
 
 def _configuration(settings: Settings) -> CheckResult:

@@ -21,8 +21,9 @@ _HEADER: Final = """\
 # usergroups:read only matters with NEBULA_BOT_ALLOWED_USERGROUPS or group ids in NEBULA_BOT_APPROVERS;
 # users:read and users:read.email find an instance's owner in Slack from the Nebula user's email.
 # im:write opens a direct message for a change asked for from the Home tab when neither
-# NEBULA_BOT_HOME_CHANNEL nor NEBULA_BOT_WATCH_CHANNEL is set. The Home tab, its app_home_opened
-# event and the message shortcut need no other scope.
+# NEBULA_BOT_HOME_CHANNEL nor NEBULA_BOT_WATCH_CHANNEL is set. channels:read and groups:read let
+# `nebula-bot check` verify that the channels the settings name exist. The Home tab, its
+# app_home_opened event and the message shortcut need no other scope.
 """
 
 _SOCKET_NOTES: Final = """\
@@ -49,6 +50,8 @@ BOT_SCOPES: Final = (
     "users:read",
     "users:read.email",
     "im:write",
+    "channels:read",
+    "groups:read",
 )
 SHORTCUT_NAME: Final = "Act on instances"
 

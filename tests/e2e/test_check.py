@@ -33,8 +33,8 @@ async def test_check_passes_when_everything_answers(
         "home",
         "nebula",
         "store",
-        "port",
         "watcher",
+        "port",
     ]
     assert all(line.startswith("ok") for line in lines)
     assert "no reminders (NEBULA_BOT_WATCH_CHANNEL unset); leases remind; every 5m" in out
@@ -153,6 +153,7 @@ async def test_check_describes_the_watcher_and_warns_when_leases_cannot_act(
         "NEBULA_BOT_LEASE_ACTION": "stop",
         "NEBULA_BOT_DIGEST_AT": "09:00",
     }
+    slack.add_channel("C0WATCH", "gpu-watch")
     code, out, _ = await cli.run_async("check", env=env_for(slack, nebula, tmp_path) | watch)
     assert code == 0, out
     [line] = [line for line in out.splitlines() if line.split()[1] == "watcher"]
@@ -188,3 +189,31 @@ async def test_a_token_without_the_email_scopes_is_warned_about(
     [line] = [line for line in out.splitlines() if line.split()[1] == "owners"]
     assert line.startswith("warn")
     assert "users:read" in line
+
+
+async def test_check_verifies_the_channels_the_settings_name(
+    cli: Cli, slack: FakeSlack, nebula: FakeNebula, tmp_path: Path
+) -> None:
+    slack.add_channel("C0OPS", "ops")
+    slack.add_channel("C0SECRET", "secret-gpus", private=True, member=False)
+    named = {
+        "NEBULA_BOT_ALLOWED_CHANNELS": "C0OPS,C0SECRET",
+        "NEBULA_BOT_WATCH_CHANNEL": "C0OPS",
+        "NEBULA_BOT_AUDIT_CHANNEL": "C0TYPO",
+    }
+    code, out, _ = await cli.run_async("check", env=env_for(slack, nebula, tmp_path) | named)
+    assert code == 1
+    [line] = [line for line in out.splitlines() if line.split()[1] == "channels"]
+    assert line.startswith("FAIL")
+    assert "C0SECRET not found (a wrong id, or a private channel the bot is not in: /invite it)" in line
+    assert "C0TYPO not found" in line
+    assert "C0OPS" not in line  # it exists and the bot may post there
+    slack.add_channel("C0SECRET", "secret-gpus", private=True, member=True)
+    slack.add_channel("C0TYPO", "gpu-audit")
+    code, out, _ = await cli.run_async("check", env=env_for(slack, nebula, tmp_path) | named)
+    assert code == 0, out
+    assert "ok    channels      #ops (commands, watch), #secret-gpus (commands), #gpu-audit (audit)" in out
+    slack.scopes = "commands,chat:write,chat:write.public"  # an app installed before the scopes were added
+    code, out, _ = await cli.run_async("check", env=env_for(slack, nebula, tmp_path) | named)
+    assert code == 0, out
+    assert "warn  channels      cannot verify them: the token lacks channels:read and groups:read" in out

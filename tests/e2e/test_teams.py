@@ -196,6 +196,7 @@ async def test_check_prints_a_block_per_team(
     from tests.standins.servers import FakeSlack
 
     slack, research = FakeSlack(), FakeNebula()
+    slack.add_channel(RESEARCH, "research-gpus")
     await slack.start()
     await research.start()
     try:
@@ -211,6 +212,8 @@ async def test_check_prints_a_block_per_team(
         await research.stop()
     assert code == 1
     assert "team          research: channels C0RESEARCH" in out
+    assert "ok    channels      #research-gpus (commands)" in out
+    assert f"FAIL  channels      {PROD} not found" in out
     assert "RESEARCH_NEBULA_KEY accepted" in out
     assert "FAIL  nebula        PROD_NEBULA_KEY was rejected" in out
     assert "ak_wrong" not in out

@@ -141,9 +141,11 @@ class FakeSlack(LoopbackServer):
         self.scopes = ",".join(
             [
                 *("commands", "chat:write", "chat:write.public", "usergroups:read"),
-                *("users:read", "users:read.email", "im:write"),
+                *("users:read", "users:read.email", "im:write", "channels:read", "groups:read"),
             ]
         )
+        # conversations.info: the channels the workspace has, as the bot sees them (id -> channel object)
+        self.conversations: dict[str, dict[str, Any]] = {}
         self.posted: list[Posted] = []
         self.api_calls: list[str] = []
         self.acks: dict[str, dict[str, Any]] = {}
@@ -185,6 +187,7 @@ class FakeSlack(LoopbackServer):
             self.web_app.router.add_post(f"/api/{method}", self._chat)
         self.web_app.router.add_post("/api/views.publish", self._views_publish)
         self.web_app.router.add_post("/api/conversations.open", self._conversations_open)
+        self.web_app.router.add_route("*", "/api/conversations.info", self._conversations_info)
         self.web_app.router.add_get("/socket", self._socket)
         self.web_app.router.add_post("/response/{name}", self._response)
 
@@ -278,6 +281,30 @@ class FakeSlack(LoopbackServer):
         user = str((await self._form_or_json(request)).get("users", ""))
         self.dms.append(user)
         return web.json_response({"ok": True, "channel": {"id": f"D{user.removeprefix('U')}"}})
+
+    def add_channel(self, channel_id: str, name: str, *, private: bool = False, member: bool = True) -> None:
+        """A channel of the workspace; a private one the bot is not in is, to the bot, not there."""
+        self.conversations[channel_id] = {
+            "id": channel_id,
+            "name": name,
+            "is_channel": not private,
+            "is_group": private,
+            "is_private": private,
+            "is_member": member,
+        }
+
+    async def _conversations_info(self, request: web.Request) -> web.Response:
+        self.api_calls.append("conversations.info")
+        if not self._authorized(request, BOT_TOKEN):
+            return web.json_response({"ok": False, "error": "invalid_auth"})
+        scopes = self.scopes.split(",")
+        if "channels:read" not in scopes or "groups:read" not in scopes:
+            needed = "channels:read,groups:read,mpim:read,im:read"
+            return web.json_response({"ok": False, "error": "missing_scope", "needed": needed})
+        channel = self.conversations.get(str((await self._form_or_json(request)).get("channel", "")))
+        if channel is None or (channel["is_private"] and not channel["is_member"]):
+            return web.json_response({"ok": False, "error": "channel_not_found"})
+        return web.json_response({"ok": True, "channel": channel})
 
     async def _form_or_json(self, request: web.Request) -> dict[str, Any]:
         if request.method == "GET":
