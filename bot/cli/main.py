@@ -58,7 +58,12 @@ def _parser() -> argparse.ArgumentParser:
         "--demo", action="store_true", help="a simulated Nebula and a temporary store; no key needed"
     )
     shell.add_argument("--as", dest="user", metavar="USER_ID", help="the Slack user you act as")
-    shell.add_argument("--channel", default="C0SHELL", metavar="CHANNEL_ID", help="the channel you type in")
+    shell.add_argument(
+        "--channel",
+        default="",
+        metavar="CHANNEL_ID",
+        help="the channel you type in (default: the first team's first channel, else C0SHELL)",
+    )
     shell.add_argument(
         "--watch",
         action="store_true",

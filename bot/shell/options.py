@@ -22,7 +22,7 @@ class ShellOptions:
 
     demo: bool = False
     user: str | None = None
-    channel: str = DEFAULT_CHANNEL
+    channel: str = ""  # "": the first channel the bot serves (see `shell_channel`)
     # Also run what the bot runs by itself (watcher, sweeper); a console otherwise acts on commands only.
     watch: bool = False
 
@@ -41,7 +41,7 @@ def shell_settings(options: ShellOptions, slack: LocalSlack, state_dir: Path) ->
         raise ShellError(
             f"--as takes a Slack user id (U… or W…: a profile's ⋮ → Copy member ID), not {options.user!r}"
         )
-    if not is_slack_id(options.channel, "CGD"):
+    if options.channel and not is_slack_id(options.channel, "CGD"):
         raise ShellError(f"--channel takes a Slack channel id (C…, G… or D…), not {options.channel!r}")
     local: dict[str, Any] = {
         "slack_bot_token": SHELL_TOKEN,
@@ -65,6 +65,18 @@ def shell_settings(options: ShellOptions, slack: LocalSlack, state_dir: Path) ->
         }
     settings = load_settings(**local)
     return settings, options.user or (DEMO_USER if options.demo else _first_user(settings))
+
+
+def shell_channel(options: ShellOptions, settings: Settings) -> str:
+    """The channel the shell types in: `--channel`, else the first team's first channel (a channel of
+    no team would refuse every command), else the first allowed channel, else C0SHELL."""
+    if options.channel:
+        return options.channel
+    from bot.settings.teams import team_settings
+
+    first = team_settings(settings)[0].settings
+    channels = sorted(c for c in first.nebula_bot_allowed_channels if not c.startswith("D"))
+    return channels[0] if channels else DEFAULT_CHANNEL
 
 
 def _first_user(settings: Settings) -> str:

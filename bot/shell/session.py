@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import itertools
 import json
 import secrets
@@ -24,7 +25,7 @@ from bot.infra.clock import Clock
 from bot.service.runtime import BotRuntime
 from bot.shell.demo_state import seed_demo
 from bot.shell.local_slack import TEAM_ID, LocalSlack, Shown
-from bot.shell.options import DEMO_USER, ShellOptions, shell_settings
+from bot.shell.options import DEMO_USER, ShellOptions, shell_channel, shell_settings
 from bot.shell.render import Control, Style, render
 
 # How long a line's work may take before the shell moves on (a hung Nebula call is the bot's to time out).
@@ -94,6 +95,7 @@ class Session:
         """Start the stand-in Slack and the bot (no port is opened for Slack to call)."""
         await self.slack.start()
         settings, self.user = shell_settings(self.options, self.slack, state_dir)
+        self.options = dataclasses.replace(self.options, channel=shell_channel(self.options, settings))
         transport = None
         if self.options.demo:
             from bot.nebula.demo import DemoNebula

@@ -99,3 +99,31 @@ async def test_a_second_console_on_the_same_store_loses_no_command(
             == 0
         )
         assert out.getvalue().count("trainer-1") >= 2
+
+
+async def test_the_console_types_in_the_first_team_s_channel_by_default(
+    monkeypatch: pytest.MonkeyPatch, nebula: FakeNebula, tmp_path: Path
+) -> None:
+    nebula.add(INSTANCE, host_name="trainer-1")
+    teams = tmp_path / "teams.toml"
+    teams.write_text(
+        '[teams.research]\napi_key_env = "RESEARCH_KEY"\nchannels = ["C0RESEARCH"]\n\n'
+        '[teams.prod]\napi_key_env = "PROD_KEY"\nchannels = ["C0PROD"]\n'
+    )
+    for name, value in {
+        "NEBULA_API_URL": nebula.api_url,
+        "NEBULA_BOT_TEAMS_FILE": str(teams),
+        "RESEARCH_KEY": NEBULA_KEY,
+        "PROD_KEY": "ak_prod_key_never_used_here",
+        "NEBULA_BOT_STATE_URL": f"sqlite:///{tmp_path / 'state.sqlite3'}",
+        "NEBULA_BOT_ALLOWED_USERS": "U0OPS",
+        "SLACK_BOT_TOKEN": "xoxb-the-real-one-is-never-used",
+    }.items():
+        monkeypatch.setenv(name, value)
+    out = io.StringIO()
+    assert await shell(ShellOptions(), io.StringIO(f"/nebula show {INSTANCE}\n"), out) == 0
+    assert "trainer-1" in out.getvalue()
+    assert "does not work in this channel" not in out.getvalue()
+    out = io.StringIO()
+    assert await shell(ShellOptions(channel="C0ELSEWHERE"), io.StringIO("/nebula list\n"), out) == 0
+    assert "`/nebula` does not work in this channel." in out.getvalue()
