@@ -84,8 +84,14 @@ async def serve(teams: int, n: int, latency: float, running: float) -> None:
     urls = {team: nebula.api_url for team, nebula in nebulas.items()}
     print(json.dumps({"admin": admin.url, "teams": urls}), flush=True)
     stop = asyncio.Event()
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
-    await stop.wait()
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+    # The bench holds this process's stdin: when the bench dies, however it dies, so does this.
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    orphaned = asyncio.create_task(reader.read())
+    stopped = asyncio.create_task(stop.wait())
+    await asyncio.wait({orphaned, stopped}, return_when=asyncio.FIRST_COMPLETED)
     await admin.stop()
     for nebula in nebulas.values():
         await nebula.stop()
@@ -104,7 +110,9 @@ class NebulaApart:
         self.api_urls: dict[str, str] = {}
 
     async def start(self) -> None:
-        self.proc = await asyncio.create_subprocess_exec(*self.argv, stdout=asyncio.subprocess.PIPE)
+        self.proc = await asyncio.create_subprocess_exec(
+            *self.argv, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE
+        )
         assert self.proc.stdout is not None
         announced = json.loads(await asyncio.wait_for(self.proc.stdout.readline(), 120))
         self.admin, self.api_urls = announced["admin"], announced["teams"]

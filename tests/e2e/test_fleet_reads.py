@@ -142,6 +142,10 @@ async def test_a_steady_fleet_costs_a_cycle_its_list_pages_only(http_stack: Stac
     await cycle(runtime)
     assert details_read(stack) == 1  # the new one; a stopped instance needs no running figures
     stack.nebula.calls.clear()
+    stack.clock.advance(4 * HOUR)  # 5 h since the first read: past 3/4 of the refresh, some are due
+    await cycle(runtime)
+    assert 0 < details_read(stack) < 150
+    stack.nebula.calls.clear()
     stack.clock.advance(6 * HOUR)  # NEBULA_BOT_DETAIL_REFRESH: every detail is read again
     await cycle(runtime)
     assert details_read(stack) == 150
