@@ -199,7 +199,10 @@ async def stop(procs: list[asyncio.subprocess.Process]) -> None:
 
 
 def report(outcome: Outcome, interval: float, intervals: int) -> None:
-    first = sorted(s for _, _, s in outcome.cycles)[: outcome.teams]
+    earliest: dict[str, tuple[float, float]] = {}
+    for team, start, seconds in outcome.cycles:
+        earliest[team] = min(earliest.get(team, (start, seconds)), (start, seconds))
+    first = [seconds for _, seconds in earliest.values()]
     reads = outcome.steady_reads()
     most = outcome.most_in_an_interval(interval)
     print(

@@ -69,10 +69,13 @@ class Watcher(Part):
         self._budgets = budgets
 
     async def run_until(self, stop: asyncio.Event) -> None:
-        """A cycle every interval until `stop` is set. The first comes one interval after start-up,
-        so that a bot restarting in a loop does not read the whole fleet each time."""
+        """A cycle at the start of every interval (by the clock, so every replica wakes at the same
+        moment and the store gives the interval to one of them) until `stop` is set; never at
+        start-up, so that a bot restarting in a loop does not read the whole fleet each time (an
+        interval already run before the restart is not run again)."""
         while not stop.is_set():
-            await pause(stop, self.services.config.watch_interval)
+            interval = self.services.config.watch_interval
+            await pause(stop, interval - self.services.clock() % interval)
             if stop.is_set():
                 return
             try:
