@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import time
+import zlib
 from dataclasses import dataclass
 from typing import Final
 
@@ -69,13 +70,13 @@ class Watcher(Part):
         self._budgets = budgets
 
     async def run_until(self, stop: asyncio.Event) -> None:
-        """A cycle at the start of every interval (by the clock, so every replica wakes at the same
-        moment and the store gives the interval to one of them) until `stop` is set; never at
+        """A cycle at the start of every interval of this team (by the clock, so every replica wakes at
+        the same moment and the store gives the interval to one of them) until `stop` is set; never at
         start-up, so that a bot restarting in a loop does not read the whole fleet each time (an
         interval already run before the restart is not run again)."""
         while not stop.is_set():
             interval = self.services.config.watch_interval
-            await pause(stop, interval - self.services.clock() % interval)
+            await pause(stop, interval - (self.services.clock() - self._phase()) % interval)
             if stop.is_set():
                 return
             try:
@@ -89,7 +90,7 @@ class Watcher(Part):
         s = self.services
         interval = s.config.watch_interval
         now = s.clock()
-        slot = f"watcher:{s.config.team}:{int(now // interval)}"
+        slot = f"watcher:{s.config.team}:{int((now - self._phase()) // interval)}"
         try:
             mine = await s.store.first_seen(slot, now, 2 * interval)
         except Exception as exc:  # a store fault: better a cycle twice than none (its changes are claimed)
@@ -99,6 +100,12 @@ class Watcher(Part):
             logs.event("watcher.skipped", team=s.config.team, outcome="another replica", slot=slot)
             return None
         return await self.cycle()
+
+    def _phase(self) -> float:
+        """Where in each interval this team's cycle starts: the same on every replica, and different
+        for each team, so that ten teams' cycles do not all start in the same instant."""
+        team = self.services.config.team.encode()
+        return self.services.config.watch_interval * zlib.crc32(team) / 2**32
 
     async def cycle(self) -> Cycle:
         """One pass: end the leases that are due (each decided on a fresh read of its instance) and act at
