@@ -11,6 +11,8 @@ It waits for the watcher's first cycle (which reads every running instance's det
 each kind's time and Nebula calls, while firing signed `/nebula help` commands at 20 per second
 the whole time. Their ack latency, pooled over the rounds, is set beside the same figure with the
 watcher off (no watch channel): over the whole run, during first cycles, during steady cycles.
+With `--apart` the watcher runs in a `nebula-bot watch` process beside the bot
+(NEBULA_BOT_WATCHER=apart), as a deployment that wants the ack tail untouched would run it.
 Target: acks during a cycle of 1,000 instances within 1.1x of acks with the watcher off.
 """
 
@@ -97,7 +99,19 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def run(n: int, latency: float, running: float, watching: bool, window: float, steady: int) -> Run:
+@dataclass(frozen=True)
+class Load:
+    """What a run is: the fleet, Nebula's latency, and where the watcher runs (if anywhere)."""
+
+    n: int
+    latency: float
+    running: float
+    steady: int
+    apart: bool = False  # the watcher in a `nebula-bot watch` process beside the bot
+
+
+async def run(load: Load, watching: bool, window: float) -> Run:
+    n, latency, running, steady = load.n, load.latency, load.running, load.steady
     slack, nebula = FakeSlack(), NebulaApart(teams=1, n=n, latency=latency, running=running)
     await slack.start()
     await nebula.start()
@@ -114,10 +128,23 @@ async def run(n: int, latency: float, running: float, watching: bool, window: fl
     }
     if watching:
         extra["NEBULA_BOT_WATCH_CHANNEL"] = WATCH_CHANNEL
+    if load.apart:
+        extra["NEBULA_BOT_WATCHER"] = "apart"
     env = clean_environ() | bot_env(slack, nebula.api_urls[team_name(0)], state / "state.sqlite3", **extra)
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", env=env, cwd=state, stderr=asyncio.subprocess.PIPE
+    bot = await asyncio.create_subprocess_exec(
+        *(sys.executable, "-m", "bot"),
+        env=env,
+        cwd=state,
+        stderr=asyncio.subprocess.DEVNULL if load.apart else asyncio.subprocess.PIPE,
     )
+    proc = bot  # the process whose log tells the watcher's cycles, and whose CPU they use
+    if load.apart:
+        proc = await asyncio.create_subprocess_exec(
+            *(sys.executable, "-m", "bot", "watch"),
+            env=env | {"NEBULA_BOT_PORT": str(free_port())},
+            cwd=state,
+            stderr=asyncio.subprocess.PIPE,
+        )
     cycles: list[dict[str, object]] = []
 
     async def read_logs() -> None:
@@ -173,8 +200,9 @@ async def run(n: int, latency: float, running: float, watching: bool, window: fl
         return result
     finally:
         await session.close()
-        proc.send_signal(signal.SIGTERM)
-        await proc.wait()
+        for process in {bot, proc}:
+            process.send_signal(signal.SIGTERM)
+            await process.wait()
         reader.cancel()
         await slack.stop()
         await nebula.stop()
@@ -191,15 +219,21 @@ async def main() -> int:
     parser.add_argument("--running", type=float, default=1.0, help="share of them running (default 1.0)")
     parser.add_argument("--rounds", type=int, default=3, help="watching and off alternately (default 3)")
     parser.add_argument("--steady", type=int, default=3, help="steady cycles after the first (default 3)")
+    parser.add_argument(
+        "--apart", action="store_true", help="the watcher in a `nebula-bot watch` process beside the bot"
+    )
     args = parser.parse_args()
+    load = Load(args.n, args.latency, args.running, args.steady, args.apart)
     ons: list[Run] = []
     offs: list[Run] = []
     for _ in range(args.rounds):
-        ons.append(await run(args.n, args.latency, args.running, True, 0, args.steady))
+        ons.append(await run(load, True, 0))
         # The watcher-off run acks for as long as the watching one did: the same number of samples.
-        offs.append(await run(args.n, args.latency, args.running, False, len(ons[-1].ack_ms) * ACK_EVERY, 0))
+        offs.append(await run(load, False, len(ons[-1].ack_ms) * ACK_EVERY))
     running = round(args.n * args.running)
+    where = "in a process of its own (--apart)" if args.apart else "in the bot's process"
     print(f"fleet {args.n}, {running} running; Nebula latency {args.latency:g} s; {args.rounds} rounds")
+    print(f"the watcher runs {where}")
     cycles = [r.cycle_s or 0.0 for r in ons]
     print(
         f"first cycle: median {statistics.median(cycles):.2f} s {[round(c, 2) for c in cycles]}; "

@@ -238,6 +238,8 @@ def _port(settings: Settings) -> CheckResult:
 def _watcher(settings: Settings) -> CheckResult:
     """What the watcher will do: reminders, leases and the digest, as configured."""
     every = format_duration(settings.nebula_bot_watch_interval)
+    if settings.nebula_bot_watcher == "apart":
+        every += " in a process of its own (NEBULA_BOT_WATCHER=apart: run `nebula-bot watch` beside the bot)"
     action = settings.nebula_bot_lease_action
     leases = (
         f"leases {action} {format_duration(settings.nebula_bot_lease_grace)} after their end"

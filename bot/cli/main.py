@@ -28,6 +28,11 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="start the bot (the default)", epilog=EXIT_CODES)
     sub.add_parser(
+        "watch",
+        help="run only the watcher and the sweeper, beside bots started with NEBULA_BOT_WATCHER=apart",
+        epilog=EXIT_CODES,
+    )
+    sub.add_parser(
         "check",
         help="check the configuration and reach Slack, Nebula and the store; change nothing",
         epilog="exit codes: 0 every check passed, 1 a check failed, 2 bad configuration",
@@ -103,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         for result in results:
             print(result.line())
         return 0 if all(result.ok for result in results) else 1
-    return _run(settings)
+    return _run(settings, inbound=args.command != "watch")
 
 
 def _manifest(http_url: str | None) -> int:
@@ -127,7 +132,7 @@ def _shell(demo: bool, user: str | None, channel: str, watch: bool) -> int:
     return run_shell(ShellOptions(demo=demo, user=user, channel=channel, watch=watch))
 
 
-def _run(settings: Settings) -> int:
+def _run(settings: Settings, *, inbound: bool = True) -> int:
     import faulthandler
 
     from bot.infra import logs
@@ -138,7 +143,7 @@ def _run(settings: Settings) -> int:
     faulthandler.enable()
     logs.configure(settings.nebula_bot_log_level, settings.nebula_bot_log_format)
     try:
-        drained = asyncio.run(BotRuntime(settings).serve_until_signalled())
+        drained = asyncio.run(BotRuntime(settings).serve_until_signalled(inbound=inbound))
     except StartupError as exc:
         print(f"nebula-bot could not start: {exc}", file=sys.stderr)
         return exc.exit_code

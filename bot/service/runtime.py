@@ -96,12 +96,14 @@ class BotRuntime:
         """Taking requests."""
         return self._server.phase == "ready"
 
-    async def start(self, *, serve_http: bool = True, background: bool = True) -> None:
+    async def start(self, *, serve_http: bool = True, background: bool = True, inbound: bool = True) -> None:
         """Check the configuration against Slack, open the store, and start taking requests.
 
         Without `serve_http` no port is opened: requests reach `self.app` some other way (the shell).
         Without `background` the sweeper, the watcher and the store probe do not run: only what
-        requests ask for happens (an operator's console leaves the rest to the bot).
+        requests ask for happens (an operator's console leaves the rest to the bot). Without
+        `inbound` (`nebula-bot watch`) nothing comes from Slack: the port serves /healthz and /metrics
+        only, and the watcher runs whatever NEBULA_BOT_WATCHER says.
         """
         settings = self.settings
         try:
@@ -139,7 +141,7 @@ class BotRuntime:
             if serve_http:
                 self._server.store = next(iter(self._stores.values()))
                 secret = settings.slack_signing_secret
-                app = None if settings.socket_mode else self.app
+                app = None if settings.socket_mode or not inbound else self.app
                 await self._server.start(
                     settings.nebula_bot_host,
                     settings.nebula_bot_port,
@@ -147,7 +149,7 @@ class BotRuntime:
                     secret.get_secret_value() if secret else "",
                 )
                 self._serving = True
-            if settings.slack_app_token is not None:
+            if settings.slack_app_token is not None and inbound:
                 await self._socket.connect(
                     self.app, settings.slack_api_url, settings.slack_app_token.get_secret_value()
                 )
@@ -158,14 +160,17 @@ class BotRuntime:
             self._loops = [asyncio.create_task(self._probe_store_until(self._halt), name="store probe")]
             for name, core in self.teams.cores.items():
                 suffix = "" if not self.teams.several else f" {name}"
-                self._loops += [
-                    asyncio.create_task(core.sweeper.run_until(self._halt), name=f"sweeper{suffix}"),
-                    asyncio.create_task(core.watcher.run_until(self._halt), name=f"watcher{suffix}"),
-                ]
-        if settings.socket_mode:
+                self._loops.append(
+                    asyncio.create_task(core.sweeper.run_until(self._halt), name=f"sweeper{suffix}")
+                )
+                if not inbound or settings.nebula_bot_watcher == "here":
+                    self._loops.append(
+                        asyncio.create_task(core.watcher.run_until(self._halt), name=f"watcher{suffix}")
+                    )
+        if settings.socket_mode and inbound:
             self._loops.append(asyncio.create_task(self._socket.watch_until(self._halt), name="socket"))
         self._server.phase = "ready"
-        mode = "socket" if settings.socket_mode else "http"
+        mode = "watch" if not inbound else "socket" if settings.socket_mode else "http"
         logs.event("bot.ready", mode=mode, team=identity.team_id, port=self.port if self._serving else None)
 
     async def _open_store(self, team: str) -> Store:
@@ -243,13 +248,14 @@ class BotRuntime:
             await store.close()
         self._stores = {}
 
-    async def serve_until_signalled(self) -> bool:
-        """Run until SIGTERM or SIGINT, then stop gracefully."""
+    async def serve_until_signalled(self, *, inbound: bool = True) -> bool:
+        """Run until SIGTERM or SIGINT, then stop gracefully. Without `inbound`, the watcher's process
+        (`nebula-bot watch`): the watcher and the sweeper, no requests from Slack."""
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        await self.start()
+        await self.start(inbound=inbound)
         # Everything loaded so far lives as long as the process: keep it out of the collector's
         # full passes, which otherwise walk it during request bursts and show up as tail latency.
         gc.collect()

@@ -84,6 +84,8 @@ class Settings(StoreSettings):
     # Forgotten GPUs: the watcher, reminders, leases and the daily digest.
     nebula_bot_watch_channel: str | None = None
     nebula_bot_watch_interval: Duration = Field(default=300.0, ge=5, le=86400)
+    # "apart": this process runs no watcher; `nebula-bot watch` runs it in a process of its own.
+    nebula_bot_watcher: Literal["here", "apart"] = "here"
     nebula_bot_detail_refresh: Duration = Field(default=6 * 3600.0, ge=0, le=7 * 86400)
     nebula_bot_remind_after: Duration = Field(default=86400.0, gt=0)
     nebula_bot_snooze: Duration = Field(default=86400.0, ge=60)

@@ -34,9 +34,9 @@ async def processes() -> AsyncIterator[list[BotProcess]]:
 
 
 async def start_process(
-    processes: list[BotProcess], env: dict[str, str], cwd: Path, session: aiohttp.ClientSession
+    processes: list[BotProcess], env: dict[str, str], cwd: Path, session: aiohttp.ClientSession, *args: str
 ) -> BotProcess:
-    process = BotProcess(env, cwd)
+    process = BotProcess(env, cwd, *args)
     processes.append(process)
     await process.start()
 
@@ -259,3 +259,42 @@ async def test_a_change_nebula_has_not_answered_at_shutdown_is_reported_and_reco
     assert entry.state is State.DONE
     assert entry.outcomes[0].status is Status.UNKNOWN
     assert len(nebula.deletes()) == 1
+
+
+async def test_the_watcher_apart_reminds_while_the_bot_only_serves_requests(
+    processes: list[BotProcess], session: aiohttp.ClientSession, tmp_path: Path
+) -> None:
+    slack, nebula = FakeSlack(), FakeNebula()
+    await slack.start()
+    await nebula.start()
+    try:
+        nebula.add(INSTANCE, host_name="forgotten-box")  # running for 12.5 hours
+        env = bot_env(
+            slack,
+            nebula,
+            tmp_path / "state.sqlite3",
+            NEBULA_BOT_LOG_FORMAT="json",
+            NEBULA_BOT_WATCHER="apart",
+            NEBULA_BOT_WATCH_CHANNEL="C0WATCH",
+            NEBULA_BOT_WATCH_INTERVAL="5s",
+            NEBULA_BOT_REMIND_AFTER="1h",
+        )
+        bot = await start_process(processes, env, tmp_path, session)
+        watcher = await start_process(processes, env, tmp_path, session, "watch")
+        await eventually(lambda: bool(slack.chat("chat.postMessage", "C0WATCH")), within=20)
+        [reminder] = slack.chat("chat.postMessage", "C0WATCH")
+        assert "forgotten-box" in shown(reminder)
+        assert watcher.logged("watcher.cycle")
+        assert not bot.logged("watcher.cycle")
+        assert not bot.logged("watcher.skipped")  # it has no watcher, not one that lost the interval
+        async with session.post(f"{watcher.url}/slack/events", data="") as answer:
+            assert answer.status == 404  # the watcher's process takes nothing from Slack
+        driver = Driver("http", slack, bot.url, session, lambda c: eventually(c, within=20))
+        ack, _ = await driver.command(ALICE, "help")
+        assert ack.status == 200
+        for process in (bot, watcher):
+            process.signal(signal.SIGTERM)
+            assert await process.wait() == 0
+    finally:
+        await slack.stop()
+        await nebula.stop()

@@ -60,7 +60,8 @@ async def wait_until_listening(session: aiohttp.ClientSession, port: int) -> Non
 class BotProcess:
     """Starts `python -m bot`, collects its JSON log lines, and answers questions about it."""
 
-    def __init__(self, env: dict[str, str], cwd: Path) -> None:
+    def __init__(self, env: dict[str, str], cwd: Path, *args: str) -> None:
+        self.args = args  # a subcommand (`watch`), or none: the bot
         self.port = free_port()
         self.env = clean_environ() | env | {"NEBULA_BOT_HOST": "127.0.0.1", "NEBULA_BOT_PORT": str(self.port)}
         self.cwd = cwd
@@ -77,6 +78,7 @@ class BotProcess:
             sys.executable,
             "-m",
             "bot",
+            *self.args,
             env=self.env,
             cwd=self.cwd,
             stdin=asyncio.subprocess.DEVNULL,
