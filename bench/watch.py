@@ -271,8 +271,8 @@ async def main() -> int:
         (r.cpu[-1][1] - r.cpu[0][1]) / (r.cpu[-1][0] - r.cpu[0][0]) for r in offs if len(r.cpu) > 1
     )
     print(
-        f"the bot's CPU, share of wall time: first cycles {firsts:.0%}, steady cycles {steadies:.0%}, "
-        f"watcher off {idle:.0%} (acks alone)"
+        f"CPU of the process running the watcher, share of wall time: first cycles {firsts:.0%}, "
+        f"steady cycles {steadies:.0%}, watcher off {idle:.0%}"
     )
     return 0 if met else 1
 
