@@ -12,7 +12,8 @@ replica. From both replicas' `watcher.cycle` log lines it prints how long the fi
 (every running instance's detail is read once after a start), each team's fleet reads in the
 intervals after them, and the most cycles of one team in any one interval (each replica claims a
 team's interval in the store: target 1); and the ack latency, during the first cycles and after,
-set beside the same bench run with one team.
+set beside the same bench run with one team. With `--apart`, each replica's watcher runs in a
+`nebula-bot watch` process beside it (NEBULA_BOT_WATCHER=apart).
 Targets: each team's fleet read once per interval; acks within 1.1x of one team's.
 """
 
@@ -92,7 +93,9 @@ def teams_toml(teams: list[str], urls: dict[str, str]) -> str:
     )
 
 
-async def run(teams: int, n: int, latency: float, interval: float, intervals: int) -> Outcome:
+async def run(
+    teams: int, n: int, latency: float, interval: float, intervals: int, *, apart: bool = False
+) -> Outcome:
     names = [team_name(t) for t in range(teams)]
     nebula = NebulaApart(teams=teams, n=n, latency=latency)
     slack = FakeSlack()
@@ -138,11 +141,20 @@ async def run(teams: int, n: int, latency: float, interval: float, intervals: in
                 NEBULA_BOT_WATCH_INTERVAL=f"{interval:g}s",
             )
             env |= {f"KEY_{name.upper()}": team_key(name) for name in names}
-            proc = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot", env=env, cwd=state, stderr=asyncio.subprocess.PIPE
-            )
-            procs.append(proc)
-            readers.append(asyncio.create_task(read_logs(proc)))
+            if apart:  # each replica's watcher in a `nebula-bot watch` process beside it
+                env["NEBULA_BOT_WATCHER"] = "apart"
+            kinds: list[tuple[tuple[str, ...], dict[str, str]]] = [((), {})]
+            if apart:
+                kinds.append((("watch",), {"NEBULA_BOT_PORT": str(free_port())}))
+            for argv, port_env in kinds:
+                proc = await asyncio.create_subprocess_exec(
+                    *(sys.executable, "-m", "bot", *argv),
+                    env=env | port_env,
+                    cwd=state,
+                    stderr=asyncio.subprocess.PIPE,
+                )
+                procs.append(proc)
+                readers.append(asyncio.create_task(read_logs(proc)))
         for port in ports:
             try:
                 await wait_until_listening(session, port)
@@ -222,9 +234,12 @@ async def main() -> int:
     parser.add_argument("--latency", type=float, default=0.05, help="Nebula's delay per call, s")
     parser.add_argument("--interval", type=float, default=15.0, help="NEBULA_BOT_WATCH_INTERVAL, s")
     parser.add_argument("--intervals", type=int, default=4, help="intervals measured after first cycles")
+    parser.add_argument(
+        "--apart", action="store_true", help="each replica's watcher in a `nebula-bot watch` process"
+    )
     args = parser.parse_args()
-    one = await run(1, args.n, args.latency, args.interval, args.intervals)
-    many = await run(args.teams, args.n, args.latency, args.interval, args.intervals)
+    one = await run(1, args.n, args.latency, args.interval, args.intervals, apart=args.apart)
+    many = await run(args.teams, args.n, args.latency, args.interval, args.intervals, apart=args.apart)
     for outcome in (one, many):
         report(outcome, args.interval, args.intervals)
     print(f"{'acks':30} {'n':>5} {'p50 ms':>7} {'p99 ms':>7} {'p99 / 1 team':>12}")
