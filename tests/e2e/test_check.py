@@ -165,6 +165,11 @@ async def test_check_describes_the_watcher_and_warns_when_leases_cannot_act(
     [line] = [line for line in out.splitlines() if line.split()[1] == "watcher"]
     assert line.startswith("warn")
     assert "leases only remind" in line
+    code, out, _ = await cli.run_async(
+        "check", env=env_for(slack, nebula, tmp_path) | watch | {"NEBULA_BOT_WATCHER": "apart"}
+    )
+    [line] = [line for line in out.splitlines() if line.split()[1] == "watcher"]
+    assert "every 5m in a process of its own (NEBULA_BOT_WATCHER=apart: run `nebula-bot watch`" in line
 
 
 @pytest.mark.parametrize("answer", ["500", "garbled"])
