@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import socket
 from pathlib import Path
@@ -236,10 +237,17 @@ def _port(settings: Settings) -> CheckResult:
 
 
 def _watcher(settings: Settings) -> CheckResult:
+    """What the watcher will do, and where it runs."""
+    found = _watching(settings)
+    if settings.nebula_bot_watcher == "here":
+        return found
+    apart = "; in a process of its own (NEBULA_BOT_WATCHER=apart: run `nebula-bot watch` beside the bot)"
+    return dataclasses.replace(found, detail=found.detail + apart)
+
+
+def _watching(settings: Settings) -> CheckResult:
     """What the watcher will do: reminders, leases and the digest, as configured."""
     every = format_duration(settings.nebula_bot_watch_interval)
-    if settings.nebula_bot_watcher == "apart":
-        every += " in a process of its own (NEBULA_BOT_WATCHER=apart: run `nebula-bot watch` beside the bot)"
     action = settings.nebula_bot_lease_action
     leases = (
         f"leases {action} {format_duration(settings.nebula_bot_lease_grace)} after their end"

@@ -169,7 +169,8 @@ async def test_check_describes_the_watcher_and_warns_when_leases_cannot_act(
         "check", env=env_for(slack, nebula, tmp_path) | watch | {"NEBULA_BOT_WATCHER": "apart"}
     )
     [line] = [line for line in out.splitlines() if line.split()[1] == "watcher"]
-    assert "every 5m in a process of its own (NEBULA_BOT_WATCHER=apart: run `nebula-bot watch`" in line
+    assert "; in a process of its own (NEBULA_BOT_WATCHER=apart: run `nebula-bot watch` beside" in line
+    assert "leases only remind" in line  # what it will do is still said
 
 
 @pytest.mark.parametrize("answer", ["500", "garbled"])
