@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from bot.settings.settings import Settings
 
+WATCHER_NICENESS = 10
 EXIT_CODES = "exit codes: 0 done, 1 failed (a check, the start-up, a store), 2 bad configuration or arguments"
 
 
@@ -142,6 +144,9 @@ def _run(settings: Settings, *, inbound: bool = True) -> int:
     # A fatal signal (SIGBUS from a storage fault, SIGSEGV) at least leaves a traceback on stderr.
     faulthandler.enable()
     logs.configure(settings.nebula_bot_log_level, settings.nebula_bot_log_format)
+    if not inbound:
+        # The watcher is background work: on a machine it shares with bots, their acks get the CPU first.
+        os.nice(WATCHER_NICENESS)
     try:
         drained = asyncio.run(BotRuntime(settings).serve_until_signalled(inbound=inbound))
     except StartupError as exc:
