@@ -22,7 +22,7 @@ from bot.core.trail import Subject
 from bot.domain.audit import SCHEDULE_ACTOR, Step
 from bot.domain.confirmation import Confirmation, State, summarize
 from bot.domain.instance import Instance
-from bot.domain.policy import Actor, may_schedule
+from bot.domain.policy import Actor, Ruling, may_schedule
 from bot.domain.records import Schedule, new_serial
 from bot.domain.schedules import LOOK_BACK, Window, parse_days
 from bot.domain.verbs import VERBS
@@ -61,6 +61,13 @@ def _change(schedule: Schedule, verb: str, edge: float, now: float, config: Core
 def stop_change(schedule: Schedule, end: float, now: float, config: CoreConfig) -> Confirmation:
     """The stop a schedule agreed to at the window end `end`: the same id on every replica."""
     return _change(schedule, "stop", end, now, config)
+
+
+async def schedule_ruling(services: Services, actor: Actor, instance: Instance) -> Ruling:
+    """May `actor` schedule `instance`, by the owner rule with its owner as known now."""
+    owned = await services.owners.of([instance])
+    owner, unsure = owned.owners.get(instance.id), owned.unsure.get(instance.id)
+    return may_schedule(services.access.rules, actor, instance.id, owner, unsure)
 
 
 class ScheduleRuns(Part):
@@ -214,14 +221,7 @@ class ScheduleRuns(Part):
         setter = await s.access.resolve(Actor(schedule.set_by, schedule.team_id or None, None, None))
         ruling = s.access.may_request(setter)
         if ruling.allowed:
-            owned = await s.owners.of([instance])
-            ruling = may_schedule(
-                s.access.rules,
-                setter,
-                instance.id,
-                owned.owners.get(instance.id),
-                owned.unsure.get(instance.id),
-            )
+            ruling = await schedule_ruling(s, setter, instance)
         return refusal_text(ruling.reason) if ruling.reason is not None else None
 
     async def _renumbered(self, current: Versioned[Schedule], end: float) -> Versioned[Schedule] | None:

@@ -8,14 +8,14 @@ import math
 
 from bot.core.agreed import AgreedChanges
 from bot.core.lookup import instance_or_say
-from bot.core.schedule_runs import stop_change, window_of
+from bot.core.schedule_runs import schedule_ruling, stop_change, window_of
 from bot.core.services import Part, Services, handler
 from bot.core.trail import Subject
 from bot.domain.audit import Step
 from bot.domain.commands import ScheduleCommand
 from bot.domain.confirmation import State
 from bot.domain.controls import NoticeRef
-from bot.domain.policy import Actor, may_schedule
+from bot.domain.policy import Actor
 from bot.domain.records import Schedule, new_serial
 from bot.domain.schedules import Window, days_text, parse_window
 from bot.slack.messages import fleet as fleet_messages
@@ -54,14 +54,7 @@ class Schedules(Part):
         instance = await instance_or_say(s, to, command.instance_id)
         if instance is None:
             return
-        owned = await s.owners.of([instance])
-        ruling = may_schedule(
-            s.access.rules,
-            actor,
-            instance.id,
-            owned.owners.get(instance.id),
-            owned.unsure.get(instance.id),
-        )
+        ruling = await schedule_ruling(s, actor, instance)
         subject = Subject(VERB, instance.id, actor.team_id, actor.channel_id)
         if ruling.reason is not None:
             await s.trail.record(Step.REFUSED, "not_allowed", subject, actor.user_id)
