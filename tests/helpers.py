@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
+from bot.domain.costs import FleetCost, summed, usage
+from bot.domain.instance import Instance
 from bot.slack.messages import action_ids
 
 # Two instances of the demo fleet (bot/demo_nebula.py), for the shell's tests.
@@ -60,3 +63,8 @@ def shown(message: dict[str, Any]) -> str:
 
     visit(message)
     return "\n".join(seen)
+
+
+def costs_of(instances: Iterable[Instance], now: float) -> FleetCost:
+    """What the running instances among `instances` cost at `now`, as the bot sums them up."""
+    return summed(usage(i, now) for i in instances if i.is_running)

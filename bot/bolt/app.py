@@ -9,7 +9,7 @@ from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.bolt.listeners import register_all
-from bot.core.teams import Teams
+from bot.core import Core
 from bot.domain.policy import Identity
 from bot.settings.settings import Settings
 
@@ -20,7 +20,7 @@ def _drop_token_unused_warning(record: logging.LogRecord) -> bool:
     return "token` will be unused" not in record.getMessage()
 
 
-def build_app(settings: Settings, identity: Identity, teams: Teams) -> AsyncApp:
+def build_app(settings: Settings, identity: Identity, core: Core) -> AsyncApp:
     """The Bolt app. Request signatures are verified in HTTP mode (Socket Mode has none to verify)."""
     bot_token = settings.slack_bot_token.get_secret_value()
 
@@ -29,7 +29,7 @@ def build_app(settings: Settings, identity: Identity, teams: Teams) -> AsyncApp:
     async def authorize() -> AuthorizeResult:
         return AuthorizeResult(
             enterprise_id=identity.enterprise_id,
-            team_id=None if identity.is_enterprise_install else identity.team_id,
+            team_id=None if identity.is_enterprise_install else identity.workspace,
             bot_user_id=identity.bot_user_id,
             bot_token=bot_token,
         )
@@ -44,5 +44,5 @@ def build_app(settings: Settings, identity: Identity, teams: Teams) -> AsyncApp:
         authorize=authorize,
         logger=bolt_logger,
     )
-    register_all(app, teams)
+    register_all(app, core)
     return app

@@ -11,8 +11,7 @@ from typing import Any
 
 from slack_bolt.context.async_context import AsyncBoltContext
 
-from bot.core.dispatch import Core
-from bot.core.teams import Teams
+from bot.core import Click
 from bot.domain.policy import Actor
 from bot.slack.replier import Destination
 
@@ -37,7 +36,7 @@ def actor_from_command(body: dict[str, Any], context: AsyncBoltContext) -> Actor
     """Who sent a slash command, from where."""
     return Actor(
         user_id=field(body, "user_id") or "",
-        team_id=context.team_id or field(body, "team_id"),
+        workspace=context.team_id or field(body, "team_id"),
         enterprise_id=context.enterprise_id or field(body, "enterprise_id"),
         channel_id=field(body, "channel_id"),
     )
@@ -51,7 +50,7 @@ def actor_from_action(body: dict[str, Any], context: AsyncBoltContext) -> Actor:
     """
     return Actor(
         user_id=field(body, "user", "id") or "",
-        team_id=field(body, "user", "team_id") or context.team_id,
+        workspace=field(body, "user", "team_id") or context.team_id,
         enterprise_id=context.enterprise_id,
         channel_id=field(body, "channel", "id") or field(body, "container", "channel_id"),
     )
@@ -75,11 +74,12 @@ def action_destination(body: dict[str, Any]) -> Destination:
     )
 
 
-def routed(
-    teams: Teams, body: dict[str, Any], context: AsyncBoltContext
-) -> tuple[Core, Actor, Destination] | None:
-    """A click's team core (the one whose channel it came from), clicker and destination; None when the
-    channel belongs to no team (another team's confirmations and notices are not found there anyway)."""
-    actor = actor_from_action(body, context)
-    core = teams.route(actor.channel_id)
-    return None if core is None else (core, actor, action_destination(body))
+def click_of(body: dict[str, Any]) -> Click:
+    """What a `block_actions` payload's press carries: a button's value, or a menu's chosen option's."""
+    action = first_action(body)
+    return Click(
+        action_id=field(action, "action_id") or "",
+        value=field(action, "value") or field(action, "selected_option", "value"),
+        block_id=field(action, "block_id"),
+        trigger_id=field(body, "trigger_id"),
+    )

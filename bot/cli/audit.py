@@ -8,9 +8,7 @@ from dataclasses import asdict
 
 from bot.domain.teams import DEFAULT_TEAM, is_team_name
 from bot.settings.store_settings import StoreSettings
-from bot.slack.messages import texts
-from bot.store.contract import open_store
-from bot.store.location import SQLiteLocation
+from bot.store import StoreMissing, explain, open_store
 
 
 async def print_audit(settings: StoreSettings, limit: int, as_json: bool, team: str = DEFAULT_TEAM) -> int:
@@ -18,20 +16,20 @@ async def print_audit(settings: StoreSettings, limit: int, as_json: bool, team: 
     if not is_team_name(team):
         print(f"--team takes a team's name from NEBULA_BOT_TEAMS_FILE, not {team!r}", file=sys.stderr)
         return 2
-    location = settings.state_location
-    if isinstance(location, SQLiteLocation) and not location.for_team(team).path.exists():
-        # Opening would create an empty database: say where the trail was looked for, and change nothing.
-        print(f"No audit trail at {location.for_team(team).path} (set NEBULA_BOT_STATE_URL)", file=sys.stderr)
-        return 1
+    url = settings.nebula_bot_state_url
     try:
-        store = await open_store(location, team=team)
+        # Never created here: a store that is not there is said to be missing, and nothing changes.
+        store = await open_store(url, team=team, create=False)
+    except StoreMissing as exc:
+        print(f"No audit trail at {exc.where} (set NEBULA_BOT_STATE_URL)", file=sys.stderr)
+        return 1
     except Exception as exc:
-        print(texts.store_unusable(location, exc), file=sys.stderr)
+        print(explain(url, exc, team=team), file=sys.stderr)
         return 1
     try:
-        records = await store.recent_audit(max(1, limit))
+        lines = await store.recent(max(1, limit))
     finally:
         await store.close()
-    for record in records:
-        print(json.dumps(asdict(record)) if as_json else record.line())
+    for line in lines:
+        print(json.dumps(asdict(line)) if as_json else line.shown())
     return 0

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-import os
 import socket
-from pathlib import Path
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
@@ -24,9 +22,7 @@ from bot.settings.teams import team_settings
 from bot.slack.auth import SlackAuthFailed, auth_test
 from bot.slack.errors import slack_error
 from bot.slack.messages import texts
-from bot.store.contract import Store, open_store
-from bot.store.errors import VolatileRedis
-from bot.store.location import RedisLocation, SQLiteLocation
+from bot.store import check_store
 
 REQUIRED_SCOPES = frozenset({"commands", "chat:write", "chat:write.public"})
 # users.lookupByEmail needs both (Slack requires users:read alongside users:read.email).
@@ -110,7 +106,9 @@ async def _slack(settings: Settings, web: AsyncWebClient) -> list[CheckResult]:
     identity = account.identity
     results = [
         CheckResult(
-            "slack", True, f"workspace {account.team_name} ({identity.team_id}), bot @{account.bot_name}"
+            "slack",
+            True,
+            f"workspace {account.workspace_name} ({identity.workspace}), bot @{account.bot_name}",
         )
     ]
     if account.scopes is None:
@@ -178,51 +176,11 @@ async def _nebula(settings: Settings, key: str) -> CheckResult:
     return CheckResult("nebula", True, f"{key} accepted{count}")
 
 
-def _sqlite_file(path: Path) -> CheckResult | None:
-    """A verdict without opening the file when it is missing or read-only; None to go on and open it."""
-    if not path.exists():
-        folder = path.absolute().parent
-        if not folder.is_dir():
-            return CheckResult("store", False, f"cannot create {path}: the folder {folder} does not exist")
-        if os.access(folder, os.W_OK):
-            return CheckResult("store", True, f"{path} will be created on first start (folder writable)")
-        return CheckResult("store", False, f"cannot create {path}: {folder} is not writable")
-    if not os.access(path, os.W_OK):
-        return CheckResult("store", False, f"{path} is not writable")
-    return None
-
-
 async def _store(settings: Settings, team: str = DEFAULT_TEAM) -> CheckResult:
-    location = settings.state_location
-    if isinstance(location, SQLiteLocation):
-        verdict = _sqlite_file(location.for_team(team).path)
-        if verdict is not None:
-            return verdict
-    try:
-        store = await open_store(location, team=team)
-        try:
-            await store.ping()
-            if isinstance(location, RedisLocation):
-                return await _redis_durability(store, settings.nebula_bot_allow_volatile_redis)
-        finally:
-            await store.close()
-    except Exception as exc:
-        return CheckResult("store", False, texts.store_unusable(location, exc))
-    return CheckResult("store", True, "sqlite store reachable")
-
-
-async def _redis_durability(store: Store, allowed: bool) -> CheckResult:
-    from bot.store.redis import RedisStore
-
-    assert isinstance(store, RedisStore)
-    try:
-        await store.require_durability()
-    except VolatileRedis as exc:
-        if allowed:
-            return CheckResult("store", True, f"redis reachable, but {exc.detail} (allowed)", True)
-        return CheckResult("store", False, texts.store_unusable(RedisLocation(""), exc))
-    fsync = (await store.persistence()).get("appendfsync", "?")
-    return CheckResult("store", True, f"redis store reachable; AOF on (appendfsync {fsync})")
+    checked = await check_store(
+        settings.nebula_bot_state_url, team=team, allow_volatile=settings.nebula_bot_allow_volatile_redis
+    )
+    return CheckResult("store", checked.ok, checked.detail, checked.warning)
 
 
 def _port(settings: Settings) -> CheckResult:

@@ -1,4 +1,4 @@
-"""The audit trail: one record per step of every state change, kept in the store."""
+"""The audit trail: one line per step of every state change, kept in the store."""
 
 from __future__ import annotations
 
@@ -11,6 +11,18 @@ from typing import Final
 SYSTEM_ACTOR: Final = "system"
 LEASE_ACTOR: Final = "lease"
 SCHEDULE_ACTOR: Final = "schedule"
+
+
+class Topic(StrEnum):
+    """What an audit line is about when it is no confirmation's verb (those are `Verb.name`s). The values
+    are stored: never rename them, whatever a command comes to be called."""
+
+    LEASE = "lease"
+    SCHEDULE = "schedule"
+    BUDGET = "budget"
+    PROTECT = "protect"
+    OWN = "own"
+    REMIND = "remind"
 
 
 class Step(StrEnum):
@@ -52,7 +64,7 @@ class Step(StrEnum):
 
 
 @dataclass(frozen=True)
-class AuditRecord:
+class AuditLine:
     """One step: who did what to which instance, where, and what came of it."""
 
     ts: float
@@ -69,8 +81,8 @@ class AuditRecord:
     # Where the request came from: Slack, or `nebula-bot shell` (an operator's terminal).
     source: str = "slack"
 
-    def line(self) -> str:
-        """A human-readable line for `nebula-bot audit`."""
+    def shown(self) -> str:
+        """The line as `nebula-bot audit` prints it."""
         when = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(self.ts))
         parts = [
             when,

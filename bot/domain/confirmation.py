@@ -72,7 +72,7 @@ class Confirmation:
     verb: Verb
     instances: tuple[Instance, ...]
     requester: str
-    team_id: str
+    workspace: str
     channel_id: str
     response_url: str = field(repr=False)
     created_at: float

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Final, Literal
@@ -158,14 +158,6 @@ class FleetCost:
     def per_day(self) -> float:
         """The burn rate over a day."""
         return self.per_hour * 24
-
-
-def fleet_cost(
-    instances: Iterable[Instance], now: float, first_seen: Mapping[str, float] | None = None
-) -> FleetCost:
-    """Sum up the running instances among `instances`."""
-    seen = first_seen or {}
-    return summed([usage(i, now, seen.get(i.id)) for i in instances if i.is_running])
 
 
 def summed(rows: Iterable[Usage]) -> FleetCost:

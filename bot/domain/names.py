@@ -10,24 +10,12 @@ other word is answered "no instance called".
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from bot.domain.commands import (
-    ChangeCommand,
-    Command,
-    LeaseCommand,
-    OwnCommand,
-    ProtectCommand,
-    ScheduleCommand,
-    ShowCommand,
-    UnprotectCommand,
-)
-from bot.domain.durations import format_seconds
 from bot.domain.ids import has_nebula_id_shape, is_instance_id, prefix_of
 from bot.domain.instance import Instance
 
@@ -118,52 +106,3 @@ def mentioned(text: str, instances: Sequence[Instance]) -> tuple[Instance, ...]:
         if len(found) >= MENTIONED_MAX:
             break
     return tuple(found.values())[:MENTIONED_MAX]
-
-
-# Commands that name instances, as typed and as resolved.
-Named = (
-    ShowCommand
-    | ChangeCommand
-    | LeaseCommand
-    | ProtectCommand
-    | UnprotectCommand
-    | OwnCommand
-    | ScheduleCommand
-)
-
-
-def references(command: Command) -> tuple[str, ...]:
-    """The instances a command names, as typed (ids, host names or id prefixes)."""
-    if isinstance(command, ChangeCommand):
-        return command.instance_ids
-    if isinstance(
-        command, ShowCommand | LeaseCommand | ProtectCommand | UnprotectCommand | OwnCommand | ScheduleCommand
-    ):
-        return (command.instance_id,)
-    return ()
-
-
-def with_ids(command: Named, ids: dict[str, str]) -> Named:
-    """`command` with each reference replaced by the id it was resolved to (duplicates dropped)."""
-    if isinstance(command, ChangeCommand):
-        resolved = tuple(dict.fromkeys(ids.get(r, r) for r in command.instance_ids))
-        return dataclasses.replace(command, instance_ids=resolved)
-    return dataclasses.replace(command, instance_id=ids.get(command.instance_id, command.instance_id))
-
-
-def command_text(command: Named) -> str:
-    """The text that parses back to `command` (what a "Which one?" button runs once an id is chosen)."""
-    match command:
-        case ChangeCommand(verb, ids):
-            return " ".join((verb.name, *ids))
-        case ShowCommand(instance_id) | UnprotectCommand(instance_id):
-            return f"{'show' if isinstance(command, ShowCommand) else 'unprotect'} {instance_id}"
-        case LeaseCommand(instance_id, seconds, off):
-            how = "off" if off else (format_seconds(seconds) if seconds is not None else "")
-            return f"lease {instance_id} {how}".rstrip()
-        case ProtectCommand(instance_id, reason):
-            return f"protect {instance_id} {reason}".rstrip()
-        case OwnCommand(instance_id, off):
-            return f"own {instance_id}{' off' if off else ''}"
-        case ScheduleCommand(instance_id, window, off):
-            return " ".join(("schedule", instance_id, *(("off",) if off else window)))

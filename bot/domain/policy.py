@@ -61,7 +61,7 @@ class Rules:
 class Identity:
     """The workspace (and Enterprise org, if any) the bot token belongs to, from `auth.test`."""
 
-    team_id: str
+    workspace: str
     enterprise_id: str | None = None
     bot_user_id: str | None = None
     # An org-wide install on Enterprise Grid: the token serves every workspace of the org.
@@ -73,7 +73,7 @@ class Actor:
     """Who sent a request, from where, and which of the rules' user groups they belong to."""
 
     user_id: str
-    team_id: str | None
+    workspace: str | None
     enterprise_id: str | None
     channel_id: str | None
     groups: frozenset[str] = frozenset()
@@ -132,7 +132,7 @@ def screen(rules: Rules, identity: Identity, actor: Actor) -> Ruling:
 def _ours(identity: Identity, actor: Actor) -> bool:
     if identity.is_enterprise_install:
         return identity.enterprise_id is not None and actor.enterprise_id == identity.enterprise_id
-    if actor.team_id != identity.team_id:
+    if actor.workspace != identity.workspace:
         return False
     return identity.enterprise_id is None or actor.enterprise_id == identity.enterprise_id
 

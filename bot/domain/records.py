@@ -70,7 +70,7 @@ class Lease(Record, kind="lease"):
     set_by: str
     set_at: float
     channel_id: str
-    team_id: str
+    workspace: str
     action: LeaseAction
     ended_at: float | None = None
     act_at: float | None = None
@@ -100,7 +100,7 @@ class Schedule(Record, kind="schedule"):
     set_by: str
     set_at: float
     channel_id: str  # where its notices go
-    team_id: str
+    workspace: str
     handled_until: float
     started_until: float
     noticed_end: float | None = None

@@ -1,67 +1,43 @@
-"""The verbs a confirmation can carry out, how Nebula is asked for each, and how the bot talks about it."""
+"""The changes a confirmation can carry out: facts only.
+
+How Nebula is asked for each is the client's (`bot.nebula.client`); how the bot words each (a button's
+label, its style, "Deleting…") is `bot.slack.messages.wording`'s. Both look a verb up by the object,
+never by its name.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Final
 
 
 @dataclass(frozen=True)
 class Verb:
     """One confirmable change to instances.
 
-    `method` and `suffix` say how Nebula is asked: delete is `DELETE /computing/instance/{id}`;
-    start, stop and reboot are documented as `GET /computing/instance/{id}/{verb}`. A verb with no
-    method changes only the bot's own records (unprotect).
+    `name` is stored in every confirmation and audit line: never rename one. `needs` are the statuses
+    (lower case) the verb applies to; an instance in another is answered with what would apply.
     """
 
     name: str
-    label: str
-    gerund: str
-    past: str
-    style: Literal["danger", "primary"]
-    warning: str
-    method: Literal["DELETE", "GET"] | None
-    suffix: str = ""
-
-    @property
-    def guarded(self) -> bool:
-        """Refused on a protected instance: the verbs that stop work or destroy it."""
-        return self.name in ("delete", "stop", "reboot")
-
-    def title(self, count: int) -> str:
-        """ "Delete instance?" / "Stop 3 instances?"."""
-        return f"{self.label} instance?" if count == 1 else f"{self.label} {count} instances?"
+    # Refused on a protected instance: the verbs that stop work or destroy it.
+    guarded: bool
+    # Waits out NEBULA_BOT_UNDO_SECONDS, with Undo: the verbs that lose work or the instance.
+    undoable: bool
+    needs: frozenset[str]
+    # A call to Nebula; False for a change of the bot's own records (unprotect).
+    remote: bool = True
 
 
-DELETE: Final = Verb("delete", "Delete", "Deleting", "deleted", "danger", "This cannot be undone.", "DELETE")
-STOP: Final = Verb(
-    "stop", "Stop", "Stopping", "stopped", "danger", "Running work on it will be interrupted.", "GET", "stop"
-)
-START: Final = Verb(
-    "start", "Start", "Starting", "started", "primary", "It will be billed while it runs.", "GET", "start"
-)
-REBOOT: Final = Verb(
-    "reboot",
-    "Reboot",
-    "Rebooting",
-    "rebooted",
-    "danger",
-    "Running work on it will be interrupted.",
-    "GET",
-    "reboot",
-)
+RUNNING: Final = "running"
+STOPPED: Final = "stopped"
 
+DELETE: Final = Verb("delete", guarded=True, undoable=True, needs=frozenset({RUNNING, STOPPED}))
+STOP: Final = Verb("stop", guarded=True, undoable=True, needs=frozenset({RUNNING}))
+START: Final = Verb("start", guarded=False, undoable=False, needs=frozenset({STOPPED}))
+REBOOT: Final = Verb("reboot", guarded=True, undoable=False, needs=frozenset({RUNNING}))
 # Lifting a protection under the two-person rule: confirmed like a change, carried out by the bot alone.
-UNPROTECT: Final = Verb(
-    "unprotect",
-    "Unprotect",
-    "Unprotecting",
-    "unprotected",
-    "danger",
-    "Stop, reboot and delete will be possible again.",
-    None,
-)
+UNPROTECT: Final = Verb("unprotect", guarded=False, undoable=False, needs=frozenset(), remote=False)
 
 # The verbs Nebula carries out: the commands, and the list's menu.
 VERBS: Final = {verb.name: verb for verb in (DELETE, STOP, START, REBOOT)}

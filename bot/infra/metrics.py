@@ -46,7 +46,8 @@ class Metrics:
         )
         self.pending = Gauge(
             "nebula_bot_pending_confirmations",
-            "Confirmations waiting for a click, as the store counts them.",
+            "Confirmations waiting for a click, as each team's store counts them.",
+            ["team"],
             registry=self.registry,
         )
 

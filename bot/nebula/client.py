@@ -15,7 +15,7 @@ import httpx
 
 from bot.domain.ids import is_instance_id
 from bot.domain.instance import Instance
-from bot.domain.verbs import Verb
+from bot.domain.verbs import DELETE, REBOOT, START, STOP, Verb
 from bot.infra.metrics import Metrics
 from bot.nebula.answers import InstancePage, instance_of, interpret, message_of, page_of
 from bot.nebula.errors import (
@@ -43,6 +43,14 @@ SPARE_CONNECTIONS: Final = 4
 KEEP_ALIVE: Final = 20
 WAITING_PER_PERSON: Final = 100
 WAITING: Final = 1000
+# How Nebula is asked for each change: the method and the path after the instance's. Start, stop and
+# reboot really are GETs in Nebula's API (a GET with a side effect): never retried, never cached.
+_CALLS: Final = {
+    DELETE: ("DELETE", ""),
+    STOP: ("GET", "/stop"),
+    START: ("GET", "/start"),
+    REBOOT: ("GET", "/reboot"),
+}
 
 
 @dataclass(frozen=True)
@@ -128,9 +136,8 @@ class NebulaClient:
 
     def describe(self, verb: Verb, instance_id: str) -> str:
         """The request `perform` would send, for dry runs: "DELETE https://…/computing/instance/<id>"."""
-        return (
-            f"{verb.method} {str(self._http.base_url).rstrip('/')}{instance_path(instance_id, verb.suffix)}"
-        )
+        method, suffix = _CALLS[verb]
+        return f"{method} {str(self._http.base_url).rstrip('/')}{instance_path(instance_id, suffix)}"
 
     async def perform(
         self, verb: Verb, instance_id: str, *, before_send: Callable[[], Awaitable[None]] | None = None
@@ -140,11 +147,12 @@ class NebulaClient:
         `before_send` runs after the call's turn has come and just before the request leaves, so
         that nothing that takes time lies between its check and the call; it raises to stop the call.
         """
-        if verb.method is None:
+        if verb not in _CALLS:
             raise ValueError(f"{verb.name} is not a Nebula call")
+        method, suffix = _CALLS[verb]
         body, status = await self._call(
-            verb.method,
-            instance_path(instance_id, verb.suffix),
+            method,
+            instance_path(instance_id, suffix),
             f"instance.{verb.name}",
             changes_state=True,
             before_send=before_send,
@@ -230,7 +238,7 @@ async def _bounded_body(response: httpx.Response, deadline: float) -> bytes:
 
 
 def instance_path(instance_id: str, suffix: str = "") -> str:
-    """The API path of one instance. Refuses any id outside the strict pattern."""
+    """The API path of one instance (and `suffix`, such as `/stop`). Refuses any id outside the pattern."""
     if not is_instance_id(instance_id):
         raise ValueError("invalid instance id")
-    return f"/computing/instance/{instance_id}" + (f"/{suffix}" if suffix else "")
+    return f"/computing/instance/{instance_id}{suffix}"

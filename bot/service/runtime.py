@@ -15,8 +15,7 @@ import httpx
 from slack_bolt.app.async_app import AsyncApp
 
 from bot.bolt.app import build_app
-from bot.core.dispatch import Core
-from bot.core.teams import Teams
+from bot.core import Core, World, build_core, store_health
 from bot.infra import logs, redact
 from bot.infra.clock import Clock, finish_within, pause
 from bot.infra.health import Health
@@ -27,11 +26,12 @@ from bot.nebula.fleet import DETAIL_CONCURRENCY
 from bot.service.server import Server
 from bot.service.socket import SocketLink
 from bot.service.startup import StartupError, UnusableSetting, fetch_identity
-from bot.service.wiring import core_for, nebula_client, slack_client
+from bot.service.wiring import nebula_client, replier, setup, slack_client
 from bot.settings.settings import Settings
 from bot.settings.teams import team_settings
-from bot.slack.messages import texts
-from bot.store.contract import Store, open_store
+from bot.slack.directory import EmailDirectory
+from bot.slack.usergroups import UserGroups
+from bot.store import Store, explain, open_store
 
 __all__ = ["BotRuntime", "StartupError", "UnusableSetting"]
 
@@ -77,8 +77,7 @@ class BotRuntime:
         self._loops: list[asyncio.Task[None]] = []
         self._halt = asyncio.Event()  # set at stop(): the background loops finish their pass and end
         self._serving = False
-        self.core: Core | None = None  # the first team's (the only one, without a teams file)
-        self.teams: Teams | None = None
+        self.core: Core | None = None  # the front door, over every team's core
         self.app: AsyncApp | None = None
 
     @property
@@ -110,36 +109,31 @@ class BotRuntime:
             self._session = aiohttp.ClientSession()
             client = slack_client(settings, self._session)
             identity = await fetch_identity(client)
-            cores: dict[str, Core] = {}
-            detail_slots = asyncio.Semaphore(DETAIL_CONCURRENCY)  # in all, whatever the number of teams
-            for team in self.team_settings:
-                name, each = team.name, team.settings
-                store = self._stores[name] = await self._open_store(name)
-                nebula = self._nebulas[name] = nebula_client(
-                    each, self.metrics, self._nebula_transport, key_source=team.key_source
+            ttl = settings.nebula_bot_usergroup_cache_ttl
+            world = World(
+                identity=identity,
+                replier=replier(settings, self._session, client, self.metrics),
+                usergroups=UserGroups(client, ttl, self.metrics),
+                directory=EmailDirectory(client, ttl, self.metrics),
+                health=self.health,
+                inflight=self.inflight,
+                metrics=self.metrics,
+                clock=self._clock,
+                detail_slots=asyncio.Semaphore(DETAIL_CONCURRENCY),  # in all, whatever the number of teams
+            )
+            setups = {}
+            for each in self.team_settings:
+                store = self._stores[each.name] = await self._open_store(each.name)
+                nebula = self._nebulas[each.name] = nebula_client(
+                    each.settings, self.metrics, self._nebula_transport, key_source=each.key_source
                 )
                 self.health.ask(_problem_of(nebula))
-                cores[name] = core_for(
-                    each,
-                    team=name,
-                    source=self._source,
-                    identity=identity,
-                    client=client,
-                    session=self._session,
-                    nebula=nebula,
-                    store=store,
-                    health=self.health,
-                    inflight=self.inflight,
-                    metrics=self.metrics,
-                    clock=self._clock,
-                    detail_slots=detail_slots,
-                )
-            channels = {team.name: team.settings.nebula_bot_allowed_channels for team in self.team_settings}
-            self.teams = Teams(cores, channels if len(cores) > 1 else {})
-            self.core = self.teams.first
-            self.app = build_app(settings, identity, self.teams)
+                setups[each.name] = setup(each, self._source, nebula, store)
+            channels = {each.name: each.settings.nebula_bot_allowed_channels for each in self.team_settings}
+            self.core = build_core(setups, world, channels)
+            self.app = build_app(settings, identity, self.core)
             if serve_http:
-                self._server.store = next(iter(self._stores.values()))
+                self._server.stores = dict(self._stores)
                 secret = settings.slack_signing_secret
                 app = None if settings.socket_mode or not inbound else self.app
                 await self._server.start(
@@ -158,28 +152,29 @@ class BotRuntime:
             raise
         if background:
             self._loops = [asyncio.create_task(self._probe_store_until(self._halt), name="store probe")]
-            for name, core in self.teams.cores.items():
-                suffix = "" if not self.teams.several else f" {name}"
-                self._loops.append(
-                    asyncio.create_task(core.sweeper.run_until(self._halt), name=f"sweeper{suffix}")
-                )
+            for name, core in self.core.teams.items():
+                suffix = "" if not self.core.several else f" {name}"
+                work = core.background
+                self._loops.append(asyncio.create_task(work.sweep_until(self._halt), name=f"sweeper{suffix}"))
                 if not inbound or settings.nebula_bot_watcher == "here":
                     self._loops.append(
-                        asyncio.create_task(core.watcher.run_until(self._halt), name=f"watcher{suffix}")
+                        asyncio.create_task(work.watch_until(self._halt), name=f"watcher{suffix}")
                     )
         if settings.socket_mode and inbound:
             self._loops.append(asyncio.create_task(self._socket.watch_until(self._halt), name="socket"))
         self._server.phase = "ready"
         mode = "watch" if not inbound else "socket" if settings.socket_mode else "http"
-        logs.event("bot.ready", mode=mode, team=identity.team_id, port=self.port if self._serving else None)
+        logs.event(
+            "bot.ready", mode=mode, workspace=identity.workspace, port=self.port if self._serving else None
+        )
 
     async def _open_store(self, team: str) -> Store:
-        location = self.settings.state_location
+        url = self.settings.nebula_bot_state_url
         volatile = self.settings.nebula_bot_allow_volatile_redis
         try:
-            return await open_store(location, allow_volatile=volatile, team=team)
+            return await open_store(url, allow_volatile=volatile, team=team)
         except Exception as exc:
-            raise UnusableSetting(texts.store_unusable(location, exc)) from None
+            raise UnusableSetting(explain(url, exc, team=team)) from None
 
     async def _probe_store_until(self, stop: asyncio.Event) -> None:
         """Write to the store every few seconds; /healthz reports the last failure until one succeeds."""
@@ -188,16 +183,17 @@ class BotRuntime:
             await pause(stop, STORE_PROBE_INTERVAL)
 
     async def probe_store(self) -> None:
-        """One write probe of each store, remembered for /healthz (and for the cores' new requests)."""
-        for store in list(self._stores.values()):
+        """One write probe of each team's store, remembered for /healthz (and for that team's new
+        requests): a store fault in one team refuses requests in that team only."""
+        for team, store in list(self._stores.items()):
             try:
                 async with asyncio.timeout(STORE_PROBE_INTERVAL):
                     await store.probe()
             except Exception as exc:
                 problem = f"store cannot be written: {redact.redact(str(exc)) or type(exc).__name__}"
-                self.health.report("store", problem, error=type(exc).__name__)
-                return
-        self.health.report("store", None)
+                self.health.report(store_health(team), problem, error=type(exc).__name__)
+                continue
+            self.health.report(store_health(team), None)
 
     async def stop(self) -> bool:
         """Stop taking requests, let in-flight work finish (bounded), release everything.
@@ -214,24 +210,25 @@ class BotRuntime:
         self._loops = []
         reported = 0
         drained = True
-        cores = list(self.teams.cores.values()) if self.teams is not None else []
+        cores = list(self.core.teams.values()) if self.core is not None else []
         if cores:
             for core in cores:
-                core.undo.disarm()
+                core.background.disarm()
             drained = await self.inflight.drain(self.settings.nebula_bot_drain_timeout)
             if not drained:
-                # Nebula has not answered some changes: say so in their channels, record it, then stop them.
+                # Nebula has not answered some changes: say so in their channels, keep it, then stop them.
                 tasks = []
                 for core in cores:
-                    reported += await core.changes.abandon()
-                    tasks += core.changes.running_tasks()
+                    abandoned, running = await core.background.abandon()
+                    reported += abandoned
+                    tasks += running
                 for task in tasks:
                     task.cancel()
                 await asyncio.gather(*tasks, return_exceptions=True)
                 drained = await self.inflight.drain(WIND_DOWN)
             # Every outcome known by now is in the store, whatever Slack did with its message.
             for core in cores:
-                await core.changes.store_unrecorded()
+                await core.background.save_outcomes()
         logs.event("bot.stopped", drained=drained, abandoned=reported, in_flight=self.inflight.count)
         await self._close_resources()
         return drained

@@ -15,7 +15,7 @@ from bot.infra.health import Health
 from bot.infra.metrics import CONTENT_TYPE, Metrics
 from bot.service.startup import UnusableSetting
 from bot.slack.messages import texts
-from bot.store.contract import Store
+from bot.store import Store
 
 
 class Server:
@@ -27,7 +27,7 @@ class Server:
         self._clock = clock
         self._mode = mode
         self._runner: web.AppRunner | None = None
-        self.store: Store | None = None
+        self.stores: dict[str, Store] = {}  # each team's, for the pending confirmations on /metrics
         # "starting", "ready" or "stopping": what /healthz says besides the problems.
         self.phase = "starting"
 
@@ -70,11 +70,11 @@ class Server:
         return web.json_response({"status": self.phase, "mode": self._mode}, status=503)
 
     async def _scrape(self, _: web.Request) -> web.Response:
-        if self.store is not None:
+        for team, store in self.stores.items():
             try:
-                self._metrics.pending.set(await self.store.count_pending(self._clock()))
+                self._metrics.pending.labels(team).set(await store.count_pending(self._clock()))
             except Exception as exc:  # a scrape must not fail because the store hiccuped
-                logs.warning("metrics.pending_failed", error=type(exc).__name__)
+                logs.warning("metrics.pending_failed", team=team, error=type(exc).__name__)
         return web.Response(body=self._metrics.render(), headers={"Content-Type": CONTENT_TYPE})
 
     async def stop(self) -> None:

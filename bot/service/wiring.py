@@ -1,8 +1,8 @@
-"""Building the bot's parts from its settings: the Slack and Nebula clients, the replier, the core."""
+"""Building the bot's parts from its settings: the Slack and Nebula clients, and what the core is built
+with (`bot.core.build_core` builds it)."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Final
 
 import aiohttp
@@ -10,19 +10,13 @@ import httpx
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.core.assembly import build_core
-from bot.core.dispatch import Core
-from bot.domain.policy import Identity
-from bot.infra.clock import Clock
-from bot.infra.health import Health
-from bot.infra.inflight import InFlight
+from bot.core import Setup
 from bot.infra.metrics import Metrics
 from bot.nebula.client import NebulaClient
 from bot.settings.settings import Settings
-from bot.slack.directory import EmailDirectory
+from bot.settings.teams import TeamSettings
 from bot.slack.replier import SlackReplier
-from bot.slack.usergroups import UserGroups
-from bot.store.contract import Store
+from bot.store import Store
 
 # chat.postMessage allows about one message per second per channel; a burst of outcomes waits its turn.
 RATE_LIMIT_RETRIES: Final = 120
@@ -37,6 +31,13 @@ def slack_client(settings: Settings, session: aiohttp.ClientSession) -> AsyncWeb
         session=session,
         retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES)],
     )
+
+
+def replier(
+    settings: Settings, session: aiohttp.ClientSession, client: AsyncWebClient, metrics: Metrics
+) -> SlackReplier:
+    """How the bot talks in Slack."""
+    return SlackReplier(session, client, metrics, response_url_prefixes=settings.slack_response_url_prefixes)
 
 
 def nebula_client(
@@ -58,38 +59,6 @@ def nebula_client(
     )
 
 
-def core_for(
-    settings: Settings,
-    *,
-    team: str,
-    source: str,
-    identity: Identity,
-    client: AsyncWebClient,
-    session: aiohttp.ClientSession,
-    nebula: NebulaClient,
-    store: Store,
-    health: Health,
-    inflight: InFlight,
-    metrics: Metrics,
-    clock: Clock,
-    detail_slots: asyncio.Semaphore,
-) -> Core:
-    """The core, as the settings configure it."""
-    ttl = settings.nebula_bot_usergroup_cache_ttl
-    return build_core(
-        settings.core_config(source, team),
-        rules=settings.rules(),
-        identity=identity,
-        nebula=nebula,
-        store=store,
-        replier=SlackReplier(
-            session, client, metrics, response_url_prefixes=settings.slack_response_url_prefixes
-        ),
-        usergroups=UserGroups(client, ttl, metrics),
-        directory=EmailDirectory(client, ttl, metrics),
-        health=health,
-        inflight=inflight,
-        metrics=metrics,
-        clock=clock,
-        detail_slots=detail_slots,
-    )
+def setup(team: TeamSettings, source: str, nebula: NebulaClient, store: Store) -> Setup:
+    """A team's core, as its settings configure it."""
+    return Setup(team.settings.core_config(source, team.name), team.settings.rules(), nebula, store)

@@ -9,7 +9,7 @@ from pydantic import ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.settings.fields import ConfigError, describe
-from bot.store.location import Location, parse_state_url
+from bot.store import validate
 
 
 class StoreSettings(BaseSettings):
@@ -22,13 +22,8 @@ class StoreSettings(BaseSettings):
     @field_validator("nebula_bot_state_url")
     @classmethod
     def _known_store(cls, value: str) -> str:
-        parse_state_url(value)
+        validate(value)
         return value
-
-    @property
-    def state_location(self) -> Location:
-        """Where the state lives, parsed."""
-        return parse_state_url(self.nebula_bot_state_url)
 
 
 S = TypeVar("S", bound=StoreSettings)

@@ -175,7 +175,7 @@ def load_teams(path: Path) -> TeamsFile:
 
 
 @dataclass(frozen=True)
-class Team:
+class TeamSettings:
     """One team as the bot serves it: its name, its settings, and where its key comes from (the
     variable or file a person must check when Nebula rejects it)."""
 
@@ -184,11 +184,11 @@ class Team:
     key_source: str = "NEBULA_API_KEY"
 
 
-def team_settings(base: Settings) -> list[Team]:
+def team_settings(base: Settings) -> list[TeamSettings]:
     """Each team's settings: the environment's, with its table's values over them. Without a teams
     file, the one team `default` with the environment's settings as they are."""
     if base.nebula_bot_teams_file is None:
-        return [Team(DEFAULT_TEAM, base)]
+        return [TeamSettings(DEFAULT_TEAM, base)]
     found = load_teams(base.nebula_bot_teams_file)
     teams = []
     for name, team in found.teams.items():
@@ -200,7 +200,7 @@ def team_settings(base: Settings) -> list[Team]:
             value = getattr(team, ours)
             if value:  # unset (or empty) in the table: the environment's
                 update[theirs] = value
-        teams.append(Team(name, base.model_copy(update=update), team.key_source))
+        teams.append(TeamSettings(name, base.model_copy(update=update), team.key_source))
     return teams
 
 

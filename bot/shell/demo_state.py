@@ -10,7 +10,7 @@ from bot.domain.records import Schedule, new_serial
 from bot.nebula.demo import SCHEDULED
 from bot.shell.local_slack import TEAM_ID
 from bot.shell.options import DEMO_USER
-from bot.store.records import Records
+from bot.store import Records, open_store
 
 BUDGET: Final = 5000.0
 SPENT: Final = 0.83  # of the budget
@@ -22,10 +22,15 @@ SPENDERS: Final = {
 }
 
 
-async def seed_demo(records: Records, now: float, channel: str) -> None:
-    """Put the demo's schedule (weekdays 08:00-19:00 UTC) and its budget in the store."""
-    await _schedule(records, now, channel)
-    await _budget(records, now)
+async def seed_demo(state_url: str, now: float, channel: str) -> None:
+    """Put the demo's schedule (weekdays 08:00-19:00 UTC) and its budget in the store at `state_url`."""
+    store = await open_store(state_url)
+    try:
+        records = Records(store)
+        await _schedule(records, now, channel)
+        await _budget(records, now)
+    finally:
+        await store.close()
 
 
 async def _budget(records: Records, now: float) -> None:
@@ -52,7 +57,7 @@ async def _schedule(records: Records, now: float, channel: str) -> None:
         set_by=DEMO_USER,
         set_at=now,
         channel_id=channel,
-        team_id=TEAM_ID,
+        workspace=TEAM_ID,
         handled_until=now,
         started_until=now,
         serial=new_serial(),

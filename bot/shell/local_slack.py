@@ -1,6 +1,9 @@
 """Slack, as far as `nebula-bot shell` needs it: the Web API methods the bot calls and its
 response_urls, served in-process on 127.0.0.1 so that the bot's own Slack code runs unchanged.
 Nothing here reaches Slack; every message the bot sends is handed to `on_message` to be shown.
+
+It refuses what Slack would refuse (blocks and views slack_sdk's models reject), and keeps what it
+refused in `rejected`: the service tests use it too, as their Slack.
 """
 
 from __future__ import annotations
@@ -12,10 +15,33 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from aiohttp import web
+from slack_sdk.errors import SlackObjectFormationError
+from slack_sdk.models.blocks import Block
 
 TEAM_ID: Final = "T0SHELL"
 BOT_USER: Final = "U0NEBULABOT"
 SHELL_TOKEN: Final = "xoxb-shell-local-only"  # noqa: S105 - the local stand-in checks no token
+
+
+def block_kit_problem(body: dict[str, Any], limit: int = 50) -> str | None:
+    """Why Slack would refuse this message's blocks (slack_sdk's own validation), or None. A message
+    holds at most 50 blocks, a Home view 100."""
+    raw = body.get("blocks")
+    if raw is None:
+        return None if isinstance(body.get("text"), str) and body["text"] else "no_text"
+    if isinstance(raw, str):  # the Web API client sends blocks JSON-encoded in form bodies
+        raw = json.loads(raw)
+    if not isinstance(raw, list) or not 1 <= len(raw) <= limit:
+        return f"invalid_blocks: 1 to {limit} blocks"
+    for item in raw:
+        try:
+            block = Block.parse(item)
+            if block is None:
+                return f"invalid_blocks: {item!r:.80}"
+            block.validate_json()
+        except (SlackObjectFormationError, KeyError, TypeError) as exc:
+            return f"invalid_blocks: {exc}"
+    return None
 
 
 @dataclass
@@ -37,6 +63,8 @@ class LocalSlack:
     def __init__(self, on_message: Callable[[Shown], None]) -> None:
         self._on_message = on_message
         self.messages: list[Shown] = []
+        self.rejected: list[str] = []  # what Slack would have refused
+        self.dms: list[str] = []  # the people conversations.open was called for
         self._ts = itertools.count(1)
         self._urls = itertools.count(1)
         self._url_messages: dict[str, tuple[str, str | None]] = {}  # path -> (channel, message ts)
@@ -101,6 +129,10 @@ class LocalSlack:
             )
         body = await _body(request)
         channel = str(body.get("channel", ""))
+        problem = block_kit_problem(body)
+        if problem is not None:
+            self.rejected.append(f"{method}: {problem}")
+            return web.json_response({"ok": False, "error": "invalid_blocks"})
         if method == "chat.update":
             found = [m for m in self.messages if m.ts == body.get("ts") and m.channel == channel]
             if not found:
@@ -123,6 +155,10 @@ class LocalSlack:
         view = body.get("view")
         view = json.loads(view) if isinstance(view, str) else view
         blocks = view.get("blocks", []) if isinstance(view, dict) else []
+        problem = block_kit_problem({"blocks": blocks}, limit=100)
+        if problem is not None:
+            self.rejected.append(f"views.publish: {problem}")
+            return web.json_response({"ok": False, "error": "invalid_arguments"})
         for shown in self.messages:
             if shown.home:  # one Home: publishing replaces it
                 shown.body = {"text": "", "blocks": blocks}
@@ -133,6 +169,7 @@ class LocalSlack:
         return web.json_response({"ok": True})
 
     async def _conversations_open(self, request: web.Request) -> web.Response:
+        self.dms.append(str((await _body(request)).get("users", "")))
         return web.json_response({"ok": True, "channel": {"id": "D0SHELL"}})
 
     async def _no_members(self, _: web.Request) -> web.Response:
@@ -144,6 +181,10 @@ class LocalSlack:
     async def _response(self, request: web.Request) -> web.Response:
         channel, message_ts = self._url_messages.get(request.path, ("", None))
         body = await request.json()
+        problem = block_kit_problem(body)
+        if problem is not None:
+            self.rejected.append(f"response_url: {problem}")
+            return web.Response(status=400, text="invalid_blocks")
         if body.get("replace_original") and message_ts is not None:
             for shown in self.messages:
                 if shown.ts == message_ts:

@@ -103,11 +103,10 @@ class Session:
             demo = DemoNebula()
             self.demo_calls = demo.calls
             transport = demo.transport()
+        if self.options.demo:
+            await seed_demo(settings.nebula_bot_state_url, self._clock(), self.options.channel)
         self.runtime = BotRuntime(settings, self._clock, source="shell", nebula_transport=transport)
         await self.runtime.start(serve_http=False, background=self.options.demo or self.options.watch)
-        if self.options.demo:
-            assert self.runtime.core is not None
-            await seed_demo(self.runtime.core.services.records, self._clock(), self.options.channel)
 
     async def stop(self) -> None:
         """Stop the bot and the stand-in (what is still scheduled is left to the bot's sweeper)."""
@@ -156,15 +155,9 @@ class Session:
         work in flight."""
         if self.runtime is None or self.runtime.core is None:
             return []
-        core = self.runtime.core
         said = []
-        for cid, seconds in sorted(core.undo.armed().items(), key=lambda item: item[1]):
-            entry = await core.services.store.get(cid)
-            what = (
-                f"{entry.confirmation.verb.name} of {', '.join(entry.confirmation.instance_ids)}"
-                if entry
-                else cid
-            )
+        for confirmation, seconds in await self.runtime.core.first.background.armed():
+            what = f"{confirmation.verb.name} of {', '.join(confirmation.instance_ids)}"
             said.append(f"{what}, sent in {seconds:.0f} s")
         busy = self.runtime.inflight.count
         if busy and not said:
@@ -174,7 +167,7 @@ class Session:
     async def wait_for_pending(self) -> None:
         """Until the scheduled sends are made and nothing is in flight."""
         if self.runtime is not None and self.runtime.core is not None:
-            await self.runtime.core.undo.wait_armed()
+            await self.runtime.core.first.background.wait_armed()
         await self._idle()
 
     def _trigger(self) -> str:

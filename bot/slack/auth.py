@@ -31,7 +31,7 @@ class BotAccount:
     """What `auth.test` says about the bot token."""
 
     identity: Identity
-    team_name: str
+    workspace_name: str
     bot_name: str
     scopes: frozenset[str] | None  # None when Slack did not send the x-oauth-scopes header
 
@@ -45,20 +45,20 @@ async def auth_test(client: AsyncWebClient) -> BotAccount:
     except (aiohttp.ClientError, TimeoutError, OSError) as exc:
         raise SlackAuthFailed("unreachable", type(exc).__name__) from None
     enterprise_install = response.get("is_enterprise_install") is True
-    team_id = response.get("team_id") or (response.get("enterprise_id") if enterprise_install else None)
-    if not isinstance(team_id, str) or not team_id:
+    workspace = response.get("team_id") or (response.get("enterprise_id") if enterprise_install else None)
+    if not isinstance(workspace, str) or not workspace:
         raise SlackAuthFailed("not_slack", "auth.test returned no team_id")
     header = response.headers.get("x-oauth-scopes") or response.headers.get("X-OAuth-Scopes")
     scopes = None if header is None else frozenset(s.strip() for s in str(header).split(",") if s.strip())
     user_id = response.get("user_id")
     return BotAccount(
         identity=Identity(
-            team_id=team_id,
+            workspace=workspace,
             enterprise_id=response.get("enterprise_id") or None,
             bot_user_id=user_id if isinstance(user_id, str) else None,
             is_enterprise_install=enterprise_install,
         ),
-        team_name=str(response.get("team") or team_id),
+        workspace_name=str(response.get("team") or workspace),
         bot_name=str(response.get("user") or user_id or "?"),
         scopes=scopes,
     )

@@ -9,7 +9,6 @@ from typing import Any, Protocol
 import aiohttp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.infra import logs
 from bot.infra.metrics import Metrics
 from bot.infra.redact import redact, redact_data
 from bot.slack.errors import ReplyError, slack_error
@@ -46,46 +45,6 @@ class Replier(Protocol):
 
     async def open_dm(self, user: str) -> str:
         """The direct-message channel between the bot and `user` (`conversations.open`)."""
-
-
-async def say(
-    replier: Replier,
-    to: Destination,
-    message: Message,
-    *,
-    in_channel: bool = False,
-    replace_original: bool = False,
-) -> None:
-    """Reply, and log (never raise) when Slack refuses: the store already holds the truth."""
-    try:
-        await replier.reply(to, message, in_channel=in_channel, replace_original=replace_original)
-    except ReplyError as exc:
-        logs.warning("slack.reply_failed", channel=to.channel, error=str(exc))
-
-
-async def post_or_log(
-    replier: Replier, channel: str, message: Message, event: str, *, thread_ts: str | None = None
-) -> str | None:
-    """Post with `chat.postMessage`; its ts, or None after logging `event` when Slack refused."""
-    try:
-        return await replier.post(channel, message, thread_ts=thread_ts)
-    except ReplyError as exc:
-        logs.warning(event, channel=channel, error=str(exc))
-        return None
-
-
-async def edit(
-    replier: Replier, channel: str, ts: str | None, message: Message, click: Destination | None = None
-) -> None:
-    """Make the bot's message `ts` show `message`; failing that, replace the clicked one (if any)."""
-    if ts is not None:
-        try:
-            await replier.update(channel, ts, message)
-            return
-        except ReplyError as exc:
-            logs.warning("slack.update_failed", channel=channel, error=str(exc))
-    if click is not None:
-        await say(replier, click, message, replace_original=True)
 
 
 class SlackReplier:

@@ -1,1 +1,26 @@
-"""The store: the contract every store keeps, SQLite and Redis, their codecs, and versioned records."""
+"""The stores: what the bot keeps (one narrow interface per concern, `contract`), typed records over
+them (`records`), and the backends that keep it, chosen by the URL's scheme (`backends`)."""
+
+from bot.store.backends import StoreCheck, check_store, explain, open_store, register, validate
+from bot.store.contract import AuditTrail, Confirmations, Cycles, RecordStore, ReplayGuard, Store
+from bot.store.errors import StoreMissing
+from bot.store.records import RecordBusy, Records, Versioned
+
+__all__ = [
+    "AuditTrail",
+    "Confirmations",
+    "Cycles",
+    "RecordBusy",
+    "RecordStore",
+    "Records",
+    "ReplayGuard",
+    "Store",
+    "StoreCheck",
+    "StoreMissing",
+    "Versioned",
+    "check_store",
+    "explain",
+    "open_store",
+    "register",
+    "validate",
+]

@@ -1,7 +1,8 @@
-"""How the stores write confirmations, outcomes and audit records as JSON, and read them back.
+"""How the stores write confirmations, outcomes and audit lines as JSON, and read them back.
 
-Reading is tolerant in one way only: fields this version does not know are ignored, so that replicas
-of two versions can share a store during a rolling upgrade.
+Reading is tolerant in two ways only: fields this version does not know are ignored, and a field read
+under its former name is taken, so that replicas of two versions can share a store during a rolling
+upgrade.
 """
 
 from __future__ import annotations
@@ -9,18 +10,32 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Final
 
-from bot.domain.audit import AuditRecord
+from bot.domain.audit import AuditLine
 from bot.domain.confirmation import Confirmation, InstanceOutcome, Status
 from bot.domain.instance import Instance
 from bot.domain.verbs import ALL_VERBS
 
+# Fields stored under another name by earlier versions: their new name, by the old one.
+RENAMED: Final = {"team_id": "workspace"}
+
 
 def known_fields(kind: type[Any], data: dict[str, Any]) -> dict[str, Any]:
-    """The items of `data` that are fields of the dataclass `kind` (a newer writer's extras dropped)."""
+    """The items of `data` that are fields of the dataclass `kind` (a newer writer's extras dropped, a
+    field written under its former name taken under its present one)."""
     names = {f.name for f in dataclasses.fields(kind)}
-    return {name: value for name, value in data.items() if name in names}
+    found = {name: value for name, value in data.items() if name in names}
+    for old, new in RENAMED.items():
+        if new in names and new not in found and old in data:
+            found[new] = data[old]
+    return found
+
+
+def with_former_names(data: dict[str, Any]) -> dict[str, Any]:
+    """`data` with each renamed field also under its former name, which replicas of the earlier version
+    still read during a rolling upgrade."""
+    return data | {old: data[new] for old, new in RENAMED.items() if new in data}
 
 
 def _dumps(data: object) -> str:
@@ -35,7 +50,7 @@ def confirmation_to_json(confirmation: Confirmation) -> str:
     data["instances"] = [
         instance.model_dump(exclude_none=True, exclude={"owner_email"}) for instance in confirmation.instances
     ]
-    return _dumps(data)
+    return _dumps(with_former_names(data))
 
 
 def confirmation_from_json(text: str) -> Confirmation:
@@ -78,14 +93,14 @@ def outcomes_from_json(text: str | None) -> tuple[InstanceOutcome, ...]:
     return tuple(read)
 
 
-def audit_to_json(record: AuditRecord) -> str:
+def audit_to_json(line: AuditLine) -> str:
     """One line of JSON."""
-    return _dumps(dataclasses.asdict(record))
+    return _dumps(dataclasses.asdict(line))
 
 
-def audit_from_json(text: str) -> AuditRecord:
+def audit_from_json(text: str) -> AuditLine:
     """Read back what `audit_to_json` wrote."""
     data: dict[str, Any] = json.loads(text)
-    if "verb" not in data and "action" in data:  # records written before the field was renamed
+    if "verb" not in data and "action" in data:  # lines written before the field was renamed
         data["verb"] = data["action"]
-    return AuditRecord(**known_fields(AuditRecord, data))
+    return AuditLine(**known_fields(AuditLine, data))

@@ -1,21 +1,20 @@
-"""The contract both stores keep, and opening the one `NEBULA_BOT_STATE_URL` names.
+"""What a store keeps, one narrow interface per concern, so that each part depends on what it uses.
 
-Each store's module, and its client library, is imported only when that store is opened.
+A backend (`bot.store.backends`) provides them all; every method is safe to call concurrently, from
+several processes.
 """
 
 from __future__ import annotations
 
 from typing import Protocol
 
-from bot.domain.audit import AuditRecord
+from bot.domain.audit import AuditLine
 from bot.domain.confirmation import Confirmation, Entry, InstanceOutcome, State, Transition
-from bot.domain.teams import DEFAULT_TEAM
-from bot.store.location import Location, SQLiteLocation, parse_state_url
 
 
-class Store(Protocol):
-    """Where confirmations, records and the audit trail live. Every method is safe to call
-    concurrently, from several processes."""
+class Confirmations(Protocol):
+    """Confirmations and their state machine: `pending` moves to exactly one of `claimed`, `scheduled`,
+    `cancelled` or `expired` by an atomic compare-and-set; only the caller that wins a claim acts."""
 
     async def add(self, confirmation: Confirmation) -> bool:
         """Store a new pending confirmation. True if it was new; an id already stored changes nothing."""
@@ -35,14 +34,14 @@ class Store(Protocol):
     async def release(self, confirmation_id: str, to: State, actor: str, now: float) -> Transition:
         """Atomically move a scheduled confirmation to `claimed` (its send) or `cancelled` (Undo)."""
 
+    async def finish(self, confirmation_id: str, outcomes: tuple[InstanceOutcome, ...]) -> bool:
+        """Keep the outcome of a claimed confirmation. True for the one caller that kept it."""
+
     async def scheduled(self, decided_before: float, limit: int = 100) -> list[Entry]:
         """Scheduled confirmations decided before `decided_before`: those whose undo window is over."""
 
     async def open_confirmations(self, now: float, limit: int = 200) -> list[Entry]:
         """Confirmations that can still be carried out: pending and not expired, or scheduled."""
-
-    async def finish(self, confirmation_id: str, outcomes: tuple[InstanceOutcome, ...]) -> bool:
-        """Record the outcome of a claimed confirmation. True for the one caller that recorded it."""
 
     async def overdue(self, now: float, limit: int = 100) -> list[Entry]:
         """Pending confirmations whose time ran out."""
@@ -50,23 +49,28 @@ class Store(Protocol):
     async def stale_claims(self, claimed_before: float, limit: int = 100) -> list[Entry]:
         """Claimed confirmations with no outcome, claimed before `claimed_before`: what a crash leaves."""
 
-    async def audit(self, record: AuditRecord) -> None:
-        """Append to the audit trail."""
-
-    async def recent_audit(self, limit: int) -> list[AuditRecord]:
-        """The newest audit records, newest first."""
-
     async def count_pending(self, now: float) -> int:
         """How many confirmations are waiting for a click."""
 
     async def count_pending_for(self, user: str, now: float) -> int:
         """How many confirmations `user` asked for are waiting for a click."""
 
-    async def first_seen(self, key: str, now: float, ttl: float) -> bool:
-        """True the first time `key` is offered within `ttl` seconds (for dropping replays)."""
+
+class AuditTrail(Protocol):
+    """The audit trail: append-only, newest last."""
+
+    async def append(self, line: AuditLine) -> None:
+        """Add one line."""
+
+    async def recent(self, limit: int) -> list[AuditLine]:
+        """The newest lines, newest first."""
+
+
+class RecordStore(Protocol):
+    """Versioned records (`bot.store.records` types them): read, and swapped by compare-and-set."""
 
     async def record(self, kind: str, key: str) -> str | None:
-        """The record of `kind` on `key` (an instance id, say), or None. See `bot.store.records`."""
+        """The record of `kind` on `key` (an instance id, say), or None."""
 
     async def records(self, kind: str) -> dict[str, str]:
         """Every record of `kind`, by key."""
@@ -78,6 +82,27 @@ class Store(Protocol):
         True too (records carry a unique revision, so two writers never write the same text).
         """
 
+
+class ReplayGuard(Protocol):
+    """Requests already seen, for dropping replays."""
+
+    async def first_seen(self, key: str, now: float, ttl: float) -> bool:
+        """True the first time `key` is offered within `ttl` seconds."""
+
+
+class Cycles(Protocol):
+    """The watcher's cycles: one per interval across replicas, and when the last one started."""
+
+    async def take_cycle(self, slot: int, now: float, ttl: float) -> bool:
+        """True for the one caller that takes interval `slot` (remembered for `ttl` seconds)."""
+
+    async def last_cycle(self) -> float | None:
+        """When the newest cycle still remembered was taken, or None."""
+
+
+class Store(Confirmations, AuditTrail, RecordStore, ReplayGuard, Cycles, Protocol):
+    """Everything a backend provides, and its own life: probing, pinging, closing."""
+
     async def probe(self) -> None:
         """Raise unless the store can be written now (for /healthz)."""
 
@@ -86,21 +111,3 @@ class Store(Protocol):
 
     async def close(self) -> None:
         """Release connections."""
-
-
-async def open_store(
-    where: Location | str, *, allow_volatile: bool = True, team: str = DEFAULT_TEAM
-) -> Store:
-    """Open `team`'s store at a location, or at a `NEBULA_BOT_STATE_URL`: its own SQLite file beside the
-    one named (`state.research.sqlite3`), or its own keys in the Redis; the default team's are as named.
-
-    With `allow_volatile=False`, a Redis that would forget claims on restart is refused (VolatileRedis).
-    """
-    location = parse_state_url(where) if isinstance(where, str) else where
-    if isinstance(location, SQLiteLocation):
-        from bot.store.sqlite import SQLiteStore
-
-        return await SQLiteStore(str(location.for_team(team).path)).open()
-    from bot.store.redis import RedisStore
-
-    return await RedisStore.connect(location.url, allow_volatile=allow_volatile, team=team)

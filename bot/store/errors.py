@@ -1,11 +1,11 @@
-"""Errors a store raises that callers must tell apart (kept apart so the stores need not import `store`)."""
+"""Errors a store raises that callers outside `bot.store` must tell apart."""
 
 from __future__ import annotations
 
 
-class VolatileRedis(Exception):
-    """The Redis server would lose a claim on restart: AOF is off, or its persistence cannot be read."""
+class StoreMissing(Exception):
+    """The store was opened for reading only, and there is none at the place named (nothing was created)."""
 
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        self.detail = detail
+    def __init__(self, where: str) -> None:
+        super().__init__(where)
+        self.where = where

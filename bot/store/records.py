@@ -16,8 +16,8 @@ from typing import Final, Generic, TypeVar
 
 from bot.domain.records import Record
 from bot.infra import logs
-from bot.store.codecs import known_fields
-from bot.store.contract import Store
+from bot.store.codecs import known_fields, with_former_names
+from bot.store.contract import RecordStore
 
 R = TypeVar("R", bound=Record)
 # Swaps lost to concurrent ones before `update` gives up: each loss means another writer made progress.
@@ -41,7 +41,7 @@ def _encode(record: Record) -> str:
     # first, which for a ledger of a thousand instances held the event loop for milliseconds.
     data = {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}  # type: ignore[arg-type]
     data["rev"] = secrets.token_hex(8)
-    return json.dumps(data, separators=(",", ":"), sort_keys=True, default=_nested)
+    return json.dumps(with_former_names(data), separators=(",", ":"), sort_keys=True, default=_nested)
 
 
 def _nested(value: object) -> object:
@@ -61,7 +61,7 @@ def _decode(kind: type[R], text: str) -> R | None:
 class Records:
     """Typed records over the store's `record`/`records`/`swap_record`."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: RecordStore) -> None:
         self._store = store
 
     async def get(self, kind: type[R], key: str) -> Versioned[R] | None:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.domain.audit import AuditRecord
-from bot.store.contract import open_store
+from bot.domain.audit import AuditLine
+from bot.store import open_store
 from tests.conftest import Cli
 from tests.helpers import confirmation_id, shown
 from tests.standins.servers import Scripted
@@ -18,10 +18,10 @@ from tests.standins.stack import ALICE, BOB, INSTANCE, Stack, eventually
 AUDIT_CHANNEL = "C0AUDIT"
 
 
-async def audit_trail(url: str) -> list[AuditRecord]:
+async def audit_trail(url: str) -> list[AuditLine]:
     store = await open_store(url)
     try:
-        return list(reversed(await store.recent_audit(100)))
+        return list(reversed(await store.recent(100)))
     finally:
         await store.close()
 
@@ -78,7 +78,7 @@ async def test_cancel_and_expiry_are_recorded(http_stack: Stack) -> None:
             await eventually(lambda cid=cid: "Cancelled" in shown(stack.showing(cid)))  # type: ignore[misc]
     stack.clock.advance(601)
     assert bot.core is not None
-    assert await bot.core.sweeper.expire_overdue() == 1
+    assert (await bot.core.sweep()).expired == 1
 
     steps = [(r.step, r.outcome, r.actor) for r in await audit_trail(f"sqlite:///{stack.state}")]
     assert ("cancelled", "cancelled", ALICE) in steps
@@ -108,8 +108,8 @@ def test_audit_cli_prints_recent_records(tmp_path: Path, cli: Cli) -> None:
     async def fill() -> None:
         store = await open_store(state)
         for i in range(3):
-            await store.audit(
-                AuditRecord(
+            await store.append(
+                AuditLine(
                     ts=1_700_000_000.0 + i,
                     step="executed",
                     verb="delete",

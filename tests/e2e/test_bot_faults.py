@@ -9,7 +9,7 @@ import pytest
 
 from bot.domain.confirmation import State
 from bot.slack.messages import action_ids
-from bot.store.contract import open_store
+from bot.store import open_store
 from tests.helpers import buttons, confirmation_id, shown
 from tests.standins.redis_server import RedisServer
 from tests.standins.servers import Scripted
@@ -99,7 +99,7 @@ async def test_an_outcome_slack_refuses_everywhere_is_still_recorded(http_stack:
 
     try:
         await eventually_async(recorded, within=5)
-        trail = await store.recent_audit(1)
+        trail = await store.recent(1)
     finally:
         await store.close()
     assert (trail[0].step, trail[0].outcome) == ("outcome", "success")

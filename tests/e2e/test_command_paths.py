@@ -6,7 +6,10 @@ from urllib.parse import urlencode
 
 from hypothesis import HealthCheck, given, settings
 
-from bot.domain.commands import HelpCommand, ListCommand, ShowCommand, UsageError, parse
+from bot.core.commands import parse
+from bot.core.commands.help import Help
+from bot.core.commands.look import ListAll, Show
+from bot.domain.commands import UsageError
 from bot.domain.names import needs_fleet
 from tests.standins.slack_driver import command_form
 from tests.standins.stack import ALICE, Stack, eventually
@@ -28,16 +31,14 @@ async def test_through_the_running_bot_nebula_only_sees_instance_paths(http_stac
 
     assert ack.status == 200
     parsed = parse(text)
-    if isinstance(parsed, HelpCommand | UsageError):
+    if isinstance(parsed, Help | UsageError):
         # Help and usage are answered in the ack itself, with nothing asked of Nebula.
         assert ack.body.get("response_type") == "ephemeral"
         assert len(stack.nebula.calls) == calls_before
     else:
         # Every other command is answered once, after the ack.
         await eventually(lambda: len(stack.slack.posts_to(response_url)) == 1)
-        if isinstance(parsed, ListCommand) or (
-            isinstance(parsed, ShowCommand) and not needs_fleet(parsed.instance_id)
-        ):
+        if isinstance(parsed, ListAll) or (isinstance(parsed, Show) and not needs_fleet(parsed.instance_id)):
             # These always read from Nebula (a name is resolved on a read of the fleet a moment old).
             assert len(stack.nebula.calls) > calls_before
     # Text alone never changes anything: state changes need a click on a confirmation.

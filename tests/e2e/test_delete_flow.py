@@ -231,6 +231,6 @@ async def test_in_a_private_channel_without_the_bot_the_response_urls_carry_it(h
     await eventually(lambda: bot.inflight.count == 0)  # done with the request, as long before any expiry
     stack.clock.advance(601)
     assert bot.core is not None
-    assert await bot.core.sweeper.expire_overdue() == 1  # the sweeper's next pass, without waiting for it
+    assert (await bot.core.sweep()).expired == 1  # the sweeper's next pass, without waiting for it
     await eventually(lambda: any("expired" in shown(p) for p in stack.slack.posts_to(command_url)))
     assert len(stack.nebula.deletes()) == 1

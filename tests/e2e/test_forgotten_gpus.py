@@ -25,7 +25,7 @@ from tests.e2e.watching import (
 from tests.helpers import buttons, shown
 from tests.standins.servers import Scripted
 from tests.standins.slack_driver import CHANNEL
-from tests.standins.stack import ALICE, BOB, INSTANCE, Stack, eventually, posts
+from tests.standins.stack import ALICE, BOB, INSTANCE, Stack, audit, eventually, posts
 
 
 async def test_one_reminder_with_figures_and_buttons_never_twice(http_stack: Stack) -> None:
@@ -77,7 +77,7 @@ async def test_keep_snoozes_and_says_who_until_when(stack: Stack) -> None:
     )  # the reminder was due again after 24h, but Keep moved it to 24h after the click
     await cycle(runtime)
     assert len(reminders(stack)) == 2  # 25h after the Keep: reminded again
-    records = [r for r in await runtime.core.services.store.recent_audit(20) if r.step == "kept"]  # type: ignore[union-attr]
+    records = [r for r in await audit(runtime, 20) if r.step == "kept"]
     assert [(r.actor, r.verb, r.instance) for r in records] == [(BOB, "remind", INSTANCE)]
 
 
@@ -211,10 +211,10 @@ async def test_lease_end_with_stop_stops_once_after_the_grace(stack: Stack) -> N
     notice_message = stack.slack.message(outcome.thread_ts)  # the outcome is in the notice's thread
     assert "Stop `102cade84ea" in shown(notice_message.body)
     assert "Details in the thread" in shown(notice_message.body)  # the notice now shows the result
-    audit = await runtime.core.services.store.recent_audit(30)  # type: ignore[union-attr]
-    executed = [r for r in audit if r.step == "executed"]
+    lines = await audit(runtime, 30)
+    executed = [r for r in lines if r.step == "executed"]
     assert [(r.actor, r.verb, r.outcome) for r in executed] == [("lease", "stop", "success")]
-    assert any(r.step == "acted" and "U0ALICE" in r.message for r in audit)
+    assert any(r.step == "acted" and "U0ALICE" in r.message for r in lines)
     stack.clock.advance(HOUR)
     await cycle(runtime)
     assert len(stops(stack)) == 1
@@ -386,7 +386,7 @@ async def test_an_unreadable_fleet_skips_the_cycle_and_closes_nothing(http_stack
     stack.nebula.listing = Scripted(status=502, body="<html>Bad gateway</html>", content_type="text/html")
     stack.nebula.detail = Scripted(status=502, body="<html>Bad gateway</html>", content_type="text/html")
     assert runtime.core is not None
-    result = await runtime.core.watcher.cycle()
+    result = await runtime.core.cycle()
     assert result.skipped == "NebulaBadResponse"
     assert stack.slack.chat("chat.update", CHANNEL) == []  # the reminder is not closed
     assert not posted_with(stack, f"lease:{INSTANCE}")  # nothing decided on what could not be read
@@ -405,7 +405,7 @@ async def test_the_watcher_reads_every_page_and_details_only_running_ones_a_few_
     stack.nebula.latency = 0.005  # so that concurrent detail calls overlap
     runtime, _ = await stack.start_bot(**{**WATCH, "nebula_bot_remind_after": "30d"})
     assert runtime.core is not None
-    result = await runtime.core.watcher.cycle()
+    result = await runtime.core.cycle()
     assert (result.listed, result.running, result.details_read) == (250, 125, 125)
     lists = [c.path for c in stack.nebula.calls if "/computing/instances" in c.path]
     assert lists == [f"/api/v1/computing/instances?limit=100&offset={n}" for n in (0, 100, 200)]

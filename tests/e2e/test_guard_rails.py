@@ -12,7 +12,7 @@ from bot.service.runtime import BotRuntime
 from bot.slack.messages import action_ids
 from tests.helpers import buttons, confirmation_id, shown
 from tests.standins.slack_driver import CHANNEL
-from tests.standins.stack import ALICE, BOB, INSTANCE, Stack, eventually, posts, stored
+from tests.standins.stack import ALICE, BOB, INSTANCE, Stack, audit, eventually, posts, records_of, stored
 
 CAROL = "U0CAROL"  # an approver
 
@@ -107,7 +107,7 @@ async def undo_bot(stack: Stack, **settings: Any) -> tuple[BotRuntime, Any]:
 
 async def send_due(runtime: BotRuntime) -> int:
     assert runtime.core is not None
-    return await runtime.core.undo.send_due()
+    return (await runtime.core.sweep()).sent
 
 
 async def test_a_confirmed_delete_waits_out_the_undo_window_then_is_sent_once(stack: Stack) -> None:
@@ -133,7 +133,7 @@ async def test_a_confirmed_delete_waits_out_the_undo_window_then_is_sent_once(st
     assert len(stack.nebula.deletes()) == 1
     late = await stack.click(driver, ALICE, cid, action_ids.UNDO)
     assert "Too late: it was already sent" in shown(late[-1])
-    actions = [r.step for r in await runtime.core.services.store.recent_audit(20)]  # type: ignore[union-attr]
+    actions = [r.step for r in await audit(runtime, 20)]
     assert "scheduled" in actions
     assert "executed" in actions
 
@@ -290,13 +290,13 @@ async def test_leases_and_reminders_never_act_on_a_protected_instance(http_stack
     await answer(stack, driver, ALICE, f"lease {INSTANCE} 1h")
     await answer(stack, driver, BOB, f"protect {INSTANCE} eval in progress")
     assert runtime.core is not None
-    await runtime.core.watcher.cycle()
+    await runtime.core.cycle()
     [reminder] = [b for b in stack.slack.chat("chat.postMessage", CHANNEL) if "has been running" in shown(b)]
     assert ":lock: protected: eval in progress" in shown(reminder)
     stack.clock.advance(3600)
-    await runtime.core.watcher.cycle()
+    await runtime.core.cycle()
     stack.clock.advance(3600)
-    await runtime.core.watcher.cycle()
+    await runtime.core.cycle()
     moot = [b for b in stack.slack.chat("chat.postMessage", CHANNEL) if "Nothing to do" in shown(b)]
     assert len(moot) == 1
     assert ":lock: protected" in shown(moot[0])
@@ -319,7 +319,7 @@ async def test_under_the_owner_rule_a_lease_never_acts_on_someone_elses_instance
     assert runtime.core is not None
     for _ in range(3):
         stack.clock.advance(3600)
-        await runtime.core.watcher.cycle()
+        await runtime.core.cycle()
     assert stack.nebula.changes() == []
     said = [m.body for m in stack.slack.messages if "did not stop it" in shown(m.body)]
     assert len(said) == 1
@@ -335,7 +335,7 @@ async def test_a_deleted_instance_takes_its_claim_with_it(http_stack: Stack) -> 
     await stack.confirm(driver, cid)
     assert len(stack.nebula.deletes()) == 1
     assert runtime.core is not None
-    assert await runtime.core.services.store.records("ownership") == {}
+    assert await records_of(runtime, "ownership") == {}
 
 
 async def test_the_send_comes_when_the_window_ends_not_at_the_sweepers_pace(http_stack: Stack) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.core import home as home_module
+from bot.core import front
 from bot.domain.controls import menu_value
 from bot.domain.verbs import VERBS
 from bot.slack.messages import action_ids
@@ -112,7 +112,7 @@ async def test_a_forged_home_menu_value_does_nothing(stack: Stack) -> None:
 async def test_home_is_republished_after_a_change_at_most_once_in_a_while(
     stack: Stack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(home_module, "REPUBLISH_EVERY", 0.3)
+    monkeypatch.setattr(front, "REPUBLISH_EVERY", 0.3)
     stack.nebula.add(INSTANCE, host_name="trainer-1")
     _, driver = await stack.start_bot()
     await driver.home_opened(ALICE)

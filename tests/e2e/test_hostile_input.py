@@ -13,7 +13,7 @@ from aiohttp import web
 from bot.infra.logs import JsonFormatter
 from bot.nebula.client import MAX_ANSWER_BYTES
 from bot.slack.messages import action_ids
-from bot.store.contract import open_store
+from bot.store import open_store
 from tests.helpers import shown
 from tests.standins.servers import NEBULA_KEY, LoopbackServer, Scripted
 from tests.standins.slack_driver import command_form
@@ -59,7 +59,7 @@ async def test_a_key_nebula_echoes_reaches_no_message_log_or_audit(
     assert NEBULA_KEY not in everything
     store = await open_store(f"sqlite:///{stack.state}")
     try:
-        trail = json.dumps([record.message for record in await store.recent_audit(50)])
+        trail = json.dumps([record.message for record in await store.recent(50)])
     finally:
         await store.close()
     assert NEBULA_KEY not in trail
@@ -108,7 +108,7 @@ async def test_a_response_url_outside_slack_is_never_called(
     await eventually(lambda: bot.inflight.count == 0)  # the message's ts is stored: expiry can edit it
     stack.clock.advance(601)  # expiry edits the posted message, and never reaches for the stored response_url
     assert bot.core is not None
-    assert await bot.core.sweeper.expire_overdue() == 1  # the sweeper's next pass, without waiting for it
+    assert (await bot.core.sweep()).expired == 1  # the sweeper's next pass, without waiting for it
     await eventually(lambda: len(stack.slack.chat("chat.update")) == 1)
 
     assert internal.hits == 0  # type: ignore[attr-defined]

@@ -41,7 +41,7 @@ async def test_metrics_count_what_happened(stack: Stack) -> None:
     await driver.command(ALICE, "dlete x")
     url_message, _url = await stack.reply(driver, ALICE, f"delete {INSTANCE}")
     before = await scrape(stack.session, bot.port)
-    assert value(before, "nebula_bot_pending_confirmations") == 1
+    assert value(before, 'nebula_bot_pending_confirmations{team="default"}') == 1
     await stack.confirm(driver, confirmation_id(url_message), ALICE)
 
     after = await scrape(stack.session, bot.port)
@@ -52,7 +52,7 @@ async def test_metrics_count_what_happened(stack: Stack) -> None:
     assert value(after, 'nebula_bot_nebula_requests_total{endpoint="instance.get",status="200"}') == 1
     assert value(after, 'nebula_bot_nebula_requests_total{endpoint="instance.delete",status="200"}') == 1
     assert value(after, 'nebula_bot_nebula_request_seconds_count{endpoint="instance.delete"}') == 1
-    assert value(after, "nebula_bot_pending_confirmations") == 0
+    assert value(after, 'nebula_bot_pending_confirmations{team="default"}') == 0
 
 
 async def test_metrics_count_slack_errors_and_nebula_failures(http_stack: Stack) -> None:

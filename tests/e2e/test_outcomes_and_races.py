@@ -10,12 +10,12 @@ import pytest
 
 from bot.domain.confirmation import State
 from bot.slack.messages import action_ids
-from bot.store import sqlite as sqlite_store
+from bot.store.sqlite import store as sqlite_store
 from tests.e2e.watching import HOUR, lease, stops
 from tests.helpers import shown
 from tests.standins.servers import Scripted
 from tests.standins.slack_driver import CHANNEL
-from tests.standins.stack import ALICE, BOB, INSTANCE, Stack, eventually, eventually_async, stored
+from tests.standins.stack import ALICE, BOB, INSTANCE, Stack, audit, eventually, eventually_async, stored
 
 CONTRADICTIONS = [
     '{"message": "Instances deleted successfully"}',
@@ -39,7 +39,7 @@ async def test_an_outcome_is_recorded_while_slack_rate_limits_every_post(http_st
     await eventually(lambda: len(stack.nebula.deletes()) == 1)
     await eventually_async(lambda: done(stack, cid), within=5)
     assert runtime.core is not None
-    trail = [r for r in await runtime.core.services.store.recent_audit(20) if r.step == "outcome"]
+    trail = [r for r in await audit(runtime, 20) if r.step == "outcome"]
     assert [(r.outcome, r.confirmation) for r in trail] == [("success", cid)]
 
 
@@ -76,7 +76,7 @@ async def test_a_known_outcome_is_recorded_at_shutdown(
     runtime, _ = await stack.start_bot()
     assert runtime.core is not None
     stack.clock.advance(3600)
-    assert await runtime.core.sweeper.recover_stale_claims() == 0
+    assert (await runtime.core.sweep()).recovered == 0
 
 
 @pytest.mark.parametrize("body", CONTRADICTIONS)
@@ -107,10 +107,10 @@ async def test_a_protection_made_while_a_lease_waits_on_an_owner_lookup_wins(htt
     assert runtime.core is not None
     await lease(stack, driver, f"{INSTANCE} 1h")
     stack.clock.advance(HOUR)
-    await runtime.core.watcher.cycle()  # the notice
+    await runtime.core.cycle()  # the notice
     stack.slack.lookup_error, stack.slack.lookup_delay = "ratelimited", 0.5
     looked = len(stack.slack.email_lookups)
-    due = asyncio.create_task(runtime.core.watcher.cycle())  # the stop, behind a slow, failing lookup
+    due = asyncio.create_task(runtime.core.cycle())  # the stop, behind a slow, failing lookup
     await eventually(lambda: len(stack.slack.email_lookups) > looked)
     protected, _ = await stack.reply(driver, BOB, f"protect {INSTANCE} final eval")
     assert "is protected by <@U0BOB>" in shown(protected)

@@ -8,7 +8,7 @@ import pytest
 
 from bot.domain.confirmation import State
 from bot.slack.messages import action_ids
-from bot.store.contract import open_store
+from bot.store import open_store
 from tests.e2e.watching import HOUR, WATCH
 from tests.helpers import buttons, shown
 from tests.standins.slack_driver import Driver
@@ -79,10 +79,9 @@ async def test_a_claim_left_by_a_crashed_replica_is_reported_once_and_never_run(
     # Both replicas' sweepers see it at once; exactly one reports it, in the confirmation's thread.
     assert replica_a.core is not None
     assert replica_b.core is not None
-    reported = await asyncio.gather(
-        replica_a.core.sweeper.recover_stale_claims(), replica_b.core.sweeper.recover_stale_claims()
-    )
-    assert sum(reported) <= 1  # (a loop's own pass may have come first: then neither reports)
+    reported = await asyncio.gather(replica_a.core.sweep(), replica_b.core.sweep())
+    # (A loop's own pass may have come first: then neither reports.)
+    assert sum(sweep.recovered for sweep in reported) <= 1
     await eventually(lambda: bool(stack.slack.thread(ts)))
     [report] = stack.slack.thread(ts)
     assert report.broadcast
@@ -103,10 +102,10 @@ async def test_two_replicas_run_one_watcher_cycle_per_interval(http_stack: Stack
     second, _ = await stack.start_bot(**settings)
     assert first.core is not None
     assert second.core is not None
-    ran = await asyncio.gather(first.core.watcher.tick(), second.core.watcher.tick())
+    ran = await asyncio.gather(first.core.tick(), second.core.tick())
     assert sum(cycle is not None for cycle in ran) == 1
     reads = [c for c in stack.nebula.calls if "/computing/instances" in c.path and "offset=0" in c.path]
     assert len(reads) == 1  # the fleet read once for both
     stack.clock.advance(HOUR)  # the next interval: one of them again
-    ran = await asyncio.gather(first.core.watcher.tick(), second.core.watcher.tick())
+    ran = await asyncio.gather(first.core.tick(), second.core.tick())
     assert sum(cycle is not None for cycle in ran) == 1

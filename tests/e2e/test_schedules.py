@@ -11,7 +11,7 @@ from bot.slack.messages import action_ids
 from tests.e2e.watching import WATCH, cycle, keep_value, posted_with
 from tests.helpers import shown
 from tests.standins.slack_driver import CHANNEL, Driver
-from tests.standins.stack import ALICE, BOB, INSTANCE, Stack, eventually
+from tests.standins.stack import ALICE, BOB, INSTANCE, Stack, audit, eventually
 
 MINUTE = 60.0
 DAY = 86400.0
@@ -91,9 +91,9 @@ async def test_a_notice_then_one_stop_then_one_start_at_the_next_window(http_sta
     assert len(calls(stack, "start")) == 1
     assert stack.nebula.instances[INSTANCE]["status"] == "Running"
     assert runtime.core is not None
-    audit = [r for r in await runtime.core.services.store.recent_audit(100) if r.actor == "schedule"]
-    assert {(r.verb, r.outcome) for r in audit} >= {("stop", "success"), ("start", "success")}
-    assert {r.source for r in audit} == {"schedule"}
+    lines = [r for r in await audit(runtime, 100) if r.actor == "schedule"]
+    assert {(r.verb, r.outcome) for r in lines} >= {("stop", "success"), ("start", "success")}
+    assert {r.source for r in lines} == {"schedule"}
 
 
 async def test_keep_running_tonight_skips_one_stop_only(http_stack: Stack) -> None:

@@ -12,7 +12,7 @@ from bot.shell.lines import shell
 from bot.shell.options import ShellOptions
 from bot.shell.render import Style
 from bot.shell.session import Session
-from bot.store.contract import open_store
+from bot.store import open_store
 from tests.standins.servers import NEBULA_KEY, FakeNebula
 from tests.standins.stack import INSTANCE
 
@@ -41,12 +41,12 @@ async def test_the_console_acts_on_the_configured_nebula_and_audits_the_shell(
     assert len(nebula.deletes()) == 1
     store = await open_store(state)
     try:
-        records = await store.recent_audit(20)
+        records = await store.recent(20)
     finally:
         await store.close()
     executed = [r for r in records if r.step == "executed"]
     assert [(r.actor, r.source) for r in executed] == [("U0OPS", "shell")]
-    assert "source=shell" in executed[0].line()
+    assert "source=shell" in executed[0].shown()
 
 
 async def test_the_console_needs_a_user_and_a_key(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -88,7 +88,7 @@ async def test_a_confirmation_expires_while_the_shell_waits(tmp_path: Path) -> N
             clock.advance(601)  # past the confirmation's life: the sweeper expires it, no line typed
             assert session.runtime is not None
             assert session.runtime.core is not None
-            assert await session.runtime.core.sweeper.expire_overdue() == 1  # its next pass, now
+            assert (await session.runtime.core.sweep()).expired == 1  # its next pass, now
             await eventually(lambda: "This request expired" in out.getvalue())
             return ""
         return line

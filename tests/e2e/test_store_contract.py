@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.domain.audit import AuditRecord
+from bot.domain.audit import AuditLine
 from bot.domain.confirmation import Confirmation, InstanceOutcome, State, Status, new_confirmation_id
 from bot.domain.instance import Instance
 from bot.domain.records import Lease
 from bot.domain.verbs import DELETE
-from bot.store.contract import Store, open_store
+from bot.store import Store, open_store
 from bot.store.records import Records
 
 Opener = Callable[[], Awaitable[Store]]
@@ -46,7 +46,7 @@ def pending(now: float, ttl: float = 600, requester: str = "U1") -> Confirmation
         verb=DELETE,
         instances=(Instance(id="i-1", host_name="box", gpu_count="2"),),
         requester=requester,
-        team_id="T1",
+        workspace="T1",
         channel_id="C1",
         response_url="https://hooks.example/r",
         created_at=now,
@@ -149,18 +149,18 @@ async def test_state_survives_reconnecting(opener: Opener) -> None:
     first = await opener()
     action = pending(time.time())
     await first.add(action)
-    await first.audit(AuditRecord(ts=1.0, step="requested", verb="delete", outcome="pending"))
+    await first.append(AuditLine(ts=1.0, step="requested", verb="delete", outcome="pending"))
     await first.close()
     second = await opener()
     assert (await second.get(action.id)) is not None
-    assert len(await second.recent_audit(10)) == 1
+    assert len(await second.recent(10)) == 1
 
 
 async def test_audit_is_newest_first_and_limited(opener: Opener) -> None:
     store = await opener()
     for i in range(5):
-        await store.audit(
-            AuditRecord(
+        await store.append(
+            AuditLine(
                 ts=float(i),
                 step="executed",
                 verb="delete",
@@ -171,9 +171,9 @@ async def test_audit_is_newest_first_and_limited(opener: Opener) -> None:
                 latency_ms=i,
             )
         )
-    recent = await store.recent_audit(3)
+    recent = await store.recent(3)
     assert [r.instance for r in recent] == ["i-4", "i-3", "i-2"]
-    assert recent[0] == AuditRecord(
+    assert recent[0] == AuditLine(
         ts=4.0,
         step="executed",
         verb="delete",

@@ -110,10 +110,11 @@ async def test_healthz_says_when_the_store_cannot_be_written(
         assert status == 503
         assert body["status"] == "unhealthy"
         assert "store" in body["reason"]
-        # Nor is a new request taken that the store could not keep after a restart.
-        refused, _ = await stack.reply(driver, ALICE, f"delete {INSTANCE}")
-        assert "cannot take new requests right now" in shown(refused)
-        assert not buttons(refused)
+        # Nor is a new request taken that the store could not keep after a restart: said in the ack.
+        ack, url = await driver.command(ALICE, f"delete {INSTANCE}")
+        assert "cannot take new requests right now" in shown(ack.body)
+        assert not buttons(ack.body)
+        assert stack.slack.posts_to(url) == []
     finally:
         if folder.exists():
             folder.chmod(0o755)
@@ -198,8 +199,7 @@ async def test_an_outcome_is_posted_while_the_store_is_locked_and_recorded_after
         locker.close()
     bot = stack.bots[0]
     assert bot.core is not None
-    await bot.core.sweeper.expire_overdue()
-    assert await bot.core.changes.store_unrecorded() == 0
+    assert (await bot.core.sweep()).unsaved == 0
     entry = await stored(f"sqlite:///{stack.state}", cid)
     assert entry is not None
     assert entry.state is State.DONE

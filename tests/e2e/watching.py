@@ -60,7 +60,7 @@ def stops(stack: Stack, instance_id: str = INSTANCE) -> list[str]:
 
 async def cycle(runtime: BotRuntime) -> None:
     assert runtime.core is not None
-    await runtime.core.watcher.cycle()
+    await runtime.core.cycle()
 
 
 async def lease(stack: Stack, driver: Driver, text: str, user: str = ALICE) -> dict[str, Any]:

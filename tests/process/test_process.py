@@ -227,7 +227,7 @@ async def test_log_format_text_or_json_and_the_key_never_logged(
     if fmt == "json":
         assert json.loads(ready)["event"] == "bot.ready"
     else:
-        assert " INFO    bot.ready mode=http team=T0TEAM " in ready
+        assert " INFO    bot.ready mode=http workspace=T0TEAM " in ready
     assert any("list.failed" in line for line in bot.lines)
     assert key not in "\n".join(bot.lines)
 

@@ -9,8 +9,7 @@ from typing import cast
 import pytest
 
 from bot.domain.records import Protection, Reminder
-from bot.store.contract import Store
-from bot.store.records import RecordBusy, Records
+from bot.store import RecordBusy, Records, Store
 from tests.service.conftest import Build
 
 

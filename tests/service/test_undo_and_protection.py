@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.domain.commands import ProtectCommand, UnprotectCommand
 from bot.domain.confirmation import State
+from bot.slack.messages import action_ids
 from tests.service.conftest import Build
 from tests.service.test_requests_and_decisions import asked, state
 from tests.standins.stack import ALICE, BOB, INSTANCE
@@ -13,12 +13,12 @@ async def test_a_confirmed_delete_waits_out_the_window_then_goes_once(bench: Bui
     b = await bench(undo_seconds=60.0)
     b.nebula.add(INSTANCE)
     cid = await asked(b)
-    await b.core.decisions.confirm(b.actor(), b.to(), cid)
+    await b.click(action_ids.CONFIRM, cid)
     assert await state(b, cid) is State.SCHEDULED
-    assert await b.core.undo.send_due() == 0  # still inside the window
+    assert (await b.core.sweep()).sent == 0  # still inside the window
     b.clock.advance(61)
-    assert await b.core.undo.send_due() == 1
-    assert await b.core.undo.send_due() == 0
+    assert (await b.core.sweep()).sent == 1
+    assert (await b.core.sweep()).sent == 0
     assert len(b.nebula.deletes()) == 1
     assert await state(b, cid) is State.DONE
 
@@ -27,10 +27,10 @@ async def test_undo_inside_the_window_means_nothing_is_sent(bench: Build) -> Non
     b = await bench(undo_seconds=60.0)
     b.nebula.add(INSTANCE)
     cid = await asked(b)
-    await b.core.decisions.confirm(b.actor(), b.to(), cid)
-    await b.core.undo.undo(b.actor(), b.to(), cid)
+    await b.click(action_ids.CONFIRM, cid)
+    await b.click(action_ids.UNDO, cid)
     b.clock.advance(61)
-    assert await b.core.undo.send_due() == 0
+    assert (await b.core.sweep()).sent == 0
     assert await state(b, cid) is State.CANCELLED
     assert b.nebula.changes() == []
 
@@ -42,13 +42,13 @@ async def test_protecting_closes_open_and_scheduled_changes_and_unprotecting_rev
     b.nebula.add(INSTANCE)
     waiting = await asked(b)
     scheduled = await asked(b)
-    await b.core.decisions.confirm(b.actor(), b.to(), scheduled)
-    await b.core.protection.protect(b.actor(BOB), b.to(BOB), ProtectCommand(INSTANCE, "eval"))
+    await b.click(action_ids.CONFIRM, scheduled)
+    await b.command(f"protect {INSTANCE} eval", BOB)
     assert await state(b, waiting) is State.CANCELLED
     assert await state(b, scheduled) is State.CANCELLED
-    await b.core.protection.unprotect(b.actor(BOB), b.to(BOB), UnprotectCommand(INSTANCE))
+    await b.command(f"unprotect {INSTANCE}", BOB)
     b.clock.advance(61)
-    assert await b.core.undo.send_due() == 0
-    await b.core.decisions.confirm(b.actor(ALICE), b.to(ALICE), waiting)
+    assert (await b.core.sweep()).sent == 0
+    await b.click(action_ids.CONFIRM, waiting, ALICE)
     assert b.nebula.changes() == []
-    assert "already cancelled" in b.slack.texts()[-1]
+    assert "already cancelled" in b.texts()[-1]

@@ -16,8 +16,9 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 from slack_sdk.errors import SlackObjectFormationError
-from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
+
+from bot.shell.local_slack import block_kit_problem
 
 BOT_TOKEN = "xoxb-test-bot-token"
 APP_TOKEN = "xapp-test-app-token"
@@ -36,27 +37,6 @@ def _message_body(body: dict[str, Any]) -> dict[str, Any]:
     if isinstance(blocks, str):
         blocks = json.loads(blocks)
     return {"text": body.get("text"), "blocks": blocks or []}
-
-
-def block_kit_problem(body: dict[str, Any], limit: int = 50) -> str | None:
-    """Why Slack would refuse this message's blocks (slack_sdk's own validation), or None. A message
-    holds at most 50 blocks, a Home view 100."""
-    raw = body.get("blocks")
-    if raw is None:
-        return None if isinstance(body.get("text"), str) and body["text"] else "no_text"
-    if isinstance(raw, str):  # the Web API client sends blocks JSON-encoded in form bodies
-        raw = json.loads(raw)
-    if not isinstance(raw, list) or not 1 <= len(raw) <= limit:
-        return f"invalid_blocks: 1 to {limit} blocks"
-    for item in raw:
-        try:
-            block = Block.parse(item)
-            if block is None:
-                return f"invalid_blocks: {item!r:.80}"
-            block.validate_json()
-        except (SlackObjectFormationError, KeyError, TypeError) as exc:
-            return f"invalid_blocks: {exc}"
-    return None
 
 
 class LoopbackServer:

@@ -11,11 +11,12 @@ from typing import Any
 
 import aiohttp
 
+from bot.domain.audit import AuditLine
 from bot.domain.confirmation import Entry
 from bot.service.runtime import BotRuntime
 from bot.settings.settings import Settings
 from bot.slack.messages import action_ids
-from bot.store.contract import open_store
+from bot.store import open_store
 from tests.helpers import buttons, confirmation_id
 from tests.standins.servers import APP_TOKEN, BOT_TOKEN, NEBULA_KEY, FakeNebula, FakeSlack
 from tests.standins.slack_driver import SIGNING_SECRET, Driver
@@ -30,6 +31,25 @@ async def stored(state_url: str, cid: str) -> Entry | None:
     store = await open_store(state_url)
     try:
         return await store.get(cid)
+    finally:
+        await store.close()
+
+
+async def audit(runtime: BotRuntime, limit: int = 100) -> list[AuditLine]:
+    """The newest audit lines of a running bot's (first team's) store, newest first, read through a
+    connection of its own, as `nebula-bot audit` reads them."""
+    store = await open_store(runtime.settings.nebula_bot_state_url)
+    try:
+        return await store.recent(limit)
+    finally:
+        await store.close()
+
+
+async def records_of(runtime: BotRuntime, kind: str) -> dict[str, str]:
+    """A running bot's records of `kind`, read through a connection of its own."""
+    store = await open_store(runtime.settings.nebula_bot_state_url)
+    try:
+        return await store.records(kind)
     finally:
         await store.close()
 

@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 from slack_sdk.models.blocks import Block
 
 from bot.domain.confirmation import Confirmation, InstanceOutcome, Status
-from bot.domain.costs import fleet_cost
 from bot.domain.instance import Instance
 from bot.domain.records import Lease, Protection, Reminder
 from bot.domain.verbs import VERBS
@@ -20,8 +19,10 @@ from bot.nebula.errors import NebulaRejected
 from bot.slack.messages import confirmations, kit, texts
 from bot.slack.messages import fleet as fleet_messages
 from bot.slack.messages import instances as instance_messages
+from bot.slack.messages import leases as lease_messages
 from bot.slack.messages import protection as protection_messages
 from bot.slack.messages.kit import Message
+from tests.helpers import costs_of
 from tests.strategies import MARKERS, hostile_text, instances, numbers
 
 STATUSES = [Status.SUCCESS, Status.FAILED, Status.UNKNOWN] * 4
@@ -60,7 +61,7 @@ def test_every_builder_holds_for_any_nebula_answer(found: list[Instance], said: 
             verb=verb,
             instances=tuple(found),
             requester="U1",
-            team_id="T1",
+            workspace="T1",
             channel_id="C1",
             response_url="",
             created_at=0,
@@ -105,7 +106,7 @@ def test_list_and_details_hold_for_any_page(page: list[Instance], total: int, of
 @given(st.lists(instances, max_size=60, unique_by=lambda i: i.id), st.floats(0, 10**10), numbers)
 def test_fleet_messages_hold_for_any_fleet(found: list[Instance], now: float, figure: object) -> None:
     running = [i.model_copy(update={"status": "Running"}) for i in found]
-    summary = fleet_cost(running, now)
+    summary = costs_of(running, now)
     for message in (fleet_messages.cost(summary), fleet_messages.cost(summary, heading="Daily cost digest")):
         valid(message)
         inert(message)
@@ -131,14 +132,14 @@ def test_fleet_messages_hold_for_any_fleet(found: list[Instance], now: float, fi
             fleet_messages.reminder(reminder, 5400, kept_until=now + 5400),
             fleet_messages.reminder_closed(reminder, instance.status),
             fleet_messages.reminder_closed(reminder, None),
-            fleet_messages.lease_set(lease, dry_run=True),
-            fleet_messages.lease_shown(lease, instance.id, dry_run=False),
-            fleet_messages.lease_ended(lease, lease.act_at, 86400, dry_run=False),
-            fleet_messages.lease_ended(lease, None, 86400, dry_run=True),
-            fleet_messages.lease_kept(lease, "U3"),
-            fleet_messages.lease_moot(lease, instance.status),
-            fleet_messages.lease_not_carried_out(lease, "You may not change instances."),
-            fleet_messages.leases([lease] * 50),
+            lease_messages.lease_set(lease, dry_run=True),
+            lease_messages.lease_shown(lease, instance.id, dry_run=False),
+            lease_messages.lease_ended(lease, lease.act_at, 86400, dry_run=False),
+            lease_messages.lease_ended(lease, None, 86400, dry_run=True),
+            lease_messages.lease_kept(lease, "U3"),
+            lease_messages.lease_moot(lease, instance.status),
+            lease_messages.lease_not_carried_out(lease, "You may not change instances."),
+            lease_messages.leases([lease] * 50),
         ):
             valid(message)
             inert(message)
@@ -157,7 +158,7 @@ def test_guard_rail_messages_hold_for_any_answer_and_reason(
         verb=VERBS["delete"],
         instances=tuple(found),
         requester="U1",
-        team_id="T1",
+        workspace="T1",
         channel_id="C1",
         response_url="",
         created_at=now,

@@ -7,12 +7,13 @@ import time
 import pytest
 from slack_sdk.models.blocks import Block
 
+from bot.core.commands import every_word
 from bot.domain.confirmation import Confirmation, Entry, InstanceOutcome, State, Status
 from bot.domain.instance import Instance
 from bot.domain.verbs import VERBS
 from bot.nebula.answers import InstancePage
 from bot.slack.messages import action_ids, confirmations, instances, kit, texts
-from bot.slack.messages.help import USAGE
+from bot.slack.messages.help import usage_block
 from bot.slack.messages.kit import Message
 
 HOSTILE = Instance(
@@ -34,7 +35,7 @@ def confirmation(verb: str = "delete", count: int = 1, instance: Instance = HOST
         verb=VERBS[verb],
         instances=instances,
         requester="U1",
-        team_id="T1",
+        workspace="T1",
         channel_id="C1",
         response_url="",
         created_at=1_700_000_000,
@@ -49,7 +50,7 @@ def every_message() -> list[tuple[str, Message]]:
     ]
     page = InstancePage(tuple(HOSTILE.model_copy(update={"id": f"i-{n}"}) for n in range(40)), 40, 95)
     messages = [
-        ("usage", kit.notice(USAGE)),
+        ("usage", kit.notice(usage_block(every_word().lines(), every_word().example))),
         ("internal error", confirmations.internal_error()),
         ("unknown", confirmations.unknown_confirmation()),
         ("already", confirmations.already_decided(Entry(confirmation("delete", 1), State.CANCELLED))),

@@ -7,9 +7,10 @@ import math
 import pytest
 from hypothesis import given
 
-from bot.domain.costs import fleet_cost, money, running_hours, start_time, usage
+from bot.domain.costs import money, running_hours, start_time, usage
 from bot.domain.durations import format_duration, parse_duration
 from bot.domain.instance import Instance
+from tests.helpers import costs_of
 from tests.strategies import figures
 
 
@@ -72,7 +73,7 @@ def test_fleet_cost_never_fails_and_is_never_negative_or_nan(figures: list[tuple
         Instance(id=f"i{n}", status="Running", running_time=r, total_cost=c, price_per_hour=p)
         for n, (r, c, p) in enumerate(figures)
     ]
-    summary = fleet_cost(fleet, 1_800_000_000.0)
+    summary = costs_of(fleet, 1_800_000_000.0)
     for value in (summary.per_hour, summary.so_far, summary.per_day):
         assert math.isfinite(value)
         assert value >= 0

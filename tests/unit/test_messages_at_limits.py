@@ -10,7 +10,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.domain.confirmation import Confirmation
-from bot.domain.costs import fleet_cost
 from bot.domain.instance import Instance
 from bot.domain.policy import Actor, Identity, Rules, may_confirm
 from bot.domain.records import Protection
@@ -18,7 +17,7 @@ from bot.domain.verbs import DELETE
 from bot.nebula.answers import InstancePage
 from bot.slack.messages import confirmations, fleet, instances
 from bot.slack.messages.protection import badge
-from tests.helpers import shown
+from tests.helpers import costs_of, shown
 from tests.strategies import hostile_text, instance_ids
 
 BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
@@ -45,7 +44,7 @@ def test_a_row_never_loses_its_id_or_its_figures(instance_id: str, name: str, am
     listed = instances.instance_list(InstancePage((instance,), 1, 1), 0).payload()
     [row] = [t for t in row_texts(listed) if f"`{instance_id}`" in t]
     assert "$0.679/h" in row
-    cost = fleet.cost(fleet_cost([instance], time.time())).payload()
+    cost = fleet.cost(costs_of([instance], time.time())).payload()
     [line] = [t for t in row_texts(cost) if f"`{instance_id}`" in t]
     assert "*$1,112.28*" in line
     assert "running 1d 22h" in line
@@ -74,7 +73,7 @@ def test_several_instances_in_a_confirmation_are_kept_apart_and_people_named_onc
         verb=DELETE,
         instances=(Instance(id="i-1"), Instance(id="i-2")),
         requester="U1",
-        team_id="T1",
+        workspace="T1",
         channel_id="C1",
         response_url="",
         created_at=now,
@@ -97,7 +96,7 @@ def test_no_bidirectional_control_from_nebula_reaches_a_message(name: str) -> No
 
 
 def test_a_click_is_compared_by_channel_only_when_both_channels_are_known() -> None:
-    rules, us = Rules(allowed_users=frozenset({"U1"})), Identity(team_id="T1")
+    rules, us = Rules(allowed_users=frozenset({"U1"})), Identity(workspace="T1")
     nowhere = Confirmation("c", DELETE, (Instance(id="i-1"),), "U1", "T1", "", "", 0.0, 600.0)
     from_channel = Actor("U1", "T1", None, "C1")
     assert may_confirm(rules, us, from_channel, nowhere).allowed

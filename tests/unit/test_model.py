@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from bot.domain.audit import AuditRecord
+from bot.domain.audit import AuditLine
 from bot.domain.confirmation import Confirmation, InstanceOutcome, Status, summarize
 from bot.domain.instance import Instance
 from bot.domain.verbs import STOP
@@ -24,7 +24,7 @@ CONFIRMATION = Confirmation(
     verb=STOP,
     instances=(Instance(id="i-1", host_name="box", gpu_count="2"),),
     requester="U1",
-    team_id="T1",
+    workspace="T1",
     channel_id="C1",
     response_url="https://hooks.slack.com/commands/1",
     created_at=1.0,
@@ -64,7 +64,7 @@ def test_a_record_from_a_newer_version_is_read_not_refused() -> None:
     outcomes[0]["latency_ms"] = 5
     assert outcomes_from_json(json.dumps(outcomes)) == (InstanceOutcome("i-1", Status.SUCCESS, "ok", 200),)
 
-    audit = AuditRecord(ts=1.0, step="executed", verb="stop", outcome="success")
+    audit = AuditLine(ts=1.0, step="executed", verb="stop", outcome="success")
     assert audit_from_json(json.dumps(json.loads(audit_to_json(audit)) | {"replica": "bot-7"})) == audit
 
 

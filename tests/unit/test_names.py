@@ -5,27 +5,16 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.domain.commands import (
-    ChangeCommand,
-    LeaseCommand,
-    ProtectCommand,
-    parse,
-)
+from bot.core.commands import parse
+from bot.core.commands.change import Change
+from bot.core.commands.lease import Lease
+from bot.core.commands.protect import Protect
+from bot.domain.commands import Command
 from bot.domain.durations import format_seconds, parse_duration
 from bot.domain.ids import is_instance_id, is_reference
 from bot.domain.instance import Instance
-from bot.domain.names import (
-    Ambiguous,
-    Found,
-    Named,
-    Unknown,
-    command_text,
-    match,
-    needs_fleet,
-    references,
-    with_ids,
-)
-from bot.domain.verbs import VERBS
+from bot.domain.names import Ambiguous, Found, Unknown, match, needs_fleet
+from bot.domain.verbs import DELETE
 from tests.strategies import command_texts, instances
 
 UUID = "102cade84ea-e703-4400-b77d-8ed545d198ee"
@@ -77,18 +66,18 @@ def test_whatever_is_typed_only_a_valid_id_is_ever_found(word: str, fleet: list[
 @given(command_texts)
 def test_a_command_written_back_parses_to_itself(text: str) -> None:
     command = parse(text)
-    if isinstance(command, Named):
-        assert parse(command_text(command)) == command
+    if isinstance(command, Command) and command.references():
+        assert parse(command.text()) == command
 
 
 def test_resolved_commands_keep_everything_but_the_names() -> None:
-    delete = ChangeCommand(VERBS["delete"], ("trainer-1", UUID, "notebook"))
-    resolved = with_ids(delete, {"trainer-1": UUID, "notebook": TWIN})
-    assert resolved == ChangeCommand(VERBS["delete"], (UUID, TWIN))  # the same instance once
-    lease = LeaseCommand("trainer-1", seconds=5400.0)
-    assert with_ids(lease, {"trainer-1": UUID}) == LeaseCommand(UUID, seconds=5400.0)
-    assert references(ProtectCommand("x", "why")) == ("x",)
-    assert command_text(ProtectCommand(UUID, "final run")) == f"protect {UUID} final run"
+    delete = Change(DELETE, ("trainer-1", UUID, "notebook"))
+    resolved = delete.resolved({"trainer-1": UUID, "notebook": TWIN})
+    assert resolved == Change(DELETE, (UUID, TWIN))  # the same instance once
+    lease = Lease("trainer-1", seconds=5400.0)
+    assert lease.resolved({"trainer-1": UUID}) == Lease(UUID, seconds=5400.0)
+    assert Protect("x", "why").references() == ("x",)
+    assert Protect(UUID, "final run").text() == f"protect {UUID} final run"
 
 
 @given(st.from_regex(r"[0-9]{1,7}(\.[0-9]{1,3})?[smhd]?", fullmatch=True))

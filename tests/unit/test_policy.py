@@ -21,7 +21,7 @@ from bot.domain.verbs import DELETE
 from bot.slack.messages.kit import mention, people
 from bot.slack.messages.refusals import refusal_text
 
-US = Identity(team_id="T1")
+US = Identity(workspace="T1")
 
 
 def said(ruling: Ruling) -> str:
@@ -29,7 +29,7 @@ def said(ruling: Ruling) -> str:
     return refusal_text(ruling.reason) if ruling.reason is not None else ""
 
 
-ORG = Identity(team_id="T1", enterprise_id="E1")
+ORG = Identity(workspace="T1", enterprise_id="E1")
 
 
 def actor(
@@ -39,7 +39,7 @@ def actor(
     groups: frozenset[str] = frozenset(),
     enterprise: str | None = None,
 ) -> Actor:
-    return Actor(user_id=user, team_id=team, enterprise_id=enterprise, channel_id=channel, groups=groups)
+    return Actor(user_id=user, workspace=team, enterprise_id=enterprise, channel_id=channel, groups=groups)
 
 
 ACTION = Confirmation(
@@ -47,7 +47,7 @@ ACTION = Confirmation(
     verb=DELETE,
     instances=(Instance(id="i-1"),),
     requester="U1",
-    team_id="T1",
+    workspace="T1",
     channel_id="C1",
     response_url="",
     created_at=0,

@@ -26,7 +26,7 @@ def test_a_confirmation_numbers_its_buttons_and_carries_its_dialog() -> None:
         verb=DELETE,
         instances=(Instance(id="i-1", host_name="box"),),
         requester="U1",
-        team_id="T1",
+        workspace="T1",
         channel_id="C1",
         response_url="",
         created_at=0,

@@ -1,30 +1,14 @@
-"""Bolt listeners: each module translates one kind of Slack payload into a call on the core."""
+"""Bolt listeners: each module translates one kind of Slack payload into a call on the core's front door."""
 
 from __future__ import annotations
 
 from slack_bolt.app.async_app import AsyncApp
 
-from bot.bolt.listeners import (
-    choices,
-    decision_buttons,
-    fleet_buttons,
-    home,
-    instance_list,
-    message_shortcut,
-    nebula_command,
-)
-from bot.core.teams import Teams
+from bot.bolt.listeners import actions, home, message_shortcut, nebula_command, options
+from bot.core import Core
 
 
-def register_all(app: AsyncApp, teams: Teams) -> None:
+def register_all(app: AsyncApp, core: Core) -> None:
     """Attach every listener to `app`."""
-    for listener in (
-        nebula_command,
-        decision_buttons,
-        instance_list,
-        fleet_buttons,
-        choices,
-        home,
-        message_shortcut,
-    ):
-        listener.register(app, teams)
+    for listener in (nebula_command, actions, options, home, message_shortcut):
+        listener.register(app, core)

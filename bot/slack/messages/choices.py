@@ -32,18 +32,6 @@ MENU_OPTIONS: Final = 100
 OPTION_TEXT: Final = 75
 OPTION_VALUE: Final = 150
 PICK_BLOCK: Final = "pick:"  # + the verb: which verb a menu's choice is for
-_WHAT: Final = {
-    "show": "to show",
-    "delete": "to delete",
-    "stop": "to stop",
-    "start": "to start",
-    "reboot": "to reboot",
-    "lease": "whose lease to see or set",
-    "protect": "to protect",
-    "unprotect": "to unprotect",
-    "own": "to own",
-    "schedule": "whose schedule to see",
-}
 
 
 def which_one(ambiguous: Ambiguous, commands: Sequence[str], now: float) -> Message:
@@ -100,9 +88,9 @@ def option(instance: Instance, word: str) -> Option:
     return Option(text=PlainTextObject(text=text, emoji=False), value=f"{word} {instance.id}"[:OPTION_VALUE])
 
 
-def picker(word: str, instances: Sequence[Instance], *, external: bool) -> Message:
-    """A menu of the instances `word` makes sense for; from Slack's options request when `external`."""
-    what = _WHAT.get(word, "")
+def picker(word: str, what: str, instances: Sequence[Instance], *, external: bool) -> Message:
+    """A menu of the instances `word` makes sense for (`what` it is for: "to stop"); from Slack's options
+    request when `external`."""
     head = f"Choose the instance {what}."
     placeholder = PlainTextObject(text="Type a name or an id" if external else "Choose an instance")
     element: ExternalDataSelectElement | StaticSelectElement
@@ -133,3 +121,8 @@ def in_message(instances: Sequence[Instance], protections: Mapping[str, Protecti
 def nothing_to_pick(word: str) -> Message:
     """No instance fits the verb (nothing running to stop, say)."""
     return notice(f"No instance to {word} right now. `/nebula list` shows them all.")
+
+
+def not_offered() -> Message:
+    """A control whose value the bot never wrote: a forged click."""
+    return notice("That button is not one the bot offered; nothing was done.")

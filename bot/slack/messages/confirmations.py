@@ -16,10 +16,12 @@ from slack_sdk.models.blocks import ActionsBlock, ButtonElement, ConfirmObject, 
 from bot.domain.confirmation import Confirmation, Entry, InstanceOutcome, State, Status, summarize
 from bot.domain.durations import format_duration
 from bot.domain.instance import Instance
+from bot.domain.verbs import DELETE
 from bot.slack.messages import action_ids
 from bot.slack.messages.instances import summary_fields
 from bot.slack.messages.kit import Message, context, label, message, moment, notice, section, when, who
 from bot.slack.messages.mrkdwn import clean, shorten
+from bot.slack.messages.wording import wording
 
 _ICONS: Final = {
     Status.SUCCESS: ":white_check_mark:",
@@ -52,10 +54,10 @@ def confirmation(
     With `approvers` (Slack mentions), the two-person rule applies and the message says who may approve;
     `why` (the bot's mrkdwn) says why, when a rule other than the two-person rule asks for an approver.
     """
-    verb = confirmation.verb
+    verb, said = confirmation.verb, wording(confirmation.verb)
     count = len(confirmation.instances)
     what = "this instance" if count == 1 else f"these {count} instances"
-    header = section(f":warning: <@{confirmation.requester}> asked to *{verb.name}* {what}. {verb.warning}")
+    header = section(f":warning: <@{confirmation.requester}> asked to *{verb.name}* {what}. {said.warning}")
     owners = dict(confirmation.owners)
     details: list[SectionBlock | DividerBlock] = []
     for instance in confirmation.instances:
@@ -82,16 +84,16 @@ def confirmation(
         block_id="nebula_decision",
         elements=[
             ButtonElement(
-                text=verb.label,
+                text=said.label,
                 action_id=action_ids.CONFIRM,
                 value=confirmation.id,
-                style=verb.style,
+                style=said.style,
                 confirm=ConfirmObject(
-                    title=verb.title(count),
-                    text=shorten(f"This will {verb.name} {target}. {verb.warning}", 300),
-                    confirm=verb.label,
-                    deny="Keep it" if verb.name == "delete" else "Cancel",
-                    style=verb.style,
+                    title=said.title(count),
+                    text=shorten(f"This will {verb.name} {target}. {said.warning}", 300),
+                    confirm=said.label,
+                    deny="Keep it" if verb is DELETE else "Cancel",
+                    style=said.style,
                 ),
             ),
             ButtonElement(text="Cancel", action_id=action_ids.CANCEL, value=confirmation.id),
@@ -104,17 +106,17 @@ def confirmation(
 
 def in_progress(confirmation: Confirmation, actor: str) -> Message:
     """Replaces the confirmation the moment it is claimed: no buttons left to click."""
-    verb = confirmation.verb
     return notice(
-        f":hourglass_flowing_sand: {verb.gerund} {_labels(confirmation)}… (confirmed by {who(actor)})"
+        f":hourglass_flowing_sand: {wording(confirmation.verb).gerund} {_labels(confirmation)}… "
+        f"(confirmed by {who(actor)})"
     )
 
 
 def scheduled(confirmation: Confirmation, actor: str, send_at: float, seconds: float) -> Message:
     """A confirmed change waiting out the undo window: when it goes, who confirmed, and Undo."""
-    verb = confirmation.verb
     text = (
-        f":hourglass_flowing_sand: {verb.gerund} {_labels(confirmation)} at {moment(send_at)} "
+        f":hourglass_flowing_sand: {wording(confirmation.verb).gerund} {_labels(confirmation)} "
+        f"at {moment(send_at)} "
         f"(in {_span(seconds)}; confirmed by {who(actor)})."
     )
     undo = ActionsBlock(
@@ -135,10 +137,9 @@ def _span(seconds: float) -> str:
 
 def undone(confirmation: Confirmation, actor: str) -> Message:
     """Replaces a scheduled change that someone undid."""
-    verb = confirmation.verb
     return notice(
         f":leftwards_arrow_with_hook: Undone by {who(actor)}. "
-        f"Nothing was {verb.past}: {_labels(confirmation)}."
+        f"Nothing was {wording(confirmation.verb).past}: {_labels(confirmation)}."
     )
 
 
@@ -149,15 +150,16 @@ def refused(confirmation: Confirmation, reason: str) -> Message:
 
 def cancelled(confirmation: Confirmation, actor: str) -> Message:
     """Replaces a cancelled confirmation."""
-    verb = confirmation.verb
-    return notice(f"Cancelled by {who(actor)}. Nothing was {verb.past}: {_labels(confirmation)}.")
+    past = wording(confirmation.verb).past
+    return notice(f"Cancelled by {who(actor)}. Nothing was {past}: {_labels(confirmation)}.")
 
 
 def expired(confirmation: Confirmation) -> Message:
     """Replaces a confirmation whose time ran out."""
     verb = confirmation.verb
     again = " ".join(confirmation.instance_ids)
-    return notice(f"This request expired; run `/nebula {verb.name} {again}` again. Nothing was {verb.past}.")
+    past = wording(verb).past
+    return notice(f"This request expired; run `/nebula {verb.name} {again}` again. Nothing was {past}.")
 
 
 _DECIDED_WORDS: Final = {
@@ -191,32 +193,47 @@ def outcome(confirmation: Confirmation, actor: str, outcomes: Sequence[InstanceO
     `InstanceOutcome.message` is mrkdwn the bot wrote (Nebula's words quoted through
     `bot.slack.messages.mrkdwn`).
     """
-    verb = confirmation.verb
+    said = wording(confirmation.verb)
     by_id = {instance.id: instance for instance in confirmation.instances}
     sections = []
     for result in outcomes:
         instance = by_id.get(result.instance_id, Instance(id=result.instance_id))
         icon = _ICONS.get(result.status, ":x:")
         sections.append(
-            section(f"{icon} {verb.label} {label(instance)}: *{_word(result.status)}*. {result.message}")
+            section(f"{icon} {said.label} {label(instance)}: *{_word(result.status)}*. {result.message}")
         )
     summary = summarize(outcomes)
     people = f"Requested by <@{confirmation.requester}>, confirmed by {who(actor)}."
     headline = {
-        Status.SUCCESS: verb.past.capitalize(),
-        Status.UNKNOWN: f"{verb.label} outcome unknown",
-    }.get(summary, f"{verb.label} {_word(summary)}")
+        Status.SUCCESS: said.past.capitalize(),
+        Status.UNKNOWN: f"{said.label} outcome unknown",
+    }.get(summary, f"{said.label} {_word(summary)}")
     text = f"{headline}: " + "; ".join(f"{o.instance_id}: {_word(o.status)}, {o.message}" for o in outcomes)
     return message(text, [*sections, context(people)])
 
 
 def concluded(confirmation: Confirmation, actor: str, outcomes: Sequence[InstanceOutcome]) -> Message:
     """What the confirmation message shows once the outcome is in: no buttons, a pointer to the thread."""
-    verb = confirmation.verb
+    said = wording(confirmation.verb)
     summary = summarize(outcomes)
     icon = _ICONS.get(summary, ":x:")
-    result = verb.past if summary is Status.SUCCESS else _word(summary)
+    result = said.past if summary is Status.SUCCESS else _word(summary)
     return notice(
-        f"{icon} {verb.label} {_labels(confirmation)}: *{result}* (confirmed by {who(actor)}). "
+        f"{icon} {said.label} {_labels(confirmation)}: *{result}* (confirmed by {who(actor)}). "
         "Details in the thread."
     )
+
+
+def undo_not_yours(confirmation: Confirmation) -> Message:
+    """Undo pressed by someone who may not undo it."""
+    return notice(
+        f"Only <@{confirmation.requester}>, the person who confirmed it, or an approver can undo this, "
+        "in its channel."
+    )
+
+
+def undo_too_late(sent: bool) -> Message:
+    """Undo pressed after the change was sent (`sent`), or after it was undone or closed otherwise."""
+    if sent:
+        return notice("Too late: it was already sent; its outcome is in the thread. Nothing more was done.")
+    return notice("This was already undone or closed.")

@@ -1,4 +1,4 @@
-"""Messages about the fleet: reminders, lease notices, leases, and the cost view. Pure functions.
+"""Messages about the fleet: reminders, the cost view, and what notices share. Pure functions.
 
 A notice's buttons carry `bot.domain.controls.notice_value` (kind, instance, the record's version), so
 that a press on a superseded notice is recognised and changes nothing.
@@ -15,8 +15,10 @@ from bot.domain.controls import NoticeKind, notice_value
 from bot.domain.costs import FleetCost, Usage
 from bot.domain.durations import format_duration
 from bot.domain.instance import Instance
-from bot.domain.records import Lease, Reminder
-from bot.slack.messages import action_ids
+from bot.domain.records import Reminder
+from bot.domain.verbs import DELETE, STOP, Verb
+from bot.nebula.errors import NebulaError
+from bot.slack.messages import action_ids, texts
 from bot.slack.messages.kit import (
     ROW_LIMIT,
     Message,
@@ -51,16 +53,17 @@ def name(instance_id: str, host_name: str | None, budget: int = NAME_LIMIT) -> s
     return f"*{shown}* ({code(instance_id)})" if shown else code(instance_id)
 
 
-def _buttons(
-    kind: NoticeKind, instance_id: str, serial: str, keep: float | None, acts: Sequence[str]
+def buttons(
+    kind: NoticeKind, instance_id: str, serial: str, keep: float | None, acts: Sequence[Verb]
 ) -> ActionsBlock:
+    """A notice's buttons: Keep (for `keep` seconds, if given), then Stop and Delete among `acts`."""
     carried = notice_value(kind, instance_id, serial)
     elements = []
     if keep is not None:
         elements.append(ButtonElement(text=keep_label(keep), action_id=action_ids.KEEP, value=carried))
-    if "stop" in acts:
+    if STOP in acts:
         elements.append(ButtonElement(text="Stop", action_id=action_ids.FLEET_STOP, value=carried))
-    if "delete" in acts:
+    if DELETE in acts:
         elements.append(
             ButtonElement(text="Delete", action_id=action_ids.FLEET_DELETE, value=carried, style="danger")
         )
@@ -102,7 +105,7 @@ def reminder(
     else:
         blocks.append(context("Stop and Delete ask for confirmation first, as `/nebula stop` would."))
     keep = None if kept else snooze
-    blocks.append(_buttons("reminder", reminder.instance_id, reminder.serial, keep, ("stop", "delete")))
+    blocks.append(buttons("reminder", reminder.instance_id, reminder.serial, keep, (STOP, DELETE)))
     return message(f"{headline} {dollars(reminder.cost)} so far.", blocks)
 
 
@@ -114,118 +117,16 @@ def reminder_closed(reminder: Reminder, status: str | None) -> Message:
     )
 
 
-def lease_set(lease: Lease, dry_run: bool, note: str = "") -> Message:
-    """The answer to `/nebula lease <id> <duration>`, in the channel; `note` is the bot's own mrkdwn."""
-    return notice(f":stopwatch: {_lease_line(lease, dry_run)} {note}".rstrip())
-
-
-def _then(lease: Lease, dry_run: bool) -> str:
-    if lease.action == "remind":
-        return "Then the bot posts a reminder here."
-    dry = " (dry run: nothing will change at Nebula)" if dry_run else ""
-    return f"Then the bot will {lease.action} it, unless someone clicks Keep{dry}."
-
-
-def _lease_line(lease: Lease, dry_run: bool) -> str:
-    named = name(lease.instance_id, lease.host_name)
-    return (
-        f"Lease on {named} ends {moment(lease.ends_at)}, set by {who(lease.set_by)}. {_then(lease, dry_run)}"
-    )
-
-
-def lease_shown(lease: Lease | None, instance_id: str, dry_run: bool) -> Message:
-    """The answer to `/nebula lease <id>`."""
-    if lease is None:
-        return notice(f"No lease on {code(instance_id)}. Set one with `/nebula lease {instance_id} 8h`.")
-    if lease.ended_at is not None:
-        return notice(
-            f"The lease on {name(lease.instance_id, lease.host_name)} ended {moment(lease.ends_at)}."
-        )
-    return notice(_lease_line(lease, dry_run))
-
-
-def lease_removed(instance_id: str, found: bool) -> Message:
-    """The answer to `/nebula lease <id> off`."""
-    if not found:
-        return notice(f"No lease on {code(instance_id)}; nothing to remove.")
-    return notice(
-        f"Lease on {code(instance_id)} removed. Nothing will happen to it when it would have ended."
-    )
-
-
-def leases(all_leases: Sequence[Lease]) -> Message:
-    """`/nebula leases`: the leases ending soonest, the total stated, and how to see any other."""
-    if not all_leases:
-        return notice("No leases. Set one with `/nebula lease <id> 8h`.")
-    ordered = sorted(all_leases, key=lambda lease: lease.ends_at)
-    lines = [
-        section(
-            f"• {name(lease.instance_id, lease.host_name, 40)}: "
-            f"{'ended' if lease.ended_at is not None else 'ends'} {moment(lease.ends_at)}, "
-            f"set by {who(lease.set_by)}, then {lease.action}"
-        )
-        for lease in ordered[:ROWS]
-    ]
-    more = (
-        [context(f"and {len(ordered) - ROWS} more, ending later: `/nebula lease <id>` shows any one.")]
-        if len(ordered) > ROWS
-        else []
-    )
-    return message(f"{len(ordered)} leases", [section(f"*Leases* ({len(ordered)})"), *lines, *more])
-
-
-def lease_ended(
-    lease: Lease, act_at: float | None, snooze: float, dry_run: bool, owner: str | None = None
-) -> Message:
-    """A lease's end, in the channel where it was set: what happens next, and Keep."""
-    owned = f" (owner: {who(owner)})" if owner else ""
-    lines = [
-        f":stopwatch: Lease on {name(lease.instance_id, lease.host_name)}{owned} "
-        f"set by {who(lease.set_by)} ended."
-    ]
-    if act_at is not None:
-        dry = " (dry run: nothing will change at Nebula)" if dry_run else ""
-        lines.append(f"The bot will {lease.action} it at {moment(act_at)} unless someone clicks Keep{dry}.")
-        acts: tuple[str, ...] = (lease.action,)
-    else:
-        lines.append("Keep it, or stop or delete it (after confirmation).")
-        acts = ("stop", "delete")
-    buttons = _buttons("lease", lease.instance_id, lease.serial, snooze, acts)
-    return message(" ".join(lines), [section(" ".join(lines)), buttons])
-
-
-def lease_kept(lease: Lease, by: str) -> Message:
-    """A lease notice after Keep: the new end, nothing pending."""
-    named = name(lease.instance_id, lease.host_name)
-    return notice(f":stopwatch: Kept by {who(by)}: the lease on {named} now ends {moment(lease.ends_at)}.")
-
-
-def lease_moot(lease: Lease, status: str | None, protected: str = "") -> Message:
-    """A lease that ended on an instance already stopped or gone, or protected: nothing to do."""
-    now = (
-        f"is {protected}"
-        if protected
-        else f"is already {value(status, limit=24)}"
-        if status
-        else "is already gone"
-    )
-    named = name(lease.instance_id, lease.host_name)
-    return notice(
-        f":stopwatch: Lease on {named} set by {who(lease.set_by)} ended; the instance {now}. Nothing to do."
-    )
-
-
-def lease_not_carried_out(lease: Lease, reason: str) -> Message:
-    """The lease's action was refused at its time (the setter may no longer act, say)."""
-    named = name(lease.instance_id, lease.host_name)
-    return notice(f":stopwatch: Lease on {named} ended, but the bot did not {lease.action} it: {reason}")
-
-
 def out_of_date() -> Message:
     """For a press on a notice that a newer one (or a change) has superseded."""
     return notice(
         "This notice is out of date; nothing was changed. Use the newest one, or `/nebula lease <id>`."
     )
+
+
+def not_read(error: NebulaError) -> Message:
+    """The fleet could not be read."""
+    return notice(f"Could not read the fleet: {texts.nebula_error(error)}")
 
 
 def cost(summary: FleetCost, *, heading: str = "Running instances") -> Message:
@@ -263,3 +164,8 @@ def _cost_row(row: Usage) -> str:
     )
     budget = max(8, min(NAME_LIMIT, ROW_LIMIT - len(figures) - len(code(instance.id)) - 6))
     return name(instance.id, instance.host_name, budget) + figures
+
+
+def reminder_gone() -> Message:
+    """Keep pressed on a reminder that was closed meanwhile."""
+    return notice("This reminder is closed; nothing to keep.")

@@ -2,52 +2,55 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Final
 
 from bot.domain.commands import UsageError
 from bot.slack.messages.kit import Message, notice
 from bot.slack.messages.mrkdwn import code
 
-USAGE: Final = (
-    "*Usage*\n"
-    "• `/nebula list`: your team's instances, with buttons to act on each\n"
-    "• `/nebula show <id>`: one instance's details\n"
-    "• `/nebula delete <id> [<id> …]`: delete instances (up to 10), after confirmation\n"
-    "• `/nebula stop <id>`, `/nebula start <id>`, `/nebula reboot <id>`: the same, after confirmation\n"
-    "• `/nebula cost`: running instances by cost so far, and the fleet's burn rate\n"
-    "• `/nebula lease <id> 8h`: have the bot act on the instance when 8 hours are up "
-    "(`/nebula lease <id>` shows it, `/nebula lease <id> off` removes it, `/nebula leases` lists all)\n"
-    "• `/nebula protect <id> [reason]`: nobody may stop, reboot or delete it until "
-    "`/nebula unprotect <id>`; `/nebula protected` lists them\n"
-    "• `/nebula own <id>`: you own it (`/nebula own <id> off` to let go)\n"
-    "• `/nebula schedule <id> weekdays 08:00-19:00 [zone]`: stopped outside those hours, started again "
-    "inside (`off` removes it; `/nebula schedules` lists them)\n"
-    "• `/nebula budget 5000/month`: what the team may spend (or `/week`); `/nebula budget` shows where it "
-    "stands, `off` removes it\n"
-    "• `/nebula help`: this message\n"
-    "Example: `/nebula delete trainer-1`. Where `<id>` is written, an instance's id, its host name or "
-    "the first 8 or more characters of its id will do; a verb alone offers a menu of instances."
+
+@dataclass(frozen=True)
+class HelpLine:
+    """One word in the help: how it is written after `/nebula`, what it does, and an example."""
+
+    usage: str
+    summary: str
+    example: str
+
+
+NAMES: Final = (
+    "Where `<id>` is written, an instance's id, its host name or the first 8 or more characters of its id "
+    "will do; a word that acts on an instance, typed alone, offers a menu of them."
 )
 
 
-def usage_text(error: UsageError) -> str:
+def usage_block(lines: Sequence[HelpLine], example: str) -> str:
+    """Every word, one line each, then `example` and how instances are named."""
+    shown = [f"• `/nebula {line.usage}`: {line.summary}" for line in lines]
+    return "*Usage*\n" + "\n".join(shown) + f"\nExample: `/nebula {example}`. {NAMES}"
+
+
+def usage_text(error: UsageError, lines: Sequence[HelpLine], example: str) -> str:
     """What was wrong with the text, and the usage."""
     verb = error.verb
+    usage = usage_block(lines, example)
     match error.problem:
         case "unknown_verb":
             hint = f" Did you mean `{error.guess}`?" if error.guess else ""
-            return f"Unknown command {code(error.word)}.{hint}\n{USAGE}"
+            return f"Unknown command {code(error.word)}.{hint}\n{usage}"
         case "takes_nothing":
-            return f"`/nebula {verb}` takes no arguments.\n{USAGE}"
+            return f"`/nebula {verb}` takes no arguments.\n{usage}"
         case "missing_id":
-            return f"Which instance? Add its id: `/nebula {verb} <instance-id>`.\n{USAGE}"
+            return f"Which instance? Add its id: `/nebula {verb} <instance-id>`.\n{usage}"
         case "bad_id":
-            return f"{code(error.word)} is not a valid instance id.\n{USAGE}"
+            return f"{code(error.word)} is not a valid instance id.\n{usage}"
         case "too_many_ids":
             many = "exactly one instance id" if error.limit == 1 else f"at most {error.limit} instance ids"
-            return f"`/nebula {verb}` takes {many}.\n{USAGE}"
+            return f"`/nebula {verb}` takes {many}.\n{usage}"
         case "lease_form":
-            return f"Write `/nebula lease <instance-id> <duration>`, e.g. 8h.\n{USAGE}"
+            return f"Write `/nebula lease <instance-id> <duration>`, e.g. 8h.\n{usage}"
         case "bad_duration":
             return f"{code(error.word)}: {error.detail}. Or write `off` to remove the lease."
         case "budget_form":
@@ -62,7 +65,7 @@ def usage_text(error: UsageError) -> str:
 
 SCHEDULE_FORM: Final = (
     "Write `/nebula schedule <instance> <days> HH:MM-HH:MM [zone]`, e.g. "
-    "`/nebula schedule trainer-1 weekdays 08:00-19:00 Europe/Berlin` (days: `daily`, `weekdays`, "
+    "`/nebula schedule notebook-ana weekdays 08:00-19:00 Europe/Berlin` (days: `daily`, `weekdays`, "
     "`weekends`, `mon-fri`, `sat,sun`, …; `off` removes it)."
 )
 _WINDOW_PROBLEMS: Final = {
@@ -73,11 +76,11 @@ _WINDOW_PROBLEMS: Final = {
 }
 
 
-def usage(error: UsageError) -> Message:
+def usage(error: UsageError, lines: Sequence[HelpLine], example: str) -> Message:
     """The answer to text that is not a command."""
-    return notice(usage_text(error))
+    return notice(usage_text(error, lines, example))
 
 
-def help_message() -> Message:
+def help_message(lines: Sequence[HelpLine], example: str) -> Message:
     """The answer to `/nebula help`."""
-    return notice(USAGE)
+    return notice(usage_block(lines, example))

@@ -24,6 +24,7 @@ from bot.slack.messages.instances import row
 from bot.slack.messages.kit import context, dollars, moment, per_hour, section, who
 from bot.slack.messages.mrkdwn import literal
 from bot.slack.messages.protection import badge
+from bot.slack.messages.wording import wording
 
 WAITING_ROWS: Final = 10
 MINE_ROWS: Final = 15
@@ -113,7 +114,9 @@ def _waiting(facts: HomeFacts) -> list[Block]:
         whose = "yours" if confirmation.requester == facts.user else f"asked by {who(confirmation.requester)}"
         where = f" in <#{confirmation.channel_id}>" if confirmation.channel_id else ""
         until = moment(confirmation.expires_at)
-        blocks.append(section(f"*{confirmation.verb.label}* {subjects}: {whose}{where}, until {until}"))
+        blocks.append(
+            section(f"*{wording(confirmation.verb).label}* {subjects}: {whose}{where}, until {until}")
+        )
     blocks.append(context("Confirm or cancel in the channel, where everyone sees it."))
     return blocks
 

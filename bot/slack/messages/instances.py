@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Final
 
 from slack_sdk.models.blocks import (
@@ -21,7 +21,8 @@ from bot.domain.instance import Instance
 from bot.domain.records import Protection
 from bot.domain.verbs import VERBS
 from bot.nebula.answers import InstancePage
-from bot.slack.messages import action_ids
+from bot.nebula.errors import NebulaError
+from bot.slack.messages import action_ids, texts
 from bot.slack.messages.kit import (
     ROW_LIMIT,
     Message,
@@ -39,16 +40,21 @@ from bot.slack.messages.kit import (
 )
 from bot.slack.messages.mrkdwn import code, literal, literal_within
 from bot.slack.messages.protection import badge
+from bot.slack.messages.wording import wording
 
 LIST_PAGE_SIZE: Final = 40  # instance rows per message: 40 + header, context and buttons stay under 50 blocks
 
 
 def summary_fields(
-    instance: Instance, now: float, owner: str | None = None, protected: str = "", owner_note: str = ""
+    instance: Instance,
+    now: float,
+    owner: str | None = None,
+    protected: str = "",
+    owner_unsure: str | None = None,
 ) -> list[MarkdownTextObject]:
     """What every message about one instance shows: id, host, GPU, region, status, time and money.
 
-    `owner_note` says why the owner is not named when Nebula names a user Slack could not be asked about.
+    `owner_unsure` is what Slack answered when it could not say who the Nebula user Nebula names is.
     """
     use = usage(instance, now)
     rows = [
@@ -63,9 +69,8 @@ def summary_fields(
     if owner is not None:
         rows.append(("Owner", who(owner)))
     elif instance.owner_name:
-        rows.append(
-            ("Owner", f"{value(instance.owner_name)} (Nebula user; {owner_note or 'not found in Slack'})")
-        )
+        note = f"Slack could not say who it is: {owner_unsure}" if owner_unsure else "not found in Slack"
+        rows.append(("Owner", f"{value(instance.owner_name)} (Nebula user; {note})"))
     if protected:
         rows.append(("Protected", protected))
     return fields(rows)
@@ -74,7 +79,9 @@ def summary_fields(
 def _menu(instance: Instance, action_id: str) -> OverflowMenuElement:
     return OverflowMenuElement(
         action_id=action_id,
-        options=[Option(text=verb.label, value=menu_value(verb, instance.id)) for verb in VERBS.values()],
+        options=[
+            Option(text=wording(verb).label, value=menu_value(verb, instance.id)) for verb in VERBS.values()
+        ],
     )
 
 
@@ -143,7 +150,7 @@ def instance_details(
     now: float,
     owner: str | None = None,
     protection: Protection | None = None,
-    owner_note: str = "",
+    owner_unsure: str | None = None,
 ) -> Message:
     """`/nebula show`: everything useful about one instance, never a credential."""
     hardware = (
@@ -166,7 +173,22 @@ def instance_details(
         text,
         [
             section(f"*{name}*"),
-            SectionBlock(fields=summary_fields(instance, now, owner, lock, owner_note)),
+            SectionBlock(fields=summary_fields(instance, now, owner, lock, owner_unsure)),
             SectionBlock(fields=more),
         ],
     )
+
+
+def no_instance(instance_ids: Sequence[str]) -> Message:
+    """Nebula does not know these instances."""
+    return notice("No instance " + ", ".join(code(i) for i in instance_ids) + ".")
+
+
+def not_listed(error: NebulaError) -> Message:
+    """The list could not be read."""
+    return notice(f"Could not list instances: {texts.nebula_error(error)}")
+
+
+def not_looked_up(instance_ids: Sequence[str], why: str) -> Message:
+    """Nebula could not be asked about these instances; `why` is the bot's mrkdwn."""
+    return notice(f"Could not look up {', '.join(code(i) for i in instance_ids)}: {why}")

@@ -10,6 +10,7 @@ from bot.domain.records import Protection
 from bot.domain.verbs import Verb
 from bot.slack.messages.kit import Message, context, message, moment, notice, section, who
 from bot.slack.messages.mrkdwn import code, literal_within
+from bot.slack.messages.wording import wording
 
 REASON_LIMIT: Final = 200
 ROWS: Final = 40
@@ -29,7 +30,8 @@ def refused(protection: Protection, verb: Verb) -> str:
     """Why `verb` is refused: who protected the instance, when, why, and how to lift it."""
     return (
         f":lock: {code(protection.instance_id)} is protected by {who(protection.by)} since "
-        f"{moment(protection.at)}{_why(protection)}. Nothing was {verb.past}. To {verb.name} it, first "
+        f"{moment(protection.at)}{_why(protection)}. Nothing was {wording(verb).past}. "
+        f"To {verb.name} it, first "
         f"`/nebula unprotect {protection.instance_id}`."
     )
 

@@ -10,10 +10,12 @@ from slack_sdk.models.blocks import ActionsBlock, ButtonElement
 
 from bot.domain.controls import notice_value
 from bot.domain.records import Schedule
+from bot.domain.verbs import Verb
 from bot.slack.messages import action_ids
 from bot.slack.messages.fleet import name
 from bot.slack.messages.kit import Message, context, message, moment, notice, section, value, who
 from bot.slack.messages.mrkdwn import code
+from bot.slack.messages.wording import wording
 
 ROWS: Final = 40
 CLOCK: Final = ":clock7:"
@@ -111,18 +113,19 @@ def too_late(schedule: Schedule) -> Message:
     )
 
 
-def moot(schedule: Schedule, status: str | None, what: str) -> Message:
+def moot(schedule: Schedule, status: str | None, verb: Verb) -> Message:
     """A window edge with nothing to do: the instance is gone (the schedule with it), or protected."""
     named = name(schedule.instance_id, schedule.host_name)
     if status is None:
         return notice(f"{CLOCK} {named} is gone; its schedule ({window_text(schedule)}) is removed.")
+    what = wording(verb).label.lower()
     return notice(f"{CLOCK} {named} is {value(status, limit=40)}: the schedule did not {what} it.")
 
 
-def not_carried_out(schedule: Schedule, what: str, reason: str) -> Message:
+def not_carried_out(schedule: Schedule, verb: Verb, reason: str) -> Message:
     """The schedule's stop or start was refused at its time (its setter may no longer act, say)."""
     named = name(schedule.instance_id, schedule.host_name)
-    return notice(f"{CLOCK} The schedule did not {what} {named}: {reason}")
+    return notice(f"{CLOCK} The schedule did not {wording(verb).label.lower()} {named}: {reason}")
 
 
 def changed_meanwhile(instance_id: str) -> Message:

@@ -8,9 +8,7 @@ Every function returns mrkdwn: Nebula's own words are quoted through `bot.slack.
 from __future__ import annotations
 
 import errno
-import os
 import socket
-import sqlite3
 
 from bot.nebula.errors import (
     NebulaAuthError,
@@ -24,8 +22,6 @@ from bot.nebula.errors import (
     NebulaUnreachable,
 )
 from bot.slack.messages.mrkdwn import literal
-from bot.store.errors import VolatileRedis
-from bot.store.location import Location, SQLiteLocation
 
 _PROBLEMS = {
     "empty": "an empty body",
@@ -97,34 +93,6 @@ INTERNAL_AFTER_SENDING = (
 STOPPING = (
     "Outcome unknown: the bot was stopping while Nebula had not answered: check with the Nebula console."
 )
-
-
-def store_unusable(location: Location, exc: BaseException) -> str:
-    """One line for an operator: why the store NEBULA_BOT_STATE_URL names cannot be used, what to do."""
-    if isinstance(exc, VolatileRedis):
-        return (
-            f"NEBULA_BOT_STATE_URL: this Redis would lose claims on a restart: {exc.detail}. "
-            "Set `appendonly yes` (with `appendfsync always` or `everysec`) in redis.conf, "
-            "or NEBULA_BOT_ALLOW_VOLATILE_REDIS=true to accept that risk."
-        )
-    if isinstance(location, SQLiteLocation):
-        folder = location.path.absolute().parent
-        if not folder.is_dir():
-            return (
-                f"NEBULA_BOT_STATE_URL: the folder {folder} does not exist: create it or choose another path."
-            )
-        if not os.access(folder, os.W_OK):
-            return f"NEBULA_BOT_STATE_URL: the folder {folder} is not writable by this user."
-        if isinstance(exc, sqlite3.DatabaseError) and "not a database" in str(exc):
-            return (
-                f"NEBULA_BOT_STATE_URL: {location.path} is not a SQLite database (damaged, or another "
-                "file): move it aside or point NEBULA_BOT_STATE_URL elsewhere."
-            )
-        return f"NEBULA_BOT_STATE_URL: cannot use {location.path} ({type(exc).__name__}: {exc})."
-    return (
-        f"NEBULA_BOT_STATE_URL: cannot use the Redis it names ({type(exc).__name__}: {exc}): "
-        "check the URL and that the server is up."
-    )
 
 
 def store_down(problem: str) -> str:

@@ -1,0 +1,61 @@
+"""Looking instances up for a person: the instances, or a reply saying why not."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.core.rails import Subject, Trail
+from bot.domain.audit import Step
+from bot.domain.instance import Instance
+from bot.nebula.client import NebulaClient
+from bot.nebula.errors import NebulaError, NebulaNotFound
+from bot.slack.messages import instances as messages
+from bot.slack.messages import texts
+from bot.slack.outbox import Outbox
+from bot.slack.replier import Destination
+
+
+class Lookup:
+    """Reads instances' details, telling the person when Nebula does not know one or cannot say."""
+
+    def __init__(self, *, nebula: NebulaClient, outbox: Outbox, trail: Trail) -> None:
+        self._nebula = nebula
+        self._outbox = outbox
+        self._trail = trail
+
+    async def one(self, instance_id: str, to: Destination) -> Instance | None:
+        """The instance, or None after telling the person it does not exist or could not be looked up."""
+        try:
+            return await self._nebula.get_instance(instance_id)
+        except NebulaNotFound:
+            await self._outbox.reply(to, messages.no_instance([instance_id]))
+        except NebulaError as exc:
+            await self._outbox.reply(to, messages.not_looked_up([instance_id], texts.nebula_error(exc)))
+        return None
+
+    async def all_of(
+        self, instance_ids: tuple[str, ...], subject: Subject, user: str, to: Destination
+    ) -> tuple[Instance, ...] | None:
+        """Every instance, read at once; else None after telling the person (and the audit) why not."""
+        found = await asyncio.gather(*(self._read(iid) for iid in instance_ids))
+        missing = [iid for iid, one in zip(instance_ids, found, strict=True) if one is None]
+        errors = [one for one in found if isinstance(one, NebulaError)]
+        if not missing and not errors:
+            return tuple(one for one in found if isinstance(one, Instance))
+        said = (
+            messages.no_instance(missing)
+            if missing
+            else messages.not_looked_up(instance_ids, texts.nebula_error(errors[0]))
+        )
+        outcome = "not_found" if missing else "error"
+        await self._trail.note(Step.LOOKUP, outcome, subject, user, message=said.text, warn=bool(errors))
+        await self._outbox.reply(to, said)
+        return None
+
+    async def _read(self, instance_id: str) -> Instance | NebulaError | None:
+        try:
+            return await self._nebula.get_instance(instance_id)
+        except NebulaNotFound:
+            return None
+        except NebulaError as exc:
+            return exc

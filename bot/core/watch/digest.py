@@ -1,0 +1,53 @@
+"""The daily digest: once a day at NEBULA_BOT_DIGEST_AT (UTC), the cost summary in the watch channel,
+with the budget line and the last days' spend; posted by whichever replica gets the day first."""
+
+from __future__ import annotations
+
+import time
+from typing import Final
+
+from bot.core.money import Standing
+from bot.domain.budgets import TEAM, Ledger, last_days
+from bot.domain.costs import FleetCost
+from bot.domain.records import Digest
+from bot.infra.clock import Clock
+from bot.slack.messages import budgets as budget_messages
+from bot.slack.messages import fleet as fleet_messages
+from bot.slack.outbox import Outbox
+from bot.store import Records
+
+DAY: Final = 86400
+
+
+class Digests:
+    """Posts the digest when its minute of the day has come and nobody has yet."""
+
+    def __init__(
+        self, *, minute: int | None, clock: Clock, records: Records, standing: Standing, outbox: Outbox
+    ) -> None:
+        self._minute = minute
+        self._clock = clock
+        self._records = records
+        self._standing = standing
+        self._outbox = outbox
+
+    async def post_if_due(self, channel: str, summary: FleetCost) -> None:
+        """Today's digest in `channel`, if it is time and no replica has posted it."""
+        now = self._clock()
+        if self._minute is None or int(now % DAY) // 60 < self._minute:
+            return
+        day = time.strftime("%Y-%m-%d", time.gmtime(now))
+        current = await self._records.get(Digest, "daily")
+        if current is not None and current.record.day >= day:
+            return
+        won = await self._records.put(current, Digest(day))
+        if won is None:
+            return  # another replica posts it
+        digest = fleet_messages.cost(summary, heading=f"Daily cost digest, {day}")
+        budget = await self._standing.now()
+        ledger = await self._records.get(Ledger, TEAM)
+        days = last_days(ledger.record, now) if ledger is not None else []
+        shown = budget_messages.digest(digest, budget[1] if budget else None, days)
+        if await self._outbox.post(channel, shown, event="digest.post_failed") is None:
+            # Not posted: give the day back, so that the next cycle tries again.
+            await (self._records.put(won, current.record) if current else self._records.remove(won))
