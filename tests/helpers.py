@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from bot.domain.costs import FleetCost, summed, usage
-from bot.domain.instance import Instance
+from bot.domain.fleet.instance import Instance
+from bot.domain.money.costs import FleetCost, summed, usage
 from bot.slack.messages import action_ids
 
 # Two instances of the demo fleet (bot/demo_nebula.py), for the shell's tests.

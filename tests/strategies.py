@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from hypothesis import strategies as st
 
-from bot.domain.instance import Instance
+from bot.domain.fleet.instance import Instance
 from bot.slack.messages import action_ids
 from tests.standins.servers import TEAM_ID
 from tests.standins.slack_driver import CHANNEL

@@ -59,7 +59,7 @@ def test_a_back_import_breaks_the_layers_contract(tmp_path: Path) -> None:
     copy = tmp_path / "tree"
     shutil.copytree(ROOT / "bot", copy / "bot", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(ROOT / "pyproject.toml", copy / "pyproject.toml")
-    ids = copy / "bot" / "domain" / "ids.py"
+    ids = copy / "bot" / "domain" / "fleet" / "ids.py"
     ids.write_text(ids.read_text() + "\nfrom bot.slack.messages import kit  # noqa: E402, F401\n")
     result = lint_imports(copy)
     assert result.returncode != 0
@@ -97,3 +97,109 @@ def test_modules_stay_small_and_constructors_take_keywords() -> None:
                     too_positional.append(f"{where}:{node.lineno}: {len(positional)} positional")
     assert not too_long, too_long
     assert not too_positional, too_positional
+
+
+FOLDER_MODULES = 12  # issue #29: a folder that holds more is a flat room again
+COLLABORATORS = 7  # ... and a class that takes more does more than one job
+
+
+def test_no_folder_holds_more_than_twelve_modules() -> None:
+    crowded = []
+    for folder in sorted({path.parent for path in (ROOT / "bot").rglob("*.py")}):
+        modules = [p for p in folder.glob("*.py") if p.name != "__init__.py"]
+        if len(modules) > FOLDER_MODULES:
+            crowded.append(f"{folder.relative_to(ROOT)}: {len(modules)} modules")
+    assert not crowded, crowded
+
+
+def test_no_class_takes_more_than_seven_collaborators() -> None:
+    crowded = []
+    for path in sorted((ROOT / "bot").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef) and node.name == "__init__":
+                args = node.args
+                taken = [a for a in args.posonlyargs + args.args + args.kwonlyargs if a.arg != "self"]
+                if len(taken) > COLLABORATORS:
+                    crowded.append(f"{path.relative_to(ROOT)}:{node.lineno}: {len(taken)}")
+    assert not crowded, crowded
+
+
+def test_nothing_outside_the_store_knows_one_backend_from_another() -> None:
+    # A backend's module is reached only through bot.store's registry: nothing else can import its
+    # classes, so nothing else can tell them apart (isinstance, or otherwise).
+    backends = ("bot.store.sqlite", "bot.store.redis")
+    knowing = []
+    for path in sorted((ROOT / "bot").rglob("*.py")):
+        if path.is_relative_to(ROOT / "bot" / "store"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(backends):
+                knowing.append(f"{path.relative_to(ROOT)}: {node.module}")
+            if isinstance(node, ast.Import) and any(a.name.startswith(backends) for a in node.names):
+                knowing.append(f"{path.relative_to(ROOT)}: import")
+    assert not knowing, knowing
+
+
+def _constants(tree: ast.AST) -> list[ast.Constant]:
+    """The string constants of a module that are code: not docstrings, not inside annotations or type
+    aliases, and not the declarations of stored values (an enum's members, a record's kind)."""
+    skipped: set[int] = set()
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        first = body[0] if isinstance(body, list) and body else None
+        if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+            skipped.add(id(first.value))
+        declared: list[ast.AST | None] = [getattr(node, "annotation", None), getattr(node, "returns", None)]
+        if (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "Literal"
+        ):
+            declared.append(node)
+        if isinstance(node, ast.ClassDef):
+            declared += [keyword.value for keyword in node.keywords]
+            if any(isinstance(base, ast.Name) and base.id == "StrEnum" for base in node.bases):
+                declared += node.body
+        for declaration in declared:
+            if declaration is not None:
+                skipped |= {id(inner) for inner in ast.walk(declaration)}
+    return [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in skipped
+    ]
+
+
+def test_no_word_is_written_outside_its_spec() -> None:
+    # Each word of /nebula is declared once, in bot/core/commands; what it is stored as (a verb's name,
+    # an audit topic) is the domain's, and must not change if a word is renamed.
+    from bot.core.commands import every_word
+
+    words = {name for spec in every_word().ordered for name in (spec.name, *spec.aliases)}
+    declared = {ROOT / "bot" / "domain" / "verbs.py", ROOT / "bot" / "domain" / "audit.py"}
+    written = []
+    for path in sorted((ROOT / "bot").rglob("*.py")):
+        if path.is_relative_to(ROOT / "bot" / "core" / "commands") or path in declared:
+            continue
+        for node in _constants(ast.parse(path.read_text())):
+            if node.value in words:
+                written.append(f"{path.relative_to(ROOT)}:{node.lineno}: {node.value!r}")
+    assert not written, written
+
+
+def test_every_word_has_every_facet() -> None:
+    from bot.core.commands import every_word, families
+    from bot.domain.commands import UsageError
+
+    words = every_word()
+    assert words.bare.instant, "`/nebula` alone is answered in the ack"
+    for spec in words.ordered:
+        assert spec.usage.split()[0] == spec.name, spec
+        assert spec.summary, f"{spec.name}: a help line, from the docstring"
+        assert not spec.summary.endswith("."), f"{spec.name}: a help line reads on after a colon"
+        parsed = words.parse(spec.example)
+        assert not isinstance(parsed, UsageError), f"{spec.name}: its example parses"
+        assert parsed[0] == spec, f"{spec.name}: its example is its own"
+        assert bool(spec.menu) == spec.pickable, f"{spec.name}: a word that offers a menu says what for"
+    handled = {spec.name for family in families() for spec in family.SPECS}
+    assert handled == {spec.name for spec in words.ordered}

@@ -11,7 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.cli.check_channels import check_channels
 from bot.cli.check_result import CheckResult
-from bot.domain.durations import format_duration
+from bot.domain.calendar.durations import format_duration
 from bot.domain.teams import DEFAULT_TEAM
 from bot.infra.redact import register
 from bot.nebula.client import NebulaClient

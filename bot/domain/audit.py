@@ -13,6 +13,10 @@ LEASE_ACTOR: Final = "lease"
 SCHEDULE_ACTOR: Final = "schedule"
 
 
+# The outcome of a change refused because its instance is protected (not to be confused with the word).
+PROTECTED: Final = "protected"
+
+
 class Topic(StrEnum):
     """What an audit line is about when it is no confirmation's verb (those are `Verb.name`s). The values
     are stored: never rename them, whatever a command comes to be called."""

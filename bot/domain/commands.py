@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, Self, TypeVar
 
-from bot.domain.ids import is_reference
+from bot.domain.fleet.ids import is_reference
 
 
 @dataclass(frozen=True)

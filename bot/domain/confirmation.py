@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from bot.domain.instance import Instance
+from bot.domain.fleet.instance import Instance
 from bot.domain.verbs import Verb
 
 

@@ -9,12 +9,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Final, Literal
+from enum import StrEnum
+from typing import Final
 
-from bot.domain.ids import is_instance_id
+from bot.domain.fleet.ids import is_instance_id
 from bot.domain.verbs import VERBS, Verb
 
-NoticeKind = Literal["reminder", "lease", "schedule"]
+
+class NoticeKind(StrEnum):
+    """What a notice is about: carried in its buttons' values, so never renamed."""
+
+    REMINDER = "reminder"
+    LEASE = "lease"
+    SCHEDULE = "schedule"
+
+
 # A record's version: a short random token (`secrets.token_hex`), or empty for records written
 # before versions existed.
 _SERIAL: Final = re.compile(r"[0-9a-f]{0,32}", re.ASCII)
@@ -58,10 +67,9 @@ def read_notice_value(value: str | None) -> NoticeRef | None:
     kind, instance_id, serial = parts
     if not is_instance_id(instance_id) or not _SERIAL.fullmatch(serial):
         return None
-    for known in ("reminder", "lease", "schedule"):
-        if kind == known:
-            return NoticeRef(known, instance_id, serial)
-    return None
+    return (
+        NoticeRef(NoticeKind(kind), instance_id, serial) if kind in NoticeKind.__members__.values() else None
+    )
 
 
 def read_offset(value: str | None) -> int | None:

@@ -9,8 +9,8 @@ from typing import Any, Final
 
 from pydantic import ValidationError
 
-from bot.domain.ids import is_instance_id
-from bot.domain.instance import Instance
+from bot.domain.fleet.ids import is_instance_id
+from bot.domain.fleet.instance import Instance
 from bot.infra.turns import in_turns
 from bot.nebula.errors import NebulaAuthError, NebulaBadResponse, NebulaNotFound, NebulaRejected
 

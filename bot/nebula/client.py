@@ -13,8 +13,8 @@ from typing import Any, Final
 
 import httpx
 
-from bot.domain.ids import is_instance_id
-from bot.domain.instance import Instance
+from bot.domain.fleet.ids import is_instance_id
+from bot.domain.fleet.instance import Instance
 from bot.domain.verbs import DELETE, REBOOT, START, STOP, Verb
 from bot.infra.metrics import Metrics
 from bot.nebula.answers import InstancePage, instance_of, interpret, message_of, page_of

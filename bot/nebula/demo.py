@@ -14,6 +14,12 @@ from typing import Any, Final
 import httpx
 
 DEMO_KEY: Final = "ak_demo_not_a_real_key"
+# Nebula's power paths (after an instance's): the status each leaves, and how Nebula says it was done.
+_POWER: Final = {
+    "/start": ("Running", "started"),
+    "/stop": ("Stopped", "stopped"),
+    "/reboot": ("Running", "rebooted"),
+}
 DELAY: Final = 0.25  # seconds: about what Nebula takes from a laptop
 # The demo instance that comes with a schedule (weekdays 08:00-19:00 UTC).
 SCHEDULED: Final = ("8a2d5b7c-1e9f-4a3b-b6c2-5f7e0d9a4b18", "sweep-lr-3e4")
@@ -82,9 +88,9 @@ class DemoNebula:
             if len(parts) == 2 and request.method == "DELETE":
                 del self.instances[parts[1]]
                 return _json(200, {"message": "Instances deleted successfully", "status": "success"})
-            if len(parts) == 3 and request.method == "GET" and parts[2] in ("start", "stop", "reboot"):
-                instance["status"] = "Stopped" if parts[2] == "stop" else "Running"
-                past = {"start": "started", "stop": "stopped", "reboot": "rebooted"}[parts[2]]
+            power = _POWER.get(f"/{parts[2]}") if len(parts) == 3 else None
+            if power is not None and request.method == "GET":
+                instance["status"], past = power
                 return _json(200, {"message": f"Instances {past} successfully", "status": "success"})
         return _json(404, {"status": "failed", "message": "Not found"})
 

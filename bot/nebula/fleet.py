@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Final
 
-from bot.domain.costs import money, running_hours
-from bot.domain.instance import Instance
+from bot.domain.fleet.instance import Instance
+from bot.domain.money.costs import money, running_hours
 from bot.infra.clock import Clock
 from bot.infra.turns import in_turns
 from bot.nebula.client import NebulaClient

@@ -8,8 +8,8 @@ from typing import Annotated
 from pydantic import AfterValidator, BeforeValidator, SecretStr, ValidationError
 from pydantic_settings import NoDecode
 
-from bot.domain.durations import parse_duration
-from bot.domain.ids import is_slack_id
+from bot.domain.calendar.durations import parse_duration
+from bot.domain.fleet.ids import is_slack_id
 
 
 def _duration(value: object) -> object:

@@ -16,8 +16,8 @@ from pydantic_core import PydanticCustomError
 from pydantic_settings import NoDecode
 
 from bot.core.config import CoreConfig
+from bot.domain.calendar.schedules import is_zone
 from bot.domain.policy import Rules
-from bot.domain.schedules import is_zone
 from bot.domain.teams import DEFAULT_TEAM
 from bot.settings.fields import (
     ApproverIds,

@@ -31,7 +31,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, TomlConfigSettingsSource
 
-from bot.domain.schedules import is_zone
+from bot.domain.calendar.schedules import is_zone
 from bot.domain.teams import DEFAULT_TEAM, is_team_name
 from bot.settings.fields import (
     ApproverIds,

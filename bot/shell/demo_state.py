@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from bot.domain.budgets import Budget, Ledger, day_of, period_bounds
+from bot.domain.money.budgets import Budget, Ledger, day_of, period_bounds
 from bot.domain.records import Schedule, new_serial
 from bot.nebula.demo import SCHEDULED
 from bot.shell.local_slack import TEAM_ID

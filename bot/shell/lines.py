@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Final, TextIO
 
-from bot.domain.ids import is_slack_id
+from bot.domain.fleet.ids import is_slack_id
 from bot.infra import logs
 from bot.service.startup import StartupError
 from bot.settings.fields import ConfigError

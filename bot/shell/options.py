@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from bot.domain.ids import is_slack_id
+from bot.domain.fleet.ids import is_slack_id
 from bot.settings.settings import Settings, load_settings
 from bot.shell.local_slack import SHELL_TOKEN, LocalSlack
 

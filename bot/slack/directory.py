@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.domain.ids import is_slack_id
+from bot.domain.fleet.ids import is_slack_id
 from bot.infra import logs
 from bot.slack.cache import SlackLookup, Uncertain
 from bot.slack.errors import slack_error

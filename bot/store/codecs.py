@@ -14,7 +14,7 @@ from typing import Any, Final
 
 from bot.domain.audit import AuditLine
 from bot.domain.confirmation import Confirmation, InstanceOutcome, Status
-from bot.domain.instance import Instance
+from bot.domain.fleet.instance import Instance
 from bot.domain.verbs import ALL_VERBS
 
 # Fields stored under another name by earlier versions: their new name, by the old one.

@@ -10,7 +10,7 @@ from bot.core.commands import parse
 from bot.core.commands.help import Help
 from bot.core.commands.look import ListAll, Show
 from bot.domain.commands import UsageError
-from bot.domain.names import needs_fleet
+from bot.domain.fleet.names import needs_fleet
 from tests.standins.slack_driver import command_form
 from tests.standins.stack import ALICE, Stack, eventually
 from tests.strategies import command_texts

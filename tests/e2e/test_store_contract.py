@@ -12,7 +12,7 @@ import pytest
 
 from bot.domain.audit import AuditLine
 from bot.domain.confirmation import Confirmation, InstanceOutcome, State, Status, new_confirmation_id
-from bot.domain.instance import Instance
+from bot.domain.fleet.instance import Instance
 from bot.domain.records import Lease
 from bot.domain.verbs import DELETE
 from bot.store import Store, open_store

@@ -11,17 +11,17 @@ from hypothesis import strategies as st
 from slack_sdk.models.blocks import Block
 
 from bot.domain.confirmation import Confirmation, InstanceOutcome, Status
-from bot.domain.instance import Instance
+from bot.domain.fleet.instance import Instance
 from bot.domain.records import Lease, Protection, Reminder
 from bot.domain.verbs import VERBS
 from bot.nebula.answers import InstancePage
 from bot.nebula.errors import NebulaRejected
 from bot.slack.messages import confirmations, kit, texts
-from bot.slack.messages import fleet as fleet_messages
 from bot.slack.messages import instances as instance_messages
-from bot.slack.messages import leases as lease_messages
-from bot.slack.messages import protection as protection_messages
 from bot.slack.messages.kit import Message
+from bot.slack.messages.notices import fleet as fleet_messages
+from bot.slack.messages.notices import leases as lease_messages
+from bot.slack.messages.notices import protection as protection_messages
 from tests.helpers import costs_of
 from tests.strategies import MARKERS, hostile_text, instances, numbers
 

@@ -9,7 +9,7 @@ from slack_sdk.models.blocks import Block
 
 from bot.core.commands import every_word
 from bot.domain.confirmation import Confirmation, Entry, InstanceOutcome, State, Status
-from bot.domain.instance import Instance
+from bot.domain.fleet.instance import Instance
 from bot.domain.verbs import VERBS
 from bot.nebula.answers import InstancePage
 from bot.slack.messages import action_ids, confirmations, instances, kit, texts

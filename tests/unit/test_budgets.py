@@ -7,8 +7,16 @@ import datetime as dt
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.domain.budgets import Ledger, accrue, due_alerts, figures, last_days, parse_budget, period_bounds
-from bot.slack.messages.budgets import chart
+from bot.domain.money.budgets import (
+    Ledger,
+    accrue,
+    due_alerts,
+    figures,
+    last_days,
+    parse_budget,
+    period_bounds,
+)
+from bot.slack.messages.notices.budgets import chart
 
 HOUR = 3600.0
 

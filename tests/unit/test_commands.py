@@ -13,7 +13,7 @@ from bot.core.commands.help import Help
 from bot.core.commands.lease import Lease
 from bot.core.commands.look import ListAll, Show
 from bot.domain.commands import Command, UsageError
-from bot.domain.ids import is_instance_id, is_reference
+from bot.domain.fleet.ids import is_instance_id, is_reference
 from bot.domain.verbs import MAX_IDS
 from bot.nebula.client import instance_path
 from bot.slack.messages.help import usage_text

@@ -7,9 +7,9 @@ import math
 import pytest
 from hypothesis import given
 
-from bot.domain.costs import money, running_hours, start_time, usage
-from bot.domain.durations import format_duration, parse_duration
-from bot.domain.instance import Instance
+from bot.domain.calendar.durations import format_duration, parse_duration
+from bot.domain.fleet.instance import Instance
+from bot.domain.money.costs import money, running_hours, start_time, usage
 from tests.helpers import costs_of
 from tests.strategies import figures
 

@@ -10,13 +10,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.domain.confirmation import Confirmation
-from bot.domain.instance import Instance
+from bot.domain.fleet.instance import Instance
 from bot.domain.policy import Actor, Identity, Rules, may_confirm
 from bot.domain.records import Protection
 from bot.domain.verbs import DELETE
 from bot.nebula.answers import InstancePage
-from bot.slack.messages import confirmations, fleet, instances
-from bot.slack.messages.protection import badge
+from bot.slack.messages import confirmations, instances
+from bot.slack.messages.notices import fleet
+from bot.slack.messages.notices.protection import badge
 from tests.helpers import costs_of, shown
 from tests.strategies import hostile_text, instance_ids
 

@@ -8,7 +8,7 @@ import pytest
 
 from bot.domain.audit import AuditLine
 from bot.domain.confirmation import Confirmation, InstanceOutcome, Status, summarize
-from bot.domain.instance import Instance
+from bot.domain.fleet.instance import Instance
 from bot.domain.verbs import STOP
 from bot.store.codecs import (
     audit_from_json,

@@ -9,11 +9,11 @@ from bot.core.commands import parse
 from bot.core.commands.change import Change
 from bot.core.commands.lease import Lease
 from bot.core.commands.protect import Protect
+from bot.domain.calendar.durations import format_seconds, parse_duration
 from bot.domain.commands import Command
-from bot.domain.durations import format_seconds, parse_duration
-from bot.domain.ids import is_instance_id, is_reference
-from bot.domain.instance import Instance
-from bot.domain.names import Ambiguous, Found, Unknown, match, needs_fleet
+from bot.domain.fleet.ids import is_instance_id, is_reference
+from bot.domain.fleet.instance import Instance
+from bot.domain.fleet.names import Ambiguous, Found, Unknown, match, needs_fleet
 from bot.domain.verbs import DELETE
 from tests.strategies import command_texts, instances
 

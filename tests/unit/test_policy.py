@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.domain.confirmation import Confirmation
-from bot.domain.instance import Instance
+from bot.domain.fleet.instance import Instance
 from bot.domain.policy import (
     Actor,
     Identity,

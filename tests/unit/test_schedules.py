@@ -7,7 +7,7 @@ import datetime as dt
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.domain.schedules import NAMED_DAYS, Window, WindowError, days_text, parse_days, parse_window
+from bot.domain.calendar.schedules import NAMED_DAYS, Window, WindowError, days_text, parse_days, parse_window
 
 BERLIN = "Europe/Berlin"
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.domain.confirmation import Confirmation
-from bot.domain.instance import Instance
+from bot.domain.fleet.instance import Instance
 from bot.domain.verbs import DELETE
 from bot.nebula.answers import InstancePage
 from bot.shell.render import Style, render, text_of

@@ -7,8 +7,8 @@ from bot.core.clicks.spec import ButtonSet, Click, family
 from bot.core.confirmations import Requests
 from bot.core.forged import Forged
 from bot.core.watch import Leases, Reminders, Schedules
-from bot.domain.controls import read_notice_value
-from bot.domain.ids import is_instance_id
+from bot.domain.controls import NoticeKind, read_notice_value
+from bot.domain.fleet.ids import is_instance_id
 from bot.domain.policy import Actor
 from bot.domain.verbs import DELETE, STOP
 from bot.slack.messages import action_ids
@@ -39,9 +39,9 @@ class NoticeButtons(ButtonSet):
         ref = read_notice_value(click.value)
         if ref is None:
             await self._forged.refuse(actor, to)
-        elif ref.kind == "reminder":
+        elif ref.kind is NoticeKind.REMINDER:
             await self._reminders.keep(actor, to, ref)
-        elif ref.kind == "schedule":
+        elif ref.kind is NoticeKind.SCHEDULE:
             await self._schedules.keep(actor, to, ref)
         else:
             await self._leases.keep(actor, to, ref)
@@ -51,8 +51,10 @@ class NoticeButtons(ButtonSet):
         """the usual confirmation of a stop or a delete, if the notice is still current"""
         verb = STOP if click.action_id == action_ids.FLEET_STOP else DELETE
         ref = read_notice_value(click.value)
-        if ref is not None and ref.kind != "schedule":  # a schedule's notice has no such button
-            await (self._reminders if ref.kind == "reminder" else self._leases).act(actor, to, ref, verb)
+        if ref is not None and ref.kind is not NoticeKind.SCHEDULE:  # a schedule's notice has no such button
+            await (self._reminders if ref.kind is NoticeKind.REMINDER else self._leases).act(
+                actor, to, ref, verb
+            )
         elif is_instance_id(click.value):  # a notice posted before notices carried versions: the id alone
             await self._requests.request(actor, to, verb, (click.value or "",))
         else:

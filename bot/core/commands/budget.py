@@ -12,13 +12,13 @@ from bot.core.commands import CommandSet, word
 from bot.core.money import Standing
 from bot.core.rails import Access, Subject, Trail
 from bot.domain.audit import Step, Topic
-from bot.domain.budgets import TEAM, Budget, Period, parse_budget
 from bot.domain.commands import Command, UsageError, is_off
+from bot.domain.money.budgets import TEAM, Budget, Period, parse_budget
 from bot.domain.policy import Actor
 from bot.infra.clock import Clock
 from bot.nebula.errors import NebulaError
 from bot.nebula.fleet import Fleet
-from bot.slack.messages import budgets as messages
+from bot.slack.messages.notices import budgets as messages
 from bot.slack.outbox import Outbox
 from bot.slack.replier import Destination
 from bot.store import Records

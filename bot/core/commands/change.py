@@ -13,7 +13,7 @@ from typing import Self
 from bot.core.commands import CommandSet, any_instance, word
 from bot.core.confirmations import Requests
 from bot.domain.commands import Command, Parse, UsageError, references
-from bot.domain.instance import Instance
+from bot.domain.fleet.instance import Instance
 from bot.domain.policy import Actor
 from bot.domain.verbs import DELETE, MAX_IDS, REBOOT, START, STOP, VERBS, Verb
 from bot.slack.replier import Destination

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from bot.core.commands import CommandSet, any_instance, word
 from bot.core.watch import Leases
+from bot.domain.calendar.durations import format_seconds, parse_duration
 from bot.domain.commands import Command, OnInstance, UsageError, bare, is_off, reference
-from bot.domain.durations import format_seconds, parse_duration
 from bot.domain.policy import Actor
 from bot.slack.replier import Destination
 

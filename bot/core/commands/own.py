@@ -11,7 +11,7 @@ from bot.core.rails import Access, Owners, Subject, Trail
 from bot.domain.audit import Step, Topic
 from bot.domain.commands import Command, OnInstance, UsageError, is_off, reference
 from bot.domain.policy import Actor
-from bot.slack.messages import owners as messages
+from bot.slack.messages.notices import owners as messages
 from bot.slack.outbox import Outbox
 from bot.slack.replier import Destination
 

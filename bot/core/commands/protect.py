@@ -15,10 +15,10 @@ from bot.core.confirmations import Changes, Lookup, Requests
 from bot.core.rails import Access, Protections, Subject, Trail
 from bot.domain.audit import Step, Topic
 from bot.domain.commands import Command, OnInstance, UsageError, bare, on_instance, reference
-from bot.domain.instance import Instance
+from bot.domain.fleet.instance import Instance
 from bot.domain.policy import Actor
 from bot.domain.verbs import UNPROTECT
-from bot.slack.messages import protection as messages
+from bot.slack.messages.notices import protection as messages
 from bot.slack.outbox import Outbox
 from bot.slack.replier import Destination
 

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from bot.core.commands import CommandSet, any_instance, word
 from bot.core.config import CoreConfig
 from bot.core.watch import Schedules
+from bot.domain.calendar.schedules import Window, WindowError, parse_window
 from bot.domain.commands import Command, OnInstance, UsageError, bare, is_off, reference
 from bot.domain.policy import Actor
-from bot.domain.schedules import Window, WindowError, parse_window
 from bot.slack.replier import Destination
 
 

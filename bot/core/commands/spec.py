@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
 from bot.domain.commands import Parse
-from bot.domain.instance import Instance
+from bot.domain.fleet.instance import Instance
 from bot.domain.policy import Actor
 from bot.slack.messages.kit import Message
 from bot.slack.replier import Destination

@@ -15,7 +15,7 @@ from typing import Final
 from bot.core.confirmations.announce import Announcer
 from bot.core.confirmations.execution import Executor
 from bot.core.rails import Protections, Subject, Trail
-from bot.domain.audit import SYSTEM_ACTOR, Step
+from bot.domain.audit import PROTECTED, SYSTEM_ACTOR, Step
 from bot.domain.confirmation import Confirmation, Entry, InstanceOutcome, State, Status, summarize
 from bot.domain.policy import Actor
 from bot.domain.records import Protection
@@ -25,7 +25,7 @@ from bot.infra.clock import Clock, finish_within
 from bot.infra.inflight import InFlight
 from bot.slack.messages import confirmations as messages
 from bot.slack.messages import texts
-from bot.slack.messages.protection import refused
+from bot.slack.messages.notices.protection import refused
 from bot.slack.messages.refusals import refusal, refusal_text
 from bot.slack.replier import Destination
 from bot.store import Confirmations
@@ -206,7 +206,7 @@ class Changes:
                 continue  # decided meanwhile: claimed before the protection, or closed by someone else
             reason = refused(protection, confirmation.verb)
             subject = Subject.of(confirmation)
-            await self._trail.note(Step.REFUSED, "protected", subject, SYSTEM_ACTOR, message=reason)
+            await self._trail.note(Step.REFUSED, PROTECTED, subject, SYSTEM_ACTOR, message=reason)
             shown = messages.refused(confirmation, reason)
             await self._announcer.show(confirmation, entry.message_ts, shown, None)
 
@@ -224,7 +224,7 @@ class Changes:
         reason = refusal_text(ruling.reason)
         if transition.won:
             subject = Subject.of(confirmation)
-            await self._trail.note(Step.REFUSED, "protected", subject, SYSTEM_ACTOR, message=reason)
+            await self._trail.note(Step.REFUSED, PROTECTED, subject, SYSTEM_ACTOR, message=reason)
             shown = messages.refused(confirmation, reason)
             await self._announcer.show(confirmation, entry.message_ts, shown, to)
         elif to is not None:

@@ -18,7 +18,7 @@ from bot.infra import logs
 from bot.nebula.client import NebulaClient
 from bot.nebula.errors import NebulaBadResponse, NebulaError, NebulaNotFound, NebulaOutcomeUnknown
 from bot.slack.messages import texts
-from bot.slack.messages.protection import refused
+from bot.slack.messages.notices.protection import refused
 
 
 class StillProtected(Exception):

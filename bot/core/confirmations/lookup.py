@@ -6,7 +6,7 @@ import asyncio
 
 from bot.core.rails import Subject, Trail
 from bot.domain.audit import Step
-from bot.domain.instance import Instance
+from bot.domain.fleet.instance import Instance
 from bot.nebula.client import NebulaClient
 from bot.nebula.errors import NebulaError, NebulaNotFound
 from bot.slack.messages import instances as messages

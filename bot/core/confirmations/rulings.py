@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from bot.core.money import Standing
 from bot.core.rails import Access, Owned, Owners, Protections, Subject, Trail
 from bot.domain.audit import Step
-from bot.domain.instance import Instance
+from bot.domain.fleet.instance import Instance
 from bot.domain.policy import Actor, Ruling, Verdict, owner_approval, refuse
 from bot.domain.refusals import OverBudget, Reason
 from bot.domain.verbs import START, Verb

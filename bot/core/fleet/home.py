@@ -15,8 +15,8 @@ from typing import Final
 from bot.core.money import Costing
 from bot.core.rails import Access, Owners
 from bot.domain.confirmation import Confirmation, State
-from bot.domain.costs import FleetCost
-from bot.domain.instance import Instance
+from bot.domain.fleet.instance import Instance
+from bot.domain.money.costs import FleetCost
 from bot.domain.policy import Actor
 from bot.domain.records import Lease, Protection
 from bot.infra.clock import Clock

@@ -16,9 +16,9 @@ from slack_sdk.models.blocks import Option
 
 from bot.core.rails import Access, Protections
 from bot.domain.commands import Command
-from bot.domain.ids import is_instance_id
-from bot.domain.instance import Instance
-from bot.domain.names import Ambiguous, Found, match, mentioned, needs_fleet
+from bot.domain.fleet.ids import is_instance_id
+from bot.domain.fleet.instance import Instance
+from bot.domain.fleet.names import Ambiguous, Found, match, mentioned, needs_fleet
 from bot.domain.policy import Actor
 from bot.infra import logs
 from bot.infra.clock import Clock

@@ -13,8 +13,8 @@ from bot.infra import logs
 from bot.nebula.client import NebulaClient
 from bot.nebula.errors import NebulaError
 from bot.nebula.fleet import Fleet
-from bot.slack.messages import fleet as fleet_messages
 from bot.slack.messages import instances as instance_messages
+from bot.slack.messages.notices import fleet as fleet_messages
 from bot.slack.outbox import Outbox
 from bot.slack.replier import Destination
 

@@ -9,13 +9,13 @@ import dataclasses
 from bot.core.money.standing import Standing
 from bot.core.rails import Protections, Subject, Trail
 from bot.domain.audit import SYSTEM_ACTOR, Step, Topic
-from bot.domain.budgets import TEAM, Budget, Figures, Ledger, accrue, due_alerts, period_bounds
-from bot.domain.costs import FleetCost
+from bot.domain.money.budgets import TEAM, Budget, Figures, Ledger, accrue, due_alerts, period_bounds
+from bot.domain.money.costs import FleetCost
 from bot.infra import logs
 from bot.infra.clock import Clock
 from bot.infra.metrics import Metrics
 from bot.nebula.fleet import Snapshot
-from bot.slack.messages import budgets as messages
+from bot.slack.messages.notices import budgets as messages
 from bot.slack.outbox import Outbox
 from bot.store import Records
 

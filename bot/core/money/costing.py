@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from bot.domain.costs import FleetCost, Usage, summed, usage
-from bot.domain.instance import Instance
+from bot.domain.fleet.instance import Instance
+from bot.domain.money.costs import FleetCost, Usage, summed, usage
 from bot.domain.records import FirstSeen
 from bot.infra.clock import Clock
 from bot.infra.turns import in_turns

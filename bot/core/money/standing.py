@@ -3,7 +3,7 @@ that spends more (over 100 %, a start or a longer lease needs an approver)."""
 
 from __future__ import annotations
 
-from bot.domain.budgets import TEAM, Budget, Figures, Ledger, figures
+from bot.domain.money.budgets import TEAM, Budget, Figures, Ledger, figures
 from bot.domain.refusals import OverBudget
 from bot.infra.clock import Clock
 from bot.store import Records

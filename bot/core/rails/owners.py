@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
-from bot.domain.instance import Instance
+from bot.domain.fleet.instance import Instance
 from bot.domain.records import Ownership
 from bot.infra.clock import Clock
 from bot.slack.directory import EmailDirectory, Unsure

@@ -88,7 +88,7 @@ class Trail:
             latency_ms=latency_ms,
             confirmation=subject.confirmation,
             # What a schedule does is audited as the schedule's, wherever the bot runs.
-            source="schedule" if actor == SCHEDULE_ACTOR else self._source,
+            source=SCHEDULE_ACTOR if actor == SCHEDULE_ACTOR else self._source,
         )
         if step in _COUNTED:
             self._metrics.confirmations.labels(_COUNTED[step]).inc()

@@ -7,12 +7,12 @@ import time
 from typing import Final
 
 from bot.core.money import Standing
-from bot.domain.budgets import TEAM, Ledger, last_days
-from bot.domain.costs import FleetCost
+from bot.domain.money.budgets import TEAM, Ledger, last_days
+from bot.domain.money.costs import FleetCost
 from bot.domain.records import Digest
 from bot.infra.clock import Clock
-from bot.slack.messages import budgets as budget_messages
-from bot.slack.messages import fleet as fleet_messages
+from bot.slack.messages.notices import budgets as budget_messages
+from bot.slack.messages.notices import fleet as fleet_messages
 from bot.slack.outbox import Outbox
 from bot.store import Records
 

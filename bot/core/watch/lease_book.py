@@ -10,9 +10,9 @@ from typing import Final
 from bot.core.config import CoreConfig
 from bot.core.confirmations import AgreedChanges
 from bot.core.rails import Subject, Trail
-from bot.domain.audit import LEASE_ACTOR, Step, Topic
+from bot.domain.audit import LEASE_ACTOR, PROTECTED, Step, Topic
 from bot.domain.confirmation import Confirmation, Entry, InstanceOutcome, State, Transition, summarize
-from bot.domain.instance import Instance
+from bot.domain.fleet.instance import Instance
 from bot.domain.records import Lease, LeaseAction, new_serial
 from bot.domain.refusals import Reason
 from bot.domain.verbs import STOP, VERBS
@@ -20,8 +20,8 @@ from bot.infra import logs
 from bot.infra.clock import Clock
 from bot.infra.metrics import Metrics
 from bot.nebula.errors import NebulaError
-from bot.slack.messages import leases as messages
 from bot.slack.messages.kit import Message
+from bot.slack.messages.notices import leases as messages
 from bot.slack.messages.refusals import refusal_text
 from bot.slack.outbox import Outbox
 from bot.store import Records, Versioned
@@ -142,7 +142,7 @@ class LeaseBook:
             return
         if lease.action_id is not None:
             await self.withdraw(lease, LEASE_ACTOR, instance)
-        outcome = "protected" if protected else "gone" if instance is None else "not_running"
+        outcome = PROTECTED if protected else "gone" if instance is None else "not_running"
         self.count(lease.action, outcome)
         await self._trail.note(Step.LEASE_ENDED, outcome, subject_of(lease), lease.set_by)
         status = instance.status if instance is not None else None

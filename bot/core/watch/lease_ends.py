@@ -15,7 +15,7 @@ from bot.core.watch.lease_book import REMIND, LeaseBook
 from bot.core.watch.settle import Settlement
 from bot.domain.audit import LEASE_ACTOR
 from bot.domain.confirmation import InstanceOutcome, State
-from bot.domain.instance import Instance
+from bot.domain.fleet.instance import Instance
 from bot.domain.policy import Actor, Rules, Ruling, owner_approval
 from bot.domain.records import Lease, Protection
 from bot.domain.refusals import Reason
@@ -23,7 +23,7 @@ from bot.domain.verbs import STOP
 from bot.infra import logs
 from bot.nebula.errors import NebulaError
 from bot.nebula.fleet import Fleet
-from bot.slack.messages.protection import badge
+from bot.slack.messages.notices.protection import badge
 from bot.store import Versioned
 
 

@@ -19,8 +19,8 @@ from bot.domain.controls import NoticeRef
 from bot.domain.policy import Actor
 from bot.domain.records import Lease, LeaseAction, new_serial
 from bot.domain.verbs import Verb
-from bot.slack.messages import fleet as fleet_messages
-from bot.slack.messages import leases as messages
+from bot.slack.messages.notices import fleet as fleet_messages
+from bot.slack.messages.notices import leases as messages
 from bot.slack.outbox import Outbox
 from bot.slack.replier import Destination
 

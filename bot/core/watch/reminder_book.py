@@ -9,13 +9,13 @@ from bot.core.config import CoreConfig
 from bot.core.rails import Subject, Trail
 from bot.domain.audit import SYSTEM_ACTOR, Step, Topic
 from bot.domain.controls import NoticeRef
-from bot.domain.costs import Usage
-from bot.domain.instance import Instance
+from bot.domain.fleet.instance import Instance
+from bot.domain.money.costs import Usage
 from bot.domain.records import Reminder, new_serial
 from bot.infra import logs
 from bot.infra.clock import Clock
 from bot.infra.metrics import Metrics
-from bot.slack.messages import fleet as messages
+from bot.slack.messages.notices import fleet as messages
 from bot.slack.outbox import Outbox
 from bot.slack.replier import Destination
 from bot.store import Records, Versioned

@@ -16,15 +16,15 @@ from bot.core.rails import Owners, Protections, Subject
 from bot.core.watch.reminder_book import ReminderBook
 from bot.domain.audit import Topic
 from bot.domain.controls import NoticeRef
-from bot.domain.costs import FleetCost, Usage
-from bot.domain.instance import Instance
+from bot.domain.fleet.instance import Instance
+from bot.domain.money.costs import FleetCost, Usage
 from bot.domain.policy import Actor
 from bot.domain.records import Reminder
 from bot.domain.verbs import Verb
 from bot.infra import logs
 from bot.nebula.errors import NebulaError
 from bot.nebula.fleet import Fleet, Snapshot
-from bot.slack.messages.protection import badge
+from bot.slack.messages.notices.protection import badge
 from bot.slack.replier import Destination
 from bot.store import Versioned
 

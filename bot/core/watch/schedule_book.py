@@ -10,15 +10,15 @@ from bot.core.config import CoreConfig
 from bot.core.confirmations import AgreedChanges
 from bot.core.rails import Subject, Trail
 from bot.domain.audit import SCHEDULE_ACTOR, Step, Topic
+from bot.domain.calendar.schedules import Window, parse_days
 from bot.domain.confirmation import Confirmation, Entry, Transition
-from bot.domain.instance import Instance
+from bot.domain.fleet.instance import Instance
 from bot.domain.records import Protection, Schedule, new_serial
-from bot.domain.schedules import Window, parse_days
 from bot.domain.verbs import STOP, Verb
 from bot.infra.clock import Clock
-from bot.slack.messages import schedules as messages
 from bot.slack.messages.kit import Message
-from bot.slack.messages.protection import badge
+from bot.slack.messages.notices import schedules as messages
+from bot.slack.messages.notices.protection import badge
 from bot.slack.outbox import Outbox
 from bot.store import Records, Versioned
 

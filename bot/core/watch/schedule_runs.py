@@ -14,19 +14,19 @@ from __future__ import annotations
 from bot.core.rails import Protections
 from bot.core.watch.schedule_book import ScheduleBook, window_of
 from bot.core.watch.settle import Settlement
-from bot.domain.audit import SCHEDULE_ACTOR
+from bot.domain.audit import PROTECTED, SCHEDULE_ACTOR
+from bot.domain.calendar.schedules import LOOK_BACK, Window
 from bot.domain.confirmation import InstanceOutcome, State, Status, summarize
-from bot.domain.instance import Instance
+from bot.domain.fleet.instance import Instance
 from bot.domain.policy import Actor, Rules, Ruling, may_schedule
 from bot.domain.records import Protection, Schedule
 from bot.domain.refusals import Reason
-from bot.domain.schedules import LOOK_BACK, Window
 from bot.domain.verbs import START, STOP, Verb
 from bot.infra import logs
 from bot.nebula.errors import NebulaError
 from bot.nebula.fleet import Fleet
-from bot.slack.messages import schedules as messages
-from bot.slack.messages.protection import badge
+from bot.slack.messages.notices import schedules as messages
+from bot.slack.messages.notices.protection import badge
 from bot.slack.messages.refusals import refusal_text
 from bot.store import Versioned
 
@@ -136,7 +136,7 @@ class Edge:
 
     async def protected(self, instance: Instance, protection: Protection) -> None:
         shown = messages.moot(self._current.record, badge(protection), self.change.verb)
-        await self._book.skipped(self._current, self._at, shown, "protected")
+        await self._book.skipped(self._current, self._at, shown, PROTECTED)
 
     async def refused(self, instance: Instance, reason: Reason) -> None:
         if not self._stops:  # a start its setter may no longer have: not made, and the window goes on

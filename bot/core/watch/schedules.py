@@ -10,15 +10,15 @@ from bot.core.confirmations import Lookup
 from bot.core.rails import Access, Owners, Subject, Trail
 from bot.core.watch.schedule_book import ScheduleBook, window_of
 from bot.domain.audit import Step, Topic
+from bot.domain.calendar.schedules import Window, days_text
 from bot.domain.confirmation import State
 from bot.domain.controls import NoticeRef
-from bot.domain.instance import Instance
+from bot.domain.fleet.instance import Instance
 from bot.domain.policy import Actor, Ruling, may_schedule
 from bot.domain.records import Schedule, new_serial
-from bot.domain.schedules import Window, days_text
 from bot.domain.verbs import STOP
-from bot.slack.messages import fleet as fleet_messages
-from bot.slack.messages import schedules as messages
+from bot.slack.messages.notices import fleet as fleet_messages
+from bot.slack.messages.notices import schedules as messages
 from bot.slack.messages.refusals import refusal_text
 from bot.slack.outbox import Outbox
 from bot.slack.replier import Destination

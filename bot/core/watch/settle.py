@@ -12,7 +12,7 @@ from typing import Protocol
 from bot.core.confirmations import AgreedChanges
 from bot.core.rails import Access, Owners, Protections
 from bot.domain.confirmation import Confirmation, InstanceOutcome
-from bot.domain.instance import Instance
+from bot.domain.fleet.instance import Instance
 from bot.domain.policy import Actor, Rules, Ruling
 from bot.domain.records import Protection
 from bot.domain.refusals import Reason

@@ -16,9 +16,9 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
 )
 
-from bot.domain.costs import usage
-from bot.domain.instance import Instance
-from bot.domain.names import Ambiguous, Unknown
+from bot.domain.fleet.instance import Instance
+from bot.domain.fleet.names import Ambiguous, Unknown
+from bot.domain.money.costs import usage
 from bot.domain.records import Protection
 from bot.slack.messages import action_ids
 from bot.slack.messages.instances import row

@@ -13,9 +13,9 @@ from typing import Final
 
 from slack_sdk.models.blocks import ActionsBlock, ButtonElement, ConfirmObject, DividerBlock, SectionBlock
 
+from bot.domain.calendar.durations import format_duration
 from bot.domain.confirmation import Confirmation, Entry, InstanceOutcome, State, Status, summarize
-from bot.domain.durations import format_duration
-from bot.domain.instance import Instance
+from bot.domain.fleet.instance import Instance
 from bot.domain.verbs import DELETE
 from bot.slack.messages import action_ids
 from bot.slack.messages.instances import summary_fields

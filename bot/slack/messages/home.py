@@ -15,15 +15,15 @@ from slack_sdk.models.blocks import Block, DividerBlock, HeaderBlock
 from slack_sdk.models.views import View
 
 from bot.domain.confirmation import Confirmation
-from bot.domain.costs import FleetCost
-from bot.domain.instance import Instance
+from bot.domain.fleet.instance import Instance
+from bot.domain.money.costs import FleetCost
 from bot.domain.records import Lease, Protection
 from bot.slack.messages import action_ids
-from bot.slack.messages.fleet import name
 from bot.slack.messages.instances import row
 from bot.slack.messages.kit import context, dollars, moment, per_hour, section, who
 from bot.slack.messages.mrkdwn import literal
-from bot.slack.messages.protection import badge
+from bot.slack.messages.notices.fleet import name
+from bot.slack.messages.notices.protection import badge
 from bot.slack.messages.wording import wording
 
 WAITING_ROWS: Final = 10

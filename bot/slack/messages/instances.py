@@ -16,8 +16,8 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.domain.controls import menu_value
-from bot.domain.costs import usage
-from bot.domain.instance import Instance
+from bot.domain.fleet.instance import Instance
+from bot.domain.money.costs import usage
 from bot.domain.records import Protection
 from bot.domain.verbs import VERBS
 from bot.nebula.answers import InstancePage
@@ -39,7 +39,7 @@ from bot.slack.messages.kit import (
     who,
 )
 from bot.slack.messages.mrkdwn import code, literal, literal_within
-from bot.slack.messages.protection import badge
+from bot.slack.messages.notices.protection import badge
 from bot.slack.messages.wording import wording
 
 LIST_PAGE_SIZE: Final = 40  # instance rows per message: 40 + header, context and buttons stay under 50 blocks

@@ -15,10 +15,10 @@ from typing import Any, Final
 from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
 
 from bot.domain.audit import LEASE_ACTOR, SCHEDULE_ACTOR, SYSTEM_ACTOR
-from bot.domain.costs import money
-from bot.domain.durations import format_duration
-from bot.domain.ids import is_slack_id
-from bot.domain.instance import Instance
+from bot.domain.calendar.durations import format_duration
+from bot.domain.fleet.ids import is_slack_id
+from bot.domain.fleet.instance import Instance
+from bot.domain.money.costs import money
 from bot.slack.messages.mrkdwn import code, fit, literal, literal_within, shorten
 
 SECTION_LIMIT: Final = 3000

@@ -21,9 +21,9 @@ from bot.domain.refusals import (
     TooManyPending,
     WrongChannel,
 )
-from bot.slack.messages import protection
 from bot.slack.messages.kit import Message, dollars, mention, notice, people
 from bot.slack.messages.mrkdwn import code
+from bot.slack.messages.notices import protection
 
 USERS_SETTING: Final = "NEBULA_BOT_ALLOWED_USERS"
 GROUPS_SETTING: Final = "NEBULA_BOT_ALLOWED_USERGROUPS"

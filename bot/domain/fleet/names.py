@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from bot.domain.ids import has_nebula_id_shape, is_instance_id, prefix_of
-from bot.domain.instance import Instance
+from bot.domain.fleet.ids import has_nebula_id_shape, is_instance_id, prefix_of
+from bot.domain.fleet.instance import Instance
 
 CLOSEST: Final = 3
 MENTION_TEXT_MAX: Final = 40_000  # a message's text is read this far for instance names

@@ -8,13 +8,13 @@ from typing import Final
 
 from slack_sdk.models.blocks import ActionsBlock, ButtonElement
 
-from bot.domain.controls import notice_value
+from bot.domain.controls import NoticeKind, notice_value
 from bot.domain.records import Schedule
 from bot.domain.verbs import Verb
 from bot.slack.messages import action_ids
-from bot.slack.messages.fleet import name
 from bot.slack.messages.kit import Message, context, message, moment, notice, section, value, who
 from bot.slack.messages.mrkdwn import code
+from bot.slack.messages.notices.fleet import name
 from bot.slack.messages.wording import wording
 
 ROWS: Final = 40
@@ -91,7 +91,7 @@ def stop_notice(schedule: Schedule, at: float, dry_run: bool, protected: str = "
     keep = ButtonElement(
         text="Keep running tonight",
         action_id=action_ids.KEEP,
-        value=notice_value("schedule", schedule.instance_id, schedule.serial),
+        value=notice_value(NoticeKind.SCHEDULE, schedule.instance_id, schedule.serial),
     )
     return message(text, [section(text), ActionsBlock(elements=[keep])])
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Final, Literal
 
-from bot.domain.instance import Instance
+from bot.domain.fleet.instance import Instance
 
 # Beyond these a value is a bug or an attack, not a GPU bill.
 _MAX_HOURS: Final = 24 * 366 * 10

@@ -8,10 +8,9 @@ from typing import Final
 
 from slack_sdk.models.blocks import Block
 
-from bot.domain.budgets import FORECAST_ALERT, Budget, Figures
-from bot.domain.instance import Instance
+from bot.domain.fleet.instance import Instance
+from bot.domain.money.budgets import FORECAST_ALERT, Budget, Figures
 from bot.domain.records import Protection
-from bot.slack.messages.fleet import name
 from bot.slack.messages.instances import row
 from bot.slack.messages.kit import (
     Message,
@@ -25,6 +24,7 @@ from bot.slack.messages.kit import (
     section,
     who,
 )
+from bot.slack.messages.notices.fleet import name
 
 MONEY: Final = ":moneybag:"
 BAR_WIDTH: Final = 20

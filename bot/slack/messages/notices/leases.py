@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Final
 
+from bot.domain.controls import NoticeKind
 from bot.domain.records import Lease
 from bot.domain.verbs import DELETE, STOP, VERBS, Verb
 from bot.nebula.errors import NebulaError
 from bot.slack.messages import texts
-from bot.slack.messages.fleet import ROWS, buttons, name
 from bot.slack.messages.kit import Message, context, message, moment, notice, section, value, who
 from bot.slack.messages.mrkdwn import code
+from bot.slack.messages.notices.fleet import ROWS, buttons, name
 
 TWO_PERSON_NOTE: Final = (
     "With the two-person rule (NEBULA_BOT_APPROVERS), a lease only reminds: stopping or deleting "
@@ -95,7 +96,7 @@ def lease_ended(
     else:
         lines.append("Keep it, or stop or delete it (after confirmation).")
         acts = (STOP, DELETE)
-    shown = buttons("lease", lease.instance_id, lease.serial, snooze, acts)
+    shown = buttons(NoticeKind.LEASE, lease.instance_id, lease.serial, snooze, acts)
     return message(" ".join(lines), [section(" ".join(lines)), shown])
 
 

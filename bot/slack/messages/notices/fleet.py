@@ -11,10 +11,10 @@ from typing import Final
 
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, SectionBlock
 
+from bot.domain.calendar.durations import format_duration
 from bot.domain.controls import NoticeKind, notice_value
-from bot.domain.costs import FleetCost, Usage
-from bot.domain.durations import format_duration
-from bot.domain.instance import Instance
+from bot.domain.fleet.instance import Instance
+from bot.domain.money.costs import FleetCost, Usage
 from bot.domain.records import Reminder
 from bot.domain.verbs import DELETE, STOP, Verb
 from bot.nebula.errors import NebulaError
@@ -105,7 +105,7 @@ def reminder(
     else:
         blocks.append(context("Stop and Delete ask for confirmation first, as `/nebula stop` would."))
     keep = None if kept else snooze
-    blocks.append(buttons("reminder", reminder.instance_id, reminder.serial, keep, (STOP, DELETE)))
+    blocks.append(buttons(NoticeKind.REMINDER, reminder.instance_id, reminder.serial, keep, (STOP, DELETE)))
     return message(f"{headline} {dollars(reminder.cost)} so far.", blocks)
 
 

@@ -1,0 +1,1 @@
+"""Money: what running instances cost, and budgets."""
