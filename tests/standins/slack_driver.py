@@ -88,11 +88,13 @@ def click_payload(
     }
 
 
-def suggestion_payload(user: str, action_id: str, block_id: str, typed: str, channel: str) -> dict[str, Any]:
+def suggestion_payload(
+    user: str, action_id: str, block_id: str, typed: str, channel: str, team: str = TEAM_ID
+) -> dict[str, Any]:
     """A `block_suggestion` payload, as bolt-python's tests have it: a person typing in an external select."""
     return {
         "type": "block_suggestion",
-        "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM_ID},
+        "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": team},
         "container": {"type": "message", "message_ts": "1700000000.000100", "channel_id": channel,
                       "is_ephemeral": True},
         "api_app_id": "A0APP",
@@ -100,7 +102,7 @@ def suggestion_payload(user: str, action_id: str, block_id: str, typed: str, cha
         "action_id": action_id,
         "block_id": block_id,
         "value": typed,
-        "team": {"id": TEAM_ID, "domain": "acme"},
+        "team": {"id": team, "domain": "acme"},
         "enterprise": None,
         "is_enterprise_install": False,
         "channel": {"id": channel, "name": "ops"},
