@@ -1,11 +1,8 @@
 """Reading the whole fleet: every page of the instance list, and the details of the running ones.
 
-Nebula's paging is not to be trusted (a page may be capped below the limit asked for without being
-the last, `total_instance` may be missing, a string or stale, rows shift when an instance is created
-or deleted meanwhile), so the list is read by offsets of the rows actually received, until an empty
-page or one shorter than the longest seen (a server's cap shows as every full page's length), within
-a bound, and de-duplicated by id. Absence from a list is never proof that an instance is
-gone: `look` asks for its detail, and only a 404 says so.
+Nebula's paging is not to be trusted: the list is read as `bot.nebula.paging` reads every paged
+answer. Absence from a list is never proof that an instance is gone: `look` asks for its detail, and
+only a 404 says so.
 
 Readers share: a read under way is joined rather than repeated, and `max_age` answers from a recent
 full read, so a burst of `/nebula cost` costs Nebula one read.
@@ -28,15 +25,15 @@ from typing import Final
 
 from bot.domain.fleet.instance import Instance
 from bot.domain.money.costs import money, running_hours
+from bot.infra import logs
 from bot.infra.clock import Clock
 from bot.infra.turns import in_turns
 from bot.nebula.client import NebulaClient
 from bot.nebula.errors import NebulaError, NebulaNotFound
+from bot.nebula.paging import read_all
 
 PAGE_SIZE: Final = 100
 DETAIL_REFRESH: Final = 6 * 3600.0
-# A hostile or broken Nebula must not keep the bot paging forever: 20,000 instances at most.
-MAX_PAGES: Final = 200
 DETAIL_CONCURRENCY: Final = 8
 
 
@@ -93,6 +90,7 @@ class Fleet:
         # The newest read with details, and the newest of any kind: (monotonic time, snapshot).
         self._last: dict[bool, tuple[float, Snapshot]] = {}
         self._reading: dict[bool, asyncio.Task[Snapshot]] = {}  # reads under way, with and without details
+        self._repeating = False  # Nebula answered a page it had answered before (logged once)
 
     async def read(self, *, details: bool, max_age: float = 0.0) -> Snapshot:
         """Every instance; with `details`, running ones merged with their detail.
@@ -149,17 +147,15 @@ class Fleet:
         return newest[1] if newest is not None and time.monotonic() - newest[0] <= max_age else None
 
     async def _list_all(self) -> tuple[tuple[Instance, ...], bool, int]:
-        found: dict[str, Instance] = {}
-        offset = longest = 0
-        for page_number in range(1, MAX_PAGES + 1):
-            page = await self._nebula.list_instances(PAGE_SIZE, offset)
-            for instance in page.instances:
-                found.setdefault(instance.id, instance)
-            if page.rows == 0 or page.rows < longest:
-                return tuple(found.values()), True, page_number
-            longest = max(longest, page.rows)
-            offset += page.rows
-        return tuple(found.values()), False, MAX_PAGES
+        async def fetch(limit: int, offset: int) -> tuple[tuple[Instance, ...], int]:
+            page = await self._nebula.list_instances(limit, offset)
+            return page.instances, page.rows
+
+        read = await read_all(fetch, lambda i: i.id, size=PAGE_SIZE)
+        if read.repeated and not self._repeating:
+            self._repeating = True  # said once: Nebula does not change its ways between two reads
+            logs.warning("nebula.paging_repeated", what="instances", pages=read.pages)
+        return read.items, read.complete, read.pages
 
     async def look(self, instance_id: str) -> Instance | None:
         """One instance's detail: None only when Nebula answers that it does not know it (gone).

@@ -98,3 +98,23 @@ async def test_a_page_longer_than_asked_is_cut_to_the_page_size(http_stack: Stac
     page, _ = await stack.reply(driver, ALICE, "list")
     assert len(page["blocks"]) <= 50
     assert "(1–40 of 120)" in shown(page)
+
+
+async def test_a_nebula_that_repeats_its_page_ends_the_read_and_is_said_once(
+    http_stack: Stack, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Nebula ignores `offset`: every page is the first one. A page that brings no new id ends the read.
+    stack = http_stack
+    for n in range(150):
+        stack.nebula.add(f"{n:08x}-0000-4000-8000-{n:012x}", host_name=f"box-{n}")
+    stack.nebula.ignore_offset = True
+    _, driver = await stack.start_bot()
+
+    for text, found in (("show box-3", "box-3"), ("cost", "box-99")):  # two reads of the fleet
+        before = len(stack.nebula.calls)
+        reply, _ = await stack.reply(driver, ALICE, text)
+        pages = [c for c in stack.nebula.calls[before:] if "/computing/instances" in c.path]
+        assert len(pages) == 2  # the first page, then the same again: not the 200 the bound allows
+        assert found in shown(reply)
+    repeated = [r for r in caplog.records if r.getMessage() == "nebula.paging_repeated"]
+    assert len(repeated) == 1  # said once, not on every read

@@ -527,6 +527,7 @@ class FakeNebula(LoopbackServer):
         self.hold_details = False
         self.hold_deletes = False
         self.ignore_limit = False  # answer every row, whatever limit was asked for
+        self.ignore_offset = False  # answer the first rows, whatever offset was asked for
         self.page_cap: int | None = None  # answer at most this many rows a page, whatever limit was asked
         self.total_as: str = "int"  # total_instance as an "int", a "string", or "missing"
         self.on_list: list[Callable[[int], None]] = []  # called with each list call's offset, first
@@ -593,7 +594,7 @@ class FakeNebula(LoopbackServer):
         ]
         shown = min(limit, self.page_cap) if self.page_cap is not None else limit
         body: dict[str, Any] = {
-            "data": rows if self.ignore_limit else rows[offset : offset + shown],
+            "data": rows if self.ignore_limit else rows[0 if self.ignore_offset else offset :][:shown],
             "message": "All instances retrieved successfully",
             "status": "success",
         }
