@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import socket
+import time
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
@@ -22,7 +23,7 @@ from bot.settings.teams import team_settings
 from bot.slack.auth import SlackAuthFailed, auth_test
 from bot.slack.errors import slack_error
 from bot.slack.messages import texts
-from bot.store import check_store
+from bot.store import StoreMissing, check_store, open_store
 
 REQUIRED_SCOPES = frozenset({"commands", "chat:write", "chat:write.public"})
 # users.lookupByEmail needs both (Slack requires users:read alongside users:read.email).
@@ -65,6 +66,7 @@ async def _team(
         await _nebula(settings, key_source),
         await _store(settings, name),
         _watcher(settings),
+        await _cycles(settings, name),
     ]
 
 
@@ -192,6 +194,32 @@ def _port(settings: Settings) -> CheckResult:
     except OSError as exc:
         return CheckResult("port", False, texts.port_unusable(host, port, exc))
     return CheckResult("port", True, f"{host}:{port} is free")
+
+
+async def _cycles(settings: Settings, team: str) -> CheckResult:
+    """When a watcher last ran a cycle of this team's (any process's, as the store's claims say)."""
+    every = settings.nebula_bot_watch_interval
+    apart = settings.nebula_bot_watcher == "apart"
+    hint = " (NEBULA_BOT_WATCHER=apart: is `nebula-bot watch` running?)" if apart else ""
+    try:
+        store = await open_store(settings.nebula_bot_state_url, team=team, create=False)
+    except StoreMissing:
+        return CheckResult("cycles", True, "no watcher cycle yet: the store is created on first start")
+    except Exception as exc:
+        return CheckResult(
+            "cycles", True, f"cannot tell ({type(exc).__name__}); the store line says why", True
+        )
+    try:
+        last = await store.last_cycle()
+    finally:
+        await store.close()
+    if last is None:
+        return CheckResult("cycles", True, f"no watcher cycle recorded yet{hint}", apart)
+    ago = max(0.0, time.time() - last)
+    said = f"last watcher cycle {format_duration(ago)} ago (one is due every {format_duration(every)})"
+    if ago > 2 * every:
+        return CheckResult("cycles", True, f"{said}: no watcher runs{hint}", True)
+    return CheckResult("cycles", True, said)
 
 
 def _watcher(settings: Settings) -> CheckResult:

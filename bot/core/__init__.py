@@ -7,7 +7,7 @@ request, the message shortcut, the Home tab; and each team's background work. It
 declared once.
 """
 
-from bot.core.build import Setup, World, build_core, store_health
+from bot.core.build import Setup, World, build_core, store_health, watcher_health
 from bot.core.clicks import Click
 from bot.core.config import CoreConfig
 from bot.core.confirmations import Sweep
@@ -28,4 +28,5 @@ __all__ = [
     "World",
     "build_core",
     "store_health",
+    "watcher_health",
 ]

@@ -49,6 +49,7 @@ from bot.core.watch import (
     ScheduleRuns,
     Schedules,
     Settlement,
+    Watchdog,
     Watcher,
 )
 from bot.domain.policy import Identity, Rules
@@ -62,7 +63,7 @@ from bot.slack.directory import EmailDirectory
 from bot.slack.outbox import Outbox
 from bot.slack.replier import Replier
 from bot.slack.usergroups import UserGroups
-from bot.store import Records, Store
+from bot.store import Records, Store, Trouble
 
 T = TypeVar("T")
 
@@ -95,7 +96,18 @@ class Setup:
 
 def store_health(team: str) -> str:
     """The part of the health that says whether `team`'s store can be written."""
-    return f"store {team}"
+    return f"store:{team}"
+
+
+def watcher_health(team: str) -> str:
+    """The part of the health that says whether `team`'s watcher runs its cycles."""
+    return f"watcher:{team}"
+
+
+def refusing(trouble: Trouble | None) -> str | None:
+    """Why a new request is refused at once: a store that cannot be written (one merely busy is tried,
+    and the request told if the write does not get through)."""
+    return f"store cannot be written: {trouble.what}" if trouble is not None and not trouble.busy else None
 
 
 def build_core(teams: Mapping[str, Setup], world: World, channels: Mapping[str, frozenset[str]]) -> Core:
@@ -165,7 +177,7 @@ def build_team(setup: Setup, world: World) -> Team:
         instants={spec.name: handler for spec, handler in said if spec.instant},
         access=access,
         metrics=metrics,
-        store_problem=lambda: world.health.problem(store_health(config.team)),
+        store_problem=lambda: refusing(store.trouble),
     )
     runner = make(
         Runner, handlers={spec.name: handler for spec, handler in said if not spec.instant}, replay=store
@@ -176,7 +188,8 @@ def build_team(setup: Setup, world: World) -> Team:
         ClickDesk,
         handlers={action: (spec, handler) for spec, handler in pressed for action in spec.action_ids},
     )
-    background = Background(watcher=watcher, sweeper=sweeper, changes=changes, undo=undo)
+    watchdog = make(Watchdog, cycles=store)
+    background = Background(watcher=watcher, watchdog=watchdog, sweeper=sweeper, changes=changes, undo=undo)
     return Team(config.team, words, access, parts["commands"], desk, names, home, background)
 
 

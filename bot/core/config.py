@@ -19,6 +19,8 @@ class CoreConfig:
     # Forgotten GPUs (see bot.core.watcher): reminders go to `watch_channel`; durations in seconds.
     watch_channel: str | None = None
     watch_interval: float = 300.0
+    # Where the watcher runs: "here" (in this process), or "apart" (`nebula-bot watch`, beside it).
+    watcher: str = "here"
     detail_refresh: float = 6 * 3600.0  # a running instance's detail is read again after this long
     # Schedules: the zone of a window written without one, and how long before a stop its notice comes.
     timezone: str = "UTC"

@@ -10,9 +10,12 @@ from contextlib import asynccontextmanager
 from bot.infra import logs
 from bot.infra.inflight import InFlight
 from bot.nebula.gate import acting_for
+from bot.slack.messages import texts
 from bot.slack.messages.confirmations import internal_error
+from bot.slack.messages.kit import notice
 from bot.slack.outbox import Outbox
 from bot.slack.replier import Destination
+from bot.store import StoreBusy
 
 
 class Handling:
@@ -30,6 +33,9 @@ class Handling:
             with acting_for(user):
                 try:
                     yield
+                except StoreBusy:
+                    logs.warning("flow.store_busy", user=user, channel=to.channel, outcome="busy")
+                    await self._outbox.reply(to, notice(texts.store_busy()))
                 except Exception:
                     logs.failure("flow.failed", user=user, channel=to.channel)
                     await self._outbox.reply(to, internal_error())

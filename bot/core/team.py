@@ -14,7 +14,7 @@ from bot.core.confirmations import Changes, Sweep, Sweeper, UndoWindow
 from bot.core.dispatch import Commands, Screened
 from bot.core.fleet import Home, Names
 from bot.core.rails import Access
-from bot.core.watch import Cycle, Watcher
+from bot.core.watch import Cycle, Watchdog, Watcher
 from bot.domain.confirmation import Confirmation
 from bot.domain.policy import Actor
 from bot.slack.messages.choices import PICK_BLOCK
@@ -27,8 +27,11 @@ class Background:
     """What a team's core does by itself: the watcher's cycles, the sweeper's passes, and what must
     happen to changes in flight when the bot stops."""
 
-    def __init__(self, *, watcher: Watcher, sweeper: Sweeper, changes: Changes, undo: UndoWindow) -> None:
+    def __init__(
+        self, *, watcher: Watcher, watchdog: Watchdog, sweeper: Sweeper, changes: Changes, undo: UndoWindow
+    ) -> None:
         self._watcher = watcher
+        self._watchdog = watchdog
         self._sweeper = sweeper
         self._changes = changes
         self._undo = undo
@@ -48,6 +51,11 @@ class Background:
     async def cycle(self) -> Cycle:
         """One watcher cycle, now."""
         return await self._watcher.cycle()
+
+    async def watcher_problem(self, up_since: float) -> str | None:
+        """Whether some process runs this team's watcher cycles (None), or what is wrong; said once in
+        the watch channel, and again when they resume."""
+        return await self._watchdog.look(up_since)
 
     async def sweep(self) -> Sweep:
         """One sweeper pass, now."""

@@ -148,3 +148,18 @@ class Ownership(Record, kind="ownership"):
     instance_id: str
     owner: str
     at: float
+
+
+@dataclass(frozen=True)
+class Silence(Record, kind="silence"):
+    """The watcher has run no cycle since `since`: said once in the watch channel (`message_ts`), and
+    said again, there, when cycles resume."""
+
+    since: float
+    channel_id: str
+    message_ts: str | None = None
+
+    @property
+    def key(self) -> str:
+        """There is one watcher per team."""
+        return "watcher"

@@ -15,7 +15,7 @@ import httpx
 from slack_bolt.app.async_app import AsyncApp
 
 from bot.bolt.app import build_app
-from bot.core import Core, World, build_core, store_health
+from bot.core import Core, World, build_core, store_health, watcher_health
 from bot.infra import logs, redact
 from bot.infra.clock import Clock, finish_within, pause
 from bot.infra.health import Health
@@ -31,7 +31,7 @@ from bot.settings.settings import Settings
 from bot.settings.teams import team_settings
 from bot.slack.directory import EmailDirectory
 from bot.slack.usergroups import UserGroups
-from bot.store import Store, explain, open_store
+from bot.store import Store, Trouble, explain, open_store
 
 __all__ = ["BotRuntime", "StartupError", "UnusableSetting"]
 
@@ -77,6 +77,7 @@ class BotRuntime:
         self._loops: list[asyncio.Task[None]] = []
         self._halt = asyncio.Event()  # set at stop(): the background loops finish their pass and end
         self._serving = False
+        self._started = 0.0  # when start() began, by the bot's clock
         self.core: Core | None = None  # the front door, over every team's core
         self.app: AsyncApp | None = None
 
@@ -105,6 +106,7 @@ class BotRuntime:
         only, and the watcher runs whatever NEBULA_BOT_WATCHER says.
         """
         settings = self.settings
+        self._started = self._clock()
         try:
             self._session = aiohttp.ClientSession()
             client = slack_client(settings, self._session)
@@ -127,7 +129,7 @@ class BotRuntime:
                 nebula = self._nebulas[each.name] = nebula_client(
                     each.settings, self.metrics, self._nebula_transport, key_source=each.key_source
                 )
-                self.health.ask(_problem_of(nebula))
+                self.health.ask(f"nebula:{each.name}", _problem_of(nebula))
                 setups[each.name] = setup(each, self._source, nebula, store)
             channels = {each.name: each.settings.nebula_bot_allowed_channels for each in self.team_settings}
             self.core = build_core(setups, world, channels)
@@ -151,6 +153,7 @@ class BotRuntime:
             await self._close_resources()
             raise
         if background:
+            await self.probe_store()  # /healthz says what the store's first write found, from the start
             self._loops = [asyncio.create_task(self._probe_store_until(self._halt), name="store probe")]
             for name, core in self.core.teams.items():
                 suffix = "" if not self.core.several else f" {name}"
@@ -177,21 +180,37 @@ class BotRuntime:
             raise UnusableSetting(explain(url, exc, team=team)) from None
 
     async def _probe_store_until(self, stop: asyncio.Event) -> None:
-        """Write to the store every few seconds; /healthz reports the last failure until one succeeds."""
+        """Write to the store every few seconds, and look whether the watchers run, for /healthz."""
         while not stop.is_set():
             await self.probe_store()
+            await self.look_after_watchers()
             await pause(stop, STORE_PROBE_INTERVAL)
 
+    async def look_after_watchers(self) -> None:
+        """Whether some process runs each team's watcher cycles: /healthz says when none does (degraded)."""
+        for name, core in (self.core.teams if self.core is not None else {}).items():
+            try:
+                problem = await core.background.watcher_problem(self._started)
+            except Exception as exc:  # the store cannot be read: its own probe says so
+                logs.warning("watcher.unknown", team=name, error=type(exc).__name__)
+                continue
+            self.health.report(watcher_health(name), problem, degrades=True)
+
     async def probe_store(self) -> None:
-        """One write probe of each team's store, remembered for /healthz (and for that team's new
-        requests): a store fault in one team refuses requests in that team only."""
+        """One write to each team's store, so that its health (its last write's) stays current for
+        /healthz and for that team's new requests even while nobody asks for anything. A store that is
+        busy (another process holds its lock) degrades the bot; one that cannot be written stops it,
+        in that team only."""
         for team, store in list(self._stores.items()):
             try:
                 async with asyncio.timeout(STORE_PROBE_INTERVAL):
                     await store.probe()
             except Exception as exc:
-                problem = f"store cannot be written: {redact.redact(str(exc)) or type(exc).__name__}"
-                self.health.report(store_health(team), problem, error=type(exc).__name__)
+                trouble = store.trouble or Trouble(redact.redact(str(exc)) or type(exc).__name__)
+                said = (
+                    f"store is {trouble.what}" if trouble.busy else f"store cannot be written: {trouble.what}"
+                )
+                self.health.report(store_health(team), said, error=type(exc).__name__, degrades=trouble.busy)
                 continue
             self.health.report(store_health(team), None)
 

@@ -62,12 +62,18 @@ class Server:
 
     async def _healthz(self, _: web.Request) -> web.Response:
         problems = self._health.problems()
-        if self.phase == "ready" and problems:
-            body = {"status": "unhealthy", "mode": self._mode, "reason": "; ".join(problems)}
-            return web.json_response(body, status=503)
-        if self.phase == "ready":
+        if self.phase != "ready":
+            return web.json_response({"status": self.phase, "mode": self._mode}, status=503)
+        if not problems:
             return web.json_response({"status": "ok", "mode": self._mode})
-        return web.json_response({"status": self.phase, "mode": self._mode}, status=503)
+        serious = self._health.serious()
+        body = {
+            "status": "unhealthy" if serious else "degraded",
+            "mode": self._mode,
+            "reason": "; ".join(problems.values()),
+            "problems": problems,  # by part: a key per team's store and watcher
+        }
+        return web.json_response(body, status=503 if serious else 200)
 
     async def _scrape(self, _: web.Request) -> web.Response:
         for team, store in self.stores.items():

@@ -257,6 +257,7 @@ class Settings(StoreSettings):
             max_pending_per_user=self.nebula_bot_max_pending_per_user,
             watch_channel=self.nebula_bot_watch_channel,
             watch_interval=self.nebula_bot_watch_interval,
+            watcher=self.nebula_bot_watcher,
             detail_refresh=self.nebula_bot_detail_refresh,
             timezone=self.nebula_bot_timezone,
             schedule_notice=self.nebula_bot_schedule_notice,

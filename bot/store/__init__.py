@@ -3,7 +3,7 @@ them (`records`), and the backends that keep it, chosen by the URL's scheme (`ba
 
 from bot.store.backends import StoreCheck, check_store, explain, open_store, register, validate
 from bot.store.contract import AuditTrail, Confirmations, Cycles, RecordStore, ReplayGuard, Store
-from bot.store.errors import StoreMissing
+from bot.store.errors import StoreBusy, StoreMissing, Trouble
 from bot.store.records import RecordBusy, Records, Versioned
 
 __all__ = [
@@ -15,8 +15,10 @@ __all__ = [
     "Records",
     "ReplayGuard",
     "Store",
+    "StoreBusy",
     "StoreCheck",
     "StoreMissing",
+    "Trouble",
     "Versioned",
     "check_store",
     "explain",

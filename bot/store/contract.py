@@ -10,6 +10,7 @@ from typing import Protocol
 
 from bot.domain.audit import AuditLine
 from bot.domain.confirmation import Confirmation, Entry, InstanceOutcome, State, Transition
+from bot.store.errors import Trouble
 
 
 class Confirmations(Protocol):
@@ -102,6 +103,10 @@ class Cycles(Protocol):
 
 class Store(Confirmations, AuditTrail, RecordStore, ReplayGuard, Cycles, Protocol):
     """Everything a backend provides, and its own life: probing, pinging, closing."""
+
+    @property
+    def trouble(self) -> Trouble | None:
+        """Why its last write failed (None: it succeeded): the store's health, current to the write."""
 
     async def probe(self) -> None:
         """Raise unless the store can be written now (for /healthz)."""

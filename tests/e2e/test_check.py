@@ -34,6 +34,7 @@ async def test_check_passes_when_everything_answers(
         "nebula",
         "store",
         "watcher",
+        "cycles",
         "port",
     ]
     assert all(line.startswith("ok") for line in lines)

@@ -10,7 +10,7 @@ import pytest
 
 from bot.domain.confirmation import State
 from bot.slack.messages import action_ids
-from bot.store.sqlite import store as sqlite_store
+from bot.store.sqlite import connection as sqlite_store
 from tests.e2e.watching import HOUR, lease, stops
 from tests.helpers import shown
 from tests.standins.servers import Scripted

@@ -7,6 +7,7 @@ import logging
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
@@ -80,7 +81,7 @@ async def test_the_first_request_after_a_redis_restart_succeeds(
     assert len(stack.nebula.deletes()) == 1
 
 
-async def health(session: aiohttp.ClientSession, port: int) -> tuple[int, dict[str, str]]:
+async def health(session: aiohttp.ClientSession, port: int) -> tuple[int, dict[str, Any]]:
     async with session.get(f"http://127.0.0.1:{port}/healthz") as response:
         return response.status, await response.json()
 
@@ -236,3 +237,56 @@ async def test_a_web_api_answering_html_is_an_error_text_not_a_crash(
     await eventually(lambda: bool(failed_replies()))
     assert "Web API fallback failed: HTTP 502" in str(failed_replies()[0].__dict__["error"])
     assert not [r for r in caplog.records if r.getMessage() == "flow.failed"], "no internal error"
+
+
+async def test_a_busy_store_is_said_at_once_and_recovers_with_the_first_write(http_stack: Stack) -> None:
+    # Another process holds SQLite's write lock (issue #33.4): a request is answered honestly within
+    # Slack's seconds, /healthz says the store is busy (degraded, not broken), and the first write that
+    # gets through after the lock is released makes everything well again at once.
+    stack = http_stack
+    stack.nebula.add(INSTANCE)
+    bot, driver = await stack.start_bot()
+    locker = sqlite3.connect(stack.state, timeout=1, isolation_level=None)
+    locker.execute("BEGIN IMMEDIATE")
+    try:
+        started = asyncio.get_running_loop().time()
+        reply, _ = await stack.reply(driver, ALICE, f"delete {INSTANCE}")
+        assert asyncio.get_running_loop().time() - started < 3.0  # Slack's three seconds
+        assert "store is busy just now" in shown(reply)
+        assert not buttons(reply)
+        await bot.probe_store()
+        status, body = await health(stack.session, bot.port)
+        assert (status, body["status"]) == (200, "degraded")
+        assert "busy" in body["reason"]
+    finally:
+        locker.execute("ROLLBACK")
+        locker.close()
+    # No wait for the next probe: the next request's own write gets through, and the store is well.
+    asked, _ = await stack.reply(driver, ALICE, f"delete {INSTANCE}")
+    assert buttons(asked)
+    await bot.probe_store()
+    assert await health(stack.session, bot.port) == (200, {"status": "ok", "mode": "http"})
+
+
+async def test_a_bot_started_on_a_store_it_cannot_write_is_unhealthy_from_the_start(
+    http_stack: Stack, tmp_path: Path
+) -> None:
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    state = folder / "s.sqlite3"
+    first, _ = await http_stack.start_bot(nebula_bot_state_url=f"sqlite:///{state}")
+    await http_stack.stop_bot(first)  # the files exist; now nobody may write them
+    for path in folder.iterdir():
+        path.chmod(0o444)
+    folder.chmod(0o555)
+    try:
+        bot, driver = await http_stack.start_bot(nebula_bot_state_url=f"sqlite:///{state}")
+        status, body = await health(http_stack.session, bot.port)
+        assert (status, body["status"]) == (503, "unhealthy")
+        assert "cannot be written" in body["problems"]["store:default"]
+        ack, _ = await driver.command(ALICE, f"delete {INSTANCE}")
+        assert "cannot take new requests right now" in shown(ack.body)
+    finally:
+        folder.chmod(0o755)
+        for path in folder.iterdir():
+            path.chmod(0o644)

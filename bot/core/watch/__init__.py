@@ -12,6 +12,7 @@ from bot.core.watch.schedule_book import ScheduleBook
 from bot.core.watch.schedule_runs import ScheduleRuns
 from bot.core.watch.schedules import Schedules
 from bot.core.watch.settle import Settlement
+from bot.core.watch.watchdog import Watchdog
 from bot.core.watch.watcher import Cycle, FleetWatch, Watcher
 
 __all__ = [
@@ -27,5 +28,6 @@ __all__ = [
     "ScheduleRuns",
     "Schedules",
     "Settlement",
+    "Watchdog",
     "Watcher",
 ]

@@ -103,6 +103,14 @@ def store_down(problem: str) -> str:
     )
 
 
+def store_busy() -> str:
+    """A request met the store held by another process for longer than a write waits."""
+    return (
+        "The bot's store is busy just now (another process is writing to it), so this was not taken: "
+        "nothing was asked or changed. Try again in a minute."
+    )
+
+
 def port_unusable(host: str, port: int, exc: OSError) -> str:
     """Why the bot cannot listen at NEBULA_BOT_HOST:NEBULA_BOT_PORT, and what to do."""
     fix = "use 0.0.0.0 (every interface) or 127.0.0.1"

@@ -41,6 +41,7 @@ from bot.store.codecs import (
     outcomes_from_json,
     outcomes_to_json,
 )
+from bot.store.errors import Trouble
 from bot.store.redis.keys import Keys
 from bot.store.redis.scripts import ADD, DECIDE, FINISH, SWAP_RECORD
 
@@ -74,6 +75,7 @@ class RedisStore:
         self._finish = client.register_script(FINISH)
         self._add = client.register_script(ADD)
         self._swap_record = client.register_script(SWAP_RECORD)
+        self.trouble: Trouble | None = None  # why the last probe failed
 
     def __repr__(self) -> str:
         return "RedisStore()"
@@ -266,7 +268,12 @@ class RedisStore:
         return bool(swapped == 1)
 
     async def probe(self) -> None:
-        await self._redis.set(self._keys.health, repr(time.time()), ex=300)
+        try:
+            await self._redis.set(self._keys.health, repr(time.time()), ex=300)
+        except Exception as exc:
+            self.trouble = Trouble(str(exc) or type(exc).__name__)
+            raise
+        self.trouble = None
 
     async def ping(self) -> None:
         await self._redis.ping()

@@ -52,9 +52,11 @@ CREATE TABLE IF NOT EXISTS health (
 # The column is still called "action", as in every database written so far.
 Row = tuple[str, str, str | None, float | None, str | None, str | None]
 COLUMNS = "action, state, actor, decided_at, outcomes, message_ts"
-# How long a write waits for a lock held by another process (decisions), and for an audit line.
-BUSY_MS = 10_000
+# How long a write waits for a lock held by another process, and an audit line: a person waiting on a
+# request is told the store is busy rather than kept waiting (Slack wants an answer within seconds).
+BUSY_MS = 2_000
 AUDIT_BUSY_MS = 1_000
+GLANCE_MS = 250  # the replay guard and the watcher's slot: best efforts, never worth a wait
 
 # The compare-and-set: only a pending row moves, and only on the right side of its expiry.
 DECIDE_IN_TIME = (

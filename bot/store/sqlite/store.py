@@ -2,99 +2,32 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
-import sqlite3
-import threading
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
-
 from bot.domain.audit import AuditLine
 from bot.domain.confirmation import Confirmation, Entry, InstanceOutcome, State, Transition
 from bot.store.codecs import audit_from_json, audit_to_json, confirmation_to_json, outcomes_to_json
+from bot.store.sqlite.connection import Connections
 from bot.store.sqlite.file import (
     AUDIT_BUSY_MS,
-    BUSY_MS,
     COLUMNS,
     DECIDE_IN_TIME,
     EXPIRE,
+    GLANCE_MS,
     RELEASE,
-    SCHEMA,
     check_file,
     to_entry,
 )
 
-T = TypeVar("T")
 
-
-class SQLiteStore:
-    """sqlite3 blocks, so calls run on dedicated threads and the event loop never waits on disk.
-
-    Writes run on one thread with its connection. Reads that need no write run on a second thread
-    with a read-only connection of their own: WAL lets them proceed while a claim is being synced,
-    instead of queueing behind it.
-    """
-
-    def __init__(self, path: str) -> None:
-        self._path = path
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-store")
-        self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-reader")
-        self._local = threading.local()  # each thread's own connection
-        self._conn: sqlite3.Connection | None = None
-        self._reader_conn: sqlite3.Connection | None = None
-        self._identity: tuple[int, int] | None = None  # (device, inode) of the file opened
+class SQLiteStore(Connections):
+    """The store in one SQLite file (see `Connections` for its threads)."""
 
     def __repr__(self) -> str:
         return f"SQLiteStore({self._path!r})"
 
     async def open(self) -> SQLiteStore:
         """Open (creating if needed) the database file."""
-        try:
-            await self._run(self._open)
-            await self._read(self._open_reader)
-        except BaseException:
-            self._executor.shutdown(wait=False)
-            self._reader.shutdown(wait=False)
-            raise
+        await self._connect()
         return self
-
-    def _open(self) -> None:
-        conn = sqlite3.connect(self._path, timeout=BUSY_MS / 1000, isolation_level=None)
-        try:
-            conn.execute("PRAGMA journal_mode=WAL")
-            # WAL with synchronous=NORMAL survives a crash of the bot; only a power failure can lose the
-            # newest commits, and that costs nothing worse than a lost audit line or an unknown button.
-            # Decisions are the exception: see decide().
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.executescript(SCHEMA)
-            columns = {row[1] for row in conn.execute("PRAGMA table_info(confirmations)")}
-            if "message_ts" not in columns:  # a database written before messages were kept by ts
-                conn.execute("ALTER TABLE confirmations ADD COLUMN message_ts TEXT")
-        except BaseException:
-            conn.close()
-            raise
-        stat = os.stat(self._path)
-        self._identity = (stat.st_dev, stat.st_ino)
-        self._conn = self._local.conn = conn
-
-    def _open_reader(self) -> None:
-        conn = sqlite3.connect(self._path, timeout=BUSY_MS / 1000, isolation_level=None)
-        conn.execute("PRAGMA query_only=ON")
-        self._reader_conn = self._local.conn = conn
-
-    async def _run(self, func: Callable[[], T]) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._executor, func)
-
-    async def _read(self, func: Callable[[], T]) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._reader, func)
-
-    def _db(self) -> sqlite3.Connection:
-        """This thread's connection: the writer's, or the reader's."""
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            raise RuntimeError("SQLiteStore used before open()")
-        return conn
 
     async def add(self, confirmation: Confirmation) -> bool:
         query = "INSERT OR IGNORE INTO confirmations (id, state, expires_at, action) VALUES (?, ?, ?, ?)"
@@ -104,7 +37,7 @@ class SQLiteStore:
             confirmation.expires_at,
             confirmation_to_json(confirmation),
         )
-        return await self._run(lambda: self._db().execute(query, values).rowcount == 1)
+        return await self._write(lambda: self._db().execute(query, values).rowcount == 1)
 
     async def get(self, confirmation_id: str) -> Entry | None:
         return await self._read(lambda: self._select(confirmation_id))
@@ -115,7 +48,7 @@ class SQLiteStore:
         return to_entry(row) if row else None
 
     async def attach_message(self, confirmation_id: str, message_ts: str) -> None:
-        await self._run(
+        await self._write(
             lambda: self._db().execute(
                 "UPDATE confirmations SET message_ts = ? WHERE id = ?", (message_ts, confirmation_id)
             )
@@ -125,12 +58,14 @@ class SQLiteStore:
         if to not in (State.CLAIMED, State.SCHEDULED, State.CANCELLED, State.EXPIRED):
             raise ValueError(f"cannot decide to {to}")
         query = EXPIRE if to is State.EXPIRED else DECIDE_IN_TIME
-        return await self._run(lambda: self._transition(query, (to.value, actor, now, confirmation_id, now)))
+        return await self._write(
+            lambda: self._transition(query, (to.value, actor, now, confirmation_id, now))
+        )
 
     async def release(self, confirmation_id: str, to: State, actor: str, now: float) -> Transition:
         if to not in (State.CLAIMED, State.CANCELLED):
             raise ValueError(f"cannot release to {to}")
-        return await self._run(lambda: self._transition(RELEASE, (to.value, actor, now, confirmation_id)))
+        return await self._write(lambda: self._transition(RELEASE, (to.value, actor, now, confirmation_id)))
 
     def _transition(self, query: str, params: tuple[str | float, ...]) -> Transition:
         db = self._db()
@@ -151,7 +86,7 @@ class SQLiteStore:
             )
             return cursor.rowcount == 1
 
-        return await self._run(update)
+        return await self._write(update)
 
     async def overdue(self, now: float, limit: int = 100) -> list[Entry]:
         return await self._select_many(
@@ -182,17 +117,10 @@ class SQLiteStore:
         )
 
     async def append(self, line: AuditLine) -> None:
-        def insert() -> None:
-            db = self._db()
-            # An audit line waits at most a second for a lock another process holds: the flow it
-            # records must not stall behind it (the line is in the log either way).
-            db.execute(f"PRAGMA busy_timeout={AUDIT_BUSY_MS}")
-            try:
-                db.execute("INSERT INTO audit (record) VALUES (?)", (audit_to_json(line),))
-            finally:
-                db.execute(f"PRAGMA busy_timeout={BUSY_MS}")
-
-        await self._run(insert)
+        # An audit line waits at most a second for a lock another process holds: the flow it records
+        # must not stall behind it (the line is in the log either way).
+        query = "INSERT INTO audit (record) VALUES (?)"
+        await self._write(lambda: self._db().execute(query, (audit_to_json(line),)), AUDIT_BUSY_MS)
 
     async def recent(self, limit: int) -> list[AuditLine]:
         def select() -> list[AuditLine]:
@@ -219,7 +147,7 @@ class SQLiteStore:
             db.execute("DELETE FROM triggers WHERE seen_at < ?", (now - ttl,))
             return db.execute("INSERT OR IGNORE INTO triggers VALUES (?, ?)", (key, now)).rowcount == 1
 
-        return await self._run(insert)
+        return await self._write(insert, GLANCE_MS)  # a best effort: a request is not held up for it
 
     async def take_cycle(self, slot: int, now: float, ttl: float) -> bool:
         def insert() -> bool:
@@ -227,7 +155,7 @@ class SQLiteStore:
             db.execute("DELETE FROM cycles WHERE at < ? AND slot < ?", (now - ttl, slot))
             return db.execute("INSERT OR IGNORE INTO cycles VALUES (?, ?)", (slot, now)).rowcount == 1
 
-        return await self._run(insert)
+        return await self._write(insert, GLANCE_MS)
 
     async def last_cycle(self) -> float | None:
         def select() -> float | None:
@@ -267,7 +195,7 @@ class SQLiteStore:
                 )
             return cursor.rowcount == 1
 
-        return await self._run(swap)
+        return await self._write(swap)
 
     async def probe(self) -> None:
         def write() -> None:
@@ -276,7 +204,7 @@ class SQLiteStore:
             check_file(self._path, self._identity)
             self._db().execute("INSERT OR REPLACE INTO health VALUES (1, strftime('%s', 'now'))")
 
-        await self._run(write)
+        await self._write(write, GLANCE_MS)
 
     async def ping(self) -> None:
         await self._run(lambda: self._db().execute("SELECT 1").fetchone())

@@ -169,3 +169,20 @@ def _cost_row(row: Usage) -> str:
 def reminder_gone() -> Message:
     """Keep pressed on a reminder that was closed meanwhile."""
     return notice("This reminder is closed; nothing to keep.")
+
+
+def watcher_silent(since: float, interval: float, apart: bool) -> Message:
+    """No watcher cycle for two intervals: nothing reminds, no lease ends, no schedule acts."""
+    where = (
+        " The watcher runs apart (NEBULA_BOT_WATCHER=apart): is `nebula-bot watch` running?" if apart else ""
+    )
+    return notice(
+        f":warning: The bot's watcher has run no cycle since {moment(since)} (it should every "
+        f"{format_duration(interval)}): no reminders, lease ends, schedules or budget alerts until it "
+        f"does.{where}"
+    )
+
+
+def watcher_back(since: float) -> Message:
+    """The watcher's cycles resumed."""
+    return notice(f":white_check_mark: The bot's watcher runs again (it had stopped at {moment(since)}).")
