@@ -29,7 +29,7 @@ from bot.core.confirmations import (
     UndoWindow,
 )
 from bot.core.dispatch import Commands, Runner, Screen
-from bot.core.fleet import Home, Names, Reads
+from bot.core.fleet import Choices, Home, Names, Reads
 from bot.core.forged import Forged
 from bot.core.front import Core
 from bot.core.handling import Handling
@@ -162,6 +162,7 @@ def build_team(setup: Setup, world: World) -> Team:
         Watcher, cycles=store, lease_ends=lease_ends, schedule_runs=schedule_runs, fleet_watch=fleet_watch
     )
     sweeper = make(Sweeper)
+    make(Choices)
     names = make(Names)
     make(Reads, nebula=nebula)
     home = make(Home)

@@ -78,3 +78,23 @@ def read_offset(value: str | None) -> int | None:
         return None
     offset = int(value)
     return offset if offset <= MAX_OFFSET else None
+
+
+_TOKEN: Final = re.compile(r"[0-9a-f]{16,32}", re.ASCII)
+CHOICES_MAX: Final = 100
+
+
+def choice_value(token: str, index: int) -> str:
+    """What a "Which one?" button carries: `choice:<token>:<index>`."""
+    return f"choice:{token}:{index}"
+
+
+def read_choice_value(value: str | None) -> tuple[str, int] | None:
+    """The choice and the index a button names, or None when the bot did not write it."""
+    parts = (value or "").split(":")
+    if len(parts) != 3 or parts[0] != "choice" or not _TOKEN.fullmatch(parts[1]):
+        return None
+    index = parts[2]
+    if not (index.isascii() and index.isdigit() and len(index) <= 3) or int(index) >= CHOICES_MAX:
+        return None
+    return parts[1], int(index)

@@ -163,3 +163,20 @@ class Silence(Record, kind="silence"):
     def key(self) -> str:
         """There is one watcher per team."""
         return "watcher"
+
+
+@dataclass(frozen=True)
+class Choice(Record, kind="choice"):
+    """The commands a "Which one?" offered (one per candidate): its buttons carry this record's key and
+    an index, never the command itself (a protection's reason alone may be longer than a button's
+    value may be). Taken once; forgotten after a while."""
+
+    token: str
+    texts: tuple[str, ...]
+    user: str
+    at: float
+
+    @property
+    def key(self) -> str:
+        """Its token, as its buttons carry it."""
+        return self.token

@@ -66,7 +66,8 @@ async def test_a_name_that_fits_two_asks_which_one_and_acts_on_none(stack: Stack
     assert stack.slack.messages == []  # no confirmation anywhere yet
     assert stack.nebula.deletes() == []
     choices = values(asked, action_ids.CHOOSE)
-    assert choices == [f"delete {INSTANCE}", f"delete {OTHER}"]
+    assert len(choices) == 2
+    assert all(value.startswith("choice:") for value in choices)  # a reference, never the command
 
     before = len(stack.slack.messages)
     await driver.click(ALICE, action_ids.CHOOSE, choices[1])
@@ -80,14 +81,37 @@ async def test_a_name_that_fits_two_asks_which_one_and_acts_on_none(stack: Stack
 async def test_a_choice_runs_with_the_clickers_rights_only(stack: Stack) -> None:
     stack.nebula.add(INSTANCE, host_name="trainer")
     _, driver = await stack.start_bot(nebula_bot_allowed_users=ALICE)
-    # A value the bot never offered, or a command typed into one: checked as if typed by the clicker.
-    _, url = await driver.click(BOB, action_ids.CHOOSE, f"delete {INSTANCE}")
+    # A menu's option carries the command: checked as if typed by the clicker.
+    _, url = await driver.choose(BOB, action_ids.PICK, f"delete {INSTANCE}", "pick:delete")
     await eventually(lambda: bool(stack.slack.posts_to(url)))
     assert "You may not change instances" in shown(stack.slack.posts_to(url)[0])
-    _, url = await driver.click(ALICE, action_ids.CHOOSE, "delete ../../computing/instances")
+    _, url = await driver.choose(ALICE, action_ids.PICK, "delete ../../computing/instances", "pick:delete")
     await eventually(lambda: bool(stack.slack.posts_to(url)))
     assert "Usage" in shown(stack.slack.posts_to(url)[0])
+    # A "Which one?" button carries a reference: a command written into one was never offered.
+    _, url = await driver.click(ALICE, action_ids.CHOOSE, f"delete {INSTANCE}")
+    await eventually(lambda: bool(stack.slack.posts_to(url)))
+    assert "not one the bot offered" in shown(stack.slack.posts_to(url)[0])
     assert stack.nebula.calls == []
+
+
+async def test_which_one_carries_a_reference_whatever_the_command_is_long(stack: Stack) -> None:
+    # Issue #33.5: a reason of 2,000 characters made the command longer than a button's value may be.
+    stack.nebula.add(INSTANCE, host_name="trainer")
+    stack.nebula.add(OTHER, host_name="trainer")
+    _, driver = await stack.start_bot()
+    reason = "final eval " * 200
+    asked, _ = await stack.reply(driver, ALICE, f"protect trainer {reason}")
+    [_, second] = values(asked, action_ids.CHOOSE)
+    assert len(second) < 100
+    [chosen] = await stack.click(driver, ALICE, second, action_ids.CHOOSE)
+    assert "is protected by" in shown(chosen)
+    assert "final eval" in shown(chosen)
+    [again] = await stack.click(
+        driver, ALICE, second, action_ids.CHOOSE
+    )  # made once: a second press does nothing
+    assert "already made" in shown(again)
+    assert stack.nebula.changes() == []
 
 
 async def test_no_such_name_offers_the_closest(stack: Stack) -> None:

@@ -14,6 +14,7 @@ from typing import Final
 
 from slack_sdk.models.blocks import Option
 
+from bot.core.fleet.choices import Choices
 from bot.core.rails import Access, Protections
 from bot.domain.commands import Command
 from bot.domain.fleet.ids import is_instance_id
@@ -46,9 +47,17 @@ class Names:
     """Resolving names and prefixes, and the menus of instances."""
 
     def __init__(
-        self, *, fleet: Fleet, access: Access, protections: Protections, outbox: Outbox, clock: Clock
+        self,
+        *,
+        fleet: Fleet,
+        access: Access,
+        protections: Protections,
+        choices: Choices,
+        outbox: Outbox,
+        clock: Clock,
     ) -> None:
         self._fleet = fleet
+        self._choices = choices
         self._access = access
         self._protections = protections
         self._outbox = outbox
@@ -76,7 +85,8 @@ class Names:
             )
             if isinstance(found, Ambiguous):
                 options = [command.resolved({reference: c.id}).text() for c in found.candidates]
-                await self._outbox.reply(to, choices.which_one(found, options, self._clock()))
+                token = await self._choices.offer(options, actor.user_id)
+                await self._outbox.reply(to, choices.which_one(found, token, self._clock()))
             elif snapshot is None and not is_instance_id(reference):
                 await self._outbox.reply(to, choices.lookup_failed(reference, why))
             else:

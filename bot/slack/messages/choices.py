@@ -16,6 +16,7 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
 )
 
+from bot.domain.controls import choice_value
 from bot.domain.fleet.instance import Instance
 from bot.domain.fleet.names import Ambiguous, Unknown
 from bot.domain.money.costs import usage
@@ -34,16 +35,17 @@ OPTION_VALUE: Final = 150
 PICK_BLOCK: Final = "pick:"  # + the verb: which verb a menu's choice is for
 
 
-def which_one(ambiguous: Ambiguous, commands: Sequence[str], now: float) -> Message:
-    """One button per candidate; each runs `commands[i]` (the command with that candidate's id)."""
+def which_one(ambiguous: Ambiguous, token: str, now: float) -> Message:
+    """One button per candidate; the `i`th runs the `i`th command of the choice `token`."""
     shown = ambiguous.candidates[:CANDIDATES]
     head = f"Which one? {code(ambiguous.reference)} fits {len(ambiguous.candidates)} instances."
     blocks: list[Block] = [section(head)]
-    for index, (instance, command) in enumerate(zip(shown, commands, strict=False)):
+    for index, instance in enumerate(shown):
+        carried = choice_value(token, index)
         blocks.append(section(_candidate(instance, now)))
         blocks.append(
             ActionsBlock(
-                elements=[ButtonElement(text="This one", action_id=action_ids.CHOOSE, value=command)],
+                elements=[ButtonElement(text="This one", action_id=action_ids.CHOOSE, value=carried)],
                 block_id=f"choose:{index}",  # blocks with one action id each need ids of their own
             )
         )
@@ -126,3 +128,10 @@ def nothing_to_pick(word: str) -> Message:
 def not_offered() -> Message:
     """A control whose value the bot never wrote: a forged click."""
     return notice("That button is not one the bot offered; nothing was done.")
+
+
+def choice_gone() -> Message:
+    """A "Which one?" button pressed after its choice was made (or long after it was offered)."""
+    return notice(
+        "That choice was already made, or offered too long ago; nothing was done. Type the command again."
+    )
