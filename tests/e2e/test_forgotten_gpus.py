@@ -38,7 +38,7 @@ async def test_one_reminder_with_figures_and_buttons_never_twice(http_stack: Sta
     await cycle(runtime)
     [reminder] = reminders(stack)
     text = shown(reminder)
-    for expected in ("trainer-1", INSTANCE, "H100 × 8", "12h 30m", "$8.49", "$0.679/h"):
+    for expected in ("trainer-1", INSTANCE, "H100 × 8", "12h 30m", "$8.49", "$0.68/h"):
         assert expected in text
     assert [b["text"]["text"] for b in buttons(reminder).values()] == ["Keep 24h", "Stop", "Delete"]
     assert not reminders(stack, "young-1")

@@ -36,7 +36,7 @@ async def test_list_pages_through_every_instance(http_stack: Stack) -> None:
     assert len(rows) == 40
     assert "box-000" in shown(rows[0])
     assert "RTX-A6000 × 1" in shown(rows[0])
-    assert "$0.679/h" in shown(rows[0])
+    assert "$0.68/h" in shown(rows[0])
     assert [o["value"] for o in rows[0]["accessory"]["options"]] == [  # type: ignore[index]
         "delete:inst-000",
         "stop:inst-000",

@@ -181,3 +181,35 @@ def test_guard_rail_messages_hold_for_any_answer_and_reason(
     ):
         valid(message)
         inert(message)
+
+
+ODD = st.floats(allow_nan=True, allow_infinity=True) | st.sampled_from(
+    [float("nan"), float("inf"), -float("inf")]
+)
+
+
+@given(ODD, ODD, ODD, ODD, ODD)
+def test_no_figure_ever_breaks_a_message(a: float, b: float, c: float, d: float, e: float) -> None:
+    # Issue #33.5: NaN or infinity, wherever it came from (a record, a computation), is shown as unknown
+    # and never raises: one guard where figures enter a message (`kit.figure`).
+    from bot.domain.money.budgets import Figures
+    from bot.domain.money.costs import FleetCost, Usage
+    from bot.slack.messages.notices import budgets as budget_messages
+
+    instance = Instance(id="i-1", host_name="box", status="Running")
+    reminder = Reminder("i-1", "box", "H100", "8", "C1", a, b, c, d, e, owner="U1")
+    cost = FleetCost((Usage(instance, a, "nebula", b, c),), d, e, 0)
+    figures = Figures(1000.0, "month", a, b, c, d, e, (("i-1", a),))
+    built = [
+        fleet_messages.reminder(reminder, 86400),
+        fleet_messages.reminder(reminder, 86400, kept_until=a),
+        fleet_messages.cost(cost),
+        budget_messages.alert("80", figures, [instance], {}),
+        budget_messages.budget_shown(figures, {"i-1": "box"}),
+        budget_messages.digest(fleet_messages.cost(cost), figures, [("2026-12-01", a), ("2026-12-02", b)]),
+    ]
+    for message in built:
+        valid(message)
+        words = re.findall(r"[a-z]+", message.text.lower())
+        assert "nan" not in words
+        assert "inf" not in words

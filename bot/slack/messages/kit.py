@@ -26,6 +26,10 @@ FIELD_LIMIT: Final = 2000
 # Slack refuses messages of roughly 13k characters of blocks even within every documented limit
 # (slackapi/bolt-js#2509): 40 rows of at most this many characters stay well under it.
 ROW_LIMIT: Final = 280
+# Beyond this a figure is a bug, not a bill or a time (it would not even format as a date).
+FIGURE_MAX: Final = 1e15
+LAST_MOMENT: Final = 253402300800.0  # 10000-01-01: the first moment a date cannot show
+UNKNOWN_TIME: Final = "an unknown time"
 # How many people a sentence names before it says "and N more".
 PEOPLE_SHOWN: Final = 10
 # Who acted, when it was not a person: the names the audit uses, and how messages say them.
@@ -97,8 +101,16 @@ def fields(rows: Sequence[tuple[str, str]]) -> list[MarkdownTextObject]:
     return [MarkdownTextObject(text=fit(f"*{label}*\n{value}", FIELD_LIMIT)) for label, value in rows]
 
 
+def figure(value: float | None) -> float | None:
+    """A figure fit to show, or None (shown as unknown): every figure enters a message through here, so
+    that a missing, infinite or not-a-number one is never formatted (or raises)."""
+    return value if value is not None and math.isfinite(value) and abs(value) < FIGURE_MAX else None
+
+
 def when(timestamp: float) -> str:
     """A time within the next minutes, in each reader's time zone."""
+    if figure(timestamp) is None:
+        return UNKNOWN_TIME
     # Slack renders this in each reader's own time zone; the text after | is the fallback.
     return f"<!date^{int(timestamp)}^{{time}}|in a few minutes>"
 
@@ -111,6 +123,8 @@ def price(instance: Instance) -> str:
 
 def moment(timestamp: float) -> str:
     """A date and time, in each reader's time zone (UTC in the fallback)."""
+    if figure(timestamp) is None or not 0 <= timestamp < LAST_MOMENT:
+        return UNKNOWN_TIME
     fallback = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(timestamp))
     return f"<!date^{int(timestamp)}^{{date_short_pretty}} {{time}}|{fallback}>"
 
@@ -136,15 +150,18 @@ def people(ids: frozenset[str] | set[str]) -> str:
 
 
 def dollars(amount: float | None) -> str:
-    """ "$1,234.56", or "unknown"."""
-    return "unknown" if amount is None else f"${amount:,.2f}"
+    """ "$1,234.56", or "unknown": the one way money is written."""
+    shown = figure(amount)
+    return "unknown" if shown is None else f"${shown:,.2f}"
 
 
 def per_hour(amount: float | None) -> str:
-    """ "$0.679/h", or "unknown"."""
-    return f"${amount:,.3f}/h" if amount is not None and math.isfinite(amount) else "unknown"
+    """ "$0.68/h", or "unknown"."""
+    shown = dollars(amount)
+    return shown if figure(amount) is None else f"{shown}/h"
 
 
 def running_for(seconds: float | None) -> str:
     """ "1d 22h", or "unknown"."""
-    return "unknown" if seconds is None else format_duration(seconds)
+    shown = figure(seconds)
+    return "unknown" if shown is None else format_duration(shown)

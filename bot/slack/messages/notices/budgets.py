@@ -16,6 +16,7 @@ from bot.slack.messages.kit import (
     Message,
     context,
     dollars,
+    figure,
     message,
     moment,
     notice,
@@ -73,8 +74,10 @@ def _standing(current: Figures) -> str:
         runs_out = f"At this burn it runs out {moment(current.runs_out_at)}."
     else:
         runs_out = f"At this burn it lasts the {current.period}."
+    share = figure(current.share)
+    of_it = "?" if share is None else f"{share:.0%}"
     return (
-        f"Spent this {current.period}: {dollars(current.spent)} ({current.share:.0%}); burning "
+        f"Spent this {current.period}: {dollars(current.spent)} ({of_it}); burning "
         f"{per_hour(current.per_hour)}; forecast {dollars(current.forecast)} by "
         f"{moment(current.period_end)}. {runs_out}"
     )
@@ -121,10 +124,11 @@ def digest_line(current: Figures) -> str:
 
 def chart(days: Sequence[tuple[str, float]]) -> str:
     """The last days' spend as a bar chart in text, one line a day (a person would rather look)."""
-    most = max((spent for _, spent in days), default=0.0)
+    shown = [(day, figure(spent) or 0.0) for day, spent in days]
+    most = max((spent for _, spent in shown), default=0.0)
     lines = []
-    for day, spent in days:
-        eighths = round(spent / most * BAR_WIDTH * 8) if most > 0 else 0
+    for day, spent in shown:
+        eighths = round(max(0.0, spent) / most * BAR_WIDTH * 8) if most > 0 else 0
         bar = "█" * (eighths // 8) + (_EIGHTHS[eighths % 8] if eighths % 8 else "")
         lines.append(f"{day[5:]} {bar:<{BAR_WIDTH}} {dollars(spent)}")
     return "```\n" + "\n".join(lines) + "\n```"
