@@ -213,3 +213,18 @@ def test_no_figure_ever_breaks_a_message(a: float, b: float, c: float, d: float,
         words = re.findall(r"[a-z]+", message.text.lower())
         assert "nan" not in words
         assert "inf" not in words
+
+
+@given(st.sampled_from(["_it_", "~s~", "*b*", "a_b_c", "x~y~z"]))
+def test_markup_from_nebula_stays_quoted_in_the_fallback_text(name: str) -> None:
+    # Issue #33.5: the text fallback of chat.postMessage is mrkdwn too: Nebula's `_it_` must not italicise.
+    instance = Instance(id="i-1", host_name=name, status="Running", price_per_hour="1")
+    now = time.time()
+    reminder = Reminder("i-1", name, "H100", "8", "C1", now, now, running_seconds=7200.0)
+    for message in (
+        instance_messages.instance_details(instance, now),
+        instance_messages.instance_list(InstancePage((instance,), 1, 1), 0),
+        fleet_messages.reminder(reminder, 86400),
+    ):
+        assert f"`{name}`" in message.text
+        assert name not in message.text.replace(f"`{name}`", "")

@@ -7,6 +7,7 @@ One vocabulary for figures: durations as `1d 22h`, money as `$1,112.28`, everywh
 from __future__ import annotations
 
 import math
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,6 +23,8 @@ from bot.domain.money.costs import money
 from bot.slack.messages.mrkdwn import code, fit, literal, literal_within, shorten
 
 SECTION_LIMIT: Final = 3000
+_SPANS: Final = re.compile(r"(`[^`]*`)")
+_FORMATS: Final = re.compile(r"[_~*]")  # what Slack's mrkdwn would read as italic, strike or bold
 FIELD_LIMIT: Final = 2000
 # Slack refuses messages of roughly 13k characters of blocks even within every documented limit
 # (slackapi/bolt-js#2509): 40 rows of at most this many characters stay well under it.
@@ -58,9 +61,12 @@ def message(text: str, blocks: Sequence[Block]) -> Message:
 
 
 def plain(mrkdwn: str) -> str:
-    """`mrkdwn` as plain text."""
-    # The fallback is shown raw in notifications: drop the code and bold markers, keep the words.
-    return mrkdwn.replace("`", "").replace("*", "")
+    """`mrkdwn` as a message's fallback text, which notifications show: the bot's own bold and code markers
+    dropped, except around what would format without them (a host name `_it_`, Nebula's `~s~`)."""
+    return "".join(
+        part if part.startswith("`") and _FORMATS.search(part) else part.replace("`", "").replace("*", "")
+        for part in _SPANS.split(mrkdwn)
+    )
 
 
 def section(mrkdwn: str) -> SectionBlock:
