@@ -37,7 +37,13 @@ def replier(
     settings: Settings, session: aiohttp.ClientSession, client: AsyncWebClient, metrics: Metrics
 ) -> SlackReplier:
     """How the bot talks in Slack."""
-    return SlackReplier(session, client, metrics, response_url_prefixes=settings.slack_response_url_prefixes)
+    return SlackReplier(
+        session,
+        client,
+        metrics,
+        response_url_prefixes=settings.slack_response_url_prefixes,
+        pace=settings.slack_post_pace,
+    )
 
 
 def nebula_client(

@@ -49,6 +49,9 @@ class Settings(StoreSettings):
     slack_api_url: str = "https://slack.com/api/"
     # response_urls arrive in signed requests, but the bot posts only under these prefixes.
     slack_response_url_prefixes: Annotated[tuple[str, ...], NoDecode] = ("https://hooks.slack.com/",)
+    # Seconds between chat.postMessage calls in one channel, after a burst of two: Slack's own pace,
+    # so that a 429 is the exception. 0 leaves the pace to Slack's 429 answers.
+    slack_post_pace: Duration = Field(default=1.0, ge=0, le=60)
 
     # Nebula.
     nebula_api_url: str = "https://api.nebulablock.com/api/v1"

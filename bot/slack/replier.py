@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 import aiohttp
 from slack_sdk.web.async_client import AsyncWebClient
@@ -13,6 +16,9 @@ from bot.infra.metrics import Metrics
 from bot.infra.redact import redact, redact_data
 from bot.slack.errors import ReplyError, slack_error
 from bot.slack.messages.kit import Message
+
+# Posts Slack takes at once in a channel before its pace (about one a second) applies.
+BURST: Final = 2.0
 
 
 @dataclass(frozen=True)
@@ -58,14 +64,19 @@ class SlackReplier:
         *,
         response_url_prefixes: tuple[str, ...],
         timeout: float = 10.0,
+        pace: float = 1.0,
     ) -> None:
         self._metrics = metrics
         self._session = session
         self._web = web
         self._prefixes = response_url_prefixes
         self._timeout = aiohttp.ClientTimeout(total=timeout)
-        # One chat.postMessage at a time per channel: under a rate limit, messages keep their order.
+        self._pace = pace
+        # One chat.postMessage at a time per channel, paced as Slack takes them (about one a second per
+        # channel, short bursts allowed): under a burst, messages keep their order, and a 429 is the
+        # exception, not the method.
         self._channel_locks: dict[str, asyncio.Lock] = {}
+        self._allowance: dict[str, tuple[float, float]] = {}  # channel -> (posts allowed now, at when)
 
     async def reply(
         self, to: Destination, message: Message, *, in_channel: bool = False, replace_original: bool = False
@@ -85,8 +96,22 @@ class SlackReplier:
             self._metrics.slack_errors.labels("web_api_fallback").inc()
             raise ReplyError(f"{first_error}; Web API fallback failed: {slack_error(exc)}") from None
 
-    def _lock(self, channel: str) -> asyncio.Lock:
-        return self._channel_locks.setdefault(channel, asyncio.Lock())
+    @asynccontextmanager
+    async def _turn(self, channel: str) -> AsyncIterator[None]:
+        """This channel's turn to be posted in: after the post before it, and when Slack's pace allows."""
+        async with self._channel_locks.setdefault(channel, asyncio.Lock()):
+            if not self._pace:
+                yield
+                return
+            allowed, at = self._allowance.get(channel, (BURST, 0.0))
+            allowed = min(BURST, allowed + (time.monotonic() - at) / self._pace)
+            if allowed < 1:
+                await asyncio.sleep((1 - allowed) * self._pace)
+                allowed = 1.0
+            try:
+                yield
+            finally:
+                self._allowance[channel] = (allowed - 1, time.monotonic())
 
     async def _via_response_url(
         self, url: str, message: Message, in_channel: bool, replace_original: bool
@@ -116,7 +141,7 @@ class SlackReplier:
         # Never chat.update a message a click names: a click must not let one message's buttons
         # rewrite another. Edits go through `update`, with the ts the bot kept when it posted.
         if in_channel or replace_original:
-            async with self._lock(to.channel):
+            async with self._turn(to.channel):
                 await self._web.chat_postMessage(channel=to.channel, text=message.text, blocks=blocks)
         elif to.user:
             await self._web.chat_postEphemeral(
@@ -130,7 +155,7 @@ class SlackReplier:
     ) -> str:
         message = _redacted(message)
         try:
-            async with self._lock(channel):
+            async with self._turn(channel):
                 response = await self._web.chat_postMessage(
                     channel=channel,
                     text=message.text,

@@ -56,3 +56,18 @@ async def test_a_person_with_too_many_lookups_waiting_is_told_nebula_is_busy(htt
     # 130 look-ups from one person: 16 run, 100 wait their turn, the rest are told at once.
     assert any("Nebula is busy with the team's other requests" in shown(message) for message in answers)
     assert any(action_ids.CONFIRM in buttons(message) for message in answers)  # the first were served
+
+
+async def test_posts_are_paced_per_channel_so_that_a_rate_limit_is_the_exception(http_stack: Stack) -> None:
+    # Issue #33.5: Slack takes about one message a second per channel (after a short burst). Five
+    # confirmations asked at once in one channel are paced so, not thrown at Slack to be answered 429 over
+    # and over (this stand-in is stricter than Slack: it takes no burst, so the burst's second gets 429).
+    stack = http_stack
+    stack.slack.rate_limit = (1, 1.0)
+    ids = [f"gpu-{n}" for n in range(5)]
+    for iid in ids:
+        stack.nebula.add(iid)
+    _, driver = await stack.start_bot(nebula_bot_max_pending_per_user=20, slack_post_pace=1.0)
+    await asyncio.gather(*(driver.command(ALICE, f"delete {iid}") for iid in ids))
+    await eventually(lambda: len(stack.slack.chat("chat.postMessage")) == 5, within=20)
+    assert stack.slack.limited <= 2

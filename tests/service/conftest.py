@@ -94,7 +94,9 @@ async def bench(tmp_path: Path) -> AsyncIterator[Build]:
             web = AsyncWebClient(token=SHELL_TOKEN, base_url=slack.api_url, session=session)
             world = World(
                 identity=Identity(workspace=TEAM_ID),
-                replier=SlackReplier(session, web, metrics, response_url_prefixes=(slack.response_prefix,)),
+                replier=SlackReplier(
+                    session, web, metrics, response_url_prefixes=(slack.response_prefix,), pace=0
+                ),
                 usergroups=UserGroups(web, 60, metrics),
                 directory=EmailDirectory(web, 60, metrics),
                 health=Health(),
