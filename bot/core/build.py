@@ -53,7 +53,7 @@ from bot.core.watch import (
     Watcher,
 )
 from bot.domain.policy import Identity, Rules
-from bot.infra.clock import Clock
+from bot.infra.clock import Clock, Pause
 from bot.infra.health import Health
 from bot.infra.inflight import InFlight
 from bot.infra.metrics import Metrics
@@ -81,6 +81,7 @@ class World:
     inflight: InFlight
     metrics: Metrics
     clock: Clock
+    pause: Pause
     detail_slots: asyncio.Semaphore
 
 
@@ -159,7 +160,12 @@ def build_team(setup: Setup, world: World) -> Team:
     make(Digests, minute=config.digest_minute)
     fleet_watch = make(FleetWatch)
     watcher = make(
-        Watcher, cycles=store, lease_ends=lease_ends, schedule_runs=schedule_runs, fleet_watch=fleet_watch
+        Watcher,
+        pause=world.pause,
+        cycles=store,
+        lease_ends=lease_ends,
+        schedule_runs=schedule_runs,
+        fleet_watch=fleet_watch,
     )
     sweeper = make(Sweeper)
     make(Choices)

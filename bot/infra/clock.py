@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 # The bot's notion of now, in seconds since the epoch (`time.time`, or a test's clock).
 Clock = Callable[[], float]
+# Waiting out a span of that clock (`pause`, or a test's, which ends when the test moves its clock).
+Pause = Callable[[asyncio.Event, float], Awaitable[None]]
 
 
 async def pause(stop: asyncio.Event, seconds: float) -> None:

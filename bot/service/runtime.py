@@ -17,7 +17,7 @@ from slack_bolt.app.async_app import AsyncApp
 from bot.bolt.app import build_app
 from bot.core import Core, World, build_core, store_health, watcher_health
 from bot.infra import logs, redact
-from bot.infra.clock import Clock, finish_within, pause
+from bot.infra.clock import Clock, Pause, finish_within, pause
 from bot.infra.health import Health
 from bot.infra.inflight import InFlight
 from bot.infra.metrics import Metrics
@@ -50,11 +50,13 @@ class BotRuntime:
         settings: Settings,
         clock: Clock = time.time,
         *,
+        pause: Pause = pause,
         source: str = "slack",
         nebula_transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.settings = settings
         self._clock = clock
+        self._pause = pause
         self._source = source
         self._nebula_transport = nebula_transport
         # Each team's settings (the environment's alone, without a teams file); every key is a secret.
@@ -121,6 +123,7 @@ class BotRuntime:
                 inflight=self.inflight,
                 metrics=self.metrics,
                 clock=self._clock,
+                pause=self._pause,
                 detail_slots=asyncio.Semaphore(DETAIL_CONCURRENCY),  # in all, whatever the number of teams
             )
             setups = {}

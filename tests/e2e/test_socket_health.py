@@ -31,12 +31,12 @@ async def test_the_socket_is_opened_once_and_healthz_follows_it(
         status, reason = await health_of(stack, bot.port)
         return status == 503 and "no Socket Mode connection" in reason
 
-    await eventually_async(unhealthy, within=10)
+    await eventually_async(unhealthy)
 
     stack.slack.app_token_revoked = False
 
     async def healthy() -> bool:
         return (await health_of(stack, bot.port))[0] == 200
 
-    await eventually_async(healthy, within=10)
+    await eventually_async(healthy)
     assert stack.slack.socket_connected

@@ -4,16 +4,18 @@ watch channel, `check` says it; and all of it clears when cycles resume."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
 
+from bot.domain.records import Silence
 from tests.conftest import Cli
 from tests.helpers import shown
 from tests.standins.process import bot_env
-from tests.standins.stack import Stack
+from tests.standins.stack import Stack, eventually_async, records_of
 
 WATCH = "C0WATCH"
 
@@ -44,6 +46,16 @@ async def test_no_watcher_for_two_intervals_is_said_once_and_clears_when_cycles_
     stack.clock.advance(11)  # two intervals and a second, and no cycle: nobody runs `nebula-bot watch`
     for runtime in (bot, replica, bot):
         await runtime.look_after_watchers()
+
+    async def said_and_kept() -> bool:
+        # Whichever look got there first (each process also looks by itself every few seconds) posts
+        # the line and then keeps its ts, for the edit when cycles resume.
+        kept = [json.loads(record) for record in (await records_of(bot, Silence.KIND)).values()]
+        return len(silences(stack)) == 1 and [record.get("message_ts") is not None for record in kept] == [
+            True
+        ]
+
+    await eventually_async(said_and_kept)
     status, body = await health(stack.session, bot.port)
     assert (status, body["status"]) == (200, "degraded")  # still serving requests
     assert "no watcher cycle" in body["problems"]["watcher:default"]

@@ -52,7 +52,7 @@ async def request_and_click(slack: FakeSlack, driver: Driver) -> tuple[str, str]
     """Ask for a delete, click its confirm button; the confirmation's id and the ts of its message."""
     before = len(slack.messages)
     await driver.command(ALICE, f"delete {INSTANCE}")
-    await eventually(lambda: len(slack.messages) > before, within=20)
+    await eventually(lambda: len(slack.messages) > before)
     posted = slack.messages[before]
     cid = confirmation_id(posted.body)
     await driver.click(ALICE, action_ids.CONFIRM, cid)
@@ -76,10 +76,10 @@ async def test_sigterm_lets_an_in_flight_delete_finish_then_exits_0(
     bot = await start_process(processes, bot_env(slack, nebula, tmp_path / "s.sqlite3"), tmp_path, session)
     driver = Driver("http", slack, bot.url, session, eventually)
     _, ts = await request_and_click(slack, driver)
-    await eventually(lambda: len(nebula.deletes()) == 1, within=20)
+    await eventually(lambda: len(nebula.deletes()) == 1)
 
     bot.signal(signal.SIGTERM)
-    await eventually(lambda: bot.logged("bot.stopping"), within=20)
+    await eventually(lambda: bot.logged("bot.stopping"))
     assert bot.returncode is None, "must wait for the DELETE in flight"
     nebula.release.set()
 
@@ -101,7 +101,7 @@ async def test_crash_between_claim_and_outcome_never_deletes_twice(
     env = bot_env(slack, nebula, tmp_path / "s.sqlite3")
     first = await start_process(processes, env, tmp_path, session)
     cid, _ = await request_and_click(slack, Driver("http", slack, first.url, session, eventually))
-    await eventually(lambda: len(nebula.deletes()) == 1, within=20)
+    await eventually(lambda: len(nebula.deletes()) == 1)
 
     await first.kill()  # SIGKILL: no drain, no outcome recorded
     nebula.release.set()
@@ -109,7 +109,7 @@ async def test_crash_between_claim_and_outcome_never_deletes_twice(
     driver = Driver("http", slack, second.url, session, eventually)
     for _ in range(3):
         _, url = await driver.click(ALICE, action_ids.CONFIRM, cid)
-        await eventually(lambda url=url: len(slack.posts_to(url)) == 1, within=20)  # type: ignore[misc]
+        await eventually(lambda url=url: len(slack.posts_to(url)) == 1)  # type: ignore[misc]
         assert "already confirmed" in shown(slack.posts_to(url)[0])
     assert len(nebula.deletes()) == 1
 
@@ -131,7 +131,7 @@ async def test_socket_mode_is_healthy_once_connected_and_stops_cleanly(
         assert response.status == 404, "Socket Mode serves no HTTP events endpoint"
     driver = Driver("socket", slack, bot.url, session, eventually)
     _, ts = await request_and_click(slack, driver)
-    await eventually(lambda: bool(slack.thread(ts)), within=20)
+    await eventually(lambda: bool(slack.thread(ts)))
 
     bot.signal(signal.SIGTERM)
     assert await bot.wait() == 0
@@ -181,10 +181,10 @@ async def test_debug_logs_hold_no_secret_and_the_store_no_password(
     )
     driver = Driver("http", slack, bot.url, session, eventually)
     await request_and_click(slack, driver)
-    await eventually(lambda: len(nebula.deletes()) == 1, within=20)
+    await eventually(lambda: len(nebula.deletes()) == 1)
 
     bot.signal(signal.SIGTERM)
-    await eventually(lambda: bot.logged("bot.stopping"), within=20)
+    await eventually(lambda: bot.logged("bot.stopping"))
     # While draining, a new request is turned away and never reaches Nebula.
     refused = await driver.command(ALICE, f"delete {INSTANCE}")
     assert refused[0].status == 503
@@ -217,7 +217,7 @@ async def test_log_format_text_or_json_and_the_key_never_logged(
     # The key must travel (to Nebula, which rejects it) for its absence from the log to mean anything.
     driver = Driver("http", slack, bot.url, session, eventually)
     _, url = await driver.command(ALICE, "list")
-    await eventually(lambda: len(slack.posts_to(url)) == 1, within=20)
+    await eventually(lambda: len(slack.posts_to(url)) == 1)
     assert "check NEBULA_API_KEY" in shown(slack.posts_to(url)[0])
     assert [call.authorization for call in nebula.calls] == [f"Bearer {key}"]
     bot.signal(signal.SIGTERM)
@@ -245,7 +245,7 @@ async def test_a_change_nebula_has_not_answered_at_shutdown_is_reported_and_reco
     env = bot_env(slack, nebula, state, NEBULA_BOT_DRAIN_TIMEOUT="1", NEBULA_API_TIMEOUT="60")
     bot = await start_process(processes, env, tmp_path, session)
     cid, ts = await request_and_click(slack, Driver("http", slack, bot.url, session, eventually))
-    await eventually(lambda: len(nebula.deletes()) == 1, within=20)
+    await eventually(lambda: len(nebula.deletes()) == 1)
 
     bot.signal(signal.SIGTERM)
 
@@ -281,15 +281,15 @@ async def test_the_watcher_apart_reminds_while_the_bot_only_serves_requests(
         )
         bot = await start_process(processes, env, tmp_path, session)
         watcher = await start_process(processes, env, tmp_path, session, "watch")
-        await eventually(lambda: bool(slack.chat("chat.postMessage", "C0WATCH")), within=20)
+        await eventually(lambda: bool(slack.chat("chat.postMessage", "C0WATCH")))
         [reminder] = slack.chat("chat.postMessage", "C0WATCH")
         assert "forgotten-box" in shown(reminder)
-        await eventually(lambda: watcher.logged("watcher.cycle"), within=20)  # logged once the cycle ends
+        await eventually(lambda: watcher.logged("watcher.cycle"))  # logged once the cycle ends
         assert not bot.logged("watcher.cycle")
         assert not bot.logged("watcher.skipped")  # it has no watcher, not one that lost the interval
         async with session.post(f"{watcher.url}/slack/events", data="") as answer:
             assert answer.status == 404  # the watcher's process takes nothing from Slack
-        driver = Driver("http", slack, bot.url, session, lambda c: eventually(c, within=20))
+        driver = Driver("http", slack, bot.url, session, eventually)
         ack, _ = await driver.command(ALICE, "help")
         assert ack.status == 200
         for process in (bot, watcher):

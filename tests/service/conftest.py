@@ -103,6 +103,7 @@ async def bench(tmp_path: Path) -> AsyncIterator[Build]:
                 inflight=InFlight(),
                 metrics=metrics,
                 clock=clock,
+                pause=clock.pause,
                 detail_slots=asyncio.Semaphore(8),
             )
             settings = {"confirm_ttl": 600, "nebula_timeout": 2.0, "watch_channel": CHANNEL, **config}

@@ -13,6 +13,8 @@ import aiohttp
 
 from bot.domain.audit import AuditLine
 from bot.domain.confirmation import Entry
+from bot.infra.clock import Pause
+from bot.infra.clock import pause as clock_pause
 from bot.service.runtime import BotRuntime
 from bot.settings.settings import Settings
 from bot.slack.messages import action_ids
@@ -59,7 +61,12 @@ def posts(stack: Stack, url: str, count: int) -> Callable[[], bool]:
     return lambda: len(stack.slack.posts_to(url)) == count
 
 
-async def eventually(condition: Callable[[], bool], within: float = 5.0) -> None:
+# How long a condition may take before the test fails. Only a failing test ever waits this long, so it is
+# generous: a test must pass on a loaded machine, and its outcome must not depend on the machine's speed.
+DEADLINE = 30.0
+
+
+async def eventually(condition: Callable[[], bool], within: float = DEADLINE) -> None:
     """Poll `condition` until it holds; fail the test if it does not within `within` seconds."""
     deadline = time.monotonic() + within
     while not condition():
@@ -68,7 +75,7 @@ async def eventually(condition: Callable[[], bool], within: float = 5.0) -> None
         await asyncio.sleep(0.005)
 
 
-async def eventually_async(condition: Callable[[], Awaitable[bool]], within: float = 20.0) -> None:
+async def eventually_async(condition: Callable[[], Awaitable[bool]], within: float = DEADLINE) -> None:
     """Like `eventually`, for conditions that need I/O to check (a health endpoint, say)."""
     deadline = time.monotonic() + within
     while not await condition():
@@ -82,12 +89,25 @@ class FakeClock:
 
     def __init__(self) -> None:
         self.now = time.time()
+        self._moved = asyncio.Event()
 
     def __call__(self) -> float:
         return self.now
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
+        self._moved.set()
+        self._moved = asyncio.Event()
+
+    async def pause(self, stop: asyncio.Event, seconds: float) -> None:
+        """The bot's wait for a span of this clock: it ends when the test has moved the clock that far
+        (or `stop` is set), however long that takes in real time."""
+        until = self.now + seconds
+        while self.now < until and not stop.is_set():
+            waits = {asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._moved.wait())}
+            _, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            for wait in pending:
+                wait.cancel()
 
 
 def bot_settings(slack: FakeSlack, nebula: FakeNebula, state: Path, mode: str, **overrides: Any) -> Settings:
@@ -127,9 +147,18 @@ class Stack:
     _carriers: dict[str, str] = field(default_factory=dict)  # confirmation id -> ts of its message
 
     async def start_bot(self, **overrides: Any) -> tuple[BotRuntime, Driver]:
-        runtime = BotRuntime(
-            bot_settings(self.slack, self.nebula, self.state, self.mode, **overrides), self.clock
-        )
+        """A bot on the stand-ins, with these settings. Its watcher's loop waits in real time, so that
+        with an interval of an hour it never runs by itself: tests call its cycles."""
+        return await self._start(clock_pause, overrides)
+
+    async def start_bot_by_the_clock(self, **overrides: Any) -> tuple[BotRuntime, Driver]:
+        """A bot whose watcher's loop waits for the test's clock: each interval's cycle comes when the
+        test moves the clock past it, however busy the machine is."""
+        return await self._start(self.clock.pause, overrides)
+
+    async def _start(self, pause: Pause, overrides: dict[str, Any]) -> tuple[BotRuntime, Driver]:
+        settings = bot_settings(self.slack, self.nebula, self.state, self.mode, **overrides)
+        runtime = BotRuntime(settings, self.clock, pause=pause)
         await runtime.start()
         self.bots.append(runtime)
         return runtime, self.driver_for(runtime)
@@ -188,7 +217,7 @@ class Stack:
         if self.slack.with_button(cid) is not None:
             self._carrier(cid)
         _, url = await driver.click(user, action, cid)
-        await eventually(posts(self, url, answers), within=10)
+        await eventually(posts(self, url, answers))
         return self.slack.posts_to(url)
 
     async def confirm(self, driver: Driver, cid: str, user: str = ALICE) -> dict[str, Any]:
@@ -200,7 +229,7 @@ class Stack:
             lambda: bool(self.slack.thread(ts) or _in_channel(self.slack.posts_to(url))), within=10
         )
         # The final state of the request message is the bot's last step (after the audit record).
-        await eventually(lambda: "Details in the thread" in str(self.showing(cid)), within=10)
+        await eventually(lambda: "Details in the thread" in str(self.showing(cid)))
         replies = self.slack.thread(ts)
         return replies[-1].body if replies else _in_channel(self.slack.posts_to(url))[-1]
 

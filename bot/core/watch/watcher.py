@@ -21,7 +21,7 @@ from bot.core.watch.lease_ends import LeaseEnds
 from bot.core.watch.reminders import Reminders
 from bot.core.watch.schedule_runs import ScheduleRuns
 from bot.infra import logs
-from bot.infra.clock import Clock, pause
+from bot.infra.clock import Clock, Pause
 from bot.nebula.errors import NebulaError
 from bot.nebula.fleet import Fleet
 from bot.nebula.gate import acting_for
@@ -108,6 +108,7 @@ class Watcher:
         *,
         config: CoreConfig,
         clock: Clock,
+        pause: Pause,
         cycles: Cycles,
         lease_ends: LeaseEnds,
         schedule_runs: ScheduleRuns,
@@ -115,6 +116,7 @@ class Watcher:
     ) -> None:
         self._config = config
         self._clock = clock
+        self._pause = pause
         self._cycles = cycles
         self._lease_ends = lease_ends
         self._schedule_runs = schedule_runs
@@ -127,7 +129,7 @@ class Watcher:
         interval already run before the restart is not run again)."""
         while not stop.is_set():
             interval = self._config.watch_interval
-            await pause(stop, interval - (self._clock() - self._phase()) % interval)
+            await self._pause(stop, interval - (self._clock() - self._phase()) % interval)
             if stop.is_set():
                 return
             try:
