@@ -3,6 +3,7 @@ a script would drive it. Its behaviour is tested in-process in tests/e2e/test_sh
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pty
 import select
@@ -100,6 +101,14 @@ class Terminal:
                     break
         return seen.decode(errors="replace")
 
+    def drain(self) -> None:
+        """Read what the shell says within the next 0.2 s (waiting on the terminal, not spinning), so
+        that it never blocks on a full terminal while it leaves."""
+        ready, _, _ = select.select([self.fd], [], [], 0.2)
+        if ready:
+            with contextlib.suppress(OSError):  # the shell has left and closed the terminal
+                os.read(self.fd, 4096)
+
     def exit_code(self, within: float = 30) -> int:
         """Wait for the shell to leave (reading what it still says) and return its exit code."""
         deadline = time.monotonic() + within
@@ -109,7 +118,7 @@ class Terminal:
                 self.left = os.waitstatus_to_exitcode(status)
                 return self.left
             assert time.monotonic() < deadline, "the shell did not leave"
-            self.read_until("", within=0.2)
+            self.drain()
 
     def wait_for_keys(self, within: float = 30) -> None:
         """Poll until the shell's main thread sleeps waiting for a key.
