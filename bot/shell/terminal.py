@@ -103,6 +103,9 @@ def run_shell(options: ShellOptions) -> int:
             return asyncio.run(shell(options))
         except KeyboardInterrupt:
             return EXIT_INTERRUPTED
+    # Ctrl-C is how the person (and `wake`) ends a read: even when the shell was started where SIGINT
+    # is ignored (from `nohup`, or a script's background job), it must raise KeyboardInterrupt here.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     terminal = Terminal()
     ended = threading.Event()
     result: list[int] = []

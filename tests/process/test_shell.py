@@ -92,7 +92,7 @@ class Terminal:
         seen = b""
         deadline = time.monotonic() + within
         while marker.encode() not in seen:
-            assert time.monotonic() < deadline, seen.decode(errors="replace")
+            assert time.monotonic() < deadline, f"{seen.decode(errors='replace')}\n{self.state()}"
             ready, _, _ = select.select([self.fd], [], [], 0.5)
             if ready:
                 try:
@@ -100,6 +100,20 @@ class Terminal:
                 except OSError:  # the shell has left and closed the terminal
                     break
         return seen.decode(errors="replace")
+
+    def state(self) -> str:
+        """What the shell's process is doing, for a failure's message: its threads, their state and
+        system call, and its signals (blocked, ignored, caught)."""
+        lines = []
+        with contextlib.suppress(OSError):
+            status = Path(f"/proc/{self.pid}/status").read_text().splitlines()
+            lines += [line for line in status if line.startswith(("State", "Sig", "Shd"))]
+            for task in sorted(Path(f"/proc/{self.pid}/task").iterdir()):
+                syscall = (task / "syscall").read_text().split()[0]
+                status = (task / "status").read_text().splitlines()
+                blocked = next(line for line in status if line.startswith("SigBlk"))
+                lines.append(f"thread {task.name}: syscall {syscall}, {blocked}")
+        return "\n".join(lines)
 
     def drain(self) -> None:
         """Read what the shell says within the next 0.2 s (waiting on the terminal, not spinning), so
@@ -117,7 +131,7 @@ class Terminal:
             if done:
                 self.left = os.waitstatus_to_exitcode(status)
                 return self.left
-            assert time.monotonic() < deadline, "the shell did not leave"
+            assert time.monotonic() < deadline, f"the shell did not leave\n{self.state()}"
             self.drain()
 
     def wait_for_keys(self, within: float = 30) -> None:

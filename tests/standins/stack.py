@@ -119,7 +119,8 @@ def bot_settings(slack: FakeSlack, nebula: FakeNebula, state: Path, mode: str, *
         "slack_response_url_prefixes": slack.url + "/response/",
         "nebula_api_url": nebula.api_url,
         "nebula_api_key": NEBULA_KEY,
-        "nebula_api_timeout": 2.0,
+        # Generous as in production: a test whose outcome hangs on a timeout sets its own, short one.
+        "nebula_api_timeout": 10.0,
         "nebula_bot_host": "127.0.0.1",
         "nebula_bot_port": 0,
         "nebula_bot_state_url": f"sqlite:///{state}",
