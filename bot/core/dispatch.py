@@ -15,6 +15,7 @@ from bot.core.handling import Handling
 from bot.core.rails import Access
 from bot.domain.commands import Command, Pick, UsageError
 from bot.domain.policy import Actor
+from bot.domain.typed import tidy
 from bot.infra import logs
 from bot.infra.clock import Clock
 from bot.infra.metrics import Metrics
@@ -37,6 +38,7 @@ class Screened:
 
     spec: Word
     command: Command
+    note: str = ""  # said with the ack: what was taken out of the text before reading it
 
 
 class Screen:
@@ -59,11 +61,13 @@ class Screen:
 
     def screen(self, actor: Actor, text: str) -> Screened | Message:
         """Decide instantly, with no I/O, whether a command goes ahead; if not, the ephemeral answer."""
-        parsed = self._words.parse(text)
+        tidied = tidy(text)
+        note = texts.removed_invisible(tidied.invisible) if tidied.invisible else ""
+        parsed = self._words.parse(tidied.text)
         if isinstance(parsed, UsageError):
             self._metrics.commands.labels("invalid", "usage").inc()
             logs.event("command.rejected", user=actor.user_id, channel=actor.channel_id, outcome="usage")
-            return usage(parsed, self._words.lines(), self._words.example)
+            return usage(parsed, self._words.lines(), self._words.example, note)
         spec, command = parsed
         if spec.instant:
             self._metrics.commands.labels(spec.label, spec.label).inc()
@@ -85,7 +89,7 @@ class Screen:
         if problem is not None:
             # What the store cannot keep would be lost (or acted on twice) after a restart: said now.
             return notice(texts.store_down(problem))
-        return Screened(spec, command)
+        return Screened(spec, command, note)
 
 
 class Runner:

@@ -95,7 +95,8 @@ class Core:
         screened = team.screen(actor, text)
         if isinstance(screened, Message):
             return Answer(screened)
-        return Answer(later=team.run(actor, screened, to, trigger_id))
+        now = notice(screened.note) if screened.note else None
+        return Answer(now, team.run(actor, screened, to, trigger_id))
 
     async def click(self, actor: Actor, to: Destination, click: Click) -> None:
         """A press on one of the bot's controls (in another team's channel, nothing is found)."""

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Literal, Self, TypeVar
 
 from bot.domain.fleet.ids import is_reference
+from bot.domain.typed import words_of
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ class UsageError:
     guess: str | None = None  # the word a misspelt one probably meant
     limit: int = 0  # how many instances the word takes
     detail: str = ""  # why a duration or a window could not be read
+    choices: tuple[str, ...] = ()  # what an ambiguous word may mean (`PST`: America/Los_Angeles)
 
 
 C = TypeVar("C", bound=Command)
@@ -105,13 +107,15 @@ def on_instance(make: Callable[[str], On]) -> Parse:
 
 
 def references(verb: str, args: Sequence[str], limit: int) -> tuple[str, ...] | UsageError:
-    """`args` as up to `limit` instance references, duplicates dropped (the order kept)."""
-    if not args:
+    """`args` as up to `limit` instance references, duplicates dropped (the order kept). Each is taken
+    as meant: without backticks or quotes around it or a comma after it (`bot.domain.typed`)."""
+    words = words_of(list(args))
+    if not words:
         return UsageError("missing_id", verb=verb)
-    for arg in args:
-        if not is_reference(arg):
-            return UsageError("bad_id", verb=verb, word=arg)
-    unique = tuple(dict.fromkeys(args))
+    for word in words:
+        if not is_reference(word):
+            return UsageError("bad_id", verb=verb, word=word)
+    unique = tuple(dict.fromkeys(words))
     if len(unique) > limit:
         return UsageError("too_many_ids", verb=verb, limit=limit)
     return unique

@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import time
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Final
 
@@ -55,6 +55,8 @@ class Snapshot:
     complete: bool = True
     details_read: int = 0
     pages: int = 0
+    at: float = 0.0  # when it was read, by the bot's clock
+    begun: float = field(default_factory=time.monotonic)  # when the read began, in real time (monotonic)
 
     @cached_property
     def running(self) -> tuple[Instance, ...]:
@@ -112,9 +114,10 @@ class Fleet:
         return await asyncio.shield(running)
 
     async def _read(self, details: bool) -> Snapshot:
+        begun = time.monotonic()
         listed, complete, pages = await self._list_all()
         if not details:
-            snapshot = Snapshot(listed, complete, pages=pages)
+            snapshot = Snapshot(listed, complete, pages=pages, at=self._clock(), begun=begun)
             self._last[False] = (time.monotonic(), snapshot)
             return snapshot
         running = [i for i in listed if i.is_running]
@@ -137,7 +140,9 @@ class Fleet:
             for forgotten in [k for k in self._details if k not in listed_ids]:
                 del self._details[forgotten]
         instances = tuple(merged.get(i.id, i) for i in listed if i.id not in gone)
-        snapshot = Snapshot(instances, complete, details_read=len(stale), pages=pages)
+        snapshot = Snapshot(
+            instances, complete, details_read=len(stale), pages=pages, at=self._clock(), begun=begun
+        )
         self._last[True] = self._last[False] = (time.monotonic(), snapshot)
         return snapshot
 

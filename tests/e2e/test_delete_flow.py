@@ -204,7 +204,7 @@ async def test_unknown_instance_gets_no_buttons(stack: Stack) -> None:
     _url_message, url = await stack.reply(driver, ALICE, "delete 0000-unknown")
     [reply] = stack.slack.posts_to(url)
     assert reply["response_type"] == "ephemeral"
-    assert "No instance `0000-unknown`" in shown(reply)
+    assert "No instance called `0000-unknown`" in shown(reply)
     assert buttons(reply) == {}
     assert stack.nebula.deletes() == []
     assert stack.slack.messages == []
@@ -225,9 +225,10 @@ async def test_in_a_private_channel_without_the_bot_the_response_urls_carry_it(h
     assert "Details in the thread" in shown(carrier.body), "the click's response_url replaced it in place"
 
     # Without a ts, expiry cannot edit the message: it says so in a new one (see README).
-    request, command_url = await stack.reply(driver, ALICE, f"delete {INSTANCE}x")
-    stack.nebula.add(f"{INSTANCE}x")
-    _second, command_url = await stack.reply(driver, ALICE, f"delete {INSTANCE}x")
+    other = INSTANCE[:-2] + "ff"  # an id as Nebula writes them: looked up at once, not by name
+    request, command_url = await stack.reply(driver, ALICE, f"delete {other}")
+    stack.nebula.add(other)
+    _second, command_url = await stack.reply(driver, ALICE, f"delete {other}")
     await eventually(lambda: bot.inflight.count == 0)  # done with the request, as long before any expiry
     stack.clock.advance(601)
     assert bot.core is not None

@@ -216,7 +216,7 @@ async def test_several_ids_with_an_unknown_one_get_no_buttons(http_stack: Stack)
     _, driver = await stack.start_bot()
     url_message, _url = await stack.reply(driver, ALICE, "delete gpu-a gpu-zzz")
     reply = url_message
-    assert "No instance `gpu-zzz`" in shown(reply)
+    assert "No instance called `gpu-zzz`" in shown(reply)
     assert buttons(reply) == {}
     assert stack.nebula.changes() == []
 

@@ -106,7 +106,7 @@ LOOKUP_FAULTS = [
     (
         "200 empty data",
         Scripted(200, json.dumps({"status": "success", "message": "ok", "data": []})),
-        f"No instance `{INSTANCE}`",
+        f"No instance called `{INSTANCE}`",
     ),
     ("timeout", Scripted(hang=True), "did not answer within 0.3 s"),
 ]

@@ -60,7 +60,8 @@ async def test_set_show_list_and_remove(http_stack: Stack) -> None:
     assert "No schedule on" in await schedule(stack, driver, INSTANCE)
     for bad, says in (
         ("trainer-1 someday 08:00-19:00", "Not days of the week"),
-        ("trainer-1 daily 8-19", "Not a time range"),
+        ("trainer-1 daily 8-25", "Not a time range"),
+        ("trainer-1 daily 9-17 PST", "did you mean `America/Los_Angeles`?"),
         ("trainer-1 daily 08:00-08:00", "differ"),
         ("trainer-1 daily 08:00-19:00 Mars/Olympus", "Not a time zone"),
     ):

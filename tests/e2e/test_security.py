@@ -25,13 +25,11 @@ HOSTILE_TEXTS = [
     f"reboot {INSTANCE} {INSTANCE}x",
     "delete " + " ".join(f"i{n}" for n in range(11)),
     f"delete {INSTANCE} --force",
-    "delete ‮evil",
     "reboot x\u00a0y",
     "delete -x",
     "delete <!channel>",
-    "remove x",
     "DROP TABLE confirmations",
-    "delete `x`",
+    "delete `../x`",
 ]
 
 
@@ -44,7 +42,7 @@ async def test_bad_commands_get_usage_and_never_reach_nebula(stack: Stack, text:
 
     assert ack.status == 200
     assert ack.body["response_type"] == "ephemeral"
-    assert "Usage" in ack.body["text"]
+    assert "/nebula help lists every command." in shown(ack.body)
     assert "<!channel>" not in shown(ack.body)
     assert stack.nebula.calls == []
     assert stack.slack.posts_to(url) == []

@@ -16,13 +16,18 @@ from tests.strategies import figures
 
 @pytest.mark.parametrize(
     ("text", "seconds"),
-    [("90m", 5400), ("24h", 86400), ("2d", 172800), ("30s", 30), ("300", 300), (" 1.5h ", 5400), ("5M", 300)],
-)
+    [("90m", 5400), ("24h", 86400), ("2d", 172800), ("30s", 30), ("300", 300), (" 1.5h ", 5400), ("5M", 300),
+     ("1h30m", 5400), ("1h 30m", 5400), ("8 hours", 28800), ("2 days", 172800), ("90 min", 5400),
+     ("1 hour", 3600), ("45 secs", 45)],
+)  # fmt: skip
 def test_durations_people_type(text: str, seconds: float) -> None:
     assert parse_duration(text) == seconds
 
 
-@pytest.mark.parametrize("text", ["", "h", "0", "0h", "-1h", "1w", "8 hours", "1e9", "400d", "1h30m", "nan"])
+@pytest.mark.parametrize(
+    "text",
+    ["", "h", "0", "0h", "-1h", "1w", "1e9", "400d", "nan", "1h1h", "1h30", "8 8", "8 fortnights", "1" * 50],
+)
 def test_durations_refused_say_what_to_write(text: str) -> None:
     with pytest.raises(ValueError, match=r"duration|zero|year"):
         parse_duration(text)

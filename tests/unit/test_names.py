@@ -40,14 +40,17 @@ def test_ids_names_and_prefixes() -> None:
     assert match("102cade84e…", FLEET) == Found(UUID)  # as messages shorten ids
     assert match("102cade8...", FLEET) == Ambiguous("102cade8...", (FLEET[0], FLEET[1]))
     assert match("trainer-1", FLEET) == Ambiguous("trainer-1", (FLEET[0], FLEET[2]))
-    assert match("102cade", FLEET) == Found("102cade")  # too short for a prefix: tried as an id
+    # Too short for a prefix: said so, and never sent to Nebula as an id.
+    assert match("102cade", FLEET) == Unknown("102cade", short=True)
 
 
-def test_nothing_found_offers_close_names_else_tries_the_word_as_an_id() -> None:
+def test_nothing_found_offers_close_names_and_no_unresolved_word_is_taken_for_an_id() -> None:
+    # Issue #28.4: a word no instance of the read goes by stays away from Nebula's URLs.
     assert match("trainr-1", FLEET) == Unknown("trainr-1", ("trainer-1", "Trainer-1"))
-    assert match("zz-9", FLEET) == Found("zz-9")  # Nebula's own read of it decides
-    assert match("zz.example", FLEET) == Unknown("zz.example")  # never an id: never in a URL
-    assert match("zz-9", None) == Found("zz-9")  # the fleet unreadable: ids still work
+    assert match("zz-9", FLEET) == Unknown("zz-9")
+    assert match("zz.example", FLEET) == Unknown("zz.example")
+    assert match("zz-9", None) == Unknown("zz-9")  # the fleet unreadable: only Nebula-shaped ids work
+    assert match(UUID, None) == Found(UUID)
     assert match("trainer.lab", None) == Unknown("trainer.lab")
 
 

@@ -66,7 +66,7 @@ class Words:
 
     def lines(self) -> list[HelpLine]:
         """Every word's usage, what it does, and an example, in the help's order."""
-        return [HelpLine(spec.usage, spec.summary, spec.example) for spec in self.ordered]
+        return [HelpLine(spec.name, spec.usage, spec.summary, spec.example) for spec in self.ordered]
 
     @property
     def example(self) -> str:

@@ -11,6 +11,7 @@ from bot.core.watch import Leases
 from bot.domain.calendar.durations import format_seconds, parse_duration
 from bot.domain.commands import Command, OnInstance, UsageError, bare, is_off, reference
 from bot.domain.policy import Actor
+from bot.domain.typed import bare_word
 from bot.slack.replier import Destination
 
 MIN_LEASE_SECONDS = 1.0
@@ -37,22 +38,23 @@ class AllLeases(Command):
 
 
 def parse_lease(verb: str, args: Sequence[str]) -> Command | UsageError:
-    """`<instance>`, `<instance> off` or `<instance> <duration>`."""
-    if not args or len(args) > 2:
+    """`<instance>`, `<instance> off` or `<instance> <duration>` (`8h`, `1h 30m`, `8 hours`)."""
+    if not args:
         return UsageError("lease_form", verb=verb)
     found = reference(verb, args[:1])
     if isinstance(found, UsageError):
         return found
     if len(args) == 1:
         return Lease(found)
-    if is_off(args[1]):
+    rest = " ".join(args[1:])
+    if len(args) == 2 and is_off(bare_word(rest)):
         return Lease(found, off=True)
     try:
-        seconds = parse_duration(args[1])
+        seconds = parse_duration(bare_word(rest))
     except ValueError as exc:
-        return UsageError("bad_duration", verb=verb, word=args[1], detail=str(exc))
+        return UsageError("bad_duration", verb=verb, word=rest, detail=str(exc))
     if seconds < MIN_LEASE_SECONDS:
-        return UsageError("bad_duration", verb=verb, word=args[1], detail="a lease lasts at least a second")
+        return UsageError("bad_duration", verb=verb, word=rest, detail="a lease lasts at least a second")
     return Lease(found, seconds=seconds)
 
 

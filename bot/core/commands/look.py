@@ -44,7 +44,7 @@ class LookWords(CommandSet):
         self._reads = reads
         self._clock = clock
 
-    @word("list", usage="list", example="list", parse=bare(ListAll), rank=10, writes=False)
+    @word("list", usage="list", example="list", parse=bare(ListAll), rank=10, writes=False, aliases=("ls",))
     async def list(self, actor: Actor, to: Destination, command: ListAll) -> None:
         """your team's instances, with a ⋯ menu on each to act on it"""
         await self._reads.list_page(actor, to, 0)
@@ -54,6 +54,7 @@ class LookWords(CommandSet):
         usage="show <id>",
         example="show notebook-ana",
         parse=on_instance(Show),
+        aliases=("status", "info", "describe", "details"),
         rank=11,
         fits=any_instance,
         menu="to show",

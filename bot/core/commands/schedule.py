@@ -50,7 +50,9 @@ def parse_schedule(verb: str, args: Sequence[str]) -> Command | UsageError:
         return Schedule(found, off=True)
     window = parse_window(rest, "UTC")  # the form is checked now, the configured zone applied later
     if isinstance(window, WindowError):
-        return UsageError("schedule_form", verb=verb, word=window.word, detail=window.problem)
+        return UsageError(
+            "schedule_form", verb=verb, word=window.word, detail=window.problem, choices=window.meant
+        )
     return Schedule(found, tuple(rest))
 
 

@@ -9,6 +9,7 @@ a menu of the instances it makes sense for.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from typing import Final
 
@@ -17,9 +18,8 @@ from slack_sdk.models.blocks import Option
 from bot.core.fleet.choices import Choices
 from bot.core.rails import Access, Protections
 from bot.domain.commands import Command
-from bot.domain.fleet.ids import is_instance_id
 from bot.domain.fleet.instance import Instance
-from bot.domain.fleet.names import Ambiguous, Found, match, mentioned, needs_fleet
+from bot.domain.fleet.names import Ambiguous, Found, Match, Unknown, match, mentioned, needs_fleet
 from bot.domain.policy import Actor
 from bot.infra import logs
 from bot.infra.clock import Clock
@@ -65,35 +65,49 @@ class Names:
 
     async def resolve(self, actor: Actor, to: Destination, command: Command) -> Command | None:
         """`command` with its names resolved to ids; else None after asking "Which one?" or saying so."""
-        try:
-            snapshot: Snapshot | None = await self._fleet.read(details=False, max_age=NAMES_MAX_AGE)
-            why = ""
-        except NebulaError as exc:
-            snapshot, why = None, texts.nebula_error(exc)
+        asked = time.monotonic()
+        snapshot, why = await self._snapshot(NAMES_MAX_AGE)
+        found = self._matches(command, snapshot)
+        unknown = any(isinstance(one, Unknown) for one in found.values())
+        if snapshot is not None and snapshot.begun < asked and unknown:
+            # "No instance called" is said on a read begun after the command, never on an older one.
+            snapshot, why = await self._snapshot(0.0)
+            found = self._matches(command, snapshot)
         ids: dict[str, str] = {}
-        for reference in command.references():
-            found = match(reference, None if snapshot is None else snapshot.instances)
-            if isinstance(found, Found):
-                ids[reference] = found.instance_id
+        for reference, one in found.items():
+            if isinstance(one, Found):
+                ids[reference] = one.instance_id
                 continue
             logs.event(
                 "names.unresolved",
                 user=actor.user_id,
                 channel=actor.channel_id,
-                outcome="ambiguous" if isinstance(found, Ambiguous) else "unknown",
-                candidates=len(found.candidates) if isinstance(found, Ambiguous) else 0,
+                outcome="ambiguous" if isinstance(one, Ambiguous) else "unknown",
+                candidates=len(one.candidates) if isinstance(one, Ambiguous) else 0,
             )
-            if isinstance(found, Ambiguous):
-                options = [command.resolved({reference: c.id}).text() for c in found.candidates]
+            if isinstance(one, Ambiguous):
+                options = [command.resolved({reference: c.id}).text() for c in one.candidates]
                 token = await self._choices.offer(options, actor.user_id)
-                await self._outbox.reply(to, choices.which_one(found, token, self._clock()))
-            elif snapshot is None and not is_instance_id(reference):
+                await self._outbox.reply(to, choices.which_one(one, token, self._clock()))
+            elif snapshot is None:
                 await self._outbox.reply(to, choices.lookup_failed(reference, why))
             else:
-                await self._outbox.reply(to, choices.no_instance(found))
+                await self._outbox.reply(to, choices.no_instance(one))
             return None
         logs.event("names.resolved", user=actor.user_id, channel=actor.channel_id, count=len(ids))
         return command.resolved(ids)
+
+    async def _snapshot(self, max_age: float) -> tuple[Snapshot | None, str]:
+        """A read of the fleet at most `max_age` old, or None and why it could not be read."""
+        try:
+            return await self._fleet.read(details=False, max_age=max_age), ""
+        except NebulaError as exc:
+            return None, texts.nebula_error(exc)
+
+    @staticmethod
+    def _matches(command: Command, snapshot: Snapshot | None) -> dict[str, Match]:
+        instances = None if snapshot is None else snapshot.instances
+        return {reference: match(reference, instances) for reference in command.references()}
 
     async def offer(self, actor: Actor, to: Destination, word: str, fits: Fits, what: str) -> None:
         """A menu of the instances `word` makes sense for (up to 100 inline, else searched as typed);

@@ -9,7 +9,9 @@ window edge that day, and a time that happens twice counts once (the first time)
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
+import zoneinfo
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Final, Literal
@@ -21,7 +23,6 @@ NAMED_DAYS: Final = {
     "weekdays": frozenset(range(5)),
     "weekends": frozenset({5, 6}),
 }
-_TIMES: Final = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])-([01][0-9]|2[0-3]):([0-5][0-9])", re.ASCII)
 _ZONE: Final = re.compile(r"[A-Za-z][A-Za-z0-9_+-]*(?:/[A-Za-z0-9_+-]+){0,2}", re.ASCII)
 # How far back a cycle looks for a window edge it has not handled (a bot down longer forgets the rest).
 LOOK_BACK: Final = 8 * 86400.0
@@ -35,6 +36,7 @@ class WindowError:
 
     problem: WindowProblem
     word: str = ""
+    meant: tuple[str, ...] = ()  # for a zone written as an abbreviation: the zones it may mean
 
 
 @dataclass(frozen=True)
@@ -104,26 +106,99 @@ def parse_days(word: str) -> frozenset[int] | None:
 
 
 def parse_window(words: list[str], default_zone: str) -> Window | WindowError:
-    """`<days> HH:MM-HH:MM [zone]` as typed after the instance."""
-    if len(words) not in (2, 3):
-        return WindowError("times", " ".join(words))
+    """`[<days>] <start>-<end> [zone]` as typed after the instance (no days: every day). Times as people
+    write them: `08:00`, `8:00`, `8`, `8am`, `5:30 pm`, joined by `-`, `–` or `to`; a zone in any case
+    (`europe/berlin`)."""
+    if not words:
+        return WindowError("times")
     days = parse_days(words[0])
+    if days is None and _RANGE.fullmatch(" ".join(words)):
+        days, words = NAMED_DAYS["daily"], ["daily", *words]  # hours without days: every day
     if days is None:
         return WindowError("days", words[0])
-    times = _TIMES.fullmatch(words[1])
+    typed = " ".join(words[1:])
+    times = _RANGE.fullmatch(typed)
     if times is None:
-        return WindowError("times", words[1])
-    start, end = f"{times[1]}:{times[2]}", f"{times[3]}:{times[4]}"
+        return WindowError("times", typed or words[0])
+    start, end = _hh_mm(times["from"]), _hh_mm(times["until"])
+    if start is None or end is None:
+        return WindowError("times", typed)
     if start == end:
-        return WindowError("same_times", words[1])
-    zone = words[2] if len(words) == 3 else default_zone
-    if not is_zone(zone):
-        return WindowError("zone", zone)
+        return WindowError("same_times", typed)
+    if times["zone"] is None:
+        return Window(days, start, end, default_zone)
+    zone = find_zone(times["zone"])
+    if isinstance(zone, WindowError):
+        return zone
     return Window(days, start, end, zone)
 
 
+_TIME: Final = r"[0-9]{1,2}(?::[0-9]{2})?(?: ?[ap]\.?m\.?)?"
+_RANGE: Final = re.compile(
+    rf"(?P<from>{_TIME}) ?(?:-|–|—|to) ?(?P<until>{_TIME})(?: (?P<zone>\S+))?", re.ASCII | re.IGNORECASE
+)
+
+
+def _hh_mm(typed: str) -> str | None:
+    """`8`, `08:00`, `8am`, `5:30 pm` as `HH:MM`; None for a time that is not one (`25:00`, `13pm`)."""
+    text = typed.lower().replace(".", "").replace(" ", "")
+    half = text[-2:] if text.endswith(("am", "pm")) else None
+    hours_text, _, minutes_text = (text[:-2] if half else text).partition(":")
+    hours, minutes = int(hours_text), int(minutes_text or 0)
+    if half is not None:
+        if not 1 <= hours <= 12:
+            return None
+        hours = hours % 12 + (12 if half == "pm" else 0)
+    if hours > 23 or minutes > 59:
+        return None
+    return f"{hours:02d}:{minutes:02d}"
+
+
+# Abbreviations people write for zones: not zones the database should be asked for (`EST` there is a
+# fixed offset, wrong all summer), but a hint at the zone they mean.
+_ABBREVIATIONS: Final = {
+    "pst": ("America/Los_Angeles",),
+    "pdt": ("America/Los_Angeles",),
+    "pt": ("America/Los_Angeles",),
+    "mst": ("America/Denver", "America/Phoenix"),
+    "mdt": ("America/Denver",),
+    "cst": ("America/Chicago", "Asia/Shanghai"),
+    "cdt": ("America/Chicago",),
+    "est": ("America/New_York",),
+    "edt": ("America/New_York",),
+    "et": ("America/New_York",),
+    "bst": ("Europe/London",),
+    "cet": ("Europe/Berlin", "Europe/Paris"),
+    "cest": ("Europe/Berlin", "Europe/Paris"),
+    "eet": ("Europe/Athens", "Europe/Helsinki"),
+    "ist": ("Asia/Kolkata", "Europe/Dublin", "Asia/Jerusalem"),
+    "jst": ("Asia/Tokyo",),
+    "kst": ("Asia/Seoul",),
+    "sgt": ("Asia/Singapore",),
+    "aest": ("Australia/Sydney",),
+    "aedt": ("Australia/Sydney",),
+}
+
+
+def find_zone(typed: str) -> str | WindowError:
+    """The zone `typed` names, as the database spells it (`europe/berlin` is Europe/Berlin); for an
+    abbreviation, an error naming the zones it may mean (`PST`: America/Los_Angeles)."""
+    meant = _ABBREVIATIONS.get(typed.lower())
+    if meant is not None:
+        return WindowError("zone", typed, meant)
+    if not _ZONE.fullmatch(typed):
+        return WindowError("zone", typed)
+    spelt = _zones().get(typed.lower())
+    return spelt if spelt is not None else WindowError("zone", typed)
+
+
+@functools.cache
+def _zones() -> dict[str, str]:
+    return {name.lower(): name for name in zoneinfo.available_timezones()}
+
+
 def is_zone(name: str) -> bool:
-    """True for a time zone the zone database knows (`Europe/Berlin`, `UTC`)."""
+    """True for a time zone the zone database knows, spelt as it spells it (`Europe/Berlin`, `UTC`)."""
     if not _ZONE.fullmatch(name):
         return False
     try:

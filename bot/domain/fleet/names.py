@@ -3,9 +3,8 @@
 The rules, pure: a word written as Nebula writes ids is that id; otherwise it is looked for among the
 instances of a read of the fleet, as an id, a host name (any case) and an id prefix of at least eight
 characters (`102cade8…`, as messages show ids). One instance found: that one. Several: the person
-chooses. None: host names containing the word, or close to it, are offered; with none, a word that
-can be an id is tried as one (a list may lag behind Nebula; the instance's own read decides), and any
-other word is answered "no instance called".
+chooses. None: host names containing the word, or close to it, are offered. No word that was not
+resolved to an id on the read goes anywhere near Nebula's URLs.
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from bot.domain.fleet.ids import has_nebula_id_shape, is_instance_id, prefix_of
+from bot.domain.fleet.ids import MIN_PREFIX, has_nebula_id_shape, prefix_of
 from bot.domain.fleet.instance import Instance
 
 CLOSEST: Final = 3
@@ -40,10 +39,12 @@ class Ambiguous:
 
 @dataclass(frozen=True)
 class Unknown:
-    """No instance goes by the word; `closest` are host names near it."""
+    """No instance goes by the word; `closest` are host names near it; `short`: the word could be the
+    start of an id, but too short a one to go by."""
 
     reference: str
     closest: tuple[str, ...] = ()
+    short: bool = False
 
 
 Match = Found | Ambiguous | Unknown
@@ -59,7 +60,7 @@ def match(reference: str, instances: Sequence[Instance] | None) -> Match:
     if not needs_fleet(reference):
         return Found(reference)
     if instances is None:
-        return Found(reference) if is_instance_id(reference) else Unknown(reference)
+        return Unknown(reference)
     exact = [i for i in instances if i.id == reference]
     if exact:
         return Found(exact[0].id)
@@ -77,9 +78,11 @@ def match(reference: str, instances: Sequence[Instance] | None) -> Match:
     containing = [name for name in names if wanted in name.casefold()]
     similar = difflib.get_close_matches(reference, names, n=CLOSEST, cutoff=0.6)
     closest = tuple(dict.fromkeys([*containing, *similar]))[:CLOSEST]
-    if not closest and is_instance_id(reference):
-        return Found(reference)
-    return Unknown(reference, closest)
+    short = len(reference) < MIN_PREFIX and _HEX.fullmatch(reference) is not None
+    return Unknown(reference, closest, short)
+
+
+_HEX: Final = re.compile(r"[0-9a-f-]+…?", re.IGNORECASE)
 
 
 MENTIONED_MAX: Final = 20

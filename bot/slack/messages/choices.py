@@ -17,12 +17,13 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.domain.controls import choice_value
+from bot.domain.fleet.ids import MIN_PREFIX
 from bot.domain.fleet.instance import Instance
 from bot.domain.fleet.names import Ambiguous, Unknown
 from bot.domain.money.costs import usage
 from bot.domain.records import Protection
 from bot.slack.messages import action_ids
-from bot.slack.messages.instances import row
+from bot.slack.messages.instances import LIST_THEM, row
 from bot.slack.messages.kit import Message, context, dollars, gpu, message, notice, section, value
 from bot.slack.messages.mrkdwn import clean, code
 
@@ -70,8 +71,10 @@ def no_instance(unknown: Unknown) -> Message:
     text = f"No instance called {code(unknown.reference)}."
     if unknown.closest:
         text += " Did you mean " + ", ".join(code(name) for name in unknown.closest) + "?"
+    elif unknown.short:
+        text += f" The start of an id names an instance from {MIN_PREFIX} characters on; or use its name."
     else:
-        text += " `/nebula list` shows them all."
+        text += " " + LIST_THEM
     return notice(text)
 
 

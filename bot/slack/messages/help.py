@@ -13,17 +13,19 @@ from bot.slack.messages.mrkdwn import code
 
 @dataclass(frozen=True)
 class HelpLine:
-    """One word in the help: how it is written after `/nebula`, what it does, and an example."""
+    """One word in the help: the word, how it is written after `/nebula`, what it does, an example."""
 
+    word: str
     usage: str
     summary: str
     example: str
 
 
 NAMES: Final = (
-    "Where `<id>` is written, an instance's id, its host name or the first 8 or more characters of its id "
+    "Where `<id>` is written, an instance's name, its id or the first 8 or more characters of its id "
     "will do; a word that acts on an instance, typed alone, offers a menu of them."
 )
+EVERY_WORD: Final = "`/nebula help` lists every command."
 
 
 def usage_block(lines: Sequence[HelpLine], example: str) -> str:
@@ -32,25 +34,39 @@ def usage_block(lines: Sequence[HelpLine], example: str) -> str:
     return "*Usage*\n" + "\n".join(shown) + f"\nExample: `/nebula {example}`. {NAMES}"
 
 
+def _usage_of(verb: str, lines: Sequence[HelpLine]) -> str:
+    """One word's usage line, with its example, and where to find the others."""
+    line = next((line for line in lines if line.word == verb), None)
+    if line is None:
+        return EVERY_WORD
+    return f"Usage: `/nebula {line.usage}` ({line.summary}), e.g. `/nebula {line.example}`. {EVERY_WORD}"
+
+
 def usage_text(error: UsageError, lines: Sequence[HelpLine], example: str) -> str:
-    """What was wrong with the text, and the usage."""
+    """What was wrong with the text, and what to write instead: one word's usage, not all of them."""
     verb = error.verb
-    usage = usage_block(lines, example)
+    usage = _usage_of(verb, lines)
     match error.problem:
         case "unknown_verb":
             hint = f" Did you mean `{error.guess}`?" if error.guess else ""
-            return f"Unknown command {code(error.word)}.{hint}\n{usage}"
+            return f"Unknown command {code(error.word)}.{hint} {EVERY_WORD}"
         case "takes_nothing":
-            return f"`/nebula {verb}` takes no arguments.\n{usage}"
+            return f"`/nebula {verb}` takes nothing after it.\n{usage}"
         case "missing_id":
-            return f"Which instance? Add its id: `/nebula {verb} <instance-id>`.\n{usage}"
+            return (
+                f"Which instance? Write its name or id after `{verb}`, or `/nebula {verb}` alone for a menu."
+                f"\n{usage}"
+            )
         case "bad_id":
-            return f"{code(error.word)} is not a valid instance id.\n{usage}"
+            return (
+                f"{code(error.word)} cannot name an instance (a name or an id has only letters, digits, "
+                f"`-`, `_` and `.`).\n{usage}"
+            )
         case "too_many_ids":
-            many = "exactly one instance id" if error.limit == 1 else f"at most {error.limit} instance ids"
+            many = "one instance" if error.limit == 1 else f"at most {error.limit} instances"
             return f"`/nebula {verb}` takes {many}.\n{usage}"
         case "lease_form":
-            return f"Write `/nebula lease <instance-id> <duration>`, e.g. 8h.\n{usage}"
+            return f"Write `/nebula lease <id> <duration>`, e.g. `/nebula lease notebook-ana 8h`.\n{usage}"
         case "bad_duration":
             return f"{code(error.word)}: {error.detail}. Or write `off` to remove the lease."
         case "budget_form":
@@ -58,15 +74,21 @@ def usage_text(error: UsageError, lines: Sequence[HelpLine], example: str) -> st
                 f"Not a budget: {code(error.word)}. Write `/nebula budget 5000/month` (or `/week`), or `off`."
             )
         case "schedule_form":
+            if error.choices:
+                meant = " or ".join(f"`{zone}`" for zone in error.choices)
+                return (
+                    f"{code(error.word)} is an abbreviation, not a time zone (it would be wrong half the "
+                    f"year): did you mean {meant}?"
+                )
             return (
                 f"{_WINDOW_PROBLEMS.get(error.detail, 'Not a schedule')}: {code(error.word)}. {SCHEDULE_FORM}"
             )
 
 
 SCHEDULE_FORM: Final = (
-    "Write `/nebula schedule <instance> <days> HH:MM-HH:MM [zone]`, e.g. "
+    "Write `/nebula schedule <id> <days> <hours> [zone]`, e.g. "
     "`/nebula schedule notebook-ana weekdays 08:00-19:00 Europe/Berlin` (days: `daily`, `weekdays`, "
-    "`weekends`, `mon-fri`, `sat,sun`, …; `off` removes it)."
+    "`weekends`, `mon-fri`, `sat,sun`, …; hours: `9:00-17:00`, `9am-5pm`; `off` removes it)."
 )
 _WINDOW_PROBLEMS: Final = {
     "days": "Not days of the week",
@@ -76,9 +98,9 @@ _WINDOW_PROBLEMS: Final = {
 }
 
 
-def usage(error: UsageError, lines: Sequence[HelpLine], example: str) -> Message:
-    """The answer to text that is not a command."""
-    return notice(usage_text(error, lines, example))
+def usage(error: UsageError, lines: Sequence[HelpLine], example: str, note: str = "") -> Message:
+    """The answer to text that is not a command (`note`: what was removed from it, if anything)."""
+    return notice(usage_text(error, lines, example) + (f"\n{note}" if note else ""))
 
 
 def help_message(lines: Sequence[HelpLine], example: str) -> Message:

@@ -179,9 +179,12 @@ def instance_details(
     )
 
 
+LIST_THEM: Final = "`/nebula list` shows them all."
+
+
 def no_instance(instance_ids: Sequence[str]) -> Message:
-    """Nebula does not know these instances."""
-    return notice("No instance " + ", ".join(code(i) for i in instance_ids) + ".")
+    """Nebula does not know these instances: said as for a name nobody goes by."""
+    return notice(f"No instance called {', '.join(code(i) for i in instance_ids)}. {LIST_THEM}")
 
 
 def not_listed(error: NebulaError) -> Message:

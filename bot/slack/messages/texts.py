@@ -95,6 +95,12 @@ STOPPING = (
 )
 
 
+def removed_invisible(count: int) -> str:
+    """What the bot took out of a command before reading it, since the person could not see it."""
+    what = "an invisible character" if count == 1 else f"{count} invisible characters"
+    return f"_(Removed {what}, such as a zero-width space, from what you typed.)_"
+
+
 def store_down(problem: str) -> str:
     """Why the bot takes no new request right now: its store cannot keep one."""
     return (
