@@ -210,7 +210,7 @@ async def test_lease_end_with_stop_stops_once_after_the_grace(stack: Stack) -> N
     assert "Requested by <@U0ALICE>" in shown(outcome.body)
     assert outcome.thread_ts is not None
     notice_message = stack.slack.message(outcome.thread_ts)  # the outcome is in the notice's thread
-    assert "Stop `102cade84ea" in shown(notice_message.body)
+    assert "Stop `trainer-1` (102cade8…)" in shown(notice_message.body)
     assert "Details in the thread" in shown(notice_message.body)  # the notice now shows the result
     lines = await audit(runtime, 30)
     executed = [r for r in lines if r.step == "executed"]

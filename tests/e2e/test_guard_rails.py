@@ -47,8 +47,10 @@ async def test_a_protected_instance_cannot_be_stopped_rebooted_or_deleted(
         assert "protected by <@U0BOB> since" in text
         assert "final training run" in text
         assert f"/nebula unprotect {INSTANCE}" in text
+    stack.nebula.instances[INSTANCE]["status"] = "Stopped"
     started = await answer(stack, driver, ALICE, f"start {INSTANCE}")  # start is not guarded
     assert action_ids.CONFIRM in buttons(started)
+    stack.nebula.instances[INSTANCE]["status"] = "Running"
     again = await answer(stack, driver, ALICE, f"protect {INSTANCE}")
     assert "already protected by <@U0BOB>" in shown(again)
     listed = await answer(stack, driver, ALICE, "protected")
@@ -117,7 +119,7 @@ async def test_a_confirmed_delete_waits_out_the_undo_window_then_is_sent_once(st
     await stack.click(driver, ALICE, cid, answers=0)
     await eventually(lambda: action_ids.UNDO in buttons(stack.showing(cid)))
     scheduled = shown(stack.showing(cid))
-    assert "Deleting `102cade84ea" in scheduled
+    assert "Deleting `trainer-1` (102cade8…)" in scheduled
     assert "(in 60 s; confirmed by <@U0ALICE>)" in scheduled
     assert "confirmed by <@U0ALICE>" in scheduled
     assert await send_due(runtime) == 0

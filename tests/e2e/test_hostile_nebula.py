@@ -65,12 +65,15 @@ async def test_nebula_text_reaches_slack_neutralised(http_stack: Stack) -> None:
     _, driver = await stack.start_bot()
 
     details, _ = await stack.reply(driver, ALICE, f"show {INSTANCE}")
+    misfit, _ = await stack.reply(driver, ALICE, f"stop {INSTANCE}")  # a status the bot does not know
+    assert "nothing can be done to it until it is running or stopped" in shown(misfit)
+    stack.nebula.detail = detail_answer(host_name=HOSTILE, status="Running", gpu_type=HOSTILE, region=HOSTILE)
     cid_message, _ = await stack.reply(driver, ALICE, f"delete {INSTANCE}")
     stack.nebula.detail = None
     stack.nebula.delete = Scripted(401, json.dumps({"status": "failed", "message": HOSTILE}))
     outcome = await stack.confirm(driver, buttons(cid_message)["nebula_confirm"]["value"])
 
-    for message in (details, cid_message, outcome):
+    for message in (details, misfit, cid_message, outcome):
         text = shown(message)
         for raw in ("<!channel>", "<https://evil", "\u202e", "\\nnext line"):
             assert raw not in text, raw

@@ -49,13 +49,14 @@ async def test_the_readme_session_is_what_the_shell_prints() -> None:
 
 
 async def test_a_menu_choice_and_a_dialog_answered_no() -> None:
-    # The list's menus are controls 1 to 5; the confirmation's buttons are 6 and 7.
-    code, out = await run_demo(["/nebula list", "2 stop", "6", "n", "99", "bogus", ":calls"])
+    # The list's menus are controls 1 to 4 (render-node, deploying, has none); the confirmation's
+    # buttons are 5 and 6.
+    code, out = await run_demo(["/nebula list", "2 stop", "5", "n", "99", "bogus", ":calls"])
     assert code == 0
     assert "asked to stop this instance" in out
     assert "Not pressed." in out
     assert "Stop instance? This will stop" in out
-    assert "There is no control 99. You can press 1, 2, 3, 4, 5, 6, 7." in out
+    assert "There is no control 99. You can press 1, 2, 3, 4, 5, 6." in out
     assert "Type /nebula help" in out
     assert "/stop" not in nebula_calls(out)
 

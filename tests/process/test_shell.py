@@ -42,10 +42,10 @@ def test_list_show_delete_and_cancel_through_a_pipe(tmp_path: Path) -> None:
             "/nebula list",
             f"/nebula show {BIG}",
             f"/nebula delete {SMALL}",
-            "6",  # the list's menus were 1 to 5
+            "5",  # the list's menus were 1 to 4
             "y",
             f"/nebula stop {BIG}",
-            "9",
+            "8",  # its Cancel
             "/nebula list",
             ":calls",
         ],
@@ -54,10 +54,10 @@ def test_list_show_delete_and_cancel_through_a_pipe(tmp_path: Path) -> None:
     assert code == 0, err
     assert "[demo] nebula" in out
     assert "Your team's instances (1–5 of 5)" in out
-    assert f"[1] ⋯ {BIG}: delete | stop | start | reboot" in out
+    assert f"[1] ⋯ {BIG}: delete | stop | reboot" in out  # what fits a running instance
     assert "H100 × 8" in out
     assert "demo-password" not in out  # the detail carries one; it is never shown
-    assert "[6] Delete  [7] Cancel" in out
+    assert "[5] Delete  [6] Cancel" in out
     assert "Delete instance? This will delete" in out
     assert "Instances deleted successfully" in out
     assert "Cancelled by @U0SHELL. Nothing was stopped" in out

@@ -82,9 +82,9 @@ def test_every_builder_holds_for_any_nebula_answer(found: list[Instance], said: 
         ):
             valid(message)
             inert(message)
-        # Every instance's result is shown, not the first few.
+        # Every instance's result is shown, not the first few, each named as every message names it.
         shown = json.dumps(confirmations.outcome(confirmation, "U2", outcomes).payload())
-        assert all(json.dumps(i.id)[1:-1] in shown for i in found)
+        assert all(json.dumps(kit.label(i))[1:-1] in shown for i in found)
 
 
 @settings(max_examples=30, deadline=None)

@@ -39,14 +39,15 @@ def test_a_confirmation_numbers_its_buttons_and_carries_its_dialog() -> None:
         (1, action_ids.CONFIRM, "cid"),
         (2, action_ids.CANCEL, "cid"),
     ]
-    assert controls[0].confirm == "Delete instance? This will delete i-1. This cannot be undone."
+    assert controls[0].confirm == "Delete instance? This will delete `box` (i-1). This cannot be undone."
     assert controls[1].confirm is None
 
 
 def test_list_rows_become_numbered_menus() -> None:
-    page = InstancePage((Instance(id="i-1"), Instance(id="i-2")), 2, 2)
+    listed = (Instance(id="i-1", status="Running"), Instance(id="i-2", status="Stopped"))
+    page = InstancePage(listed, 2, 2)
     lines, controls = render({"blocks": list(instances.instance_list(page, 0).blocks)})
-    assert "[2] ⋯ i-2: delete | stop | start | reboot" in lines
+    assert "[2] ⋯ i-2: delete | start" in lines  # what fits a stopped instance
     assert controls[0].options[1] == ("Stop", "stop:i-1")
 
 

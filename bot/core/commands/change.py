@@ -10,10 +10,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Self
 
-from bot.core.commands import CommandSet, any_instance, word
+from bot.core.commands import CommandSet, Fits, word
 from bot.core.confirmations import Requests
 from bot.domain.commands import Command, Parse, UsageError, references
-from bot.domain.fleet.instance import Instance
+from bot.domain.fleet.fit import fits
 from bot.domain.policy import Actor
 from bot.domain.verbs import DELETE, MAX_IDS, REBOOT, START, STOP, VERBS, Verb
 from bot.slack.replier import Destination
@@ -45,12 +45,9 @@ def _change(limit: int) -> Parse:
     return parse
 
 
-def _running(instance: Instance, protected: bool) -> bool:
-    return instance.is_running
-
-
-def _stopped(instance: Instance, protected: bool) -> bool:
-    return instance.status_word in START.needs
+def _fitting(verb: Verb) -> Fits:
+    """A menu offers the instances the verb fits as listed (none that is changing)."""
+    return lambda instance, protected: fits(verb, instance)
 
 
 class ChangeWords(CommandSet):
@@ -69,7 +66,7 @@ class ChangeWords(CommandSet):
         parse=_change(MAX_IDS),
         aliases=("kill", "remove", "rm", "terminate", "destroy"),
         rank=30,
-        fits=any_instance,
+        fits=_fitting(DELETE),
         menu="to delete",
         admit=False,  # a request checks its requester itself, and audits a refusal
     )
@@ -83,7 +80,7 @@ class ChangeWords(CommandSet):
         example="stop llm-train-01",
         parse=_change(1),
         rank=31,
-        fits=_running,
+        fits=_fitting(STOP),
         menu="to stop",
         admit=False,  # a request checks its requester itself, and audits a refusal
     )
@@ -97,7 +94,7 @@ class ChangeWords(CommandSet):
         example="start eval-harness",
         parse=_change(1),
         rank=32,
-        fits=_stopped,
+        fits=_fitting(START),
         menu="to start",
         admit=False,  # a request checks its requester itself, and audits a refusal
     )
@@ -112,7 +109,7 @@ class ChangeWords(CommandSet):
         parse=_change(1),
         aliases=("restart",),
         rank=33,
-        fits=_running,
+        fits=_fitting(REBOOT),
         menu="to reboot",
         admit=False,  # a request checks its requester itself, and audits a refusal
     )

@@ -3,25 +3,39 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
+from typing import Final
 
 from bot.core.rails import Subject, Trail
 from bot.domain.audit import Step
 from bot.domain.fleet.instance import Instance
+from bot.domain.fleet.names import references
 from bot.nebula.client import NebulaClient
 from bot.nebula.errors import NebulaError, NebulaNotFound
+from bot.nebula.fleet import Fleet
 from bot.slack.messages import instances as messages
 from bot.slack.messages import texts
 from bot.slack.outbox import Outbox
 from bot.slack.replier import Destination
 
+# A suggested command names an instance as the fleet read at most this long ago calls it (else by id).
+NAMES_MAX_AGE: Final = 600.0
+
 
 class Lookup:
     """Reads instances' details, telling the person when Nebula does not know one or cannot say."""
 
-    def __init__(self, *, nebula: NebulaClient, outbox: Outbox, trail: Trail) -> None:
+    def __init__(self, *, nebula: NebulaClient, fleet: Fleet, outbox: Outbox, trail: Trail) -> None:
         self._nebula = nebula
+        self._fleet = fleet
         self._outbox = outbox
         self._trail = trail
+
+    def references(self, instances: Iterable[Instance]) -> dict[str, str]:
+        """How a command the bot suggests names each instance: by its name where that is unique in the
+        last read of the fleet, else by its id."""
+        recent = self._fleet.recent(NAMES_MAX_AGE)
+        return references(instances, recent.instances if recent is not None else None)
 
     async def one(self, instance_id: str, to: Destination) -> Instance | None:
         """The instance, or None after telling the person it does not exist or could not be looked up."""

@@ -15,11 +15,13 @@ from bot.core.confirmations.rulings import Rulings
 from bot.core.rails import Subject, Trail
 from bot.domain.audit import Step
 from bot.domain.confirmation import Confirmation, new_confirmation_id
+from bot.domain.fleet.fit import sort_out
 from bot.domain.policy import ALLOW, Actor, Ruling, refuse
 from bot.domain.refusals import TooManyPending
 from bot.domain.verbs import Verb
 from bot.infra.clock import Clock
 from bot.slack.messages import confirmations as messages
+from bot.slack.messages import instances as instance_messages
 from bot.slack.messages.kit import people
 from bot.slack.messages.refusals import refusal_text
 from bot.slack.replier import Destination
@@ -77,8 +79,15 @@ class Requests:
     async def _look_up_and_ask(
         self, actor: Actor, verb: Verb, instance_ids: tuple[str, ...], subject: Subject, to: Destination
     ) -> None:
-        instances = await self._lookup.all_of(instance_ids, subject, actor.user_id, to)
-        if instances is None:
+        looked_up = await self._lookup.all_of(instance_ids, subject, actor.user_id, to)
+        if looked_up is None:
+            return
+        # Decided on the status just read: a change that cannot apply is answered now, and not asked.
+        instances, misfits = sort_out(verb, looked_up, self._lookup.references(looked_up))
+        if not instances:
+            said = instance_messages.does_not_fit(misfits)
+            await self._trail.note(Step.LOOKUP, "does_not_fit", subject, actor.user_id, message=said.text)
+            await self._announcer.tell(to, said)
             return
         judged = await self._rulings.on_instances(actor, verb, instances)
         if not judged.ruling.allowed:
@@ -103,7 +112,10 @@ class Requests:
         rules = self._rulings.access.rules
         approval = people(rules.approvers) if rules.needs_approval or confirmation.needs_approval else None
         why = refusal_text(judged.over) if judged.over is not None else ""
-        message = messages.confirmation(confirmation, approval, dry_run=self._config.dry_run, why=why)
+        left_out = " ".join(instance_messages.misfit_line(m) for m in misfits)
+        message = messages.confirmation(
+            confirmation, approval, dry_run=self._config.dry_run, why=why, left_out=left_out
+        )
         message_ts = await self._announcer.ask(confirmation, message, to)
         if message_ts is not None:
             await self._confirmations.attach_message(confirmation.id, message_ts)

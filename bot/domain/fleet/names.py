@@ -9,13 +9,14 @@ resolved to an id on the read goes anywhere near Nebula's URLs.
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from bot.domain.fleet.ids import MIN_PREFIX, has_nebula_id_shape, prefix_of
+from bot.domain.fleet.ids import MIN_PREFIX, has_nebula_id_shape, is_reference, prefix_of
 from bot.domain.fleet.instance import Instance
 
 CLOSEST: Final = 3
@@ -109,3 +110,32 @@ def mentioned(text: str, instances: Sequence[Instance]) -> tuple[Instance, ...]:
         if len(found) >= MENTIONED_MAX:
             break
     return tuple(found.values())[:MENTIONED_MAX]
+
+
+def references(instances: Iterable[Instance], fleet: Sequence[Instance] | None) -> dict[str, str]:
+    """How to name each of `instances` in a command the bot suggests: its host name where `match` on
+    `fleet` would find exactly it by that name, else its id (also when the fleet is not known)."""
+    if fleet is None:
+        return {i.id: i.id for i in instances}
+    named: dict[str, int] = {}
+    for one in fleet:
+        if one.host_name:
+            named[one.host_name.casefold()] = named.get(one.host_name.casefold(), 0) + 1
+    ids = sorted(one.id.casefold() for one in fleet)
+    known = {one.id for one in fleet}
+    found = {}
+    for instance in instances:
+        name = instance.host_name
+        found[instance.id] = instance.id
+        if not name or named.get(name.casefold()) != 1 or not is_reference(name) or not needs_fleet(name):
+            continue
+        if instance.id not in known:
+            continue  # not in the read: its name would find nothing
+        # Not another instance's id, nor the start of one (`match` looks at ids before names).
+        start = prefix_of(name)
+        wanted = (start or name).casefold()
+        at = bisect.bisect_left(ids, wanted)
+        taken = at < len(ids) and (ids[at] == wanted or (start is not None and ids[at].startswith(wanted)))
+        if not taken:
+            found[instance.id] = name
+    return found

@@ -19,8 +19,18 @@ from bot.domain.fleet.instance import Instance
 from bot.domain.verbs import DELETE
 from bot.slack.messages import action_ids
 from bot.slack.messages.instances import summary_fields
-from bot.slack.messages.kit import Message, context, label, message, moment, notice, section, when, who
-from bot.slack.messages.mrkdwn import clean, shorten
+from bot.slack.messages.kit import (
+    Message,
+    context,
+    label,
+    message,
+    moment,
+    notice,
+    section,
+    when,
+    who,
+)
+from bot.slack.messages.mrkdwn import shorten
 from bot.slack.messages.wording import wording
 
 _ICONS: Final = {
@@ -30,6 +40,7 @@ _ICONS: Final = {
 }
 # How a status reads in a message; the enum's values are for records and metrics.
 _WORDS: Final = {Status.DRY_RUN: "dry run", Status.PARTLY_FAILED: "partly failed"}
+DIALOG_NAMES: Final = 160  # of the dialog's 300 characters, what the names may take
 INTERNAL_ERROR: Final = (
     "The bot hit an internal error and could not finish. "
     "Check this channel and the Nebula console before trying again."
@@ -47,12 +58,18 @@ def _labels(confirmation: Confirmation) -> str:
 
 
 def confirmation(
-    confirmation: Confirmation, approvers: str | None = None, *, dry_run: bool = False, why: str = ""
+    confirmation: Confirmation,
+    approvers: str | None = None,
+    *,
+    dry_run: bool = False,
+    why: str = "",
+    left_out: str = "",
 ) -> Message:
     """The in-channel request: what would change, who asked, until when, and the two buttons.
 
     With `approvers` (Slack mentions), the two-person rule applies and the message says who may approve;
-    `why` (the bot's mrkdwn) says why, when a rule other than the two-person rule asks for an approver.
+    `why` (the bot's mrkdwn) says why, when a rule other than the two-person rule asks for an approver;
+    `left_out` (the bot's mrkdwn), which of the instances asked for the change does not fit, and why.
     """
     verb, said = confirmation.verb, wording(confirmation.verb)
     count = len(confirmation.instances)
@@ -78,8 +95,8 @@ def confirmation(
     footer = context(
         f"Requested by <@{confirmation.requester}>. {deciders} Expires at {when(confirmation.expires_at)}."
     )
-    # The dialog names the one instance, or counts them: a list cut to 300 characters would mislead.
-    target = clean(confirmation.instances[0].id) if count == 1 else f"{count} instances"
+    omitted = [context(f"Left out: {left_out}")] if left_out else []
+    target = _dialog_target(confirmation)
     buttons = ActionsBlock(
         block_id="nebula_decision",
         elements=[
@@ -101,7 +118,15 @@ def confirmation(
     )
     ids = ", ".join(confirmation.instance_ids)
     text = f"<@{confirmation.requester}> asked to {verb.name} {ids}: confirm or cancel in Slack."
-    return message(text, [header, *details, footer, buttons])
+    return message(text, [header, *details, *omitted, footer, buttons])
+
+
+def _dialog_target(confirmation: Confirmation) -> str:
+    """The instances, by name, as the confirm dialog names them; counted when their names would not
+    fit (a list cut short would mislead)."""
+    names = [label(instance) for instance in confirmation.instances]
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    return listed if len(listed) <= DIALOG_NAMES else f"{len(names)} instances ({names[0]}, …)"
 
 
 def in_progress(confirmation: Confirmation, actor: str) -> Message:

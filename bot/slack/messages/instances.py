@@ -16,10 +16,10 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.domain.controls import menu_value
+from bot.domain.fleet.fit import Misfit, fitting_verbs
 from bot.domain.fleet.instance import Instance
 from bot.domain.money.costs import usage
 from bot.domain.records import Protection
-from bot.domain.verbs import VERBS
 from bot.nebula.answers import InstancePage
 from bot.nebula.errors import NebulaError
 from bot.slack.messages import action_ids, texts
@@ -30,8 +30,10 @@ from bot.slack.messages.kit import (
     dollars,
     fields,
     gpu,
+    label,
     message,
     notice,
+    plural,
     price,
     running_for,
     section,
@@ -76,13 +78,13 @@ def summary_fields(
     return fields(rows)
 
 
-def _menu(instance: Instance, action_id: str) -> OverflowMenuElement:
-    return OverflowMenuElement(
-        action_id=action_id,
-        options=[
-            Option(text=wording(verb).label, value=menu_value(verb, instance.id)) for verb in VERBS.values()
-        ],
-    )
+def _menu(instance: Instance, action_id: str) -> OverflowMenuElement | None:
+    """The changes that fit the instance as listed; none while it is changing (nothing to race it)."""
+    verbs = fitting_verbs(instance)
+    if not verbs:
+        return None
+    options = [Option(text=wording(verb).label, value=menu_value(verb, instance.id)) for verb in verbs]
+    return OverflowMenuElement(action_id=action_id, options=options)
 
 
 def row(
@@ -179,6 +181,7 @@ def instance_details(
     )
 
 
+MISFITS_SHOWN: Final = 10
 LIST_THEM: Final = "`/nebula list` shows them all."
 
 
@@ -195,3 +198,32 @@ def not_listed(error: NebulaError) -> Message:
 def not_looked_up(instance_ids: Sequence[str], why: str) -> Message:
     """Nebula could not be asked about these instances; `why` is the bot's mrkdwn."""
     return notice(f"Could not look up {', '.join(code(i) for i in instance_ids)}: {why}")
+
+
+def misfit_line(misfit: Misfit) -> str:
+    """Why a change does not fit an instance, and what would: "`eval-harness` (3b9e1c7d…) is stopped:
+    `/nebula start eval-harness`."."""
+    name = label(misfit.instance)
+    status = literal_within(misfit.instance.status_word, 40)  # Nebula's word: made inert
+    match misfit.kind:
+        case "gone":
+            return f"{name} was deleted."
+        case "changing":
+            state = f"is {status}" if status else "has no status Nebula gives"
+            return (
+                f"{name} {state}: nothing can be done to it until it is running or stopped "
+                f"(`/nebula show {misfit.reference}` says how it is)."
+            )
+        case _:
+            already = "already " if misfit.kind == "already" else ""
+            instead = " or ".join(f"`/nebula {verb.name} {misfit.reference}`" for verb in misfit.instead)
+            return f"{name} is {already}{status}" + (f": {instead}." if instead else ".")
+
+
+def does_not_fit(misfits: Sequence[Misfit]) -> Message:
+    """A change that fits none of its instances: nothing is asked, nothing is sent."""
+    lines = [misfit_line(m) for m in misfits[:MISFITS_SHOWN]]
+    more = len(misfits) - len(lines)
+    if more:
+        lines.append(f"…and {plural(more, 'more instance')}.")
+    return notice("\n".join(lines))

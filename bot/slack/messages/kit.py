@@ -20,7 +20,7 @@ from bot.domain.calendar.durations import format_duration
 from bot.domain.fleet.ids import is_slack_id
 from bot.domain.fleet.instance import Instance
 from bot.domain.money.costs import money
-from bot.slack.messages.mrkdwn import code, fit, literal, literal_within, shorten
+from bot.slack.messages.mrkdwn import clean, code, fit, literal, literal_within, shorten
 
 SECTION_LIMIT: Final = 3000
 _SPANS: Final = re.compile(r"(`[^`]*`)")
@@ -33,6 +33,7 @@ ROW_LIMIT: Final = 280
 FIGURE_MAX: Final = 1e15
 LAST_MOMENT: Final = 253402300800.0  # 10000-01-01: the first moment a date cannot show
 UNKNOWN_TIME: Final = "an unknown time"
+SHORT_ID: Final = 8  # characters of an id shown beside a name (MIN_PREFIX: what the bot takes back)
 # How many people a sentence names before it says "and N more".
 PEOPLE_SHOWN: Final = 10
 # Who acted, when it was not a person: the names the audit uses, and how messages say them.
@@ -89,10 +90,28 @@ def value(text: str | None, default: str = "unknown", limit: int = 100) -> str:
     return (literal_within(text, limit) or default) if text else default
 
 
+def plural(count: int, noun: str, many: str | None = None) -> str:
+    """ "1 instance", "2 instances" (`many`, for a noun that does not take an s)."""
+    return f"{count} {noun if count == 1 else many or noun + 's'}"
+
+
 def label(instance: Instance) -> str:
-    """`id` (host name)."""
-    name = f" ({literal_within(instance.host_name, 64)})" if instance.host_name else ""
-    return f"{code(instance.id)}{name}"
+    """How every message names an instance: `notebook-ana` (c3e8f1a9…)."""
+    return named(instance.id, instance.host_name)
+
+
+def named(instance_id: str, host_name: str | None) -> str:
+    """The host name first, in code as a person would type it, and the short id beside it; the id in
+    full when there is no name."""
+    if not host_name:
+        return code(instance_id)
+    return f"{code(host_name)} ({short_id(instance_id)})"
+
+
+def short_id(instance_id: str) -> str:
+    """The first 8 characters of an id and `…` (as the bot takes an id's start): `c3e8f1a9…`."""
+    shown = clean(instance_id)
+    return shown if len(shown) <= SHORT_ID + 1 else f"{shown[:SHORT_ID]}…"
 
 
 def gpu(instance: Instance) -> str:
