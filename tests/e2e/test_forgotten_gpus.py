@@ -427,8 +427,9 @@ async def test_the_loop_runs_cycles_by_itself_and_counts_them(http_stack: Stack)
     assert reminders(stack) == []
     stack.clock.advance(5 * 60)  # an interval later, its cycle has come, whatever the machine's pace
     await eventually(lambda: len(reminders(stack)) == 1 and bool(posted_with(stack, f"lease:{INSTANCE}")))
+    # Counted once the cycle is over, a moment after its posts.
+    await eventually(lambda: "nebula_bot_reminders_total 1.0" in runtime.metrics.render().decode())
     metrics = runtime.metrics.render().decode()
-    assert "nebula_bot_reminders_total 1.0" in metrics
     assert 'nebula_bot_fleet_cost_per_hour{team="default"} 0.679' in metrics
 
 

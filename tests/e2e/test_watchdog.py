@@ -55,7 +55,7 @@ async def test_no_watcher_for_two_intervals_is_said_once_and_clears_when_cycles_
             True
         ]
 
-    await eventually_async(said_and_kept)
+    await eventually_async(said_and_kept, seen=lambda: (silences(stack), stack.slack.messages[-3:]))
     status, body = await health(stack.session, bot.port)
     assert (status, body["status"]) == (200, "degraded")  # still serving requests
     assert "no watcher cycle" in body["problems"]["watcher:default"]

@@ -51,8 +51,10 @@ async def start_process(
 async def request_and_click(slack: FakeSlack, driver: Driver) -> tuple[str, str]:
     """Ask for a delete, click its confirm button; the confirmation's id and the ts of its message."""
     before = len(slack.messages)
-    await driver.command(ALICE, f"delete {INSTANCE}")
-    await eventually(lambda: len(slack.messages) > before)
+    ack, url = await driver.command(ALICE, f"delete {INSTANCE}")
+    await eventually(
+        lambda: len(slack.messages) > before, seen=lambda: (ack, slack.posts_to(url), slack.api_calls)
+    )
     posted = slack.messages[before]
     cid = confirmation_id(posted.body)
     await driver.click(ALICE, action_ids.CONFIRM, cid)

@@ -66,21 +66,28 @@ def posts(stack: Stack, url: str, count: int) -> Callable[[], bool]:
 DEADLINE = 30.0
 
 
-async def eventually(condition: Callable[[], bool], within: float = DEADLINE) -> None:
-    """Poll `condition` until it holds; fail the test if it does not within `within` seconds."""
+async def eventually(
+    condition: Callable[[], bool], within: float = DEADLINE, seen: Callable[[], object] | None = None
+) -> None:
+    """Poll `condition` until it holds; fail the test if it does not within `within` seconds, saying
+    what `seen` returns then (what the test was waiting on)."""
     deadline = time.monotonic() + within
     while not condition():
         if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
+            raise AssertionError(f"condition not met in time; seen: {seen() if seen else '-'}")
         await asyncio.sleep(0.005)
 
 
-async def eventually_async(condition: Callable[[], Awaitable[bool]], within: float = DEADLINE) -> None:
+async def eventually_async(
+    condition: Callable[[], Awaitable[bool]],
+    within: float = DEADLINE,
+    seen: Callable[[], object] | None = None,
+) -> None:
     """Like `eventually`, for conditions that need I/O to check (a health endpoint, say)."""
     deadline = time.monotonic() + within
     while not await condition():
         if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
+            raise AssertionError(f"condition not met in time; seen: {seen() if seen else '-'}")
         await asyncio.sleep(0.02)
 
 
