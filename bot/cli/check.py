@@ -23,6 +23,7 @@ from bot.settings.teams import team_settings
 from bot.slack.auth import SlackAuthFailed, auth_test
 from bot.slack.errors import slack_error
 from bot.slack.messages import texts
+from bot.slack.messages.kit import plural
 from bot.store import StoreMissing, check_store, open_store
 
 REQUIRED_SCOPES = frozenset({"commands", "chat:write", "chat:write.public"})
@@ -77,7 +78,7 @@ def _configuration(settings: Settings) -> CheckResult:
         else f"HTTP mode on {settings.nebula_bot_host}:{settings.nebula_bot_port}"
     )
     users, groups = settings.nebula_bot_allowed_users, settings.nebula_bot_allowed_usergroups
-    who = "everyone" if "*" in users else f"{len(users)} users, {len(groups)} groups"
+    who = "everyone" if "*" in users else f"{plural(len(users), 'user')}, {plural(len(groups), 'group')}"
     extras = []
     owner_rule = settings.nebula_bot_owner_rule != "off"
     if owner_rule:

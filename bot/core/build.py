@@ -29,13 +29,13 @@ from bot.core.confirmations import (
     UndoWindow,
 )
 from bot.core.dispatch import Commands, Runner, Screen
-from bot.core.fleet import Choices, Home, Names, Reads
+from bot.core.fleet import Choices, FleetView, Home, Names, Reads
 from bot.core.forged import Forged
 from bot.core.front import Core
 from bot.core.handling import Handling
 from bot.core.home_channel import HomeChannel
 from bot.core.money import Accrual, Alerts, Costing, Standing
-from bot.core.rails import Access, Owners, Protections, Trail
+from bot.core.rails import Access, OwnChanges, Owners, Protections, Trail
 from bot.core.team import Background, Team
 from bot.core.watch import (
     Digests,
@@ -136,6 +136,8 @@ def build_team(setup: Setup, world: World) -> Team:
     parts["standing"] = Standing(records=records, clock=clock, approvers=rules.approvers)
     parts["fleet"] = Fleet(nebula, refresh=config.detail_refresh, clock=clock, slots=world.detail_slots)
     parts["costing"] = Costing(records=records, clock=clock)
+    parts["changed"] = changed = OwnChanges(records=records, clock=clock)
+    parts["view"] = FleetView(fleet=parts["fleet"], nebula=nebula, changed=changed, clock=clock)
     parts["confirmations"] = store
     make = _maker(parts)
     make(Rulings)
@@ -170,7 +172,7 @@ def build_team(setup: Setup, world: World) -> Team:
     sweeper = make(Sweeper)
     make(Choices)
     names = make(Names)
-    make(Reads, nebula=nebula)
+    make(Reads)
     home = make(Home)
     make(Handling)
     make(Forged)

@@ -16,6 +16,7 @@ from bot.core.rails import Access
 from bot.domain.commands import Command, Pick, UsageError
 from bot.domain.policy import Actor
 from bot.domain.typed import tidy
+from bot.domain.verbs import ALL_VERBS
 from bot.infra import logs
 from bot.infra.clock import Clock
 from bot.infra.metrics import Metrics
@@ -127,7 +128,8 @@ class Runner:
                 actor = admitted
             if isinstance(command, Pick):
                 assert spec.fits is not None, "only a word with instances offers a menu"
-                await self._names.offer(actor, to, spec.name, spec.fits, spec.menu)
+                confirms = spec.name in ALL_VERBS  # a change: the usual confirmation follows the choice
+                await self._names.offer(actor, to, spec.name, spec.fits, spec.menu, confirms=confirms)
                 return
             resolved = await self._names.resolve(actor, to, command) if needs_resolving(command) else command
             if resolved is not None:

@@ -139,6 +139,7 @@ class Protection(Record, kind="protection"):
     by: str
     at: float
     reason: str = ""
+    host_name: str | None = None  # as it was when protected (older records have none)
 
 
 @dataclass(frozen=True)
@@ -148,6 +149,19 @@ class Ownership(Record, kind="ownership"):
     instance_id: str
     owner: str
     at: float
+
+
+@dataclass(frozen=True)
+class Changed(Record, kind="changed"):
+    """A change the bot carried out on an instance, Nebula having answered success: every view built
+    from an older read of the fleet shows it, on every replica. `verb` is the verb's name."""
+
+    instance_id: str
+    host_name: str | None
+    verb: str
+    at: float
+    requester: str
+    confirmer: str
 
 
 @dataclass(frozen=True)

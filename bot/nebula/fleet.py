@@ -146,6 +146,15 @@ class Fleet:
         self._last[True] = self._last[False] = (time.monotonic(), snapshot)
         return snapshot
 
+    def known(self, instance_id: str) -> Instance | None:
+        """The instance as the newest read listed it, however old that read (None: not read, or not
+        listed): for its name, never for its state."""
+        for _, snapshot in sorted(self._last.values(), key=lambda taken: -taken[0]):
+            found = snapshot.find(instance_id)
+            if found is not None:
+                return found
+        return None
+
     def recent(self, max_age: float) -> Snapshot | None:
         """The newest read of any kind if it is at most `max_age` seconds old, without reading."""
         newest = self._last.get(False)

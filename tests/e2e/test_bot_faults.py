@@ -14,7 +14,16 @@ from tests.helpers import buttons, confirmation_id, shown
 from tests.standins.redis_server import RedisServer
 from tests.standins.servers import Scripted
 from tests.standins.slack_driver import CHANNEL
-from tests.standins.stack import ALICE, BOB, INSTANCE, Stack, eventually, eventually_async, posts
+from tests.standins.stack import (
+    ALICE,
+    BOB,
+    HANG_TIMEOUT,
+    INSTANCE,
+    Stack,
+    eventually,
+    eventually_async,
+    posts,
+)
 
 
 async def test_dns_failure_means_unreachable(http_stack: Stack) -> None:
@@ -37,7 +46,7 @@ async def test_an_unknown_outcome_is_followed_by_one_read(
 ) -> None:
     stack = http_stack
     stack.nebula.add(INSTANCE)
-    _, driver = await stack.start_bot(nebula_api_timeout=0.3)
+    _, driver = await stack.start_bot(nebula_api_timeout=HANG_TIMEOUT)
     cid = await stack.request(driver)
     stack.nebula.delete = Scripted(hang=True)
     if after == "gone":
@@ -127,7 +136,7 @@ async def test_an_unknown_stop_reports_the_status_now(http_stack: Stack) -> None
     stack = http_stack
     stack.nebula.add(INSTANCE)
     stack.nebula.power[INSTANCE] = Scripted(hang=True)
-    _, driver = await stack.start_bot(nebula_api_timeout=0.3)
+    _, driver = await stack.start_bot(nebula_api_timeout=HANG_TIMEOUT)
     url_message, _url = await stack.reply(driver, ALICE, f"stop {INSTANCE}")
     click_outcome = await stack.confirm(driver, confirmation_id(url_message), ALICE)
     outcome = shown(click_outcome)

@@ -167,10 +167,10 @@ async def test_lease_set_show_list_off(http_stack: Stack) -> None:
     _, driver = await stack.start_bot(**WATCH, nebula_bot_lease_action="stop")
     answer = await lease(stack, driver, f"{INSTANCE} 8h")
     assert answer["response_type"] == "in_channel"
-    assert "Lease on *trainer-1*" in shown(answer)
+    assert "Lease on `trainer-1` (102cade8…)" in shown(answer)
     assert "set by <@U0ALICE>" in shown(answer)
     assert "will stop it, unless someone clicks Keep" in shown(answer)
-    assert "Lease on *trainer-1*" in shown(await lease(stack, driver, INSTANCE, user=BOB))
+    assert "Lease on `trainer-1` (102cade8…)" in shown(await lease(stack, driver, INSTANCE, user=BOB))
     listed, _ = await stack.reply(driver, BOB, "leases")
     assert listed["response_type"] == "ephemeral"
     assert "then stop" in shown(listed)
@@ -195,7 +195,7 @@ async def test_lease_end_with_stop_stops_once_after_the_grace(stack: Stack) -> N
     stack.clock.advance(2 * HOUR)
     await cycle(runtime)
     [notice] = posted_with(stack, f"lease:{INSTANCE}")
-    assert "Lease on *trainer-1*" in shown(notice)
+    assert "Lease on `trainer-1` (102cade8…)" in shown(notice)
     assert "set by <@U0ALICE> ended" in shown(notice)
     assert "will stop it at" in shown(notice)
     assert [b["text"]["text"] for b in buttons(notice).values()] == ["Keep 24h", "Stop"]

@@ -46,7 +46,7 @@ async def test_a_protected_instance_cannot_be_stopped_rebooted_or_deleted(
         text = shown(refused)
         assert "protected by <@U0BOB> since" in text
         assert "final training run" in text
-        assert f"/nebula unprotect {INSTANCE}" in text
+        assert "/nebula unprotect trainer-1" in text  # by the name it has
     stack.nebula.instances[INSTANCE]["status"] = "Stopped"
     started = await answer(stack, driver, ALICE, f"start {INSTANCE}")  # start is not guarded
     assert action_ids.CONFIRM in buttons(started)
@@ -54,7 +54,8 @@ async def test_a_protected_instance_cannot_be_stopped_rebooted_or_deleted(
     again = await answer(stack, driver, ALICE, f"protect {INSTANCE}")
     assert "already protected by <@U0BOB>" in shown(again)
     listed = await answer(stack, driver, ALICE, "protected")
-    assert INSTANCE in shown(listed)
+    assert "`trainer-1` (102cade8…)" in shown(listed)
+    assert "1 protected instance" in shown(listed)
     assert "final training run" in shown(listed)
     rows = await answer(stack, driver, ALICE, "list")
     assert ":lock: protected" in shown(rows)

@@ -9,7 +9,7 @@ import pytest
 
 from tests.helpers import buttons, confirmation_id, shown
 from tests.standins.servers import NEBULA_KEY, Scripted
-from tests.standins.stack import ALICE, INSTANCE, Stack, eventually
+from tests.standins.stack import ALICE, HANG_TIMEOUT, INSTANCE, Stack, eventually
 
 HTML = "<html><body><h1>502 Bad Gateway</h1></body></html>"
 
@@ -79,7 +79,7 @@ async def test_delete_timeout_means_outcome_unknown(stack: Stack) -> None:
     stack.nebula.add(INSTANCE)
     stack.nebula.delete = Scripted(hang=True)
 
-    outcome = await confirm_delete(stack, nebula_timeout=0.3)
+    outcome = await confirm_delete(stack, nebula_timeout=HANG_TIMEOUT)
 
     assert_failed(outcome, "outcome unknown: check with the Nebula console", status="unknown")
     assert ":grey_question:" in shown(outcome)
@@ -108,7 +108,7 @@ LOOKUP_FAULTS = [
         Scripted(200, json.dumps({"status": "success", "message": "ok", "data": []})),
         f"No instance called `{INSTANCE}`",
     ),
-    ("timeout", Scripted(hang=True), "did not answer within 0.3 s"),
+    ("timeout", Scripted(hang=True), "did not answer within 1 s"),
 ]
 
 
@@ -119,7 +119,7 @@ async def test_lookup_fault_gets_an_ephemeral_error_and_no_buttons(
     stack = http_stack
     stack.nebula.add(INSTANCE)
     stack.nebula.detail = script
-    _, driver = await stack.start_bot(nebula_api_timeout=0.3)
+    _, driver = await stack.start_bot(nebula_api_timeout=HANG_TIMEOUT)
 
     _, url = await driver.command(ALICE, f"delete {INSTANCE}")
 

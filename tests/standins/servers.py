@@ -6,6 +6,7 @@ They record everything they receive so tests can assert on what the bot actually
 from __future__ import annotations
 
 import asyncio
+import copy
 import itertools
 import json
 import socket
@@ -525,6 +526,8 @@ class FakeNebula(LoopbackServer):
         self.latency = 0.0  # a simulated network and server delay, for the benchmark
         self.release = asyncio.Event()
         self.hold_details = False
+        # Nebula's list lagging behind its changes: the list answers from this copy (see `lag_list`).
+        self.lagging_list: dict[str, dict[str, Any]] | None = None
         self.hold_deletes = False
         self.ignore_limit = False  # answer every row, whatever limit was asked for
         self.ignore_offset = False  # answer the first rows, whatever offset was asked for
@@ -541,6 +544,10 @@ class FakeNebula(LoopbackServer):
     def add(self, instance_id: str, host_name: str = "trainer-1", **fields: Any) -> None:
         """An instance as Nebula would describe it; `fields` replace or add detail fields."""
         self.instances[instance_id] = instance_detail(instance_id, host_name) | fields
+
+    def lag_list(self) -> None:
+        """From now on the list shows the instances as they are now, whatever happens to them."""
+        self.lagging_list = copy.deepcopy(self.instances)
 
     def deletes(self) -> list[NebulaCall]:
         return [c for c in self.calls if c.method == "DELETE"]
@@ -590,7 +597,7 @@ class FakeNebula(LoopbackServer):
         rows = [
             {"price_per_hour": 0.679}
             | {k: v for k, v in detail.items() if k not in ("vm_password", "password", "user_name")}
-            for detail in self.instances.values()
+            for detail in (self.lagging_list if self.lagging_list is not None else self.instances).values()
         ]
         shown = min(limit, self.page_cap) if self.page_cap is not None else limit
         body: dict[str, Any] = {

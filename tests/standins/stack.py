@@ -61,6 +61,10 @@ def posts(stack: Stack, url: str, count: int) -> Callable[[], bool]:
     return lambda: len(stack.slack.posts_to(url)) == count
 
 
+# Nebula's timeout in a test that waits out a call Nebula never answers: short, for the test's sake, but
+# long enough that the calls before it, which must get through, do so on a loaded machine.
+HANG_TIMEOUT = 1.0
+
 # How long a condition may take before the test fails. Only a failing test ever waits this long, so it is
 # generous: a test must pass on a loaded machine, and its outcome must not depend on the machine's speed.
 DEADLINE = 30.0

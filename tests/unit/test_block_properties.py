@@ -12,6 +12,7 @@ from slack_sdk.models.blocks import Block
 
 from bot.domain.confirmation import Confirmation, InstanceOutcome, Status
 from bot.domain.fleet.instance import Instance
+from bot.domain.fleet.names import Called
 from bot.domain.records import Lease, Protection, Reminder
 from bot.domain.verbs import VERBS
 from bot.nebula.answers import InstancePage
@@ -127,13 +128,15 @@ def test_fleet_messages_hold_for_any_fleet(found: list[Instance], now: float, fi
             kept_by="U2",
         )
         lease = Lease(instance.id, instance.host_name, now, "U1", now, "C1", "T1", "stop", act_at=now + 60)
+        called = Called(instance.id, instance.host_name, instance.id)
         for message in (
             fleet_messages.reminder(reminder, 86400),
             fleet_messages.reminder(reminder, 5400, kept_until=now + 5400),
             fleet_messages.reminder_closed(reminder, instance.status),
             fleet_messages.reminder_closed(reminder, None),
             lease_messages.lease_set(lease, dry_run=True),
-            lease_messages.lease_shown(lease, instance.id, dry_run=False),
+            lease_messages.lease_shown(lease, called, dry_run=False),
+            lease_messages.lease_shown(None, called, dry_run=False),
             lease_messages.lease_ended(lease, lease.act_at, 86400, dry_run=False),
             lease_messages.lease_ended(lease, None, 86400, dry_run=True),
             lease_messages.lease_kept(lease, "U3"),

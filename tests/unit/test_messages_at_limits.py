@@ -15,7 +15,7 @@ from bot.domain.policy import Actor, Identity, Rules, may_confirm
 from bot.domain.records import Protection
 from bot.domain.verbs import DELETE
 from bot.nebula.answers import InstancePage
-from bot.slack.messages import confirmations, instances
+from bot.slack.messages import confirmations, instances, kit
 from bot.slack.messages.notices import fleet
 from bot.slack.messages.notices.protection import badge
 from tests.helpers import costs_of, shown
@@ -46,7 +46,8 @@ def test_a_row_never_loses_its_id_or_its_figures(instance_id: str, name: str, am
     [row] = [t for t in row_texts(listed) if f"`{instance_id}`" in t]
     assert "$0.68/h" in row  # one money format: cents (issue #28.6)
     cost = fleet.cost(costs_of([instance], time.time())).payload()
-    [line] = [t for t in row_texts(cost) if f"`{instance_id}`" in t]
+    [line] = [t for t in row_texts(cost) if "running 1d 22h" in t]
+    assert kit.short_id(instance_id) in line  # named as everywhere: the name, and the id's start
     assert "*$1,112.28*" in line
     assert "running 1d 22h" in line
     outside_code = re.sub(r"`[^`]*`", "", line)  # inside a code span, * is just a character

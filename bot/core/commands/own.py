@@ -65,20 +65,20 @@ class OwnWords(CommandSet):
         # otherwise owning would be a way around the rule.
         rules = self._access.rules
         if rules.owner_rule and owner not in (None, actor.user_id) and not self._access.is_approver(actor):
-            await self._outbox.reply(to, messages.not_yours(instance.id, owner or ""))
+            await self._outbox.reply(to, messages.not_yours(instance, owner or ""))
             return
         subject = Subject(Topic.OWN, instance.id, actor.workspace, actor.channel_id)
         if command.off:
             previous = await self._owners.unassign(instance.id)
             if previous is None:
-                await self._outbox.reply(to, messages.nobody(instance.id))
+                await self._outbox.reply(to, messages.nobody(instance))
                 return
             await self._trail.note(Step.OWNER_REMOVED, "removed", subject, actor.user_id)
-            await self._outbox.reply(to, messages.released(instance.id, actor.user_id, previous), public=True)
+            await self._outbox.reply(to, messages.released(instance, actor.user_id, previous), public=True)
             return
         previous, took = await self._owners.assign(instance.id, actor.user_id)
         if not took:
             await self._outbox.reply(to, messages.changed_meanwhile())
             return
         await self._trail.note(Step.OWNER_SET, "owned", subject, actor.user_id)
-        await self._outbox.reply(to, messages.owned(instance.id, actor.user_id, previous), public=True)
+        await self._outbox.reply(to, messages.owned(instance, actor.user_id, previous), public=True)

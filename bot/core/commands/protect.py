@@ -96,9 +96,12 @@ class ProtectWords(CommandSet):
     )
     async def protect(self, actor: Actor, to: Destination, command: Protect) -> None:
         """nobody may stop, reboot or delete it until it is unprotected"""
-        if await self._lookup.one(command.instance_id, to) is None:
+        instance = await self._lookup.one(command.instance_id, to)
+        if instance is None:
             return
-        protection, made = await self._protections.protect(command.instance_id, actor.user_id, command.reason)
+        protection, made = await self._protections.protect(
+            instance.id, actor.user_id, command.reason, instance.host_name
+        )
         if not made:
             await self._outbox.reply(to, messages.already_protected(protection))
             return
@@ -120,17 +123,18 @@ class ProtectWords(CommandSet):
         """lift a protection (under the two-person rule, once an approver confirms)"""
         instance_id = command.instance_id
         if not await self._protections.of([instance_id]):
-            await self._outbox.reply(to, messages.not_protected(instance_id))
+            await self._outbox.reply(to, messages.not_protected(self._lookup.called(instance_id)))
             return
         if self._access.rules.needs_approval:
             await self._requests.request(actor, to, UNPROTECT, (instance_id,))
             return
-        if await self._protections.lift(instance_id) is None:
-            await self._outbox.reply(to, messages.not_protected(instance_id))
+        lifted = await self._protections.lift(instance_id)
+        if lifted is None:
+            await self._outbox.reply(to, messages.not_protected(self._lookup.called(instance_id)))
             return
         subject = Subject(Topic.PROTECT, instance_id, actor.workspace, actor.channel_id)
         await self._trail.note(Step.UNPROTECTED, "unprotected", subject, actor.user_id)
-        await self._outbox.reply(to, messages.unprotected(instance_id, actor.user_id), public=True)
+        await self._outbox.reply(to, messages.unprotected(lifted, actor.user_id), public=True)
 
     @word(
         "protected", usage="protected", example="protected", parse=bare(AllProtected), rank=52, writes=False

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 
-from bot.core.rails import Owners, Protections, Subject, Trail
+from bot.core.rails import OwnChanges, Owners, Protections, Subject, Trail
 from bot.domain.audit import Step
 from bot.domain.confirmation import Confirmation, InstanceOutcome, Status
 from bot.domain.refusals import Protected
@@ -33,12 +33,20 @@ class Executor:
     """Sends changes to Nebula for confirmations whose claim was won."""
 
     def __init__(
-        self, *, nebula: NebulaClient, protections: Protections, owners: Owners, trail: Trail, dry_run: bool
+        self,
+        *,
+        nebula: NebulaClient,
+        protections: Protections,
+        owners: Owners,
+        changed: OwnChanges,
+        trail: Trail,
+        dry_run: bool,
     ) -> None:
         self._dry_run = dry_run
         self._nebula = nebula
         self._protections = protections
         self._owners = owners
+        self._changed = changed
         self._trail = trail
 
     async def send(self, confirmation: Confirmation, actor: str, instance_id: str) -> InstanceOutcome:
@@ -74,6 +82,7 @@ class Executor:
                 else:
                     said = texts.nebula_words(result.message) if result.message else texts.REPORTED_SUCCESS
                     outcome = InstanceOutcome(instance_id, Status.SUCCESS, said, result.http_status)
+                    await self._changed.note(confirmation, actor, instance_id)
                     if verb is DELETE:
                         await self._forget(instance_id)
         except Exception:

@@ -6,15 +6,16 @@ import asyncio
 from collections.abc import Iterable
 from typing import Final
 
-from bot.core.rails import Subject, Trail
+from bot.core.rails import OwnChanges, Subject, Trail
 from bot.domain.audit import Step
 from bot.domain.fleet.instance import Instance
-from bot.domain.fleet.names import references
+from bot.domain.fleet.names import Called, references
 from bot.nebula.client import NebulaClient
 from bot.nebula.errors import NebulaError, NebulaNotFound
 from bot.nebula.fleet import Fleet
 from bot.slack.messages import instances as messages
 from bot.slack.messages import texts
+from bot.slack.messages.kit import Message
 from bot.slack.outbox import Outbox
 from bot.slack.replier import Destination
 
@@ -25,9 +26,12 @@ NAMES_MAX_AGE: Final = 600.0
 class Lookup:
     """Reads instances' details, telling the person when Nebula does not know one or cannot say."""
 
-    def __init__(self, *, nebula: NebulaClient, fleet: Fleet, outbox: Outbox, trail: Trail) -> None:
+    def __init__(
+        self, *, nebula: NebulaClient, fleet: Fleet, changed: OwnChanges, outbox: Outbox, trail: Trail
+    ) -> None:
         self._nebula = nebula
         self._fleet = fleet
+        self._changed = changed
         self._outbox = outbox
         self._trail = trail
 
@@ -37,12 +41,19 @@ class Lookup:
         recent = self._fleet.recent(NAMES_MAX_AGE)
         return references(instances, recent.instances if recent is not None else None)
 
+    def called(self, instance_id: str) -> Called:
+        """How messages name an instance known only by its id (from the newest read of the fleet)."""
+        known = self._fleet.known(instance_id)
+        if known is None:
+            return Called(instance_id, None, instance_id)
+        return Called(instance_id, known.host_name, self.references([known])[instance_id])
+
     async def one(self, instance_id: str, to: Destination) -> Instance | None:
         """The instance, or None after telling the person it does not exist or could not be looked up."""
         try:
             return await self._nebula.get_instance(instance_id)
         except NebulaNotFound:
-            await self._outbox.reply(to, messages.no_instance([instance_id]))
+            await self._outbox.reply(to, await self._not_found([instance_id]))
         except NebulaError as exc:
             await self._outbox.reply(to, messages.not_looked_up([instance_id], texts.nebula_error(exc)))
         return None
@@ -57,7 +68,7 @@ class Lookup:
         if not missing and not errors:
             return tuple(one for one in found if isinstance(one, Instance))
         said = (
-            messages.no_instance(missing)
+            await self._not_found(missing)
             if missing
             else messages.not_looked_up(instance_ids, texts.nebula_error(errors[0]))
         )
@@ -65,6 +76,14 @@ class Lookup:
         await self._trail.note(Step.LOOKUP, outcome, subject, user, message=said.text, warn=bool(errors))
         await self._outbox.reply(to, said)
         return None
+
+    async def _not_found(self, instance_ids: list[str]) -> Message:
+        """Nebula knows none of these: "was deleted at" for the one the bot itself deleted."""
+        if len(instance_ids) == 1:
+            deleted = await self._changed.deleted(instance_ids[0])
+            if deleted is not None:
+                return messages.was_deleted(deleted)
+        return messages.no_instance(instance_ids)
 
     async def _read(self, instance_id: str) -> Instance | NebulaError | None:
         try:

@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Final
 
+from bot.core.fleet.view import FleetView
 from bot.core.money import Costing
 from bot.core.rails import Access, Owners
 from bot.domain.confirmation import Confirmation, State
@@ -21,7 +22,7 @@ from bot.domain.policy import Actor
 from bot.domain.records import Lease, Protection
 from bot.infra.clock import Clock
 from bot.nebula.errors import NebulaError
-from bot.nebula.fleet import Fleet, Snapshot
+from bot.nebula.fleet import Snapshot
 from bot.slack.messages import texts
 from bot.slack.messages.home import HomeFacts
 from bot.slack.messages.refusals import refusal_text
@@ -47,6 +48,7 @@ class _Shared:
     cost: FleetCost | None = None
     running: int = 0
     problem: str | None = None
+    read_at: float | None = None  # when the fleet it shows was read
 
 
 class Home:
@@ -55,7 +57,7 @@ class Home:
     def __init__(
         self,
         *,
-        fleet: Fleet,
+        view: FleetView,
         access: Access,
         confirmations: Confirmations,
         records: Records,
@@ -63,7 +65,7 @@ class Home:
         costing: Costing,
         clock: Clock,
     ) -> None:
-        self._fleet = fleet
+        self._view = view
         self._access = access
         self._confirmations = confirmations
         self._records = records
@@ -97,6 +99,7 @@ class Home:
             cost=shared.cost,
             running=shared.running,
             fleet_problem=shared.problem,
+            read_at=shared.read_at,
         )
 
     async def _shared(self) -> _Shared:
@@ -134,13 +137,14 @@ class Home:
             owners=dict(owned.owners),
             cost=await self._costing.of(snapshot.instances),
             running=len(snapshot.running),
+            read_at=snapshot.at,
         )
 
     async def _snapshot(self) -> tuple[Snapshot | None, str | None]:
-        recent = self._fleet.recent(HOME_MAX_AGE)
+        recent = await self._view.recent(HOME_MAX_AGE)
         if recent is not None:
             return recent, None
         try:
-            return await self._fleet.read(details=False, max_age=HOME_MAX_AGE), None
+            return await self._view.read(details=False, max_age=HOME_MAX_AGE), None
         except NebulaError as exc:
             return None, texts.nebula_error(exc)

@@ -16,6 +16,7 @@ from typing import Final
 from slack_sdk.models.blocks import Option
 
 from bot.core.fleet.choices import Choices
+from bot.core.fleet.view import FleetView, stale_since
 from bot.core.rails import Access, Protections
 from bot.domain.commands import Command
 from bot.domain.fleet.instance import Instance
@@ -24,8 +25,9 @@ from bot.domain.policy import Actor
 from bot.infra import logs
 from bot.infra.clock import Clock
 from bot.nebula.errors import NebulaError
-from bot.nebula.fleet import Fleet, Snapshot
+from bot.nebula.fleet import Snapshot
 from bot.slack.messages import choices, texts
+from bot.slack.messages import instances as instance_messages
 from bot.slack.outbox import Outbox
 from bot.slack.replier import Destination
 
@@ -49,14 +51,14 @@ class Names:
     def __init__(
         self,
         *,
-        fleet: Fleet,
+        view: FleetView,
         access: Access,
         protections: Protections,
         choices: Choices,
         outbox: Outbox,
         clock: Clock,
     ) -> None:
-        self._fleet = fleet
+        self._view = view
         self._choices = choices
         self._access = access
         self._protections = protections
@@ -91,6 +93,8 @@ class Names:
                 await self._outbox.reply(to, choices.which_one(one, token, self._clock()))
             elif snapshot is None:
                 await self._outbox.reply(to, choices.lookup_failed(reference, why))
+            elif (deleted := await self._view.deleted(reference)) is not None:
+                await self._outbox.reply(to, instance_messages.was_deleted(deleted))
             else:
                 await self._outbox.reply(to, choices.no_instance(one))
             return None
@@ -100,7 +104,7 @@ class Names:
     async def _snapshot(self, max_age: float) -> tuple[Snapshot | None, str]:
         """A read of the fleet at most `max_age` old, or None and why it could not be read."""
         try:
-            return await self._fleet.read(details=False, max_age=max_age), ""
+            return await self._view.read(details=False, max_age=max_age), ""
         except NebulaError as exc:
             return None, texts.nebula_error(exc)
 
@@ -109,11 +113,13 @@ class Names:
         instances = None if snapshot is None else snapshot.instances
         return {reference: match(reference, instances) for reference in command.references()}
 
-    async def offer(self, actor: Actor, to: Destination, word: str, fits: Fits, what: str) -> None:
+    async def offer(
+        self, actor: Actor, to: Destination, word: str, fits: Fits, what: str, *, confirms: bool
+    ) -> None:
         """A menu of the instances `word` makes sense for (up to 100 inline, else searched as typed);
-        `what` says what the choice is for ("to stop")."""
+        `what` says what the choice is for ("to stop"); `confirms`: a confirmation follows the choice."""
         try:
-            snapshot = await self._fleet.read(details=False, max_age=MENU_MAX_AGE)
+            snapshot = await self._view.read(details=False, max_age=MENU_MAX_AGE)
         except NebulaError as exc:
             await self._outbox.reply(to, choices.lookup_failed(word, texts.nebula_error(exc)))
             return
@@ -125,12 +131,14 @@ class Names:
             await self._outbox.reply(to, choices.nothing_to_pick(word))
             return
         external = len(offered) > choices.MENU_OPTIONS
-        await self._outbox.reply(to, choices.picker(word, what, offered, external=external))
+        as_of = stale_since(snapshot, self._clock())
+        shown = choices.picker(word, what, offered, external=external, confirms=confirms, as_of=as_of)
+        await self._outbox.reply(to, shown)
 
     async def in_message(self, actor: Actor, to: Destination, text: str) -> None:
         """The message shortcut: the instances a message's text names, each with its ⋯ menu."""
         try:
-            snapshot = await self._fleet.read(details=False, max_age=NAMES_MAX_AGE)
+            snapshot = await self._view.read(details=False, max_age=NAMES_MAX_AGE)
         except NebulaError as exc:
             await self._outbox.reply(to, choices.lookup_failed("the instances", texts.nebula_error(exc)))
             return
@@ -144,10 +152,10 @@ class Names:
         `typed`. Answers from a recent read; only people who may act see any."""
         if not self._access.may_request(await self._access.resolve(actor)).allowed:
             return []
-        snapshot = self._fleet.recent(MENU_MAX_AGE)
+        snapshot = await self._view.recent(MENU_MAX_AGE)
         if snapshot is None:
             try:
-                snapshot = await self._fleet.read(details=False, max_age=MENU_MAX_AGE)
+                snapshot = await self._view.read(details=False, max_age=MENU_MAX_AGE)
             except NebulaError:
                 return []
         wanted = typed.strip().casefold()

@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import Final
 
 from bot.core.confirmations import Lookup
+from bot.core.fleet.view import FleetView, stale_since
 from bot.core.money import Costing
 from bot.core.rails import Owners, Protections
 from bot.domain.policy import Actor
 from bot.infra import logs
-from bot.nebula.client import NebulaClient
+from bot.infra.clock import Clock
 from bot.nebula.errors import NebulaError
-from bot.nebula.fleet import Fleet
 from bot.slack.messages import instances as instance_messages
 from bot.slack.messages.notices import fleet as fleet_messages
 from bot.slack.outbox import Outbox
@@ -28,27 +28,27 @@ class Reads:
     def __init__(
         self,
         *,
-        nebula: NebulaClient,
-        fleet: Fleet,
+        view: FleetView,
         lookup: Lookup,
         protections: Protections,
         owners: Owners,
         costing: Costing,
         outbox: Outbox,
+        clock: Clock,
     ) -> None:
-        self._nebula = nebula
-        self._fleet = fleet
+        self._view = view
         self._lookup = lookup
         self._protections = protections
         self._owners = owners
         self._costing = costing
         self._outbox = outbox
+        self._clock = clock
 
     async def list_page(self, actor: Actor, to: Destination, offset: int, *, replace: bool = False) -> None:
         """One page of the team's instances, ephemeral; `replace` swaps it for the page the user had."""
         offset = max(0, offset)
         try:
-            page = await self._nebula.list_instances(instance_messages.LIST_PAGE_SIZE, offset)
+            page = await self._view.page(instance_messages.LIST_PAGE_SIZE, offset)
         except NebulaError as exc:
             logs.warning(
                 "list.failed", user=actor.user_id, channel=actor.channel_id, error=type(exc).__name__
@@ -80,10 +80,11 @@ class Reads:
     async def cost(self, actor: Actor, to: Destination) -> None:
         """Running instances by cost so far, and the fleet's burn rate, ephemeral."""
         try:
-            snapshot = await self._fleet.read(details=True, max_age=COST_MAX_AGE)
+            snapshot = await self._view.read(details=True, max_age=COST_MAX_AGE)
         except NebulaError as exc:
             await self._outbox.reply(to, fleet_messages.not_read(exc))
             return
         summary = await self._costing.of(snapshot.instances)
         logs.event("cost.shown", user=actor.user_id, channel=actor.channel_id, count=len(summary.rows))
-        await self._outbox.reply(to, fleet_messages.cost(summary))
+        as_of = stale_since(snapshot, self._clock())
+        await self._outbox.reply(to, fleet_messages.cost(summary, as_of=as_of))

@@ -54,9 +54,11 @@ class Protections:
             return ALLOW
         return refuse(Protected(found[sorted(found)[0]], verb))
 
-    async def protect(self, instance_id: str, by: str, reason: str) -> tuple[Protection, bool]:
+    async def protect(
+        self, instance_id: str, by: str, reason: str, host_name: str | None = None
+    ) -> tuple[Protection, bool]:
         """The protection in force, and True when this call made it (False: it was protected already)."""
-        protection = Protection(instance_id, by, self._clock(), reason[:REASON_LIMIT])
+        protection = Protection(instance_id, by, self._clock(), reason[:REASON_LIMIT], host_name)
         for _ in range(3):
             existing = await self._records.get(Protection, instance_id)
             if existing is not None:

@@ -16,6 +16,7 @@ from bot.core.watch.lease_book import REMIND, LeaseBook, agreed_id
 from bot.domain.audit import Step, Topic
 from bot.domain.confirmation import State, summarize
 from bot.domain.controls import NoticeRef
+from bot.domain.fleet.names import Called
 from bot.domain.policy import Actor
 from bot.domain.records import Lease, LeaseAction, new_serial
 from bot.domain.verbs import Verb
@@ -54,7 +55,8 @@ class Leases:
         """`/nebula lease <id>`."""
         current = await self._book.records.get(Lease, instance_id)
         found = current.record if current else None
-        await self._outbox.reply(to, messages.lease_shown(found, instance_id, self._book.config.dry_run))
+        called = self._lookup.called(instance_id)
+        await self._outbox.reply(to, messages.lease_shown(found, called, self._book.config.dry_run))
 
     async def set(self, actor: Actor, to: Destination, instance_id: str, seconds: float) -> None:
         """`/nebula lease <id> <duration>`: posted in the channel, so that the team sees it."""
@@ -96,13 +98,16 @@ class Leases:
         """`/nebula lease <id> off`."""
         current = await self._book.records.get(Lease, instance_id)
         if current is None or not await self._book.records.remove(current):
-            await self._outbox.reply(to, messages.lease_removed(instance_id, found=False))
+            await self._outbox.reply(
+                to, messages.lease_removed(self._lookup.called(instance_id), found=False)
+            )
             return
         if current.record.action_id is not None:
             await self._book.withdraw(current.record, actor.user_id)
         subject = Subject(Topic.LEASE, instance_id, actor.workspace, actor.channel_id)
         await self._trail.note(Step.LEASE_REMOVED, "removed", subject, actor.user_id)
-        await self._outbox.reply(to, messages.lease_removed(instance_id, found=True), public=True)
+        called = Called(instance_id, current.record.host_name, instance_id)
+        await self._outbox.reply(to, messages.lease_removed(called, found=True), public=True)
 
     async def show_all(self, to: Destination) -> None:
         """`/nebula leases`: the leases, for the asker only."""

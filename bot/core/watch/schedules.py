@@ -14,6 +14,7 @@ from bot.domain.calendar.schedules import Window, days_text
 from bot.domain.confirmation import State
 from bot.domain.controls import NoticeRef
 from bot.domain.fleet.instance import Instance
+from bot.domain.fleet.names import Called
 from bot.domain.policy import Actor, Ruling, may_schedule
 from bot.domain.records import Schedule, new_serial
 from bot.domain.verbs import STOP
@@ -63,7 +64,8 @@ class Schedules:
         current = await self._book.records.get(Schedule, instance_id)
         found = current.record if current else None
         upcoming = next_stop(found, self._book.clock()) if found else None
-        await self._outbox.reply(to, messages.schedule_shown(found, instance_id, upcoming))
+        called = self._lookup.called(instance_id)
+        await self._outbox.reply(to, messages.schedule_shown(found, called, upcoming))
 
     async def change(self, actor: Actor, to: Destination, instance_id: str, window: Window | None) -> None:
         """Set (`window`) or remove (None) one instance's schedule."""
@@ -79,7 +81,7 @@ class Schedules:
             await self._outbox.reply(to, messages.refused_setting(refusal_text(ruling.reason)))
             return
         if window is None:
-            await self._remove(actor, to, instance.id, subject)
+            await self._remove(actor, to, instance, subject)
             return
         now = book.clock()
         schedule = Schedule(
@@ -100,20 +102,21 @@ class Schedules:
         if current is not None:
             await self._withdraw_pending(current.record, actor.user_id)
         if await book.records.put(current, schedule) is None:
-            await self._outbox.reply(to, messages.changed_meanwhile(instance.id))
+            await self._outbox.reply(to, messages.changed_meanwhile(instance))
             return
         await self._trail.note(Step.SCHEDULE_SET, "set", subject, actor.user_id, message=window.text)
         shown = messages.schedule_set(schedule, next_stop(schedule, now), book.config.dry_run)
         await self._outbox.reply(to, shown, public=True)
 
-    async def _remove(self, actor: Actor, to: Destination, instance_id: str, subject: Subject) -> None:
+    async def _remove(self, actor: Actor, to: Destination, instance: Instance, subject: Subject) -> None:
         records = self._book.records
-        found = await records.get(Schedule, instance_id)
+        found = await records.get(Schedule, instance.id)
         removed = found is not None and await records.remove(found)
         if found is not None and removed:
             await self._withdraw_pending(found.record, actor.user_id)
             await self._trail.note(Step.SCHEDULE_REMOVED, "removed", subject, actor.user_id)
-        shown = messages.schedule_removed(instance_id, removed, actor.user_id)
+        called = Called(instance.id, instance.host_name, instance.id)
+        shown = messages.schedule_removed(called, removed, actor.user_id)
         await self._outbox.reply(to, shown, public=removed)
 
     async def _withdraw_pending(self, schedule: Schedule, actor: str) -> None:

@@ -54,6 +54,11 @@ def misfit(verb: Verb, instance: Instance, reference: str | None = None) -> Misf
     return Misfit(instance, verb, kind, instead, named)
 
 
+def leaves(verb: Verb) -> str | None:
+    """The status a verb leaves an instance in, when it settles one (a stop: stopped)."""
+    return _LEAVES.get(verb)
+
+
 def fits(verb: Verb, instance: Instance) -> bool:
     """True when `verb` applies to `instance` as it is."""
     return misfit(verb, instance) is None

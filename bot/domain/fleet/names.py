@@ -51,6 +51,16 @@ class Unknown:
 Match = Found | Ambiguous | Unknown
 
 
+@dataclass(frozen=True)
+class Called:
+    """How messages name an instance known by its id: its host name as last read (None: not known), and
+    what a suggested command types for it (the name where it is unique, else the id)."""
+
+    instance_id: str
+    host_name: str | None
+    reference: str
+
+
 def needs_fleet(reference: str) -> bool:
     """True when only a read of the fleet can say what `reference` means."""
     return not has_nebula_id_shape(reference)

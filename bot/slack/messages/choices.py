@@ -24,7 +24,18 @@ from bot.domain.money.costs import usage
 from bot.domain.records import Protection
 from bot.slack.messages import action_ids
 from bot.slack.messages.instances import LIST_THEM, row
-from bot.slack.messages.kit import Message, context, dollars, gpu, message, notice, section, value
+from bot.slack.messages.kit import (
+    Message,
+    context,
+    dollars,
+    gpu,
+    message,
+    notice,
+    plural,
+    section,
+    value,
+    when,
+)
 from bot.slack.messages.mrkdwn import clean, code
 
 # Candidates shown for one name; more than this and the person types more of the id.
@@ -93,9 +104,18 @@ def option(instance: Instance, word: str) -> Option:
     return Option(text=PlainTextObject(text=text, emoji=False), value=f"{word} {instance.id}"[:OPTION_VALUE])
 
 
-def picker(word: str, what: str, instances: Sequence[Instance], *, external: bool) -> Message:
+def picker(
+    word: str,
+    what: str,
+    instances: Sequence[Instance],
+    *,
+    external: bool,
+    confirms: bool,
+    as_of: float | None,
+) -> Message:
     """A menu of the instances `word` makes sense for (`what` it is for: "to stop"); from Slack's options
-    request when `external`."""
+    request when `external`. `confirms`: a confirmation follows the choice; `as_of`: when the fleet it
+    lists was read, if long enough ago to say so."""
     head = f"Choose the instance {what}."
     placeholder = PlainTextObject(text="Type a name or an id" if external else "Choose an instance")
     element: ExternalDataSelectElement | StaticSelectElement
@@ -110,7 +130,9 @@ def picker(word: str, what: str, instances: Sequence[Instance], *, external: boo
             options=[option(i, word) for i in instances[:MENU_OPTIONS]],
         )
     blocks: list[Block] = [section(head), ActionsBlock(elements=[element], block_id=f"{PICK_BLOCK}{word}")]
-    blocks.append(context(f"{len(instances)} instances. The usual confirmation follows your choice."))
+    then = " The usual confirmation follows your choice." if confirms else ""
+    read = f" As of {when(as_of)}." if as_of is not None else ""
+    blocks.append(context(f"{plural(len(instances), 'instance')}.{read}{then}"))
     return message(head, blocks)
 
 

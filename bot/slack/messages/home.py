@@ -20,9 +20,8 @@ from bot.domain.money.costs import FleetCost
 from bot.domain.records import Lease, Protection
 from bot.slack.messages import action_ids
 from bot.slack.messages.instances import row
-from bot.slack.messages.kit import context, dollars, moment, per_hour, section, who
+from bot.slack.messages.kit import context, dollars, moment, named, per_hour, section, who
 from bot.slack.messages.mrkdwn import literal
-from bot.slack.messages.notices.fleet import name
 from bot.slack.messages.notices.protection import badge
 from bot.slack.messages.wording import wording
 
@@ -49,6 +48,7 @@ class HomeFacts:
     cost: FleetCost | None
     running: int
     fleet_problem: str | None = None
+    read_at: float | None = None  # when the fleet shown was read (it may be a minute old)
     team: str | None = None  # with several teams, whose these are (their menus say so)
 
 
@@ -57,7 +57,7 @@ TEAM_BLOCK: Final = "team:"  # + the team + ":" + a row's place: which team a Ho
 
 def home_view(facts: HomeFacts) -> dict[str, Any]:
     """The Home view for `facts`, validated as Slack validates views."""
-    return _view(_top(facts.now), home_blocks(facts))
+    return _view(_top(facts.read_at if facts.read_at is not None else facts.now), home_blocks(facts))
 
 
 def home_blocks(facts: HomeFacts) -> list[Block]:
@@ -80,10 +80,10 @@ def not_allowed_view(why: str) -> dict[str, Any]:
     return _view([HeaderBlock(text="Nebula GPUs")], [section(why)])
 
 
-def _top(now: float) -> list[Block]:
+def _top(read_at: float) -> list[Block]:
     return [
         HeaderBlock(text="Nebula GPUs"),
-        context(f"As of {moment(now)}. This tab is refreshed when you open it."),
+        context(f"As of {moment(read_at)}. This tab is refreshed when you open it."),
     ]
 
 
@@ -108,7 +108,7 @@ def _waiting(facts: HomeFacts) -> list[Block]:
     if not facts.waiting:
         return [*blocks, context("Nothing waits for your confirmation.")]
     for confirmation in facts.waiting[:WAITING_ROWS]:
-        subjects = ", ".join(name(i.id, i.host_name, 40) for i in confirmation.instances[:3])
+        subjects = ", ".join(named(i.id, i.host_name, 40) for i in confirmation.instances[:3])
         extra = len(confirmation.instances) - 3
         subjects += f" and {extra} more" if extra > 0 else ""
         whose = "yours" if confirmation.requester == facts.user else f"asked by {who(confirmation.requester)}"
@@ -143,7 +143,7 @@ def _leases(facts: HomeFacts) -> list[Block]:
         then = "a reminder" if lease.action == "remind" else f"then {lease.action}"
         blocks.append(
             section(
-                f"{name(lease.instance_id, lease.host_name, 40)} ends {moment(lease.ends_at)} ({then}), "
+                f"{named(lease.instance_id, lease.host_name, 40)} ends {moment(lease.ends_at)} ({then}), "
                 f"set by {who(lease.set_by)}"
             )
         )
@@ -156,7 +156,7 @@ def _protected(facts: HomeFacts) -> list[Block]:
     if not facts.protected:
         return [*blocks, context("None.")]
     for protection in facts.protected[:PROTECTED_ROWS]:
-        blocks.append(section(f"{name(protection.instance_id, None, 64)} {badge(protection)}"))
+        blocks.append(section(f"{named(protection.instance_id, None, 64)} {badge(protection)}"))
     return blocks
 
 

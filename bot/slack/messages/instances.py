@@ -19,7 +19,7 @@ from bot.domain.controls import menu_value
 from bot.domain.fleet.fit import Misfit, fitting_verbs
 from bot.domain.fleet.instance import Instance
 from bot.domain.money.costs import usage
-from bot.domain.records import Protection
+from bot.domain.records import Changed, Protection
 from bot.nebula.answers import InstancePage
 from bot.nebula.errors import NebulaError
 from bot.slack.messages import action_ids, texts
@@ -32,6 +32,8 @@ from bot.slack.messages.kit import (
     gpu,
     label,
     message,
+    moment,
+    named,
     notice,
     plural,
     price,
@@ -183,6 +185,15 @@ def instance_details(
 
 MISFITS_SHOWN: Final = 10
 LIST_THEM: Final = "`/nebula list` shows them all."
+
+
+def was_deleted(changed: Changed) -> Message:
+    """An instance the bot itself deleted: when, and by whom, not "no instance"."""
+    by = f"asked by {who(changed.requester)}"
+    if changed.confirmer != changed.requester:
+        by += f", confirmed by {who(changed.confirmer)}"
+    name = named(changed.instance_id, changed.host_name)
+    return notice(f"{name} was deleted at {moment(changed.at)} ({by}).")
 
 
 def no_instance(instance_ids: Sequence[str]) -> Message:

@@ -20,7 +20,7 @@ from bot.domain.calendar.durations import format_duration
 from bot.domain.fleet.ids import is_slack_id
 from bot.domain.fleet.instance import Instance
 from bot.domain.money.costs import money
-from bot.slack.messages.mrkdwn import clean, code, fit, literal, literal_within, shorten
+from bot.slack.messages.mrkdwn import clean, code, code_within, fit, literal, literal_within, shorten
 
 SECTION_LIMIT: Final = 3000
 _SPANS: Final = re.compile(r"(`[^`]*`)")
@@ -100,12 +100,12 @@ def label(instance: Instance) -> str:
     return named(instance.id, instance.host_name)
 
 
-def named(instance_id: str, host_name: str | None) -> str:
-    """The host name first, in code as a person would type it, and the short id beside it; the id in
-    full when there is no name."""
+def named(instance_id: str, host_name: str | None, budget: int = 64) -> str:
+    """The host name first (in code, as a person would type it; at most `budget` characters as Slack
+    receives it) and the short id beside it; the id in full when there is no name."""
     if not host_name:
         return code(instance_id)
-    return f"{code(host_name)} ({short_id(instance_id)})"
+    return f"{code_within(host_name, budget)} ({short_id(instance_id)})"
 
 
 def short_id(instance_id: str) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from typing import Final
 
 ELLIPSIS: Final = "…"
@@ -87,9 +88,18 @@ def fit(mrkdwn: str, limit: int) -> str:
 def literal_within(text: str, budget: int) -> str:
     """`literal(text)` cut so that what Slack receives (quoting and escaping included) fits `budget`
     characters: the text is cut before it is escaped, so escaping never cuts what follows it."""
+    return _within(literal, text, budget)
+
+
+def code_within(text: str, budget: int) -> str:
+    """`code(text)` cut, as `literal_within` cuts, to `budget` characters as Slack receives them."""
+    return _within(code, text, budget)
+
+
+def _within(shape: Callable[[str, int], str], text: str, budget: int) -> str:
     limit = min(len(text), budget)
     while limit > 0:
-        shown = literal(text, limit)
+        shown = shape(text, limit)
         if len(shown) <= budget:
             return shown
         limit = min(limit - 1, limit * budget // len(shown))

@@ -19,13 +19,13 @@ from bot.slack.messages.kit import (
     figure,
     message,
     moment,
+    named,
     notice,
     people,
     per_hour,
     section,
     who,
 )
-from bot.slack.messages.notices.fleet import name
 
 MONEY: Final = ":moneybag:"
 BAR_WIDTH: Final = 20
@@ -85,7 +85,7 @@ def _standing(current: Figures) -> str:
 
 def _spenders(current: Figures, hosts: Mapping[str, str | None]) -> str:
     return "\n".join(
-        f"• {name(instance_id, hosts.get(instance_id), 40)}: {dollars(spent)}"
+        f"• {named(instance_id, hosts.get(instance_id), 40)}: {dollars(spent)}"
         for instance_id, spent in current.top
     )
 

@@ -28,14 +28,16 @@ from bot.slack.messages.kit import (
     gpu,
     message,
     moment,
+    named,
     notice,
     per_hour,
     running_for,
     section,
     value,
+    when,
     who,
 )
-from bot.slack.messages.mrkdwn import code, literal_within
+from bot.slack.messages.mrkdwn import code
 
 ROWS: Final = 40
 NAME_LIMIT: Final = 64
@@ -45,12 +47,6 @@ def keep_label(seconds: float) -> str:
     """ "Keep 24h": whole hours up to three days, else the usual duration."""
     hours, rest = divmod(int(seconds), 3600)
     return f"Keep {hours}h" if not rest and 0 < hours <= 72 else f"Keep {format_duration(seconds)}"
-
-
-def name(instance_id: str, host_name: str | None, budget: int = NAME_LIMIT) -> str:
-    """ "*trainer-1* (`id`)": the host name bounded (cut before escaping), the id never cut."""
-    shown = literal_within(host_name, budget) if host_name else ""
-    return f"*{shown}* ({code(instance_id)})" if shown else code(instance_id)
 
 
 def buttons(
@@ -94,8 +90,8 @@ def reminder(
 
     Once kept, it says by whom and until when, and offers only Stop and Delete.
     """
-    named = name(reminder.instance_id, reminder.host_name)
-    headline = f":alarm_clock: {named} has been running for {running_for(reminder.running_seconds)}."
+    called = named(reminder.instance_id, reminder.host_name)
+    headline = f":alarm_clock: {called} has been running for {running_for(reminder.running_seconds)}."
     blocks: list[Block] = [section(headline), _figures(reminder)]
     if protected:
         blocks.append(context(f"{protected}: stop and delete are refused until it is unprotected."))
@@ -112,9 +108,8 @@ def reminder(
 def reminder_closed(reminder: Reminder, status: str | None) -> Message:
     """The instance a reminder was about stopped or is gone: no buttons left."""
     now = f"is now {value(status, limit=24)}" if status else "is gone"
-    return notice(
-        f":white_check_mark: {name(reminder.instance_id, reminder.host_name)} {now}; this reminder is closed."
-    )
+    called = named(reminder.instance_id, reminder.host_name)
+    return notice(f":white_check_mark: {called} {now}; this reminder is closed.")
 
 
 def out_of_date() -> Message:
@@ -129,8 +124,9 @@ def not_read(error: NebulaError) -> Message:
     return notice(f"Could not read the fleet: {texts.nebula_error(error)}")
 
 
-def cost(summary: FleetCost, *, heading: str = "Running instances") -> Message:
-    """Running instances, costliest first, then the burn rate and the total so far."""
+def cost(summary: FleetCost, *, heading: str = "Running instances", as_of: float | None = None) -> Message:
+    """Running instances, costliest first, then the burn rate and the total so far (`as_of`: when the
+    fleet was read, when that is long enough ago to say so)."""
     totals = (
         f"Burn rate *{dollars(summary.per_hour)}/h* ({dollars(summary.per_day)}/day); "
         f"*{dollars(summary.so_far)}* so far."
@@ -152,7 +148,9 @@ def cost(summary: FleetCost, *, heading: str = "Running instances") -> Message:
         else []
     )
     text = f"{heading}: {len(summary.rows)}. {totals}"
-    return message(text, [section(f"*{heading}* ({len(summary.rows)})"), *rows, *tail, section(totals)])
+    read = [context(f"As of {when(as_of)}.")] if as_of is not None else []
+    head = section(f"*{heading}* ({len(summary.rows)})")
+    return message(text, [head, *rows, *tail, section(totals), *read])
 
 
 def _cost_row(row: Usage) -> str:
@@ -163,7 +161,7 @@ def _cost_row(row: Usage) -> str:
         f"*{dollars(row.cost)}* so far"
     )
     budget = max(8, min(NAME_LIMIT, ROW_LIMIT - len(figures) - len(code(instance.id)) - 6))
-    return name(instance.id, instance.host_name, budget) + figures
+    return named(instance.id, instance.host_name, budget) + figures
 
 
 def reminder_gone() -> Message:

@@ -6,13 +6,23 @@ from collections.abc import Sequence
 from typing import Final
 
 from bot.domain.controls import NoticeKind
+from bot.domain.fleet.names import Called
 from bot.domain.records import Lease
 from bot.domain.verbs import DELETE, STOP, VERBS, Verb
 from bot.nebula.errors import NebulaError
 from bot.slack.messages import texts
-from bot.slack.messages.kit import Message, context, message, moment, notice, section, value, who
-from bot.slack.messages.mrkdwn import code
-from bot.slack.messages.notices.fleet import ROWS, buttons, name
+from bot.slack.messages.kit import (
+    Message,
+    context,
+    message,
+    moment,
+    named,
+    notice,
+    section,
+    value,
+    who,
+)
+from bot.slack.messages.notices.fleet import ROWS, buttons
 
 TWO_PERSON_NOTE: Final = (
     "With the two-person rule (NEBULA_BOT_APPROVERS), a lease only reminds: stopping or deleting "
@@ -33,30 +43,32 @@ def _then(lease: Lease, dry_run: bool) -> str:
 
 
 def _lease_line(lease: Lease, dry_run: bool) -> str:
-    named = name(lease.instance_id, lease.host_name)
+    called = named(lease.instance_id, lease.host_name)
     return (
-        f"Lease on {named} ends {moment(lease.ends_at)}, set by {who(lease.set_by)}. {_then(lease, dry_run)}"
+        f"Lease on {called} ends {moment(lease.ends_at)}, set by {who(lease.set_by)}. {_then(lease, dry_run)}"
     )
 
 
-def lease_shown(lease: Lease | None, instance_id: str, dry_run: bool) -> Message:
+def lease_shown(lease: Lease | None, called: Called, dry_run: bool) -> Message:
     """The answer to `/nebula lease <id>`."""
     if lease is None:
-        return notice(f"No lease on {code(instance_id)}. Set one with `/nebula lease {instance_id} 8h`.")
+        return notice(
+            f"No lease on {named(called.instance_id, called.host_name)}. "
+            f"Set one with `/nebula lease {called.reference} 8h`."
+        )
     if lease.ended_at is not None:
         return notice(
-            f"The lease on {name(lease.instance_id, lease.host_name)} ended {moment(lease.ends_at)}."
+            f"The lease on {named(lease.instance_id, lease.host_name)} ended {moment(lease.ends_at)}."
         )
     return notice(_lease_line(lease, dry_run))
 
 
-def lease_removed(instance_id: str, found: bool) -> Message:
+def lease_removed(called: Called, found: bool) -> Message:
     """The answer to `/nebula lease <id> off`."""
+    name = named(called.instance_id, called.host_name)
     if not found:
-        return notice(f"No lease on {code(instance_id)}; nothing to remove.")
-    return notice(
-        f"Lease on {code(instance_id)} removed. Nothing will happen to it when it would have ended."
-    )
+        return notice(f"No lease on {name}; nothing to remove.")
+    return notice(f"Lease on {name} removed. Nothing will happen to it when it would have ended.")
 
 
 def leases(all_leases: Sequence[Lease]) -> Message:
@@ -66,7 +78,7 @@ def leases(all_leases: Sequence[Lease]) -> Message:
     ordered = sorted(all_leases, key=lambda lease: lease.ends_at)
     lines = [
         section(
-            f"• {name(lease.instance_id, lease.host_name, 40)}: "
+            f"• {named(lease.instance_id, lease.host_name, 40)}: "
             f"{'ended' if lease.ended_at is not None else 'ends'} {moment(lease.ends_at)}, "
             f"set by {who(lease.set_by)}, then {lease.action}"
         )
@@ -77,7 +89,7 @@ def leases(all_leases: Sequence[Lease]) -> Message:
         if len(ordered) > ROWS
         else []
     )
-    return message(f"{len(ordered)} leases", [section(f"*Leases* ({len(ordered)})"), *lines, *more])
+    return message(f"Leases: {len(ordered)}", [section(f"*Leases* ({len(ordered)})"), *lines, *more])
 
 
 def lease_ended(
@@ -86,7 +98,7 @@ def lease_ended(
     """A lease's end, in the channel where it was set: what happens next, and Keep."""
     owned = f" (owner: {who(owner)})" if owner else ""
     lines = [
-        f":stopwatch: Lease on {name(lease.instance_id, lease.host_name)}{owned} "
+        f":stopwatch: Lease on {named(lease.instance_id, lease.host_name)}{owned} "
         f"set by {who(lease.set_by)} ended."
     ]
     if act_at is not None:
@@ -102,8 +114,8 @@ def lease_ended(
 
 def lease_kept(lease: Lease, by: str) -> Message:
     """A lease notice after Keep: the new end, nothing pending."""
-    named = name(lease.instance_id, lease.host_name)
-    return notice(f":stopwatch: Kept by {who(by)}: the lease on {named} now ends {moment(lease.ends_at)}.")
+    called = named(lease.instance_id, lease.host_name)
+    return notice(f":stopwatch: Kept by {who(by)}: the lease on {called} now ends {moment(lease.ends_at)}.")
 
 
 def lease_moot(lease: Lease, status: str | None, protected: str = "") -> Message:
@@ -115,24 +127,24 @@ def lease_moot(lease: Lease, status: str | None, protected: str = "") -> Message
         if status
         else "is already gone"
     )
-    named = name(lease.instance_id, lease.host_name)
+    called = named(lease.instance_id, lease.host_name)
     return notice(
-        f":stopwatch: Lease on {named} set by {who(lease.set_by)} ended; the instance {now}. Nothing to do."
+        f":stopwatch: Lease on {called} set by {who(lease.set_by)} ended; the instance {now}. Nothing to do."
     )
 
 
 def lease_waiting(lease: Lease, error: NebulaError) -> Message:
     """A lease is due and Nebula cannot be read: nothing is decided on old data."""
     return notice(
-        f":stopwatch: The lease on {name(lease.instance_id, lease.host_name)} is due, but Nebula cannot be "
+        f":stopwatch: The lease on {named(lease.instance_id, lease.host_name)} is due, but Nebula cannot be "
         f"read right now ({texts.nebula_error(error)}). The bot decides as soon as Nebula answers."
     )
 
 
 def lease_not_carried_out(lease: Lease, reason: str) -> Message:
     """The lease's action was refused at its time (the setter may no longer act, say)."""
-    named = name(lease.instance_id, lease.host_name)
-    return notice(f":stopwatch: Lease on {named} ended, but the bot did not {lease.action} it: {reason}")
+    called = named(lease.instance_id, lease.host_name)
+    return notice(f":stopwatch: Lease on {called} ended, but the bot did not {lease.action} it: {reason}")
 
 
 def changed_meanwhile() -> Message:

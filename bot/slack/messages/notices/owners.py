@@ -2,26 +2,26 @@
 
 from __future__ import annotations
 
-from bot.slack.messages.kit import Message, notice, who
-from bot.slack.messages.mrkdwn import code
+from bot.domain.fleet.instance import Instance
+from bot.slack.messages.kit import Message, label, notice, who
 
 
-def not_yours(instance_id: str, owner: str) -> Message:
+def not_yours(instance: Instance, owner: str) -> Message:
     """Under the owner rule, someone else owns it."""
     return notice(
-        f"{code(instance_id)} belongs to {who(owner)}: only they or an approver can change its owner."
+        f"{label(instance)} belongs to {who(owner)}: only they or an approver can change its owner."
     )
 
 
-def nobody(instance_id: str) -> Message:
+def nobody(instance: Instance) -> Message:
     """`own … off` on an instance nobody said they own."""
-    return notice(f"Nobody had said they own {code(instance_id)}.")
+    return notice(f"Nobody had said they own {label(instance)}.")
 
 
-def released(instance_id: str, by: str, previous: str) -> Message:
+def released(instance: Instance, by: str, previous: str) -> Message:
     """`own … off`: the claim is gone."""
     whose = "their own claim" if previous == by else f"{who(previous)}'s claim"
-    return notice(f"{who(by)} removed {whose} on {code(instance_id)}.")
+    return notice(f"{who(by)} removed {whose} on {label(instance)}.")
 
 
 def changed_meanwhile() -> Message:
@@ -29,7 +29,7 @@ def changed_meanwhile() -> Message:
     return notice("Someone else changed its owner just now: try again.")
 
 
-def owned(instance_id: str, owner: str, previous: str | None) -> Message:
+def owned(instance: Instance, owner: str, previous: str | None) -> Message:
     """`own`: who owns it now."""
     was = f" (was {who(previous)})" if previous else ""
-    return notice(f":bust_in_silhouette: {who(owner)} now owns {code(instance_id)}{was}.")
+    return notice(f":bust_in_silhouette: {who(owner)} now owns {label(instance)}{was}.")

@@ -6,10 +6,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Final
 
+from bot.domain.fleet.ids import is_reference
+from bot.domain.fleet.names import Called
 from bot.domain.records import Protection
 from bot.domain.verbs import Verb
-from bot.slack.messages.kit import Message, context, message, moment, notice, section, who
-from bot.slack.messages.mrkdwn import code, literal_within
+from bot.slack.messages.kit import Message, context, message, moment, named, notice, plural, section, who
+from bot.slack.messages.mrkdwn import literal_within
 from bot.slack.messages.wording import wording
 
 REASON_LIMIT: Final = 200
@@ -22,6 +24,19 @@ def badge(protection: Protection) -> str:
     return f":lock: protected{reason}"
 
 
+def _name(protection: Protection) -> str:
+    return named(protection.instance_id, protection.host_name)
+
+
+def _typed(protection: Protection) -> str:
+    """What to type for it: the name it had when protected, else its id."""
+    return (
+        protection.host_name
+        if protection.host_name and is_reference(protection.host_name)
+        else protection.instance_id
+    )
+
+
 def _why(protection: Protection) -> str:
     return f": {literal_within(protection.reason, REASON_LIMIT)}" if protection.reason else ""
 
@@ -29,48 +44,45 @@ def _why(protection: Protection) -> str:
 def refused(protection: Protection, verb: Verb) -> str:
     """Why `verb` is refused: who protected the instance, when, why, and how to lift it."""
     return (
-        f":lock: {code(protection.instance_id)} is protected by {who(protection.by)} since "
+        f":lock: {_name(protection)} is protected by {who(protection.by)} since "
         f"{moment(protection.at)}{_why(protection)}. Nothing was {wording(verb).past}. "
         f"To {verb.name} it, first "
-        f"`/nebula unprotect {protection.instance_id}`."
+        f"`/nebula unprotect {_typed(protection)}`."
     )
 
 
 def protected(protection: Protection) -> Message:
     """The answer to `/nebula protect`, in the channel."""
     return notice(
-        f":lock: {code(protection.instance_id)} is protected by {who(protection.by)}{_why(protection)}. "
-        f"Stop, reboot and delete are refused until `/nebula unprotect {protection.instance_id}`."
+        f":lock: {_name(protection)} is protected by {who(protection.by)}{_why(protection)}. "
+        f"Stop, reboot and delete are refused until `/nebula unprotect {_typed(protection)}`."
     )
 
 
 def already_protected(protection: Protection) -> Message:
     """The answer to `/nebula protect` on an instance someone protected already."""
     return notice(
-        f":lock: {code(protection.instance_id)} is already protected by {who(protection.by)} "
+        f":lock: {_name(protection)} is already protected by {who(protection.by)} "
         f"since {moment(protection.at)}."
     )
 
 
-def not_protected(instance_id: str) -> Message:
+def not_protected(called: Called) -> Message:
     """The answer to `/nebula unprotect` on an instance nobody protected."""
-    return notice(f"{code(instance_id)} is not protected.")
+    return notice(f"{named(called.instance_id, called.host_name)} is not protected.")
 
 
-def unprotected(instance_id: str, by: str) -> Message:
+def unprotected(protection: Protection, by: str) -> Message:
     """The answer to `/nebula unprotect`, in the channel."""
-    return notice(f":unlock: {code(instance_id)} is no longer protected ({who(by)} lifted it).")
+    return notice(f":unlock: {_name(protection)} is no longer protected ({who(by)} lifted it).")
 
 
 def protections(found: Sequence[Protection]) -> Message:
     """`/nebula protected`: every protection, oldest first, the total stated."""
     if not found:
         return notice("No instance is protected.")
-    rows = [
-        section(f"• {code(p.instance_id)}: by {who(p.by)} since {moment(p.at)}{_why(p)}")
-        for p in found[:ROWS]
-    ]
+    rows = [section(f"• {_name(p)}: by {who(p.by)} since {moment(p.at)}{_why(p)}") for p in found[:ROWS]]
     more = [context(f"and {len(found) - ROWS} more, not shown.")] if len(found) > ROWS else []
     return message(
-        f"{len(found)} protected instances", [section(f"*Protected* ({len(found)})"), *rows, *more]
+        plural(len(found), "protected instance"), [section(f"*Protected* ({len(found)})"), *rows, *more]
     )

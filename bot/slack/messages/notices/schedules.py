@@ -9,12 +9,23 @@ from typing import Final
 from slack_sdk.models.blocks import ActionsBlock, ButtonElement
 
 from bot.domain.controls import NoticeKind, notice_value
+from bot.domain.fleet.instance import Instance
+from bot.domain.fleet.names import Called
 from bot.domain.records import Schedule
 from bot.domain.verbs import Verb
 from bot.slack.messages import action_ids
-from bot.slack.messages.kit import Message, context, message, moment, notice, section, value, who
-from bot.slack.messages.mrkdwn import code
-from bot.slack.messages.notices.fleet import name
+from bot.slack.messages.kit import (
+    Message,
+    context,
+    label,
+    message,
+    moment,
+    named,
+    notice,
+    section,
+    value,
+    who,
+)
 from bot.slack.messages.wording import wording
 
 ROWS: Final = 40
@@ -31,34 +42,33 @@ def schedule_set(schedule: Schedule, next_stop: float | None, dry_run: bool) -> 
     dry = " (dry run: nothing will change at Nebula)" if dry_run else ""
     stop = f" Next stop: {moment(next_stop)}." if next_stop is not None else ""
     return notice(
-        f"{CLOCK} {name(schedule.instance_id, schedule.host_name)} runs {window_text(schedule)}, "
+        f"{CLOCK} {named(schedule.instance_id, schedule.host_name)} runs {window_text(schedule)}, "
         f"set by {who(schedule.set_by)}. Outside those hours the bot stops it (with a notice before, "
         f"and *Keep running tonight*); when the next window starts it starts it again, if it was the "
         f"schedule that stopped it{dry}.{stop}"
     )
 
 
-def schedule_shown(schedule: Schedule | None, instance_id: str, next_stop: float | None) -> Message:
+def schedule_shown(schedule: Schedule | None, called: Called, next_stop: float | None) -> Message:
     """The answer to `/nebula schedule <id>`."""
     if schedule is None:
         return notice(
-            f"No schedule on {code(instance_id)}. Set one with "
-            f"`/nebula schedule {instance_id} weekdays 08:00-19:00`."
+            f"No schedule on {named(called.instance_id, called.host_name)}. Set one with "
+            f"`/nebula schedule {called.reference} weekdays 08:00-19:00`."
         )
     stop = f" Next stop: {moment(next_stop)}." if next_stop is not None else ""
     return notice(
-        f"{CLOCK} {name(schedule.instance_id, schedule.host_name)} runs {window_text(schedule)}, "
+        f"{CLOCK} {named(schedule.instance_id, schedule.host_name)} runs {window_text(schedule)}, "
         f"set by {who(schedule.set_by)}.{stop}"
     )
 
 
-def schedule_removed(instance_id: str, found: bool, by: str) -> Message:
+def schedule_removed(called: Called, found: bool, by: str) -> Message:
     """The answer to `/nebula schedule <id> off`."""
+    name = named(called.instance_id, called.host_name)
     if not found:
-        return notice(f"No schedule on {code(instance_id)}; nothing to remove.")
-    return notice(
-        f"{CLOCK} Schedule on {code(instance_id)} removed by {who(by)}. The bot no longer stops or starts it."
-    )
+        return notice(f"No schedule on {name}; nothing to remove.")
+    return notice(f"{CLOCK} Schedule on {name} removed by {who(by)}. The bot no longer stops or starts it.")
 
 
 def schedules(found: Sequence[Schedule]) -> Message:
@@ -67,25 +77,25 @@ def schedules(found: Sequence[Schedule]) -> Message:
         return notice("No schedules. Set one with `/nebula schedule <instance> weekdays 08:00-19:00`.")
     ordered = sorted(found, key=lambda s: (s.host_name or "", s.instance_id))
     rows = [
-        section(f"• {name(s.instance_id, s.host_name, 40)}: {window_text(s)}, set by {who(s.set_by)}")
+        section(f"• {named(s.instance_id, s.host_name, 40)}: {window_text(s)}, set by {who(s.set_by)}")
         for s in ordered[:ROWS]
     ]
     more = [context(f"and {len(ordered) - ROWS} more: `/nebula schedule <id>` shows any one.")]
     return message(
-        f"{len(ordered)} schedules",
+        f"Schedules: {len(ordered)}",
         [section(f"*Schedules* ({len(ordered)})"), *rows, *(more if len(ordered) > ROWS else [])],
     )
 
 
 def stop_notice(schedule: Schedule, at: float, dry_run: bool, protected: str = "") -> Message:
     """Before a window's end: the stop to come, and *Keep running tonight*."""
-    named = name(schedule.instance_id, schedule.host_name)
+    called = named(schedule.instance_id, schedule.host_name)
     if protected:
-        text = f"{CLOCK} {named}'s schedule ends at {moment(at)}, but it is {protected}: not stopped."
+        text = f"{CLOCK} {called}'s schedule ends at {moment(at)}, but it is {protected}: not stopped."
         return notice(text)
     dry = " (dry run: nothing will change at Nebula)" if dry_run else ""
     text = (
-        f"{CLOCK} {named} runs {window_text(schedule)}: the bot stops it at {moment(at)}{dry}, "
+        f"{CLOCK} {called} runs {window_text(schedule)}: the bot stops it at {moment(at)}{dry}, "
         "unless someone keeps it running tonight."
     )
     keep = ButtonElement(
@@ -98,9 +108,9 @@ def stop_notice(schedule: Schedule, at: float, dry_run: bool, protected: str = "
 
 def kept(schedule: Schedule, at: float, by: str) -> Message:
     """The notice after Keep: this stop skipped, the schedule goes on."""
-    named = name(schedule.instance_id, schedule.host_name)
+    called = named(schedule.instance_id, schedule.host_name)
     return notice(
-        f"{CLOCK} {who(by)} kept {named} running tonight: the stop at {moment(at)} is skipped. "
+        f"{CLOCK} {who(by)} kept {called} running tonight: the stop at {moment(at)} is skipped. "
         f"The schedule ({window_text(schedule)}) goes on."
     )
 
@@ -108,29 +118,29 @@ def kept(schedule: Schedule, at: float, by: str) -> Message:
 def too_late(schedule: Schedule) -> Message:
     """Keep pressed after the stop was sent."""
     return notice(
-        f"Too late: the schedule's stop of {name(schedule.instance_id, schedule.host_name)} was already "
+        f"Too late: the schedule's stop of {named(schedule.instance_id, schedule.host_name)} was already "
         "sent; its outcome is in the thread. `/nebula start` starts it again."
     )
 
 
 def moot(schedule: Schedule, status: str | None, verb: Verb) -> Message:
     """A window edge with nothing to do: the instance is gone (the schedule with it), or protected."""
-    named = name(schedule.instance_id, schedule.host_name)
+    called = named(schedule.instance_id, schedule.host_name)
     if status is None:
-        return notice(f"{CLOCK} {named} is gone; its schedule ({window_text(schedule)}) is removed.")
+        return notice(f"{CLOCK} {called} is gone; its schedule ({window_text(schedule)}) is removed.")
     what = wording(verb).label.lower()
-    return notice(f"{CLOCK} {named} is {value(status, limit=40)}: the schedule did not {what} it.")
+    return notice(f"{CLOCK} {called} is {value(status, limit=40)}: the schedule did not {what} it.")
 
 
 def not_carried_out(schedule: Schedule, verb: Verb, reason: str) -> Message:
     """The schedule's stop or start was refused at its time (its setter may no longer act, say)."""
-    named = name(schedule.instance_id, schedule.host_name)
-    return notice(f"{CLOCK} The schedule did not {wording(verb).label.lower()} {named}: {reason}")
+    called = named(schedule.instance_id, schedule.host_name)
+    return notice(f"{CLOCK} The schedule did not {wording(verb).label.lower()} {called}: {reason}")
 
 
-def changed_meanwhile(instance_id: str) -> Message:
+def changed_meanwhile(instance: Instance) -> Message:
     """Two people set the schedule at once; this one lost."""
-    return notice(f"The schedule on {code(instance_id)} changed meanwhile; nothing was set. Try again.")
+    return notice(f"The schedule on {label(instance)} changed meanwhile; nothing was set. Try again.")
 
 
 def refused_setting(reason: str) -> Message:
