@@ -66,6 +66,10 @@ async def test_no_watcher_for_two_intervals_is_said_once_and_clears_when_cycles_
     warned = [r for r in caplog.records if r.getMessage() == "watcher:default.unhealthy"]
     assert len(warned) == 2  # once per process, not once per look
 
+    restarted, _ = await stack.start_bot(**settings)  # a bot that just started: young, but no cycle ran
+    await restarted.look_after_watchers()
+    assert [said] == silences(stack), "only a cycle ends the silence"
+
     assert bot.core is not None
     await bot.core.tick()  # a watcher runs a cycle again
     await bot.look_after_watchers()

@@ -40,7 +40,7 @@ class Watchdog:
         last = await self._cycles.last_cycle()
         # A process just started gives its own watcher (or the one apart) two intervals to be seen.
         if now - max(last or 0.0, up_since) <= QUIET_INTERVALS * interval:
-            await self._resumed()
+            await self._resumed(last)
             return None
         since = last if last is not None else up_since
         await self._silent(since)
@@ -64,9 +64,13 @@ class Watchdog:
         if ts is not None:
             await self._records.put(won, dataclasses.replace(won.record, message_ts=ts))
 
-    async def _resumed(self) -> None:
+    async def _resumed(self, last: float | None) -> None:
+        """Said once cycles run again: only a cycle after the silence ends it (not a process that just
+        started, nor a look that began before the silence was said)."""
         found = await self._records.get(Silence, SILENCE)
-        if found is None or not await self._records.remove(found):
+        if found is None or last is None or last <= found.record.since:
+            return
+        if not await self._records.remove(found):
             return
         silence = found.record
         back = messages.watcher_back(silence.since)
