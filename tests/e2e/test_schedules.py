@@ -5,11 +5,14 @@ start exactly once, across replicas and restarts, and never on a protected insta
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import time
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.slack.messages import action_ids
 from tests.e2e.watching import WATCH, cycle, keep_value, posted_with
-from tests.helpers import shown
+from tests.helpers import buttons, shown
 from tests.standins.slack_driver import CHANNEL, Driver
 from tests.standins.stack import ALICE, BOB, INSTANCE, Stack, audit, eventually
 
@@ -41,23 +44,62 @@ def kept(stack: Stack) -> bool:
     return any("running tonight: the stop at" in shown(m.body) for m in stack.slack.messages)
 
 
+def asking(stack: Stack) -> list[dict[str, Any]]:
+    """The confirmations in the channel."""
+    return [m.body for m in stack.slack.messages if action_ids.CONFIRM in buttons(m.body)]
+
+
 async def schedule(stack: Stack, driver: Driver, text: str, user: str = ALICE) -> str:
     message, _ = await stack.reply(driver, user, f"schedule {text}")
     return shown(message)
 
 
+def berlin(day: int, hour: int) -> float:
+    """An hour of a day of December 2026 in Berlin (UTC+1), as epoch seconds."""
+    return dt.datetime(2026, 12, day, hour, tzinfo=ZoneInfo("Europe/Berlin")).timestamp()
+
+
 async def test_set_show_list_and_remove(http_stack: Stack) -> None:
     stack = http_stack
+    stack.clock.now = berlin(8, 10)  # Tuesday, 10:00 in Berlin: inside the window
     stack.nebula.add(INSTANCE, host_name="trainer-1")
     _, driver = await stack.start_bot(**WATCH)
     said = await schedule(stack, driver, "trainer-1 weekdays 08:00-19:00 Europe/Berlin")
     assert "runs `weekdays 08:00-19:00 Europe/Berlin`, set by <@U0ALICE>" in said
-    assert "Next stop:" in said
+    assert "Next stop: Tue 08 Dec 19:00 Europe/Berlin." in said  # in the schedule's zone, said
     assert "`weekdays 08:00-19:00 Europe/Berlin`" in await schedule(stack, driver, INSTANCE)
     listed, _ = await stack.reply(driver, BOB, "schedules")
     assert "*Schedules* (1)" in shown(listed)
     assert "removed by <@U0BOB>" in await schedule(stack, driver, "trainer-1 off", user=BOB)
     assert "No schedule on" in await schedule(stack, driver, INSTANCE)
+
+
+async def test_set_outside_its_hours_offers_to_stop_it_now(http_stack: Stack) -> None:
+    # Issue #28.5: set at 21:00 for 01:00-02:00, the instance would run on for hours with nobody told.
+    stack = http_stack
+    stack.clock.now = berlin(8, 21)
+    stack.nebula.add(INSTANCE, host_name="trainer-1")
+    _, driver = await stack.start_bot(**WATCH)
+    said = await schedule(stack, driver, "trainer-1 daily 01:00-02:00 Europe/Berlin")
+    assert "It is outside its hours now: left alone, it runs through the next window, until " in said
+    assert "Wed 09 Dec 02:00 Europe/Berlin." in said
+    await eventually(lambda: bool(asking(stack)))
+    [asked] = asking(stack)
+    cid = stack.request_seen(asked)
+    assert "asked to *stop* this instance" in shown(asked)
+    outcome = await stack.confirm(driver, cid)
+    assert "success" in shown(outcome)
+    assert len(calls(stack, "stop")) == 1
+
+
+async def test_a_stopped_instance_is_said_to_stay_stopped(http_stack: Stack) -> None:
+    stack = http_stack
+    stack.clock.now = berlin(8, 10)
+    stack.nebula.add(INSTANCE, host_name="trainer-1", status="Stopped")
+    _, driver = await stack.start_bot(**WATCH)
+    said = await schedule(stack, driver, "trainer-1 weekdays 08:00-19:00 Europe/Berlin")
+    assert "It is not running: the schedule starts only what it stopped." in said
+    assert asking(stack) == []
     for bad, says in (
         ("trainer-1 someday 08:00-19:00", "Not days of the week"),
         ("trainer-1 daily 8-25", "Not a time range"),

@@ -6,11 +6,11 @@ from __future__ import annotations
 import dataclasses
 import math
 
-from bot.core.confirmations import Lookup
+from bot.core.confirmations import Lookup, Requests
 from bot.core.rails import Access, Owners, Subject, Trail
 from bot.core.watch.schedule_book import ScheduleBook, window_of
 from bot.domain.audit import Step, Topic
-from bot.domain.calendar.schedules import Window, days_text
+from bot.domain.calendar.schedules import Window, days_text, outlook
 from bot.domain.confirmation import State
 from bot.domain.controls import NoticeRef
 from bot.domain.fleet.instance import Instance
@@ -24,14 +24,6 @@ from bot.slack.messages.refusals import refusal_text
 from bot.slack.outbox import Outbox
 from bot.slack.replier import Destination
 
-NEXT_STOP_HORIZON = 8 * 86400.0
-
-
-def next_stop(schedule: Schedule, now: float) -> float | None:
-    """When the schedule next stops its instance (its next window end), if within a week."""
-    ends = window_of(schedule).ends(now, now + NEXT_STOP_HORIZON)
-    return ends[0] if ends else None
-
 
 class Schedules:
     """The schedule commands and Keep."""
@@ -43,9 +35,11 @@ class Schedules:
         access: Access,
         owners: Owners,
         lookup: Lookup,
+        requests: Requests,
         outbox: Outbox,
         trail: Trail,
     ) -> None:
+        self._requests = requests
         self._book = book
         self._access = access
         self._owners = owners
@@ -63,9 +57,15 @@ class Schedules:
         """`/nebula schedule <id>`."""
         current = await self._book.records.get(Schedule, instance_id)
         found = current.record if current else None
-        upcoming = next_stop(found, self._book.clock()) if found else None
         called = self._lookup.called(instance_id)
-        await self._outbox.reply(to, messages.schedule_shown(found, called, upcoming))
+        if found is None:
+            await self._outbox.reply(to, messages.schedule_shown(None, called, None, running=False))
+            return
+        instance = await self._lookup.one(instance_id, to)
+        if instance is None:
+            return
+        ahead = outlook(window_of(found), self._book.clock())
+        await self._outbox.reply(to, messages.schedule_shown(found, called, ahead, instance.is_running))
 
     async def change(self, actor: Actor, to: Destination, instance_id: str, window: Window | None) -> None:
         """Set (`window`) or remove (None) one instance's schedule."""
@@ -105,8 +105,12 @@ class Schedules:
             await self._outbox.reply(to, messages.changed_meanwhile(instance))
             return
         await self._trail.note(Step.SCHEDULE_SET, "set", subject, actor.user_id, message=window.text)
-        shown = messages.schedule_set(schedule, next_stop(schedule, now), book.config.dry_run)
+        ahead = outlook(window, now)
+        shown = messages.schedule_set(schedule, ahead, instance.is_running, book.config.dry_run)
         await self._outbox.reply(to, shown, public=True)
+        if instance.is_running and not ahead.inside:
+            # Outside its hours now: the stop it would have had is offered, as a normal confirmation.
+            await self._requests.request(actor, to, STOP, (instance.id,))
 
     async def _remove(self, actor: Actor, to: Destination, instance: Instance, subject: Subject) -> None:
         records = self._book.records

@@ -62,6 +62,10 @@ class Window:
         """The window starts in (`after`, `until`], oldest first, as epoch seconds."""
         return [s for s, _ in self._edges(after, until) if s is not None and after < s <= until]
 
+    def holds(self, at: float) -> bool:
+        """True when `at` falls inside one of the window's occurrences."""
+        return any(s is not None and e is not None and s <= at < e for s, e in self._edges(at - 86400, at))
+
     def end_after(self, start: float) -> float | None:
         """The end of the window that starts at `start`."""
         for s, e in self._edges(start - 1, start + 2 * 86400):
@@ -80,6 +84,31 @@ class Window:
                 end_day = day if end > start else day + dt.timedelta(days=1)
                 yield _epoch(day, start, zone), _epoch(end_day, end, zone)
             day += dt.timedelta(days=1)
+
+
+HORIZON: Final = 8 * 86400.0  # how far ahead the next stop and start are looked for
+
+
+@dataclass(frozen=True)
+class Outlook:
+    """Where a scheduled instance stands now: inside its hours or not, and its next window edges (None:
+    none within a week)."""
+
+    inside: bool
+    next_stop: float | None
+    next_start: float | None
+
+
+def outlook(window: Window, now: float) -> Outlook:
+    """The window's outlook at `now`."""
+    ends = window.ends(now, now + HORIZON)
+    starts = window.starts(now, now + HORIZON)
+    return Outlook(window.holds(now), ends[0] if ends else None, starts[0] if starts else None)
+
+
+def zoned(at: float, zone: str) -> str:
+    """A moment as the schedule's zone reads it, the zone said: `Tue 08 Dec 02:00 Europe/Berlin`."""
+    return f"{dt.datetime.fromtimestamp(at, ZoneInfo(zone)):%a %d %b %H:%M} {zone}"
 
 
 def days_text(days: frozenset[int]) -> str:

@@ -8,6 +8,7 @@ from typing import Final
 
 from slack_sdk.models.blocks import ActionsBlock, ButtonElement
 
+from bot.domain.calendar.schedules import Outlook, zoned
 from bot.domain.controls import NoticeKind, notice_value
 from bot.domain.fleet.instance import Instance
 from bot.domain.fleet.names import Called
@@ -37,29 +38,44 @@ def window_text(schedule: Schedule) -> str:
     return f"`{schedule.days} {schedule.start}-{schedule.end} {schedule.zone}`"
 
 
-def schedule_set(schedule: Schedule, next_stop: float | None, dry_run: bool) -> Message:
-    """The answer to `/nebula schedule <id> <window>`, in the channel."""
+def schedule_set(schedule: Schedule, ahead: Outlook, running: bool, dry_run: bool) -> Message:
+    """The answer to `/nebula schedule <id> <window>`, in the channel: what the schedule does, and what
+    it means for the instance now (outside its hours and running: a stop is offered below)."""
     dry = " (dry run: nothing will change at Nebula)" if dry_run else ""
-    stop = f" Next stop: {moment(next_stop)}." if next_stop is not None else ""
     return notice(
         f"{CLOCK} {named(schedule.instance_id, schedule.host_name)} runs {window_text(schedule)}, "
         f"set by {who(schedule.set_by)}. Outside those hours the bot stops it (with a notice before, "
         f"and *Keep running tonight*); when the next window starts it starts it again, if it was the "
-        f"schedule that stopped it{dry}.{stop}"
+        f"schedule that stopped it{dry}.{_now(schedule, ahead, running)}"
     )
 
 
-def schedule_shown(schedule: Schedule | None, called: Called, next_stop: float | None) -> Message:
+def _now(schedule: Schedule, ahead: Outlook, running: bool) -> str:
+    """What the schedule means for the instance now, in the schedule's own zone."""
+    zone = schedule.zone
+    if not running:
+        if schedule.stopped_at is not None and ahead.next_start is not None:
+            return f" Stopped by the schedule; next start: {zoned(ahead.next_start, zone)}."
+        return " It is not running: the schedule starts only what it stopped."
+    if ahead.inside:
+        return f" Next stop: {zoned(ahead.next_stop, zone)}." if ahead.next_stop is not None else ""
+    until = f", until {zoned(ahead.next_stop, zone)}" if ahead.next_stop is not None else ""
+    return f" It is outside its hours now: left alone, it runs through the next window{until}."
+
+
+def schedule_shown(
+    schedule: Schedule | None, called: Called, ahead: Outlook | None, running: bool
+) -> Message:
     """The answer to `/nebula schedule <id>`."""
     if schedule is None:
         return notice(
             f"No schedule on {named(called.instance_id, called.host_name)}. Set one with "
             f"`/nebula schedule {called.reference} weekdays 08:00-19:00`."
         )
-    stop = f" Next stop: {moment(next_stop)}." if next_stop is not None else ""
+    now = _now(schedule, ahead, running) if ahead is not None else ""
     return notice(
         f"{CLOCK} {named(schedule.instance_id, schedule.host_name)} runs {window_text(schedule)}, "
-        f"set by {who(schedule.set_by)}.{stop}"
+        f"set by {who(schedule.set_by)}.{now}"
     )
 
 
