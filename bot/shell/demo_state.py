@@ -39,7 +39,9 @@ async def _budget(records: Records, now: float) -> None:
     spent = BUDGET * SPENT
     by_instance = {iid: spent * price / burn for iid, price in SPENDERS.items()}
     days = max(1, int((now - start) // 86400) + 1)
-    by_day = {day_of(now - n * 86400): spent / days * (0.7 + 0.6 * (n % 3) / 2) for n in range(days)}
+    # An uneven spend by day that adds up to the month's (the budget and the digest's chart agree).
+    weights = {day_of(now - n * 86400): 0.7 + 0.6 * (n % 3) / 2 for n in range(days)}
+    by_day = {day: spent * weight / sum(weights.values()) for day, weight in weights.items()}
     await records.put(None, Budget(amount=BUDGET, period="month", set_by=DEMO_USER, set_at=start))
     ledger = Ledger(period_start=start, per_hour=burn, by_instance=by_instance, by_day=by_day)
     await records.put(None, ledger)

@@ -347,8 +347,8 @@ async def test_cost_shows_the_running_fleet_costliest_first_to_the_asker_only(ht
     assert text.index("dear") < text.index("cheap") < text.index("odd")
     assert "idle" not in text
     assert "$4.50/h ($108.00/day)" in text
-    assert "$121.50* so far" in text
-    assert "1 without a price" in text
+    assert "$121.50* since they started" in text
+    assert "1 instance without a price from Nebula is not counted" in text
 
 
 async def test_digest_once_a_day_and_the_cost_gauge(http_stack: Stack) -> None:

@@ -61,18 +61,19 @@ def test_a_reading_applied_twice_counts_once(running: dict[str, float], later: f
 
 def test_figures_forecast_and_alerts() -> None:
     now = utc(2026, 12, 10)
-    ledger = Ledger(period_start=utc(2026, 12, 1), by_instance={"a": 600.0, "b": 300.0})
+    days = {"2026-11-30": 5000.0, "2026-12-02": 400.0, "2026-12-09": 500.0}
+    ledger = Ledger(period_start=utc(2026, 12, 1), by_instance={"a": 600.0, "b": 300.0}, by_day=days)
     current = figures(1000.0, "month", ledger, 1.0, now)
-    assert current.spent == 900.0
+    assert current.spent == 900.0  # the days of this month, as the digest charts them
     assert current.forecast == 900.0 + 22 * 24  # 22 days left at $1/h
     assert current.runs_out_at == now + 100 * HOUR
     assert current.top == (("a", 600.0), ("b", 300.0))
-    assert due_alerts(current, []) == ["50", "80", "forecast"]
-    assert due_alerts(current, ["50", "80", "forecast"]) == []
-    stale = figures(
-        1000.0, "month", Ledger(period_start=utc(2026, 11, 1), by_instance={"a": 5000.0}), 0.0, now
-    )
-    assert stale.spent == 0.0  # last month's spend is not this month's
+    # Passed 50 and 80 at once: one alert, for 80, and both are had.
+    assert due_alerts(current, []) == (["80", "forecast"], ["50", "80", "forecast"])
+    assert due_alerts(current, ["50", "80", "forecast"]) == ([], [])
+    week = figures(1000.0, "week", ledger, 0.0, now)  # a week's budget on a ledger of the month
+    assert week.spent == 500.0  # this week's days (Monday 7 December on), not 0
+    assert week.top == ()
 
 
 def test_the_chart_has_a_line_a_day_and_bars_to_scale() -> None:

@@ -73,13 +73,13 @@ class Alerts:
         """The alerts this period has not had yet, posted in `channel`."""
         start, _ = period_bounds(budget.period, self._clock())
         sent = budget.alerted if budget.alerted_period == start else ()
-        due = due_alerts(state, sent)
-        if not due:
+        due, had = due_alerts(state, sent)
+        if not had:
             return
         current = await self._records.get(Budget, TEAM)
         if current is None or current.record != budget:
             return  # changed meanwhile: the next cycle decides
-        marked = dataclasses.replace(budget, alerted_period=start, alerted=(*sent, *due))
+        marked = dataclasses.replace(budget, alerted_period=start, alerted=(*sent, *had))
         if await self._records.put(current, marked) is None:
             return  # another replica posts them
         spenders = {i: spent for i, spent in state.top}

@@ -147,7 +147,7 @@ def accrue(ledger: Ledger, running: Mapping[str, float], now: float, period: Per
 def figures(amount: float, period: Period, ledger: Ledger, per_hour: float, now: float) -> Figures:
     """Where the budget stands at `now`, burning `per_hour`."""
     start, end = period_bounds(period, now)
-    spent = ledger.spent if ledger.period_start == start else 0.0
+    spent = spent_since(ledger, start, now)
     hours_left = max(0.0, end - now) / 3600
     forecast = spent + per_hour * hours_left
     runs_out: float | None = None
@@ -161,13 +161,24 @@ def figures(amount: float, period: Period, ledger: Ledger, per_hour: float, now:
     return Figures(amount, period, spent, per_hour, forecast, end, runs_out, top)
 
 
-def due_alerts(current: Figures, sent: Iterable[str]) -> list[str]:
-    """The alerts this period has not had yet: each threshold passed, and the forecast over budget."""
+def spent_since(ledger: Ledger, start: float, now: float) -> float:
+    """What was spent from `start` to `now`: the sum of those days' spend, as the digest charts them
+    (one definition, whichever period the ledger was last accrued for)."""
+    first, last = day_of(start), day_of(now)
+    return sum(amount for day, amount in ledger.by_day.items() if first <= day <= last)
+
+
+def due_alerts(current: Figures, sent: Iterable[str]) -> tuple[list[str], list[str]]:
+    """The alerts this period has not had yet: those to post, and those to mark as had. Of several
+    thresholds passed at once (a budget set already 83 % spent) only the highest is said: the lower
+    ones are had with it. The forecast over budget is its own alert."""
     done = set(sent)
-    due = [str(t) for t in THRESHOLDS if current.share * 100 >= t and str(t) not in done]
+    passed = [str(t) for t in THRESHOLDS if current.share * 100 >= t and str(t) not in done]
+    said = passed[-1:]
     if current.forecast > current.amount and not current.over and FORECAST_ALERT not in done:
-        due.append(FORECAST_ALERT)
-    return due
+        said.append(FORECAST_ALERT)
+        passed.append(FORECAST_ALERT)
+    return said, passed
 
 
 def day_of(epoch: float) -> str:

@@ -73,7 +73,7 @@ def _candidate(instance: Instance, now: float) -> str:
     use = usage(instance, now)
     return (
         f"*{value(instance.host_name, 'no host name', 64)}* {code(instance.id)}\n"
-        f"{gpu(instance)} · {value(instance.status)} · {dollars(use.cost)} so far"
+        f"{gpu(instance)} · {value(instance.status)} · {dollars(use.cost)} since it started"
     )
 
 

@@ -169,7 +169,7 @@ def _fleet(facts: HomeFacts) -> list[Block]:
     blocks.append(
         section(
             f"{facts.running} running · {per_hour(cost.per_hour)} ({dollars(cost.per_day)} a day) · "
-            f"{dollars(cost.so_far)} so far"
+            f"{dollars(cost.so_far)} since they started"
         )
     )
     costliest = [_row(facts, use.instance, f"cost:{n}") for n, use in enumerate(cost.rows[:COSTLIEST])]

@@ -68,7 +68,7 @@ def summary_fields(
         ("Region", value(instance.region)),
         ("Status", value(instance.status)),
         ("Running for", running_for(use.running_seconds) if instance.is_running else "not running"),
-        ("Cost so far", dollars(use.cost)),
+        ("Cost since it started", dollars(use.cost)),
     ]
     if owner is not None:
         rows.append(("Owner", who(owner)))

@@ -42,7 +42,7 @@ def refusal_text(reason: Reason) -> str:
     """The refusal as mrkdwn: what is not allowed, and what to do next."""
     match reason:
         case OverBudget(amount, period, spent, approvers):
-            spent_text = f"The budget ({dollars(amount)}/{period}) is spent ({dollars(spent)} so far)"
+            spent_text = f"The budget ({dollars(amount)}/{period}) is spent ({dollars(spent)} this {period})"
             if approvers:
                 needs = f"starting an instance or extending a lease needs an approver ({people(approvers)})"
                 return f"{spent_text}: {needs}."

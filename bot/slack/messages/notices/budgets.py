@@ -95,7 +95,12 @@ def budget_shown(current: Figures, hosts: Mapping[str, str | None]) -> Message:
     head = f"{MONEY} *Budget* {_amount(current)}"
     blocks: list[Block] = [section(head), section(_standing(current))]
     if current.top:
-        blocks.append(section(f"*Biggest spenders this {current.period}*\n{_spenders(current, hosts)}"))
+        blocks.append(
+            section(
+                f"*Biggest spenders this {current.period}* (what each cost since the {current.period} "
+                f"began, not since it started)\n{_spenders(current, hosts)}"
+            )
+        )
     return message(f"{head} {_standing(current)}", blocks)
 
 
@@ -107,7 +112,7 @@ def alert(
     what = (
         f"The forecast for this {current.period} is {dollars(current.forecast)}, over the budget"
         if kind == FORECAST_ALERT
-        else f"{kind} % of the budget is spent"
+        else f"The budget is past {kind} %"
     )
     head = f"{MONEY} {what} ({_amount(current)})."
     blocks: list[Block] = [section(head), section(_standing(current))]

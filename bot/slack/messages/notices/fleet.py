@@ -31,6 +31,7 @@ from bot.slack.messages.kit import (
     named,
     notice,
     per_hour,
+    plural,
     running_for,
     section,
     value,
@@ -76,7 +77,7 @@ def _figures(reminder: Reminder) -> SectionBlock:
                 ("Instance", code(reminder.instance_id)),
                 ("GPU", gpu(shown)),
                 ("Running for", running_for(reminder.running_seconds)),
-                ("Cost so far", dollars(reminder.cost)),
+                ("Cost since it started", dollars(reminder.cost)),
                 ("Price", per_hour(reminder.per_hour)),
             ]
         )
@@ -102,7 +103,7 @@ def reminder(
         blocks.append(context("Stop and Delete ask for confirmation first, as `/nebula stop` would."))
     keep = None if kept else snooze
     blocks.append(buttons(NoticeKind.REMINDER, reminder.instance_id, reminder.serial, keep, (STOP, DELETE)))
-    return message(f"{headline} {dollars(reminder.cost)} so far.", blocks)
+    return message(f"{headline} {dollars(reminder.cost)} since it started.", blocks)
 
 
 def reminder_closed(reminder: Reminder, status: str | None) -> Message:
@@ -129,10 +130,11 @@ def cost(summary: FleetCost, *, heading: str = "Running instances", as_of: float
     fleet was read, when that is long enough ago to say so)."""
     totals = (
         f"Burn rate *{dollars(summary.per_hour)}/h* ({dollars(summary.per_day)}/day); "
-        f"*{dollars(summary.so_far)}* so far."
+        f"*{dollars(summary.so_far)}* since they started."
     )
     if summary.unpriced:
-        totals += f" {summary.unpriced} without a price from Nebula are not counted."
+        are = "is" if summary.unpriced == 1 else "are"
+        totals += f" {plural(summary.unpriced, 'instance')} without a price from Nebula {are} not counted."
     if not summary.rows:
         return notice(f"*{heading}*: none. Nothing is being billed by the hour.")
     rows = [section(_cost_row(row)) for row in summary.rows[:ROWS]]
@@ -140,7 +142,7 @@ def cost(summary: FleetCost, *, heading: str = "Running instances", as_of: float
     tail = (
         [
             context(
-                f"and {len(more)} more, {dollars(sum(r.cost or 0 for r in more))} so far: "
+                f"and {len(more)} more, {dollars(sum(r.cost or 0 for r in more))} since they started: "
                 "`/nebula show <id>` for any one."
             )
         ]
@@ -158,7 +160,7 @@ def _cost_row(row: Usage) -> str:
     instance = row.instance
     figures = (
         f" · {gpu(instance)} · {per_hour(row.per_hour)} · running {running_for(row.running_seconds)} · "
-        f"*{dollars(row.cost)}* so far"
+        f"*{dollars(row.cost)}* since it started"
     )
     budget = max(8, min(NAME_LIMIT, ROW_LIMIT - len(figures) - len(code(instance.id)) - 6))
     return named(instance.id, instance.host_name, budget) + figures
