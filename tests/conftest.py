@@ -13,6 +13,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 import redis
+from hypothesis import HealthCheck, settings
 
 from bot.cli.main import main
 from tests.standins.redis_server import RedisServer
@@ -24,6 +25,11 @@ from tests.standins.stack import Stack
 # again, which costs about a seventh of the suite's time. Cached bytecode is Python's default anyway.
 os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 sys.dont_write_bytecode = False
+
+# Property tests judge the code, never the machine's pace: no deadline per example, and no health check
+# on how fast examples are made (on a loaded machine both fail tests that are right).
+settings.register_profile("suite", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("suite")
 
 
 # The longest tests first (mypy, ruff, then the real processes): both xdist workers then end at about

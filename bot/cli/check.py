@@ -158,7 +158,7 @@ async def _app_token(settings: Settings, web: AsyncWebClient) -> CheckResult:
     except SlackApiError as exc:
         return CheckResult("socket mode", False, f"SLACK_APP_TOKEN was rejected ({slack_error(exc)})")
     except Exception as exc:
-        return CheckResult("socket mode", False, f"apps.connections.open failed ({type(exc).__name__})")
+        return CheckResult("socket mode", False, f"apps.connections.open failed: {slack_error(exc)}")
     return CheckResult("socket mode", True, "SLACK_APP_TOKEN accepted")
 
 

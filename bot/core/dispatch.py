@@ -4,6 +4,7 @@ the handler its word declared (`bot.core.commands`)."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Final
@@ -15,6 +16,7 @@ from bot.core.handling import Handling
 from bot.core.rails import Access
 from bot.domain.commands import Command, Pick, UsageError
 from bot.domain.policy import Actor
+from bot.domain.refusals import NotAllowed
 from bot.domain.typed import tidy
 from bot.domain.verbs import ALL_VERBS
 from bot.infra import logs
@@ -77,15 +79,18 @@ class Screen:
         screened = self._access.screen(actor)
         self._metrics.commands.labels(label, "accepted" if screened.allowed else "refused").inc()
         if not screened.allowed:
+            why = screened.why
+            if isinstance(why, NotAllowed) and not spec.writes:
+                why = dataclasses.replace(why, looking=True)
             logs.event(
                 "command.refused",
                 user=actor.user_id,
                 workspace=actor.workspace,
                 channel=actor.channel_id,
                 outcome="refused",
-                detail=refusal_text(screened.why),
+                detail=refusal_text(why),
             )
-            return refusal(screened.why)
+            return refusal(why)
         problem = self._store_problem() if spec.writes else None
         if problem is not None:
             # What the store cannot keep would be lost (or acted on twice) after a restart: said now.

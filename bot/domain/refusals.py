@@ -23,10 +23,12 @@ class WrongChannel:
 
 @dataclass(frozen=True)
 class NotAllowed:
-    """`user` may not change instances; `nobody_is` when no user or group is allowed at all."""
+    """`user` may not use the bot; `nobody_is` when no user or group is allowed at all; `looking`: what
+    was refused only looks (a list, a cost)."""
 
     user: str
     nobody_is: bool
+    looking: bool = False
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,8 @@ Every response is untrusted (`bot.nebula.answers` reads it); each way a call can
 
 from __future__ import annotations
 
+import socket
+import ssl
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -211,8 +213,12 @@ class NebulaClient:
             if self._pool_trouble_since is None:
                 self._pool_trouble_since = time.monotonic()
             raise NebulaUnreachable(self._timeout) from None
-        except (httpx.ConnectError, httpx.ConnectTimeout):
-            raise NebulaUnreachable(self._timeout) from None
+        except httpx.ConnectTimeout:
+            raise NebulaUnreachable(
+                self._timeout, self._http.base_url.host, "no answer to connecting"
+            ) from None
+        except httpx.ConnectError as exc:
+            raise NebulaUnreachable(self._timeout, self._http.base_url.host, _unreachable(exc)) from None
         except (_BodyTooSlow, httpx.TimeoutException, httpx.TransportError, httpx.DecodingError):
             if changes_state:
                 raise NebulaOutcomeUnknown(self._timeout) from None
@@ -242,3 +248,17 @@ def instance_path(instance_id: str, suffix: str = "") -> str:
     if not is_instance_id(instance_id):
         raise ValueError("invalid instance id")
     return f"/computing/instance/{instance_id}{suffix}"
+
+
+def _unreachable(exc: httpx.ConnectError) -> str:
+    """Why a connection failed, in words: the name does not resolve, nothing listens, or TLS failed."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, socket.gaierror):
+            return "its name does not resolve"
+        if isinstance(cause, ConnectionRefusedError):
+            return "the connection was refused"
+        if isinstance(cause, ssl.SSLError):
+            return "TLS failed"
+        cause = cause.__cause__ or cause.__context__
+    return "the connection failed"

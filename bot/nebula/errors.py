@@ -79,9 +79,15 @@ class NebulaNoAnswer(NebulaError):
 
 
 class NebulaUnreachable(NebulaNoAnswer):
-    """The request never reached Nebula: connection refused, DNS failure, connect timeout."""
+    """The request never reached Nebula: connection refused, DNS failure, connect timeout. `host`: the
+    host it was sent to; `why`: what went wrong, in words ("" when the bot's own pool was full)."""
 
     label = "unreachable"
+
+    def __init__(self, timeout: float, host: str = "", why: str = "") -> None:
+        super().__init__(timeout)
+        self.host = host
+        self.why = why
 
 
 class NebulaBusy(NebulaNoAnswer):

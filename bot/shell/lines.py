@@ -195,7 +195,7 @@ async def _leave(session: Session, read: Reader, *, interactive: bool) -> int:
         if line is None:  # a pipe has ended: nobody can ask again, so wait
             await done
             break
-    session.say("Done: everything you scheduled was sent.")
+    session.say("Done: what was waiting has been sent.")
     return 0
 
 

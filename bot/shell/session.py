@@ -21,6 +21,7 @@ from typing import Any, Final, TextIO
 
 from slack_bolt.request.async_request import AsyncBoltRequest
 
+from bot.domain.calendar.durations import format_duration
 from bot.infra.clock import Clock
 from bot.service.runtime import BotRuntime
 from bot.shell.demo_state import seed_demo
@@ -157,11 +158,12 @@ class Session:
             return []
         said = []
         for confirmation, seconds in await self.runtime.core.first.background.armed():
-            what = f"{confirmation.verb.name} of {', '.join(confirmation.instance_ids)}"
-            said.append(f"{what}, sent in {seconds:.0f} s")
+            names = ", ".join(i.host_name or i.id for i in confirmation.instances)
+            when = "any moment now" if seconds < 1 else f"in {_span(seconds)}"
+            said.append(f"the {confirmation.verb.name} of {names}, sent {when}")
         busy = self.runtime.inflight.count
         if busy and not said:
-            said.append(f"{busy} thing(s) the bot is doing")
+            said.append("what the bot is doing" if busy == 1 else f"the {busy} things the bot is doing")
         return said
 
     async def wait_for_pending(self) -> None:
@@ -278,3 +280,8 @@ class Session:
 def _is_listener(task: asyncio.Task[Any]) -> bool:
     name = getattr(task.get_coro(), "__qualname__", "")
     return "run_ack_function" in name
+
+
+def _span(seconds: float) -> str:
+    # "in 8 s" for a short undo window; "in 1h" (up to the minute) for a long one.
+    return f"{seconds:.0f} s" if seconds < 120 else format_duration(60 * -(-seconds // 60))

@@ -10,7 +10,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.policy import Identity
-from bot.slack.errors import slack_error
+from bot.slack.errors import connection_error, slack_error
 
 
 class SlackAuthFailed(Exception):
@@ -43,7 +43,7 @@ async def auth_test(client: AsyncWebClient) -> BotAccount:
     except SlackApiError as exc:
         raise SlackAuthFailed("rejected" if _refused(exc) else "failed", slack_error(exc)) from None
     except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-        raise SlackAuthFailed("unreachable", type(exc).__name__) from None
+        raise SlackAuthFailed("unreachable", connection_error(exc)) from None
     enterprise_install = response.get("is_enterprise_install") is True
     workspace = response.get("team_id") or (response.get("enterprise_id") if enterprise_install else None)
     if not isinstance(workspace, str) or not workspace:

@@ -12,7 +12,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack.errors import slack_error
+from bot.slack.errors import connection_error, slack_error
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ async def channel_info(client: AsyncWebClient, channel_id: str) -> Channel:
     except SlackApiError as exc:
         raise ChannelUnknown(channel_id, slack_error(exc)) from None
     except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-        raise ChannelUnknown(channel_id, type(exc).__name__) from None
+        raise ChannelUnknown(channel_id, connection_error(exc)) from None
     found = response.get("channel")
     if not isinstance(found, dict) or found.get("id") != channel_id:
         raise ChannelUnknown(channel_id, "unreadable_answer")

@@ -3,6 +3,9 @@ failure (Slack's `error`, an HTTP status, or the exception's kind)."""
 
 from __future__ import annotations
 
+import asyncio
+
+import aiohttp
 from slack_sdk.errors import SlackApiError
 
 
@@ -23,4 +26,20 @@ def slack_error(exc: BaseException) -> str:
             return str(data["error"])
         status = getattr(response, "status_code", None) or getattr(response, "status", None)
         return f"HTTP {status}" if isinstance(status, int) else "unreadable_answer"
+    return connection_error(exc)
+
+
+def connection_error(exc: BaseException) -> str:
+    """A failure to reach a server in words (`cannot resolve slack.example`), not an exception's class."""
+    if isinstance(exc, aiohttp.ClientConnectorDNSError):
+        return f"cannot resolve {exc.host}"
+    if isinstance(exc, aiohttp.ClientConnectorCertificateError | aiohttp.ClientSSLError):
+        return f"TLS failed with {exc.host}"
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        why = exc.os_error.strerror or type(exc.os_error).__name__
+        return f"cannot connect to {exc.host}:{exc.port} ({why.lower()})"
+    if isinstance(exc, TimeoutError | asyncio.TimeoutError):
+        return "no answer in time"
+    if isinstance(exc, aiohttp.ClientResponseError):
+        return f"HTTP {exc.status}"
     return type(exc).__name__

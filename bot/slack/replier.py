@@ -14,7 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.infra.metrics import Metrics
 from bot.infra.redact import redact, redact_data
-from bot.slack.errors import ReplyError, slack_error
+from bot.slack.errors import ReplyError, connection_error, slack_error
 from bot.slack.messages.kit import Message
 
 # Posts Slack takes at once in a channel before its pace (about one a second) applies.
@@ -130,7 +130,7 @@ class SlackReplier:
                     detail = (await response.content.read(100)).decode(errors="replace")
                     raise ReplyError(f"response_url answered HTTP {response.status}: {detail}")
         except (aiohttp.ClientError, TimeoutError) as exc:
-            raise ReplyError(f"response_url failed: {type(exc).__name__}") from None
+            raise ReplyError(f"response_url failed: {connection_error(exc)}") from None
 
     async def _via_web_api(
         self, to: Destination, message: Message, in_channel: bool, replace_original: bool

@@ -30,7 +30,9 @@ async def test_dns_failure_means_unreachable(http_stack: Stack) -> None:
     stack = http_stack
     _, driver = await stack.start_bot(nebula_api_url="http://nebula-api.invalid/api/v1")
     url_message, _url = await stack.reply(driver, ALICE, f"delete {INSTANCE}")
-    assert "Nebula is unreachable" in shown(url_message)
+    said = shown(url_message)
+    assert "Nebula at nebula-api.invalid is unreachable (its name does not resolve)" in said
+    assert "check NEBULA_API_URL" in said
 
 
 @pytest.mark.parametrize(

@@ -142,7 +142,10 @@ async def test_an_unresolvable_slack_is_said_in_words(
     env = env_for(slack, nebula, tmp_path, SLACK_API_URL="http://slack-api.invalid/api/")
     code, out, _ = await cli.run_async("check", env=env)
     assert code == 1
-    assert "cannot reach http://slack-api.invalid/api/: DNS lookup failed; check the network or proxy" in out
+    assert (
+        "cannot reach http://slack-api.invalid/api/: cannot resolve slack-api.invalid; check the network or proxy"
+        in out
+    )
 
 
 async def test_check_describes_the_watcher_and_warns_when_leases_cannot_act(

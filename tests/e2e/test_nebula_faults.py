@@ -96,7 +96,7 @@ async def test_delete_when_nebula_is_unreachable(http_stack: Stack) -> None:
 
     outcome = await stack.confirm(driver, cid)
 
-    assert_failed(outcome, "Nebula is unreachable")
+    assert_failed(outcome, "Nebula at 127.0.0.1 is unreachable (the connection was refused)")
 
 
 LOOKUP_FAULTS = [
@@ -136,7 +136,7 @@ async def test_lookup_when_nebula_is_unreachable(http_stack: Stack) -> None:
     await stack.nebula.go_dark()
     _, driver = await stack.start_bot()
     url_message, _url = await stack.reply(driver, ALICE, f"delete {INSTANCE}")
-    assert "Nebula is unreachable" in shown(url_message)
+    assert "Nebula at 127.0.0.1 is unreachable (the connection was refused)" in shown(url_message)
 
 
 async def test_nebula_key_is_sent_only_to_nebula(http_stack: Stack) -> None:

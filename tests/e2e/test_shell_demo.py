@@ -126,16 +126,30 @@ async def test_leaving_waits_for_a_scheduled_delete_then_it_is_sent(monkeypatch:
     monkeypatch.setenv("NEBULA_BOT_UNDO_SECONDS", "1")
     code, out = await run_demo([f"/nebula delete {SMALL}", "1", "y"])  # then the input ends
     assert code == 0
-    assert f"Waiting for: delete of {SMALL}, sent in 1 s" in out
-    assert "Done: everything you scheduled was sent." in out
+    assert "Waiting for: the delete of notebook-ana, sent " in out
+    assert "Done: what was waiting has been sent." in out
     assert "Instances deleted successfully" in out
+
+
+async def test_leaving_after_an_undo_waits_for_nothing_and_says_nothing_was_sent(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Issue #28.7: after Undo, leaving said "Waiting for: stop of 8a2d…, sent in 0 s" and then "everything
+    # you scheduled was sent", although nothing was.
+    monkeypatch.setenv("NEBULA_BOT_UNDO_SECONDS", "10")
+    code, out = await run_demo(["/nebula stop sweep-lr-3e4", "1", "y", "3", ":quit"])
+    assert code == 0
+    assert "Undone by @U0SHELL. Nothing was stopped" in out
+    assert "Waiting for" not in out
+    assert "sent" not in out.split("Undone by")[1]
+    assert "Instances stopped" not in out
 
 
 async def test_leaving_twice_leaves_a_scheduled_delete_and_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NEBULA_BOT_UNDO_SECONDS", "1h")
     code, out = await run_demo([f"/nebula delete {SMALL}", "1", "y", ":quit", ":quit"])
     assert code == 0
-    assert f"Left: delete of {SMALL}" in out
+    assert "Left: the delete of notebook-ana, sent in 1h:" in out
     assert "nothing will send it" in out  # the demo's store goes with the shell
     assert "Instances deleted" not in out
 

@@ -146,3 +146,17 @@ def test_the_digest_needs_a_watch_channel(monkeypatch: pytest.MonkeyPatch) -> No
         load_settings()
     set_env(monkeypatch, {"NEBULA_BOT_WATCH_CHANNEL": "C0GPUS"})
     assert load_settings().digest_minute == 9 * 60
+
+
+def test_a_line_of_env_that_is_not_a_setting_is_named_by_file_and_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Issue #28.7: dotenv skipped it with "could not parse statement starting at line 2", naming no file,
+    # and the setting on it was silently missing.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text("SLACK_BOT_TOKEN=xoxb-1-2-abc\nNEBULA_API_KEY ak_live_secret\n# fine\n\n")
+    with pytest.raises(ConfigError) as raised:
+        load_settings()
+    said = str(raised.value)
+    assert f"{tmp_path / '.env'}, line 2: not NAME=value" in said
+    assert "ak_live_secret" not in said  # the line may be a secret without its `=`

@@ -65,7 +65,7 @@ class UndoWindow:
         found = []
         for cid, (_, due) in sorted(self._timers.items(), key=lambda item: item[1][1]):
             entry = await self._confirmations.get(cid)
-            if entry is not None:
+            if entry is not None and entry.state is State.SCHEDULED:  # undone meanwhile: nothing to send
                 found.append((entry.confirmation, max(0.0, due - now)))
         return found
 
@@ -113,6 +113,9 @@ class UndoWindow:
             await self._announcer.tell(to, messages.undo_too_late(state in (State.CLAIMED, State.DONE)))
             return
         await self._trail.note(Step.UNDONE, "cancelled", Subject.of(confirmation), actor.user_id)
+        timer = self._timers.pop(confirmation_id, None)
+        if timer is not None:  # nothing is left to send: the window is not waited out any more
+            timer[0].cancel()
         await self._announcer.show(
             confirmation, entry.message_ts, messages.undone(confirmation, actor.user_id), to
         )

@@ -61,14 +61,18 @@ def refusal_text(reason: Reason) -> str:
         case WrongChannel(allowed):
             channels = ", ".join(f"<#{c}>" for c in sorted(allowed))
             return f"`/nebula` does not work in this channel. Use it in {channels}."
-        case NotAllowed(user, nobody_is=True):
+        case NotAllowed(user, nobody_is=True, looking=looking):
+            what = "see or change" if looking else "change"
             return (
-                f"Nobody may change instances yet: {USERS_SETTING} and {GROUPS_SETTING} are empty. "
+                f"Nobody may {what} instances yet: {USERS_SETTING} and {GROUPS_SETTING} are empty. "
                 f"Ask whoever runs the bot to add your user id `{user}`."
             )
-        case NotAllowed(user):
+        case NotAllowed(user, looking=looking):
+            what = (
+                "see the team's instances (they show addresses and costs)" if looking else "change instances"
+            )
             return (
-                f"You may not change instances. Ask whoever runs the bot to add your user id `{user}` "
+                f"You may not {what}. Ask whoever runs the bot to add your user id `{user}` "
                 f"to {USERS_SETTING}, or you to a user group in {GROUPS_SETTING}."
             )
         case OthersOwn(owners, approvers) if approvers:

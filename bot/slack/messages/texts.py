@@ -71,7 +71,12 @@ def nebula_error(exc: NebulaError, *, after_change: bool = False) -> str:
     if isinstance(exc, NebulaBusy):
         return "Nebula is busy with the team's other requests; nothing was sent. Try again in a minute."
     if isinstance(exc, NebulaUnreachable):
-        return "Nebula is unreachable; nothing was sent. Try again shortly."
+        if not exc.host:
+            return "Nebula is unreachable; nothing was sent. Try again shortly."
+        return (
+            f"Nebula at {literal(exc.host, 80)} is unreachable ({exc.why}); nothing was sent. "
+            "If it persists, check NEBULA_API_URL."
+        )
     if isinstance(exc, NebulaOutcomeUnknown):
         return (
             f"No answer from Nebula within {exc.timeout:g} s: "
@@ -131,12 +136,5 @@ def port_unusable(host: str, port: int, exc: OSError) -> str:
 
 
 def slack_unreachable(url: str, cause: str) -> str:
-    """Why Slack's Web API could not be reached, in words, and what to check."""
-    how = {
-        "ClientConnectorDNSError": "DNS lookup failed",
-        "ClientConnectorCertificateError": "its TLS certificate was not trusted",
-        "ClientConnectorError": "the connection was refused or timed out",
-        "ServerTimeoutError": "it did not answer in time",
-        "TimeoutError": "it did not answer in time",
-    }.get(cause, f"the connection failed ({cause})")
-    return f"cannot reach {url}: {how}; check the network or proxy (SLACK_API_URL)."
+    """Why Slack's Web API could not be reached (`cause`, in words), and what to check."""
+    return f"cannot reach {url}: {cause}; check the network or proxy (SLACK_API_URL)."
