@@ -142,10 +142,8 @@ async def test_an_unresolvable_slack_is_said_in_words(
     env = env_for(slack, nebula, tmp_path, SLACK_API_URL="http://slack-api.invalid/api/")
     code, out, _ = await cli.run_async("check", env=env)
     assert code == 1
-    assert (
-        "cannot reach http://slack-api.invalid/api/: cannot resolve slack-api.invalid; check the network or proxy"
-        in out
-    )
+    said = "cannot reach http://slack-api.invalid/api/: cannot resolve slack-api.invalid; check the network"
+    assert said in out
 
 
 async def test_check_describes_the_watcher_and_warns_when_leases_cannot_act(
