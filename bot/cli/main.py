@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import os
 import sys
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -76,6 +77,11 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also run the watcher and the sweeper, as the bot does (else: commands only)",
     )
+    shell.add_argument(
+        "--teams",
+        action="store_true",
+        help="(with --demo) two teams, each with its own fleet and channel (:channel C0INFRA switches)",
+    )
     return parser
 
 
@@ -90,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     from bot.settings.store_settings import load_store_settings
 
     if args.command == "shell":
-        return _shell(args.demo, args.user, args.channel, args.watch)
+        return _shell(ShellChoice(args.demo, args.user, args.channel, args.watch, args.teams))
     try:
         if args.command == "audit":
             from bot.cli.audit import print_audit
@@ -124,14 +130,34 @@ def _manifest(http_url: str | None) -> int:
     return 0
 
 
-def _shell(demo: bool, user: str | None, channel: str, watch: bool) -> int:
+@dataclass(frozen=True)
+class ShellChoice:
+    """What `nebula-bot shell` was given on the command line."""
+
+    demo: bool
+    user: str | None
+    channel: str
+    watch: bool
+    teams: bool
+
+
+def _shell(choice: ShellChoice) -> int:
     from bot.infra import logs
     from bot.shell.options import ShellOptions
     from bot.shell.terminal import run_shell
 
+    if choice.teams and not choice.demo:
+        print(
+            "--teams is the demo's (with --demo); a real bot's teams are NEBULA_BOT_TEAMS_FILE's.",
+            file=sys.stderr,
+        )
+        return 2
     # The bot's own log lines would interleave with the conversation: only warnings, on stderr.
     logs.configure("WARNING", "text")
-    return run_shell(ShellOptions(demo=demo, user=user, channel=channel, watch=watch))
+    options = ShellOptions(
+        demo=choice.demo, user=choice.user, channel=choice.channel, watch=choice.watch, teams=choice.teams
+    )
+    return run_shell(options)
 
 
 def _run(settings: Settings, *, inbound: bool = True) -> int:

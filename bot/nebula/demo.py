@@ -14,6 +14,8 @@ from typing import Any, Final
 import httpx
 
 DEMO_KEY: Final = "ak_demo_not_a_real_key"
+# The demo with two teams (`shell --demo --teams`): each team's key, each key its own fleet.
+DEMO_KEYS: Final = {"ml": DEMO_KEY, "infra": "ak_demo_infra_not_a_real_key"}
 # Nebula's power paths (after an instance's): the status each leaves, and how Nebula says it was done.
 _POWER: Final = {
     "/start": ("Running", "started"),
@@ -25,14 +27,23 @@ DELAY: Final = 0.25  # seconds: about what Nebula takes from a laptop
 SCHEDULED: Final = ("8a2d5b7c-1e9f-4a3b-b6c2-5f7e0d9a4b18", "sweep-lr-3e4")
 
 
-def _fleet() -> dict[str, dict[str, Any]]:
-    rows = [
-        ("4f1c9e2a-7b3d-4c8e-9a51-0d2e6f8b1c37", "llm-train-01", "H100", 8, "Running", 46.5, 23.92),
-        ("8a2d5b7c-1e9f-4a3b-b6c2-5f7e0d9a4b18", "sweep-lr-3e4", "A100", 4, "Running", 30.25, 7.16),
-        ("c3e8f1a9-5d2b-4f7c-8e6a-2b9d4c1f7e05", "notebook-ana", "RTX-A6000", 1, "Running", 2.5, 0.679),
-        ("e7b4a2d9-3c6f-4e1b-9d8a-7f2c5e0b3a61", "eval-harness", "L40S", 2, "Stopped", 0.0, 1.96),
-        ("19d6c3f8-2a7e-4b5d-8c9f-3e1a6b4d7c20", "render-node", "RTX-4090", 1, "Deploying", 0.0, 0.49),
-    ]
+Row = tuple[str, str, str, int, str, float, float]  # id, host name, GPU, count, status, hours, $/h
+ML_FLEET: Final[tuple[Row, ...]] = (
+    ("4f1c9e2a-7b3d-4c8e-9a51-0d2e6f8b1c37", "llm-train-01", "H100", 8, "Running", 46.5, 23.92),
+    ("8a2d5b7c-1e9f-4a3b-b6c2-5f7e0d9a4b18", "sweep-lr-3e4", "A100", 4, "Running", 30.25, 7.16),
+    ("c3e8f1a9-5d2b-4f7c-8e6a-2b9d4c1f7e05", "notebook-ana", "RTX-A6000", 1, "Running", 2.5, 0.679),
+    ("e7b4a2d9-3c6f-4e1b-9d8a-7f2c5e0b3a61", "eval-harness", "L40S", 2, "Stopped", 0.0, 1.96),
+    ("19d6c3f8-2a7e-4b5d-8c9f-3e1a6b4d7c20", "render-node", "RTX-4090", 1, "Deploying", 0.0, 0.49),
+    # A second sweep by the same name (it happens): `/nebula show sweep-lr-3e4` asks "Which one?".
+    ("6b1f0c4e-9d2a-4e7b-8c3f-2a5d7e9b1c48", "sweep-lr-3e4", "A100", 4, "Stopped", 0.0, 7.16),
+)
+INFRA_FLEET: Final[tuple[Row, ...]] = (
+    ("2d7e9a1b-6c4f-4b8a-9e3d-5f1c8a2b7e60", "ci-runner-01", "L4", 1, "Running", 71.0, 0.44),
+    ("9c5b2e7f-1a3d-4f6c-8b9e-4d2a6c1f3b85", "grafana-gpu", "T4", 1, "Running", 300.0, 0.29),
+)
+
+
+def _fleet(rows: tuple[Row, ...] = ML_FLEET) -> dict[str, dict[str, Any]]:
     fleet: dict[str, dict[str, Any]] = {}
     for iid, name, gpu, count, status, hours, price in rows:
         fleet[iid] = {
@@ -56,11 +67,15 @@ def _fleet() -> dict[str, dict[str, Any]]:
     return fleet
 
 
+def _fleets() -> dict[str, dict[str, dict[str, Any]]]:
+    return {DEMO_KEYS["ml"]: _fleet(ML_FLEET), DEMO_KEYS["infra"]: _fleet(INFRA_FLEET)}
+
+
 @dataclass
 class DemoNebula:
-    """The simulated fleet and every call made to it."""
+    """The simulated fleets (one per demo key) and every call made to them."""
 
-    instances: dict[str, dict[str, Any]] = field(default_factory=_fleet)
+    fleets: dict[str, dict[str, dict[str, Any]]] = field(default_factory=_fleets)
     calls: list[str] = field(default_factory=list)
     delay: float = DELAY
 
@@ -71,13 +86,15 @@ class DemoNebula:
     async def _handle(self, request: httpx.Request) -> httpx.Response:
         self.calls.append(f"{request.method} {request.url.path}")
         await asyncio.sleep(self.delay)
-        if request.headers.get("Authorization") != f"Bearer {DEMO_KEY}":
+        key = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        instances = self.fleets.get(key)
+        if instances is None:
             return _json(401, {"status": "failed", "message": "Invalid API key"})
         parts = request.url.path.split("/computing/", 1)[-1].split("/")
         if parts == ["instances"] and request.method == "GET":
-            return self._list(request)
+            return self._list(request, instances)
         if len(parts) >= 2 and parts[0] == "instance":
-            instance = self.instances.get(parts[1])
+            instance = instances.get(parts[1])
             if instance is None:
                 return _json(404, {"status": "failed", "message": "Instance not found"})
             if len(parts) == 2 and request.method == "GET":
@@ -86,7 +103,7 @@ class DemoNebula:
                     {"data": [instance], "message": "Get instance detail successfully", "status": "success"},
                 )
             if len(parts) == 2 and request.method == "DELETE":
-                del self.instances[parts[1]]
+                del instances[parts[1]]
                 return _json(200, {"message": "Instances deleted successfully", "status": "success"})
             power = _POWER.get(f"/{parts[2]}") if len(parts) == 3 else None
             if power is not None and request.method == "GET":
@@ -94,10 +111,10 @@ class DemoNebula:
                 return _json(200, {"message": f"Instances {past} successfully", "status": "success"})
         return _json(404, {"status": "failed", "message": "Not found"})
 
-    def _list(self, request: httpx.Request) -> httpx.Response:
+    def _list(self, request: httpx.Request, instances: dict[str, dict[str, Any]]) -> httpx.Response:
         limit = int(request.url.params.get("limit", "10"))
         offset = int(request.url.params.get("offset", "0"))
-        rows = [{k: v for k, v in i.items() if k != "vm_password"} for i in self.instances.values()]
+        rows = [{k: v for k, v in i.items() if k != "vm_password"} for i in instances.values()]
         page = rows[offset : offset + limit]
         body = {
             "data": page,

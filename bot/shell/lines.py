@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Final, TextIO
 
+from bot.domain.calendar.durations import format_duration, parse_duration
 from bot.domain.fleet.ids import is_slack_id
 from bot.infra import logs
 from bot.service.startup import StartupError
@@ -30,8 +31,11 @@ HELP: Final = """\
   <n>                 press control n; `<n> <option>` for a menu (`3 stop`, `4 2`, `5 trainer`)
   y / n               answer a button's dialog ("Delete instance?"), asked on the line before
   :as U123            act as another Slack user (to try the two-person rule)
+  :channel C0INFRA    type in another channel (with --demo --teams: the second team's)
   :home               open the bot's Home tab (what waits for you, your instances, the fleet)
   :wait               wait until the bot has finished what it is doing
+  :wait 2h            (--demo) move the clock on: reminders, leases, schedules and budgets come due
+  :shortcut <text>    the message shortcut on a message saying <text> (its instances, with menus)
   :calls              (--demo) every request the simulated Nebula received
   :help, :quit        this text; leave (waits for what you scheduled; :quit again leaves it to the bot)
   Ctrl-C, Ctrl-D      clear the line; leave (on a terminal)"""
@@ -84,11 +88,27 @@ async def _act(session: Session, line: str) -> tuple[Shown, Control] | None:
         session.say(HELP)
     elif line == ":wait":
         await session.settle()
+    elif line.startswith(":wait "):
+        await _wait(session, line[len(":wait ") :].strip())
+    elif line.startswith(":shortcut"):
+        text = line[len(":shortcut") :].strip()
+        if not text:
+            session.say("Write :shortcut <a message's text>, e.g. :shortcut is llm-train-01 still needed?")
+        else:
+            await session.shortcut(text)
+            await session.settle()
     elif line == ":home":
         await session.home()
         await session.settle()
     elif line == ":calls" and session.options.demo:
         session.say("The simulated Nebula received:\n" + "\n".join(f"  {c}" for c in session.demo_calls))
+    elif line.startswith(":channel"):
+        channel = line[len(":channel") :].strip()
+        if is_slack_id(channel, "CGD"):
+            session.move_to(channel)
+            session.say(f"You now type in #{channel}.")
+        else:
+            session.say("Write :channel C0INFRA (a Slack channel id).")
     elif line.startswith(":as"):
         user = line[3:].strip()
         if is_slack_id(user, "UW"):
@@ -107,6 +127,21 @@ async def _act(session: Session, line: str) -> tuple[Shown, Control] | None:
             return await _press(session, int(word), option.strip())
         session.say("Type /nebula help, a control's number, or :help.")
     return None
+
+
+async def _wait(session: Session, typed: str) -> None:
+    """`:wait 2h`: time passes in the demo (its clock moves on), and the bot does what it brings."""
+    if not session.movable():
+        session.say("Only the demo's clock can be moved (--demo); here time passes by itself.")
+        return
+    try:
+        seconds = parse_duration(typed)
+    except ValueError as exc:
+        session.say(f"{typed!r}: {exc}.")
+        return
+    await session.pass_time(seconds)
+    session.say(f"(The demo's clock moved on {format_duration(seconds)}.)")
+    await session.settle()
 
 
 async def _press(session: Session, number: int, option: str) -> tuple[Shown, Control] | None:

@@ -14,6 +14,7 @@ from bot.shell.local_slack import SHELL_TOKEN, LocalSlack
 
 DEMO_USER: Final = "U0SHELL"
 DEFAULT_CHANNEL: Final = "C0SHELL"
+INFRA_CHANNEL: Final = "C0INFRA"  # the demo's second team's (--teams)
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ class ShellOptions:
     channel: str = ""  # "": the first channel the bot serves (see `shell_channel`)
     # Also run what the bot runs by itself (watcher, sweeper); a console otherwise acts on commands only.
     watch: bool = False
+    teams: bool = False  # the demo with two teams, each its own fleet and channel
 
 
 class ShellError(Exception):
@@ -63,8 +65,30 @@ def shell_settings(options: ShellOptions, slack: LocalSlack, state_dir: Path) ->
             "nebula_bot_state_url": f"sqlite:///{state_dir / 'demo.sqlite3'}",
             "nebula_bot_allowed_users": ",".join(sorted(u.strip() for u in allowed)),
         }
+        if not os.environ.get("NEBULA_BOT_WATCH_CHANNEL"):
+            # Reminders and budget alerts in the shell's own channel, where `:wait 2h` shows them.
+            local["nebula_bot_watch_channel"] = options.channel or DEFAULT_CHANNEL
+        if options.teams:
+            local["nebula_bot_teams_file"] = demo_teams(state_dir, sorted(allowed))
     settings = load_settings(**local)
     return settings, options.user or (DEMO_USER if options.demo else _first_user(settings))
+
+
+def demo_teams(state_dir: Path, users: list[str]) -> Path:
+    """The demo's teams file: two teams, each with its own simulated fleet (by its key) and channel."""
+    from bot.nebula.demo import DEMO_KEYS
+
+    tables = []
+    for (team, key), channel in zip(DEMO_KEYS.items(), (DEFAULT_CHANNEL, INFRA_CHANNEL), strict=True):
+        key_file = state_dir / f"{team}.key"
+        key_file.write_text(key)
+        tables.append(
+            f"[teams.{team}]\napi_key_file = {str(key_file)!r}\nchannels = [{channel!r}]\n"
+            f"watch_channel = {channel!r}\nallowed_users = {users!r}\n"
+        )
+    path = state_dir / "teams.toml"
+    path.write_text("\n".join(tables))
+    return path
 
 
 def shell_channel(options: ShellOptions, settings: Settings) -> str:

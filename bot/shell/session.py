@@ -24,8 +24,10 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from bot.domain.calendar.durations import format_duration
 from bot.infra.clock import Clock
 from bot.service.runtime import BotRuntime
+from bot.shell import payloads
+from bot.shell.demo_clock import DemoClock
 from bot.shell.demo_state import seed_demo
-from bot.shell.local_slack import TEAM_ID, LocalSlack, Shown
+from bot.shell.local_slack import LocalSlack, Shown
 from bot.shell.options import DEMO_USER, ShellOptions, shell_channel, shell_settings
 from bot.shell.render import Control, Style, render
 
@@ -36,9 +38,11 @@ WORK_TIMEOUT: Final = 120.0
 class Session:
     """One shell session: a user, a channel, the bot, and what it has shown."""
 
-    def __init__(self, options: ShellOptions, out: TextIO, style: Style, *, clock: Clock = time.time) -> None:
+    def __init__(
+        self, options: ShellOptions, out: TextIO, style: Style, *, clock: Clock | None = None
+    ) -> None:
         self.options = options
-        self._clock = clock
+        self._clock: Clock = clock or (DemoClock() if options.demo else time.time)
         self._out = out
         self._style = style
         self.slack = LocalSlack(self._show)
@@ -91,6 +95,10 @@ class Session:
     def was_shown(self, number: int) -> bool:
         """True when `number` named a control once (which may be gone since)."""
         return number in self._labels.values()
+
+    def move_to(self, channel: str) -> None:
+        """Type in `channel` from now on."""
+        self.options = dataclasses.replace(self.options, channel=channel)
 
     async def start(self, state_dir: Path) -> None:
         """Start the stand-in Slack and the bot (no port is opened for Slack to call)."""
@@ -179,21 +187,8 @@ class Session:
     async def command(self, text: str) -> None:
         """`/nebula …` typed in the channel."""
         channel = self.options.channel
-        body = {
-            "token": "shell",
-            "team_id": TEAM_ID,
-            "team_domain": "shell",
-            "channel_id": channel,
-            "channel_name": "shell",
-            "user_id": self.user,
-            "user_name": self.user.lower(),
-            "command": "/nebula",
-            "text": text,
-            "api_app_id": "A0SHELL",
-            "is_enterprise_install": "false",
-            "response_url": self.slack.response_url(channel),
-            "trigger_id": self._trigger(),
-        }
+        url = self.slack.response_url(channel)
+        body = payloads.slash_command(self.user, channel, text, url, self._trigger())
         ack = await self._dispatch(body)
         if ack.get("text") or ack.get("blocks"):
             self._show(
@@ -207,21 +202,8 @@ class Session:
 
     async def press(self, shown: Shown, control: Control, option: str | None = None) -> None:
         """A click on `control` of `shown`, as Slack sends it."""
-        action: dict[str, Any] = {
-            "action_id": control.action_id,
-            "block_id": control.block_id or "shell",
-            "type": control.kind,
-            "action_ts": "1700000000.000200",
-        }
-        if control.kind != "button":
-            action["selected_option"] = {
-                "text": {"type": "plain_text", "text": option or ""},
-                "value": option,
-            }
-        else:
-            action["value"] = control.value
-            action["text"] = {"type": "plain_text", "text": control.label}
-        body = self._payload("block_actions", shown) | {"actions": [action], "trigger_id": self._trigger()}
+        body = self._interaction("block_actions", shown)
+        body |= {"actions": [payloads.action(control, option)], "trigger_id": self._trigger()}
         if shown.home:  # a view's action carries no channel and no response_url
             del body["channel"]
             body["container"] = {"type": "view", "view_id": "V0SHELL"}
@@ -229,25 +211,38 @@ class Session:
             body["response_url"] = self.slack.response_url(shown.channel or self.options.channel, shown.ts)
         await self._dispatch(body)
 
+    def movable(self) -> bool:
+        """Whether `:wait <duration>` can move this session's clock (the demo's can)."""
+        return isinstance(self._clock, DemoClock) or hasattr(self._clock, "advance")
+
+    async def pass_time(self, seconds: float) -> None:
+        """Move the demo's clock on by `seconds`, then let the bot do what it does at that time: every
+        team's watcher cycle of the new moment, and a sweep."""
+        advance = getattr(self._clock, "advance", None)
+        if advance is None or self.runtime is None or self.runtime.core is None:
+            return
+        advance(seconds)
+        core = self.runtime.core
+        for team in core.teams:
+            await core.tick(team)
+            await core.sweep(team)
+
+    async def shortcut(self, text: str) -> None:
+        """Run the message shortcut on a message saying `text`, as Slack sends it (`message_action`)."""
+        channel = self.options.channel
+        url = self.slack.response_url(channel, None)
+        await self._dispatch(
+            payloads.message_shortcut(self.user, channel, text, url, self._trigger(), self._clock())
+        )
+
     async def home(self) -> None:
         """Open the App Home tab, as Slack's `app_home_opened` event tells the bot."""
-        event = {"type": "app_home_opened", "user": self.user, "channel": "D0SHELL", "tab": "home"}
-        await self._dispatch(
-            {
-                "token": "shell",
-                "team_id": TEAM_ID,
-                "api_app_id": "A0SHELL",
-                "type": "event_callback",
-                "event_id": f"Ev{secrets.token_hex(6)}",
-                "event_time": int(self._clock()),
-                "event": event | {"event_ts": f"{self._clock():.6f}"},
-            }
-        )
+        await self._dispatch(payloads.home_opened(self.user, f"Ev{secrets.token_hex(6)}", self._clock()))
 
     async def suggest(self, shown: Shown, control: Control, typed: str) -> list[tuple[str, str]]:
         """What the bot offers when `typed` is written into a menu searched as one types (Slack's
         options request): (label, value) pairs."""
-        body = self._payload("block_suggestion", shown)
+        body = self._interaction("block_suggestion", shown)
         body |= {"action_id": control.action_id, "block_id": control.block_id, "value": typed}
         answer = await self._dispatch(body)
         offered = answer.get("options")
@@ -257,24 +252,8 @@ class Session:
             if isinstance(o, dict)
         ]
 
-    def _payload(self, kind: str, shown: Shown) -> dict[str, Any]:
-        channel = shown.channel or self.options.channel
-        return {
-            "type": kind,
-            "user": {"id": self.user, "username": self.user.lower(), "team_id": TEAM_ID},
-            "api_app_id": "A0SHELL",
-            "token": "shell",
-            "container": {
-                "type": "message",
-                "message_ts": shown.ts,
-                "channel_id": channel,
-                "is_ephemeral": shown.ephemeral,
-            },
-            "team": {"id": TEAM_ID, "domain": "shell"},
-            "enterprise": None,
-            "is_enterprise_install": False,
-            "channel": {"id": channel, "name": "shell"},
-        }
+    def _interaction(self, kind: str, shown: Shown) -> dict[str, Any]:
+        return payloads.interaction(kind, self.user, shown.channel or self.options.channel, shown)
 
 
 def _is_listener(task: asyncio.Task[Any]) -> bool:

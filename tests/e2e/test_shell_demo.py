@@ -49,14 +49,14 @@ async def test_the_readme_session_is_what_the_shell_prints() -> None:
 
 
 async def test_a_menu_choice_and_a_dialog_answered_no() -> None:
-    # The list's menus are controls 1 to 4 (render-node, deploying, has none); the confirmation's
-    # buttons are 5 and 6.
-    code, out = await run_demo(["/nebula list", "2 stop", "5", "n", "99", "bogus", ":calls"])
+    # The list's menus are controls 1 to 5 (render-node, deploying, has none); the confirmation's
+    # buttons are 6 and 7.
+    code, out = await run_demo(["/nebula list", "2 stop", "6", "n", "99", "bogus", ":calls"])
     assert code == 0
     assert "asked to stop this instance" in out
     assert "Not pressed." in out
     assert "Stop instance? This will stop" in out
-    assert "There is no control 99. You can press 1, 2, 3, 4, 5, 6." in out
+    assert "There is no control 99. You can press 1, 2, 3, 4, 5, 6, 7." in out
     assert "Type /nebula help" in out
     assert "/stop" not in nebula_calls(out)
 
@@ -137,7 +137,7 @@ async def test_leaving_after_an_undo_waits_for_nothing_and_says_nothing_was_sent
     # Issue #28.7: after Undo, leaving said "Waiting for: stop of 8a2d…, sent in 0 s" and then "everything
     # you scheduled was sent", although nothing was.
     monkeypatch.setenv("NEBULA_BOT_UNDO_SECONDS", "10")
-    code, out = await run_demo(["/nebula stop sweep-lr-3e4", "1", "y", "3", ":quit"])
+    code, out = await run_demo(["/nebula stop llm-train-01", "1", "y", "3", ":quit"])
     assert code == 0
     assert "Undone by @U0SHELL. Nothing was stopped" in out
     assert "Waiting for" not in out
@@ -180,8 +180,8 @@ async def test_home_shows_the_fleet_and_acts_through_a_confirmation() -> None:
     assert "── [demo] nebula · Home tab" in out
     assert "Your instances" in out
     assert "3 running" in out
-    assert "asked to stop this instance" in out  # confirmed in the person's DM, as any request
-    assert "#D0SHELL" in out
+    assert "asked to stop this instance" in out  # confirmed in the demo's watch channel
+    assert "#C0SHELL" in out
     assert "/stop" not in nebula_calls(out)
 
 
@@ -195,3 +195,38 @@ async def test_the_demo_comes_with_a_schedule_and_a_budget_83_percent_spent() ->
     assert "Spent this month: $4,150.00 (83%)" in out
     assert "llm-train-01" in out  # the biggest spender, by name
     assert "runs `daily 09:00-17:00 UTC`, set by @U0SHELL" in out
+
+
+async def test_the_demos_clock_moves_on_and_what_time_brings_is_seen() -> None:
+    # Issue #28.8: reminders, leases, schedules and budget alerts without waiting for them.
+    code, out = await run_demo(["/nebula lease notebook-ana 1h", ":wait 2h", ":wait soon"])
+    assert code == 0
+    after = out.split("Lease on `notebook-ana` (c3e8f1a9…) ends", 1)[1]
+    assert "has been running for 1d 22h" in after  # llm-train-01's reminder, in the shell's channel
+    assert "The budget is past 80 %" in after  # the demo's budget is 83 % spent
+    assert "Lease on `notebook-ana` (c3e8f1a9…) set by @U0SHELL ended" in after
+    assert "(The demo's clock moved on 2h.)" in out
+    assert "'soon': not a duration" in out
+
+
+async def test_the_message_shortcut_and_a_shared_name_in_the_demo() -> None:
+    code, out = await run_demo([":shortcut is notebook-ana or llm-train-01 still needed?", ":shortcut"])
+    assert code == 0
+    assert "Instances named in that message (2)" in out
+    assert "Write :shortcut <a message's text>" in out
+    code, out = await run_demo(["/nebula show sweep-lr-3e4", "2"])
+    assert "Which one? `sweep-lr-3e4` fits 2 instances." in out
+    assert "Status: Stopped" in out  # the second one, chosen
+
+
+async def test_the_demo_with_two_teams_keeps_their_fleets_and_channels_apart() -> None:
+    lines = ["/nebula list", ":channel C0INFRA", "/nebula list", "/nebula show llm-train-01", ":home"]
+    code, out = await run_demo(lines, ShellOptions(demo=True, teams=True))
+    assert code == 0
+    ml, infra = out.split("You now type in #C0INFRA.")
+    assert "llm-train-01" in ml
+    assert "ci-runner-01" not in ml
+    assert "ci-runner-01" in infra.split("Home tab")[0]
+    assert "No instance called `llm-train-01`" in infra  # the other team's is not this one's
+    assert "Team ml" in infra
+    assert "Team infra" in infra

@@ -42,10 +42,10 @@ def test_list_show_delete_and_cancel_through_a_pipe(tmp_path: Path) -> None:
             "/nebula list",
             f"/nebula show {BIG}",
             f"/nebula delete {SMALL}",
-            "5",  # the list's menus were 1 to 4
+            "6",  # the list's menus were 1 to 5 (render-node, deploying, has none)
             "y",
             f"/nebula stop {BIG}",
-            "8",  # its Cancel
+            "9",  # its Cancel
             "/nebula list",
             ":calls",
         ],
@@ -53,15 +53,15 @@ def test_list_show_delete_and_cancel_through_a_pipe(tmp_path: Path) -> None:
     )
     assert code == 0, err
     assert "[demo] nebula" in out
-    assert "Your team's instances (1–5 of 5)" in out
+    assert "Your team's instances (1–6 of 6)" in out
     assert f"[1] ⋯ {BIG}: delete | stop | reboot" in out  # what fits a running instance
     assert "H100 × 8" in out
     assert "demo-password" not in out  # the detail carries one; it is never shown
-    assert "[5] Delete  [6] Cancel" in out
+    assert "[6] Delete  [7] Cancel" in out
     assert "Delete instance? This will delete" in out
     assert "Instances deleted successfully" in out
     assert "Cancelled by @U0SHELL. Nothing was stopped" in out
-    assert "Your team's instances (1–4 of 4)" in out  # the deleted instance is gone from the next list
+    assert "Your team's instances (1–5 of 5)" in out  # the deleted instance is gone from the next list
     calls = out.split("The simulated Nebula received:")[1]
     assert calls.count("DELETE ") == 1
     assert f"DELETE /api/v1/computing/instance/{SMALL}" in calls
