@@ -36,6 +36,7 @@ HELP: Final = """\
   :wait               wait until the bot has finished what it is doing
   :wait 2h            (--demo) move the clock on: reminders, leases, schedules and budgets come due
   :shortcut <text>    the message shortcut on a message saying <text> (its instances, with menus)
+  :press <n>          press control n as it was shown, even if its message changed (a second click)
   :calls              (--demo) every request the simulated Nebula received
   :help, :quit        this text; leave (waits for what you scheduled; :quit again leaves it to the bot)
   Ctrl-C, Ctrl-D      clear the line; leave (on a terminal)"""
@@ -102,6 +103,8 @@ async def _act(session: Session, line: str) -> tuple[Shown, Control] | None:
         await session.settle()
     elif line == ":calls" and session.options.demo:
         session.say("The simulated Nebula received:\n" + "\n".join(f"  {c}" for c in session.demo_calls))
+    elif line.startswith(":press"):
+        await _press_again(session, line[len(":press") :].strip())
     elif line.startswith(":channel"):
         channel = line[len(":channel") :].strip()
         if is_slack_id(channel, "CGD"):
@@ -127,6 +130,19 @@ async def _act(session: Session, line: str) -> tuple[Shown, Control] | None:
             return await _press(session, int(word), option.strip())
         session.say("Type /nebula help, a control's number, or :help.")
     return None
+
+
+async def _press_again(session: Session, typed: str) -> None:
+    """`:press 1`: press a control as it was shown, even after its message changed (a second click, or
+    a Slack client that has not refreshed): what the bot says to a stale click. No dialog is asked."""
+    number = int(typed) if typed.isascii() and typed.isdigit() and len(typed) <= MAX_NUMBER_DIGITS else None
+    found = session.shown_once(number) if number is not None else None
+    if found is None:
+        session.say("Write :press <n>, the number of a control shown before.")
+        return
+    shown, control = found
+    await session.press(shown, control)
+    await session.settle()
 
 
 async def _wait(session: Session, typed: str) -> None:

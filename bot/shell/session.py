@@ -53,6 +53,9 @@ class Session:
         self._labels: dict[tuple[str, str], int] = {}  # (message ts, control identity) -> its number
         self._numbers = itertools.count(1)
         self.interrupted = asyncio.Event()  # set (from the terminal) to stop waiting for a line's work
+        # Every control ever shown, by number: `:press` presses one whose message changed since, as a
+        # second click or a Slack client showing an old message would.
+        self._ever: dict[int, tuple[Shown, Control]] = {}
 
     def say(self, text: str) -> None:
         """A line from the shell itself (not the bot)."""
@@ -69,6 +72,7 @@ class Session:
 
     def _show(self, shown: Shown) -> None:
         lines, controls = render(shown.body, self._style, self._labeller(shown))
+        self._ever.update({control.number: (shown, control) for control in controls})
         where = "only you can see this" if shown.ephemeral else f"#{shown.channel or self.options.channel}"
         if shown.home:
             where = "Home tab"
@@ -95,6 +99,10 @@ class Session:
     def was_shown(self, number: int) -> bool:
         """True when `number` named a control once (which may be gone since)."""
         return number in self._labels.values()
+
+    def shown_once(self, number: int) -> tuple[Shown, Control] | None:
+        """The control `number` as it was shown, whether or not its message still shows it."""
+        return self._ever.get(number)
 
     def move_to(self, channel: str) -> None:
         """Type in `channel` from now on."""

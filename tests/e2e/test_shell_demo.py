@@ -230,3 +230,11 @@ async def test_the_demo_with_two_teams_keeps_their_fleets_and_channels_apart() -
     assert "No instance called `llm-train-01`" in infra  # the other team's is not this one's
     assert "Team ml" in infra
     assert "Team infra" in infra
+
+
+async def test_pressing_an_old_button_again_changes_nothing() -> None:
+    code, out = await run_demo(["/nebula delete notebook-ana", "1", "y", ":press 1", ":press x", ":calls"])
+    assert code == 0
+    assert "This request was already carried out; nothing more was done." in out
+    assert "Write :press <n>" in out
+    assert nebula_calls(out).count("DELETE ") == 1
