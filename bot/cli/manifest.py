@@ -6,6 +6,7 @@ from typing import Any, Final
 from urllib.parse import urlparse
 
 from bot.bolt.endpoints import EVENTS_PATH
+from bot.core.commands import every_word
 from bot.slack.messages.action_ids import ACT_ON_MESSAGE
 
 _HEADER: Final = """\
@@ -66,10 +67,7 @@ def manifest(http_url: str | None = None) -> dict[str, Any]:
     command: dict[str, Any] = {
         "command": "/nebula",
         "description": "Manage Nebula Block GPU instances",
-        "usage_hint": (
-            "list | show <id> | cost | lease <id> 8h | leases | delete <id> [<id> …] | "
-            "stop|start|reboot <id> | protect <id> [why] | unprotect <id> | protected | own <id> | help"
-        ),
+        "usage_hint": " | ".join(spec.usage for spec in every_word().ordered),  # every word, as help has it
         "should_escape": False,
     }
     interactivity: dict[str, Any] = {"is_enabled": True}

@@ -145,7 +145,7 @@ def build_team(setup: Setup, world: World) -> Team:
     make(Lookup, nebula=nebula)
     make(Executor, nebula=nebula, dry_run=config.dry_run)
     changes = make(Changes)
-    undo = make(UndoWindow, _as="undo", seconds=config.undo_seconds)
+    window = make(UndoWindow, _as="window", seconds=config.undo_seconds)
     make(Requests)
     make(Decisions)
     make(AgreedChanges, _as="agreed")
@@ -198,7 +198,9 @@ def build_team(setup: Setup, world: World) -> Team:
         handlers={action: (spec, handler) for spec, handler in pressed for action in spec.action_ids},
     )
     watchdog = make(Watchdog, cycles=store)
-    background = Background(watcher=watcher, watchdog=watchdog, sweeper=sweeper, changes=changes, undo=undo)
+    background = Background(
+        watcher=watcher, watchdog=watchdog, sweeper=sweeper, changes=changes, window=window
+    )
     return Team(config.team, words, access, parts["commands"], desk, names, home, background)
 
 

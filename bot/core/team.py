@@ -28,13 +28,13 @@ class Background:
     happen to changes in flight when the bot stops."""
 
     def __init__(
-        self, *, watcher: Watcher, watchdog: Watchdog, sweeper: Sweeper, changes: Changes, undo: UndoWindow
+        self, *, watcher: Watcher, watchdog: Watchdog, sweeper: Sweeper, changes: Changes, window: UndoWindow
     ) -> None:
         self._watcher = watcher
         self._watchdog = watchdog
         self._sweeper = sweeper
         self._changes = changes
-        self._undo = undo
+        self._window = window
 
     async def watch_until(self, stop: asyncio.Event) -> None:
         """The watcher's cycles, one at the start of each interval, until `stop` is set."""
@@ -63,15 +63,15 @@ class Background:
 
     async def armed(self) -> list[tuple[Confirmation, float]]:
         """The changes this process will send when their undo windows end, with the seconds left."""
-        return await self._undo.armed()
+        return await self._window.armed()
 
     async def wait_armed(self) -> None:
         """Until every change armed here has been sent (or undone)."""
-        await self._undo.wait_armed()
+        await self._window.wait_armed()
 
     def disarm(self) -> None:
         """At shutdown: the undo windows' sends are left to the sweeper after a restart."""
-        self._undo.disarm()
+        self._window.disarm()
 
     async def abandon(self) -> tuple[int, list[asyncio.Task[object]]]:
         """At shutdown, past the drain: say "outcome unknown" for what Nebula has not answered. How many

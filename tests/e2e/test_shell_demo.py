@@ -238,3 +238,16 @@ async def test_pressing_an_old_button_again_changes_nothing() -> None:
     assert "This request was already carried out; nothing more was done." in out
     assert "Write :press <n>" in out
     assert nebula_calls(out).count("DELETE ") == 1
+
+
+async def test_undo_and_digest_are_words_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Issue #28.4: `undo` and `digest` were unknown commands.
+    monkeypatch.setenv("NEBULA_BOT_UNDO_SECONDS", "60")
+    code, out = await run_demo(
+        ["/nebula stop llm-train-01", "1", "y", "/nebula undo", "/nebula undo", "/nebula digest"]
+    )
+    assert code == 0
+    assert "Undone by @U0SHELL. Nothing was stopped: `llm-train-01` (4f1c9e2a…)." in out
+    assert "Nothing of yours waits to be sent here." in out  # the second: nothing left
+    assert "Cost digest, now (3)" in out
+    assert "Spend, the last 14 days" in out

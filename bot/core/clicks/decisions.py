@@ -13,9 +13,9 @@ from bot.slack.replier import Destination
 class DecisionButtons(ButtonSet):
     """confirm, cancel, undo."""
 
-    def __init__(self, *, decisions: Decisions, undo: UndoWindow) -> None:
+    def __init__(self, *, decisions: Decisions, window: UndoWindow) -> None:
         self._decisions = decisions
-        self._undo = undo
+        self._window = window
 
     @family(action_ids.CONFIRM, admit=False, refreshes_home=True)
     async def confirm(self, actor: Actor, to: Destination, click: Click) -> None:
@@ -30,4 +30,4 @@ class DecisionButtons(ButtonSet):
     @family(action_ids.UNDO, admit=False)
     async def undo(self, actor: Actor, to: Destination, click: Click) -> None:
         """stop a confirmed change that waits out its undo window"""
-        await self._undo.undo(actor, to, click.value or "")
+        await self._window.undo(actor, to, click.value or "")

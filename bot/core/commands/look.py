@@ -1,5 +1,6 @@
-"""Looking without changing: `/nebula list` (paged), `/nebula show <instance>`, `/nebula cost`. Answered
-to the asker only, and only for people who may act (they show addresses and costs)."""
+"""Looking without changing: `/nebula list` (paged), `/nebula show <instance>`, `/nebula cost`,
+`/nebula digest`. Answered to the asker only, and only for people who may act (they show addresses and
+costs)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import dataclass
 
 from bot.core.commands import CommandSet, any_instance, word
 from bot.core.fleet import Reads
+from bot.core.watch import Digests
 from bot.domain.commands import Command, OnInstance, bare, on_instance
 from bot.domain.policy import Actor
 from bot.infra.clock import Clock
@@ -37,11 +39,20 @@ class Cost(Command):
         return "cost"
 
 
-class LookWords(CommandSet):
-    """list, show, cost."""
+@dataclass(frozen=True)
+class Digest(Command):
+    """`/nebula digest`."""
 
-    def __init__(self, *, reads: Reads, clock: Clock) -> None:
+    def text(self) -> str:
+        return "digest"
+
+
+class LookWords(CommandSet):
+    """list, show, cost, digest."""
+
+    def __init__(self, *, reads: Reads, digests: Digests, clock: Clock) -> None:
         self._reads = reads
+        self._digests = digests
         self._clock = clock
 
     @word("list", usage="list", example="list", parse=bare(ListAll), rank=10, writes=False, aliases=("ls",))
@@ -68,3 +79,8 @@ class LookWords(CommandSet):
     async def cost(self, actor: Actor, to: Destination, command: Cost) -> None:
         """running instances by cost so far, and the fleet's burn rate"""
         await self._reads.cost(actor, to)
+
+    @word("digest", usage="digest", example="digest", parse=bare(Digest), rank=13, writes=False)
+    async def digest(self, actor: Actor, to: Destination, command: Digest) -> None:
+        """the daily digest, now: the fleet's cost, the budget, the last days' spend"""
+        await self._reads.digest(actor, to, self._digests)

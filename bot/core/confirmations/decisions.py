@@ -32,7 +32,7 @@ class Decisions:
         confirmations: Confirmations,
         rulings: Rulings,
         changes: Changes,
-        undo: UndoWindow,
+        window: UndoWindow,
         announcer: Announcer,
         trail: Trail,
         clock: Clock,
@@ -40,7 +40,7 @@ class Decisions:
         self._confirmations = confirmations
         self._rulings = rulings
         self._changes = changes
-        self._undo = undo
+        self._window = window
         self._announcer = announcer
         self._trail = trail
         self._clock = clock
@@ -48,14 +48,14 @@ class Decisions:
     async def confirm(self, actor: Actor, to: Destination, confirmation_id: str) -> None:
         """A click on the confirm button: claim atomically, call Nebula once, post the outcome."""
         later = False
-        if self._undo.seconds > 0:  # only then does the verb matter before the claim
+        if self._window.seconds > 0:  # only then does the verb matter before the claim
             found = await self._confirmations.get(confirmation_id)
             later = found is not None and found.confirmation.verb.undoable
         entry = await self._decide(actor, confirmation_id, to, State.SCHEDULED if later else State.CLAIMED)
         if entry is None:
             return
         if later:
-            await self._undo.start(entry, actor.user_id, to)
+            await self._window.start(entry, actor.user_id, to)
             return
         await self._changes.carry_out(entry.confirmation, entry.message_ts, actor, to)
 

@@ -41,7 +41,7 @@ class Sweeper:
         clock: Clock,
         confirmations: Confirmations,
         changes: Changes,
-        undo: UndoWindow,
+        window: UndoWindow,
         announcer: Announcer,
         trail: Trail,
     ) -> None:
@@ -49,7 +49,7 @@ class Sweeper:
         self._clock = clock
         self._confirmations = confirmations
         self._changes = changes
-        self._undo = undo
+        self._window = window
         self._announcer = announcer
         self._trail = trail
 
@@ -76,7 +76,7 @@ class Sweeper:
     async def sweep(self) -> Sweep:
         """One pass."""
         expired = await self.expire_overdue()
-        sent = await self._undo.send_due()
+        sent = await self._window.send_due()
         unsaved = await self._changes.save_outcomes()
         return Sweep(expired, sent, unsaved, await self.recover_stale_claims())
 

@@ -9,6 +9,7 @@ from bot.core.confirmations import Lookup
 from bot.core.fleet.view import FleetView, stale_since
 from bot.core.money import Costing
 from bot.core.rails import Owners, Protections
+from bot.core.watch import Digests
 from bot.domain.policy import Actor
 from bot.infra import logs
 from bot.infra.clock import Clock
@@ -76,6 +77,17 @@ class Reads:
             owner_unsure=owned.unsure.get(instance.id),
         )
         await self._outbox.reply(to, shown)
+
+    async def digest(self, actor: Actor, to: Destination, digests: Digests) -> None:
+        """The daily digest, now, for the asker only."""
+        try:
+            snapshot = await self._view.read(details=True, max_age=COST_MAX_AGE)
+        except NebulaError as exc:
+            await self._outbox.reply(to, fleet_messages.not_read(exc))
+            return
+        summary = await self._costing.of(snapshot.instances)
+        logs.event("digest.shown", user=actor.user_id, channel=actor.channel_id, count=len(summary.rows))
+        await self._outbox.reply(to, await digests.digest(summary, "Cost digest, now"))
 
     async def cost(self, actor: Actor, to: Destination) -> None:
         """Running instances by cost so far, and the fleet's burn rate, ephemeral."""

@@ -11,6 +11,7 @@ from bot.domain.money.budgets import TEAM, Ledger, last_days
 from bot.domain.money.costs import FleetCost
 from bot.domain.records import Digest
 from bot.infra.clock import Clock
+from bot.slack.messages.kit import Message
 from bot.slack.messages.notices import budgets as budget_messages
 from bot.slack.messages.notices import fleet as fleet_messages
 from bot.slack.outbox import Outbox
@@ -31,6 +32,14 @@ class Digests:
         self._standing = standing
         self._outbox = outbox
 
+    async def digest(self, summary: FleetCost, heading: str) -> Message:
+        """The digest of `summary`: the running fleet, the budget's line, and the last days' spend."""
+        digest = fleet_messages.cost(summary, heading=heading)
+        budget = await self._standing.now()
+        ledger = await self._records.get(Ledger, TEAM)
+        days = last_days(ledger.record, self._clock()) if ledger is not None else []
+        return budget_messages.digest(digest, budget[1] if budget else None, days)
+
     async def post_if_due(self, channel: str, summary: FleetCost) -> None:
         """Today's digest in `channel`, if it is time and no replica has posted it."""
         now = self._clock()
@@ -43,11 +52,7 @@ class Digests:
         won = await self._records.put(current, Digest(day))
         if won is None:
             return  # another replica posts it
-        digest = fleet_messages.cost(summary, heading=f"Daily cost digest, {day}")
-        budget = await self._standing.now()
-        ledger = await self._records.get(Ledger, TEAM)
-        days = last_days(ledger.record, now) if ledger is not None else []
-        shown = budget_messages.digest(digest, budget[1] if budget else None, days)
+        shown = await self.digest(summary, f"Daily cost digest, {day}")
         if await self._outbox.post(channel, shown, event="digest.post_failed") is None:
             # Not posted: give the day back, so that the next cycle tries again.
             await (self._records.put(won, current.record) if current else self._records.remove(won))

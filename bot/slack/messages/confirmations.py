@@ -249,6 +249,19 @@ def concluded(confirmation: Confirmation, actor: str, outcomes: Sequence[Instanc
     )
 
 
+def nothing_to_undo(window: float) -> Message:
+    """`/nebula undo` with nothing of the person's waiting to be sent here."""
+    if not window:
+        return notice(
+            "Nothing of yours waits to be sent here: this team sends a change the moment it is confirmed, "
+            "so there is no undo window."
+        )
+    return notice(
+        f"Nothing of yours waits to be sent here. A confirmed stop or delete waits {_span(window)} with an "
+        "Undo button; once sent, it cannot be undone."
+    )
+
+
 def undo_not_yours(confirmation: Confirmation) -> Message:
     """Undo pressed by someone who may not undo it."""
     return notice(
