@@ -66,16 +66,16 @@ def test_a_back_import_breaks_the_layers_contract(tmp_path: Path) -> None:
     assert "bot.domain is not allowed to import bot.slack" in result.stdout
 
 
-def test_the_readme_layout_names_every_subpackage() -> None:
-    readme = (ROOT / "README.md").read_text()
-    layout = readme.split("### Layout\n", 1)[1].split("\n```\n", 2)[1]
+def test_the_layout_names_every_subpackage() -> None:
+    readme = (ROOT / "docs" / "architecture.md").read_text()
+    layout = readme.split("## Layout\n", 1)[1].split("\n```\n", 2)[1]
     named = {
         line.split()[0]
         for line in layout.splitlines()
         if line.startswith("  ") and line.split()[0].endswith("/")
     }
     packages = {f"{p.name}/" for p in (ROOT / "bot").iterdir() if (p / "__init__.py").exists()}
-    assert packages <= named, f"not in the README's Layout: {sorted(packages - named)}"
+    assert packages <= named, f"not in docs/architecture.md's Layout: {sorted(packages - named)}"
     assert all(f"{p}" in layout for p in ("messages/", "listeners/")), "nested packages are named too"
 
 
