@@ -43,6 +43,9 @@ def build_app(settings: Settings, identity: Identity, core: Core) -> AsyncApp:
         request_verification_enabled=not settings.socket_mode,
         authorize=authorize,
         logger=bolt_logger,
+        # Every listener acks, hands its work to a task counted in flight, and returns: the ack goes out
+        # when it returns, with no timer between (Bolt's default polls for ack() every 10 ms).
+        process_before_response=True,
     )
     register_all(app, core)
     return app

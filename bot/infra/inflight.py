@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
+from typing import Any
+
+from bot.infra import logs
 
 
 class InFlight:
@@ -14,6 +17,23 @@ class InFlight:
         self._count = 0
         self._idle = asyncio.Event()
         self._idle.set()
+        self._tasks: set[asyncio.Task[None]] = set()  # kept, or the loop might collect them midway
+
+    def spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        """Run `work` after the ack, counted from this moment (not from when it first runs), so that a
+        shutdown right after the ack still waits for it. A failure is logged; the work's own handling
+        has already told the person."""
+        self._count += 1
+        self._idle.clear()
+        task = asyncio.create_task(_logged(work, name), name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        self._count -= 1
+        if self._count == 0:
+            self._idle.set()
 
     @property
     def count(self) -> int:
@@ -39,3 +59,10 @@ class InFlight:
         except TimeoutError:
             return False
         return True
+
+
+async def _logged(work: Coroutine[Any, Any, None], name: str) -> None:
+    try:
+        await work
+    except Exception:
+        logs.failure("work.failed", task=name)

@@ -48,7 +48,6 @@ class Session:
         self.slack = LocalSlack(self._show)
         self.runtime: BotRuntime | None = None
         self.user = options.user or DEMO_USER
-        self._work: set[asyncio.Task[Any]] = set()
         self.demo_calls: list[str] = []
         self._labels: dict[tuple[str, str], int] = {}  # (message ts, control identity) -> its number
         self._numbers = itertools.count(1)
@@ -135,11 +134,8 @@ class Session:
         """Hand a payload to the Bolt app as Socket Mode would; the ack's body."""
         assert self.runtime is not None
         assert self.runtime.app is not None
-        before = asyncio.all_tasks()
+        # The listener acks and hands its work to a task the bot counts in flight (see `_idle`).
         response = await self.runtime.app.async_dispatch(AsyncBoltRequest(body=body, mode="socket_mode"))
-        # The listener goes on after its ack, in a task Bolt started: that is this line's work. (Other
-        # new tasks, such as the stand-in's kept-alive connections, are not.)
-        self._work |= {task for task in asyncio.all_tasks() - before if _is_listener(task)}
         ack: dict[str, Any] = {}
         if response.body:
             with contextlib.suppress(ValueError):
@@ -160,10 +156,6 @@ class Session:
                 self.say("(The bot goes on with it in the background; :wait waits for it.)")
 
     async def _idle(self) -> None:
-        work = [task for task in self._work if not task.done()]
-        if work:
-            await asyncio.wait(work)
-        self._work = {task for task in self._work if not task.done()}
         if self.runtime is not None:
             await self.runtime.inflight.drain(WORK_TIMEOUT)
 
@@ -262,11 +254,6 @@ class Session:
 
     def _interaction(self, kind: str, shown: Shown) -> dict[str, Any]:
         return payloads.interaction(kind, self.user, shown.channel or self.options.channel, shown)
-
-
-def _is_listener(task: asyncio.Task[Any]) -> bool:
-    name = getattr(task.get_coro(), "__qualname__", "")
-    return "run_ack_function" in name
 
 
 def _span(seconds: float) -> str:

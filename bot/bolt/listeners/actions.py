@@ -18,7 +18,8 @@ def register(app: AsyncApp, core: Core) -> None:
 
     async def on_press(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
         await ack()
-        await core.click(actor_from_action(body, context), action_destination(body), click_of(body))
+        work = core.click(actor_from_action(body, context), action_destination(body), click_of(body))
+        core.inflight.spawn(work, "click")
 
     for action_id in core.action_ids:
         app.action(action_id)(on_press)

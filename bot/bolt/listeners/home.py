@@ -23,4 +23,4 @@ def register(app: AsyncApp, core: Core) -> None:
         actor = Actor(
             user_id=user, workspace=context.team_id, enterprise_id=context.enterprise_id, channel_id=None
         )
-        await core.home_opened(actor)
+        core.inflight.spawn(core.home_opened(actor), "home")

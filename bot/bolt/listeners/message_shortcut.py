@@ -20,4 +20,4 @@ def register(app: AsyncApp, core: Core) -> None:
     async def on_shortcut(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
         await ack()
         actor, to = actor_from_action(body, context), action_destination(body)
-        await core.shortcut(actor, to, field(body, "message", "text") or "")
+        core.inflight.spawn(core.shortcut(actor, to, field(body, "message", "text") or ""), "shortcut")

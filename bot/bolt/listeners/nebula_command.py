@@ -34,4 +34,6 @@ def register(app: AsyncApp, core: Core) -> None:
         else:
             await ack(text=answer.now.text, blocks=list(answer.now.blocks), response_type="ephemeral")
         if answer.later is not None:
-            await answer.later
+            # The ack goes out when this listener returns (process_before_response): the work goes on
+            # after it, counted in flight, so that a shutdown waits for it.
+            core.inflight.spawn(answer.later, "command")
