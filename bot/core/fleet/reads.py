@@ -10,10 +10,12 @@ from bot.core.fleet.view import FleetView, stale_since
 from bot.core.money import Costing
 from bot.core.rails import Owners, Protections
 from bot.core.watch import Digests
+from bot.domain.money.costs import FleetCost
 from bot.domain.policy import Actor
 from bot.infra import logs
 from bot.infra.clock import Clock
 from bot.nebula.errors import NebulaError
+from bot.nebula.fleet import Snapshot
 from bot.slack.messages import instances as instance_messages
 from bot.slack.messages.notices import fleet as fleet_messages
 from bot.slack.outbox import Outbox
@@ -80,23 +82,25 @@ class Reads:
 
     async def digest(self, actor: Actor, to: Destination, digests: Digests) -> None:
         """The daily digest, now, for the asker only."""
-        try:
-            snapshot = await self._view.read(details=True, max_age=COST_MAX_AGE)
-        except NebulaError as exc:
-            await self._outbox.reply(to, fleet_messages.not_read(exc))
-            return
-        summary = await self._costing.of(snapshot.instances)
-        logs.event("digest.shown", user=actor.user_id, channel=actor.channel_id, count=len(summary.rows))
-        await self._outbox.reply(to, await digests.digest(summary, "Cost digest, now"))
+        costs = await self._costs(actor, to, "digest.shown")
+        if costs is not None:
+            await self._outbox.reply(to, await digests.digest(costs[0], "Cost digest, now"))
 
     async def cost(self, actor: Actor, to: Destination) -> None:
-        """Running instances by cost so far, and the fleet's burn rate, ephemeral."""
+        """Running instances by cost since they started, and the fleet's burn rate, ephemeral."""
+        costs = await self._costs(actor, to, "cost.shown")
+        if costs is not None:
+            summary, snapshot = costs
+            as_of = stale_since(snapshot, self._clock())
+            await self._outbox.reply(to, fleet_messages.cost(summary, as_of=as_of))
+
+    async def _costs(self, actor: Actor, to: Destination, event: str) -> tuple[FleetCost, Snapshot] | None:
+        """The running fleet's costs from a recent read, or None after telling the person why not."""
         try:
             snapshot = await self._view.read(details=True, max_age=COST_MAX_AGE)
         except NebulaError as exc:
             await self._outbox.reply(to, fleet_messages.not_read(exc))
-            return
+            return None
         summary = await self._costing.of(snapshot.instances)
-        logs.event("cost.shown", user=actor.user_id, channel=actor.channel_id, count=len(summary.rows))
-        as_of = stale_since(snapshot, self._clock())
-        await self._outbox.reply(to, fleet_messages.cost(summary, as_of=as_of))
+        logs.event(event, user=actor.user_id, channel=actor.channel_id, count=len(summary.rows))
+        return summary, snapshot
