@@ -48,13 +48,15 @@ async def start_process(
     return process
 
 
-async def request_and_click(slack: FakeSlack, driver: Driver) -> tuple[str, str]:
+async def request_and_click(slack: FakeSlack, driver: Driver, bot: BotProcess) -> tuple[str, str]:
     """Ask for a delete, click its confirm button; the confirmation's id and the ts of its message."""
     before = len(slack.messages)
     ack, url = await driver.command(ALICE, f"delete {INSTANCE}")
-    await eventually(
-        lambda: len(slack.messages) > before, seen=lambda: (ack, slack.posts_to(url), slack.api_calls)
-    )
+
+    def seen() -> object:  # what the failure says: the ack, what Slack got, the bot's last lines
+        return ack, slack.posts_to(url), slack.api_calls, bot.lines[-20:]
+
+    await eventually(lambda: len(slack.messages) > before, seen=seen)
     posted = slack.messages[before]
     cid = confirmation_id(posted.body)
     await driver.click(ALICE, action_ids.CONFIRM, cid)
@@ -77,7 +79,7 @@ async def test_sigterm_lets_an_in_flight_delete_finish_then_exits_0(
     nebula.hold_deletes = True
     bot = await start_process(processes, bot_env(slack, nebula, tmp_path / "s.sqlite3"), tmp_path, session)
     driver = Driver("http", slack, bot.url, session, eventually)
-    _, ts = await request_and_click(slack, driver)
+    _, ts = await request_and_click(slack, driver, bot)
     await eventually(lambda: len(nebula.deletes()) == 1)
 
     bot.signal(signal.SIGTERM)
@@ -102,7 +104,7 @@ async def test_crash_between_claim_and_outcome_never_deletes_twice(
     nebula.hold_deletes = True
     env = bot_env(slack, nebula, tmp_path / "s.sqlite3")
     first = await start_process(processes, env, tmp_path, session)
-    cid, _ = await request_and_click(slack, Driver("http", slack, first.url, session, eventually))
+    cid, _ = await request_and_click(slack, Driver("http", slack, first.url, session, eventually), first)
     await eventually(lambda: len(nebula.deletes()) == 1)
 
     await first.kill()  # SIGKILL: no drain, no outcome recorded
@@ -132,7 +134,7 @@ async def test_socket_mode_is_healthy_once_connected_and_stops_cleanly(
     async with session.post(f"{bot.url}/slack/events", data="x") as response:
         assert response.status == 404, "Socket Mode serves no HTTP events endpoint"
     driver = Driver("socket", slack, bot.url, session, eventually)
-    _, ts = await request_and_click(slack, driver)
+    _, ts = await request_and_click(slack, driver, bot)
     await eventually(lambda: bool(slack.thread(ts)))
 
     bot.signal(signal.SIGTERM)
@@ -182,7 +184,7 @@ async def test_debug_logs_hold_no_secret_and_the_store_no_password(
         processes, bot_env(slack, nebula, state, NEBULA_BOT_LOG_LEVEL="DEBUG"), tmp_path, session
     )
     driver = Driver("http", slack, bot.url, session, eventually)
-    await request_and_click(slack, driver)
+    await request_and_click(slack, driver, bot)
     await eventually(lambda: len(nebula.deletes()) == 1)
 
     bot.signal(signal.SIGTERM)
@@ -246,7 +248,7 @@ async def test_a_change_nebula_has_not_answered_at_shutdown_is_reported_and_reco
     state = tmp_path / "s.sqlite3"
     env = bot_env(slack, nebula, state, NEBULA_BOT_DRAIN_TIMEOUT="1", NEBULA_API_TIMEOUT="60")
     bot = await start_process(processes, env, tmp_path, session)
-    cid, ts = await request_and_click(slack, Driver("http", slack, bot.url, session, eventually))
+    cid, ts = await request_and_click(slack, Driver("http", slack, bot.url, session, eventually), bot)
     await eventually(lambda: len(nebula.deletes()) == 1)
 
     bot.signal(signal.SIGTERM)

@@ -60,6 +60,9 @@ async def wait_until_listening(session: aiohttp.ClientSession, port: int) -> Non
     raise TimeoutError("subject did not start")
 
 
+LINE_LIMIT = 16 * 1024 * 1024
+
+
 class BotProcess:
     """Starts `python -m bot`, collects its JSON log lines, and answers questions about it."""
 
@@ -87,13 +90,23 @@ class BotProcess:
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
+            # A DEBUG line can be long (a payload): past the reader's limit the reading would stop, the
+            # pipe fill, and the bot block on its next log line.
+            limit=LINE_LIMIT,
         )
         self._reader = asyncio.create_task(self._read())
 
     async def _read(self) -> None:
+        """Every line the bot writes, for as long as it writes: the pipe is never left to fill."""
         assert self.proc is not None
         assert self.proc.stdout is not None
-        async for line in self.proc.stdout:
+        while True:
+            try:
+                line = await self.proc.stdout.readline()
+            except ValueError:  # longer than LINE_LIMIT: kept cut, and the reading goes on
+                line = await self.proc.stdout.read(LINE_LIMIT)
+            if not line:
+                return
             self.lines.append(line.decode(errors="replace").rstrip("\n"))
 
     def events(self) -> list[dict[str, Any]]:
