@@ -247,7 +247,7 @@ async def test_claims_name_the_owner_and_cannot_get_round_the_rule(http_stack: S
     taken = await answer(stack, driver, ALICE, f"claim {INSTANCE}")
     assert "belongs to <@U0BOB>" in shown(taken)
     refused = await answer(stack, driver, ALICE, f"delete {INSTANCE}")
-    assert "belongs to <@U0BOB>" in shown(refused)
+    assert "`trainer-1` (102cade8…) belongs to <@U0BOB>" in shown(refused)  # named, by name
     assert "no approvers are set" in shown(refused)
     released = await answer(stack, driver, BOB, f"claim {INSTANCE} off")
     assert "<@U0BOB> removed their own claim" in shown(released)  # a person named once

@@ -91,7 +91,7 @@ class Requests:
             return
         judged = await self._rulings.on_instances(actor, verb, instances)
         if not judged.ruling.allowed:
-            await self._rulings.refuse(actor.user_id, judged.ruling.why, subject, to)
+            await self._rulings.refuse(actor.user_id, judged.ruling.why, subject, to, instances)
             return
         now = self._clock()
         confirmation = Confirmation(

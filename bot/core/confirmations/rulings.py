@@ -59,10 +59,18 @@ class Rulings:
         await self._outbox.reply(to, refusal(ruling.why))
         return None
 
-    async def refuse(self, user: str, reason: Reason, subject: Subject, to: Destination) -> None:
-        """Tell `user` why not, and keep the refusal in the audit trail."""
+    async def refuse(
+        self,
+        user: str,
+        reason: Reason,
+        subject: Subject,
+        to: Destination,
+        instances: Iterable[Instance] = (),
+    ) -> None:
+        """Tell `user` why not (naming `instances` by name), and keep the refusal in the audit trail."""
+        names = {instance.id: instance.host_name for instance in instances}
         await self._trail.note(Step.REFUSED, "not_allowed", subject, user, message=refusal_text(reason))
-        await self._outbox.reply(to, refusal(reason))
+        await self._outbox.reply(to, refusal(reason, names))
 
     async def on_request(self, actor: Actor, verb: Verb, instance_ids: Iterable[str]) -> Ruling:
         """May a resolved `actor` ask for `verb` on these instances (before they are looked up)?"""

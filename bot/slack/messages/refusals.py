@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Final
 
 from bot.domain.refusals import (
@@ -21,7 +22,7 @@ from bot.domain.refusals import (
     TooManyPending,
     WrongChannel,
 )
-from bot.slack.messages.kit import Message, dollars, mention, notice, people
+from bot.slack.messages.kit import Message, dollars, mention, named, notice, people
 from bot.slack.messages.mrkdwn import code
 from bot.slack.messages.notices import protection
 
@@ -31,15 +32,19 @@ APPROVERS_SETTING: Final = "NEBULA_BOT_APPROVERS"
 OWNERS_SHOWN: Final = 3
 
 
-def owners_text(owners: tuple[tuple[str, str], ...]) -> str:
-    """ "`i-1` belongs to <@U1>", for up to three instances."""
-    parts = [f"{code(iid)} belongs to {mention(owner)}" for iid, owner in owners[:OWNERS_SHOWN]]
+def owners_text(owners: tuple[tuple[str, str], ...], names: Mapping[str, str | None] | None = None) -> str:
+    """ "`notebook-ana` (c3e8f1a9…) belongs to <@U1>", for up to three instances (by their `names`)."""
+    called = names or {}
+    parts = [
+        f"{named(iid, called.get(iid))} belongs to {mention(owner)}" for iid, owner in owners[:OWNERS_SHOWN]
+    ]
     more = f" (and {len(owners) - OWNERS_SHOWN} more)" if len(owners) > OWNERS_SHOWN else ""
     return "; ".join(parts) + more
 
 
-def refusal_text(reason: Reason) -> str:
-    """The refusal as mrkdwn: what is not allowed, and what to do next."""
+def refusal_text(reason: Reason, names: Mapping[str, str | None] | None = None) -> str:
+    """The refusal as mrkdwn: what is not allowed, and what to do next (`names`: the host names of the
+    instances it is about, by id, when they are known)."""
     match reason:
         case OverBudget(amount, period, spent, approvers):
             spent_text = f"The budget ({dollars(amount)}/{period}) is spent ({dollars(spent)} this {period})"
@@ -76,14 +81,14 @@ def refusal_text(reason: Reason) -> str:
                 f"to {USERS_SETTING}, or you to a user group in {GROUPS_SETTING}."
             )
         case OthersOwn(owners, approvers) if approvers:
-            return f"{owners_text(owners)}: an approver must confirm ({people(approvers)})."
+            return f"{owners_text(owners, names)}: an approver must confirm ({people(approvers)})."
         case OthersOwn(owners):
             return (
-                f"{owners_text(owners)}: only the owner can do this, and no approvers are set "
+                f"{owners_text(owners, names)}: only the owner can do this, and no approvers are set "
                 f"({APPROVERS_SETTING}). Ask the owner."
             )
         case OwnerUnknown(instance_ids, why, approvers):
-            which = ", ".join(code(i) for i in instance_ids[:OWNERS_SHOWN])
+            which = ", ".join(named(i, (names or {}).get(i)) for i in instance_ids[:OWNERS_SHOWN])
             could_not = f"The bot could not tell who owns {which} just now (Slack answered {code(why)})"
             if approvers:
                 return f"{could_not}: an approver must confirm ({people(approvers)})."
@@ -92,7 +97,7 @@ def refusal_text(reason: Reason) -> str:
             return f"Only an approver can confirm this, and none are set ({APPROVERS_SETTING})."
         case OwnRequest(approvers, owners) if owners:
             return (
-                f"You asked for this, so someone else must approve it: {owners_text(owners)}, and "
+                f"You asked for this, so someone else must approve it: {owners_text(owners, names)}, and "
                 f"{people(approvers)} may approve."
             )
         case OwnRequest(approvers):
@@ -112,6 +117,6 @@ def refusal_text(reason: Reason) -> str:
             )
 
 
-def refusal(reason: Reason) -> Message:
+def refusal(reason: Reason, names: Mapping[str, str | None] | None = None) -> Message:
     """The refusal as a message for the person refused."""
-    return notice(refusal_text(reason))
+    return notice(refusal_text(reason, names))
