@@ -75,8 +75,9 @@ class Words:
         return featured.example if featured is not None else self.bare.example
 
     def guess(self, typed: str) -> str | None:
-        """The word a misspelt one probably meant."""
-        found = difflib.get_close_matches(typed.lower(), list(self._by_name), n=1, cutoff=0.6)
+        """The word a misspelt one probably meant (0.7: a typo, not a word that merely shares letters,
+        such as `mine` and `terminate`)."""
+        found = difflib.get_close_matches(typed.lower(), list(self._by_name), n=1, cutoff=0.7)
         if not found:
             return None
         spec = self._by_name[found[0]]
