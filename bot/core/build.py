@@ -34,6 +34,7 @@ from bot.core.forged import Forged
 from bot.core.front import Core
 from bot.core.handling import Handling
 from bot.core.home_channel import HomeChannel
+from bot.core.launch import Follows, LaunchBook, Launches, Offer
 from bot.core.money import Accrual, Alerts, Costing, Standing
 from bot.core.rails import Access, OwnChanges, Owners, Protections, Trail
 from bot.core.team import Background, Team
@@ -157,6 +158,10 @@ def build_team(setup: Setup, world: World) -> Team:
     make(Schedules, book=schedule_book)
     schedule_runs = make(ScheduleRuns, book=schedule_book)
     make(Reminders, book=make(ReminderBook))
+    make(Offer, nebula=nebula)
+    launch_book = make(LaunchBook)
+    make(Launches, book=launch_book, nebula=nebula)
+    follows = make(Follows, book=launch_book, pause=world.pause)
     make(Accrual, team=config.team)
     make(Alerts)
     make(Digests, minute=config.digest_minute)
@@ -199,7 +204,7 @@ def build_team(setup: Setup, world: World) -> Team:
     )
     watchdog = make(Watchdog, cycles=store)
     background = Background(
-        watcher=watcher, watchdog=watchdog, sweeper=sweeper, changes=changes, window=window
+        watcher=watcher, watchdog=watchdog, sweeper=sweeper, changes=changes, window=window, follows=follows
     )
     return Team(config.team, words, access, parts["commands"], desk, names, home, background)
 

@@ -36,6 +36,12 @@ class CoreConfig:
     home_channel: str | None = None
     # Which team's fleet this core serves (several teams: see NEBULA_BOT_TEAMS_FILE).
     team: str = "default"
+    # Launches: the default lease (seconds), whether anyone may launch without one, the price per hour
+    # over which an approver must press Launch (None: none), and how often a launch is looked at.
+    launch_lease: float = 8 * 3600.0
+    launch_unleased: bool = False
+    launch_approval_per_hour: float | None = None
+    launch_follow_every: float = 5.0
     # Where requests come from: "slack", or "shell" (`nebula-bot shell`), as the audit records it.
     source: str = "slack"
 

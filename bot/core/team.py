@@ -13,6 +13,7 @@ from bot.core.commands import Words
 from bot.core.confirmations import Changes, Sweep, Sweeper, UndoWindow
 from bot.core.dispatch import Commands, Screened
 from bot.core.fleet import Home, Names
+from bot.core.launch import Follows
 from bot.core.rails import Access
 from bot.core.watch import Cycle, Watchdog, Watcher
 from bot.domain.confirmation import Confirmation
@@ -28,8 +29,16 @@ class Background:
     happen to changes in flight when the bot stops."""
 
     def __init__(
-        self, *, watcher: Watcher, watchdog: Watchdog, sweeper: Sweeper, changes: Changes, window: UndoWindow
+        self,
+        *,
+        watcher: Watcher,
+        watchdog: Watchdog,
+        sweeper: Sweeper,
+        changes: Changes,
+        window: UndoWindow,
+        follows: Follows,
     ) -> None:
+        self._follows = follows
         self._watcher = watcher
         self._watchdog = watchdog
         self._sweeper = sweeper
@@ -43,6 +52,14 @@ class Background:
     async def sweep_until(self, stop: asyncio.Event) -> None:
         """The sweeper's passes until `stop` is set."""
         await self._sweeper.run_until(stop)
+
+    async def follow_until(self, stop: asyncio.Event) -> None:
+        """The launches' follow-up passes until `stop` is set."""
+        await self._follows.run_until(stop)
+
+    async def follow(self) -> int:
+        """One pass over the open launches, now; how many were open."""
+        return await self._follows.step()
 
     async def tick(self) -> Cycle | None:
         """This interval's cycle, unless another replica has run it."""

@@ -27,6 +27,7 @@ class Topic(StrEnum):
     PROTECT = "protect"
     OWN = "own"
     REMIND = "remind"
+    LAUNCH = "launch"
 
 
 class Step(StrEnum):

@@ -69,6 +69,7 @@ Problem = Literal[
     "bad_duration",
     "schedule_form",
     "budget_form",
+    "launch_form",
 ]
 
 

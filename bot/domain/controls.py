@@ -98,3 +98,12 @@ def read_choice_value(value: str | None) -> tuple[str, int] | None:
     if not (index.isascii() and index.isdigit() and len(index) <= 3) or int(index) >= CHOICES_MAX:
         return None
     return parts[1], int(index)
+
+
+# A launch's id, as `secrets.token_urlsafe(16)` writes it.
+_LAUNCH_ID: Final = re.compile(r"[A-Za-z0-9_-]{16,43}", re.ASCII)
+
+
+def read_launch_value(value: str | None) -> str | None:
+    """The launch a Launch or Cancel button names, or None when the bot could not have written it."""
+    return value if value is not None and _LAUNCH_ID.fullmatch(value) else None

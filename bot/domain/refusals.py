@@ -122,8 +122,27 @@ class OverBudget:
     approvers: frozenset[str]
 
 
+@dataclass(frozen=True)
+class CostlyLaunch:
+    """A launch at `per_hour` costs more than `limit` per hour (NEBULA_BOT_LAUNCH_APPROVAL_PER_HOUR):
+    an approver other than the requester must press Launch."""
+
+    per_hour: float
+    limit: float
+    approvers: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Unleased:
+    """A launch without a lease is for approvers (unless NEBULA_BOT_LAUNCH_UNLEASED allows it)."""
+
+    approvers: frozenset[str]
+
+
 Reason = (
     OverBudget
+    | CostlyLaunch
+    | Unleased
     | ScheduleNotYours
     | ForeignWorkspace
     | WrongChannel

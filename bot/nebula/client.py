@@ -6,8 +6,6 @@ Every response is untrusted (`bot.nebula.answers` reads it); each way a call can
 
 from __future__ import annotations
 
-import socket
-import ssl
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -17,24 +15,24 @@ import httpx
 
 from bot.domain.fleet.ids import is_instance_id
 from bot.domain.fleet.instance import Instance
+from bot.domain.launch import Image, Product, SshKey
 from bot.domain.verbs import DELETE, REBOOT, START, STOP, Verb
 from bot.infra.metrics import Metrics
 from bot.nebula.answers import InstancePage, instance_of, interpret, message_of, page_of
+from bot.nebula.catalogue import images_of, keys_of, products_of
 from bot.nebula.errors import (
     NebulaAuthError,
-    NebulaBadResponse,
     NebulaBusy,
     NebulaError,
+    NebulaNotFound,
     NebulaOutcomeUnknown,
     NebulaTimeout,
     NebulaUnreachable,
 )
 from bot.nebula.gate import Gate
+from bot.nebula.wire import BodyTooSlow, bounded_body, unreachable
 
 USER_AGENT: Final = "nebula-slack-bot/0.1"
-# The largest answer the bot reads. A page of 100 instances is tens of kilobytes; anything far
-# beyond is not Nebula's API speaking, and reading it whole would cost the bot its memory.
-MAX_ANSWER_BYTES: Final = 4 * 1024 * 1024
 # Calls allowed at once (NEBULA_API_CONCURRENCY), and connections beyond them, so that no call waits in
 # the pool. A person may have this many calls waiting, and all together this many, before the next is
 # told Nebula is busy.
@@ -136,6 +134,42 @@ class NebulaClient:
         )
         return await page_of(body)
 
+    async def products(self) -> tuple[Product, ...]:
+        """`GET /computing/products`: what can be launched, where, at what price."""
+        body, _ = await self._call("GET", "/computing/products", "products.list", changes_state=False)
+        return products_of(body)
+
+    async def images(self) -> tuple[Image, ...]:
+        """The GPU VM images (`GET /cloud/images/vm-gpu`; the older `/computing/images` where that is
+        unknown)."""
+        try:
+            body, _ = await self._call("GET", "/cloud/images/vm-gpu", "images.list", changes_state=False)
+        except NebulaNotFound:
+            body, _ = await self._call("GET", "/computing/images", "images.list", changes_state=False)
+        return images_of(body)
+
+    async def ssh_keys(self) -> tuple[SshKey, ...]:
+        """`GET /ssh-keys`: the account's SSH keys, by name."""
+        body, _ = await self._call("GET", "/ssh-keys", "ssh_keys.list", changes_state=False)
+        return keys_of(body)
+
+    async def create(self, name: str, product_id: str, image_id: str, key_id: int) -> NebulaResult:
+        """`POST /computing/instance`, sent once: never retried (each success bills). Nebula answers no
+        id; the instance is found again by listing for `name`."""
+        body, status = await self._call(
+            "POST",
+            "/computing/instance",
+            "instance.create",
+            changes_state=True,
+            json={
+                "instance_name": name,
+                "product_id": product_id,
+                "image_id": image_id,
+                "ssh_key_id": key_id,
+            },
+        )
+        return NebulaResult(message=message_of(body), http_status=status)
+
     def describe(self, verb: Verb, instance_id: str) -> str:
         """The request `perform` would send, for dry runs: "DELETE https://…/computing/instance/<id>"."""
         method, suffix = _CALLS[verb]
@@ -169,6 +203,7 @@ class NebulaClient:
         *,
         changes_state: bool,
         params: dict[str, int] | None = None,
+        json: dict[str, object] | None = None,
         before_send: Callable[[], Awaitable[None]] | None = None,
     ) -> tuple[dict[str, Any], int]:
         try:
@@ -178,7 +213,7 @@ class NebulaClient:
                 started = time.monotonic()
                 try:
                     status, content = await self._send(
-                        method, path, changes_state=changes_state, params=params
+                        method, path, changes_state=changes_state, params=params, json=json
                     )
                     body = interpret(status, content)
                 except NebulaError as exc:
@@ -197,16 +232,22 @@ class NebulaClient:
         self._metrics.nebula_seconds.labels(endpoint).observe(time.monotonic() - started)
 
     async def _send(
-        self, method: str, path: str, *, changes_state: bool, params: dict[str, int] | None
+        self,
+        method: str,
+        path: str,
+        *,
+        changes_state: bool,
+        params: dict[str, int] | None,
+        json: dict[str, object] | None = None,
     ) -> tuple[int, bytes]:
         """The HTTP status and at most MAX_ANSWER_BYTES of body, read as a stream within the timeout."""
         deadline = time.monotonic() + self._timeout
         try:
-            request = self._http.build_request(method, path, params=params)
+            request = self._http.build_request(method, path, params=params, json=json)
             response = await self._http.send(request, stream=True)
             self._pool_trouble_since = None
             try:
-                return response.status_code, await _bounded_body(response, deadline)
+                return response.status_code, await bounded_body(response, deadline)
             finally:
                 await response.aclose()
         except httpx.PoolTimeout:
@@ -218,29 +259,11 @@ class NebulaClient:
                 self._timeout, self._http.base_url.host, "no answer to connecting"
             ) from None
         except httpx.ConnectError as exc:
-            raise NebulaUnreachable(self._timeout, self._http.base_url.host, _unreachable(exc)) from None
-        except (_BodyTooSlow, httpx.TimeoutException, httpx.TransportError, httpx.DecodingError):
+            raise NebulaUnreachable(self._timeout, self._http.base_url.host, unreachable(exc)) from None
+        except (BodyTooSlow, httpx.TimeoutException, httpx.TransportError, httpx.DecodingError):
             if changes_state:
                 raise NebulaOutcomeUnknown(self._timeout) from None
             raise NebulaTimeout(self._timeout) from None
-
-
-class _BodyTooSlow(Exception):
-    """The answer's body did not arrive within the call's timeout."""
-
-
-async def _bounded_body(response: httpx.Response, deadline: float) -> bytes:
-    declared = response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_ANSWER_BYTES:
-        raise NebulaBadResponse("too_large", http_status=response.status_code)
-    body = bytearray()
-    async for chunk in response.aiter_bytes():  # decoded: a compressed bomb is counted as it expands
-        body += chunk
-        if len(body) > MAX_ANSWER_BYTES:
-            raise NebulaBadResponse("too_large", http_status=response.status_code)
-        if time.monotonic() > deadline:  # each read is bounded by httpx; the whole body by this
-            raise _BodyTooSlow()
-    return bytes(body)
 
 
 def instance_path(instance_id: str, suffix: str = "") -> str:
@@ -248,17 +271,3 @@ def instance_path(instance_id: str, suffix: str = "") -> str:
     if not is_instance_id(instance_id):
         raise ValueError("invalid instance id")
     return f"/computing/instance/{instance_id}{suffix}"
-
-
-def _unreachable(exc: httpx.ConnectError) -> str:
-    """Why a connection failed, in words: the name does not resolve, nothing listens, or TLS failed."""
-    cause: BaseException | None = exc
-    while cause is not None:
-        if isinstance(cause, socket.gaierror):
-            return "its name does not resolve"
-        if isinstance(cause, ConnectionRefusedError):
-            return "the connection was refused"
-        if isinstance(cause, ssl.SSLError):
-            return "TLS failed"
-        cause = cause.__cause__ or cause.__context__
-    return "the connection failed"

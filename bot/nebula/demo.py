@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
+import uuid
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -43,6 +45,28 @@ INFRA_FLEET: Final[tuple[Row, ...]] = (
 )
 
 
+def _product(
+    pid: str, region: str, gpu: str, family: str, count: int, price: float, stock: int
+) -> dict[str, Any]:
+    return {
+        "id": pid,
+        "dc_id": 3,
+        "product_type": "Virtual Machine",
+        "region": region,
+        "price_per_hour": price,
+        "cpu": 16 * count,
+        "ram": 64 * count,
+        "gpu": gpu,
+        "gpu_type": family,
+        "gpu_count": count,
+        "disk_size": 500,
+        "ephemeral": 0,
+        "stock": stock,
+        "cycle": "hourly",
+        "is_available": stock > 0,
+    }
+
+
 def _fleet(rows: tuple[Row, ...] = ML_FLEET) -> dict[str, dict[str, Any]]:
     fleet: dict[str, dict[str, Any]] = {}
     for iid, name, gpu, count, status, hours, price in rows:
@@ -67,6 +91,46 @@ def _fleet(rows: tuple[Row, ...] = ML_FLEET) -> dict[str, dict[str, Any]]:
     return fleet
 
 
+# What the demo offers for a launch: products nested by region, then GPU family (as Nebula documents).
+PRODUCTS: Final = {
+    "CANADA": {
+        "H100": [
+            _product("p-h100-1", "CANADA", "H100-80G-SXM", "H100", 1, 2.29, 12),
+            _product("p-h100-8", "CANADA", "H100-80G-SXM", "H100", 8, 18.32, 2),
+        ],
+        "A100": [_product("p-a100-1", "CANADA", "A100-80G-PCIE", "A100", 1, 1.2, 6)],
+        "RTX-A6000": [_product("p-a6000-1", "CANADA", "RTX-A6000", "RTX-A6000", 1, 0.679, 20)],
+    },
+    "FINLAND": {"L40S": [_product("p-l40s-1", "FINLAND", "L40S-48G", "L40S", 1, 0.98, 0)]},
+}
+IMAGES: Final = [
+    {
+        "image_type": "Ubuntu",
+        "image_list": [
+            {"id": 6, "name": "22.04 LTS x64", "coin_type": ""},
+            {"id": 7, "name": "24.04 LTS x64"},
+        ],
+    },
+    {"image_type": "PyTorch", "image_list": [{"id": 12, "name": "2.4 CUDA 12.4", "coin_type": ""}]},
+]
+KEYS: Final = [
+    {
+        "id": 76,
+        "key_name": "laptop",
+        "key_data": "ssh-ed25519 AAAA-demo",
+        "create_time": "UTC: 2026-11-05 23:05:56",
+    },
+    {
+        "id": 81,
+        "key_name": "ci",
+        "key_data": "ssh-ed25519 AAAA-demo-ci",
+        "create_time": "UTC: 2026-11-20 09:12:00",
+    },
+]
+# A launched instance deploys for this long (real seconds), then runs.
+DEPLOY_SECONDS: Final = 3.0
+
+
 def _fleets() -> dict[str, dict[str, dict[str, Any]]]:
     return {DEMO_KEYS["ml"]: _fleet(ML_FLEET), DEMO_KEYS["infra"]: _fleet(INFRA_FLEET)}
 
@@ -78,6 +142,7 @@ class DemoNebula:
     fleets: dict[str, dict[str, dict[str, Any]]] = field(default_factory=_fleets)
     calls: list[str] = field(default_factory=list)
     delay: float = DELAY
+    deploying: dict[str, float] = field(default_factory=dict)  # launched instance id: when it runs
 
     def transport(self) -> httpx.AsyncBaseTransport:
         """An httpx transport that answers as Nebula would."""
@@ -90,6 +155,13 @@ class DemoNebula:
         instances = self.fleets.get(key)
         if instances is None:
             return _json(401, {"status": "failed", "message": "Invalid API key"})
+        path = request.url.path.split("/api/v1", 1)[-1]
+        catalogue = {"/computing/products": PRODUCTS, "/cloud/images/vm-gpu": IMAGES, "/ssh-keys": KEYS}
+        if path in catalogue and request.method == "GET":
+            return _json(200, {"data": catalogue[path], "message": "ok", "status": "success"})
+        if path == "/computing/instance" and request.method == "POST":
+            return self._create(json.loads(request.content), instances)
+        self._deployed(instances)
         parts = request.url.path.split("/computing/", 1)[-1].split("/")
         if parts == ["instances"] and request.method == "GET":
             return self._list(request, instances)
@@ -110,6 +182,33 @@ class DemoNebula:
                 instance["status"], past = power
                 return _json(200, {"message": f"Instances {past} successfully", "status": "success"})
         return _json(404, {"status": "failed", "message": "Not found"})
+
+    def _create(self, asked: dict[str, Any], instances: dict[str, dict[str, Any]]) -> httpx.Response:
+        """A launch: Deploying for DEPLOY_SECONDS, then Running. Nebula answers no id."""
+        products = {p["id"]: p for region in PRODUCTS.values() for family in region.values() for p in family}
+        product = products.get(asked.get("product_id"))
+        if product is None or not product["is_available"]:
+            return _json(200, {"status": "failed", "message": "Product not available"})
+        iid = str(uuid.uuid4())
+        row: Row = (
+            iid,
+            str(asked.get("instance_name")),
+            product["gpu_type"],
+            product["gpu_count"],
+            "Deploying",
+            0.0,
+            product["price_per_hour"],
+        )
+        instances[iid] = _fleet((row,))[iid] | {"public_ipv4": f"38.80.82.{len(instances)}"}
+        self.deploying[iid] = time.monotonic() + DEPLOY_SECONDS
+        return _json(200, {"message": "Instance created successfully", "status": "success"})
+
+    def _deployed(self, instances: dict[str, dict[str, Any]]) -> None:
+        for iid, ready in list(self.deploying.items()):
+            if time.monotonic() >= ready:
+                del self.deploying[iid]
+                if iid in instances:
+                    instances[iid]["status"] = "Running"
 
     def _list(self, request: httpx.Request, instances: dict[str, dict[str, Any]]) -> httpx.Response:
         limit = int(request.url.params.get("limit", "10"))

@@ -162,6 +162,9 @@ class BotRuntime:
                 suffix = "" if not self.core.several else f" {name}"
                 work = core.background
                 self._loops.append(asyncio.create_task(work.sweep_until(self._halt), name=f"sweeper{suffix}"))
+                self._loops.append(
+                    asyncio.create_task(work.follow_until(self._halt), name=f"launches{suffix}")
+                )
                 if not inbound or settings.nebula_bot_watcher == "here":
                     self._loops.append(
                         asyncio.create_task(work.watch_until(self._halt), name=f"watcher{suffix}")

@@ -102,6 +102,14 @@ class Settings(StoreSettings):
     nebula_bot_owner_rule: Literal["off", "owner-or-approver"] = "off"
     nebula_bot_undo_seconds: Duration = Field(default=0.0, ge=0, le=3600)
 
+    # Launching from Slack (`/nebula create`): the lease a launch gets unless it says otherwise, who may
+    # launch without one, the price per hour above which an approver must press Launch, and how often
+    # the launch's message looks at the new instance until it runs.
+    nebula_bot_launch_lease: Duration = Field(default=8 * 3600.0, ge=60, le=90 * 86400)
+    nebula_bot_launch_unleased: bool = False
+    nebula_bot_launch_approval_per_hour: float | None = Field(default=None, gt=0, le=100000)
+    nebula_bot_launch_follow_every: Duration = Field(default=5.0, ge=0.05, le=300)
+
     @field_validator("nebula_bot_allowed_channels", mode="before")
     @classmethod
     def _split_channels(cls, value: object) -> object:
@@ -271,6 +279,10 @@ class Settings(StoreSettings):
             digest_minute=self.digest_minute,
             undo_seconds=self.nebula_bot_undo_seconds,
             home_channel=self.nebula_bot_home_channel,
+            launch_lease=self.nebula_bot_launch_lease,
+            launch_unleased=self.nebula_bot_launch_unleased,
+            launch_approval_per_hour=self.nebula_bot_launch_approval_per_hour,
+            launch_follow_every=self.nebula_bot_launch_follow_every,
         )
 
 

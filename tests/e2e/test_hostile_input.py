@@ -11,7 +11,7 @@ import pytest
 from aiohttp import web
 
 from bot.infra.logs import JsonFormatter
-from bot.nebula.client import MAX_ANSWER_BYTES
+from bot.nebula.wire import MAX_ANSWER_BYTES
 from bot.slack.messages import action_ids
 from bot.store import open_store
 from tests.helpers import shown

@@ -76,7 +76,7 @@ async def test_the_console_runs_no_watcher_or_sweeper_unless_asked(
     console_env(monkeypatch, nebula, f"sqlite:///{tmp_path / 'state.sqlite3'}")
     for options, loops in (
         (ShellOptions(), []),
-        (ShellOptions(watch=True), ["sweeper", "store probe", "watcher"]),
+        (ShellOptions(watch=True), ["sweeper", "launches", "store probe", "watcher"]),
     ):
         session = Session(options, io.StringIO(), Style())
         await session.start(tmp_path)

@@ -72,17 +72,7 @@ class Leases:
         instance = await self._lookup.one(instance_id, to)
         if instance is None:
             return
-        lease = Lease(
-            instance_id=instance_id,
-            host_name=instance.host_name,
-            ends_at=now + seconds,
-            set_by=actor.user_id,
-            set_at=now,
-            channel_id=actor.channel_id or "",
-            workspace=actor.workspace or "",
-            action=self.action,
-            serial=new_serial(),
-        )
+        lease = self._lease(instance_id, instance.host_name, seconds, actor.user_id, actor)
         if await book.records.put(current, lease) is None:
             await self._outbox.reply(to, messages.changed_meanwhile())
             return
@@ -93,6 +83,34 @@ class Leases:
         )
         note = messages.TWO_PERSON_NOTE if lease.action != book.config.lease_action else ""
         await self._outbox.reply(to, messages.lease_set(lease, book.config.dry_run, note), public=True)
+
+    async def grant(
+        self, user: str, instance_id: str, host_name: str | None, seconds: float, at: Actor
+    ) -> Lease | None:
+        """A lease on an instance the bot has just launched for `user` (asked for from `at`'s channel),
+        kept in the audit trail; None when the instance already has one."""
+        lease = self._lease(instance_id, host_name, seconds, user, at)
+        if await self._book.records.put(None, lease) is None:
+            return None
+        subject = Subject(Topic.LEASE, instance_id, at.workspace, at.channel_id)
+        await self._trail.note(
+            Step.LEASE_SET, lease.action, subject, user, message=f"ends {lease.ends_at:.0f}"
+        )
+        return lease
+
+    def _lease(self, instance_id: str, host_name: str | None, seconds: float, user: str, at: Actor) -> Lease:
+        now = self._book.clock()
+        return Lease(
+            instance_id=instance_id,
+            host_name=host_name,
+            ends_at=now + seconds,
+            set_by=user,
+            set_at=now,
+            channel_id=at.channel_id or "",
+            workspace=at.workspace or "",
+            action=self.action,
+            serial=new_serial(),
+        )
 
     async def remove(self, actor: Actor, to: Destination, instance_id: str) -> None:
         """`/nebula lease <id> off`."""

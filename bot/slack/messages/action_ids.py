@@ -16,3 +16,5 @@ CHOOSE: Final = "nebula_choose"  # "Which one?": the button runs the command wit
 PICK: Final = "nebula_pick"  # the menu a verb without an instance offers
 HOME_MENU: Final = "nebula_home_menu"  # an instance's ⋯ menu on the Home tab
 ACT_ON_MESSAGE: Final = "nebula_act_on_message"  # the message shortcut's callback id
+LAUNCH: Final = "nebula_launch"  # a launch's confirmation: create it
+CANCEL_LAUNCH: Final = "nebula_cancel_launch"

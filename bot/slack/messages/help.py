@@ -69,6 +69,8 @@ def usage_text(error: UsageError, lines: Sequence[HelpLine], example: str) -> st
             return f"Write `/nebula lease <id> <duration>`, e.g. `/nebula lease notebook-ana 8h`.\n{usage}"
         case "bad_duration":
             return f"{code(error.word)}: {error.detail}. Or write `off` to remove the lease."
+        case "launch_form":
+            return f"{code(error.word)}: {error.detail}.\n{usage}"
         case "budget_form":
             return (
                 f"Not a budget: {code(error.word)}. Write `/nebula budget 5000/month` (or `/week`), or `off`."

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Final
 
 from bot.domain.refusals import (
+    CostlyLaunch,
     ForeignWorkspace,
     NoApprovers,
     NotAllowed,
@@ -20,6 +21,7 @@ from bot.domain.refusals import (
     Reason,
     ScheduleNotYours,
     TooManyPending,
+    Unleased,
     WrongChannel,
 )
 from bot.slack.messages.kit import Message, dollars, mention, named, notice, people
@@ -52,6 +54,14 @@ def refusal_text(reason: Reason, names: Mapping[str, str | None] | None = None) 
                 needs = f"starting an instance or extending a lease needs an approver ({people(approvers)})"
                 return f"{spent_text}: {needs}."
             return f"{spent_text}, and no approvers are set ({APPROVERS_SETTING}): ask to raise it."
+        case CostlyLaunch(per_hour, limit, approvers):
+            costs = f"It costs {dollars(per_hour)}/h, over the {dollars(limit)}/h a launch may cost alone"
+            if approvers:
+                return f"{costs}: an approver must press Launch ({people(approvers)})."
+            return f"{costs}, and no approvers are set ({APPROVERS_SETTING}): choose a cheaper GPU."
+        case Unleased(approvers):
+            who = f" ({people(approvers)})" if approvers else f"; none are set ({APPROVERS_SETTING})"
+            return f"Only approvers may launch without a lease{who}. Give it one: `lease=8h`."
         case ScheduleNotYours(instance_id, owner, approvers, why):
             who_may = f"<@{owner}> or an approver" if owner else "an approver"
             ask = f" ({people(approvers)})" if approvers else f": none are set ({APPROVERS_SETTING})"

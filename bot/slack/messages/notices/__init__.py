@@ -1,2 +1,2 @@
 """What the bot says about the fleet and its rails: reminders and the cost view, leases, schedules,
-budgets, protections and owners."""
+budgets, protections and owners, and launches."""
