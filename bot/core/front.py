@@ -138,6 +138,10 @@ class Core:
         """One sweeper pass of a team, now."""
         return await self.team(team).background.sweep()
 
+    async def follow(self, team: str | None = None) -> int:
+        """One pass over a team's open launches, now; how many were open."""
+        return await self.team(team).background.follow()
+
     def _team_of(self, actor: Actor, click: Click) -> Team | None:
         """The team a press is for: its channel's, or, from a Home tab (no channel), the one its block
         names (`team:<name>:…`)."""

@@ -11,6 +11,7 @@ import itertools
 import json
 import socket
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +21,7 @@ from slack_sdk.errors import SlackObjectFormationError
 from slack_sdk.models.views import View
 
 from bot.shell.local_slack import block_kit_problem
+from tests.standins import catalogue
 
 BOT_TOKEN = "xoxb-test-bot-token"
 APP_TOKEN = "xapp-test-app-token"
@@ -535,6 +537,16 @@ class FakeNebula(LoopbackServer):
         self.total_as: str = "int"  # total_instance as an "int", a "string", or "missing"
         self.on_list: list[Callable[[int], None]] = []  # called with each list call's offset, first
         self.odd_details: dict[str, list[dict[str, Any]]] = {}  # detail fields to answer once each, in turn
+        # Launches: what it offers (`flat`: as older revisions answered), what it answers instead, the
+        # bodies of the creates it was sent, and what each create does.
+        self.products: list[dict[str, Any]] = catalogue.products()
+        self.flat_products = False
+        self.images: list[dict[str, Any]] = list(catalogue.IMAGES)
+        self.keys: list[dict[str, Any]] = list(catalogue.KEYS)
+        self.offering: Scripted | None = None  # what GET /computing/products answers instead
+        self.creates: list[dict[str, Any]] = []
+        self.create: Scripted | None = None  # what a create answers instead (after creating, unless refused)
+        self.create_makes = True  # whether a scripted create still makes the instance
         self.web_app.router.add_route("*", "/api/v1/{tail:.*}", self._any)
 
     @property
@@ -578,6 +590,10 @@ class FakeNebula(LoopbackServer):
             return web.json_response({"status": "failed", "message": "Invalid API key"}, status=401)
         tail = request.match_info["tail"]
         parts = tail.split("/")
+        if tail in ("computing/products", "cloud/images/vm-gpu", "ssh-keys") and request.method == "GET":
+            return await self._catalogue(tail)
+        if tail == "computing/instance" and request.method == "POST":
+            return await self._create(request)
         if tail == "computing/instances" and request.method == "GET":
             return await self._scripted(self.listing) if self.listing else self._list(request)
         if len(parts) == 4 and parts[:2] == ["computing", "instance"] and request.method == "GET":
@@ -589,6 +605,60 @@ class FakeNebula(LoopbackServer):
             if request.method == "DELETE":
                 return await self._delete(instance_id)
         return web.json_response({"status": "failed", "message": "Not found"}, status=404)
+
+    async def _catalogue(self, tail: str) -> web.Response:
+        if tail == "computing/products":
+            if self.offering is not None:
+                return await self._scripted(self.offering)
+            data: object = self.products if self.flat_products else catalogue.nested(self.products)
+        else:
+            data = self.images if tail.startswith("cloud") else self.keys
+        return web.json_response({"data": data, "message": "ok", "status": "success"})
+
+    async def _create(self, request: web.Request) -> web.Response:
+        """As Nebula documents it: the instance is made (Deploying), and the answer carries no id."""
+        try:
+            body = await request.json()
+        except ValueError:
+            return web.json_response({"status": "failed", "message": "Invalid JSON"}, status=400)
+        self.creates.append(body)
+        sold = {p["id"]: p for p in self.products}
+        chosen = sold.get(body.get("product_id")) if isinstance(body, dict) else None
+        keys = {k["id"] for k in self.keys}
+        if (
+            chosen is None
+            or not isinstance(body.get("instance_name"), str)
+            or not isinstance(body.get("ssh_key_id"), int)
+            or body["ssh_key_id"] not in keys
+            or not isinstance(body.get("image_id"), str | int)
+        ):
+            return web.json_response({"status": "failed", "message": "Invalid parameters"}, status=400)
+        if not chosen["is_available"]:
+            return web.json_response({"status": "failed", "message": "Product is out of stock"})
+        if self.create is None or self.create_makes:
+            iid = str(uuid.uuid4())
+            self.add(
+                iid,
+                body["instance_name"],
+                status="Deploying",
+                gpu_type=chosen["gpu_type"],
+                gpu_count=chosen["gpu_count"],
+                public_ipv4="",
+            )
+        if self.create is not None:
+            return await self._scripted(self.create)
+        return web.json_response({"message": "Instance created successfully", "status": "success"})
+
+    def launched(self, name: str) -> str | None:
+        """The id of the instance created under `name`, if any."""
+        return next((i for i, d in self.instances.items() if d["host_name"] == name), None)
+
+    def run(self, name: str, address: str = "38.80.81.200") -> str:
+        """The instance launched as `name` has deployed: it runs, at `address`. Its id."""
+        iid = self.launched(name)
+        assert iid is not None, f"nothing was launched as {name}"
+        self.instances[iid] |= {"status": "Running", "public_ipv4": address}
+        return iid
 
     def _list(self, request: web.Request) -> web.Response:
         limit, offset = int(request.query.get("limit", "10")), int(request.query.get("offset", "0"))

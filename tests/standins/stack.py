@@ -191,7 +191,7 @@ class Stack:
         if self.slack.posts_to(url):
             return self.slack.posts_to(url)[0], url
         message = self.slack.messages[before].body
-        if buttons(message):
+        if action_ids.CONFIRM in buttons(message):
             self.request_seen(message)
         return message, url
 

@@ -47,19 +47,18 @@ def parse_create(verb: str, args: Sequence[str]) -> Command | UsageError:
     plain: list[str] = []
     lease: float | None = None
     unleased = False
-    for typed in words_of(list(args)):
+    for typed in _spans(words_of(list(args))):
         part, sep, given = typed.partition("=")
-        if sep and part.lower() == "lease":
-            if is_off(given) or given.lower() == "none":
-                unleased = True
-                continue
-            typed = given
-        elif sep:
+        lease_given = sep and part.lower() == "lease"
+        if lease_given and (is_off(given) or given.lower() == "none"):
+            unleased = True
+            continue
+        if sep and not lease_given:
             if part.lower() not in _NAMED or not given:
                 return UsageError("launch_form", verb=verb, word=typed, detail="not a part of a launch")
             named[_NAMED[part.lower()]] = given
             continue
-        seconds = _duration(typed)
+        seconds = _duration(given if lease_given else typed)
         if seconds is not None:
             if seconds < MIN_LEASE_SECONDS:
                 return UsageError(
@@ -76,6 +75,17 @@ def parse_create(verb: str, args: Sequence[str]) -> Command | UsageError:
     if plain:
         return UsageError("launch_form", verb=verb, word=plain[0], detail="one part too many")
     return Create(Wanted(**named, lease=lease, unleased=unleased))
+
+
+def _spans(words: list[str]) -> list[str]:
+    """The words, a number and the unit after it taken as one (`8 hours`)."""
+    joined: list[str] = []
+    for typed in words:
+        if joined and joined[-1].isdigit() and typed.isalpha() and _duration(f"{joined[-1]} {typed}"):
+            joined[-1] = f"{joined[-1]} {typed}"
+        else:
+            joined.append(typed)
+    return joined
 
 
 def _duration(word: str) -> float | None:

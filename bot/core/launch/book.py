@@ -21,6 +21,8 @@ from bot.store import Records, Versioned
 # finished launch's record is kept (a press on its message after that finds nothing).
 FOLLOW_FOR: Final = 15 * 60.0
 KEEP_FINISHED: Final = 7 * 86400.0
+# Reads again after a lost swap before giving up (each loss means another writer made progress).
+ATTEMPTS: Final = 10
 
 
 def subject(launch: Launch) -> Subject:
@@ -52,6 +54,26 @@ class LaunchBook:
     async def move(self, current: Versioned[Launch], **changes: Any) -> Versioned[Launch] | None:
         """`current` with `changes`, if nobody changed it since it was read (None: somebody did)."""
         return await self.records.put(current, dataclasses.replace(current.record, **changes))
+
+    async def advance(self, launch_id: str, at: Stage, /, **changes: Any) -> Versioned[Launch] | None:
+        """The launch with `changes` if it is at stage `at` (None: it is not, or no longer). A concurrent
+        change that leaves it there (its message's ts kept, say) is read again, not lost to: of several
+        callers moving it on from `at`, exactly one does."""
+        for _ in range(ATTEMPTS):
+            current = await self.records.get(Launch, launch_id)
+            if current is None or current.record.stage_now is not at:
+                return None
+            moved = await self.move(current, **changes)
+            if moved is not None:
+                return moved
+        return None
+
+    async def keep_message(self, launch_id: str, ts: str) -> Launch | None:
+        """Remember the ts of the launch's message, whatever stage it has reached meanwhile."""
+        changed = await self.records.update(
+            Launch, launch_id, lambda found: dataclasses.replace(found, message_ts=ts)
+        )
+        return changed[1] if changed is not None else None
 
     async def show(self, launch: Launch) -> None:
         """Edit the launch's message to say where it is."""

@@ -17,7 +17,7 @@ from bot.core.rails import Owners
 from bot.core.watch import Leases
 from bot.domain.audit import Step
 from bot.domain.fleet.instance import Instance
-from bot.domain.launch import Launch, Stage
+from bot.domain.launch import Failure, Launch, Stage
 from bot.domain.policy import Actor
 from bot.infra import logs
 from bot.infra.clock import Pause
@@ -84,7 +84,9 @@ class Follows:
 
     async def _expire(self, current: Versioned[Launch]) -> None:
         book = self._book
-        moved = await book.move(current, stage=Stage.EXPIRED.value, decided_at=book.clock())
+        moved = await book.advance(
+            current.record.id, Stage.PENDING, stage=Stage.EXPIRED.value, decided_at=book.clock()
+        )
         if moved is not None:
             await book.note(Step.EXPIRED, "expired", moved.record, None)
             await book.show(moved.record)
@@ -92,7 +94,9 @@ class Follows:
     async def _orphaned(self, current: Versioned[Launch], now: float) -> None:
         """Claimed long ago with no outcome: the replica that held it stopped, maybe after the POST."""
         book = self._book
-        moved = await book.move(current, stage=Stage.UNSURE.value, follow_until=now + FOLLOW_FOR)
+        moved = await book.advance(
+            current.record.id, Stage.CLAIMED, stage=Stage.UNSURE.value, follow_until=now + FOLLOW_FOR
+        )
         if moved is not None:
             await book.note(Step.RECOVERED, "unsure", moved.record, None, "claimed without an outcome")
             await book.show(moved.record)
@@ -102,9 +106,9 @@ class Follows:
         over = launch.follow_until is not None and now >= launch.follow_until
         if listed is None:
             if launch.stage_now is Stage.FOUND:
-                await self._end(current, Stage.FAILED, "it is no longer listed")
+                await self._end(current, Stage.FAILED, Failure.GONE)
             elif over:
-                await self._end(current, Stage.FAILED, "it did not appear in the fleet within 15 minutes")
+                await self._end(current, Stage.FAILED, Failure.NEVER_APPEARED)
             return
         just_found = launch.instance_id is None
         if just_found:
@@ -116,7 +120,7 @@ class Follows:
         if listed.is_running:
             await self._end(current, Stage.RUNNING, address=listed.public_ipv4)
         elif status in FAILED_STATUSES:
-            await self._end(current, Stage.FAILED, f"Nebula shows it {listed.status}")
+            await self._end(current, Stage.FAILED, Failure.BROKE, status=listed.status)
         elif over:
             await self._end(current, Stage.GAVE_UP, status=listed.status)
         elif just_found:
@@ -145,15 +149,15 @@ class Follows:
         self,
         current: Versioned[Launch],
         stage: Stage,
-        why: str = "",
+        failure: Failure | None = None,
         *,
         address: str | None = None,
         status: str | None = None,
     ) -> None:
         book = self._book
         changes: dict[str, object] = {"stage": stage.value}
-        if why:
-            changes["nebula_message"] = why
+        if failure is not None:
+            changes["failure"] = failure.value
         if address:
             changes["address"] = address
         if status:
@@ -164,5 +168,5 @@ class Follows:
         launch = moved.record
         if stage is Stage.FAILED:
             await book.release(launch)
-        await book.note(Step.OUTCOME, stage.value, launch, launch.decided_by, why)
+        await book.note(Step.OUTCOME, failure.value if failure else stage.value, launch, launch.decided_by)
         await book.show(launch)

@@ -17,7 +17,7 @@ from bot.core.launch.offer import Offer
 from bot.core.money import Standing
 from bot.domain.audit import Step
 from bot.domain.controls import read_launch_value
-from bot.domain.launch import Launch, Plan, Stage, Unchosen, Wanted, choose
+from bot.domain.launch import Failure, Launch, Plan, Stage, Unchosen, Wanted, choose
 from bot.domain.policy import Actor
 from bot.domain.refusals import (
     CostlyLaunch,
@@ -90,8 +90,9 @@ class Launches:
         taken = frozenset((i.host_name or "").lower() for i in fleet.instances) | await book.held_names()
         plan = choose(catalogue, wanted, taken, book.config.launch_lease)
         if isinstance(plan, Unchosen):
-            rest = written(wanted.without(plan.part))
-            await self._outbox.reply(to, messages.unchosen(plan, catalogue, rest))
+            part = plan.part
+            shown = messages.unchosen(plan, catalogue, lambda word: written(wanted.chose(part, word)))
+            await self._outbox.reply(to, shown)
             return
         reason = await self._needs_approval(actor, plan)
         if isinstance(reason, Unleased | NoApprovers) or (
@@ -126,7 +127,9 @@ class Launches:
         if ts is None:
             await self._outbox.reply(to, shown, public=True)
             return
-        await book.move(stored, message_ts=ts)
+        kept = await book.keep_message(launch.id, ts)
+        if kept is not None and kept.stage_now is not Stage.PENDING:  # pressed before the ts was kept
+            await book.show(kept)
 
     async def _needs_approval(self, actor: Actor, plan: Plan) -> Reason | None:
         """Why an approver other than the requester must press Launch (None: the requester may)."""
@@ -172,13 +175,13 @@ class Launches:
             return
         now = book.clock()
         if now >= launch.expires_at:
-            expired = await book.move(current, stage=Stage.EXPIRED.value, decided_at=now)
+            expired = await book.advance(launch.id, Stage.PENDING, stage=Stage.EXPIRED.value, decided_at=now)
             if expired is not None:
                 await book.note(Step.EXPIRED, "expired", launch, None)
                 await book.show(expired.record)
             return
-        claimed = await book.move(
-            current, stage=Stage.CLAIMED.value, decided_by=actor.user_id, decided_at=now
+        claimed = await book.advance(
+            launch.id, Stage.PENDING, stage=Stage.CLAIMED.value, decided_by=actor.user_id, decided_at=now
         )
         if claimed is None:  # another press, or another replica, got there first
             await self._outbox.reply(to, notice("This launch is already under way."))
@@ -201,18 +204,18 @@ class Launches:
         """The name, the fleet, then the one POST; what came of it, kept and shown."""
         book, launch = self._book, claimed.record
         if not await book.claim(launch):
-            await self._fail(claimed, f"another launch is creating an instance called {launch.name}")
+            await self._fail(claimed, Failure.NAME_HELD)
             return
         try:
             fleet = await self._view.read(details=False)
         except NebulaError as exc:
-            await self._fail(claimed, f"the fleet could not be read first ({type(exc).__name__})")
+            await self._fail(claimed, Failure.FLEET_UNREAD, nebula_error(exc))
             return
         if any((i.host_name or "").lower() == launch.name for i in fleet.instances):
-            await self._fail(claimed, f"an instance called {launch.name} exists already")
+            await self._fail(claimed, Failure.NAME_IN_FLEET)
             return
         if book.config.dry_run:
-            await self._fail(claimed, "dry run: nothing was created at Nebula")
+            await self._fail(claimed, Failure.DRY_RUN)
             return
         try:
             result = await self._nebula.create(launch.name, launch.product_id, launch.image_id, launch.key_id)
@@ -221,28 +224,36 @@ class Launches:
             await self._settle(claimed, Stage.UNSURE, exc.nebula_message, f"unsure: {type(exc).__name__}")
             return
         except (NebulaUnreachable, NebulaBusy) as exc:
-            await self._fail(claimed, f"it was not sent: {nebula_error(exc)}")
+            await self._fail(claimed, Failure.NOT_SENT, nebula_error(exc))
             return
         except NebulaError as exc:
             self._offer.forget()  # a product gone, a key removed: the next launch reads the catalogue anew
-            await self._fail(claimed, exc.nebula_message or nebula_error(exc))
+            await self._fail(claimed, Failure.REFUSED, nebula_error(exc))
             return
         await self._settle(claimed, Stage.CREATED, result.message, "created")
 
     async def _settle(self, claimed: Versioned[Launch], stage: Stage, said: str, outcome: str) -> None:
         book = self._book
         follow_until = book.clock() + FOLLOW_FOR
-        moved = await book.move(claimed, stage=stage.value, nebula_message=said, follow_until=follow_until)
+        moved = await book.advance(
+            claimed.record.id,
+            Stage.CLAIMED,
+            stage=stage.value,
+            nebula_message=said,
+            follow_until=follow_until,
+        )
         launch = moved.record if moved is not None else claimed.record
         await book.note(Step.OUTCOME, outcome, launch, launch.decided_by, said)
         await book.show(launch)
 
-    async def _fail(self, claimed: Versioned[Launch], why: str) -> None:
+    async def _fail(self, claimed: Versioned[Launch], failure: Failure, detail: str = "") -> None:
         book = self._book
-        moved = await book.move(claimed, stage=Stage.FAILED.value, nebula_message=why)
+        moved = await book.advance(
+            claimed.record.id, Stage.CLAIMED, stage=Stage.FAILED.value, failure=failure.value, detail=detail
+        )
         launch = moved.record if moved is not None else claimed.record
         await book.release(launch)
-        await book.note(Step.OUTCOME, "failed", launch, launch.decided_by, why)
+        await book.note(Step.OUTCOME, failure.value, launch, launch.decided_by, detail)
         await book.show(launch)
 
     async def cancel(self, actor: Actor, to: Destination, value: str | None) -> None:
@@ -264,8 +275,12 @@ class Launches:
         if actor.user_id != launch.requester and not self._rulings.access.is_approver(actor):
             await self._outbox.reply(to, refusal(NotRequester(launch.requester, cancel=True)))
             return
-        moved = await book.move(
-            current, stage=Stage.CANCELLED.value, decided_by=actor.user_id, decided_at=book.clock()
+        moved = await book.advance(
+            launch.id,
+            Stage.PENDING,
+            stage=Stage.CANCELLED.value,
+            decided_by=actor.user_id,
+            decided_at=book.clock(),
         )
         if moved is None:
             await self._outbox.reply(to, notice("This launch changed meanwhile; look at its message."))

@@ -14,10 +14,11 @@ from bot.domain.launch.plan import (
     is_name,
     plain,
 )
-from bot.domain.launch.records import Launch, NameClaim, Stage
+from bot.domain.launch.records import Failure, Launch, NameClaim, Stage
 
 __all__ = [
     "Catalogue",
+    "Failure",
     "Image",
     "Launch",
     "NameClaim",

@@ -60,17 +60,17 @@ class Wanted:
     lease: float | None = None
     unleased: bool = False
 
-    def without(self, part: Part) -> Wanted:
-        """The same, `part` left to choose."""
+    def chose(self, part: Part, word: str | None) -> Wanted:
+        """The same, with `word` for `part` (None: left to choose)."""
         match part:
             case Part.GPU:
-                return dataclasses.replace(self, gpu=None)
+                return dataclasses.replace(self, gpu=word)
             case Part.IMAGE:
-                return dataclasses.replace(self, image=None)
+                return dataclasses.replace(self, image=word)
             case Part.KEY:
-                return dataclasses.replace(self, key=None)
+                return dataclasses.replace(self, key=word)
             case Part.NAME:
-                return dataclasses.replace(self, name=None)
+                return dataclasses.replace(self, name=word)
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,20 @@ class Stage(StrEnum):
         return self in (Stage.CLAIMED, Stage.CREATED, Stage.UNSURE, Stage.FOUND)
 
 
+class Failure(StrEnum):
+    """Why a launch did not come to run. The values are stored: never rename them."""
+
+    NAME_HELD = "name_held"  # another launch holds the name
+    NAME_IN_FLEET = "name_in_fleet"  # an instance of that name appeared meanwhile
+    FLEET_UNREAD = "fleet_unread"  # the fleet could not be read before the POST: nothing sent
+    DRY_RUN = "dry_run"
+    NOT_SENT = "not_sent"  # Nebula could not be reached: nothing sent
+    REFUSED = "refused"  # Nebula refused the create
+    NEVER_APPEARED = "never_appeared"  # no answer, and not listed within the follow-up
+    GONE = "gone"  # listed once, then no more
+    BROKE = "broke"  # Nebula shows it failed (the status in `detail`)
+
+
 @dataclass(frozen=True)
 class Launch(Record, kind="launch"):
     """One launch, from its confirmation to the instance running (or not)."""
@@ -63,7 +77,9 @@ class Launch(Record, kind="launch"):
     instance_id: str | None = None
     status: str | None = None  # Nebula's last word on the instance's status
     address: str | None = None  # its public IPv4, once it runs
-    nebula_message: str = ""
+    nebula_message: str = ""  # Nebula's own words on the create
+    failure: str = ""  # why it was not launched (a `Failure`), and what else is known of it
+    detail: str = ""
     follow_until: float | None = None
 
     @property

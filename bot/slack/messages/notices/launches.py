@@ -3,12 +3,24 @@ message that follows it to Running; and the answer when a part of it is missing 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Final
 
 from slack_sdk.models.blocks import ActionsBlock, ButtonElement, ConfirmObject, SectionBlock
 
 from bot.domain.calendar.durations import format_duration
-from bot.domain.launch import Catalogue, Launch, Part, Product, Stage, Unchosen, Why, gpu_word, image_word
+from bot.domain.launch import (
+    Catalogue,
+    Failure,
+    Launch,
+    Part,
+    Product,
+    Stage,
+    Unchosen,
+    Why,
+    gpu_word,
+    image_word,
+)
 from bot.domain.verbs import DELETE, STOP
 from bot.slack.messages import action_ids
 from bot.slack.messages.kit import (
@@ -144,7 +156,31 @@ def progress(launch: Launch, *, lease_action: str = "remind", lease_ends: float 
             f":hourglass: The launch of {name} expired; nothing was created. "
             f"`/nebula create {launch.name}` asks again."
         )
-    return notice(f":x: {name} was not launched.{said or ' It did not appear in the fleet.'}")
+    return notice(f":x: {name} was not launched: {_failure(launch)}{said}")
+
+
+def _failure(launch: Launch) -> str:
+    """Why a launch was not, in words (`detail`: the bot's own sentence on Nebula's answer)."""
+    name = code(launch.name)
+    match launch.failure:
+        case Failure.NAME_HELD:
+            return f"another launch is creating an instance called {name}."
+        case Failure.NAME_IN_FLEET:
+            return f"an instance called {name} exists already. Choose another name."
+        case Failure.FLEET_UNREAD:
+            return f"the fleet could not be read first, so nothing was sent. {launch.detail}"
+        case Failure.DRY_RUN:
+            return "this is a dry run (NEBULA_BOT_DRY_RUN): nothing was sent to Nebula."
+        case Failure.NOT_SENT:
+            return f"nothing reached Nebula. {launch.detail}"
+        case Failure.REFUSED:
+            return f"Nebula refused it. {launch.detail}"
+        case Failure.GONE:
+            return f"it was listed, then no more. `/nebula show {launch.name}` says what Nebula knows."
+        case Failure.BROKE:
+            return f"Nebula shows it {value(launch.status, 'failed', 40)}."
+        case _:
+            return "it did not appear in the fleet within 15 minutes, so nothing was created."
 
 
 def _running(launch: Launch, by: str, lease_action: str, lease_ends: float | None) -> Message:
@@ -165,9 +201,9 @@ def _running(launch: Launch, by: str, lease_action: str, lease_ends: float | Non
     )
 
 
-def unchosen(found: Unchosen, catalogue: Catalogue, rest: str) -> Message:
-    """What part of `/nebula create …` is missing or matches nothing, and what to type instead (`rest`:
-    the command as typed, after `/nebula`, without that part)."""
+def unchosen(found: Unchosen, catalogue: Catalogue, choosing: Callable[[str], str]) -> Message:
+    """What part of `/nebula create …` is missing or matches nothing, and what to type instead
+    (`choosing`: the command, after `/nebula`, that chooses a word for that part)."""
     said = code_within(found.typed, 40) if found.typed else ""
     if found.part is Part.NAME:
         if found.why is Why.TAKEN:
@@ -184,7 +220,7 @@ def unchosen(found: Unchosen, catalogue: Catalogue, rest: str) -> Message:
         )
     if found.part is Part.IMAGE and found.why is Why.NONE:
         return notice("Nebula offers no image right now. Try again in a minute.")
-    if found.part is Part.GPU and found.why is Why.SOLD_OUT and not found.typed:
+    if found.part is Part.GPU and not catalogue.offered:
         return notice("Nebula has no GPU in stock right now. Try again later.")
     head = {
         Why.MISSING: f"Which {_part(found.part)}?",
@@ -192,31 +228,33 @@ def unchosen(found: Unchosen, catalogue: Catalogue, rest: str) -> Message:
         Why.SOLD_OUT: f"{said} is out of stock everywhere.",
         Why.AMBIGUOUS: f"{said} matches several {_part(found.part)}s.",
     }.get(found.why, f"Which {_part(found.part)}?")
-    return notice(f"{head} Choose one: {_choices(found.part, catalogue, rest)}")
+    return notice(f"{head} Choose one: {_choices(found.part, catalogue, choosing)}")
 
 
 def _part(part: Part) -> str:
     return {Part.GPU: "GPU", Part.IMAGE: "image", Part.KEY: "SSH key", Part.NAME: "name"}[part]
 
 
-def _choices(part: Part, catalogue: Catalogue, rest: str) -> str:
+def _choices(part: Part, catalogue: Catalogue, choosing: Callable[[str], str]) -> str:
     """The choices for `part`, each as the command to type."""
-    before = f"/nebula {rest}"
     if part is Part.GPU:
         cheapest: dict[str, Product] = {}
         for product in catalogue.offered:  # cheapest first: the first of each word is what it gets
             cheapest.setdefault(gpu_word(product), product)
-        lines = [_gpu_choice(before, word, p) for word, p in list(cheapest.items())[:CHOICES_SHOWN]]
+        lines = [_gpu_choice(choosing(w), p) for w, p in list(cheapest.items())[:CHOICES_SHOWN]]
     elif part is Part.IMAGE:
-        lines = [code_within(f"{before} {image_word(i)}", 100) for i in catalogue.images[:CHOICES_SHOWN]]
+        lines = [_command(choosing(image_word(i))) for i in catalogue.images[:CHOICES_SHOWN]]
     else:
-        lines = [code_within(f"{before} key={k.name}", 100) for k in catalogue.keys[:CHOICES_SHOWN]]
+        lines = [_command(choosing(k.name)) for k in catalogue.keys[:CHOICES_SHOWN]]
     return "\n" + "\n".join(f"• {line}" for line in lines) if lines else "none is offered now."
 
 
-def _gpu_choice(before: str, word: str, product: Product) -> str:
-    shown = f"{literal_within(product.label, 60)}, {per_hour(product.price_per_hour)}"
-    return f"{code_within(f'{before} {word}', 100)} ({shown})"
+def _command(typed: str) -> str:
+    return code_within(f"/nebula {typed}", 120)
+
+
+def _gpu_choice(typed: str, product: Product) -> str:
+    return f"{_command(typed)} ({literal_within(product.label, 60)}, {per_hour(product.price_per_hour)})"
 
 
 def budget_line(spent: float, amount: float, period: str, adds: float | None) -> str:
