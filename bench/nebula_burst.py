@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.slack.messages import action_ids  # noqa: E402 - after the path is set
 from tests.helpers import buttons, shown  # noqa: E402
-from tests.standins.process import BotProcess, bot_env, wait_until_listening  # noqa: E402
+from tests.standins.process import BotProcess, bot_env, free_port, wait_until_listening  # noqa: E402
 from tests.standins.servers import FakeNebula, FakeSlack  # noqa: E402
 from tests.standins.slack_driver import Driver  # noqa: E402
 from tests.standins.stack import eventually  # noqa: E402
@@ -59,10 +59,11 @@ async def run(people: int, commands: int, latency: float) -> int:
         NEBULA_BOT_MAX_PENDING_PER_USER=str(commands),
         NEBULA_BOT_LOG_LEVEL="WARNING",
     )
-    bot = BotProcess(env, state.parent)
+    port = free_port()  # it logs at WARNING: its `bot.ready` line, with the port, is not written
+    bot = BotProcess(env | {"NEBULA_BOT_PORT": str(port)}, state.parent)
     await bot.start()
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
-        await wait_until_listening(session, bot.port)
+        await wait_until_listening(session, port)
         driver = Driver("http", slack, bot.url, session, lambda condition: eventually(condition, 60))
         # Before the burst: a confirmation, to be confirmed after it.
         before = len(slack.messages)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import signal
 import socket
 import sys
@@ -68,8 +69,11 @@ class BotProcess:
 
     def __init__(self, env: dict[str, str], cwd: Path, *args: str) -> None:
         self.args = args  # a subcommand (`watch`), or none: the bot
-        self.port = free_port()
-        self.env = clean_environ() | env | {"NEBULA_BOT_HOST": "127.0.0.1", "NEBULA_BOT_PORT": str(self.port)}
+        # Port 0: the bot binds a free port itself and says which in its `bot.ready` line. (A port picked
+        # here and bound there could be taken in between by another test's process.)
+        self.env = clean_environ() | {"NEBULA_BOT_PORT": "0"} | env | {"NEBULA_BOT_HOST": "127.0.0.1"}
+        given = int(self.env["NEBULA_BOT_PORT"])
+        self.port: int | None = given or None
         self.cwd = cwd
         self.proc: asyncio.subprocess.Process | None = None
         self.lines: list[str] = []
@@ -108,6 +112,9 @@ class BotProcess:
             if not line:
                 return
             self.lines.append(line.decode(errors="replace").rstrip("\n"))
+            if self.port is None and b"bot.ready" in line:  # a JSON line, or text: `port=43117`
+                found = re.search(rb'"?port"?[=:] ?(\d+)', line)
+                self.port = int(found[1]) if found else None
 
     def events(self) -> list[dict[str, Any]]:
         parsed = []
@@ -122,6 +129,8 @@ class BotProcess:
         return any(entry.get("event") == event for entry in self.events())
 
     async def health(self, session: aiohttp.ClientSession) -> int | None:
+        if self.port is None:  # not listening yet
+            return None
         try:
             async with session.get(f"{self.url}/healthz") as response:
                 return response.status
