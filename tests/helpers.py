@@ -31,13 +31,17 @@ def confirmation_id(message: dict[str, Any]) -> str:
     return str(found[action_ids.CONFIRM]["value"])
 
 
-# The parts of a message (and of its blocks and elements) that hold what a person reads.
-_HOLDING_TEXT = ("text", "title", "confirm", "deny", "fields", "elements", "blocks", "options", "accessory")
+# The parts of a message or a modal (and of its blocks and elements) that hold what a person reads.
+_HOLDING_TEXT = (
+    *("text", "title", "confirm", "deny", "fields", "elements", "blocks", "options", "accessory"),
+    *("label", "element", "hint", "placeholder", "submit", "close", "initial_option"),
+)
 
 
 def shown(message: dict[str, Any]) -> str:
-    """All the text a person could see in a message: the fallback, every block's text and fields,
-    context, button and option labels, confirm dialogs. Never a button's value or an action id."""
+    """All the text a person could see in a message or a modal: the fallback, every block's text and
+    fields, context, button and option labels, confirm dialogs, inputs' labels. Never a button's value
+    or an action id."""
     seen: list[str] = []
 
     def visit(node: object) -> None:
@@ -48,17 +52,7 @@ def shown(message: dict[str, Any]) -> str:
             for key, value in node.items():
                 if key == "text" and isinstance(value, str):
                     seen.append(value)
-                elif key in (
-                    "text",
-                    "title",
-                    "confirm",
-                    "deny",
-                    "fields",
-                    "elements",
-                    "blocks",
-                    "options",
-                    "accessory",
-                ):
+                elif key in _HOLDING_TEXT:
                     visit(value)
 
     visit(message)

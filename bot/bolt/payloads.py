@@ -7,13 +7,19 @@ handles every payload shape (a Grid click may carry the org only as `team.enterp
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from typing import Any, Final
 
 from slack_bolt.context.async_context import AsyncBoltContext
 
 from bot.core import Click
+from bot.domain.fleet.ids import is_slack_id
+from bot.domain.launch import Field, Filled, Submitted
 from bot.domain.policy import Actor
-from bot.slack.replier import Destination
+from bot.slack.replier import Destination, Opened
+
+# The longest value the bot's own options carry, or a name typed in a form; anything longer is not one.
+VALUE_LIMIT: Final = 100
 
 
 def field(data: object, *path: str) -> str | None:
@@ -62,6 +68,7 @@ def command_destination(body: dict[str, Any]) -> Destination:
         response_url=field(body, "response_url"),
         channel=field(body, "channel_id"),
         user=field(body, "user_id"),
+        trigger_id=field(body, "trigger_id"),
     )
 
 
@@ -71,6 +78,7 @@ def action_destination(body: dict[str, Any]) -> Destination:
         response_url=field(body, "response_url"),
         channel=field(body, "channel", "id") or field(body, "container", "channel_id"),
         user=field(body, "user", "id"),
+        trigger_id=field(body, "trigger_id"),
     )
 
 
@@ -83,3 +91,46 @@ def click_of(body: dict[str, Any]) -> Click:
         block_id=field(action, "block_id"),
         trigger_id=field(body, "trigger_id"),
     )
+
+
+def form_of(body: dict[str, Any]) -> Submitted | None:
+    """The launch form in a `view_submission` (or a `block_actions` from inside it): its id, the channel
+    it was opened for (carried in its metadata), and each field's value. None without a view id."""
+    view = body.get("view")
+    view_id = field(view, "id")
+    if not isinstance(view, dict) or view_id is None:
+        return None
+    values = view.get("state", {}).get("values") if isinstance(view.get("state"), dict) else None
+
+    def chosen(name: Field) -> str | None:
+        element = values.get(name.value, {}).get(name.action_id) if isinstance(values, dict) else None
+        if not isinstance(element, dict):
+            return None
+        picked = field(element, "selected_option", "value") or field(element, "value")
+        return picked if picked is not None and len(picked) <= VALUE_LIMIT else None
+
+    filled = Filled(
+        product_id=chosen(Field.GPU),
+        image_id=chosen(Field.IMAGE),
+        key_id=chosen(Field.KEY),
+        name=chosen(Field.NAME),
+        lease=chosen(Field.LEASE),
+    )
+    return Submitted(view_id, _form_channel(field(view, "private_metadata")), filled)
+
+
+def opened_of(body: dict[str, Any]) -> Opened | None:
+    """The modal a `block_actions` came from, with the hash that a `views.update` must name."""
+    view_id, hashed = field(body, "view", "id"), field(body, "view", "hash")
+    return Opened(view_id, hashed) if view_id and hashed else None
+
+
+def _form_channel(metadata: str | None) -> str | None:
+    """The channel in the form's metadata (the bot wrote it; Slack returns it signed): a channel id or
+    nothing."""
+    try:
+        found = json.loads(metadata or "")
+    except ValueError:
+        return None
+    channel = found.get("channel") if isinstance(found, dict) else None
+    return channel if is_slack_id(channel, "CGD") else None

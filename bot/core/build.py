@@ -34,7 +34,7 @@ from bot.core.forged import Forged
 from bot.core.front import Core
 from bot.core.handling import Handling
 from bot.core.home_channel import HomeChannel
-from bot.core.launch import Follows, LaunchBook, Launches, Offer
+from bot.core.launch import Follows, LaunchBook, Launches, LaunchForm, Offer, Sender
 from bot.core.money import Accrual, Alerts, Costing, Standing
 from bot.core.rails import Access, OwnChanges, Owners, Protections, Trail
 from bot.core.team import Background, Team
@@ -160,7 +160,9 @@ def build_team(setup: Setup, world: World) -> Team:
     make(Reminders, book=make(ReminderBook))
     make(Offer, nebula=nebula)
     launch_book = make(LaunchBook)
-    make(Launches, book=launch_book, nebula=nebula)
+    make(Sender, book=launch_book, nebula=nebula)
+    make(Launches, book=launch_book)
+    form = make(LaunchForm, book=launch_book)
     follows = make(Follows, book=launch_book, pause=world.pause)
     make(Accrual, team=config.team)
     make(Alerts)
@@ -206,7 +208,7 @@ def build_team(setup: Setup, world: World) -> Team:
     background = Background(
         watcher=watcher, watchdog=watchdog, sweeper=sweeper, changes=changes, window=window, follows=follows
     )
-    return Team(config.team, words, access, parts["commands"], desk, names, home, background)
+    return Team(config.team, words, access, parts["commands"], desk, names, home, background, form)
 
 
 def _maker(parts: dict[str, Any]) -> Any:

@@ -18,8 +18,10 @@ from slack_sdk.models.blocks import Block, Option
 
 from bot.core.clicks import Click
 from bot.core.confirmations import Sweep
+from bot.core.launch import Taken
 from bot.core.team import Team
 from bot.core.watch import Cycle
+from bot.domain.launch import Field, Submitted
 from bot.domain.policy import Actor
 from bot.infra import logs
 from bot.infra.clock import Clock
@@ -30,7 +32,7 @@ from bot.slack.messages.home import TEAM_BLOCK, home_blocks, home_view, not_allo
 from bot.slack.messages.kit import Message, notice
 from bot.slack.messages.teams import TeamLine, overview
 from bot.slack.outbox import Outbox
-from bot.slack.replier import Destination
+from bot.slack.replier import Destination, Opened
 
 NO_TEAM: Final = "`/nebula` does not work in this channel."
 # A person's Home is republished at most this often (views.publish allows about 100 a minute per app).
@@ -137,6 +139,20 @@ class Core:
     async def sweep(self, team: str | None = None) -> Sweep:
         """One sweeper pass of a team, now."""
         return await self.team(team).background.sweep()
+
+    async def submission(self, actor: Actor, form: Submitted) -> Taken:
+        """A launch form sent: checked within Slack's 3 seconds by the team of the channel it was opened
+        for; errors under its fields, or the work to do after the ack."""
+        team = self.route(form.channel_id)
+        if team is None:
+            return Taken({Field.GPU.value: "This form belongs to a channel the bot does not serve."})
+        return await team.submission(dataclasses.replace(actor, channel_id=form.channel_id), form)
+
+    async def form_changed(self, actor: Actor, opened: Opened, form: Submitted) -> None:
+        """A choice made in an open launch form: the form follows it."""
+        team = self.route(form.channel_id)
+        if team is not None:
+            await team.form_changed(dataclasses.replace(actor, channel_id=form.channel_id), opened, form)
 
     async def follow(self, team: str | None = None) -> int:
         """One pass over a team's open launches, now; how many were open."""

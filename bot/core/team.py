@@ -13,15 +13,16 @@ from bot.core.commands import Words
 from bot.core.confirmations import Changes, Sweep, Sweeper, UndoWindow
 from bot.core.dispatch import Commands, Screened
 from bot.core.fleet import Home, Names
-from bot.core.launch import Follows
+from bot.core.launch import Follows, LaunchForm, Taken
 from bot.core.rails import Access
 from bot.core.watch import Cycle, Watchdog, Watcher
 from bot.domain.confirmation import Confirmation
+from bot.domain.launch import Submitted
 from bot.domain.policy import Actor
 from bot.slack.messages.choices import PICK_BLOCK
 from bot.slack.messages.home import HomeFacts
 from bot.slack.messages.kit import Message
-from bot.slack.replier import Destination
+from bot.slack.replier import Destination, Opened
 
 
 class Background:
@@ -112,6 +113,7 @@ class Team:
     names: Names
     home: Home
     background: Background
+    form: LaunchForm
 
     def screen(self, actor: Actor, text: str) -> Screened | Message:
         """What `/nebula <text>` is answered at once (see `bot.core.dispatch.Screen`)."""
@@ -124,6 +126,14 @@ class Team:
     async def click(self, actor: Actor, to: Destination, click: Click) -> Family | None:
         """A press on one of the bot's controls."""
         return await self.clicks.click(actor, to, click)
+
+    async def submission(self, actor: Actor, form: Submitted) -> Taken:
+        """A launch form sent: checked now (errors under its fields), carried out after the ack."""
+        return await self.form.submitted(actor, form)
+
+    async def form_changed(self, actor: Actor, opened: Opened, form: Submitted) -> None:
+        """A choice made in an open launch form."""
+        await self.form.changed(actor, opened, form)
 
     async def options(self, actor: Actor, block_id: str, typed: str) -> list[Option]:
         """The options of a menu searched as one types (`block_id` names the word it picks for)."""

@@ -12,7 +12,7 @@ from typing import Any
 from bot.infra import logs
 from bot.slack.errors import ReplyError
 from bot.slack.messages.kit import Message
-from bot.slack.replier import Destination, Replier
+from bot.slack.replier import Destination, Opened, Replier
 
 
 class Outbox:
@@ -77,4 +77,20 @@ class Outbox:
             return await self._replier.open_dm(user)
         except ReplyError as exc:
             logs.warning("slack.dm_failed", user=user, error=str(exc))
+            return None
+
+    async def open_view(self, trigger_id: str, view: dict[str, Any]) -> Opened | None:
+        """Open a modal; None (logged) when Slack would not (an expired trigger, say)."""
+        try:
+            return await self._replier.open_view(trigger_id, view)
+        except ReplyError as exc:
+            logs.warning("slack.view_failed", error=str(exc))
+            return None
+
+    async def update_view(self, opened: Opened, view: dict[str, Any]) -> Opened | None:
+        """Replace an open modal; None (logged) when Slack would not (closed, or changed meanwhile)."""
+        try:
+            return await self._replier.update_view(opened, view)
+        except ReplyError as exc:
+            logs.warning("slack.view_failed", error=str(exc))
             return None

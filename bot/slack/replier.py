@@ -28,6 +28,16 @@ class Destination:
     response_url: str | None
     channel: str | None
     user: str | None = None
+    # A command's or a press's trigger: a modal may be opened with it, once, within 3 seconds.
+    trigger_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A modal Slack shows: its id, and the hash a `views.update` must name (it refuses a stale one)."""
+
+    view_id: str
+    hash: str
 
 
 class Replier(Protocol):
@@ -51,6 +61,12 @@ class Replier(Protocol):
 
     async def open_dm(self, user: str) -> str:
         """The direct-message channel between the bot and `user` (`conversations.open`)."""
+
+    async def open_view(self, trigger_id: str, view: dict[str, Any]) -> Opened:
+        """Show `view` as a modal (`views.open`), within its trigger's 3 seconds."""
+
+    async def update_view(self, opened: Opened, view: dict[str, Any]) -> Opened:
+        """Replace the modal `opened` by `view` (`views.update`), unless it changed meanwhile."""
 
 
 class SlackReplier:
@@ -200,7 +216,33 @@ class SlackReplier:
             raise ReplyError(f"conversations.open with {user} answered without a channel")
         return found
 
+    async def open_view(self, trigger_id: str, view: dict[str, Any]) -> Opened:
+        try:
+            response = await self._web.views_open(trigger_id=trigger_id, view=redact_data(view))
+        except Exception as exc:
+            self._metrics.slack_errors.labels("views.open").inc()
+            raise ReplyError(f"views.open failed: {slack_error(exc)}") from None
+        return _opened(response.get("view"), "views.open")
+
+    async def update_view(self, opened: Opened, view: dict[str, Any]) -> Opened:
+        try:
+            response = await self._web.views_update(
+                view_id=opened.view_id, hash=opened.hash, view=redact_data(view)
+            )
+        except Exception as exc:
+            self._metrics.slack_errors.labels("views.update").inc()
+            raise ReplyError(f"views.update failed: {slack_error(exc)}") from None
+        return _opened(response.get("view"), "views.update")
+
 
 def _redacted(message: Message) -> Message:
     # The last gate before Slack: a secret that slipped into a text (Nebula echoing the key) stops here.
     return Message(text=redact(message.text), blocks=tuple(redact_data(list(message.blocks))))
+
+
+def _opened(view: object, method: str) -> Opened:
+    found = view if isinstance(view, dict) else {}
+    view_id, hashed = found.get("id"), found.get("hash")
+    if not isinstance(view_id, str) or not isinstance(hashed, str) or not view_id:
+        raise ReplyError(f"{method} answered without the view's id and hash")
+    return Opened(view_id, hashed)

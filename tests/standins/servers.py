@@ -161,6 +161,14 @@ class FakeSlack(LoopbackServer):
         self.homes: dict[str, dict[str, Any]] = {}  # each person's Home view, as last published
         self.publishes: list[tuple[str, float]] = []  # (user, monotonic time) of every views.publish
         self.dms: list[str] = []  # the people conversations.open was called for
+        # Modals: the triggers Slack issued (id -> when), those used (each opens one modal, once), how old
+        # each was when used (the bench reports it; 3 s is Slack's limit), and each open modal by id.
+        self.triggers: dict[str, float] = {}
+        self.used_triggers: set[str] = set()
+        self.trigger_ages: list[float] = []
+        self.modals: dict[str, dict[str, Any]] = {}
+        self.views_error: str | None = None  # what views.open answers instead (`expired_trigger_id`)
+        self._views = itertools.count(1)
         self.response_urls: dict[str, ResponseUrl] = {}
         self.web_app.router.add_post("/api/auth.test", self._auth_test)
         self.web_app.router.add_post("/api/apps.connections.open", self._connections_open)
@@ -169,6 +177,8 @@ class FakeSlack(LoopbackServer):
         for method in ("chat.postMessage", "chat.update", "chat.postEphemeral"):
             self.web_app.router.add_post(f"/api/{method}", self._chat)
         self.web_app.router.add_post("/api/views.publish", self._views_publish)
+        self.web_app.router.add_post("/api/views.open", self._views_open)
+        self.web_app.router.add_post("/api/views.update", self._views_update)
         self.web_app.router.add_post("/api/conversations.open", self._conversations_open)
         self.web_app.router.add_route("*", "/api/conversations.info", self._conversations_info)
         self.web_app.router.add_get("/socket", self._socket)
@@ -256,6 +266,62 @@ class FakeSlack(LoopbackServer):
         self.homes[user] = view
         self.publishes.append((user, time.monotonic()))
         return web.json_response({"ok": True, "view": {"id": f"V{user}", **view}})
+
+    async def _views_open(self, request: web.Request) -> web.Response:
+        self.api_calls.append("views.open")
+        if not self._authorized(request, BOT_TOKEN):
+            return web.json_response({"ok": False, "error": "invalid_auth"})
+        body = await self._form_or_json(request)
+        if self.views_error is not None:
+            return web.json_response({"ok": False, "error": self.views_error})
+        trigger = body.get("trigger_id")
+        if not isinstance(trigger, str) or trigger not in self.triggers or trigger in self.used_triggers:
+            return web.json_response({"ok": False, "error": "invalid_trigger_id"})
+        self.used_triggers.add(trigger)
+        self.trigger_ages.append(time.monotonic() - self.triggers[trigger])
+        view = self._modal(body, "views.open")
+        if view is None:
+            return web.json_response({"ok": False, "error": "invalid_arguments"})
+        view_id = f"V0MODAL{next(self._views)}"
+        self.modals[view_id] = view | {"id": view_id, "hash": f"{view_id}.{next(self._views)}"}
+        return web.json_response({"ok": True, "view": self.modals[view_id]})
+
+    async def _views_update(self, request: web.Request) -> web.Response:
+        self.api_calls.append("views.update")
+        if not self._authorized(request, BOT_TOKEN):
+            return web.json_response({"ok": False, "error": "invalid_auth"})
+        body = await self._form_or_json(request)
+        view_id = str(body.get("view_id"))
+        current = self.modals.get(view_id)
+        if current is None:
+            return web.json_response({"ok": False, "error": "not_found"})
+        if body.get("hash") is not None and body.get("hash") != current["hash"]:
+            return web.json_response({"ok": False, "error": "hash_conflict"})
+        view = self._modal(body, "views.update")
+        if view is None:
+            return web.json_response({"ok": False, "error": "invalid_arguments"})
+        self.modals[view_id] = view | {"id": view_id, "hash": f"{view_id}.{next(self._views)}"}
+        return web.json_response({"ok": True, "view": self.modals[view_id]})
+
+    def _modal(self, body: dict[str, Any], method: str) -> dict[str, Any] | None:
+        """The modal in `body`, if Slack would take it: slack_sdk's View checks, 100 valid blocks, a
+        title of 24 characters, metadata of 3,000."""
+        view = body.get("view")
+        view = json.loads(view) if isinstance(view, str) else view
+        if not isinstance(view, dict):
+            self.rejected.append(f"{method}: no view")
+            return None
+        problem = block_kit_problem({"blocks": view.get("blocks")}, limit=100)
+        try:
+            View(**view).validate_json()
+        except (SlackObjectFormationError, TypeError) as exc:
+            problem = problem or f"invalid view: {exc}"
+        if view.get("type") != "modal" or len(str(view.get("private_metadata", ""))) > 3000:
+            problem = problem or "not a modal, or its metadata is too long"
+        if problem is not None:
+            self.rejected.append(f"{method}: {problem}")
+            return None
+        return view
 
     async def _conversations_open(self, request: web.Request) -> web.Response:
         self.api_calls.append("conversations.open")

@@ -143,6 +143,7 @@ class Driver:
         """Type `/nebula <text>`. Returns the ack and the command's response_url."""
         response_url = self.slack.new_response_url(kw.get("channel", CHANNEL))
         form = command_form(user, text, response_url, **kw)
+        self.slack.triggers[form["trigger_id"]] = time.monotonic()
         if self.mode == "socket":
             return await self._envelope("slash_commands", dict(form)), response_url
         return await self.post_signed(urlencode(form)), response_url
@@ -268,6 +269,56 @@ class Driver:
         if self.mode == "socket":
             return await self._envelope("interactive", payload), response_url
         return await self.post_signed(urlencode({"payload": json.dumps(payload)})), response_url
+
+    async def submit_form(self, user: str, view_id: str, values: dict[str, dict[str, Any]]) -> Ack:
+        """Press the modal's submit button, with `values` (block id, then action id, then the element's
+        state, as Slack sends it in `view.state.values`)."""
+        payload = {
+            "type": "view_submission",
+            "team": {"id": TEAM_ID, "domain": "acme"},
+            "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM_ID},
+            "api_app_id": "A0APP",
+            "token": "legacy-verification-token",
+            "trigger_id": f"{next(_triggers)}.789.ghi",
+            "view": self.slack.modals[view_id] | {"state": {"values": values}, "team_id": TEAM_ID},
+            "response_urls": [],
+            "is_enterprise_install": False,
+            "enterprise": None,
+        }
+        if self.mode == "socket":
+            return await self._envelope("interactive", payload)
+        return await self.post_signed(urlencode({"payload": json.dumps(payload)}))
+
+    async def change_form(
+        self, user: str, view_id: str, field: str, value: str, values: dict[str, dict[str, Any]]
+    ) -> Ack:
+        """Choose `value` in the modal's select `field` (block id; its action id is `nebula_<field>`),
+        which dispatches a `block_actions` from inside the modal."""
+        modal = self.slack.modals[view_id]
+        payload = {
+            "type": "block_actions",
+            "team": {"id": TEAM_ID, "domain": "acme"},
+            "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM_ID},
+            "api_app_id": "A0APP",
+            "token": "legacy-verification-token",
+            "container": {"type": "view", "view_id": view_id},
+            "trigger_id": f"{next(_triggers)}.789.jkl",
+            "view": modal | {"state": {"values": values}, "team_id": TEAM_ID},
+            "actions": [
+                {
+                    "type": "static_select",
+                    "action_id": f"nebula_{field}",
+                    "block_id": field,
+                    "selected_option": {"text": {"type": "plain_text", "text": value}, "value": value},
+                    "action_ts": "1700000001.000300",
+                }
+            ],
+            "is_enterprise_install": False,
+            "enterprise": None,
+        }
+        if self.mode == "socket":
+            return await self._envelope("interactive", payload)
+        return await self.post_signed(urlencode({"payload": json.dumps(payload)}))
 
     async def post_signed(
         self,

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.core.commands import CommandSet, word
-from bot.core.launch import Launches
+from bot.core.launch import Launches, LaunchForm
 from bot.domain.calendar.durations import format_seconds, parse_duration
 from bot.domain.commands import Command, UsageError, is_off
 from bot.domain.launch import Wanted
@@ -100,8 +100,9 @@ def _duration(word: str) -> float | None:
 class LaunchWords(CommandSet):
     """create."""
 
-    def __init__(self, *, launches: Launches) -> None:
+    def __init__(self, *, launches: Launches, launch_form: LaunchForm) -> None:
         self._launches = launches
+        self._form = launch_form
 
     @word(
         "create",
@@ -113,4 +114,7 @@ class LaunchWords(CommandSet):
     )
     async def create(self, actor: Actor, to: Destination, command: Create) -> None:
         """launch a GPU instance: its price, its lease and the budget are shown before anything is created"""
-        await self._launches.request(actor, to, command.wanted, written)
+        wanted = command.wanted
+        if (wanted.gpu is None or wanted.image is None) and await self._form.open(actor, to, wanted):
+            return  # the parts left out are chosen in the form
+        await self._launches.request(actor, to, wanted, written)

@@ -8,16 +8,18 @@ is the POST sent, once. A POST that got no answer is never sent again: `Follows`
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 from bot.core.confirmations import Rulings
 from bot.core.fleet import FleetView
-from bot.core.launch.book import FOLLOW_FOR, LaunchBook
+from bot.core.launch.book import LaunchBook
 from bot.core.launch.offer import Offer
+from bot.core.launch.sender import Sender
 from bot.core.money import Standing
 from bot.domain.audit import Step
 from bot.domain.controls import read_launch_value
-from bot.domain.launch import Failure, Launch, Plan, Stage, Unchosen, Wanted, choose
+from bot.domain.launch import Launch, Plan, Stage, Unchosen, Wanted, choose
 from bot.domain.policy import Actor
 from bot.domain.refusals import (
     CostlyLaunch,
@@ -30,14 +32,8 @@ from bot.domain.refusals import (
     Unleased,
 )
 from bot.infra import logs
-from bot.nebula.client import NebulaClient
 from bot.nebula.errors import (
-    NebulaBadResponse,
-    NebulaBusy,
     NebulaError,
-    NebulaOutcomeUnknown,
-    NebulaTimeout,
-    NebulaUnreachable,
 )
 from bot.slack.messages.kit import notice, people
 from bot.slack.messages.notices import launches as messages
@@ -45,7 +41,6 @@ from bot.slack.messages.refusals import refusal, refusal_text
 from bot.slack.messages.texts import nebula_error
 from bot.slack.outbox import Outbox
 from bot.slack.replier import Destination
-from bot.store import Versioned
 
 
 class Launches:
@@ -57,7 +52,7 @@ class Launches:
         book: LaunchBook,
         offer: Offer,
         view: FleetView,
-        nebula: NebulaClient,
+        sender: Sender,
         rulings: Rulings,
         standing: Standing,
         outbox: Outbox,
@@ -65,7 +60,7 @@ class Launches:
         self._book = book
         self._offer = offer
         self._view = view
-        self._nebula = nebula
+        self._sender = sender
         self._rulings = rulings
         self._standing = standing
         self._outbox = outbox
@@ -94,12 +89,41 @@ class Launches:
             shown = messages.unchosen(plan, catalogue, lambda word: written(wanted.chose(part, word)))
             await self._outbox.reply(to, shown)
             return
+        refused = await self.refused(actor, plan)
+        if refused is not None:
+            await self._outbox.reply(to, refusal(refused))
+            return
+        await self.offer(actor, to, plan)
+
+    async def resolve(self, actor: Actor) -> Actor:
+        """`actor` with the user groups the rules name."""
+        return await self._rulings.access.resolve(actor)
+
+    def is_approver(self, actor: Actor) -> bool:
+        """Is a resolved `actor` an approver?"""
+        return self._rulings.access.is_approver(actor)
+
+    async def refused(self, actor: Actor, plan: Plan) -> Reason | None:
+        """Why a resolved `actor` may not ask for `plan` at all (None: they may, perhaps with an approver)."""
+        admitted = self._rulings.access.may_request(actor)
+        if not admitted.allowed and admitted.reason is not None:
+            return admitted.reason
         reason = await self._needs_approval(actor, plan)
         if isinstance(reason, Unleased | NoApprovers) or (
             isinstance(reason, CostlyLaunch) and not reason.approvers
         ):
-            await self._outbox.reply(to, refusal(reason))
-            return
+            return reason
+        return None
+
+    async def offer(
+        self, actor: Actor, to: Destination, plan: Plan, *, launch_id: str | None = None, press: bool = False
+    ) -> None:
+        """Post the launch of `plan` with its price in the channel, kept under `launch_id` (new if None:
+        a second offer under one id is dropped, as a form Slack delivers twice). `press`: the requester
+        has seen the price in the form and pressed Launch there, so it is pressed for them (unless an
+        approver must)."""
+        book = self._book
+        reason = await self._needs_approval(actor, plan)
         launch = Launch.of(
             plan,
             requester=actor.user_id,
@@ -109,10 +133,13 @@ class Launches:
             ttl=book.config.confirm_ttl,
             approval=reason is not None,
         )
+        if launch_id is not None:
+            launch = dataclasses.replace(launch, id=launch_id)
         stored = await book.records.put(None, launch)
         if stored is None:
-            await self._outbox.reply(to, notice("That launch could not be kept. Try again."))
-            return
+            if launch_id is None:
+                await self._outbox.reply(to, notice("That launch could not be kept. Try again."))
+            return  # this form was already taken
         approvers = self._rulings.access.rules.approvers
         shown = messages.confirmation(
             launch,
@@ -126,10 +153,12 @@ class Launches:
         ts = await self._outbox.post(launch.channel_id, shown) if launch.channel_id else None
         if ts is None:
             await self._outbox.reply(to, shown, public=True)
-            return
-        kept = await book.keep_message(launch.id, ts)
-        if kept is not None and kept.stage_now is not Stage.PENDING:  # pressed before the ts was kept
-            await book.show(kept)
+        else:
+            kept = await book.keep_message(launch.id, ts)
+            if kept is not None and kept.stage_now is not Stage.PENDING:  # pressed before the ts was kept
+                await book.show(kept)
+        if press and reason is None:
+            await self.launch(actor, to, launch.id)
 
     async def _needs_approval(self, actor: Actor, plan: Plan) -> Reason | None:
         """Why an approver other than the requester must press Launch (None: the requester may)."""
@@ -188,7 +217,7 @@ class Launches:
             return
         await book.note(Step.CONFIRMED, "claimed", launch, actor.user_id, _priced(claimed.record))
         await book.show(claimed.record)
-        await self._send(claimed)
+        await self._sender.send(claimed)
 
     def _may_launch(self, actor: Actor, launch: Launch) -> Reason | None:
         if actor.channel_id != launch.channel_id:
@@ -199,62 +228,6 @@ class Launches:
         if actor.user_id == launch.requester:
             return OwnRequest(approvers)
         return None if self._rulings.access.is_approver(actor) else NotApprover(approvers)
-
-    async def _send(self, claimed: Versioned[Launch]) -> None:
-        """The name, the fleet, then the one POST; what came of it, kept and shown."""
-        book, launch = self._book, claimed.record
-        if not await book.claim(launch):
-            await self._fail(claimed, Failure.NAME_HELD)
-            return
-        try:
-            fleet = await self._view.read(details=False)
-        except NebulaError as exc:
-            await self._fail(claimed, Failure.FLEET_UNREAD, nebula_error(exc))
-            return
-        if any((i.host_name or "").lower() == launch.name for i in fleet.instances):
-            await self._fail(claimed, Failure.NAME_IN_FLEET)
-            return
-        if book.config.dry_run:
-            await self._fail(claimed, Failure.DRY_RUN)
-            return
-        try:
-            result = await self._nebula.create(launch.name, launch.product_id, launch.image_id, launch.key_id)
-        except (NebulaOutcomeUnknown, NebulaTimeout, NebulaBadResponse) as exc:
-            # Sent, and the answer lost or unreadable: it may have been created. Settled by listing.
-            await self._settle(claimed, Stage.UNSURE, exc.nebula_message, f"unsure: {type(exc).__name__}")
-            return
-        except (NebulaUnreachable, NebulaBusy) as exc:
-            await self._fail(claimed, Failure.NOT_SENT, nebula_error(exc))
-            return
-        except NebulaError as exc:
-            self._offer.forget()  # a product gone, a key removed: the next launch reads the catalogue anew
-            await self._fail(claimed, Failure.REFUSED, nebula_error(exc))
-            return
-        await self._settle(claimed, Stage.CREATED, result.message, "created")
-
-    async def _settle(self, claimed: Versioned[Launch], stage: Stage, said: str, outcome: str) -> None:
-        book = self._book
-        follow_until = book.clock() + FOLLOW_FOR
-        moved = await book.advance(
-            claimed.record.id,
-            Stage.CLAIMED,
-            stage=stage.value,
-            nebula_message=said,
-            follow_until=follow_until,
-        )
-        launch = moved.record if moved is not None else claimed.record
-        await book.note(Step.OUTCOME, outcome, launch, launch.decided_by, said)
-        await book.show(launch)
-
-    async def _fail(self, claimed: Versioned[Launch], failure: Failure, detail: str = "") -> None:
-        book = self._book
-        moved = await book.advance(
-            claimed.record.id, Stage.CLAIMED, stage=Stage.FAILED.value, failure=failure.value, detail=detail
-        )
-        launch = moved.record if moved is not None else claimed.record
-        await book.release(launch)
-        await book.note(Step.OUTCOME, failure.value, launch, launch.decided_by, detail)
-        await book.show(launch)
 
     async def cancel(self, actor: Actor, to: Destination, value: str | None) -> None:
         """Cancel pressed: the launch is closed, nothing is created."""

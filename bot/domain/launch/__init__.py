@@ -2,6 +2,7 @@
 (`plan`), and what the store keeps of a launch (`records`)."""
 
 from bot.domain.launch.catalogue import Catalogue, Image, Product, SshKey
+from bot.domain.launch.form import UNLEASED, Field, Filled, Submitted
 from bot.domain.launch.plan import (
     Part,
     Plan,
@@ -17,8 +18,11 @@ from bot.domain.launch.plan import (
 from bot.domain.launch.records import Failure, Launch, NameClaim, Stage
 
 __all__ = [
+    "UNLEASED",
     "Catalogue",
     "Failure",
+    "Field",
+    "Filled",
     "Image",
     "Launch",
     "NameClaim",
@@ -27,6 +31,7 @@ __all__ = [
     "Product",
     "SshKey",
     "Stage",
+    "Submitted",
     "Unchosen",
     "Wanted",
     "Why",
