@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.slack.messages import action_ids
 from tests.e2e.test_launch import CREATED, QUIET, follow
 from tests.helpers import shown
 from tests.standins.stack import ALICE, BOB, Stack, eventually
@@ -151,3 +152,23 @@ async def test_someone_not_allowed_cannot_launch_from_a_form(http_stack: Stack) 
     assert ack.body.get("response_action") == "errors"
     assert "You may not change instances" in str(ack.body["errors"])
     assert stack.nebula.creates == []
+
+
+async def test_the_home_tab_opens_the_form_and_the_launch_is_posted_in_the_home_channel(
+    http_stack: Stack,
+) -> None:
+    stack = http_stack
+    _, driver = await stack.start_bot(nebula_bot_home_channel="C0HOME", **QUIET)
+    await driver.home_opened(ALICE)
+    await eventually(lambda: ALICE in stack.slack.homes)
+    assert "Launch a GPU" in shown(stack.slack.homes[ALICE])
+    before = set(stack.slack.modals)
+    await driver.home_press(ALICE, action_ids.HOME_LAUNCH, "launch", "launch")
+    await eventually(lambda: any("submit" in stack.slack.modals[v] for v in set(stack.slack.modals) - before))
+    [view_id] = set(stack.slack.modals) - before
+    sent = values(stack.slack.modals[view_id], gpu="p-h100-1", image="6", key="76", name="exp-7")
+    ack = await driver.submit_form(ALICE, view_id, sent)
+    assert ack.body.get("response_action") is None, ack.body
+    await eventually(lambda: "Nebula created `exp-7`" in str([shown(m.body) for m in stack.slack.messages]))
+    assert {m.channel for m in stack.slack.messages if "exp-7" in shown(m.body)} == {"C0HOME"}
+    assert stack.nebula.creates == [CREATED]

@@ -246,6 +246,24 @@ class Driver:
             return await self._envelope("interactive", payload)
         return await self.post_signed(urlencode({"payload": json.dumps(payload)}))
 
+    async def home_press(self, user: str, action_id: str, value: str, block_id: str) -> Ack:
+        """Press a button on `user`'s Home: a `block_actions` from a view, with a trigger (a modal may be
+        opened with it) and no channel or response_url."""
+        payload = click_payload(user, action_id, value, "unused")
+        del payload["channel"], payload["response_url"]
+        payload["container"] = {"type": "view", "view_id": f"V{user}"}
+        payload["view"] = {
+            "id": f"V{user}",
+            "type": "home",
+            "blocks": self.slack.homes.get(user, {}).get("blocks", []),
+        }
+        payload["trigger_id"] = f"{next(_triggers)}.456.home"
+        self.slack.triggers[payload["trigger_id"]] = time.monotonic()
+        payload["actions"][0]["block_id"] = block_id
+        if self.mode == "socket":
+            return await self._envelope("interactive", payload)
+        return await self.post_signed(urlencode({"payload": json.dumps(payload)}))
+
     async def shortcut(self, user: str, text: str, callback_id: str, **kw: str) -> tuple[Ack, str]:
         """`user` runs the message shortcut `callback_id` on a message saying `text` (`message_action`,
         shaped as in bolt-python's tests). Returns the ack and the shortcut's response_url."""

@@ -18,3 +18,4 @@ HOME_MENU: Final = "nebula_home_menu"  # an instance's ⋯ menu on the Home tab
 ACT_ON_MESSAGE: Final = "nebula_act_on_message"  # the message shortcut's callback id
 LAUNCH: Final = "nebula_launch"  # a launch's confirmation: create it
 CANCEL_LAUNCH: Final = "nebula_cancel_launch"
+HOME_LAUNCH: Final = "nebula_home_launch"  # the Home tab's "Launch a GPU": opens the launch form

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from slack_sdk.models.blocks import Block, DividerBlock, HeaderBlock
+from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, DividerBlock, HeaderBlock
 from slack_sdk.models.views import View
 
 from bot.domain.confirmation import Confirmation
@@ -62,7 +62,23 @@ def home_view(facts: HomeFacts) -> dict[str, Any]:
 
 def home_blocks(facts: HomeFacts) -> list[Block]:
     """The sections of one team's Home."""
-    return [*_waiting(facts), *_mine(facts), *_leases(facts), *_protected(facts), *_fleet(facts)]
+    return [
+        _launch(facts),
+        *_waiting(facts),
+        *_mine(facts),
+        *_leases(facts),
+        *_protected(facts),
+        *_fleet(facts),
+    ]
+
+
+def _launch(facts: HomeFacts) -> ActionsBlock:
+    """The button that opens the launch form (for this team, with several)."""
+    block_id = f"{TEAM_BLOCK}{facts.team}:launch" if facts.team else "launch"
+    button = ButtonElement(
+        text="Launch a GPU", action_id=action_ids.HOME_LAUNCH, value="launch", style="primary"
+    )
+    return ActionsBlock(block_id=block_id, elements=[button])
 
 
 def teams_view(now: float, teams: Sequence[tuple[str, list[Block]]]) -> dict[str, Any]:
