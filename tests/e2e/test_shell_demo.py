@@ -175,7 +175,7 @@ async def test_a_verb_alone_offers_a_menu_and_a_name_works_like_an_id() -> None:
 
 
 async def test_home_shows_the_fleet_and_acts_through_a_confirmation() -> None:
-    code, out = await run_demo([f"/nebula own {BIG}", ":home", "1 stop", ":calls"])
+    code, out = await run_demo([f"/nebula own {BIG}", ":home", "2 stop", ":calls"])
     assert code == 0
     assert "── [demo] nebula · Home tab" in out
     assert "Your instances" in out
@@ -183,6 +183,14 @@ async def test_home_shows_the_fleet_and_acts_through_a_confirmation() -> None:
     assert "asked to stop this instance" in out  # confirmed in the demo's watch channel
     assert "#C0SHELL" in out
     assert "/stop" not in nebula_calls(out)
+
+
+async def test_home_launches_in_words_where_no_form_can_open() -> None:
+    code, out = await run_demo([":home", "1"])  # Launch a GPU: the shell shows no modals
+    assert code == 0
+    assert "Launch a GPU" in out
+    assert "Which GPU? Choose one:" in out
+    assert "`/nebula create h100`" in out
 
 
 async def test_the_demo_comes_with_a_schedule_and_a_budget_83_percent_spent() -> None:

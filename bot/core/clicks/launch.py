@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 from bot.core.clicks.spec import ButtonSet, Click, family
+from bot.core.commands.launch import written
 from bot.core.home_channel import HomeChannel
 from bot.core.launch import Launches, LaunchForm
 from bot.domain.launch import Wanted
@@ -42,5 +43,5 @@ class LaunchButtons(ButtonSet):
             return
         at = dataclasses.replace(actor, channel_id=where.channel)
         form_to = dataclasses.replace(where, trigger_id=click.trigger_id or to.trigger_id)
-        if not await self._form.open(at, form_to, Wanted()):
-            logs.warning("launch.form_not_opened", user=actor.user_id)
+        if not await self._form.open(at, form_to, Wanted()):  # no modal here (the shell): in words
+            await self._launches.request(at, where, Wanted(), written)
