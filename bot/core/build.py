@@ -35,7 +35,7 @@ from bot.core.front import Core
 from bot.core.handling import Handling
 from bot.core.home_channel import HomeChannel
 from bot.core.launch import Follows, LaunchBook, Launches, LaunchForm, Offer, Sender
-from bot.core.money import Accrual, Alerts, Costing, Standing
+from bot.core.money import Accrual, Alerts, Costing, Credits, MoneyWatch, RunwayWatch, Standing
 from bot.core.rails import Access, OwnChanges, Owners, Protections, Trail
 from bot.core.team import Background, Team
 from bot.core.watch import (
@@ -166,6 +166,9 @@ def build_team(setup: Setup, world: World) -> Team:
     follows = make(Follows, book=launch_book, pause=world.pause)
     make(Accrual, team=config.team)
     make(Alerts)
+    make(Credits, nebula=nebula)
+    make(RunwayWatch, alert_hours=config.runway_alert / 3600)
+    make(MoneyWatch)
     make(Digests, minute=config.digest_minute)
     fleet_watch = make(FleetWatch)
     watcher = make(

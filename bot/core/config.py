@@ -42,6 +42,10 @@ class CoreConfig:
     launch_unleased: bool = False
     launch_approval_per_hour: float | None = None
     launch_follow_every: float = 5.0
+    # Credits: the runway under which the watch channel is alerted (seconds); the other teams whose key
+    # is this team's (one Nebula account, one balance).
+    runway_alert: float = 72 * 3600.0
+    shares_balance_with: tuple[str, ...] = ()
     # Where requests come from: "slack", or "shell" (`nebula-bot shell`), as the audit records it.
     source: str = "slack"
 

@@ -194,3 +194,18 @@ class Choice(Record, kind="choice"):
     def key(self) -> str:
         """Its token, as its buttons carry it."""
         return self.token
+
+
+@dataclass(frozen=True)
+class RunwayAlert(Record, kind="runway"):
+    """The runway alert the watch channel has had: under which threshold (`level`: 1 under
+    NEBULA_BOT_RUNWAY_ALERT, 2 under a quarter of it), at which balance. One per account and store, so
+    that each crossing is posted once, across replicas and restarts."""
+
+    level: int
+    balance: float
+    at: float
+
+    @property
+    def key(self) -> str:
+        return "account"

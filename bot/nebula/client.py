@@ -20,6 +20,7 @@ from bot.domain.verbs import DELETE, REBOOT, START, STOP, Verb
 from bot.infra.metrics import Metrics
 from bot.nebula.answers import InstancePage, instance_of, interpret, message_of, page_of
 from bot.nebula.catalogue import images_of, keys_of, products_of
+from bot.nebula.credits import HistoryPage, balance_of, history_of
 from bot.nebula.errors import (
     NebulaAuthError,
     NebulaBusy,
@@ -169,6 +170,19 @@ class NebulaClient:
             },
         )
         return NebulaResult(message=message_of(body), http_status=status)
+
+    async def balance(self) -> float | None:
+        """`GET /users/credits`: the account's available balance (None: not a plausible one)."""
+        body, _ = await self._call("GET", "/users/credits", "credits.get", changes_state=False)
+        return balance_of(body)
+
+    async def credit_history(self, limit: int = 100, offset: int = 0) -> HistoryPage:
+        """`GET /users/credits/history`: one page of purchases and consumption (hourly)."""
+        params = {"limit": limit, "offset": offset}
+        body, _ = await self._call(
+            "GET", "/users/credits/history", "credits.history", changes_state=False, params=params
+        )
+        return history_of(body)
 
     def describe(self, verb: Verb, instance_id: str) -> str:
         """The request `perform` would send, for dry runs: "DELETE https://…/computing/instance/<id>"."""

@@ -127,6 +127,8 @@ KEYS: Final = [
         "create_time": "UTC: 2026-11-20 09:12:00",
     },
 ]
+# The account's balance, as Nebula writes it (a string).
+BALANCE: Final = "1228.55600"
 # A launched instance deploys for this long (real seconds), then runs.
 DEPLOY_SECONDS: Final = 3.0
 
@@ -159,6 +161,10 @@ class DemoNebula:
         catalogue = {"/computing/products": PRODUCTS, "/cloud/images/vm-gpu": IMAGES, "/ssh-keys": KEYS}
         if path in catalogue and request.method == "GET":
             return _json(200, {"data": catalogue[path], "message": "ok", "status": "success"})
+        if path == "/users/credits" and request.method == "GET":
+            return _json(200, {"data": {"available_balance": BALANCE}, "status": "success"})
+        if path == "/users/credits/history" and request.method == "GET":
+            return self._history(request)
         if path == "/computing/instance" and request.method == "POST":
             return self._create(json.loads(request.content), instances)
         self._deployed(instances)
@@ -203,6 +209,35 @@ class DemoNebula:
         self.deploying[iid] = time.monotonic() + DEPLOY_SECONDS
         return _json(200, {"message": "Instance created successfully", "status": "success"})
 
+    def _history(self, request: httpx.Request) -> httpx.Response:
+        """A purchase a week ago, then an hour's consumption for every hour since, newest first."""
+        limit = int(request.url.params.get("limit", "10"))
+        offset = int(request.url.params.get("offset", "0"))
+        hour = int(time.time()) // 3600 * 3600
+        rows = [
+            {
+                "id": n + 2,
+                "transaction_type": "usage",
+                "credit_amount": -31.76,
+                "created_at": _utc(hour - n * 3600),
+            }
+            for n in range(7 * 24)
+        ]
+        rows.append(
+            {
+                "id": 1,
+                "transaction_type": "purchase",
+                "credit_amount": 5000,
+                "created_at": _utc(hour - 7 * 86400),
+            }
+        )
+        data = {
+            "credit_balance": float(BALANCE),
+            "credit_history": rows[offset : offset + limit],
+            "total_credit_histories": len(rows),
+        }
+        return _json(200, {"data": data, "status": "success"})
+
     def _deployed(self, instances: dict[str, dict[str, Any]]) -> None:
         for iid, ready in list(self.deploying.items()):
             if time.monotonic() >= ready:
@@ -226,3 +261,8 @@ class DemoNebula:
 
 def _json(status: int, body: dict[str, Any]) -> httpx.Response:
     return httpx.Response(status, content=json.dumps(body), headers={"Content-Type": "application/json"})
+
+
+def _utc(moment: int) -> str:
+    """A history timestamp as Nebula writes it: UTC, without a zone."""
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(moment))

@@ -133,7 +133,12 @@ class BotRuntime:
                     each.settings, self.metrics, self._nebula_transport, key_source=each.key_source
                 )
                 self.health.ask(f"nebula:{each.name}", _problem_of(nebula))
-                setups[each.name] = setup(each, self._source, nebula, store)
+                shares = tuple(
+                    other.name
+                    for other in self.team_settings
+                    if other.name != each.name and other.settings.api_key() == each.settings.api_key()
+                )
+                setups[each.name] = setup(each, self._source, nebula, store, shares)
             channels = {each.name: each.settings.nebula_bot_allowed_channels for each in self.team_settings}
             self.core = build_core(setups, world, channels)
             self.app = build_app(settings, identity, self.core)

@@ -3,6 +3,7 @@ with (`bot.core.build_core` builds it)."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Final
 
 import aiohttp
@@ -65,6 +66,9 @@ def nebula_client(
     )
 
 
-def setup(team: TeamSettings, source: str, nebula: NebulaClient, store: Store) -> Setup:
-    """A team's core, as its settings configure it."""
-    return Setup(team.settings.core_config(source, team.name), team.settings.rules(), nebula, store)
+def setup(
+    team: TeamSettings, source: str, nebula: NebulaClient, store: Store, shares: tuple[str, ...] = ()
+) -> Setup:
+    """A team's core, as its settings configure it (`shares`: the other teams with its Nebula key)."""
+    config = dataclasses.replace(team.settings.core_config(source, team.name), shares_balance_with=shares)
+    return Setup(config, team.settings.rules(), nebula, store)

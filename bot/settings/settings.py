@@ -97,6 +97,9 @@ class Settings(StoreSettings):
     nebula_bot_digest_at: str | None = None
     nebula_bot_timezone: str = "UTC"
     nebula_bot_schedule_notice: Duration = Field(default=900.0, ge=0, le=86400)
+    # The runway (how long the account's credits last at the burn rate now) under which the watch channel
+    # is alerted, once per crossing, and again under a quarter of it.
+    nebula_bot_runway_alert: Duration = Field(default=72 * 3600.0, ge=3600, le=365 * 86400)
 
     # Guard rails: acting on another's instance needs an approver; a delay with Undo before a change.
     nebula_bot_owner_rule: Literal["off", "owner-or-approver"] = "off"
@@ -283,6 +286,7 @@ class Settings(StoreSettings):
             launch_unleased=self.nebula_bot_launch_unleased,
             launch_approval_per_hour=self.nebula_bot_launch_approval_per_hour,
             launch_follow_every=self.nebula_bot_launch_follow_every,
+            runway_alert=self.nebula_bot_runway_alert,
         )
 
 

@@ -613,6 +613,12 @@ class FakeNebula(LoopbackServer):
         self.creates: list[dict[str, Any]] = []
         self.create: Scripted | None = None  # what a create answers instead (after creating, unless refused)
         self.create_makes = True  # whether a scripted create still makes the instance
+        # Credits: the balance (a string, as Nebula writes it), the history rows, and what either
+        # answers instead.
+        self.balance: object = "1000000.00000"  # plenty: no runway alert unless a test says so
+        self.credit_rows: list[dict[str, Any]] = []
+        self.credits_answer: Scripted | None = None
+        self.history_answer: Scripted | None = None
         self.web_app.router.add_route("*", "/api/v1/{tail:.*}", self._any)
 
     @property
@@ -660,6 +666,12 @@ class FakeNebula(LoopbackServer):
             return await self._catalogue(tail)
         if tail == "computing/instance" and request.method == "POST":
             return await self._create(request)
+        if tail == "users/credits" and request.method == "GET":
+            if self.credits_answer is not None:
+                return await self._scripted(self.credits_answer)
+            return web.json_response({"data": {"available_balance": self.balance}, "status": "success"})
+        if tail == "users/credits/history" and request.method == "GET":
+            return await self._history(request)
         if tail == "computing/instances" and request.method == "GET":
             return await self._scripted(self.listing) if self.listing else self._list(request)
         if len(parts) == 4 and parts[:2] == ["computing", "instance"] and request.method == "GET":
@@ -714,6 +726,18 @@ class FakeNebula(LoopbackServer):
         if self.create is not None:
             return await self._scripted(self.create)
         return web.json_response({"message": "Instance created successfully", "status": "success"})
+
+    async def _history(self, request: web.Request) -> web.Response:
+        if self.history_answer is not None:
+            return await self._scripted(self.history_answer)
+        limit, offset = int(request.query.get("limit", "10")), int(request.query.get("offset", "0"))
+        rows = self.credit_rows[0 if self.ignore_offset else offset :][:limit]
+        data = {
+            "credit_balance": 0.0,
+            "credit_history": rows,
+            "total_credit_histories": len(self.credit_rows),
+        }
+        return web.json_response({"data": data, "status": "success"})
 
     def launched(self, name: str) -> str | None:
         """The id of the instance created under `name`, if any."""

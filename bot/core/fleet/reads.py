@@ -82,19 +82,19 @@ class Reads:
 
     async def digest(self, actor: Actor, to: Destination, digests: Digests) -> None:
         """The daily digest, now, for the asker only."""
-        costs = await self._costs(actor, to, "digest.shown")
+        costs = await self.costs(actor, to, "digest.shown")
         if costs is not None:
             await self._outbox.reply(to, await digests.digest(costs[0], "Cost digest, now"))
 
     async def cost(self, actor: Actor, to: Destination) -> None:
         """Running instances by cost since they started, and the fleet's burn rate, ephemeral."""
-        costs = await self._costs(actor, to, "cost.shown")
+        costs = await self.costs(actor, to, "cost.shown")
         if costs is not None:
             summary, snapshot = costs
             as_of = stale_since(snapshot, self._clock())
             await self._outbox.reply(to, fleet_messages.cost(summary, as_of=as_of))
 
-    async def _costs(self, actor: Actor, to: Destination, event: str) -> tuple[FleetCost, Snapshot] | None:
+    async def costs(self, actor: Actor, to: Destination, event: str) -> tuple[FleetCost, Snapshot] | None:
         """The running fleet's costs from a recent read, or None after telling the person why not."""
         try:
             snapshot = await self._view.read(details=True, max_age=COST_MAX_AGE)

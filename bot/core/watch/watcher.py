@@ -15,7 +15,7 @@ import zlib
 from dataclasses import dataclass
 
 from bot.core.config import CoreConfig
-from bot.core.money import Accrual, Alerts, Costing
+from bot.core.money import Costing, MoneyWatch
 from bot.core.watch.digest import Digests
 from bot.core.watch.lease_ends import LeaseEnds
 from bot.core.watch.reminders import Reminders
@@ -52,23 +52,21 @@ class FleetWatch:
         config: CoreConfig,
         fleet: Fleet,
         costing: Costing,
-        accrual: Accrual,
-        alerts: Alerts,
+        money_watch: MoneyWatch,
         reminders: Reminders,
         digests: Digests,
     ) -> None:
         self._config = config
         self._fleet = fleet
         self._costing = costing
-        self._accrual = accrual
-        self._alerts = alerts
+        self._money = money_watch
         self._reminders = reminders
         self._digests = digests
 
     async def watch(self, leases_due: int) -> Cycle:
         """Read the fleet and do what it asks for; without a watch channel or a budget, nothing."""
         channel = self._config.watch_channel
-        if channel is None and not await self._accrual.budgeted():
+        if channel is None and not await self._money.budgeted():
             return Cycle(leases_due=leases_due, skipped=None if leases_due else "nothing to watch")
         try:
             snapshot = await self._fleet.read(details=True)
@@ -82,11 +80,9 @@ class FleetWatch:
             )
             return Cycle(leases_due=leases_due, skipped=type(exc).__name__)
         summary = await self._costing.watched(snapshot)
-        current = await self._accrual.accrue(summary)
+        await self._money.watch(summary, snapshot, channel)
         reminded = 0
         if channel is not None:
-            if current is not None:
-                await self._alerts.post_due(*current, snapshot, channel)
             reminded = await self._reminders.check(snapshot, summary)
             await self._digests.post_if_due(channel, summary)
         return Cycle(
