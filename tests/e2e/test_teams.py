@@ -240,3 +240,20 @@ async def test_a_change_from_home_is_confirmed_in_its_team_s_channel(
     asked = stack.slack.messages[before]
     assert asked.channel == PROD  # the team's own channel, not a DM
     assert "prod-box" in shown(asked.body)
+
+
+async def test_two_teams_with_one_key_are_told_they_share_one_balance(
+    http_stack: Stack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Issue #31.4: one Nebula account, one balance; each team's `/nebula credits` says with whom.
+    stack = http_stack
+    monkeypatch.setenv("RESEARCH_NEBULA_KEY", "ak_test_service_key_0123456789")
+    monkeypatch.setenv("PROD_NEBULA_KEY", "ak_test_service_key_0123456789")
+    stack.nebula.add(INSTANCE, host_name="shared-box", price_per_hour=2.0)
+    path = teams_file(tmp_path, stack.nebula.api_url)
+    _, driver = await stack.start_bot(nebula_api_key=None, nebula_bot_teams_file=str(path))
+    research, _ = await stack.reply(driver, ALICE, "credits", channel=RESEARCH)
+    assert "shared with prod" in shown(research)
+    prod, _ = await stack.reply(driver, ALICE, "credits", channel=PROD)
+    assert "shared with research" in shown(prod)
+    assert "at $2.00/h" in shown(prod)  # the one fleet the account has, counted once

@@ -51,14 +51,20 @@ class Credits:
     def __init__(self, *, nebula: NebulaClient, clock: Clock) -> None:
         self._nebula = nebula
         self._clock = clock
+        self._kept: tuple[float, float | None] | None = None  # (read at, balance)
 
-    async def balance(self) -> float | None:
-        """The balance now. Raises `NebulaError`."""
-        return await self._nebula.balance()
+    async def balance(self, max_age: float = 0.0) -> float | None:
+        """The balance, read at most `max_age` seconds ago. Raises `NebulaError`."""
+        kept = self._kept
+        if kept is not None and max_age > 0 and self._clock() - kept[0] <= max_age:
+            return kept[1]
+        found = await self._nebula.balance()
+        self._kept = (self._clock(), found)
+        return found
 
     async def account(self) -> Account:
         """The balance and the recent history. Raises `NebulaError` when the balance cannot be read."""
-        balance = await self._nebula.balance()
+        balance = await self.balance()
 
         async def page(limit: int, offset: int) -> tuple[tuple[CreditRow, ...], int]:
             found = await self._nebula.credit_history(limit, offset)

@@ -6,26 +6,39 @@ from __future__ import annotations
 import time
 from typing import Final
 
-from bot.core.money import Standing
+from bot.core.money import Credits, Standing
 from bot.domain.money.budgets import TEAM, Ledger, last_days
 from bot.domain.money.costs import FleetCost
+from bot.domain.money.credits import Runway
 from bot.domain.records import Digest
 from bot.infra.clock import Clock
+from bot.nebula.errors import NebulaError
 from bot.slack.messages.kit import Message
 from bot.slack.messages.notices import budgets as budget_messages
 from bot.slack.messages.notices import fleet as fleet_messages
+from bot.slack.messages.notices.credits import runway_line
 from bot.slack.outbox import Outbox
 from bot.store import Records
 
 DAY: Final = 86400
+# The digest's balance may be the watcher's reading of this cycle.
+BALANCE_MAX_AGE: Final = 60.0
 
 
 class Digests:
     """Posts the digest when its minute of the day has come and nobody has yet."""
 
     def __init__(
-        self, *, minute: int | None, clock: Clock, records: Records, standing: Standing, outbox: Outbox
+        self,
+        *,
+        minute: int | None,
+        clock: Clock,
+        records: Records,
+        standing: Standing,
+        credits: Credits,
+        outbox: Outbox,
     ) -> None:
+        self._credits = credits
         self._minute = minute
         self._clock = clock
         self._records = records
@@ -38,7 +51,17 @@ class Digests:
         budget = await self._standing.now()
         ledger = await self._records.get(Ledger, TEAM)
         days = last_days(ledger.record, self._clock()) if ledger is not None else []
-        return budget_messages.digest(digest, budget[1] if budget else None, days)
+        return budget_messages.digest(
+            digest, budget[1] if budget else None, days, await self._runway(summary)
+        )
+
+    async def _runway(self, summary: FleetCost) -> str:
+        """The credits' line, as `/nebula credits` has it ("" when the balance cannot be had)."""
+        try:
+            balance = await self._credits.balance(max_age=BALANCE_MAX_AGE)
+        except NebulaError:
+            return ""
+        return "" if balance is None else runway_line(Runway(balance, summary.per_hour), self._clock())
 
     async def post_if_due(self, channel: str, summary: FleetCost) -> None:
         """Today's digest in `channel`, if it is time and no replica has posted it."""

@@ -90,10 +90,16 @@ def _spenders(current: Figures, hosts: Mapping[str, str | None]) -> str:
     )
 
 
+ESTIMATED: Final = (
+    "Spend is estimated: each running instance's price times the time between the watcher's readings. "
+    "What Nebula billed: `/nebula credits`."
+)
+
+
 def budget_shown(current: Figures, hosts: Mapping[str, str | None]) -> Message:
-    """`/nebula budget`: the standing, and the five biggest spenders this period."""
+    """`/nebula budget`: the standing (and how it was counted), and the five biggest spenders."""
     head = f"{MONEY} *Budget* {_amount(current)}"
-    blocks: list[Block] = [section(head), section(_standing(current))]
+    blocks: list[Block] = [section(head), section(_standing(current)), context(ESTIMATED)]
     if current.top:
         blocks.append(
             section(
@@ -139,9 +145,14 @@ def chart(days: Sequence[tuple[str, float]]) -> str:
     return "```\n" + "\n".join(lines) + "\n```"
 
 
-def digest(cost: Message, current: Figures | None, days: Sequence[tuple[str, float]]) -> Message:
-    """The daily digest: the cost summary, then the budget line and the last days' spend as a chart."""
+def digest(
+    cost: Message, current: Figures | None, days: Sequence[tuple[str, float]], credits: str = ""
+) -> Message:
+    """The daily digest: the cost summary, then the credits' line (the bot's mrkdwn), the budget line and
+    the last days' spend as a chart."""
     extra: list[dict[str, object]] = []
+    if credits:
+        extra.append(section(f":moneybag: Credits: {credits}").to_dict())
     if current is not None:
         extra.append(section(digest_line(current)).to_dict())
     if days:
