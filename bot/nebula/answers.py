@@ -4,6 +4,7 @@ and the instances in it. Every answer is untrusted: it may be HTML, empty, or co
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -105,4 +106,19 @@ def _count(value: object) -> int | None:
         return value if value >= 0 else None
     if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 9:
         return int(value)
+    return None
+
+
+def number_of(value: object) -> float | None:
+    """A finite number, given as a number or as a string ("1228.55600", "$1,234.50", "-1.5"): Nebula
+    writes figures both ways. None for anything else (a bool, NaN, infinity, words)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str) and len(value) <= 32:
+        try:
+            value = float(value.strip().replace("$", "").replace(",", ""))
+        except ValueError:
+            return None
+    if isinstance(value, int | float) and math.isfinite(value):
+        return float(value)
     return None

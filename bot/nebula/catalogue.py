@@ -4,7 +4,6 @@ plausible, is left out (and counted), never guessed at."""
 
 from __future__ import annotations
 
-import math
 from collections import deque
 from collections.abc import Iterator
 from typing import Any, Final
@@ -12,6 +11,7 @@ from typing import Any, Final
 from bot.domain.fleet.instance import safe_text
 from bot.domain.launch import Image, Product, SshKey
 from bot.infra import logs
+from bot.nebula.answers import number_of
 
 # Far more than Nebula offers; a longer answer is not read further.
 MAX_ROWS: Final = 2000
@@ -55,15 +55,15 @@ def _product(row: object) -> Product | None:
     if not isinstance(row, dict):
         return None
     product_id = _id(row.get("id"))
-    price = _number(row.get("price_per_hour"))
-    count = _number(row.get("gpu_count"))
+    price = number_of(row.get("price_per_hour"))
+    count = number_of(row.get("gpu_count"))
     gpu = _text(row.get("gpu")) or _text(row.get("gpu_type"))
     if product_id is None or price is None or count is None or not gpu:
         return None
     if not (0 < price <= MAX_PRICE) or count != int(count) or not (1 <= count <= MAX_GPUS):
         return None
     available = row.get("is_available", True)
-    stock = _number(row.get("stock"))
+    stock = number_of(row.get("stock"))
     return Product(
         id=product_id,
         region=_text(row.get("region")) or "?",
@@ -100,7 +100,7 @@ def keys_of(body: dict[str, Any]) -> tuple[SshKey, ...]:
     for row in data[:MAX_ROWS] if isinstance(data, list) else []:
         if not isinstance(row, dict):
             continue
-        key_id, name = _number(row.get("id")), _text(row.get("key_name"))
+        key_id, name = number_of(row.get("id")), _text(row.get("key_name"))
         if key_id is not None and key_id == int(key_id) and 0 < key_id < 2**53 and name:
             found.append(SshKey(int(key_id), name))
     return tuple(found)
@@ -112,20 +112,6 @@ def _id(value: object) -> str | None:
     text = str(value)
     ok = 0 < len(text) <= _ID_LIMIT and text.isascii() and text.replace("-", "").replace("_", "").isalnum()
     return text if ok else None
-
-
-def _number(value: object) -> float | None:
-    """A finite number, given as a number or as a string (Nebula does both)."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, str) and len(value) <= 32:
-        try:
-            value = float(value.strip().lstrip("$"))
-        except ValueError:
-            return None
-    if isinstance(value, int | float) and math.isfinite(value):
-        return float(value)
-    return None
 
 
 def _text(value: object) -> str:

@@ -11,6 +11,7 @@ from typing import Any, Final
 
 from bot.domain.money.credits import CreditRow, plausible
 from bot.infra import logs
+from bot.nebula.answers import number_of
 
 PURCHASE: Final = "purchase"
 MAX_ROWS: Final = 1000
@@ -25,22 +26,10 @@ class HistoryPage:
     total: int | None
 
 
-def figure_of(value: object) -> float | None:
-    """A dollar figure given as a number or a string ("1228.55600", "$12.34", "-1.5"), or None."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, str) and len(value) <= 32:
-        try:
-            return float(value.strip().replace("$", "").replace(",", ""))
-        except ValueError:
-            return None
-    return float(value) if isinstance(value, int | float) else None
-
-
 def balance_of(body: dict[str, Any]) -> float | None:
     """The available balance in `GET /users/credits`'s answer, or None when it is not plausible."""
     data = body.get("data")
-    found = plausible(figure_of(data.get("available_balance"))) if isinstance(data, dict) else None
+    found = plausible(number_of(data.get("available_balance"))) if isinstance(data, dict) else None
     if found is None:
         logs.warning("nebula.balance_unreadable")
     return found
@@ -69,7 +58,7 @@ def _row(item: object) -> CreditRow | None:
     if not isinstance(item, dict):
         return None
     row_id, kind, at = item.get("id"), item.get("transaction_type"), _utc(item.get("created_at"))
-    raw = figure_of(item.get("credit_amount"))  # consumption may be written negative
+    raw = number_of(item.get("credit_amount"))  # consumption may be written negative
     amount = plausible(abs(raw)) if raw is not None else None
     if isinstance(row_id, bool) or not isinstance(row_id, int | str) or amount is None or at is None:
         return None

@@ -291,49 +291,44 @@ class Driver:
     async def submit_form(self, user: str, view_id: str, values: dict[str, dict[str, Any]]) -> Ack:
         """Press the modal's submit button, with `values` (block id, then action id, then the element's
         state, as Slack sends it in `view.state.values`)."""
-        payload = {
-            "type": "view_submission",
-            "team": {"id": TEAM_ID, "domain": "acme"},
-            "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM_ID},
-            "api_app_id": "A0APP",
-            "token": "legacy-verification-token",
-            "trigger_id": f"{next(_triggers)}.789.ghi",
-            "view": self.slack.modals[view_id] | {"state": {"values": values}, "team_id": TEAM_ID},
-            "response_urls": [],
-            "is_enterprise_install": False,
-            "enterprise": None,
-        }
-        if self.mode == "socket":
-            return await self._envelope("interactive", payload)
-        return await self.post_signed(urlencode({"payload": json.dumps(payload)}))
+        payload = self._from_modal("view_submission", user, view_id, values) | {"response_urls": []}
+        return await self._interactive(payload)
 
     async def change_form(
         self, user: str, view_id: str, field: str, value: str, values: dict[str, dict[str, Any]]
     ) -> Ack:
         """Choose `value` in the modal's select `field` (block id; its action id is `nebula_<field>`),
         which dispatches a `block_actions` from inside the modal."""
-        modal = self.slack.modals[view_id]
-        payload = {
-            "type": "block_actions",
+        payload = self._from_modal("block_actions", user, view_id, values)
+        payload["container"] = {"type": "view", "view_id": view_id}
+        payload["actions"] = [
+            {
+                "type": "static_select",
+                "action_id": f"nebula_{field}",
+                "block_id": field,
+                "selected_option": {"text": {"type": "plain_text", "text": value}, "value": value},
+                "action_ts": "1700000001.000300",
+            }
+        ]
+        return await self._interactive(payload)
+
+    def _from_modal(
+        self, kind: str, user: str, view_id: str, values: dict[str, dict[str, Any]]
+    ) -> dict[str, Any]:
+        """What every payload from inside a modal carries, as Slack shapes it."""
+        return {
+            "type": kind,
             "team": {"id": TEAM_ID, "domain": "acme"},
             "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM_ID},
             "api_app_id": "A0APP",
             "token": "legacy-verification-token",
-            "container": {"type": "view", "view_id": view_id},
-            "trigger_id": f"{next(_triggers)}.789.jkl",
-            "view": modal | {"state": {"values": values}, "team_id": TEAM_ID},
-            "actions": [
-                {
-                    "type": "static_select",
-                    "action_id": f"nebula_{field}",
-                    "block_id": field,
-                    "selected_option": {"text": {"type": "plain_text", "text": value}, "value": value},
-                    "action_ts": "1700000001.000300",
-                }
-            ],
+            "trigger_id": f"{next(_triggers)}.789.ghi",
+            "view": self.slack.modals[view_id] | {"state": {"values": values}, "team_id": TEAM_ID},
             "is_enterprise_install": False,
             "enterprise": None,
         }
+
+    async def _interactive(self, payload: dict[str, Any]) -> Ack:
         if self.mode == "socket":
             return await self._envelope("interactive", payload)
         return await self.post_signed(urlencode({"payload": json.dumps(payload)}))
