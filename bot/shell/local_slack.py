@@ -73,6 +73,7 @@ class LocalSlack:
             app.router.add_post(f"/api/{method}", self._web_api)
         app.router.add_post("/api/views.publish", self._views_publish)
         app.router.add_post("/api/conversations.open", self._conversations_open)
+        app.router.add_post("/api/views.open", self._no_modals)
         app.router.add_route("*", "/api/usergroups.users.list", self._no_members)
         app.router.add_route("*", "/api/users.lookupByEmail", self._no_user)
         app.router.add_post("/response/{name}", self._response)
@@ -174,6 +175,10 @@ class LocalSlack:
 
     async def _no_members(self, _: web.Request) -> web.Response:
         return web.json_response({"ok": True, "users": []})
+
+    async def _no_modals(self, _: web.Request) -> web.Response:
+        # The shell shows no modals: the bot asks for what a form would, in words.
+        return web.json_response({"ok": False, "error": "no_modals_in_the_shell"})
 
     async def _no_user(self, _: web.Request) -> web.Response:
         return web.json_response({"ok": False, "error": "users_not_found"})

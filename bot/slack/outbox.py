@@ -80,11 +80,13 @@ class Outbox:
             return None
 
     async def open_view(self, trigger_id: str, view: dict[str, Any]) -> Opened | None:
-        """Open a modal; None (logged) when Slack would not (an expired trigger, say)."""
+        """Open a modal; None when Slack would not (an expired trigger, say, or the shell, which shows no
+        modals). Logged as an event, not a warning: the caller answers in words instead (and
+        `nebula_bot_slack_errors_total` counts it)."""
         try:
             return await self._replier.open_view(trigger_id, view)
         except ReplyError as exc:
-            logs.warning("slack.view_failed", error=str(exc))
+            logs.event("slack.view_not_opened", error=str(exc))
             return None
 
     async def update_view(self, opened: Opened, view: dict[str, Any]) -> Opened | None:

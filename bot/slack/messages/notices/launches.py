@@ -228,7 +228,7 @@ def unchosen(found: Unchosen, catalogue: Catalogue, choosing: Callable[[str], st
         Why.SOLD_OUT: f"{said} is out of stock everywhere.",
         Why.AMBIGUOUS: f"{said} matches several {_part(found.part)}s.",
     }.get(found.why, f"Which {_part(found.part)}?")
-    return notice(f"{head} Choose one: {_choices(found.part, catalogue, choosing)}")
+    return notice(f"{head} Choose one:{_choices(found.part, catalogue, choosing)}")
 
 
 def _part(part: Part) -> str:
@@ -246,7 +246,7 @@ def _choices(part: Part, catalogue: Catalogue, choosing: Callable[[str], str]) -
         lines = [_command(choosing(image_word(i))) for i in catalogue.images[:CHOICES_SHOWN]]
     else:
         lines = [_command(choosing(k.name)) for k in catalogue.keys[:CHOICES_SHOWN]]
-    return "\n" + "\n".join(f"• {line}" for line in lines) if lines else "none is offered now."
+    return "\n" + "\n".join(f"• {line}" for line in lines) if lines else " none is offered now."
 
 
 def _command(typed: str) -> str:
