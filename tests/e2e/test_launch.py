@@ -82,8 +82,10 @@ async def test_a_launch_shows_its_price_lease_and_budget_and_creates_nothing_yet
     assert stack.nebula.creates == []
 
 
-async def test_launch_creates_once_and_follows_the_instance_to_running(http_stack: Stack) -> None:
+@pytest.mark.parametrize("flat", [False, True])
+async def test_launch_creates_once_and_follows_the_instance_to_running(http_stack: Stack, flat: bool) -> None:
     stack = http_stack
+    stack.nebula.flat_products = flat  # the catalogue as older revisions answered it: one flat list
     runtime, driver = await stack.start_bot(**QUIET)
     asked = await ask(stack, driver)
     await press(stack, driver, asked, "Nebula created `exp-7`")
@@ -460,3 +462,14 @@ async def test_a_launch_claimed_by_a_replica_that_crashed_is_settled_by_listing(
     [late] = await stack.click(driver, ALICE, asked.id, action_ids.LAUNCH)
     assert "Deploying" in shown(late)
     assert stack.nebula.creates == []
+
+
+async def test_launches_waiting_for_launch_are_limited_per_person(http_stack: Stack) -> None:
+    stack = http_stack
+    _, driver = await stack.start_bot(nebula_bot_max_pending_per_user=2, **QUIET)
+    for n in range(2):
+        await ask(stack, driver, TYPED.replace("exp-7", f"exp-{n}"))
+    said, _ = await stack.reply(driver, ALICE, TYPED)
+    assert "You already have 2 requests waiting for confirmation" in shown(said)
+    other = await ask(stack, driver, TYPED, user=BOB)  # another person's are their own
+    assert other.id

@@ -107,6 +107,17 @@ class LaunchBook:
         held = await self.records.get(NameClaim, launch.name)
         return held is not None and held.record.launch_id == launch.id
 
+    async def pending_for(self, user: str) -> int:
+        """How many launches `user` asked for wait for Launch."""
+        now = self.clock()
+        return sum(
+            1
+            for found in await self.records.all(Launch)
+            if found.record.requester == user
+            and found.record.stage_now is Stage.PENDING
+            and found.record.expires_at > now
+        )
+
     async def held_names(self) -> frozenset[str]:
         """The names launches hold now."""
         return frozenset(found.record.name for found in await self.records.all(NameClaim))

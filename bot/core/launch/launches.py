@@ -29,6 +29,7 @@ from bot.domain.refusals import (
     OtherChannel,
     OwnRequest,
     Reason,
+    TooManyPending,
     Unleased,
 )
 from bot.infra import logs
@@ -123,6 +124,10 @@ class Launches:
         has seen the price in the form and pressed Launch there, so it is pressed for them (unless an
         approver must)."""
         book = self._book
+        limit = book.config.max_pending_per_user
+        if not press and await book.pending_for(actor.user_id) >= limit:
+            await self._outbox.reply(to, refusal(TooManyPending(limit)))
+            return
         reason = await self._needs_approval(actor, plan)
         launch = Launch.of(
             plan,
