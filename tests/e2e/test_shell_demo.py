@@ -180,6 +180,7 @@ async def test_home_shows_the_fleet_and_acts_through_a_confirmation() -> None:
     assert "── [demo] nebula · Home tab" in out
     assert "Your instances" in out
     assert "3 running" in out
+    assert "Credits: $1,228.56 left; at $31.76/h" in out  # issue #31.1: the Home has the credits' line
     assert "asked to stop this instance" in out  # confirmed in the demo's watch channel
     assert "#C0SHELL" in out
     assert "/stop" not in nebula_calls(out)

@@ -18,6 +18,7 @@ from bot.core.rails import Access, Owners
 from bot.domain.confirmation import Confirmation, State
 from bot.domain.fleet.instance import Instance
 from bot.domain.money.costs import FleetCost
+from bot.domain.money.credits import Runway
 from bot.domain.policy import Actor
 from bot.domain.records import Lease, Protection
 from bot.infra.clock import Clock
@@ -49,6 +50,7 @@ class _Shared:
     running: int = 0
     problem: str | None = None
     read_at: float | None = None  # when the fleet it shows was read
+    runway: Runway | None = None
 
 
 class Home:
@@ -100,6 +102,7 @@ class Home:
             running=shared.running,
             fleet_problem=shared.problem,
             read_at=shared.read_at,
+            runway=shared.runway,
         )
 
     async def _shared(self) -> _Shared:
@@ -127,6 +130,7 @@ class Home:
         if snapshot is None:
             return _Shared(time.monotonic(), now, pending, tuple(leases), protected, problem=problem)
         owned = await self._owners.of(snapshot.instances)
+        cost = await self._costing.of(snapshot.instances)
         return _Shared(
             time.monotonic(),
             now,
@@ -135,9 +139,10 @@ class Home:
             protected,
             instances=snapshot.instances,
             owners=dict(owned.owners),
-            cost=await self._costing.of(snapshot.instances),
+            cost=cost,
             running=len(snapshot.running),
             read_at=snapshot.at,
+            runway=await self._costing.runway(cost),
         )
 
     async def _snapshot(self) -> tuple[Snapshot | None, str | None]:

@@ -8,14 +8,21 @@ watcher notes that moment in the store (and forgets it once the instance is no l
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Final
 
+from bot.core.money.credits import Credits
 from bot.domain.fleet.instance import Instance
 from bot.domain.money.costs import FleetCost, Usage, summed, usage
+from bot.domain.money.credits import Runway
 from bot.domain.records import FirstSeen
 from bot.infra.clock import Clock
 from bot.infra.turns import in_turns
+from bot.nebula.errors import NebulaError
 from bot.nebula.fleet import Snapshot
 from bot.store import Records
+
+# A balance read this recently will do for a view (the watcher reads it every cycle).
+BALANCE_MAX_AGE: Final = 60.0
 
 
 async def usages(
@@ -27,11 +34,22 @@ async def usages(
 
 
 class Costing:
-    """The fleet's figures, with the first-seen moments the store keeps."""
+    """The fleet's figures, with the first-seen moments the store keeps, and how long the account's
+    credits last at its burn rate."""
 
-    def __init__(self, *, records: Records, clock: Clock) -> None:
+    def __init__(self, *, records: Records, clock: Clock, credits: Credits) -> None:
         self._records = records
         self._clock = clock
+        self._credits = credits
+
+    async def runway(self, costs: FleetCost, max_age: float = BALANCE_MAX_AGE) -> Runway | None:
+        """The credits' runway at `costs`' burn rate, from a balance at most `max_age` old (None: the
+        balance cannot be had, or is not plausible)."""
+        try:
+            balance = await self._credits.balance(max_age=max_age)
+        except NebulaError:
+            return None
+        return None if balance is None else Runway(balance, costs.per_hour)
 
     async def of(self, instances: Iterable[Instance]) -> FleetCost:
         """What the running instances among `instances` cost, costliest first."""

@@ -17,11 +17,13 @@ from slack_sdk.models.views import View
 from bot.domain.confirmation import Confirmation
 from bot.domain.fleet.instance import Instance
 from bot.domain.money.costs import FleetCost
+from bot.domain.money.credits import Runway
 from bot.domain.records import Lease, Protection
 from bot.slack.messages import action_ids
 from bot.slack.messages.instances import row
 from bot.slack.messages.kit import context, dollars, moment, named, per_hour, section, who
 from bot.slack.messages.mrkdwn import literal
+from bot.slack.messages.notices.credits import runway_line
 from bot.slack.messages.notices.protection import badge
 from bot.slack.messages.wording import wording
 
@@ -50,6 +52,7 @@ class HomeFacts:
     fleet_problem: str | None = None
     read_at: float | None = None  # when the fleet shown was read (it may be a minute old)
     team: str | None = None  # with several teams, whose these are (their menus say so)
+    runway: Runway | None = None  # the account's credits at the burn rate now (None: unknown)
 
 
 TEAM_BLOCK: Final = "team:"  # + the team + ":" + a row's place: which team a Home menu acts for
@@ -188,6 +191,8 @@ def _fleet(facts: HomeFacts) -> list[Block]:
             f"{dollars(cost.so_far)} since they started"
         )
     )
+    if facts.runway is not None:
+        blocks.append(context(f"Credits: {runway_line(facts.runway, facts.now)}"))
     costliest = [_row(facts, use.instance, f"cost:{n}") for n, use in enumerate(cost.rows[:COSTLIEST])]
     if costliest:
         blocks.append(context(f"The {len(costliest)} costliest:"))
