@@ -73,6 +73,7 @@ words = st.one_of(
                 "8h",
                 "0s",
             ),
+            *("create", "launch", "credits", "digest", "h100", "key=laptop", "name=x-1", "lease=off"),
         ]
     ),
     st.text(alphabet=string.ascii_letters + string.digits + "-_", min_size=1, max_size=70),
