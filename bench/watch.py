@@ -69,6 +69,7 @@ class Run:
     details: int = 0
     steady_s: float | None = None  # the later cycles, nothing having changed
     steady_calls: int = 0
+    slices: dict[str, object] | None = None  # the loop's callbacks, timed (--slices)
 
     @property
     def ack_ms(self) -> list[float]:
@@ -108,6 +109,7 @@ class Load:
     running: float
     steady: int
     apart: bool = False  # the watcher in a `nebula-bot watch` process beside the bot
+    slices: bool = False  # time every callback of the watching process's loop (bench/slices)
 
 
 async def run(load: Load, watching: bool, window: float) -> Run:
@@ -131,6 +133,9 @@ async def run(load: Load, watching: bool, window: float) -> Run:
     if load.apart:
         extra["NEBULA_BOT_WATCHER"] = "apart"
     env = clean_environ() | bot_env(slack, nebula.api_urls[team_name(0)], state / "state.sqlite3", **extra)
+    timed = env | {"PYTHONPATH": str(ROOT / "bench" / "slices"), "BENCH_SLICES": str(state / "slices.json")}
+    if load.slices and watching and not load.apart:
+        env = timed
     bot = await asyncio.create_subprocess_exec(
         *(sys.executable, "-m", "bot"),
         env=env,
@@ -141,7 +146,7 @@ async def run(load: Load, watching: bool, window: float) -> Run:
     if load.apart:
         proc = await asyncio.create_subprocess_exec(
             *(sys.executable, "-m", "bot", "watch"),
-            env=env | {"NEBULA_BOT_PORT": str(free_port())},
+            env=(timed if load.slices else env) | {"NEBULA_BOT_PORT": str(free_port())},
             cwd=state,
             stderr=asyncio.subprocess.PIPE,
         )
@@ -204,6 +209,8 @@ async def run(load: Load, watching: bool, window: float) -> Run:
             process.send_signal(signal.SIGTERM)
             await process.wait()
         reader.cancel()
+        if (state / "slices.json").exists():
+            result.slices = json.loads((state / "slices.json").read_text())
         await slack.stop()
         await nebula.stop()
 
@@ -222,8 +229,11 @@ async def main() -> int:
     parser.add_argument(
         "--apart", action="store_true", help="the watcher in a `nebula-bot watch` process beside the bot"
     )
+    parser.add_argument(
+        "--slices", action="store_true", help="time each callback of the watching loop (bench/slices)"
+    )
     args = parser.parse_args()
-    load = Load(args.n, args.latency, args.running, args.steady, args.apart)
+    load = Load(args.n, args.latency, args.running, args.steady, args.apart, args.slices)
     ons: list[Run] = []
     offs: list[Run] = []
     for _ in range(args.rounds):
@@ -274,7 +284,37 @@ async def main() -> int:
         f"CPU of the process running the watcher, share of wall time: first cycles {firsts:.0%}, "
         f"steady cycles {steadies:.0%}, watcher off {idle:.0%}"
     )
+    if args.slices:
+        print_slices([r.slices for r in ons if r.slices])
     return 0 if met else 1
+
+
+def print_slices(runs: list[dict[str, object]]) -> None:
+    """The watching loop's callbacks by duration, all rounds together, and the slowest ones."""
+    histogram: dict[str, int] = {}
+    slowest: list[dict[str, object]] = []
+    for one in runs:
+        for label, count in dict(one["histogram"]).items():  # type: ignore[call-overload]
+            histogram[label] = histogram.get(label, 0) + int(count)
+        slowest.extend(one["slowest"])  # type: ignore[arg-type]
+    print(
+        "callbacks of the watching loop, by how long each held it: "
+        + ", ".join(f"{label} {count}" for label, count in histogram.items())
+    )
+    for slow in sorted(slowest, key=lambda s: -float(str(s["ms"])))[:15]:
+        print(f"  {float(str(slow['ms'])):7.2f} ms  {slow['where']}")
+    places: dict[str, list[float]] = {}
+    for one in runs:
+        for place, (count, total) in dict(one["over_half_ms"]).items():  # type: ignore[call-overload]
+            seen = places.setdefault(place, [0, 0.0])
+            seen[0] += count
+            seen[1] += total
+    for one in runs:
+        print(f"garbage collections by generation: {one['gc']}")
+        print(f"full passes (s after start, ms, objects in the oldest generation): {one['full_passes']}")
+    print("callbacks over 0.5 ms, by place: count, total ms")
+    for place, (count, total) in sorted(places.items(), key=lambda p: -p[1][1])[:15]:
+        print(f"  {int(count):6} {total:9.1f}  {place}")
 
 
 if __name__ == "__main__":

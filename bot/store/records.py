@@ -7,6 +7,7 @@ cannot be read is logged and treated as absent.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 import secrets
@@ -70,6 +71,9 @@ class Records:
         if text is None:
             return None
         record = _decode(kind, text)
+        # A ledger of a thousand instances is a millisecond to decode, another to change and another
+        # to encode: each in its own turn of the loop, so that an ack waits for one at most.
+        await asyncio.sleep(0)
         return None if record is None else Versioned(record, text)
 
     async def all(self, kind: type[R]) -> list[Versioned[R]]:
@@ -83,6 +87,7 @@ class Records:
 
     async def put(self, old: Versioned[R] | None, new: R) -> Versioned[R] | None:
         """Replace `old` (None: there was none) by `new`. The new version if this call won, else None."""
+        await asyncio.sleep(0)
         text = _encode(new)
         won = await self._store.swap_record(new.KIND, new.key, old.text if old else None, text)
         return Versioned(new, text) if won else None

@@ -1,0 +1,109 @@
+"""How long the bot's event loop is held at a time: each callback's run, timed, in a process started
+with this directory on PYTHONPATH and BENCH_SLICES set to a file to write.
+
+An ack waits for whatever callback holds the loop when its request arrives, so the ack tail during
+the watcher's cycles is made of the longest of these. At exit the file gets one JSON object: how many
+callbacks ran, a histogram of their durations, and the slowest ones with the task and the line each
+had reached when it gave the loop back (`bench/watch.py --slices` starts the bot so and prints it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import gc
+import json
+import os
+import time
+from asyncio import events
+from pathlib import Path
+
+_OUT = os.environ.get("BENCH_SLICES")
+_EDGES_MS = (0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 50.0)
+_KEEP = 40
+
+if _OUT:
+    counts = [0] * (len(_EDGES_MS) + 1)
+    slowest: list[tuple[float, str]] = []
+    by_place: dict[str, list[float]] = {}  # callbacks over half a millisecond: count and total, by place
+    run = events.Handle._run
+
+    def waiting_at(coro: object) -> str:
+        """Where a suspended task waits now: the innermost frame of the bot's own code, found by
+        following what each coroutine awaits (a task's own stack holds only its outermost frame)."""
+        places = ["done"]
+        while coro is not None:
+            frame = getattr(coro, "cr_frame", None) or getattr(coro, "ag_frame", None)
+            if frame is not None and "/bot/" in frame.f_code.co_filename:
+                path = frame.f_code.co_filename.rsplit("/bot/", 1)[1]
+                places.append(f"{frame.f_code.co_name} {path}:{frame.f_lineno}")
+            coro = (
+                getattr(coro, "cr_await", None)
+                or getattr(coro, "ag_await", None)
+                or getattr(coro, "gi_yieldfrom", None)
+            )
+        return " < ".join(reversed(places[-2:])) if len(places) > 1 else "done"
+
+    def where(handle: events.Handle) -> str:
+        callback = getattr(handle, "_callback", None)
+        task = getattr(callback, "__self__", None)
+        if isinstance(task, asyncio.Task):
+            line = waiting_at(task.get_coro())
+            coro = task.get_coro()
+            return f"{getattr(coro, '__qualname__', coro)!r:.80} now at {line}"
+        return repr(handle)[:160]
+
+    def timed(self: events.Handle) -> None:
+        begun = time.perf_counter()
+        run(self)
+        ms = (time.perf_counter() - begun) * 1000
+        counts[sum(ms > edge for edge in _EDGES_MS)] += 1
+        if ms > 0.5:
+            place = where(self)
+            seen = by_place.setdefault(place, [0, 0.0])
+            seen[0] += 1
+            seen[1] += ms
+        if ms > 1.0 and (len(slowest) < _KEEP or ms > slowest[-1][0]):
+            slowest.append((ms, where(self)))
+            slowest.sort(key=lambda s: -s[0])
+            del slowest[_KEEP:]
+
+    events.Handle._run = timed  # type: ignore[method-assign]
+
+    # The garbage collector's passes, which hold the loop inside whichever callback allocates.
+    collections: dict[int, list[float]] = {0: [], 1: [], 2: []}
+    collecting: list[float] = []
+    full: list[tuple[float, float, int]] = []  # each full pass: seconds after start, ms, objects then
+    begun_at = time.perf_counter()
+
+    def on_gc(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collecting[:] = [time.perf_counter()]
+        elif collecting:
+            ms = (time.perf_counter() - collecting[0]) * 1000
+            collections[info["generation"]].append(ms)
+            if info["generation"] == 2:
+                full.append((round(collecting[0] - begun_at, 2), round(ms, 2), len(gc.get_objects(2))))
+
+    gc.callbacks.append(on_gc)
+
+    def write() -> None:
+        labels = [f"<={e}ms" for e in _EDGES_MS] + [f">{_EDGES_MS[-1]}ms"]
+        Path(str(_OUT)).write_text(
+            json.dumps(
+                {
+                    "callbacks": sum(counts),
+                    "histogram": dict(zip(labels, counts, strict=True)),
+                    "slowest": [{"ms": round(ms, 2), "where": w} for ms, w in slowest],
+                    "over_half_ms": {w: [int(c), round(t, 1)] for w, (c, t) in by_place.items()},
+                    "full_passes": full,
+                    "gc": {
+                        str(g): {"count": len(ms), "max_ms": round(max(ms, default=0), 2)}
+                        | {"total_ms": round(sum(ms), 1)}
+                        for g, ms in collections.items()
+                    },
+                }
+            )
+        )
+
+    atexit.register(write)
