@@ -1,6 +1,6 @@
 """Benchmark the bot against the floor (bench/floor.py): same stand-ins, same load, same machine.
 
-    python bench/run.py [-n 200] [--latency 1.0] [--rounds 3] [--concurrency C]
+    python bench/run.py [-n 200] [--latency 1.0] [--rounds 3] [--concurrency C] [--rate R --people P]
 
 Each subject runs as its own process (so its memory can be read) in HTTP mode against stand-in
 Slack and Nebula servers in this process; Nebula answers after `--latency` seconds. It fires N
@@ -12,6 +12,8 @@ Targets: ack p99, all confirmations posted and clicks to all outcomes at most 1.
 resident memory after start at most 1.15x, peak RSS at most 120 MB, exactly N DELETEs.
 A third subject, the floor configured through pydantic-settings (`floor.py --pydantic-settings`),
 shows how much of the bot's memory the prescribed configuration library takes before the bot's own.
+With `--rate`, the commands (and then the confirms) are a steady stream of R a second instead of all
+at once, from `--people` people (default 10): `--rate 20 --people 200` is issue #32's steady stream.
 """
 
 from __future__ import annotations
@@ -84,7 +86,12 @@ def memory_mb(pid: int, field: str) -> float:
 
 
 async def run_subject(
-    name: str, n: int, latency: float, profile: str | None = None, concurrency: int | None = None
+    name: str,
+    n: int,
+    latency: float,
+    profile: str | None = None,
+    concurrency: int | None = None,
+    stream: Stream | None = None,
 ) -> Figures:
     slack, nebula = FakeSlack(), FakeNebula()
     await slack.start()
@@ -120,10 +127,10 @@ async def run_subject(
         await wait_until_listening(session, port)
         rss_start_mb = memory_mb(proc.pid, "VmRSS")  # started, before any request
         driver = Driver("http", slack, f"http://127.0.0.1:{port}", session, lambda c: wait_for(c, 60))
-        await load(driver, slack, range(n, n + 5))  # warm-up: first connections, lazy imports
+        await load(driver, slack, range(n, n + 5), Stream())  # warm-up: first connections, lazy imports
         nebula.calls.clear()
         sampler = await start_sampler(proc.pid, profile) if profile else None
-        figures = await load(driver, slack, range(n))
+        figures = await load(driver, slack, range(n), stream or Stream())
         if sampler is not None:
             sampler.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
             await sampler.wait()
@@ -158,13 +165,30 @@ async def start_sampler(pid: int, path: str) -> asyncio.subprocess.Process:
     )
 
 
-def requester(i: int) -> str:
-    """Ten people share the load, so no one exceeds the per-person limit on waiting confirmations."""
-    return f"U0BENCH{i % 10}"
+@dataclass(frozen=True)
+class Stream:
+    """How the requests come: all at once (rate None) or `rate` a second, and from how many people."""
+
+    rate: float | None = None
+    people: int = 10  # ten people by default: no one exceeds the per-person limit on waiting confirmations
 
 
-async def load(driver: Driver, slack: FakeSlack, numbers: range) -> Figures:
+async def load(driver: Driver, slack: FakeSlack, numbers: range, stream: Stream) -> Figures:
     ack_ms: list[float] = []
+
+    def requester(i: int) -> str:
+        return f"U0BENCH{i % stream.people:04d}"
+
+    async def send_all(bodies: list[str]) -> None:
+        if stream.rate is None:
+            await asyncio.gather(*(signed(body) for body in bodies))
+            return
+        sending, begun = [], time.perf_counter()
+        for i, body in enumerate(bodies):
+            # The load's own schedule: request i leaves at i / rate seconds, whatever the answers do.
+            await asyncio.sleep(max(0.0, begun + i / stream.rate - time.perf_counter()))
+            sending.append(asyncio.create_task(signed(body)))
+        await asyncio.gather(*sending)
 
     async def signed(body: str) -> None:
         started = time.perf_counter()
@@ -179,11 +203,11 @@ async def load(driver: Driver, slack: FakeSlack, numbers: range) -> Figures:
         return [m for m in slack.messages[before:] if m.thread_ts is None and buttons(m.body)]
 
     started = time.perf_counter()
-    await asyncio.gather(
-        *(
-            signed(urlencode(command_form(requester(i), f"delete bench-{i:05d}", url)))
+    await send_all(
+        [
+            urlencode(command_form(requester(i), f"delete bench-{i:05d}", url))
             for i, url in zip(numbers, command_urls, strict=True)
-        )
+        ]
     )
     await wait_for(lambda: len(confirmations()) == len(numbers), 120)
     confirmations_s = time.perf_counter() - started
@@ -201,7 +225,7 @@ async def load(driver: Driver, slack: FakeSlack, numbers: range) -> Figures:
         payload["container"]["message_ts"] = message.ts
         return urlencode({"payload": json.dumps(payload)})
 
-    await asyncio.gather(*(signed(click(message)) for message in asked))
+    await send_all([click(message) for message in asked])
     await wait_for(lambda: all(slack.thread(message.ts) for message in asked), 120)
     outcomes_s = time.perf_counter() - started
     return Figures(ack_ms, confirmations_s, outcomes_s, 0, 0.0)
@@ -221,11 +245,18 @@ ROWS: list[Row] = [
 
 
 def report(
-    n: int, latency: float, bots: list[Figures], floors: list[Figures], stack_floors: list[Figures]
+    n: int,
+    latency: float,
+    bots: list[Figures],
+    floors: list[Figures],
+    stack_floors: list[Figures],
+    stream: Stream,
 ) -> bool:
     """Medians over the rounds, with each round's bot/floor ratio; True when every target is met."""
     print(
-        f"N={n} concurrent commands then confirms; Nebula latency {latency:g} s; {len(bots)} round(s), "
+        f"N={n} commands then confirms, "
+        + (f"{stream.rate:g} a second" if stream.rate else "all at once")
+        + f", from {stream.people} people; Nebula latency {latency:g} s; {len(bots)} round(s), "
         "medians (bot/floor per round in brackets)"
     )
     print(f"{'':30} {'bot':>9} {'floor':>9} {'bot/floor':>9}  target")
@@ -272,11 +303,14 @@ async def main() -> int:
     parser.add_argument(
         "--concurrency", type=int, help="the bot's NEBULA_API_CONCURRENCY (default: the bot's own)"
     )
+    parser.add_argument("--rate", type=float, help="requests a second, steadily (default: all at once)")
+    parser.add_argument("--people", type=int, default=10, help="how many people send them (default 10)")
     parser.add_argument("--only", choices=["bot", "floor", STACK_FLOOR], help="run one subject once")
     parser.add_argument("--profile", metavar="FILE", help="with --only: sample it with py-spy into FILE")
     args = parser.parse_args()
+    stream = Stream(args.rate, args.people)
     if args.only:
-        figures = await run_subject(args.only, args.n, args.latency, args.profile, args.concurrency)
+        figures = await run_subject(args.only, args.n, args.latency, args.profile, args.concurrency, stream)
         print(
             args.only,
             figures.p(0.5),
@@ -289,10 +323,12 @@ async def main() -> int:
         return 0
     floors, stack_floors, bots = [], [], []
     for _ in range(max(1, args.rounds)):
-        floors.append(await run_subject("floor", args.n, args.latency))
-        stack_floors.append(await run_subject(STACK_FLOOR, args.n, args.latency))
-        bots.append(await run_subject("bot", args.n, args.latency, concurrency=args.concurrency))
-    return 0 if report(args.n, args.latency, bots, floors, stack_floors) else 1
+        floors.append(await run_subject("floor", args.n, args.latency, stream=stream))
+        stack_floors.append(await run_subject(STACK_FLOOR, args.n, args.latency, stream=stream))
+        bots.append(
+            await run_subject("bot", args.n, args.latency, concurrency=args.concurrency, stream=stream)
+        )
+    return 0 if report(args.n, args.latency, bots, floors, stack_floors, stream) else 1
 
 
 if __name__ == "__main__":

@@ -310,8 +310,10 @@ def print_slices(runs: list[dict[str, object]]) -> None:
             seen[0] += count
             seen[1] += total
     for one in runs:
+        print(f"turns of the loop (select to select) by length: {one['turns']}")
         print(f"garbage collections by generation: {one['gc']}")
         print(f"full passes (s after start, ms, objects in the oldest generation): {one['full_passes']}")
+        print(f"task steps, by coroutine: {one['steps']}")
     print("callbacks over 0.5 ms, by place: count, total ms")
     for place, (count, total) in sorted(places.items(), key=lambda p: -p[1][1])[:15]:
         print(f"  {int(count):6} {total:9.1f}  {place}")

@@ -14,6 +14,7 @@ import atexit
 import gc
 import json
 import os
+import selectors
 import time
 from asyncio import events
 from pathlib import Path
@@ -53,10 +54,16 @@ if _OUT:
             return f"{getattr(coro, '__qualname__', coro)!r:.80} now at {line}"
         return repr(handle)[:160]
 
+    steps: dict[str, int] = {}  # task steps, by the task's coroutine
+
     def timed(self: events.Handle) -> None:
         begun = time.perf_counter()
         run(self)
         ms = (time.perf_counter() - begun) * 1000
+        task = getattr(getattr(self, "_callback", None), "__self__", None)
+        if isinstance(task, asyncio.Task):
+            name = getattr(task.get_coro(), "__qualname__", "?")
+            steps[name] = steps.get(name, 0) + 1
         counts[sum(ms > edge for edge in _EDGES_MS)] += 1
         if ms > 0.5:
             place = where(self)
@@ -69,6 +76,23 @@ if _OUT:
             del slowest[_KEEP:]
 
     events.Handle._run = timed  # type: ignore[method-assign]
+
+    # A whole turn of the loop: from `select` returning to the next `select`. A request that
+    # arrives meanwhile is seen only at the next `select`, and its handler runs a turn later still,
+    # after every callback that became ready with it: an ack waits for turns, not for one callback.
+    turns = [0] * (len(_EDGES_MS) + 1)
+    left_select: list[float] = []
+    select = selectors.EpollSelector.select
+
+    def timed_select(self: selectors.EpollSelector, timeout: float | None = None) -> object:
+        if left_select:
+            ms = (time.perf_counter() - left_select[0]) * 1000
+            turns[sum(ms > edge for edge in _EDGES_MS)] += 1
+        found = select(self, timeout)
+        left_select[:] = [time.perf_counter()]
+        return found
+
+    selectors.EpollSelector.select = timed_select  # type: ignore[method-assign,assignment]
 
     # The garbage collector's passes, which hold the loop inside whichever callback allocates.
     collections: dict[int, list[float]] = {0: [], 1: [], 2: []}
@@ -94,9 +118,11 @@ if _OUT:
                 {
                     "callbacks": sum(counts),
                     "histogram": dict(zip(labels, counts, strict=True)),
+                    "turns": dict(zip(labels, turns, strict=True)),
                     "slowest": [{"ms": round(ms, 2), "where": w} for ms, w in slowest],
                     "over_half_ms": {w: [int(c), round(t, 1)] for w, (c, t) in by_place.items()},
                     "full_passes": full,
+                    "steps": dict(sorted(steps.items(), key=lambda kv: -kv[1])[:12]),
                     "gc": {
                         str(g): {"count": len(ms), "max_ms": round(max(ms, default=0), 2)}
                         | {"total_ms": round(sum(ms), 1)}
