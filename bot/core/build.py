@@ -35,7 +35,7 @@ from bot.core.front import Core
 from bot.core.handling import Handling
 from bot.core.home_channel import HomeChannel
 from bot.core.launch import Follows, LaunchBook, Launches, LaunchForm, Offer, Sender
-from bot.core.money import Accrual, Alerts, Costing, Credits, MoneyWatch, RunwayWatch, Standing
+from bot.core.money import Accrual, Alerts, Billing, Costing, Credits, MoneyWatch, RunwayWatch, Standing
 from bot.core.rails import Access, OwnChanges, Owners, Protections, Trail
 from bot.core.team import Background, Team
 from bot.core.watch import (
@@ -134,7 +134,10 @@ def build_team(setup: Setup, world: World) -> Team:
     parts["access"] = access = Access(rules, world.identity, world.usergroups)
     parts["protections"] = Protections(records, clock)
     parts["owners"] = Owners(records, world.directory, clock)
-    parts["standing"] = Standing(records=records, clock=clock, approvers=rules.approvers)
+    parts["billing"] = billing = Billing(
+        nebula=nebula, records=records, clock=clock, shares_balance_with=config.shares_balance_with
+    )
+    parts["standing"] = Standing(records=records, billing=billing, clock=clock, approvers=rules.approvers)
     parts["fleet"] = Fleet(nebula, refresh=config.detail_refresh, clock=clock, slots=world.detail_slots)
     make = _maker(parts)
     make(Credits, nebula=nebula)

@@ -15,6 +15,8 @@ from typing import Any, Final
 
 import httpx
 
+from bot.domain.money.budgets import period_bounds
+
 DEMO_KEY: Final = "ak_demo_not_a_real_key"
 # The demo with two teams (`shell --demo --teams`): each team's key, each key its own fleet.
 DEMO_KEYS: Final = {"ml": DEMO_KEY, "infra": "ak_demo_infra_not_a_real_key"}
@@ -129,6 +131,8 @@ KEYS: Final = [
 ]
 # The account's balance, as Nebula writes it (a string).
 BALANCE: Final = "1228.55600"
+# What the demo account was billed this month so far: its budget's 83 % (bot/shell/demo_state.py).
+MONTH_BILLED: Final = 4150.0
 # A launched instance deploys for this long (real seconds), then runs.
 DEPLOY_SECONDS: Final = 3.0
 
@@ -210,26 +214,23 @@ class DemoNebula:
         return _json(200, {"message": "Instance created successfully", "status": "success"})
 
     def _history(self, request: httpx.Request) -> httpx.Response:
-        """A purchase a week ago, then an hour's consumption for every hour since, newest first."""
+        """A purchase at the month's start, then an hour's consumption for every hour since (adding up
+        to MONTH_BILLED), newest first."""
         limit = int(request.url.params.get("limit", "10"))
         offset = int(request.url.params.get("offset", "0"))
-        hour = int(time.time()) // 3600 * 3600
-        rows = [
+        start = period_bounds("month", time.time())[0]
+        hours = int((time.time() - start) // 3600)
+        rows: list[dict[str, Any]] = [
             {
                 "id": n + 2,
                 "transaction_type": "usage",
-                "credit_amount": -31.76,
-                "created_at": _utc(hour - n * 3600),
+                "credit_amount": -round(MONTH_BILLED / hours, 4),
+                "created_at": _utc(start + (n + 1) * 3600),
             }
-            for n in range(7 * 24)
+            for n in reversed(range(hours))
         ]
         rows.append(
-            {
-                "id": 1,
-                "transaction_type": "purchase",
-                "credit_amount": 5000,
-                "created_at": _utc(hour - 7 * 86400),
-            }
+            {"id": 1, "transaction_type": "purchase", "credit_amount": 5000, "created_at": _utc(start)}
         )
         data = {
             "credit_balance": float(BALANCE),
@@ -263,6 +264,6 @@ def _json(status: int, body: dict[str, Any]) -> httpx.Response:
     return httpx.Response(status, content=json.dumps(body), headers={"Content-Type": "application/json"})
 
 
-def _utc(moment: int) -> str:
+def _utc(moment: float) -> str:
     """A history timestamp as Nebula writes it: UTC, without a zone."""
     return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(moment))

@@ -153,7 +153,7 @@ async def test_the_runway_alert_comes_once_per_crossing_and_ends_when_credits_ar
     assert len(alerts(stack)) == 4
 
 
-async def test_the_watcher_reads_the_balance_once_a_cycle_and_an_odd_one_changes_nothing(
+async def test_the_watcher_reads_the_balance_and_a_page_of_history_a_cycle_and_an_odd_balance_changes_nothing(
     http_stack: Stack,
 ) -> None:
     stack = http_stack
@@ -166,4 +166,4 @@ async def test_the_watcher_reads_the_balance_once_a_cycle_and_an_odd_one_changes
     assert alerts(stack) == []
     reads = [c for c in stack.nebula.calls if c.path.endswith("/users/credits")]
     assert len(reads) == 3
-    assert not [c for c in stack.nebula.calls if "/users/credits/history" in c.path]
+    assert len([c for c in stack.nebula.calls if "/users/credits/history" in c.path]) == 3

@@ -133,9 +133,13 @@ async def test_a_steady_fleet_costs_a_cycle_its_list_pages_only(http_stack: Stac
     stack.clock.advance(HOUR)
     await cycle(runtime)
     assert details_read(stack) == 0
-    # Pages of 100 and 50, and the balance for the runway (issue #31: at most 2 more a cycle).
-    assert len(stack.nebula.calls) == 3
-    assert stack.nebula.calls[-1].path.endswith("/users/credits")
+    # Pages of 100 and 50, one page of the bill and the balance for the runway (issue #31: at most 2
+    # more a cycle).
+    assert len(stack.nebula.calls) == 4
+    assert sorted(c.path.split("?")[0].rsplit("/", 2)[-1] for c in stack.nebula.calls[2:]) == [
+        "credits",
+        "history",
+    ]
     stack.nebula.instances[ids[7]]["status"] = "Stopped"
     stack.nebula.instances[ids[8]]["status"] = "Deploying"
     stack.nebula.instances[ids[8]]["status"] = "Running"  # flipped back: nothing changed for the list

@@ -257,3 +257,11 @@ async def test_two_teams_with_one_key_are_told_they_share_one_balance(
     prod, _ = await stack.reply(driver, ALICE, "credits", channel=PROD)
     assert "shared with research" in shown(prod)
     assert "at $2.00/h" in shown(prod)  # the one fleet the account has, counted once
+    # Issue #31.3: the account's bill is both teams'; a budget counts the estimate and says why.
+    stack.nebula.credit_rows = [
+        {"id": 1, "transaction_type": "Usage", "credit_amount": "-2.0", "created_at": "2026-01-01 00:00:00"}
+    ]
+    await stack.reply(driver, ALICE, "budget 500/month", channel=PROD)
+    budget, _ = await stack.reply(driver, ALICE, "budget", channel=PROD)
+    assert "Spend is estimated" in shown(budget)
+    assert "another team's too" in shown(budget)

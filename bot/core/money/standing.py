@@ -3,7 +3,8 @@ that spends more (over 100 %, a start or a longer lease needs an approver)."""
 
 from __future__ import annotations
 
-from bot.domain.money.budgets import TEAM, Budget, Figures, Ledger, figures
+from bot.core.money.billing import Billing
+from bot.domain.money.budgets import TEAM, Budget, Figures, Ledger, figures, period_bounds
 from bot.domain.refusals import OverBudget
 from bot.infra.clock import Clock
 from bot.store import Records
@@ -12,8 +13,11 @@ from bot.store import Records
 class Standing:
     """The budget and its figures now."""
 
-    def __init__(self, *, records: Records, clock: Clock, approvers: frozenset[str]) -> None:
+    def __init__(
+        self, *, records: Records, billing: Billing, clock: Clock, approvers: frozenset[str]
+    ) -> None:
         self._records = records
+        self._billing = billing
         self._clock = clock
         self._approvers = approvers
 
@@ -24,8 +28,9 @@ class Standing:
             return None
         ledger = await self._records.get(Ledger, TEAM)
         spent = ledger.record if ledger is not None else Ledger()
-        amount, period = budget.record.amount, budget.record.period
-        return budget.record, figures(amount, period, spent, spent.per_hour, self._clock())
+        amount, period, now = budget.record.amount, budget.record.period, self._clock()
+        bill = await self._billing.counted(period_bounds(period, now)[0], now)
+        return budget.record, figures(amount, period, spent, spent.per_hour, now, bill)
 
     async def over(self) -> OverBudget | None:
         """Why more spending needs an approver (the budget is spent), or None."""

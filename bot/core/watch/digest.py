@@ -1,12 +1,15 @@
 """The daily digest: once a day at NEBULA_BOT_DIGEST_AT (UTC), the cost summary in the watch channel,
-with the budget line and the last days' spend; posted by whichever replica gets the day first."""
+with the budget line and the last days' spend, and yesterday's bill when the estimate was more than
+10 % off it; posted by whichever replica gets the day first."""
 
 from __future__ import annotations
 
+import calendar
 import time
 from typing import Final
 
-from bot.core.money import Credits, Standing
+from bot.core.money import Billing, Credits, Standing
+from bot.domain.money.bill import Disagreement, far_apart
 from bot.domain.money.budgets import TEAM, Ledger, last_days
 from bot.domain.money.costs import FleetCost
 from bot.domain.money.credits import Runway
@@ -36,9 +39,11 @@ class Digests:
         records: Records,
         standing: Standing,
         credits: Credits,
+        billing: Billing,
         outbox: Outbox,
     ) -> None:
         self._credits = credits
+        self._billing = billing
         self._minute = minute
         self._clock = clock
         self._records = records
@@ -46,14 +51,30 @@ class Digests:
         self._outbox = outbox
 
     async def digest(self, summary: FleetCost, heading: str) -> Message:
-        """The digest of `summary`: the running fleet, the budget's line, and the last days' spend."""
+        """The digest of `summary`: the running fleet, the budget's line, the last days' spend, and
+        yesterday's bill where the estimate was far from it."""
         digest = fleet_messages.cost(summary, heading=heading)
         budget = await self._standing.now()
         ledger = await self._records.get(Ledger, TEAM)
         days = last_days(ledger.record, self._clock()) if ledger is not None else []
         return budget_messages.digest(
-            digest, budget[1] if budget else None, days, await self._runway(summary)
+            digest,
+            budget[1] if budget else None,
+            days,
+            await self._runway(summary),
+            await self._yesterday(days),
         )
+
+    async def _yesterday(self, days: list[tuple[str, float]]) -> Disagreement | None:
+        """Yesterday's estimate and bill, when they were more than 10 % apart."""
+        if len(days) < 2:
+            return None
+        day, estimated = days[-2]
+        start = calendar.timegm(time.strptime(day, "%Y-%m-%d"))
+        billed = await self._billing.day(start)
+        if billed is None or not far_apart(billed, estimated):
+            return None
+        return Disagreement(day, billed, estimated)
 
     async def _runway(self, summary: FleetCost) -> str:
         """The credits' line, as `/nebula credits` has it ("" when the balance cannot be had)."""

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Final, Literal
 
+from bot.domain.money.bill import Billed, Unbilled
 from bot.domain.records import Record
 
 Period = Literal["month", "week"]
@@ -81,6 +82,10 @@ class Figures:
     period_end: float
     runs_out_at: float | None  # None: not within this period at today's burn
     top: tuple[tuple[str, float], ...]  # the biggest spenders this period: (instance id, spent)
+    # Spent is what Nebula billed up to `billed_until`, and the estimate after it; without a bill,
+    # all of it is the estimate, for the reason `unbilled` says.
+    billed_until: float | None = None
+    unbilled: Unbilled | None = None
 
     @property
     def share(self) -> float:
@@ -144,10 +149,23 @@ def accrue(ledger: Ledger, running: Mapping[str, float], now: float, period: Per
     )
 
 
-def figures(amount: float, period: Period, ledger: Ledger, per_hour: float, now: float) -> Figures:
-    """Where the budget stands at `now`, burning `per_hour`."""
+def figures(
+    amount: float,
+    period: Period,
+    ledger: Ledger,
+    per_hour: float,
+    now: float,
+    bill: Billed | Unbilled | None = None,
+) -> Figures:
+    """Where the budget stands at `now`, burning `per_hour`: what Nebula billed for the period (with
+    the hours since its last bill estimated at `per_hour`), or without a bill the ledger's estimate."""
     start, end = period_bounds(period, now)
-    spent = spent_since(ledger, start, now)
+    billed_until, unbilled = None, bill if isinstance(bill, Unbilled) else None
+    if isinstance(bill, Billed):
+        billed_until = bill.until
+        spent = bill.amount + per_hour * max(0.0, now - max(bill.until, start)) / 3600
+    else:
+        spent = spent_since(ledger, start, now)
     hours_left = max(0.0, end - now) / 3600
     forecast = spent + per_hour * hours_left
     runs_out: float | None = None
@@ -158,7 +176,7 @@ def figures(amount: float, period: Period, ledger: Ledger, per_hour: float, now:
         runs_out = at if at < end else None
     by_instance = ledger.by_instance if ledger.period_start == start else {}
     top = tuple(sorted(by_instance.items(), key=lambda item: (-item[1], item[0]))[:5])
-    return Figures(amount, period, spent, per_hour, forecast, end, runs_out, top)
+    return Figures(amount, period, spent, per_hour, forecast, end, runs_out, top, billed_until, unbilled)
 
 
 def spent_since(ledger: Ledger, start: float, now: float) -> float:

@@ -9,6 +9,7 @@ from typing import Final
 from slack_sdk.models.blocks import Block
 
 from bot.domain.fleet.instance import Instance
+from bot.domain.money.bill import Disagreement, Unbilled
 from bot.domain.money.budgets import FORECAST_ALERT, Budget, Figures
 from bot.domain.records import Protection
 from bot.slack.messages.instances import row
@@ -76,8 +77,11 @@ def _standing(current: Figures) -> str:
         runs_out = f"At this burn it lasts the {current.period}."
     share = figure(current.share)
     of_it = "?" if share is None else f"{share:.0%}"
+    billed = ""
+    if current.billed_until is not None:
+        billed = f", as Nebula billed it to {moment(current.billed_until)} (the time since estimated)"
     return (
-        f"Spent this {current.period}: {dollars(current.spent)} ({of_it}); burning "
+        f"Spent this {current.period}: {dollars(current.spent)} ({of_it}){billed}; burning "
         f"{per_hour(current.per_hour)}; forecast {dollars(current.forecast)} by "
         f"{moment(current.period_end)}. {runs_out}"
     )
@@ -91,15 +95,34 @@ def _spenders(current: Figures, hosts: Mapping[str, str | None]) -> str:
 
 
 ESTIMATED: Final = (
-    "Spend is estimated: each running instance's price times the time between the watcher's readings. "
-    "What Nebula billed: `/nebula credits`."
+    "Spend is estimated: each running instance's price times the time between the watcher's readings."
 )
+BILLED: Final = (
+    "Spend is what Nebula billed (its credit history, hourly), and for the time since its last bill "
+    "each running instance's price times that time. The spenders below are estimated so too."
+)
+UNBILLED: Final = {
+    Unbilled.NOT_READ: "The watcher has not read Nebula's credit history yet; it does each cycle.",
+    Unbilled.NOTHING_BILLED: "Nebula's credit history has no consumption yet.",
+    Unbilled.STALE: "Nebula's newest bill is more than six hours old.",
+    Unbilled.UNREAD: "Nebula's credit history could not be read; it is read again each cycle.",
+    Unbilled.SHARED: "This team's key is another team's too, and Nebula bills the account as one "
+    "(`/nebula credits` shows it).",
+}
+
+
+def counted(current: Figures) -> str:
+    """How the spend was counted: billed, or estimated and why."""
+    if current.billed_until is not None:
+        return BILLED
+    why = UNBILLED.get(current.unbilled) if current.unbilled is not None else None
+    return f"{ESTIMATED} {why}" if why else ESTIMATED
 
 
 def budget_shown(current: Figures, hosts: Mapping[str, str | None]) -> Message:
     """`/nebula budget`: the standing (and how it was counted), and the five biggest spenders."""
     head = f"{MONEY} *Budget* {_amount(current)}"
-    blocks: list[Block] = [section(head), section(_standing(current)), context(ESTIMATED)]
+    blocks: list[Block] = [section(head), section(_standing(current)), context(counted(current))]
     if current.top:
         blocks.append(
             section(
@@ -145,11 +168,25 @@ def chart(days: Sequence[tuple[str, float]]) -> str:
     return "```\n" + "\n".join(lines) + "\n```"
 
 
+def disagreement(found: Disagreement) -> str:
+    """Yesterday's estimate was far from what Nebula billed."""
+    share = abs(found.estimated - found.billed) / found.billed if found.billed > 0 else None
+    how_far = f" ({share:.0%} apart)" if share is not None and share < 100 else ""
+    return (
+        f":mag: On {found.day} Nebula billed {dollars(found.billed)}; the bot's estimate was "
+        f"{dollars(found.estimated)}{how_far}. The chart shows the estimate; budgets count the bill."
+    )
+
+
 def digest(
-    cost: Message, current: Figures | None, days: Sequence[tuple[str, float]], credits: str = ""
+    cost: Message,
+    current: Figures | None,
+    days: Sequence[tuple[str, float]],
+    credits: str = "",
+    off: Disagreement | None = None,
 ) -> Message:
-    """The daily digest: the cost summary, then the credits' line (the bot's mrkdwn), the budget line and
-    the last days' spend as a chart."""
+    """The daily digest: the cost summary, then the credits' line (the bot's mrkdwn), the budget line,
+    the last days' spend as a chart, and yesterday's bill when the estimate was far from it."""
     extra: list[dict[str, object]] = []
     if credits:
         extra.append(section(f":moneybag: Credits: {credits}").to_dict())
@@ -157,5 +194,7 @@ def digest(
         extra.append(section(digest_line(current)).to_dict())
     if days:
         extra.append(section(f"*Spend, the last {len(days)} days*\n{chart(days)}").to_dict())
+    if off is not None:
+        extra.append(context(disagreement(off)).to_dict())
     text = cost.text + (f" {digest_line(current)}" if current is not None else "")
     return Message(text=text[:3000], blocks=(*cost.blocks[: 50 - len(extra)], *extra))
