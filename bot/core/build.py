@@ -170,7 +170,12 @@ def build_team(setup: Setup, world: World) -> Team:
     follows = make(Follows, book=launch_book, pause=world.pause)
     make(Accrual, team=config.team)
     make(Alerts)
-    make(RunwayWatch, alert_hours=config.runway_alert / 3600)
+    make(
+        RunwayWatch,
+        alert_hours=config.runway_alert / 3600,
+        team=config.team,
+        shares_balance_with=config.shares_balance_with,
+    )
     make(MoneyWatch)
     make(Digests, minute=config.digest_minute)
     fleet_watch = make(FleetWatch)

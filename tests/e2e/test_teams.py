@@ -265,3 +265,24 @@ async def test_two_teams_with_one_key_are_told_they_share_one_balance(
     budget, _ = await stack.reply(driver, ALICE, "budget", channel=PROD)
     assert "Spend is estimated" in shown(budget)
     assert "another team's too" in shown(budget)
+
+
+async def test_teams_on_one_key_get_one_runway_alert_between_them(
+    http_stack: Stack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stack = http_stack
+    monkeypatch.setenv("RESEARCH_NEBULA_KEY", "ak_test_service_key_0123456789")
+    monkeypatch.setenv("PROD_NEBULA_KEY", "ak_test_service_key_0123456789")
+    stack.nebula.add(INSTANCE, host_name="shared-box", price_per_hour=2.0)
+    stack.nebula.balance = "20.00000"  # 10 h at $2/h: under a quarter of 72 h
+    path = teams_file(tmp_path, stack.nebula.api_url)
+    runtime, _ = await stack.start_bot(
+        nebula_api_key=None, nebula_bot_teams_file=str(path), nebula_bot_watch_channel=RESEARCH
+    )
+    assert runtime.core is not None
+    for _ in range(2):
+        for team in ("research", "prod"):
+            await runtime.core.cycle(team)
+        stack.clock.advance(3600)
+    posted = [m for m in stack.slack.messages if "credits run out" in shown(m.body)]
+    assert len(posted) == 1, [shown(m.body) for m in posted]

@@ -92,7 +92,11 @@ class RunwayWatch:
         trail: Trail,
         clock: Clock,
         alert_hours: float,
+        team: str,
+        shares_balance_with: tuple[str, ...],
     ) -> None:
+        # Teams on one key watch one balance: the first of them by name alerts for all, once.
+        self._alerts_for_all = all(team < other for other in shares_balance_with)
         self._credits = credits
         self._records = records
         self._protections = protections
@@ -103,6 +107,8 @@ class RunwayWatch:
 
     async def check(self, costs: FleetCost, channel: str) -> None:
         """One reading of the balance (one Nebula call) against the burn rate `costs` shows now."""
+        if not self._alerts_for_all:
+            return
         try:
             balance = await self._credits.balance()
         except NebulaError as exc:
