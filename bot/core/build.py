@@ -19,6 +19,7 @@ from bot.core.config import CoreConfig
 from bot.core.confirmations import (
     AgreedChanges,
     Announcer,
+    ApprovalDMs,
     Changes,
     Decisions,
     Executor,
@@ -146,6 +147,7 @@ def build_team(setup: Setup, world: World) -> Team:
     parts["view"] = FleetView(fleet=parts["fleet"], nebula=nebula, changed=changed, clock=clock)
     parts["confirmations"] = store
     make(Rulings)
+    make(ApprovalDMs, _as="approval_dms", usergroups=world.usergroups)
     make(Announcer, outbox=outbox, audit_channel=config.audit_channel)
     make(Lookup, nebula=nebula)
     make(Executor, nebula=nebula, dry_run=config.dry_run)
@@ -170,12 +172,7 @@ def build_team(setup: Setup, world: World) -> Team:
     follows = make(Follows, book=launch_book, pause=world.pause)
     make(Accrual, team=config.team)
     make(Alerts)
-    make(
-        RunwayWatch,
-        alert_hours=config.runway_alert / 3600,
-        team=config.team,
-        shares_balance_with=config.shares_balance_with,
-    )
+    make(RunwayWatch)
     make(MoneyWatch)
     make(Digests, minute=config.digest_minute)
     fleet_watch = make(FleetWatch)

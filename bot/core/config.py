@@ -40,6 +40,7 @@ class CoreConfig:
     # over which an approver must press Launch (None: none), and how often a launch is looked at.
     launch_lease: float = 8 * 3600.0
     launch_unleased: bool = False
+    approval_dm: bool = True  # approvers get each request needing them by direct message
     launch_approval_per_hour: float | None = None
     launch_follow_every: float = 5.0
     # Credits: the runway under which the watch channel is alerted (seconds); the other teams whose key

@@ -120,6 +120,21 @@ class FirstSeen(Record, kind="first_seen"):
 
 
 @dataclass(frozen=True)
+class ApprovalCopies(Record, kind="approval_copies"):
+    """The direct messages a confirmation needing an approver was copied to, each (approver, DM
+    channel, ts): a click there counts as in the confirmation's channel, and each copy is kept in step
+    with the channel's message."""
+
+    confirmation_id: str
+    copies: tuple[tuple[str, str, str], ...] = ()
+
+    @property
+    def key(self) -> str:
+        """One record per confirmation."""
+        return self.confirmation_id
+
+
+@dataclass(frozen=True)
 class Digest(Record, kind="digest"):
     """The last day (UTC, `YYYY-MM-DD`) the daily cost digest was posted."""
 

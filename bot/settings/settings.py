@@ -112,6 +112,7 @@ class Settings(StoreSettings):
     nebula_bot_launch_unleased: bool = False
     nebula_bot_launch_approval_per_hour: float | None = Field(default=None, gt=0, le=100000)
     nebula_bot_launch_follow_every: Duration = Field(default=5.0, ge=0.05, le=300)
+    nebula_bot_approval_dm: bool = True  # requests needing an approver go to each by DM too
 
     @field_validator("nebula_bot_allowed_channels", mode="before")
     @classmethod
@@ -284,6 +285,7 @@ class Settings(StoreSettings):
             home_channel=self.nebula_bot_home_channel,
             launch_lease=self.nebula_bot_launch_lease,
             launch_unleased=self.nebula_bot_launch_unleased,
+            approval_dm=self.nebula_bot_approval_dm,
             launch_approval_per_hour=self.nebula_bot_launch_approval_per_hour,
             launch_follow_every=self.nebula_bot_launch_follow_every,
             runway_alert=self.nebula_bot_runway_alert,

@@ -17,7 +17,8 @@ async def asked(bench: Bench, verb: Verb = DELETE, user: str = ALICE) -> str:
     """Ask for `verb` on INSTANCE; the new confirmation's id."""
     before = len(bench.slack.messages)
     await bench.command(f"{verb.name} {INSTANCE}", user)
-    [posted] = [s for s in bench.slack.messages[before:] if action_ids.CONFIRM in buttons(s.body)]
+    new = bench.slack.messages[before:]
+    [posted] = [s for s in new if action_ids.CONFIRM in buttons(s.body) and not s.channel.startswith("D")]
     return str(buttons(posted.body)[action_ids.CONFIRM]["value"])
 
 

@@ -201,14 +201,16 @@ class FakeSlack(LoopbackServer):
         [found] = [m for m in self.messages if m.ts == ts]
         return found
 
-    def with_button(self, value: str) -> ChannelMessage | None:
-        """The newest message whose buttons carry `value` (as a person would find it to click)."""
-        for candidate in reversed(self.messages):
-            for block in candidate.body.get("blocks") or []:
-                for element in block.get("elements", []) if isinstance(block, dict) else []:
-                    if isinstance(element, dict) and element.get("value") == value:
-                        return candidate
-        return None
+    def with_button(self, value: str, channel: str | None = None) -> ChannelMessage | None:
+        """The newest message whose buttons carry `value` (as a person would find it to click): in
+        `channel` when it is given; otherwise one in a channel before one in a DM (an approver's copy
+        in a DM carries the same buttons as the channel's message)."""
+        carrying = [m for m in self.messages if value in _button_values(m.body)]
+        if channel is not None:
+            carrying = [m for m in carrying if m.channel == channel]
+        in_channels = [m for m in carrying if not m.channel.startswith("D")]
+        found = in_channels or carrying
+        return found[-1] if found else None
 
     def thread(self, ts: str) -> list[ChannelMessage]:
         """The replies in the thread under the message `ts`."""
@@ -831,3 +833,13 @@ class Ack:
 
     status: int
     body: dict[str, Any] = field(default_factory=dict)
+
+
+def _button_values(body: dict[str, Any]) -> set[str]:
+    return {
+        str(element.get("value"))
+        for block in body.get("blocks") or []
+        if isinstance(block, dict)
+        for element in block.get("elements", [])
+        if isinstance(element, dict) and "value" in element
+    }

@@ -154,9 +154,9 @@ class Driver:
         The click comes from the message that carries a button with `value`, as in Slack; a forged
         value comes from a message the bot never posted.
         """
-        carrier = self.slack.with_button(value)
-        message_ts = carrier.ts if carrier is not None else "1699999999.000001"
         channel = kw.get("channel", CHANNEL)
+        carrier = self.slack.with_button(value, channel)
+        message_ts = carrier.ts if carrier is not None else "1699999999.000001"
         response_url = self.slack.new_response_url(channel, carrier.ts if carrier is not None else None)
         payload = click_payload(user, action_id, value, response_url, **kw)
         payload["container"]["message_ts"] = message_ts

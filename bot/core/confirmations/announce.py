@@ -10,7 +10,9 @@ bot), the command's `response_url` carries the confirmation instead, and edits g
 
 from __future__ import annotations
 
+from bot.core.confirmations.approvals import ApprovalDMs
 from bot.domain.confirmation import Confirmation, InstanceOutcome
+from bot.domain.policy import Actor
 from bot.slack.messages import confirmations as messages
 from bot.slack.messages.kit import Message
 from bot.slack.outbox import Outbox
@@ -25,9 +27,10 @@ def origin(confirmation: Confirmation) -> Destination:
 class Announcer:
     """Posts and edits the messages people read in the confirmation's channel."""
 
-    def __init__(self, outbox: Outbox, audit_channel: str | None) -> None:
+    def __init__(self, outbox: Outbox, audit_channel: str | None, approval_dms: ApprovalDMs) -> None:
         self._outbox = outbox
         self._audit_channel = audit_channel
+        self._dms = approval_dms
 
     async def tell(self, to: Destination, message: Message) -> None:
         """Answer one person about a confirmation (it is unknown, already decided, not theirs…)."""
@@ -40,15 +43,26 @@ class Announcer:
         )
         if ts is None:
             await self._outbox.reply(to, message, public=True)
+        await self._dms.send(confirmation, message)
         return ts
+
+    async def copied_to(self, confirmation_id: str, actor: Actor) -> bool:
+        """Whether `actor`'s click comes from the copy of the confirmation sent to them."""
+        return await self._dms.copied_to(confirmation_id, actor)
+
+    async def tell_requester(self, confirmation: Confirmation, message: Message) -> None:
+        """The requester's direct message about a decision on a request that needed an approver."""
+        await self._dms.tell_requester(confirmation, message)
 
     async def show(
         self, confirmation: Confirmation, message_ts: str | None, message: Message, click: Destination | None
     ) -> None:
-        """Make the confirmation message show `message`: edited in place whenever the bot can."""
+        """Make the confirmation message, and its approvers' copies, show `message`: edited in place
+        whenever the bot can."""
+        await self._dms.mirror(confirmation, message)
         if await self._outbox.edit(confirmation.channel_id, message_ts, message):
             return
-        if click is not None and click.response_url:
+        if click is not None and click.response_url and click.channel == confirmation.channel_id:
             await self._outbox.reply(click, message, replace=True)
             return
         # A slash command's response_url cannot replace its earlier reply: this arrives as a new message.

@@ -19,6 +19,7 @@ from bot.domain.policy import Actor
 from bot.infra import logs
 from bot.infra.clock import Clock
 from bot.slack.messages import confirmations as messages
+from bot.slack.messages.notices import approvals as dm_messages
 from bot.slack.replier import Destination
 from bot.store import Confirmations
 
@@ -54,6 +55,9 @@ class Decisions:
         entry = await self._decide(actor, confirmation_id, to, State.SCHEDULED if later else State.CLAIMED)
         if entry is None:
             return
+        if actor.user_id != entry.confirmation.requester:
+            approved = dm_messages.approved(entry.confirmation, actor.user_id)
+            await self._announcer.tell_requester(entry.confirmation, approved)
         if later:
             await self._window.start(entry, actor.user_id, to)
             return
@@ -69,6 +73,9 @@ class Decisions:
         await self._announcer.show(
             confirmation, entry.message_ts, messages.cancelled(confirmation, actor.user_id), to
         )
+        if actor.user_id != confirmation.requester:
+            rejected = dm_messages.rejected(confirmation, actor.user_id)
+            await self._announcer.tell_requester(confirmation, rejected)
 
     async def _decide(
         self, actor: Actor, confirmation_id: str, to: Destination, to_state: State
@@ -98,6 +105,12 @@ class Decisions:
             await self._announcer.tell(to, messages.unknown_confirmation())
             return None
         access = self._rulings.access
+        confirmation = entry.confirmation
+        if actor.channel_id != confirmation.channel_id and await self._announcer.copied_to(
+            confirmation.id, actor
+        ):
+            # The click came from the copy sent to this approver: as good as from the channel.
+            actor = replace(actor, channel_id=confirmation.channel_id)
         actor = await access.resolve(actor)
         rule = access.may_cancel if cancel else access.may_confirm
         ruling = rule(actor, entry.confirmation)
@@ -125,6 +138,9 @@ class Decisions:
             )
             if closed.won:
                 await self._trail.note(Step.EXPIRED, "expired", Subject.of(confirmation), actor.user_id)
+                await self._announcer.tell_requester(
+                    confirmation, dm_messages.expired_unapproved(confirmation)
+                )
             await self._announcer.show(confirmation, entry.message_ts, messages.expired(confirmation), to)
             return
         logs.event(

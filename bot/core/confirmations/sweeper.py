@@ -17,6 +17,7 @@ from bot.infra import logs
 from bot.infra.clock import Clock, pause
 from bot.slack.messages import confirmations as messages
 from bot.slack.messages import texts
+from bot.slack.messages.notices import approvals as dm_messages
 from bot.store import Confirmations
 
 
@@ -93,6 +94,7 @@ class Sweeper:
             closed += 1
             await self._trail.note(Step.EXPIRED, "expired", Subject.of(confirmation), SYSTEM_ACTOR)
             await self._announcer.show(confirmation, entry.message_ts, messages.expired(confirmation), None)
+            await self._announcer.tell_requester(confirmation, dm_messages.expired_unapproved(confirmation))
         return closed
 
     async def recover_stale_claims(self) -> int:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
+from bot.core.config import CoreConfig
 from bot.core.rails import Protections, Subject, Trail
 from bot.domain.audit import SYSTEM_ACTOR, Step, Topic
 from bot.domain.money.costs import FleetCost
@@ -91,19 +92,17 @@ class RunwayWatch:
         outbox: Outbox,
         trail: Trail,
         clock: Clock,
-        alert_hours: float,
-        team: str,
-        shares_balance_with: tuple[str, ...],
+        config: CoreConfig,
     ) -> None:
         # Teams on one key watch one balance: the first of them by name alerts for all, once.
-        self._alerts_for_all = all(team < other for other in shares_balance_with)
+        self._alerts_for_all = all(config.team < other for other in config.shares_balance_with)
+        self._alert_hours = config.runway_alert / 3600
         self._credits = credits
         self._records = records
         self._protections = protections
         self._outbox = outbox
         self._trail = trail
         self._clock = clock
-        self._alert_hours = alert_hours
 
     async def check(self, costs: FleetCost, channel: str) -> None:
         """One reading of the balance (one Nebula call) against the burn rate `costs` shows now."""

@@ -52,7 +52,7 @@ def internal_error() -> Message:
     return notice(INTERNAL_ERROR)
 
 
-def _labels(confirmation: Confirmation) -> str:
+def labels(confirmation: Confirmation) -> str:
     labels = [label(instance) for instance in confirmation.instances]
     return ", ".join(labels) if len(labels) <= 3 else f"{', '.join(labels[:2])} and {len(labels) - 2} more"
 
@@ -132,7 +132,7 @@ def _dialog_target(confirmation: Confirmation) -> str:
 def in_progress(confirmation: Confirmation, actor: str) -> Message:
     """Replaces the confirmation the moment it is claimed: no buttons left to click."""
     return notice(
-        f":hourglass_flowing_sand: {wording(confirmation.verb).gerund} {_labels(confirmation)}… "
+        f":hourglass_flowing_sand: {wording(confirmation.verb).gerund} {labels(confirmation)}… "
         f"(confirmed by {who(actor)})"
     )
 
@@ -140,7 +140,7 @@ def in_progress(confirmation: Confirmation, actor: str) -> Message:
 def scheduled(confirmation: Confirmation, actor: str, send_at: float, seconds: float) -> Message:
     """A confirmed change waiting out the undo window: when it goes, who confirmed, and Undo."""
     text = (
-        f":hourglass_flowing_sand: {wording(confirmation.verb).gerund} {_labels(confirmation)} "
+        f":hourglass_flowing_sand: {wording(confirmation.verb).gerund} {labels(confirmation)} "
         f"at {moment(send_at)} "
         f"(in {_span(seconds)}; confirmed by {who(actor)})."
     )
@@ -164,19 +164,19 @@ def undone(confirmation: Confirmation, actor: str) -> Message:
     """Replaces a scheduled change that someone undid."""
     return notice(
         f":leftwards_arrow_with_hook: Undone by {who(actor)}. "
-        f"Nothing was {wording(confirmation.verb).past}: {_labels(confirmation)}."
+        f"Nothing was {wording(confirmation.verb).past}: {labels(confirmation)}."
     )
 
 
 def refused(confirmation: Confirmation, reason: str) -> Message:
     """Replaces a confirmation that can no longer be carried out (its instance was protected since)."""
-    return notice(f"{reason} This request is closed: {_labels(confirmation)}.")
+    return notice(f"{reason} This request is closed: {labels(confirmation)}.")
 
 
 def cancelled(confirmation: Confirmation, actor: str) -> Message:
     """Replaces a cancelled confirmation."""
     past = wording(confirmation.verb).past
-    return notice(f"Cancelled by {who(actor)}. Nothing was {past}: {_labels(confirmation)}.")
+    return notice(f"Cancelled by {who(actor)}. Nothing was {past}: {labels(confirmation)}.")
 
 
 def expired(confirmation: Confirmation) -> Message:
@@ -244,7 +244,7 @@ def concluded(confirmation: Confirmation, actor: str, outcomes: Sequence[Instanc
     icon = _ICONS.get(summary, ":x:")
     result = said.past if summary is Status.SUCCESS else _word(summary)
     return notice(
-        f"{icon} {said.label} {_labels(confirmation)}: *{result}* (confirmed by {who(actor)}). "
+        f"{icon} {said.label} {labels(confirmation)}: *{result}* (confirmed by {who(actor)}). "
         "Details in the thread."
     )
 

@@ -1,0 +1,110 @@
+"""Approvals that reach people: a confirmation that needs an approver is copied, buttons and all, to
+each approver named (users, and the members of named groups, up to a limit) by direct message, since
+an approver may not be in the channel. Every copy is kept in step with the channel's message, so that
+once one approver decides, the others' copies say by whom; the requester is told by direct message
+when it is approved, rejected or expires. NEBULA_BOT_APPROVAL_DM=false keeps it in the channel.
+
+Which copies were sent is kept in the store: a click on a copy counts as made in the confirmation's
+channel for that approver only, on every replica and after restarts.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from bot.core.config import CoreConfig
+from bot.core.rails import Access
+from bot.domain.confirmation import Confirmation
+from bot.domain.policy import Actor
+from bot.domain.records import ApprovalCopies
+from bot.infra import logs
+from bot.slack.messages.kit import Message
+from bot.slack.messages.notices import approvals as messages
+from bot.slack.outbox import Outbox
+from bot.slack.usergroups import UserGroups
+from bot.store import Records
+
+# Direct messages per request at most: a group of two hundred is asked in the channel, not one by one.
+LIMIT: Final = 10
+
+
+class ApprovalDMs:
+    """Copies requests that need an approver to the approvers' direct messages, and keeps them in step."""
+
+    def __init__(
+        self, *, config: CoreConfig, access: Access, usergroups: UserGroups, records: Records, outbox: Outbox
+    ) -> None:
+        self._on = config.approval_dm
+        self._access = access
+        self._usergroups = usergroups
+        self._records = records
+        self._outbox = outbox
+
+    def needed(self, confirmation: Confirmation) -> bool:
+        """Whether `confirmation` waits for an approver, and approvers are told by direct message."""
+        rules = self._access.rules
+        return self._on and bool(rules.approvers) and (rules.needs_approval or confirmation.needs_approval)
+
+    async def send(self, confirmation: Confirmation, message: Message) -> None:
+        """Copy the request to each approver other than its requester."""
+        if not self.needed(confirmation):
+            return
+        copies = []
+        for approver in await self._approvers(confirmation.requester):
+            channel = await self._outbox.open_dm(approver)
+            if channel is None:
+                continue  # logged by the outbox; the channel's message still asks
+            ts = await self._outbox.post(
+                channel, messages.approval_copy(confirmation, message), event="approval.dm_failed"
+            )
+            if ts is not None:
+                copies.append((approver, channel, ts))
+        if copies:
+            await self._records.put(None, ApprovalCopies(confirmation.id, tuple(copies)))
+        logs.event(
+            "approval.dms",
+            user=confirmation.requester,
+            channel=confirmation.channel_id,
+            confirmation=confirmation.id,
+            outcome=f"{len(copies)} sent",
+        )
+
+    async def mirror(self, confirmation: Confirmation, message: Message) -> None:
+        """Make every copy show what the channel's message now shows."""
+        for _, channel, ts in await self._copies(confirmation.id):
+            await self._outbox.edit(channel, ts, messages.approval_copy(confirmation, message))
+
+    async def copied_to(self, confirmation_id: str, actor: Actor) -> bool:
+        """Whether `actor`'s click comes from the copy sent to them."""
+        return any(
+            user == actor.user_id and channel == actor.channel_id
+            for user, channel, _ in await self._copies(confirmation_id)
+        )
+
+    async def tell_requester(self, confirmation: Confirmation, message: Message) -> None:
+        """A direct message to the requester about their request's decision (approved, rejected,
+        expired), when an approver was needed."""
+        if not self.needed(confirmation):
+            return
+        channel = await self._outbox.open_dm(confirmation.requester)
+        if channel is not None:
+            await self._outbox.post(channel, message, event="approval.requester_dm_failed")
+
+    async def _copies(self, confirmation_id: str) -> list[tuple[str, str, str]]:
+        if not self._on:
+            return []
+        found = await self._records.get(ApprovalCopies, confirmation_id)
+        # Read back from JSON, each copy is a list: taken as it is, three strings.
+        return [(str(u), str(c), str(t)) for u, c, t in found.record.copies] if found is not None else []
+
+    async def _approvers(self, requester: str) -> list[str]:
+        """The people named as approvers (and the members of approver groups), without the requester,
+        at most LIMIT of them."""
+        rules = self._access.rules
+        people = sorted(a for a in rules.approvers if not a.startswith("S"))
+        for group in sorted(rules.approver_groups):  # a group Slack cannot list adds nobody
+            people.extend(sorted(await self._usergroups.members(group)))
+        unique = [p for n, p in enumerate(people) if p != requester and p not in people[:n]]
+        if len(unique) > LIMIT:
+            logs.warning("approval.too_many", approvers=len(unique), outcome=f"first {LIMIT} told")
+        return unique[:LIMIT]
