@@ -242,15 +242,20 @@ async def test_a_change_from_home_is_confirmed_in_its_team_s_channel(
     assert "prod-box" in shown(asked.body)
 
 
+def one_key(stack: Stack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Research and prod on one Nebula key (one account), running one $2/h instance; the teams file."""
+    monkeypatch.setenv("RESEARCH_NEBULA_KEY", "ak_test_service_key_0123456789")
+    monkeypatch.setenv("PROD_NEBULA_KEY", "ak_test_service_key_0123456789")
+    stack.nebula.add(INSTANCE, host_name="shared-box", price_per_hour=2.0)
+    return teams_file(tmp_path, stack.nebula.api_url)
+
+
 async def test_two_teams_with_one_key_are_told_they_share_one_balance(
     http_stack: Stack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Issue #31.4: one Nebula account, one balance; each team's `/nebula credits` says with whom.
     stack = http_stack
-    monkeypatch.setenv("RESEARCH_NEBULA_KEY", "ak_test_service_key_0123456789")
-    monkeypatch.setenv("PROD_NEBULA_KEY", "ak_test_service_key_0123456789")
-    stack.nebula.add(INSTANCE, host_name="shared-box", price_per_hour=2.0)
-    path = teams_file(tmp_path, stack.nebula.api_url)
+    path = one_key(stack, tmp_path, monkeypatch)
     _, driver = await stack.start_bot(nebula_api_key=None, nebula_bot_teams_file=str(path))
     research, _ = await stack.reply(driver, ALICE, "credits", channel=RESEARCH)
     assert "shared with prod" in shown(research)
@@ -271,11 +276,8 @@ async def test_teams_on_one_key_get_one_runway_alert_between_them(
     http_stack: Stack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     stack = http_stack
-    monkeypatch.setenv("RESEARCH_NEBULA_KEY", "ak_test_service_key_0123456789")
-    monkeypatch.setenv("PROD_NEBULA_KEY", "ak_test_service_key_0123456789")
-    stack.nebula.add(INSTANCE, host_name="shared-box", price_per_hour=2.0)
+    path = one_key(stack, tmp_path, monkeypatch)
     stack.nebula.balance = "20.00000"  # 10 h at $2/h: under a quarter of 72 h
-    path = teams_file(tmp_path, stack.nebula.api_url)
     runtime, _ = await stack.start_bot(
         nebula_api_key=None, nebula_bot_teams_file=str(path), nebula_bot_watch_channel=RESEARCH
     )
