@@ -16,7 +16,9 @@ from bot.domain.records import Protection
 from bot.domain.verbs import DELETE
 from bot.nebula.answers import InstancePage
 from bot.slack.messages import confirmations, instances, kit
+from bot.slack.messages.kit import Message
 from bot.slack.messages.notices import fleet
+from bot.slack.messages.notices.approvals import approval_copy
 from bot.slack.messages.notices.protection import badge
 from tests.helpers import costs_of, shown
 from tests.strategies import hostile_text, instance_ids
@@ -102,3 +104,14 @@ def test_a_click_is_compared_by_channel_only_when_both_channels_are_known() -> N
     nowhere = Confirmation("c", DELETE, (Instance(id="i-1"),), "U1", "T1", "", "", 0.0, 600.0)
     from_channel = Actor("U1", "T1", None, "C1")
     assert may_confirm(rules, us, from_channel, nowhere).allowed
+
+
+def test_an_approvers_copy_of_a_full_confirmation_keeps_its_buttons() -> None:
+    full = Message(text="x", blocks=(*tuple({"type": "divider"} for _ in range(49)), {"type": "actions"}))
+    asked = Confirmation("c", DELETE, (Instance(id="i-1"),), "U1", "T1", "C1", "", 0.0, 600.0)
+    copy = approval_copy(asked, full)
+    assert len(copy.blocks) == 50
+    assert copy.blocks[-1] == {"type": "actions"}
+    short = approval_copy(asked, Message(text="x", blocks=({"type": "actions"},)))
+    assert short.blocks[0]["type"] == "context"
+    assert short.blocks[-1] == {"type": "actions"}

@@ -14,6 +14,11 @@ from bot.domain.records import Record
 
 # Long enough for a month's budget and the digest's days; the rest is forgotten.
 KEEP: Final = 40 * 86400.0
+# At most this many rows are kept (forty days of hourly rows is 960): a history that sends thousands
+# of rows an hour keeps its newest, not a record that grows without end.
+MAX_KEPT: Final = 2000
+# A row timed later than this after now is not believed (a clock may be a little off, not a day).
+SKEW: Final = 3600.0
 # A bill whose newest row is older than this no longer speaks for the period: the estimate does.
 STALE: Final = 6 * 3600.0
 # The digest says so when a day's estimate and its bill are further apart than this share, and at
@@ -66,11 +71,14 @@ class Billed:
 
 def merged(bill: Bill, rows: Iterable[CreditRow], now: float, total: int | None) -> Bill:
     """`bill` with the consumption among `rows` added (a row seen twice counts once), and rows older
-    than KEEP forgotten. Purchases are not spend."""
+    than KEEP forgotten, or timed in the future. Purchases are not spend."""
     kept = {row_id: pair for row_id, pair in bill.rows.items() if pair[0] > now - KEEP}
     for row in rows:
-        if not row.purchase and row.at > now - KEEP:
+        if not row.purchase and now - KEEP < row.at <= now + SKEW:
             kept.setdefault(row.id, [row.at, row.amount])
+    if len(kept) > MAX_KEPT:
+        newest = sorted(kept.items(), key=lambda item: (-item[1][0], item[0]))[:MAX_KEPT]
+        kept = dict(newest)
     return Bill(kept, bill.newest_first, total if total is not None else bill.total)
 
 

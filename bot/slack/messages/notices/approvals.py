@@ -3,9 +3,13 @@ the approver's copy of the confirmation, and the requester's word on its decisio
 
 from __future__ import annotations
 
+from typing import Final
+
 from bot.domain.confirmation import Confirmation
 from bot.slack.messages.confirmations import labels
 from bot.slack.messages.kit import Message, context, notice, plain, who
+
+BLOCK_LIMIT: Final = 50  # blocks in a message, as Slack allows
 
 
 def approval_copy(confirmation: Confirmation, shown: Message) -> Message:
@@ -14,9 +18,10 @@ def approval_copy(confirmation: Confirmation, shown: Message) -> Message:
         f":raising_hand: {who(confirmation.requester)} asked in <#{confirmation.channel_id}>; "
         "an approver must confirm. This copy stays in step with the channel's."
     )
-    return Message(
-        text=f"{plain(head)} {shown.text}"[:3000], blocks=(context(head).to_dict(), *shown.blocks[:49])
-    )
+    text = f"{plain(head)} {shown.text}"[:3000]
+    if len(shown.blocks) >= BLOCK_LIMIT:  # no room for the line: the buttons matter more
+        return Message(text=text, blocks=shown.blocks)
+    return Message(text=text, blocks=(context(head).to_dict(), *shown.blocks))
 
 
 def approved(confirmation: Confirmation, approver: str) -> Message:
