@@ -120,10 +120,21 @@ class FirstSeen(Record, kind="first_seen"):
 
 
 @dataclass(frozen=True)
+class Asked:
+    """A request as its approvers' copies know it: its id, who asked, where, and whether an approver
+    must decide it (a confirmation's or a launch's)."""
+
+    id: str
+    requester: str
+    channel_id: str
+    approval: bool
+
+
+@dataclass(frozen=True)
 class ApprovalCopies(Record, kind="approval_copies"):
-    """The direct messages a confirmation needing an approver was copied to, each (approver, DM
-    channel, ts): a click there counts as in the confirmation's channel, and each copy is kept in step
-    with the channel's message."""
+    """The direct messages a request needing an approver was copied to, each (approver, DM channel,
+    ts): a click there counts as in the request's channel, and each copy is kept in step with the
+    channel's message. Keyed by the confirmation's or the launch's id."""
 
     confirmation_id: str
     copies: tuple[tuple[str, str, str], ...] = ()

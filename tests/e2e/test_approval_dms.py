@@ -5,6 +5,7 @@ copy counts as made in the channel for that approver only; the requester hears o
 from __future__ import annotations
 
 from bot.slack.messages import action_ids
+from tests.e2e.test_launch import QUIET, ask, now_showing
 from tests.helpers import buttons, shown
 from tests.standins.servers import ChannelMessage
 from tests.standins.slack_driver import CHANNEL, Driver
@@ -109,3 +110,24 @@ async def test_without_an_approver_needed_nobody_is_messaged(http_stack: Stack) 
     cid = await stack.request(driver, ALICE)
     await stack.confirm(driver, cid, ALICE)
     assert stack.slack.dms == []
+
+
+async def test_a_launch_that_needs_an_approver_reaches_them_by_dm(http_stack: Stack) -> None:
+    stack = http_stack
+    _, driver = await stack.start_bot(
+        nebula_bot_launch_approval_per_hour=5, nebula_bot_approvers=BOB, **QUIET
+    )
+    costly = await ask(stack, driver, "create h100x8 ubuntu-22.04 key=laptop name=big-1")
+    await eventually(lambda: bool(in_dm(stack, BOB)))
+    [copy] = in_dm(stack, BOB)
+    assert action_ids.LAUNCH in buttons(copy.body)
+    assert "$18.32/h" in shown(copy.body)
+    assert stack.slack.dms == [BOB]  # a cheap launch, or the requester, is never messaged
+    await driver.click(BOB, action_ids.LAUNCH, costly.id, channel=dm(BOB))  # from his copy
+    await eventually(lambda: len(stack.nebula.creates) == 1)
+    await eventually(lambda: "Nebula created `big-1`" in now_showing(stack, costly))
+    await eventually(lambda: "Nebula created `big-1`" in shown(stack.slack.message(copy.ts).body))
+    await eventually(
+        lambda: any(f"<@{BOB}> approved your launch" in shown(m.body) for m in in_dm(stack, ALICE))
+    )
+    assert action_ids.LAUNCH not in buttons(stack.slack.message(copy.ts).body)

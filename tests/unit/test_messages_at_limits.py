@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from bot.domain.confirmation import Confirmation
 from bot.domain.fleet.instance import Instance
 from bot.domain.policy import Actor, Identity, Rules, may_confirm
-from bot.domain.records import Protection
+from bot.domain.records import Asked, Protection
 from bot.domain.verbs import DELETE
 from bot.nebula.answers import InstancePage
 from bot.slack.messages import confirmations, instances, kit
@@ -106,9 +106,9 @@ def test_a_click_is_compared_by_channel_only_when_both_channels_are_known() -> N
     assert may_confirm(rules, us, from_channel, nowhere).allowed
 
 
-def test_an_approvers_copy_of_a_full_confirmation_keeps_its_buttons() -> None:
+def test_an_approvers_copy_of_a_full_request_keeps_its_buttons() -> None:
     full = Message(text="x", blocks=(*tuple({"type": "divider"} for _ in range(49)), {"type": "actions"}))
-    asked = Confirmation("c", DELETE, (Instance(id="i-1"),), "U1", "T1", "C1", "", 0.0, 600.0)
+    asked = Asked("c", "U1", "C1", approval=True)
     copy = approval_copy(asked, full)
     assert len(copy.blocks) == 50
     assert copy.blocks[-1] == {"type": "actions"}

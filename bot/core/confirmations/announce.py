@@ -43,7 +43,7 @@ class Announcer:
         )
         if ts is None:
             await self._outbox.reply(to, message, public=True)
-        await self._dms.send(confirmation, message)
+        await self._dms.send(self._dms.asked(confirmation), message)
         return ts
 
     async def copied_to(self, confirmation_id: str, actor: Actor) -> bool:
@@ -52,14 +52,14 @@ class Announcer:
 
     async def tell_requester(self, confirmation: Confirmation, message: Message) -> None:
         """The requester's direct message about a decision on a request that needed an approver."""
-        await self._dms.tell_requester(confirmation, message)
+        await self._dms.tell_requester(self._dms.asked(confirmation), message)
 
     async def show(
         self, confirmation: Confirmation, message_ts: str | None, message: Message, click: Destination | None
     ) -> None:
         """Make the confirmation message, and its approvers' copies, show `message`: edited in place
         whenever the bot can."""
-        await self._dms.mirror(confirmation, message)
+        await self._dms.mirror(self._dms.asked(confirmation), message)
         if await self._outbox.edit(confirmation.channel_id, message_ts, message):
             return
         if click is not None and click.response_url and click.channel == confirmation.channel_id:

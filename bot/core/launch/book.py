@@ -7,12 +7,15 @@ import dataclasses
 from typing import Any, Final
 
 from bot.core.config import CoreConfig
+from bot.core.confirmations import ApprovalDMs
 from bot.core.rails import Subject, Trail
 from bot.core.watch import Leases
 from bot.domain.audit import Step, Topic
 from bot.domain.launch import Launch, NameClaim, Stage
-from bot.domain.records import Lease
+from bot.domain.policy import Actor
+from bot.domain.records import Asked, Lease
 from bot.infra.clock import Clock
+from bot.slack.messages.kit import Message
 from bot.slack.messages.notices import launches as messages
 from bot.slack.outbox import Outbox
 from bot.store import Records, Versioned
@@ -43,7 +46,9 @@ class LaunchBook:
         leases: Leases,
         clock: Clock,
         config: CoreConfig,
+        approval_dms: ApprovalDMs,
     ) -> None:
+        self._dms = approval_dms
         self.records = records
         self.trail = trail
         self.clock = clock
@@ -86,6 +91,21 @@ class LaunchBook:
             lease_ends=lease.record.ends_at if lease is not None else None,
         )
         await self._outbox.edit(launch.channel_id, launch.message_ts, shown)
+        await self._dms.mirror(_asked(launch), shown)
+
+    async def ask_approvers(self, launch: Launch, shown: Message) -> None:
+        """Copy a launch that needs an approver to each approver's direct messages."""
+        await self._dms.send(_asked(launch), shown)
+
+    async def tell_requester(self, launch: Launch, message: Message) -> None:
+        """The requester's direct message about a launch an approver had to decide."""
+        await self._dms.tell_requester(_asked(launch), message)
+
+    async def from_copy(self, actor: Actor, launch: Launch) -> Actor:
+        """`actor`, as in the launch's channel when the press came from the copy sent to them."""
+        if actor.channel_id != launch.channel_id and await self._dms.copied_to(launch.id, actor):
+            return dataclasses.replace(actor, channel_id=launch.channel_id)
+        return actor
 
     async def note(
         self, step: Step, outcome: str, launch: Launch, actor: str | None, message: str = ""
@@ -125,3 +145,7 @@ class LaunchBook:
     def finished(self, launch: Launch) -> bool:
         """Nothing more will happen to it."""
         return not launch.stage_now.open and launch.stage_now is not Stage.PENDING
+
+
+def _asked(launch: Launch) -> Asked:
+    return Asked(launch.id, launch.requester, launch.channel_id, launch.needs_approval)

@@ -22,6 +22,7 @@ from bot.domain.policy import Actor
 from bot.infra import logs
 from bot.infra.clock import Pause
 from bot.nebula.errors import NebulaError
+from bot.slack.messages.notices import approvals as dm_messages
 from bot.store import Versioned
 
 # Statuses after which an instance will not come to run by itself.
@@ -90,6 +91,7 @@ class Follows:
         if moved is not None:
             await book.note(Step.EXPIRED, "expired", moved.record, None)
             await book.show(moved.record)
+            await book.tell_requester(moved.record, dm_messages.launch_expired(moved.record))
 
     async def _orphaned(self, current: Versioned[Launch], now: float) -> None:
         """Claimed long ago with no outcome: the replica that held it stopped, maybe after the POST."""

@@ -37,6 +37,7 @@ from bot.nebula.errors import (
     NebulaError,
 )
 from bot.slack.messages.kit import notice, people
+from bot.slack.messages.notices import approvals as dm_messages
 from bot.slack.messages.notices import launches as messages
 from bot.slack.messages.refusals import refusal, refusal_text
 from bot.slack.messages.texts import nebula_error
@@ -156,6 +157,7 @@ class Launches:
         )
         await book.note(Step.REQUESTED, "pending", launch, actor.user_id, _priced(launch))
         ts = await self._outbox.post(launch.channel_id, shown) if launch.channel_id else None
+        await book.ask_approvers(launch, shown)
         if ts is None:
             await self._outbox.reply(to, shown, public=True)
         else:
@@ -199,7 +201,7 @@ class Launches:
             await self._outbox.reply(to, notice("This launch is no longer known; nothing was created."))
             return
         launch = current.record
-        actor = await self._rulings.access.resolve(actor)
+        actor = await self._rulings.access.resolve(await book.from_copy(actor, launch))
         refused = self._may_launch(actor, launch)
         if refused is not None:
             await self._outbox.reply(to, refusal(refused))
@@ -213,6 +215,7 @@ class Launches:
             if expired is not None:
                 await book.note(Step.EXPIRED, "expired", launch, None)
                 await book.show(expired.record)
+                await book.tell_requester(launch, dm_messages.launch_expired(launch))
             return
         claimed = await book.advance(
             launch.id, Stage.PENDING, stage=Stage.CLAIMED.value, decided_by=actor.user_id, decided_at=now
@@ -222,6 +225,8 @@ class Launches:
             return
         await book.note(Step.CONFIRMED, "claimed", launch, actor.user_id, _priced(claimed.record))
         await book.show(claimed.record)
+        if actor.user_id != launch.requester:
+            await book.tell_requester(launch, dm_messages.launch_approved(launch, actor.user_id))
         await self._sender.send(claimed)
 
     def _may_launch(self, actor: Actor, launch: Launch) -> Reason | None:
@@ -246,7 +251,7 @@ class Launches:
             await self._outbox.reply(to, shown)
             return
         launch = current.record
-        actor = await self._rulings.access.resolve(actor)
+        actor = await self._rulings.access.resolve(await book.from_copy(actor, launch))
         if actor.channel_id != launch.channel_id:
             await self._outbox.reply(to, refusal(OtherChannel()))
             return
@@ -265,6 +270,8 @@ class Launches:
             return
         await book.note(Step.CANCELLED, "cancelled", launch, actor.user_id)
         await book.show(moved.record)
+        if actor.user_id != launch.requester:
+            await book.tell_requester(launch, dm_messages.launch_rejected(launch, actor.user_id))
 
 
 def _priced(launch: Launch) -> str:

@@ -6,16 +6,18 @@ from __future__ import annotations
 from typing import Final
 
 from bot.domain.confirmation import Confirmation
+from bot.domain.launch.records import Launch
+from bot.domain.records import Asked
 from bot.slack.messages.confirmations import labels
 from bot.slack.messages.kit import Message, context, notice, plain, who
 
 BLOCK_LIMIT: Final = 50  # blocks in a message, as Slack allows
 
 
-def approval_copy(confirmation: Confirmation, shown: Message) -> Message:
-    """An approver's direct-message copy of the confirmation message `shown`, saying where it was asked."""
+def approval_copy(asked: Asked, shown: Message) -> Message:
+    """An approver's direct-message copy of the request's message `shown`, saying where it was asked."""
     head = (
-        f":raising_hand: {who(confirmation.requester)} asked in <#{confirmation.channel_id}>; "
+        f":raising_hand: {who(asked.requester)} asked in <#{asked.channel_id}>; "
         "an approver must confirm. This copy stays in step with the channel's."
     )
     text = f"{plain(head)} {shown.text}"[:3000]
@@ -47,4 +49,28 @@ def expired_unapproved(confirmation: Confirmation) -> Message:
         f":hourglass: Your request in <#{confirmation.channel_id}> expired before an approver confirmed "
         f"it: {labels(confirmation)}. Nothing was done; run `/nebula {verb.name} "
         f"{' '.join(confirmation.instance_ids)}` again when an approver is around."
+    )
+
+
+def launch_approved(launch: Launch, approver: str) -> Message:
+    """The requester's direct message: an approver pressed Launch on their launch."""
+    return notice(
+        f":white_check_mark: {who(approver)} approved your launch of `{launch.name}` in "
+        f"<#{launch.channel_id}>. Its message there follows the instance."
+    )
+
+
+def launch_rejected(launch: Launch, approver: str) -> Message:
+    """The requester's direct message: an approver cancelled their launch."""
+    return notice(
+        f":no_entry: {who(approver)} rejected your launch of `{launch.name}` in <#{launch.channel_id}>. "
+        "Nothing was created; ask them why, or ask again."
+    )
+
+
+def launch_expired(launch: Launch) -> Message:
+    """The requester's direct message: no approver pressed Launch in time."""
+    return notice(
+        f":hourglass: Your launch of `{launch.name}` in <#{launch.channel_id}> expired before an approver "
+        "pressed Launch. Nothing was created; ask again when an approver is around."
     )
