@@ -6,7 +6,7 @@ from typing import Any
 
 from bot.slack.messages import action_ids
 from tests.helpers import buttons, confirmation_id, shown
-from tests.standins.slack_driver import Driver
+from tests.standins.slack_driver import CHANNEL, Driver
 from tests.standins.stack import ALICE, BOB, INSTANCE, Stack, eventually
 
 CAROL = "U0CAROL"
@@ -21,10 +21,15 @@ async def command_reply(stack: Stack, driver: Driver, user: str, **kw: str) -> d
     assert ack.status == 200
     if ack.body.get("text"):
         return ack.body
-    await eventually(lambda: bool(stack.slack.posts_to(url)) or len(stack.slack.messages) > before)
+    channel = kw.get("channel", CHANNEL)
+
+    def in_channel() -> list[dict[str, Any]]:  # not a DM to someone (an earlier request's decision)
+        return [m.body for m in stack.slack.messages[before:] if m.channel == channel]
+
+    await eventually(lambda: bool(stack.slack.posts_to(url)) or bool(in_channel()))
     if stack.slack.posts_to(url):
         return stack.slack.posts_to(url)[0]
-    message = stack.slack.messages[before].body
+    message = in_channel()[0]
     stack.request_seen(message)
     return message
 

@@ -21,7 +21,7 @@ from bot.slack.messages import action_ids
 from bot.store import open_store
 from tests.helpers import buttons, confirmation_id
 from tests.standins.servers import APP_TOKEN, BOT_TOKEN, NEBULA_KEY, FakeNebula, FakeSlack
-from tests.standins.slack_driver import SIGNING_SECRET, Driver
+from tests.standins.slack_driver import CHANNEL, SIGNING_SECRET, Driver
 
 ALICE = "U0ALICE"
 BOB = "U0BOB"
@@ -187,10 +187,15 @@ class Stack:
         in-channel reply through the command's response_url, or a message posted in the channel."""
         before = len(self.slack.messages)
         _, url = await driver.command(user, text, **kw)
-        await eventually(lambda: bool(self.slack.posts_to(url)) or len(self.slack.messages) > before)
+        channel = kw.get("channel", CHANNEL)
+
+        def in_channel() -> list[dict[str, Any]]:  # not a DM to someone (an earlier request's decision)
+            return [m.body for m in self.slack.messages[before:] if m.channel == channel]
+
+        await eventually(lambda: bool(self.slack.posts_to(url)) or bool(in_channel()))
         if self.slack.posts_to(url):
             return self.slack.posts_to(url)[0], url
-        message = self.slack.messages[before].body
+        message = in_channel()[0]
         if action_ids.CONFIRM in buttons(message):
             self.request_seen(message)
         return message, url
