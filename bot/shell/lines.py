@@ -21,10 +21,11 @@ from bot.domain.fleet.ids import is_slack_id
 from bot.infra import logs
 from bot.service.startup import StartupError
 from bot.settings.fields import ConfigError
+from bot.shell.form import fill_form
 from bot.shell.local_slack import Shown
 from bot.shell.options import ShellError, ShellOptions
 from bot.shell.render import Control, Style
-from bot.shell.session import Session
+from bot.shell.session import INTERRUPT, Session
 
 HELP: Final = """\
   /nebula <command>   run a command (try /nebula help, /nebula list)
@@ -41,8 +42,6 @@ HELP: Final = """\
   :help, :quit        this text; leave (waits for what you scheduled; :quit again leaves it to the bot)
   Ctrl-C, Ctrl-D      clear the line; leave (on a terminal)"""
 QUIT: Final = (":quit", ":q", ":exit")
-# What a terminal reader returns for Ctrl-C at the prompt (a pipe never does).
-INTERRUPT: Final = "\x03"
 # A control's number is short: anything longer is not one the session showed.
 MAX_NUMBER_DIGITS: Final = 6
 SEARCH_SHOWN: Final = 10  # matches listed for a menu searched as one types
@@ -66,6 +65,7 @@ async def run_lines(session: Session, read: Reader, *, interactive: bool = False
             if line.lower() in ("y", "yes"):
                 await session.press(shown, control)
                 await session.settle()
+                await fill_form(session, read)
                 continue
             session.say("Not pressed.")
             if typed is not None and not line.startswith(("/", ":")):
@@ -76,6 +76,7 @@ async def run_lines(session: Session, read: Reader, *, interactive: bool = False
             return await _leave(session, read, interactive=interactive)
         try:
             pending = await _act(session, line)
+            await fill_form(session, read)
         except Exception:  # any line gets an answer, never a traceback
             logs.failure("shell.line_failed")
             session.say("That line could not be handled (the bot's log says why); the session goes on.")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
@@ -65,6 +66,8 @@ class LocalSlack:
         self.messages: list[Shown] = []
         self.rejected: list[str] = []  # what Slack would have refused
         self.dms: list[str] = []  # the people conversations.open was called for
+        self.modal: dict[str, Any] | None = None  # the modal open now (views.open), as last updated
+        self._views = itertools.count(1)
         self._ts = itertools.count(1)
         self._urls = itertools.count(1)
         self._url_messages: dict[str, tuple[str, str | None]] = {}  # path -> (channel, message ts)
@@ -73,7 +76,8 @@ class LocalSlack:
             app.router.add_post(f"/api/{method}", self._web_api)
         app.router.add_post("/api/views.publish", self._views_publish)
         app.router.add_post("/api/conversations.open", self._conversations_open)
-        app.router.add_post("/api/views.open", self._no_modals)
+        app.router.add_post("/api/views.open", self._views_open)
+        app.router.add_post("/api/views.update", self._views_update)
         app.router.add_route("*", "/api/usergroups.users.list", self._no_members)
         app.router.add_route("*", "/api/users.lookupByEmail", self._no_user)
         app.router.add_post("/response/{name}", self._response)
@@ -176,9 +180,29 @@ class LocalSlack:
     async def _no_members(self, _: web.Request) -> web.Response:
         return web.json_response({"ok": True, "users": []})
 
-    async def _no_modals(self, _: web.Request) -> web.Response:
-        # The shell shows no modals: the bot asks for what a form would, in words.
-        return web.json_response({"ok": False, "error": "no_modals_in_the_shell"})
+    async def _views_open(self, request: web.Request) -> web.Response:
+        # One modal at a time, as a person has: the shell asks for its fields as prompts.
+        view = _view(await _body(request))
+        problem = block_kit_problem({"blocks": view.get("blocks", [])}, limit=100)
+        if problem is not None:
+            self.rejected.append(f"views.open: {problem}")
+            return web.json_response({"ok": False, "error": "invalid_arguments"})
+        self.modal = view | {"id": f"V0SHELL{next(self._views)}", "hash": secrets.token_hex(6)}
+        return web.json_response({"ok": True, "view": self.modal})
+
+    async def _views_update(self, request: web.Request) -> web.Response:
+        body = await _body(request)
+        view = _view(body)
+        if self.modal is None or body.get("view_id") != self.modal["id"]:
+            return web.json_response({"ok": False, "error": "not_found"})
+        if body.get("hash") not in (None, "", self.modal["hash"]):
+            return web.json_response({"ok": False, "error": "hash_conflict"})
+        problem = block_kit_problem({"blocks": view.get("blocks", [])}, limit=100)
+        if problem is not None:
+            self.rejected.append(f"views.update: {problem}")
+            return web.json_response({"ok": False, "error": "invalid_arguments"})
+        self.modal = view | {"id": self.modal["id"], "hash": secrets.token_hex(6)}
+        return web.json_response({"ok": True, "view": self.modal})
 
     async def _no_user(self, _: web.Request) -> web.Response:
         return web.json_response({"ok": False, "error": "users_not_found"})
@@ -207,6 +231,12 @@ async def _body(request: web.Request) -> dict[str, Any]:
         data: dict[str, Any] = await request.json()
         return data
     return dict(await request.post())
+
+
+def _view(body: dict[str, Any]) -> dict[str, Any]:
+    view = body.get("view")
+    view = json.loads(view) if isinstance(view, str) else view
+    return view if isinstance(view, dict) else {}
 
 
 def _message(body: dict[str, Any]) -> dict[str, Any]:

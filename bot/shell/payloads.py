@@ -49,6 +49,24 @@ def interaction(kind: str, user: str, channel: str, shown: Shown) -> dict[str, A
     }
 
 
+def view_submission(
+    user: str, view: dict[str, Any], values: dict[str, dict[str, Any]], trigger_id: str
+) -> dict[str, Any]:
+    """The submission of the modal `view` with `values` (block id -> its element's state), as Slack
+    sends it: the view with its id, hash, metadata and `state`."""
+    return {
+        "type": "view_submission",
+        "team": {"id": TEAM_ID, "domain": "shell"},
+        "user": {"id": user, "username": user.lower(), "team_id": TEAM_ID},
+        "api_app_id": "A0SHELL",
+        "token": "shell",
+        "trigger_id": trigger_id,
+        "view": view | {"state": {"values": values}},
+        "enterprise": None,
+        "is_enterprise_install": False,
+    }
+
+
 def action(control: Control, option: str | None) -> dict[str, Any]:
     """A press on `control` (a button), or the choice of `option` (a menu)."""
     pressed: dict[str, Any] = {

@@ -33,6 +33,8 @@ from bot.shell.render import Control, Style, render
 
 # How long a line's work may take before the shell moves on (a hung Nebula call is the bot's to time out).
 WORK_TIMEOUT: Final = 120.0
+# What a terminal reader returns for Ctrl-C at the prompt (a pipe never does).
+INTERRUPT: Final = "\x03"
 
 
 class Session:
@@ -226,6 +228,29 @@ class Session:
         for team in core.teams:
             await core.tick(team)
             await core.sweep(team)
+
+    async def change_form(self, block: dict[str, Any], values: dict[str, dict[str, Any]]) -> None:
+        """A choice in the open modal's select `block`, as Slack sends a change inside a modal (the bot
+        updates the modal's figures)."""
+        view = self.slack.modal
+        if view is None:
+            return
+        body = payloads.view_submission(self.user, view, values, self._trigger()) | {"type": "block_actions"}
+        chosen = values[block["block_id"]]
+        action_id, state = next(iter(chosen.items()))
+        body["container"] = {"type": "view", "view_id": view["id"]}
+        body["actions"] = [
+            {"type": state["type"], "action_id": action_id, "block_id": block["block_id"]}
+            | {"selected_option": state.get("selected_option"), "action_ts": "1700000001.000300"}
+        ]
+        await self._dispatch(body)
+        await self.settle()
+
+    async def submit_form(self, values: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        """Submit the open modal with `values`, as Slack does; the ack's body (errors under fields)."""
+        assert self.slack.modal is not None
+        body = payloads.view_submission(self.user, self.slack.modal, values, self._trigger())
+        return await self._dispatch(body | {"response_urls": []})
 
     async def shortcut(self, text: str) -> None:
         """Run the message shortcut on a message saying `text`, as Slack sends it (`message_action`)."""

@@ -15,9 +15,9 @@ import sys
 import threading
 from typing import Final
 
-from bot.shell.lines import EXIT_INTERRUPTED, INTERRUPT, shell
+from bot.shell.lines import EXIT_INTERRUPTED, shell
 from bot.shell.options import ShellOptions
-from bot.shell.session import Session
+from bot.shell.session import INTERRUPT, Session
 
 POLL: Final = 0.1  # how often the main thread looks whether the session has ended
 WAKE_EVERY: Final = 0.2  # how often an ended session nudges a read nobody waits for

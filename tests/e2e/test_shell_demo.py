@@ -186,12 +186,27 @@ async def test_home_shows_the_fleet_and_acts_through_a_confirmation() -> None:
     assert "/stop" not in nebula_calls(out)
 
 
-async def test_home_launches_in_words_where_no_form_can_open() -> None:
-    code, out = await run_demo([":home", "1"])  # Launch a GPU: the shell shows no modals
+async def test_the_launch_form_is_asked_as_prompts_and_an_error_asks_again() -> None:
+    # Issue #30.4: Home's "Launch a GPU" opens the form; the shell asks for its fields, shows the price
+    # the bot worked out for the choices, submits as Slack would, and asks again for a field in error.
+    typed = [":home", "1", "3", "2", "1", "llm-train-01", "2", "y", "exp-9", "y", ":wait 5s", ":calls"]
+    code, out = await run_demo(typed)
     assert code == 0
-    assert "Launch a GPU" in out
-    assert "Which GPU? Choose one:" in out
-    assert "`/nebula create h100`" in out
+    assert "Launch a GPU (Enter keeps the choice in brackets" in out
+    assert "  4. 8× H100-80G-SXM in CANADA · $18.32/h" in out
+    assert "*$2.29/h* · 2h of lease ~$4.58" in out  # the form's figures for the GPU and lease chosen
+    assert "llm-train-01 is taken" in out.replace("`", "")  # the error under the name field
+    assert "asked to launch `exp-9`: 1× H100-80G-SXM in CANADA at $2.29/h" in out
+    assert "`exp-9`" in out.split("asked to launch", 1)[1]
+    creates = [c for c in nebula_calls(out).splitlines() if "POST" in c and "/computing/instance" in c]
+    assert len(creates) == 1
+
+
+async def test_leaving_the_form_submits_nothing() -> None:
+    code, out = await run_demo(["/nebula create", "1", "1", "1", "", "", "n", ":calls"])
+    assert code == 0
+    assert "Form closed; nothing was submitted." in out
+    assert "POST" not in nebula_calls(out)
 
 
 async def test_the_demo_comes_with_a_schedule_and_a_budget_83_percent_spent() -> None:
