@@ -172,3 +172,16 @@ async def test_the_home_tab_opens_the_form_and_the_launch_is_posted_in_the_home_
     await eventually(lambda: "Nebula created `exp-7`" in str([shown(m.body) for m in stack.slack.messages]))
     assert {m.channel for m in stack.slack.messages if "exp-7" in shown(m.body)} == {"C0HOME"}
     assert stack.nebula.creates == [CREATED]
+
+
+async def test_a_key_left_out_of_a_typed_launch_is_asked_in_the_form(http_stack: Stack) -> None:
+    # The team has two keys: which one is a choice the form asks for, with what was typed chosen.
+    stack = http_stack
+    _, driver = await stack.start_bot(**QUIET)
+    view_id = await open_form(stack, driver, "create h100 ubuntu-22.04 8h")
+    text = form_text(stack, view_id)
+    assert "laptop" in text
+    assert "ci" in text
+    assert "*$2.29/h* · 8h of lease ~$18.32" in text  # the H100 typed is the one chosen
+    assert stack.nebula.creates == []
+    assert not [m for m in stack.slack.messages if "Which SSH key?" in shown(m.body)]

@@ -117,4 +117,6 @@ class LaunchWords(CommandSet):
         wanted = command.wanted
         if (wanted.gpu is None or wanted.image is None) and await self._form.open(actor, to, wanted):
             return  # the parts left out are chosen in the form
-        await self._launches.request(actor, to, wanted, written)
+        missing = await self._launches.request(actor, to, wanted, written)
+        if missing is not None and not await self._form.open(actor, to, wanted):
+            await self._launches.tell_unchosen(to, missing, wanted, written)

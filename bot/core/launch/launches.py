@@ -19,7 +19,7 @@ from bot.core.launch.sender import Sender
 from bot.core.money import Standing
 from bot.domain.audit import Step
 from bot.domain.controls import read_launch_value
-from bot.domain.launch import Launch, Plan, Stage, Unchosen, Wanted, choose
+from bot.domain.launch import Launch, Plan, Stage, Unchosen, Wanted, Why, choose
 from bot.domain.policy import Actor
 from bot.domain.refusals import (
     CostlyLaunch,
@@ -69,9 +69,10 @@ class Launches:
 
     async def request(
         self, actor: Actor, to: Destination, wanted: Wanted, written: Callable[[Wanted], str]
-    ) -> None:
-        """`/nebula create …`: the confirmation with the price, in the channel; or what is missing, with
-        the commands that would choose it (`written`: what asks for a `Wanted`)."""
+    ) -> Unchosen | None:
+        """`/nebula create …`: the confirmation with the price, in the channel; or what is wrong, with
+        the commands that would choose it (`written`: what asks for a `Wanted`). A part left out that
+        has several choices (the SSH key of a team with two) is returned instead, for a form to ask."""
         book = self._book
         try:
             catalogue = await self._offer.read()
@@ -80,22 +81,37 @@ class Launches:
             logs.warning(
                 "launch.unread", user=actor.user_id, channel=actor.channel_id, error=type(exc).__name__
             )
+            await self._outbox.reply(to, messages.unread(nebula_error(exc)))
+            return None
+        taken = frozenset((i.host_name or "").lower() for i in fleet.instances) | await book.held_names()
+        plan = choose(catalogue, wanted, taken, book.config.launch_lease)
+        if isinstance(plan, Unchosen):
+            if plan.why is Why.MISSING:
+                return plan
+            await self.tell_unchosen(to, plan, wanted, written)
+            return None
+        refused = await self.refused(actor, plan)
+        if refused is not None:
+            await self._outbox.reply(to, refusal(refused))
+            return None
+        await self.offer(actor, to, plan)
+        return None
+
+    async def tell_unchosen(
+        self, to: Destination, plan: Unchosen, wanted: Wanted, written: Callable[[Wanted], str]
+    ) -> None:
+        """What could not be chosen, with a command to type for each choice."""
+        try:
+            catalogue = await self._offer.read()  # read a moment ago, and kept: no second call
+        except NebulaError as exc:
             await self._outbox.reply(
                 to, notice(f"The bot could not read what Nebula offers. {nebula_error(exc)}")
             )
             return
-        taken = frozenset((i.host_name or "").lower() for i in fleet.instances) | await book.held_names()
-        plan = choose(catalogue, wanted, taken, book.config.launch_lease)
-        if isinstance(plan, Unchosen):
-            part = plan.part
-            shown = messages.unchosen(plan, catalogue, lambda word: written(wanted.chose(part, word)))
-            await self._outbox.reply(to, shown)
-            return
-        refused = await self.refused(actor, plan)
-        if refused is not None:
-            await self._outbox.reply(to, refusal(refused))
-            return
-        await self.offer(actor, to, plan)
+        part = plan.part
+        await self._outbox.reply(
+            to, messages.unchosen(plan, catalogue, lambda word: written(wanted.chose(part, word)))
+        )
 
     async def resolve(self, actor: Actor) -> Actor:
         """`actor` with the user groups the rules name."""

@@ -261,3 +261,8 @@ def budget_line(spent: float, amount: float, period: str, adds: float | None) ->
     """ "$1,230.00 of $5,000.00 this month; this lease adds ~$21.00"."""
     line = f"{dollars(spent)} of {dollars(amount)} this {period}"
     return f"{line}; this lease adds ~{dollars(adds)}" if adds is not None else f"{line}; no lease: no end"
+
+
+def unread(why: str) -> Message:
+    """Nebula's catalogue could not be read: `why`, in the bot's words for Nebula's error."""
+    return notice(f"The bot could not read what Nebula offers. {why}")
