@@ -59,14 +59,14 @@ class Announcer:
     ) -> None:
         """Make the confirmation message, and its approvers' copies, show `message`: edited in place
         whenever the bot can."""
-        await self._dms.mirror(self._dms.asked(confirmation), message)
         if await self._outbox.edit(confirmation.channel_id, message_ts, message):
-            return
-        if click is not None and click.response_url and click.channel == confirmation.channel_id:
+            pass
+        elif click is not None and click.response_url and click.channel == confirmation.channel_id:
             await self._outbox.reply(click, message, replace=True)
-            return
-        # A slash command's response_url cannot replace its earlier reply: this arrives as a new message.
-        await self._outbox.reply(origin(confirmation), message, public=True)
+        else:
+            # A slash command's response_url cannot replace its earlier reply: this arrives as new.
+            await self._outbox.reply(origin(confirmation), message, public=True)
+        await self._dms.mirror(self._dms.asked(confirmation), message)  # the channel's first
 
     async def announce(
         self,

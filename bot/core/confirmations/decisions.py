@@ -55,13 +55,13 @@ class Decisions:
         entry = await self._decide(actor, confirmation_id, to, State.SCHEDULED if later else State.CLAIMED)
         if entry is None:
             return
-        if actor.user_id != entry.confirmation.requester:
-            approved = dm_messages.approved(entry.confirmation, actor.user_id)
-            await self._announcer.tell_requester(entry.confirmation, approved)
         if later:
             await self._window.start(entry, actor.user_id, to)
-            return
-        await self._changes.carry_out(entry.confirmation, entry.message_ts, actor, to)
+        else:
+            await self._changes.carry_out(entry.confirmation, entry.message_ts, actor, to)
+        if actor.user_id != entry.confirmation.requester:  # after the change: nothing waits for a DM
+            approved = dm_messages.approved(entry.confirmation, actor.user_id)
+            await self._announcer.tell_requester(entry.confirmation, approved)
 
     async def cancel(self, actor: Actor, to: Destination, confirmation_id: str) -> None:
         """A click on Cancel: the confirmation can no longer be carried out."""

@@ -241,9 +241,9 @@ class Launches:
             return
         await book.note(Step.CONFIRMED, "claimed", launch, actor.user_id, _priced(claimed.record))
         await book.show(claimed.record)
-        if actor.user_id != launch.requester:
-            await book.tell_requester(launch, dm_messages.launch_approved(launch, actor.user_id))
         await self._sender.send(claimed)
+        if actor.user_id != launch.requester:  # after the POST: nothing waits for a DM
+            await book.tell_requester(launch, dm_messages.launch_approved(launch, actor.user_id))
 
     def _may_launch(self, actor: Actor, launch: Launch) -> Reason | None:
         if actor.channel_id != launch.channel_id:
