@@ -43,8 +43,11 @@ class Announcer:
         )
         if ts is None:
             await self._outbox.reply(to, message, public=True)
-        await self._dms.send(self._dms.asked(confirmation), message)
         return ts
+
+    async def ask_approvers(self, confirmation: Confirmation, message: Message) -> None:
+        """Copy the confirmation to its approvers' direct messages, when it needs one."""
+        await self._dms.send(self._dms.asked(confirmation), message)
 
     async def copied_to(self, confirmation_id: str, actor: Actor) -> bool:
         """Whether `actor`'s click comes from the copy of the confirmation sent to them."""

@@ -119,3 +119,4 @@ class Requests:
         message_ts = await self._announcer.ask(confirmation, message, to)
         if message_ts is not None:
             await self._confirmations.attach_message(confirmation.id, message_ts)
+        await self._announcer.ask_approvers(confirmation, message)

@@ -173,13 +173,13 @@ class Launches:
         )
         await book.note(Step.REQUESTED, "pending", launch, actor.user_id, _priced(launch))
         ts = await self._outbox.post(launch.channel_id, shown) if launch.channel_id else None
-        await book.ask_approvers(launch, shown)
         if ts is None:
             await self._outbox.reply(to, shown, public=True)
         else:
             kept = await book.keep_message(launch.id, ts)
             if kept is not None and kept.stage_now is not Stage.PENDING:  # pressed before the ts was kept
                 await book.show(kept)
+        await book.ask_approvers(launch, shown)
         if press and reason is None:
             await self.launch(actor, to, launch.id)
 
