@@ -16,9 +16,10 @@ BLOCK_LIMIT: Final = 50  # blocks in a message, as Slack allows
 
 def approval_copy(asked: Asked, shown: Message) -> Message:
     """An approver's direct-message copy of the request's message `shown`, saying where it was asked."""
+    # Said the same before and after the decision: the copy below shows which it is.
     head = (
-        f":raising_hand: {who(asked.requester)} asked in <#{asked.channel_id}>; "
-        "an approver must confirm. This copy stays in step with the channel's."
+        f":raising_hand: {who(asked.requester)} asked in <#{asked.channel_id}> for an approver. "
+        "This copy follows the message there."
     )
     text = f"{plain(head)} {shown.text}"[:3000]
     if len(shown.blocks) >= BLOCK_LIMIT:  # no room for the line: the buttons matter more
