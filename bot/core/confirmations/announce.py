@@ -62,13 +62,12 @@ class Announcer:
     ) -> None:
         """Make the confirmation message, and its approvers' copies, show `message`: edited in place
         whenever the bot can."""
-        if await self._outbox.edit(confirmation.channel_id, message_ts, message):
-            pass
-        elif click is not None and click.response_url and click.channel == confirmation.channel_id:
-            await self._outbox.reply(click, message, replace=True)
-        else:
-            # A slash command's response_url cannot replace its earlier reply: this arrives as new.
-            await self._outbox.reply(origin(confirmation), message, public=True)
+        if not await self._outbox.edit(confirmation.channel_id, message_ts, message):
+            if click is not None and click.response_url and click.channel == confirmation.channel_id:
+                await self._outbox.reply(click, message, replace=True)
+            else:
+                # A slash command's response_url cannot replace its earlier reply: this arrives as new.
+                await self._outbox.reply(origin(confirmation), message, public=True)
         await self._dms.mirror(self._dms.asked(confirmation), message)  # the channel's first
 
     async def announce(

@@ -113,7 +113,7 @@ class ApprovalDMs:
         people = sorted(a for a in rules.approvers if not a.startswith("S"))
         for group in sorted(rules.approver_groups):  # a group Slack cannot list adds nobody
             people.extend(sorted(await self._usergroups.members(group)))
-        unique = [p for n, p in enumerate(people) if p != requester and p not in people[:n]]
+        unique = [p for p in dict.fromkeys(people) if p != requester]  # in order, each once
         if len(unique) > LIMIT:
             logs.warning("approval.too_many", approvers=len(unique), outcome=f"first {LIMIT} told")
         return unique[:LIMIT]

@@ -59,9 +59,9 @@ class Billing:
             return merged(Bill(stored.rows, known, stored.total), rows, now, total)
 
         try:
-            if current is None and await self._records.put(None, change(Bill())) is not None:
-                return
-            await self._records.update(Bill, Bill().key, change)
+            # Against the version read before the page; read again only if another replica wrote since.
+            if await self._records.put(current, change(bill)) is None:
+                await self._records.update(Bill, Bill().key, change)
         except RecordBusy:
             logs.warning("billing.busy", outcome="read again next cycle")
 
