@@ -136,7 +136,11 @@ def build_team(setup: Setup, world: World) -> Team:
     parts["protections"] = Protections(records, clock)
     parts["owners"] = Owners(records, world.directory, clock)
     parts["billing"] = billing = Billing(
-        nebula=nebula, records=records, clock=clock, shares_balance_with=config.shares_balance_with
+        nebula=nebula,
+        records=records,
+        clock=clock,
+        shares_balance_with=config.shares_balance_with,
+        own_instances=config.own_instances,
     )
     parts["standing"] = Standing(records=records, billing=billing, clock=clock, approvers=rules.approvers)
     parts["fleet"] = Fleet(nebula, refresh=config.detail_refresh, clock=clock, slots=world.detail_slots)
@@ -170,7 +174,7 @@ def build_team(setup: Setup, world: World) -> Team:
     make(Launches, book=launch_book)
     form = make(LaunchForm, book=launch_book)
     follows = make(Follows, book=launch_book, pause=world.pause)
-    make(Accrual, team=config.team)
+    make(Accrual, team=config.team, own_instances=config.own_instances)
     make(Alerts)
     make(RunwayWatch)
     make(MoneyWatch)

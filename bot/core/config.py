@@ -47,6 +47,9 @@ class CoreConfig:
     # is this team's (one Nebula account, one balance).
     runway_alert: float = 72 * 3600.0
     shares_balance_with: tuple[str, ...] = ()
+    # Where the key is shared: the patterns of this team's instances' names, which split the account's
+    # spend between its teams (empty: not split; budgets count the whole fleet, estimated).
+    own_instances: tuple[str, ...] = ()
     # Where requests come from: "slack", or "shell" (`nebula-bot shell`), as the audit records it.
     source: str = "slack"
 

@@ -70,5 +70,9 @@ def setup(
     team: TeamSettings, source: str, nebula: NebulaClient, store: Store, shares: tuple[str, ...] = ()
 ) -> Setup:
     """A team's core, as its settings configure it (`shares`: the other teams with its Nebula key)."""
-    config = dataclasses.replace(team.settings.core_config(source, team.name), shares_balance_with=shares)
+    config = dataclasses.replace(
+        team.settings.core_config(source, team.name),
+        shares_balance_with=shares,
+        own_instances=team.instances if shares else (),  # one's own key is one's own bill, whole
+    )
     return Setup(config, team.settings.rules(), nebula, store)

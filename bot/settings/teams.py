@@ -6,6 +6,7 @@
     allowed_users = ["U0ALICE", "U0BOB"]
     approvers = ["U0CAROL"]
     watch_channel = "C0RESEARCH"
+    instances = ["research-*"]              # where teams share a key: the team's own instances
 
 The key itself is never in the file: it names the environment variable or the file that holds it.
 Each team's settings are the environment's, with its table's values over them; a team's channels
@@ -32,6 +33,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, TomlConfigSettingsSource
 
 from bot.domain.calendar.schedules import is_zone
+from bot.domain.money.split import MAX_PATTERNS, is_pattern
 from bot.domain.teams import DEFAULT_TEAM, is_team_name
 from bot.settings.fields import (
     ApproverIds,
@@ -65,6 +67,8 @@ class TeamConfig(BaseModel):
     lease_action: Literal["remind", "stop", "delete"] | None = None
     owner_rule: Literal["off", "owner-or-approver"] | None = None
     remind_after: Duration | None = Field(default=None, gt=0)
+    # Teams on one key share one bill: the names of this team's instances split it.
+    instances: tuple[str, ...] = Field(default=(), max_length=MAX_PATTERNS)
 
     @field_validator("channels", mode="before")
     @classmethod
@@ -77,6 +81,16 @@ class TeamConfig(BaseModel):
         if not value:
             raise ValueError("a team needs at least one channel")
         return only(value, "CG", "Slack channel ids (C… or G…)")
+
+    @field_validator("instances")
+    @classmethod
+    def _check_patterns(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [pattern for pattern in value if not is_pattern(pattern)]
+        if bad:
+            raise ValueError(
+                f'instance name patterns are like "research-*" (no spaces, not only *): {", ".join(bad)}'
+            )
+        return value
 
     @field_validator("watch_channel", "home_channel")
     @classmethod
@@ -182,6 +196,7 @@ class TeamSettings:
     name: str
     settings: Settings
     key_source: str = "NEBULA_API_KEY"
+    instances: tuple[str, ...] = ()  # its own instances' names, where it shares its key
 
 
 def team_settings(base: Settings) -> list[TeamSettings]:
@@ -200,7 +215,7 @@ def team_settings(base: Settings) -> list[TeamSettings]:
             value = getattr(team, ours)
             if value:  # unset (or empty) in the table: the environment's
                 update[theirs] = value
-        teams.append(TeamSettings(name, base.model_copy(update=update), team.key_source))
+        teams.append(TeamSettings(name, base.model_copy(update=update), team.key_source, team.instances))
     return teams
 
 

@@ -201,9 +201,16 @@ async def test_the_digest_says_once_when_a_days_estimate_was_far_from_the_bill(
         biller.hour_gone(billed_an_hour)  # Nebula billed more than the list price (or nearly the same)
     digests = [text for text in map(shown, stack.slack.chat("chat.postMessage", CHANNEL)) if "digest" in text]
     noted = [text for text in digests if "the bot's estimate was" in text]
+    day = time.strftime("%Y-%m-%d", time.gmtime(stack.clock.now - 86400))
     if said:
         assert len(noted) == 1, digests
-        day = time.strftime("%Y-%m-%d", time.gmtime(stack.clock.now - 86400))
         assert f"On {day} Nebula billed $36.00; the bot's estimate was $24.00 (33% apart)" in noted[0]
     else:
         assert noted == [], digests
+    # The chart shows Monday as Nebula billed it, and Tuesday (not billed whole yet) estimated.
+    lines = digests[-1].splitlines()
+    monday_line = next(line for line in lines if line.startswith(day[5:] + " "))
+    assert monday_line.endswith(f" ${24 * billed_an_hour:.2f}"), monday_line
+    today = time.strftime("%m-%d", time.gmtime(stack.clock.now))
+    assert next(line for line in lines if line.startswith(today + " ")).endswith(" ~$6.00")
+    assert "~ estimated, where Nebula has not billed the whole day" in digests[-1]

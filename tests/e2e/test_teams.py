@@ -288,3 +288,60 @@ async def test_teams_on_one_key_get_one_runway_alert_between_them(
         stack.clock.advance(3600)
     posted = [m for m in stack.slack.messages if "credits run out" in shown(m.body)]
     assert len(posted) == 1, [shown(m.body) for m in posted]
+
+
+async def test_teams_on_one_key_split_its_spend_by_the_names_of_their_instances(
+    http_stack: Stack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Issue #31.3: each instance's own cost splits the account's spend between the teams on its key.
+    stack = http_stack
+    one_key(stack, tmp_path, monkeypatch)
+    path = tmp_path / "split.toml"
+    path.write_text(
+        f"""
+[teams.research]
+api_key_env = "RESEARCH_NEBULA_KEY"
+channels = ["{RESEARCH}"]
+instances = ["research-*"]
+
+[teams.prod]
+api_key_env = "PROD_NEBULA_KEY"
+channels = ["{PROD}"]
+instances = ["prod-*", "api-?"]
+"""
+    )
+    stack.nebula.instances.clear()
+    stack.nebula.add(INSTANCE, host_name="research-box", price_per_hour=2.0, total_cost="$10.0000")
+    stack.nebula.add("gpu-prod", host_name="prod-box", price_per_hour=3.0)  # its cost never changes
+    stack.nebula.add("gpu-misc", host_name="misc-box", price_per_hour=10.0)  # nobody's
+    runtime, driver = await stack.start_bot(
+        nebula_api_key=None, nebula_bot_teams_file=str(path), nebula_bot_detail_refresh="1h"
+    )
+    assert runtime.core is not None
+    await stack.reply(driver, ALICE, "budget 500/month", channel=RESEARCH)
+    await stack.reply(driver, ALICE, "budget 500/month", channel=PROD)
+    for hour in range(11):
+        if hour:
+            stack.clock.advance(3600)
+            # Nebula bills research-box at $2.50/h, more than its listed price.
+            stack.nebula.instances[INSTANCE]["total_cost"] = f"${10 + 2.5 * hour:.4f}"
+        for team in ("research", "prod"):
+            await runtime.core.cycle(team)
+    research, _ = await stack.reply(driver, ALICE, "budget", channel=RESEARCH)
+    assert "Spent this month: $25.00" in shown(research)  # Nebula's figure for its own instance
+    assert "this team's own instances' cost" in shown(research)
+    prod, _ = await stack.reply(driver, ALICE, "budget", channel=PROD)
+    assert "Spent this month: $30.00" in shown(prod)  # a cost that never changes: the price counts
+    assert "burning $3.00/h" in shown(prod)  # neither counts misc-box
+
+
+def test_a_teams_instance_patterns_are_checked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RESEARCH_NEBULA_KEY", "ak_test_service_key_0123456789")
+    for bad in ('"*"', '"research box"', '"' + "a" * 65 + '"'):
+        path = tmp_path / "bad.toml"
+        path.write_text(
+            f'[teams.research]\napi_key_env = "RESEARCH_NEBULA_KEY"\nchannels = ["{RESEARCH}"]\n'
+            f"instances = [{bad}]\n"
+        )
+        with pytest.raises(ConfigError, match="instance name patterns"):
+            load_teams(path)

@@ -17,6 +17,7 @@ from bot.domain.money.bill import (
     billed_for,
     merged,
     order_of,
+    whole_days,
 )
 from bot.domain.money.credits import CreditRow
 
@@ -70,6 +71,20 @@ def test_a_period_counts_the_hours_that_end_within_it() -> None:
     assert billed_for(bill, NOW - 2 * HOUR, NOW) == Billed(6.0, NOW)
     assert billed_for(bill, NOW - 2 * HOUR, NOW + STALE + 1) is Unbilled.STALE
     assert billed_for(Bill(), NOW - HOUR, NOW) is Unbilled.NOTHING_BILLED
+
+
+def test_a_day_is_billed_when_the_bill_holds_every_hour_of_it() -> None:
+    day = NOW - NOW % 86400 - 2 * 86400  # the day before yesterday's midnight, UTC
+    hourly = [CreditRow(str(h), False, 1.0, day + h * HOUR) for h in range(3, 2 * 24 + 9)]  # to NOW
+    bill = merged(Bill(), hourly, NOW, None)  # rows from 03:00 that day: its first hours were not read
+    starts = {"before": day, "yesterday": day + 86400, "today": day + 2 * 86400}
+    # The first day is unknown (the history was not read back to it), today is not billed whole yet,
+    # and yesterday's 24 hours are.
+    assert whole_days(bill, starts) == {"yesterday": 24.0}
+    assert whole_days(Bill(), starts) == {}
+    quiet = merged(Bill(), [CreditRow("x", False, 5.0, day + HOUR), *hourly[-1:]], NOW, None)
+    assert hourly[-1].at == NOW
+    assert whole_days(quiet, starts) == {"before": 5.0, "yesterday": 0.0}  # read back: nothing ran
 
 
 def test_the_order_of_a_page_is_told_by_its_ends() -> None:

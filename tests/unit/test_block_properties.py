@@ -195,7 +195,7 @@ ODD = st.floats(allow_nan=True, allow_infinity=True) | st.sampled_from(
 def test_no_figure_ever_breaks_a_message(a: float, b: float, c: float, d: float, e: float) -> None:
     # Issue #33.5: NaN or infinity, wherever it came from (a record, a computation), is shown as unknown
     # and never raises: one guard where figures enter a message (`kit.figure`).
-    from bot.domain.money.budgets import Figures
+    from bot.domain.money.budgets import DaySpend, Figures
     from bot.domain.money.costs import FleetCost, Usage
     from bot.slack.messages.notices import budgets as budget_messages
 
@@ -209,7 +209,11 @@ def test_no_figure_ever_breaks_a_message(a: float, b: float, c: float, d: float,
         fleet_messages.cost(cost),
         budget_messages.alert("80", figures, [instance], {}),
         budget_messages.budget_shown(figures, {"i-1": "box"}),
-        budget_messages.digest(fleet_messages.cost(cost), figures, [("2026-12-01", a), ("2026-12-02", b)]),
+        budget_messages.digest(
+            fleet_messages.cost(cost),
+            figures,
+            [DaySpend("2026-12-01", a, True), DaySpend("2026-12-02", b, False)],
+        ),
     ]
     for message in built:
         valid(message)

@@ -9,9 +9,10 @@ same page, or a page read twice, count each row once.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Final
 
-from bot.domain.money.bill import Bill, Billed, Unbilled, billed_for, merged, order_of
+from bot.domain.money.bill import Bill, Billed, Unbilled, billed_for, merged, order_of, whole_days
 from bot.domain.money.credits import CreditRow
 from bot.infra import logs
 from bot.infra.clock import Clock
@@ -20,7 +21,6 @@ from bot.nebula.errors import NebulaError
 from bot.store import RecordBusy, Records
 
 PAGE: Final = 100
-DAY: Final = 86400.0
 CATCH_UP: Final = 10  # pages at most in one cycle: about six weeks of hourly rows
 
 
@@ -28,12 +28,19 @@ class Billing:
     """Keeps the bill up to date, and says what it counts for a period."""
 
     def __init__(
-        self, *, nebula: NebulaClient, records: Records, clock: Clock, shares_balance_with: tuple[str, ...]
+        self,
+        *,
+        nebula: NebulaClient,
+        records: Records,
+        clock: Clock,
+        shares_balance_with: tuple[str, ...],
+        own_instances: tuple[str, ...] = (),
     ) -> None:
         self._nebula = nebula
         self._records = records
         self._clock = clock
         self._shared = bool(shares_balance_with)
+        self._split = bool(own_instances)
         self._unread: str | None = None  # why the last read failed (logged once per failure run)
 
     async def refresh(self) -> None:
@@ -68,21 +75,19 @@ class Billing:
     async def counted(self, start: float, now: float) -> Billed | Unbilled:
         """What was billed from `start` to `now`, or why a budget must estimate instead."""
         if self._shared:
-            return Unbilled.SHARED
+            return Unbilled.SPLIT if self._split else Unbilled.SHARED
         current = await self._records.get(Bill, Bill().key)
         found = billed_for(current.record, start, now) if current is not None else Unbilled.NOT_READ
         # A bill that cannot be counted, while the history cannot be read either: that is the reason.
         return Unbilled.UNREAD if isinstance(found, Unbilled) and self._unread is not None else found
 
-    async def day(self, start: float) -> float | None:
-        """What Nebula billed for the day from `start`, once its last hour is billed; else None."""
+    async def days(self, starts: Mapping[str, float]) -> dict[str, float]:
+        """What Nebula billed for each of these days (`YYYY-MM-DD` -> its start) whose every hour it
+        has billed and the bill holds; the others are left out."""
         if self._shared:
-            return None
+            return {}
         current = await self._records.get(Bill, Bill().key)
-        until = current.record.until if current is not None else None
-        if current is None or until is None or until < start + DAY:
-            return None
-        return current.record.between(start, start + DAY)
+        return whole_days(current.record, starts) if current is not None else {}
 
     async def _read(self, bill: Bill) -> tuple[list[CreditRow], int | None, bool | None]:
         """The rows at the end of the history where new ones appear, the history's size, and its order

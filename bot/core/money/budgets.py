@@ -11,6 +11,7 @@ from bot.core.rails import Protections, Subject, Trail
 from bot.domain.audit import SYSTEM_ACTOR, Step, Topic
 from bot.domain.money.budgets import TEAM, Budget, Figures, Ledger, accrue, due_alerts, period_bounds
 from bot.domain.money.costs import FleetCost
+from bot.domain.money.split import owns
 from bot.infra import logs
 from bot.infra.clock import Clock
 from bot.infra.metrics import Metrics
@@ -24,13 +25,21 @@ class Accrual:
     """Adds each cycle's running time to the ledger, and sets the gauges."""
 
     def __init__(
-        self, *, records: Records, standing: Standing, metrics: Metrics, clock: Clock, team: str
+        self,
+        *,
+        records: Records,
+        standing: Standing,
+        metrics: Metrics,
+        clock: Clock,
+        team: str,
+        own_instances: tuple[str, ...] = (),
     ) -> None:
         self._records = records
         self._standing = standing
         self._metrics = metrics
         self._clock = clock
         self._team = team
+        self._own = own_instances  # where the key is shared: the team's own instances' names
 
     async def budgeted(self) -> bool:
         """Whether there is a budget (the fleet is then read for it, even with nowhere to alert)."""
@@ -40,14 +49,16 @@ class Accrual:
         """Accrue what `costs` shows running, and set the gauges; the budget and its figures after it
         (None: no budget)."""
         now = self._clock()
-        self._metrics.fleet_cost_per_hour.labels(self._team).set(costs.per_hour)
+        rows = [row for row in costs.rows if not self._own or owns(self._own, row.instance.host_name)]
+        running = {row.instance.id: row.per_hour for row in rows if row.per_hour is not None}
+        own = {row.instance.id: row.own_cost for row in rows if row.own_cost is not None}
+        self._metrics.fleet_cost_per_hour.labels(self._team).set(sum(running.values()))
         budget = await self._records.get(Budget, TEAM)
         period = budget.record.period if budget is not None else "month"
-        running = {row.instance.id: row.per_hour for row in costs.rows if row.per_hour is not None}
         found = await self._records.get(Ledger, TEAM)
-        accrued = accrue(found.record if found is not None else Ledger(), running, now, period)
+        accrued = accrue(found.record if found is not None else Ledger(), running, now, period, own)
         if await self._records.put(found, accrued) is None:  # another replica got in first: on theirs
-            await self._records.update(Ledger, TEAM, lambda ledger: accrue(ledger, running, now, period))
+            await self._records.update(Ledger, TEAM, lambda ledger: accrue(ledger, running, now, period, own))
         current = await self._standing.now()
         if current is not None:
             state = current[1]

@@ -10,7 +10,7 @@ from typing import Final
 
 from bot.core.money import Billing, Credits, Standing
 from bot.domain.money.bill import Disagreement, far_apart
-from bot.domain.money.budgets import TEAM, Ledger, last_days
+from bot.domain.money.budgets import TEAM, DaySpend, Ledger, last_days
 from bot.domain.money.costs import FleetCost
 from bot.domain.money.credits import Runway
 from bot.domain.records import Digest
@@ -51,30 +51,22 @@ class Digests:
         self._outbox = outbox
 
     async def digest(self, summary: FleetCost, heading: str) -> Message:
-        """The digest of `summary`: the running fleet, the budget's line, the last days' spend, and
-        yesterday's bill where the estimate was far from it."""
+        """The digest of `summary`: the running fleet, the budget's line, the last days' spend (as
+        Nebula billed each day where it has, else estimated), and yesterday's bill where the estimate
+        was far from it."""
         digest = fleet_messages.cost(summary, heading=heading)
         budget = await self._standing.now()
         ledger = await self._records.get(Ledger, TEAM)
-        days = last_days(ledger.record, self._clock()) if ledger is not None else []
+        estimated = last_days(ledger.record if ledger is not None else Ledger(), self._clock())
+        billed = await self._billing.days({day: _start(day) for day, _ in estimated})
+        days = [DaySpend(day, billed.get(day, amount), day in billed) for day, amount in estimated]
         return budget_messages.digest(
             digest,
             budget[1] if budget else None,
-            days,
+            days if ledger is not None or billed else [],
             await self._runway(summary),
-            await self._yesterday(days),
+            _yesterday(estimated, billed),
         )
-
-    async def _yesterday(self, days: list[tuple[str, float]]) -> Disagreement | None:
-        """Yesterday's estimate and bill, when they were more than 10 % apart."""
-        if len(days) < 2:
-            return None
-        day, estimated = days[-2]
-        start = calendar.timegm(time.strptime(day, "%Y-%m-%d"))
-        billed = await self._billing.day(start)
-        if billed is None or not far_apart(billed, estimated):
-            return None
-        return Disagreement(day, billed, estimated)
 
     async def _runway(self, summary: FleetCost) -> str:
         """The credits' line, as `/nebula credits` has it ("" when the balance cannot be had)."""
@@ -100,3 +92,17 @@ class Digests:
         if await self._outbox.post(channel, shown, event="digest.post_failed") is None:
             # Not posted: give the day back, so that the next cycle tries again.
             await (self._records.put(won, current.record) if current else self._records.remove(won))
+
+
+def _start(day: str) -> float:
+    """The start (UTC) of the day `YYYY-MM-DD`."""
+    return float(calendar.timegm(time.strptime(day, "%Y-%m-%d")))
+
+
+def _yesterday(estimated: list[tuple[str, float]], billed: dict[str, float]) -> Disagreement | None:
+    """Yesterday's estimate and bill, when they were more than 10 % apart."""
+    if len(estimated) < 2:
+        return None
+    day, amount = estimated[-2]
+    found = billed.get(day)
+    return Disagreement(day, found, amount) if found is not None and far_apart(found, amount) else None

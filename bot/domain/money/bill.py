@@ -4,7 +4,7 @@ bot's own estimate wherever they can. Pure: rows in, sums out."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Final
@@ -12,6 +12,8 @@ from typing import Final
 from bot.domain.money.credits import CreditRow
 from bot.domain.records import Record
 
+HOUR: Final = 3600.0
+DAY: Final = 86400.0
 # Long enough for a month's budget and the digest's days; the rest is forgotten.
 KEEP: Final = 40 * 86400.0
 # At most this many rows are kept (forty days of hourly rows is 960): a history that sends thousands
@@ -51,6 +53,21 @@ class Bill(Record, kind="bill"):
         return sum(amount for at, amount in self.rows.values() if start < at <= end)
 
 
+def whole_days(bill: Bill, starts: Mapping[str, float]) -> dict[str, float]:
+    """What was billed for each day (`YYYY-MM-DD` -> its start, UTC) whose every hour the bill holds:
+    its last hour billed, and the bill reaching back to its first (before it, the history was not
+    read: a day without rows there is unknown, not free)."""
+    until = bill.until
+    if until is None:
+        return {}
+    earliest = min(at for at, _ in bill.rows.values())
+    return {
+        day: bill.between(start, start + DAY)
+        for day, start in starts.items()
+        if until >= start + DAY and earliest <= start + HOUR
+    }
+
+
 class Unbilled(Enum):
     """Why a budget counts the bot's estimate instead of what Nebula billed."""
 
@@ -59,6 +76,7 @@ class Unbilled(Enum):
     STALE = "stale"  # its newest consumption is older than STALE
     UNREAD = "unread"  # the history could not be read
     SHARED = "shared"  # the account is shared with another team: its bill is theirs too
+    SPLIT = "split"  # shared, and the team counts its own instances' costs (named in its table)
 
 
 @dataclass(frozen=True)

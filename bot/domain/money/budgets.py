@@ -1,10 +1,11 @@
 """Budgets: what the team may spend in a month or a week, what it has spent, and where it is heading. Pure.
 
-Spend is accrued from what the watcher reads: for each running instance, its price per hour times the
-time since it was last seen running (its mark). The ledger keeps the marks, this period's spend by
-instance and the last days' spend, in one record written by compare-and-set, so replicas and restarts
-neither count an interval twice nor lose one. An instance first seen running (or running again after
-a stop) starts a mark without spend: at most one watcher interval of it goes uncounted.
+Spend is accrued from what the watcher reads: for each running instance, what its own cost (Nebula's
+`total_cost`) grew by since it was last seen running (its mark), or, where Nebula gives no believable
+cost, its price per hour times that time. The ledger keeps the marks, this period's spend by instance
+and the last days' spend, in one record written by compare-and-set, so replicas and restarts neither
+count an interval twice nor lose one. An instance first seen running (or running again after a stop)
+starts a mark without spend: at most one watcher interval of it goes uncounted.
 """
 
 from __future__ import annotations
@@ -29,6 +30,10 @@ DAYS_KEPT: Final = 60  # daily spend kept for the digest's chart
 # believed to have run all along: the reading restarts its mark without spend.
 MAX_GAP: Final = 24 * 3600.0
 TEAM: Final = "team"  # the key of the one budget and ledger
+# An instance's own cost may grow faster than its listed price says (its detail, read every few hours,
+# corrects the figure carried forward between reads), but not by more than this many hours of its price
+# beyond twice the interval's estimate: more is a bug or a reset, and the estimate counts instead.
+CORRECTION_HOURS: Final = 12.0
 
 
 @dataclass(frozen=True)
@@ -50,14 +55,17 @@ class Budget(Record, kind="budget"):
 
 @dataclass(frozen=True)
 class Ledger(Record, kind="ledger"):
-    """What has been spent: marks (instance id -> when last accrued), this period's spend by instance,
-    and the spend of each day (UTC, `YYYY-MM-DD`)."""
+    """What has been spent: marks (instance id -> when last accrued), each instance's own cost at its
+    mark (where Nebula gave one), this period's spend by instance, and the spend of each day (UTC,
+    `YYYY-MM-DD`)."""
 
     period_start: float = 0.0
     per_hour: float = 0.0  # the fleet's burn rate at the last reading
     marks: dict[str, float] = field(default_factory=dict)
     by_instance: dict[str, float] = field(default_factory=dict)
     by_day: dict[str, float] = field(default_factory=dict)
+    # Instance id -> [Nebula's figure for its cost when it last changed, what was counted since].
+    costs: dict[str, list[float]] = field(default_factory=dict)
 
     @property
     def key(self) -> str:
@@ -98,6 +106,15 @@ class Figures:
         return self.spent >= self.amount
 
 
+@dataclass(frozen=True)
+class DaySpend:
+    """One day's spend (UTC, `YYYY-MM-DD`): as Nebula billed it, or the bot's estimate."""
+
+    day: str
+    amount: float
+    billed: bool
+
+
 def parse_budget(word: str) -> tuple[float, Period] | None:
     """`5000/month`, `$1,200/week`: the amount and the period, or None."""
     found = _AMOUNT.fullmatch(word.strip().lower())
@@ -119,22 +136,37 @@ def period_bounds(period: Period, now: float) -> tuple[float, float]:
     return _midnight(first), _midnight(last)
 
 
-def accrue(ledger: Ledger, running: Mapping[str, float], now: float, period: Period) -> Ledger:
-    """`ledger` after a reading at `now` of the running instances (id -> price per hour)."""
+def accrue(
+    ledger: Ledger,
+    running: Mapping[str, float],
+    now: float,
+    period: Period,
+    costs: Mapping[str, float] | None = None,
+) -> Ledger:
+    """`ledger` after a reading at `now` of the running instances (id -> price per hour), with what
+    each has cost so far where Nebula said (`costs`: id -> its `total_cost`)."""
     start, _ = period_bounds(period, now)
+    costs = costs or {}
     by_instance = dict(ledger.by_instance) if ledger.period_start == start else {}
     by_day = dict(ledger.by_day)
     marks: dict[str, float] = {}
+    anchors: dict[str, list[float]] = {}
     spans: dict[float, list[tuple[str, float, float]]] = {}  # most marks are the last reading's time
     for instance_id, per_hour in running.items():
         mark = ledger.marks.get(instance_id)
         marks[instance_id] = now
+        figure = costs.get(instance_id)
         if mark is None or not 0 < now - mark <= MAX_GAP or not math.isfinite(per_hour) or per_hour < 0:
+            if figure is not None and math.isfinite(figure) and figure >= 0:
+                anchors[instance_id] = [figure, 0.0]
             continue
         if mark not in spans:
             spans[mark] = _days(mark, now)
+        grown, anchor = _grown(ledger.costs.get(instance_id), figure, per_hour, now - mark)
+        if anchor is not None:
+            anchors[instance_id] = anchor
         for day, began, seconds in spans[mark]:
-            amount = per_hour * seconds / 3600
+            amount = grown * seconds / (now - mark)
             by_day[day] = by_day.get(day, 0.0) + amount
             if began >= start:  # a day before this period counts for its day, not for the period
                 by_instance[instance_id] = by_instance.get(instance_id, 0.0) + amount
@@ -146,7 +178,33 @@ def accrue(ledger: Ledger, running: Mapping[str, float], now: float, period: Per
         marks=marks,
         by_instance=by_instance,
         by_day={day: by_day[day] for day in kept},
+        costs=anchors,
     )
+
+
+def _grown(
+    anchor: list[float] | None, figure: float | None, per_hour: float, seconds: float
+) -> tuple[float, list[float] | None]:
+    """What an instance cost over `seconds`, and its anchor after: Nebula's figure when it last
+    changed, and what was counted since.
+
+    Until the figure changes (Nebula may update it hourly, or never), the price counts for the time.
+    When it grows, what it grew by counts, less what was counted meanwhile (never less than nothing:
+    what was counted stays counted). A figure that went down (under the one carried forward since
+    the instance's last detail) or grew beyond belief (a reset, a bug) is not believed: the price
+    counts, and the figure is the new anchor."""
+    estimate = per_hour * seconds / 3600
+    if figure is None or not math.isfinite(figure) or figure < 0:
+        return estimate, None
+    if anchor is None or len(anchor) != 2 or not all(map(math.isfinite, anchor)):
+        return estimate, [figure, 0.0]
+    before, counted = anchor
+    growth = figure - before
+    if growth == 0:
+        return estimate, [before, counted + estimate]
+    if 0 < growth <= counted + 2 * estimate + per_hour * CORRECTION_HOURS:
+        return max(0.0, growth - counted), [figure, 0.0]
+    return estimate, [figure, 0.0]
 
 
 def figures(

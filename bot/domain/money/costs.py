@@ -52,6 +52,12 @@ class Usage:
     cost: float | None
     per_hour: float | None
     discarded: str | None = None
+    nebulas: bool = False  # `cost` is Nebula's own figure (`total_cost`), not price × time
+
+    @property
+    def own_cost(self) -> float | None:
+        """What Nebula says the instance has cost so far, when it said so believably."""
+        return self.cost if self.nebulas else None
 
 
 def _number(text: str | None, pattern: re.Pattern[str], limit: float) -> float | None:
@@ -124,9 +130,10 @@ def usage(instance: Instance, now: float, first_seen: float | None = None) -> Us
     elif first_seen is not None and first_seen <= now:
         seconds, since = now - first_seen, "first_seen"
     cost = total if "total_cost" not in discarded else None
+    nebulas = cost is not None
     if cost is None and per_hour is not None and seconds is not None:
         cost = per_hour * seconds / 3600
-    return Usage(instance, seconds, since, cost, per_hour, ", ".join(discarded) or None)
+    return Usage(instance, seconds, since, cost, per_hour, ", ".join(discarded) or None, nebulas)
 
 
 def _implausible(

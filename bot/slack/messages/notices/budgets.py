@@ -10,7 +10,7 @@ from slack_sdk.models.blocks import Block
 
 from bot.domain.fleet.instance import Instance
 from bot.domain.money.bill import Disagreement, Unbilled
-from bot.domain.money.budgets import FORECAST_ALERT, Budget, Figures
+from bot.domain.money.budgets import FORECAST_ALERT, Budget, DaySpend, Figures
 from bot.domain.records import Protection
 from bot.slack.messages.instances import row
 from bot.slack.messages.kit import (
@@ -95,26 +95,36 @@ def _spenders(current: Figures, hosts: Mapping[str, str | None]) -> str:
 
 
 ESTIMATED: Final = (
-    "Spend is estimated: each running instance's price times the time between the watcher's readings."
+    "Spend is estimated from the watcher's readings: what each running instance's own cost (Nebula's "
+    "`total_cost`) grew by between them, or its price times that time where Nebula gives no cost."
 )
 BILLED: Final = (
     "Spend is what Nebula billed (its credit history, hourly), and for the time since its last bill "
-    "each running instance's price times that time. The spenders below are estimated so too."
+    "each running instance's price times that time. The spenders below are each instance's own cost "
+    "as Nebula gives it."
+)
+SPLIT: Final = (
+    "Spend is this team's own instances' cost as Nebula gives it (`total_cost`, read each cycle): the "
+    "key is another team's too, and the instances named in this team's table (`instances`) split the "
+    "account's bill."
 )
 UNBILLED: Final = {
     Unbilled.NOT_READ: "The watcher has not read Nebula's credit history yet; it does each cycle.",
     Unbilled.NOTHING_BILLED: "Nebula's credit history has no consumption yet.",
     Unbilled.STALE: "Nebula's newest bill is more than six hours old.",
     Unbilled.UNREAD: "Nebula's credit history could not be read; it is read again each cycle.",
-    Unbilled.SHARED: "This team's key is another team's too, and Nebula bills the account as one "
-    "(`/nebula credits` shows it).",
+    Unbilled.SHARED: "This team's key is another team's too, and Nebula bills the account as one, so "
+    "the whole fleet counts here. To count this team's own, name its instances in its table of the "
+    'teams file (`instances = ["research-*"]`).',
 }
 
 
 def counted(current: Figures) -> str:
-    """How the spend was counted: billed, or estimated and why."""
+    """How the spend was counted: billed, split by the team's instances, or estimated and why."""
     if current.billed_until is not None:
         return BILLED
+    if current.unbilled is Unbilled.SPLIT:
+        return SPLIT
     why = UNBILLED.get(current.unbilled) if current.unbilled is not None else None
     return f"{ESTIMATED} {why}" if why else ESTIMATED
 
@@ -156,16 +166,26 @@ def digest_line(current: Figures) -> str:
     return f"{MONEY} Budget {_amount(current)}: {_standing(current)}"
 
 
-def chart(days: Sequence[tuple[str, float]]) -> str:
-    """The last days' spend as a bar chart in text, one line a day (a person would rather look)."""
-    shown = [(day, figure(spent) or 0.0) for day, spent in days]
+def chart(days: Sequence[DaySpend]) -> str:
+    """The last days' spend as a bar chart in text, one line a day (a person would rather look); a
+    day Nebula has not billed whole is the estimate, marked `~`."""
+    shown = [(day, figure(day.amount) or 0.0) for day in days]
     most = max((spent for _, spent in shown), default=0.0)
     lines = []
     for day, spent in shown:
         eighths = round(max(0.0, spent) / most * BAR_WIDTH * 8) if most > 0 else 0
         bar = "█" * (eighths // 8) + (_EIGHTHS[eighths % 8] if eighths % 8 else "")
-        lines.append(f"{day[5:]} {bar:<{BAR_WIDTH}} {dollars(spent)}")
+        lines.append(f"{day.day[5:]} {bar:<{BAR_WIDTH}} {'' if day.billed else '~'}{dollars(spent)}")
     return "```\n" + "\n".join(lines) + "\n```"
+
+
+def chart_legend(days: Sequence[DaySpend]) -> str:
+    """What the chart's figures are."""
+    if all(day.billed for day in days):
+        return "As Nebula billed each day."
+    if not any(day.billed for day in days):
+        return "Estimated: Nebula's bill for these days is not known."
+    return "As Nebula billed each day; ~ estimated, where Nebula has not billed the whole day."
 
 
 def disagreement(found: Disagreement) -> str:
@@ -174,14 +194,14 @@ def disagreement(found: Disagreement) -> str:
     how_far = f" ({share:.0%} apart)" if share is not None and share < 100 else ""
     return (
         f":mag: On {found.day} Nebula billed {dollars(found.billed)}; the bot's estimate was "
-        f"{dollars(found.estimated)}{how_far}. The chart shows the estimate; budgets count the bill."
+        f"{dollars(found.estimated)}{how_far}. The chart and budgets count the bill."
     )
 
 
 def digest(
     cost: Message,
     current: Figures | None,
-    days: Sequence[tuple[str, float]],
+    days: Sequence[DaySpend],
     credits: str = "",
     off: Disagreement | None = None,
 ) -> Message:
@@ -194,6 +214,7 @@ def digest(
         extra.append(section(digest_line(current)).to_dict())
     if days:
         extra.append(section(f"*Spend, the last {len(days)} days*\n{chart(days)}").to_dict())
+        extra.append(context(chart_legend(days)).to_dict())
     if off is not None:
         extra.append(context(disagreement(off)).to_dict())
     text = cost.text + (f" {digest_line(current)}" if current is not None else "")
