@@ -10,12 +10,13 @@ import asyncio
 import json
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
 import httpx
 
-from bot.domain.money.budgets import period_bounds
+from bot.nebula.demo_bill import DemoBill
 
 DEMO_KEY: Final = "ak_demo_not_a_real_key"
 # The demo with two teams (`shell --demo --teams`): each team's key, each key its own fleet.
@@ -129,10 +130,6 @@ KEYS: Final = [
         "create_time": "UTC: 2026-11-20 09:12:00",
     },
 ]
-# The account's balance, as Nebula writes it (a string).
-BALANCE: Final = "1228.55600"
-# What the demo account was billed this month so far: its budget's 83 % (bot/shell/demo_state.py).
-MONTH_BILLED: Final = 4150.0
 # A launched instance deploys for this long (real seconds), then runs.
 DEPLOY_SECONDS: Final = 3.0
 
@@ -149,6 +146,12 @@ class DemoNebula:
     calls: list[str] = field(default_factory=list)
     delay: float = DELAY
     deploying: dict[str, float] = field(default_factory=dict)  # launched instance id: when it runs
+    clock: Callable[[], float] = time.time  # the demo's (`:wait` moves it on)
+    bills: dict[str, DemoBill] = field(default_factory=dict)  # each key's account's
+
+    def __post_init__(self) -> None:
+        for key in self.fleets:
+            self.bills.setdefault(key, DemoBill(self.clock))  # billed from now on, whenever first read
 
     def transport(self) -> httpx.AsyncBaseTransport:
         """An httpx transport that answers as Nebula would."""
@@ -166,9 +169,9 @@ class DemoNebula:
         if path in catalogue and request.method == "GET":
             return _json(200, {"data": catalogue[path], "message": "ok", "status": "success"})
         if path == "/users/credits" and request.method == "GET":
-            return _json(200, {"data": {"available_balance": BALANCE}, "status": "success"})
+            return _json(200, {"data": {"available_balance": self._bill(key).balance()}, "status": "success"})
         if path == "/users/credits/history" and request.method == "GET":
-            return self._history(request)
+            return self._history(request, key)
         if path == "/computing/instance" and request.method == "POST":
             return self._create(json.loads(request.content), instances)
         self._deployed(instances)
@@ -213,31 +216,18 @@ class DemoNebula:
         self.deploying[iid] = time.monotonic() + DEPLOY_SECONDS
         return _json(200, {"message": "Instance created successfully", "status": "success"})
 
-    def _history(self, request: httpx.Request) -> httpx.Response:
-        """A purchase at the month's start, then an hour's consumption for every hour since (adding up
-        to MONTH_BILLED), newest first."""
+    def _history(self, request: httpx.Request, key: str) -> httpx.Response:
+        """The account's credit history, newest first (see DemoBill)."""
         limit = int(request.url.params.get("limit", "10"))
         offset = int(request.url.params.get("offset", "0"))
-        start = period_bounds("month", time.time())[0]
-        hours = int((time.time() - start) // 3600)
-        rows: list[dict[str, Any]] = [
-            {
-                "id": n + 2,
-                "transaction_type": "usage",
-                "credit_amount": -round(MONTH_BILLED / hours, 4),
-                "created_at": _utc(start + (n + 1) * 3600),
-            }
-            for n in reversed(range(hours))
-        ]
-        rows.append(
-            {"id": 1, "transaction_type": "purchase", "credit_amount": 5000, "created_at": _utc(start)}
-        )
-        data = {
-            "credit_balance": float(BALANCE),
-            "credit_history": rows[offset : offset + limit],
-            "total_credit_histories": len(rows),
-        }
-        return _json(200, {"data": data, "status": "success"})
+        return _json(200, {"data": self._bill(key).page(limit, offset), "status": "success"})
+
+    def _bill(self, key: str) -> DemoBill:
+        """The key's account's bill, billed up to now for what runs now."""
+        bill = self.bills[key]
+        running = [i for i in self.fleets[key].values() if i["status"] == "Running"]
+        bill.bill(sum(float(i["price_per_hour"]) for i in running))
+        return bill
 
     def _deployed(self, instances: dict[str, dict[str, Any]]) -> None:
         for iid, ready in list(self.deploying.items()):
@@ -262,8 +252,3 @@ class DemoNebula:
 
 def _json(status: int, body: dict[str, Any]) -> httpx.Response:
     return httpx.Response(status, content=json.dumps(body), headers={"Content-Type": "application/json"})
-
-
-def _utc(moment: float) -> str:
-    """A history timestamp as Nebula writes it: UTC, without a zone."""
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(moment))

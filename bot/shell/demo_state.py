@@ -7,7 +7,8 @@ from typing import Final
 
 from bot.domain.money.budgets import Budget, Ledger, day_of, period_bounds
 from bot.domain.records import Schedule, new_serial
-from bot.nebula.demo import MONTH_BILLED, SCHEDULED
+from bot.nebula.demo import SCHEDULED
+from bot.nebula.demo_bill import MONTH_BILLED
 from bot.shell.local_slack import TEAM_ID
 from bot.shell.options import DEMO_USER
 from bot.store import Records, open_store

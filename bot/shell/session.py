@@ -118,7 +118,7 @@ class Session:
         if self.options.demo:
             from bot.nebula.demo import DemoNebula
 
-            demo = DemoNebula()
+            demo = DemoNebula(clock=self._clock)
             self.demo_calls = demo.calls
             transport = demo.transport()
         if self.options.demo:

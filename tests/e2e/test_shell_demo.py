@@ -209,6 +209,16 @@ async def test_leaving_the_form_submits_nothing() -> None:
     assert "POST" not in nebula_calls(out)
 
 
+async def test_the_demo_s_nebula_bills_each_hour_its_clock_passes() -> None:
+    # Issue #31: the demo's account is billed for what runs as `:wait` moves its clock on.
+    code, out = await run_demo(["/nebula credits", ":wait 2h", "/nebula credits", "/nebula budget"])
+    assert code == 0
+    before, after = re.findall(r"\$([0-9,.]+) left", out)[:1] + re.findall(r"\$([0-9,.]+) left", out)[-1:]
+    assert before == "1,228.56"
+    assert float(after.replace(",", "")) == pytest.approx(1228.556 - 2 * 31.76, abs=0.01)
+    assert "as Nebula billed it to" in out.rsplit("Budget $5,000.00/month", 1)[1]
+
+
 async def test_the_demo_comes_with_a_schedule_and_a_budget_83_percent_spent() -> None:
     code, out = await run_demo(
         ["/nebula schedules", "/nebula budget", "/nebula schedule notebook-ana daily 09:00-17:00"]
