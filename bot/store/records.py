@@ -13,7 +13,7 @@ import json
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Final, Generic, TypeVar
+from typing import Final, Generic, TypeVar, cast
 
 from bot.domain.records import Record
 from bot.infra import logs
@@ -64,6 +64,10 @@ class Records:
 
     def __init__(self, store: RecordStore) -> None:
         self._store = store
+        # What `all` decoded last, by kind and key, with the text it came from: a record whose text
+        # is unchanged is not decoded again. Views read every change the bot made this week, and the
+        # follower every launch, at each turn: decoding them all each time grew with the team's past.
+        self._decoded: dict[str, dict[str, tuple[str, Record]]] = {}
 
     async def get(self, kind: type[R], key: str) -> Versioned[R] | None:
         """The record of `kind` on `key`, or None."""
@@ -78,11 +82,17 @@ class Records:
 
     async def all(self, kind: type[R]) -> list[Versioned[R]]:
         """Every readable record of `kind`."""
+        texts = await self._store.records(kind.KIND)
+        known = self._decoded.get(kind.KIND, {})
+        kept: dict[str, tuple[str, Record]] = {}
         found = []
-        for text in (await self._store.records(kind.KIND)).values():
-            record = _decode(kind, text)
+        for key, text in texts.items():
+            hit = known.get(key)
+            record = cast(R, hit[1]) if hit is not None and hit[0] == text else _decode(kind, text)
             if record is not None:
+                kept[key] = (text, record)
                 found.append(Versioned(record, text))
+        self._decoded[kind.KIND] = kept  # records gone from the store are forgotten here too
         return found
 
     async def put(self, old: Versioned[R] | None, new: R) -> Versioned[R] | None:

@@ -8,7 +8,11 @@ from typing import cast
 
 import pytest
 
-from bot.domain.records import Protection, Reminder
+from bot.core.rails import OwnChanges
+from bot.domain.confirmation import Confirmation
+from bot.domain.fleet.instance import Instance
+from bot.domain.records import Changed, Protection, Reminder
+from bot.domain.verbs import DELETE
 from bot.store import RecordBusy, Records, Store
 from tests.service.conftest import Build
 
@@ -67,3 +71,56 @@ async def test_an_update_that_keeps_losing_says_so(bench: Build) -> None:
     found = await Records(b.store).get(Reminder, "i-1")
     assert found is not None
     assert found.record.quiet_until == 0  # the change never landed half-way
+
+
+async def test_all_decodes_again_only_what_changed_and_forgets_what_is_gone(bench: Build) -> None:
+    # The decoded records `all` keeps between calls are keyed by the text they came from: a change by
+    # another replica is read, never the copy decoded before it.
+    store = (await bench()).store
+    mine, theirs = Records(store), Records(store)
+    for n in range(3):
+        await theirs.put(None, Protection(f"i-{n}", "U1", float(n), "kept"))
+    first = {v.record.instance_id: v for v in await mine.all(Protection)}
+    again = {v.record.instance_id: v for v in await mine.all(Protection)}
+    assert all(again[i].record is first[i].record for i in first)  # nothing changed: not decoded again
+    assert await theirs.put(first["i-1"], Protection("i-1", "U2", 9.0, "changed")) is not None
+    assert await theirs.remove(first["i-2"])
+    after = {v.record.instance_id: v for v in await mine.all(Protection)}
+    assert set(after) == {"i-0", "i-1"}
+    assert after["i-0"].record is first["i-0"].record
+    assert after["i-1"].record.reason == "changed"
+    assert await mine.put(after["i-1"], Protection("i-1", "U3", 10.0, "mine")) is not None  # its version
+
+
+def deleting(instance_id: str) -> Confirmation:
+    return Confirmation("c", DELETE, (Instance(id=instance_id),), "U1", "T1", "C1", "", 0.0, 600.0)
+
+
+class Counted:
+    """The store, counting how often every record of a kind is read."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self.read_all = 0
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._store, name)
+
+    async def records(self, kind: str) -> dict[str, str]:
+        self.read_all += 1
+        return await self._store.records(kind)
+
+
+async def test_noting_changes_does_not_read_every_change_each_time(bench: Build) -> None:
+    # Each delete read (and decoded) every change of the last week to forget old ones: at 20 deletes a
+    # second that held the loop for milliseconds per delete, growing with the day (bench/run.py).
+    b = await bench()
+    counted = Counted(b.store)
+    clock = [1_000_000.0]
+    changes = OwnChanges(records=Records(cast(Store, counted)), clock=lambda: clock[0])
+    for n in range(50):
+        await changes.note(deleting(f"i-{n}"), "U1", f"i-{n}")
+    assert counted.read_all == 1
+    clock[0] += 8 * 86400  # a week on: the next change forgets the old ones
+    await changes.note(deleting("i-new"), "U1", "i-new")
+    assert [v.record.instance_id for v in await Records(b.store).all(Changed)] == ["i-new"]

@@ -20,6 +20,8 @@ from bot.store import Records
 LAG: Final = 120.0
 # How long a change is remembered (what an instance was deleted as, for "was deleted at").
 KEEP: Final = 7 * 86400.0
+# How often older changes are looked for: not at every change, which read them all each time.
+FORGET_EVERY: Final = 3600.0
 
 
 class OwnChanges:
@@ -28,6 +30,7 @@ class OwnChanges:
     def __init__(self, *, records: Records, clock: Clock) -> None:
         self._records = records
         self._clock = clock
+        self._forgot_at: float | None = None  # when this process last looked for old changes
 
     async def note(self, confirmation: Confirmation, confirmer: str, instance_id: str) -> None:
         """Nebula answered success: remember it. Never raises (the change is done either way)."""
@@ -84,6 +87,9 @@ class OwnChanges:
 
     async def _forget_old(self) -> None:
         now = self._clock()
+        if self._forgot_at is not None and now - self._forgot_at < FORGET_EVERY:
+            return
+        self._forgot_at = now
         for old in await self._records.all(Changed):
             if now - old.record.at > KEEP:
                 await self._records.remove(old)
