@@ -19,7 +19,7 @@ from bot.nebula.client import NebulaClient
 from bot.nebula.errors import NebulaAuthError, NebulaError
 from bot.service.startup import auth_failed
 from bot.settings.settings import Settings
-from bot.settings.teams import team_settings
+from bot.settings.teams import TeamSettings, team_settings
 from bot.slack.auth import SlackAuthFailed, auth_test
 from bot.slack.errors import slack_error
 from bot.slack.messages import texts
@@ -53,8 +53,27 @@ async def run_checks(settings: Settings) -> list[CheckResult]:
             channels = ", ".join(sorted(team.settings.nebula_bot_allowed_channels))
             results.append(CheckResult("team", True, f"{team.name}: channels {channels}"))
             results.extend(await _team(web, team.settings, team.key_source, team.name))
+            results.extend(_sharing(team, teams))
     results.append(_port(settings))
     return results
+
+
+def _sharing(team: TeamSettings, teams: list[TeamSettings]) -> list[CheckResult]:
+    """How a team's budget counts where its key is another team's too (one account, one bill)."""
+    key = team.settings.api_key()
+    others = ", ".join(t.name for t in teams if t.name != team.name and t.settings.api_key() == key)
+    if not others:
+        lone = "instances named, but no other team has this key: the account's whole bill is this team's"
+        return [CheckResult("sharing", True, lone, warning=True)] if team.instances else []
+    if not team.instances:
+        split = 'name this team\'s instances (instances = ["research-*"]) to split it'
+        return [
+            CheckResult(
+                "sharing", True, f"key shared with {others}: budgets count the whole fleet; {split}", True
+            )
+        ]
+    named = ", ".join(team.instances)
+    return [CheckResult("sharing", True, f"key shared with {others}: budgets count instances named {named}")]
 
 
 async def _team(

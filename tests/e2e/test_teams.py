@@ -219,6 +219,36 @@ async def test_check_prints_a_block_per_team(
     assert "ak_wrong" not in out
 
 
+async def test_check_says_how_teams_on_one_key_count_their_budgets(cli: Cli, tmp_path: Path) -> None:
+    from tests.e2e.test_check import env_for
+    from tests.standins.servers import FakeSlack
+
+    slack, nebula = FakeSlack(), FakeNebula()
+    slack.add_channel(RESEARCH, "research-gpus")
+    slack.add_channel(PROD, "prod-gpus")
+    await slack.start()
+    await nebula.start()
+    path = tmp_path / "teams.toml"
+    path.write_text(
+        f'[teams.research]\napi_key_env = "SHARED_KEY"\nchannels = ["{RESEARCH}"]\n'
+        'instances = ["research-*"]\n'
+        f'[teams.prod]\napi_key_env = "SHARED_KEY"\nchannels = ["{PROD}"]\n'
+    )
+    try:
+        env = env_for(slack, nebula, tmp_path) | {
+            "NEBULA_BOT_TEAMS_FILE": str(path),
+            "SHARED_KEY": "ak_test_service_key_0123456789",
+        }
+        env.pop("NEBULA_API_KEY", None)
+        code, out, _ = await cli.run_async("check", env=env)
+    finally:
+        await slack.stop()
+        await nebula.stop()
+    assert code == 0, out
+    assert "ok    sharing       key shared with prod: budgets count instances named research-*" in out
+    assert "warn  sharing       key shared with research: budgets count the whole fleet" in out
+
+
 async def test_a_change_from_home_is_confirmed_in_its_team_s_channel(
     two_teams: Stack, prod_nebula: FakeNebula
 ) -> None:
