@@ -3,7 +3,8 @@
     python bench/run.py [-n 200] [--latency 1.0] [--rounds 3] [--concurrency C] [--rate R --people P]
 
 Each subject runs as its own process (so its memory can be read) in HTTP mode against stand-in
-Slack and Nebula servers in this process; Nebula answers after `--latency` seconds. It fires N
+Slack and Nebula servers in this process; Nebula answers after `--latency` seconds. It fires (from
+bench/sender.py, a process of its own, so that the stand-ins' work never delays reading an ack) N
 concurrent signed `/nebula delete` commands, waits for N confirmations, then fires N concurrent
 confirms and waits for N outcomes. It prints ack latency p50/p99, the time until all
 confirmations and all outcomes are posted, DELETEs seen, peak resident memory, and bot/floor,
@@ -46,6 +47,7 @@ from tests.standins.process import (  # noqa: E402
 )
 from tests.standins.servers import ChannelMessage, FakeNebula, FakeSlack  # noqa: E402
 from tests.standins.slack_driver import (  # noqa: E402
+    SIGNING_SECRET,
     Driver,
     click_payload,
     command_form,
@@ -92,6 +94,7 @@ async def run_subject(
     profile: str | None = None,
     concurrency: int | None = None,
     stream: Stream | None = None,
+    slices: str | None = None,
 ) -> Figures:
     slack, nebula = FakeSlack(), FakeNebula()
     await slack.start()
@@ -114,6 +117,8 @@ async def run_subject(
     )
     if concurrency is not None:
         env["NEBULA_API_CONCURRENCY"] = str(concurrency)
+    if slices is not None:  # the subject's loop, timed callback by callback (bench/slices)
+        env |= {"PYTHONPATH": str(ROOT / "bench" / "slices"), "BENCH_SLICES": slices}
     floor = [sys.executable, str(ROOT / "bench" / "floor.py")]
     argv = {
         "bot": [sys.executable, "-m", "bot"],
@@ -179,22 +184,22 @@ async def load(driver: Driver, slack: FakeSlack, numbers: range, stream: Stream)
     def requester(i: int) -> str:
         return f"U0BENCH{i % stream.people:04d}"
 
-    async def send_all(bodies: list[str]) -> None:
-        if stream.rate is None:
-            await asyncio.gather(*(signed(body) for body in bodies))
-            return
-        sending, begun = [], time.perf_counter()
-        for i, body in enumerate(bodies):
-            # The load's own schedule: request i leaves at i / rate seconds, whatever the answers do.
-            await asyncio.sleep(max(0.0, begun + i / stream.rate - time.perf_counter()))
-            sending.append(asyncio.create_task(signed(body)))
-        await asyncio.gather(*sending)
-
-    async def signed(body: str) -> None:
-        started = time.perf_counter()
-        ack = await driver.post_signed(body)
-        ack_ms.append((time.perf_counter() - started) * 1000)
-        assert ack.status == 200, ack
+    async def send_all(bodies: list[str]) -> float:
+        """Sends `bodies`; when the first left (epoch seconds)."""
+        # From a process of its own (bench/sender.py): this one's loop is busy with the stand-ins.
+        job = {"url": driver.bot_url + "/slack/events", "secret": SIGNING_SECRET, "bodies": bodies}
+        sender = await asyncio.create_subprocess_exec(
+            sys.executable,
+            str(ROOT / "bench" / "sender.py"),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        out, _ = await sender.communicate(json.dumps(job | {"rate": stream.rate}).encode())
+        sent = json.loads(out)
+        assert sender.returncode == 0, out
+        assert sent["failed"] == 0, sent["failed"]
+        ack_ms.extend(sent["ack_ms"])
+        return float(sent["begun"])
 
     command_urls = [slack.new_response_url() for _ in numbers]
     before = len(slack.messages)
@@ -202,18 +207,16 @@ async def load(driver: Driver, slack: FakeSlack, numbers: range, stream: Stream)
     def confirmations() -> list[ChannelMessage]:
         return [m for m in slack.messages[before:] if m.thread_ts is None and buttons(m.body)]
 
-    started = time.perf_counter()
-    await send_all(
+    started = await send_all(
         [
             urlencode(command_form(requester(i), f"delete bench-{i:05d}", url))
             for i, url in zip(numbers, command_urls, strict=True)
         ]
     )
     await wait_for(lambda: len(confirmations()) == len(numbers), 120)
-    confirmations_s = time.perf_counter() - started
+    confirmations_s = time.time() - started
 
     asked = confirmations()
-    started = time.perf_counter()
 
     def click(message: ChannelMessage) -> str:
         payload = click_payload(
@@ -225,9 +228,9 @@ async def load(driver: Driver, slack: FakeSlack, numbers: range, stream: Stream)
         payload["container"]["message_ts"] = message.ts
         return urlencode({"payload": json.dumps(payload)})
 
-    await send_all([click(message) for message in asked])
+    started = await send_all([click(message) for message in asked])
     await wait_for(lambda: all(slack.thread(message.ts) for message in asked), 120)
-    outcomes_s = time.perf_counter() - started
+    outcomes_s = time.time() - started
     return Figures(ack_ms, confirmations_s, outcomes_s, 0, 0.0)
 
 
@@ -307,10 +310,18 @@ async def main() -> int:
     parser.add_argument("--people", type=int, default=10, help="how many people send them (default 10)")
     parser.add_argument("--only", choices=["bot", "floor", STACK_FLOOR], help="run one subject once")
     parser.add_argument("--profile", metavar="FILE", help="with --only: sample it with py-spy into FILE")
+    parser.add_argument(
+        "--slices",
+        metavar="FILE",
+        type=lambda path: str(Path(path).resolve()),
+        help="with --only: time its loop's callbacks into FILE (bench/slices)",
+    )
     args = parser.parse_args()
     stream = Stream(args.rate, args.people)
     if args.only:
-        figures = await run_subject(args.only, args.n, args.latency, args.profile, args.concurrency, stream)
+        figures = await run_subject(
+            args.only, args.n, args.latency, args.profile, args.concurrency, stream, args.slices
+        )
         print(
             args.only,
             figures.p(0.5),

@@ -22,6 +22,7 @@ from pathlib import Path
 _OUT = os.environ.get("BENCH_SLICES")
 _EDGES_MS = (0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 50.0)
 _KEEP = 40
+_LONG_MS = 5.0
 
 if _OUT:
     counts = [0] * (len(_EDGES_MS) + 1)
@@ -56,10 +57,21 @@ if _OUT:
 
     steps: dict[str, int] = {}  # task steps, by the task's coroutine
 
+    # Over LONG_MS, how much of a callback's or a turn's time the loop's thread spent on a CPU: the
+    # rest it was waiting (for the GIL, held by another thread; or for a core, the machine busy).
+    long_callbacks = [0, 0.0, 0.0]  # count, wall ms, CPU ms
+    long_turns = [0, 0.0, 0.0]
+
     def timed(self: events.Handle) -> None:
-        begun = time.perf_counter()
+        begun, cpu = time.perf_counter(), time.thread_time()
         run(self)
         ms = (time.perf_counter() - begun) * 1000
+        if ms > _LONG_MS:
+            long_callbacks[:] = [
+                long_callbacks[0] + 1,
+                long_callbacks[1] + ms,
+                long_callbacks[2] + (time.thread_time() - cpu) * 1000,
+            ]
         task = getattr(getattr(self, "_callback", None), "__self__", None)
         if isinstance(task, asyncio.Task):
             name = getattr(task.get_coro(), "__qualname__", "?")
@@ -88,8 +100,14 @@ if _OUT:
         if left_select:
             ms = (time.perf_counter() - left_select[0]) * 1000
             turns[sum(ms > edge for edge in _EDGES_MS)] += 1
+            if ms > _LONG_MS:
+                long_turns[:] = [
+                    long_turns[0] + 1,
+                    long_turns[1] + ms,
+                    long_turns[2] + (time.thread_time() - left_select[1]) * 1000,
+                ]
         found = select(self, timeout)
-        left_select[:] = [time.perf_counter()]
+        left_select[:] = [time.perf_counter(), time.thread_time()]
         return found
 
     selectors.EpollSelector.select = timed_select  # type: ignore[method-assign,assignment]
@@ -122,6 +140,10 @@ if _OUT:
                     "slowest": [{"ms": round(ms, 2), "where": w} for ms, w in slowest],
                     "over_half_ms": {w: [int(c), round(t, 1)] for w, (c, t) in by_place.items()},
                     "full_passes": full,
+                    f"over_{_LONG_MS}ms_on_cpu": {
+                        name: {"count": c, "wall_ms": round(w, 1), "cpu_ms": round(u, 1)}
+                        for name, (c, w, u) in (("callbacks", long_callbacks), ("turns", long_turns))
+                    },
                     "steps": dict(sorted(steps.items(), key=lambda kv: -kv[1])[:12]),
                     "gc": {
                         str(g): {"count": len(ms), "max_ms": round(max(ms, default=0), 2)}
