@@ -189,27 +189,36 @@ async def test_audit_per_team(two_teams: Stack, cli: Cli, tmp_path: Path) -> Non
     assert "reboot" not in out
 
 
-async def test_check_prints_a_block_per_team(
-    cli: Cli, prod_nebula: FakeNebula, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def check_teams(
+    cli: Cli, tmp_path: Path, teams: Path, keys: dict[str, str], channels: dict[str, str]
+) -> tuple[int, str]:
+    """`nebula-bot check` with the teams file `teams`, against a stand-in Slack with `channels`."""
     from tests.e2e.test_check import env_for
     from tests.standins.servers import FakeSlack
 
-    slack, research = FakeSlack(), FakeNebula()
-    slack.add_channel(RESEARCH, "research-gpus")
+    slack, nebula = FakeSlack(), FakeNebula()
+    for channel, name in channels.items():
+        slack.add_channel(channel, name)
     await slack.start()
-    await research.start()
+    await nebula.start()
     try:
-        env = env_for(slack, research, tmp_path) | {
-            "NEBULA_BOT_TEAMS_FILE": str(teams_file(tmp_path, prod_nebula.api_url)),
-            "RESEARCH_NEBULA_KEY": "ak_test_service_key_0123456789",
-            "PROD_NEBULA_KEY": "ak_wrong",
-        }
+        env = env_for(slack, nebula, tmp_path) | {"NEBULA_BOT_TEAMS_FILE": str(teams)} | keys
         env.pop("NEBULA_API_KEY", None)
         code, out, _ = await cli.run_async("check", env=env)
     finally:
         await slack.stop()
-        await research.stop()
+        await nebula.stop()
+    return code, out
+
+
+async def test_check_prints_a_block_per_team(cli: Cli, prod_nebula: FakeNebula, tmp_path: Path) -> None:
+    code, out = await check_teams(
+        cli,
+        tmp_path,
+        teams_file(tmp_path, prod_nebula.api_url),
+        {"RESEARCH_NEBULA_KEY": "ak_test_service_key_0123456789", "PROD_NEBULA_KEY": "ak_wrong"},
+        {RESEARCH: "research-gpus"},
+    )
     assert code == 1
     assert "team          research: channels C0RESEARCH" in out
     assert "ok    channels      #research-gpus (commands)" in out
@@ -220,30 +229,19 @@ async def test_check_prints_a_block_per_team(
 
 
 async def test_check_says_how_teams_on_one_key_count_their_budgets(cli: Cli, tmp_path: Path) -> None:
-    from tests.e2e.test_check import env_for
-    from tests.standins.servers import FakeSlack
-
-    slack, nebula = FakeSlack(), FakeNebula()
-    slack.add_channel(RESEARCH, "research-gpus")
-    slack.add_channel(PROD, "prod-gpus")
-    await slack.start()
-    await nebula.start()
     path = tmp_path / "teams.toml"
     path.write_text(
         f'[teams.research]\napi_key_env = "SHARED_KEY"\nchannels = ["{RESEARCH}"]\n'
         'instances = ["research-*"]\n'
         f'[teams.prod]\napi_key_env = "SHARED_KEY"\nchannels = ["{PROD}"]\n'
     )
-    try:
-        env = env_for(slack, nebula, tmp_path) | {
-            "NEBULA_BOT_TEAMS_FILE": str(path),
-            "SHARED_KEY": "ak_test_service_key_0123456789",
-        }
-        env.pop("NEBULA_API_KEY", None)
-        code, out, _ = await cli.run_async("check", env=env)
-    finally:
-        await slack.stop()
-        await nebula.stop()
+    code, out = await check_teams(
+        cli,
+        tmp_path,
+        path,
+        {"SHARED_KEY": "ak_test_service_key_0123456789"},
+        {RESEARCH: "research-gpus", PROD: "prod-gpus"},
+    )
     assert code == 0, out
     assert "ok    sharing       key shared with prod: budgets count instances named research-*" in out
     assert "warn  sharing       key shared with research: budgets count the whole fleet" in out
