@@ -82,6 +82,11 @@ def test_an_instance_counts_what_nebula_says_it_cost_when_that_is_believable() -
     assert abs(step.by_instance["d"] - 1.0) < 1e-9
     step = accrue(step, {"d": 1.0}, start + 80 * 60, "month", {"d": 6.2})
     assert abs(step.by_instance["d"] - 1.2) < 1e-9  # Nebula's figure, counted once
+    # An anchor the store should not hold (written by another version, or damaged) starts a new one.
+    odd = Ledger(marks={"e": start}, costs={"e": 3.0, "f": ["x", None]}, by_instance={})  # type: ignore[dict-item,list-item]
+    odd = accrue(odd, {"e": 1.0}, start + HOUR, "month", {"e": 9.0})
+    assert odd.by_instance == {"e": 1.0}
+    assert odd.costs == {"e": [9.0, 0.0]}
     # A correction across midnight is shared between the days as the time is.
     late = accrue(Ledger(), {"c": 1.0}, utc(2026, 12, 2, 23), "month", {"c": 0.0})
     late = accrue(late, {"c": 1.0}, utc(2026, 12, 3, 1), "month", {"c": 4.0})

@@ -196,8 +196,8 @@ def _grown(
     estimate = per_hour * seconds / 3600
     if figure is None or not math.isfinite(figure) or figure < 0:
         return estimate, None
-    if anchor is None or len(anchor) != 2 or not all(map(math.isfinite, anchor)):
-        return estimate, [figure, 0.0]
+    if not isinstance(anchor, list) or len(anchor) != 2 or not all(_finite(value) for value in anchor):
+        return estimate, [figure, 0.0]  # none yet, or one the store should not hold
     before, counted = anchor
     growth = figure - before
     if growth == 0:
@@ -267,6 +267,10 @@ def last_days(ledger: Ledger, now: float, days: int = 14) -> list[tuple[str, flo
     today = dt.datetime.fromtimestamp(now, dt.UTC).date()
     wanted = [(today - dt.timedelta(days=n)).strftime("%Y-%m-%d") for n in range(days - 1, -1, -1)]
     return [(day, ledger.by_day.get(day, 0.0)) for day in wanted]
+
+
+def _finite(value: object) -> bool:
+    return isinstance(value, (int, float)) and math.isfinite(value)
 
 
 def _midnight(day: dt.date) -> float:
