@@ -63,7 +63,9 @@ async def test_every_answer_that_is_not_success_is_an_answered_error_labelled_by
         await nebula.perform(DELETE, "i-1")
     assert isinstance(caught.value, NebulaAnswered)
     assert caught.value.metric_label == label
-    assert metrics.nebula_requests.labels("instance.delete", label)._value.get() == 1
+    assert f'nebula_bot_nebula_requests_total{{endpoint="instance.delete",status="{label}"}} 1.0' in (
+        metrics.render().decode()
+    )
     assert texts.nebula_error(caught.value)
     await nebula.aclose()
 

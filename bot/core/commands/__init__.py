@@ -7,7 +7,6 @@ usage lines, and the menus.
 
 from __future__ import annotations
 
-import difflib
 import importlib
 import pkgutil
 from collections.abc import Iterable
@@ -77,6 +76,8 @@ class Words:
     def guess(self, typed: str) -> str | None:
         """The word a misspelt one probably meant (0.7: a typo, not a word that merely shares letters,
         such as `mine` and `terminate`)."""
+        import difflib  # only on a misspelt word: it costs 0.2 MB held from start
+
         found = difflib.get_close_matches(typed.lower(), list(self._by_name), n=1, cutoff=0.7)
         if not found:
             return None
