@@ -103,6 +103,17 @@ async def test_the_action_listener_reaches_every_button_family(listening: Listen
     await eventually(lambda: any("not one the bot offered" in text for text in listening.said()))
 
 
+async def test_one_listener_answers_exactly_the_action_ids_of_the_core(listening: Listening) -> None:
+    url = listening.slack.response_url(CHANNEL)
+    core = listening.runtime.core
+    assert core is not None
+    for action_id in core.action_ids:
+        assert (await listening.dispatch(click_payload(ALICE, action_id, "x", url, team=TEAM_ID)))[0] == 200
+    a, b = core.action_ids[:2]
+    for near in (f"{a}\n", f"x{a}", f"{a}x", f"{a}|{b}", a.upper(), ""):
+        assert (await listening.dispatch(click_payload(ALICE, near, "x", url, team=TEAM_ID)))[0] == 404, near
+
+
 async def test_the_options_listener_answers_in_the_ack(listening: Listening) -> None:
     listening.nebula.add(INSTANCE, host_name="trainer-1")
     status, ack = await listening.dispatch(
