@@ -11,10 +11,12 @@ from typing import Any, Final
 
 from bot.infra import logs
 
-# Work handed off by a request waits until no request has handed off work for QUIET seconds, or for
-# at most LONGEST seconds. Slack's 3 s for an ack is a hard limit, the work's pace is not: in a
-# burst, each ack would otherwise wait for the CPU of the work the requests before it started (its
-# Nebula connections, its store writes), as well as for their acks.
+# Work handed off by a request in a burst (another came less than QUIET seconds before) waits until no
+# request has handed off work for QUIET seconds, or for at most LONGEST seconds. Slack's 3 s for an
+# ack is a hard limit, the work's pace is not: in a burst, each ack would otherwise wait for the CPU
+# of the work the requests before it started (Nebula connections, store writes) as well as for their
+# acks. A request alone starts its work at once (held, a steady stream's work would meet the next
+# request's ack instead).
 QUIET: Final = 0.01
 LONGEST: Final = 0.2
 
@@ -30,13 +32,18 @@ class AcksFirst:
         self._timer: asyncio.TimerHandle | None = None
 
     def hold(self) -> asyncio.Future[None]:
-        """A request handed off work now: a future that is done when the work may start."""
+        """A request handed off work now: a future that is done when the work may start (at once,
+        unless another request came within the quiet time: a request alone is not held)."""
         loop = asyncio.get_running_loop()
-        self._last = loop.time()
+        now, last = loop.time(), self._last
+        self._last = now
         held = loop.create_future()
-        self._held.append((self._last + self._longest, held))
+        if not self._held and now - last >= self._quiet:
+            held.set_result(None)
+            return held
+        self._held.append((now + self._longest, held))
         if self._timer is None:
-            self._timer = loop.call_at(self._last + min(self._quiet, self._longest), self._release)
+            self._timer = loop.call_at(now + min(self._quiet, self._longest), self._release)
         return held
 
     def _release(self) -> None:

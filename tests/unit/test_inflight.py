@@ -33,14 +33,24 @@ async def stop(name: str) -> None:
     await asyncio.gather(task, return_exceptions=True)
 
 
-async def test_work_waits_while_requests_keep_coming_and_is_counted_from_the_hand_off() -> None:
+async def test_a_request_alone_starts_its_work_at_once() -> None:
     started, inflight = Started(), InFlight(AcksFirst(quiet=HOUR, longest=HOUR))
     inflight.spawn(started.work("a"), "a")
     await turns()
-    assert started.names == []
-    assert inflight.count == 1  # a shutdown now still waits for it
+    assert started.names == ["a"]
+    assert await inflight.drain(1.0)
+
+
+async def test_work_waits_while_requests_keep_coming_and_is_counted_from_the_hand_off() -> None:
+    started, inflight = Started(), InFlight(AcksFirst(quiet=HOUR, longest=HOUR))
+    for name in "abc":
+        inflight.spawn(started.work(name), name)
+    await turns()
+    assert started.names == ["a"]
+    assert inflight.count == 2  # a shutdown now still waits for them
     assert not await inflight.drain(0.05)
-    await stop("a")
+    await stop("b")
+    await stop("c")
 
 
 async def test_work_starts_once_no_request_has_come_for_the_quiet_time() -> None:
@@ -62,7 +72,8 @@ async def test_endless_requests_hold_work_back_no_longer_than_the_longest_and_in
 async def test_work_stopped_while_held_never_runs_and_is_no_longer_counted() -> None:
     started, inflight = Started(), InFlight(AcksFirst(quiet=HOUR, longest=HOUR))
     inflight.spawn(started.work("a"), "a")
+    inflight.spawn(started.work("b"), "b")
     await turns()
-    await stop("a")
+    await stop("b")
     assert await inflight.drain(1.0)
-    assert started.names == []
+    assert started.names == ["a"]
