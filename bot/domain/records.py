@@ -138,6 +138,9 @@ class ApprovalCopies(Record, kind="approval_copies"):
 
     confirmation_id: str
     copies: tuple[tuple[str, str, str], ...] = ()
+    # When they were sent. Copies kept before this was (2026-12-08) read 0 and are forgotten at the
+    # first look: an approver's press on one of those is then taken as made outside the channel.
+    made_at: float = 0.0
 
     @property
     def key(self) -> str:

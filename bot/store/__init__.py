@@ -4,7 +4,7 @@ them (`records`), and the backends that keep it, chosen by the URL's scheme (`ba
 from bot.store.backends import StoreCheck, check_store, explain, open_store, register, validate
 from bot.store.contract import AuditTrail, Confirmations, Cycles, RecordStore, ReplayGuard, Store
 from bot.store.errors import StoreBusy, StoreMissing, Trouble
-from bot.store.records import RecordBusy, Records, Versioned
+from bot.store.records import RecordBusy, Records, Retention, Versioned
 
 __all__ = [
     "AuditTrail",
@@ -14,6 +14,7 @@ __all__ = [
     "RecordStore",
     "Records",
     "ReplayGuard",
+    "Retention",
     "Store",
     "StoreBusy",
     "StoreCheck",

@@ -117,3 +117,27 @@ class Records:
             if await self.put(current, changed) is not None:
                 return current.record, changed
         raise RecordBusy(f"{kind.KIND} {key}")
+
+
+class Retention(Generic[R]):
+    """Forgets the records of one kind older than `keep` seconds (by `made`, when each was made),
+    looking at most once per `every` seconds in this process: a look reads them all."""
+
+    def __init__(
+        self, records: Records, kind: type[R], made: Callable[[R], float], keep: float, every: float
+    ) -> None:
+        self._records = records
+        self._kind = kind
+        self._made = made
+        self._keep = keep
+        self._every = every
+        self._looked_at: float | None = None
+
+    async def forget_old(self, now: float) -> None:
+        """Remove what is older than `keep`, unless this process looked less than `every` ago."""
+        if self._looked_at is not None and now - self._looked_at < self._every:
+            return
+        self._looked_at = now
+        for old in await self._records.all(self._kind):
+            if now - self._made(old.record) > self._keep:
+                await self._records.remove(old)

@@ -4,12 +4,13 @@ copy counts as made in the channel for that approver only; the requester hears o
 
 from __future__ import annotations
 
+from bot.core.confirmations.approvals import KEEP
 from bot.slack.messages import action_ids
 from tests.e2e.test_launch import QUIET, ask, now_showing
 from tests.helpers import buttons, shown
 from tests.standins.servers import ChannelMessage
 from tests.standins.slack_driver import CHANNEL, Driver
-from tests.standins.stack import ALICE, BOB, INSTANCE, Stack, eventually
+from tests.standins.stack import ALICE, BOB, INSTANCE, Stack, eventually, records_of
 
 CAROL = "U0CAROL"
 DAVE = "U0DAVE"
@@ -131,3 +132,17 @@ async def test_a_launch_that_needs_an_approver_reaches_them_by_dm(http_stack: St
         lambda: any(f"<@{BOB}> approved your launch" in shown(m.body) for m in in_dm(stack, ALICE))
     )
     assert action_ids.LAUNCH not in buttons(stack.slack.message(copy.ts).body)
+
+
+async def test_copies_are_forgotten_a_week_after_they_were_sent(http_stack: Stack) -> None:
+    stack = http_stack
+    stack.nebula.add(INSTANCE, host_name="trainer-1")
+    stack.nebula.add("2" + INSTANCE[1:], host_name="trainer-2")
+    bot, driver = await stack.start_bot(nebula_bot_approvers=BOB, nebula_bot_allowed_users=PEOPLE)
+    first = await stack.request(driver, ALICE)
+    await eventually(lambda: len(in_dm(stack, BOB)) == 1)
+    assert list(await records_of(bot, "approval_copies")) == [first]
+    stack.clock.advance(KEEP + 3600)
+    second = await stack.request(driver, ALICE, "delete trainer-2")
+    await eventually(lambda: len(in_dm(stack, BOB)) == 2)
+    assert list(await records_of(bot, "approval_copies")) == [second]

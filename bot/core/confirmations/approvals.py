@@ -19,27 +19,41 @@ from bot.domain.confirmation import Confirmation
 from bot.domain.policy import Actor
 from bot.domain.records import ApprovalCopies, Asked
 from bot.infra import logs
+from bot.infra.clock import Clock
 from bot.slack.messages.kit import Message
 from bot.slack.messages.notices import approvals as messages
 from bot.slack.outbox import Outbox
 from bot.slack.usergroups import UserGroups
-from bot.store import Records
+from bot.store import Records, Retention
 
 # Direct messages per request at most: a group of two hundred is asked in the channel, not one by one.
 LIMIT: Final = 10
+# How long the copies are remembered: far past the longest a request can be decided or followed (a
+# confirmation's TTL, at most half an hour; a launch's, and its quarter-hour follow-up).
+KEEP: Final = 7 * 86400.0
+FORGET_EVERY: Final = 3600.0
 
 
 class ApprovalDMs:
     """Copies requests that need an approver to the approvers' direct messages, and keeps them in step."""
 
     def __init__(
-        self, *, config: CoreConfig, access: Access, usergroups: UserGroups, records: Records, outbox: Outbox
+        self,
+        *,
+        config: CoreConfig,
+        access: Access,
+        usergroups: UserGroups,
+        records: Records,
+        outbox: Outbox,
+        clock: Clock,
     ) -> None:
         self._on = config.approval_dm
         self._access = access
         self._usergroups = usergroups
         self._records = records
         self._outbox = outbox
+        self._clock = clock
+        self._retention = Retention(records, ApprovalCopies, lambda c: c.made_at, KEEP, FORGET_EVERY)
 
     def asked(self, confirmation: Confirmation) -> Asked:
         """`confirmation` as a request: it needs an approver by the rules, or by its own."""
@@ -69,7 +83,9 @@ class ApprovalDMs:
             if ts is not None:
                 copies.append((approver, channel, ts))
         if copies:
-            await self._records.put(None, ApprovalCopies(asked.id, tuple(copies)))
+            now = self._clock()
+            await self._records.put(None, ApprovalCopies(asked.id, tuple(copies), now))
+            await self._retention.forget_old(now)
         logs.event(
             "approval.dms",
             user=asked.requester,

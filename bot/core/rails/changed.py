@@ -14,7 +14,7 @@ from bot.domain.records import Changed
 from bot.domain.verbs import ALL_VERBS, DELETE
 from bot.infra import logs
 from bot.infra.clock import Clock
-from bot.store import Records
+from bot.store import Records, Retention
 
 # A list read this soon after a change may not show it yet: the bot's own outcome is believed over it.
 LAG: Final = 120.0
@@ -30,7 +30,7 @@ class OwnChanges:
     def __init__(self, *, records: Records, clock: Clock) -> None:
         self._records = records
         self._clock = clock
-        self._forgot_at: float | None = None  # when this process last looked for old changes
+        self._retention = Retention(records, Changed, lambda c: c.at, KEEP, FORGET_EVERY)
 
     async def note(self, confirmation: Confirmation, confirmer: str, instance_id: str) -> None:
         """Nebula answered success: remember it. Never raises (the change is done either way)."""
@@ -46,7 +46,7 @@ class OwnChanges:
         try:
             current = await self._records.get(Changed, instance_id)
             await self._records.put(current, changed)
-            await self._forget_old()
+            await self._retention.forget_old(self._clock())
         except Exception as exc:
             logs.warning("changed.not_kept", instance=instance_id, error=type(exc).__name__)
 
@@ -84,12 +84,3 @@ class OwnChanges:
             if c.verb == DELETE.name and wanted in (c.instance_id.casefold(), (c.host_name or "").casefold())
         ]
         return max(gone, key=lambda c: c.at) if gone else None
-
-    async def _forget_old(self) -> None:
-        now = self._clock()
-        if self._forgot_at is not None and now - self._forgot_at < FORGET_EVERY:
-            return
-        self._forgot_at = now
-        for old in await self._records.all(Changed):
-            if now - old.record.at > KEEP:
-                await self._records.remove(old)
