@@ -1,6 +1,7 @@
 """Benchmark the bot against the floor (bench/floor.py): same stand-ins, same load, same machine.
 
     python bench/run.py [-n 200] [--latency 1.0] [--rounds 3] [--concurrency C] [--rate R --people P]
+                        [--connect-first]
 
 Each subject runs as its own process (so its memory can be read) in HTTP mode against stand-in
 Slack and Nebula servers in this process; Nebula answers after `--latency` seconds. It fires (from
@@ -15,6 +16,8 @@ A third subject, the floor configured through pydantic-settings (`floor.py --pyd
 shows how much of the bot's memory the prescribed configuration library takes before the bot's own.
 With `--rate`, the commands (and then the confirms) are a steady stream of R a second instead of all
 at once, from `--people` people (default 10): `--rate 20 --people 200` is issue #32's steady stream.
+With `--connect-first`, each request's connection is opened beforehand and its ack timed from the
+request written: a burst's requests then arrive within about 2 ms (see bench/sender.py).
 """
 
 from __future__ import annotations
@@ -176,6 +179,7 @@ class Stream:
 
     rate: float | None = None
     people: int = 10  # ten people by default: no one exceeds the per-person limit on waiting confirmations
+    connect_first: bool = False  # bench/sender.py's --connect-first
 
 
 async def load(driver: Driver, slack: FakeSlack, numbers: range, stream: Stream) -> Figures:
@@ -187,14 +191,20 @@ async def load(driver: Driver, slack: FakeSlack, numbers: range, stream: Stream)
     async def send_all(bodies: list[str]) -> float:
         """Sends `bodies`; when the first left (epoch seconds)."""
         # From a process of its own (bench/sender.py): this one's loop is busy with the stand-ins.
-        job = {"url": driver.bot_url + "/slack/events", "secret": SIGNING_SECRET, "bodies": bodies}
+        job = {
+            "url": driver.bot_url + "/slack/events",
+            "secret": SIGNING_SECRET,
+            "bodies": bodies,
+            "rate": stream.rate,
+            "connect_first": stream.connect_first,
+        }
         sender = await asyncio.create_subprocess_exec(
             sys.executable,
             str(ROOT / "bench" / "sender.py"),
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
         )
-        out, _ = await sender.communicate(json.dumps(job | {"rate": stream.rate}).encode())
+        out, _ = await sender.communicate(json.dumps(job).encode())
         sent = json.loads(out)
         assert sender.returncode == 0, out
         assert sent["failed"] == 0, sent["failed"]
@@ -308,6 +318,11 @@ async def main() -> int:
     )
     parser.add_argument("--rate", type=float, help="requests a second, steadily (default: all at once)")
     parser.add_argument("--people", type=int, default=10, help="how many people send them (default 10)")
+    parser.add_argument(
+        "--connect-first",
+        action="store_true",
+        help="open each request's connection first and time its ack from the request written",
+    )
     parser.add_argument("--only", choices=["bot", "floor", STACK_FLOOR], help="run one subject once")
     parser.add_argument("--profile", metavar="FILE", help="with --only: sample it with py-spy into FILE")
     parser.add_argument(
@@ -317,7 +332,7 @@ async def main() -> int:
         help="with --only: time its loop's callbacks into FILE (bench/slices)",
     )
     args = parser.parse_args()
-    stream = Stream(args.rate, args.people)
+    stream = Stream(rate=args.rate, people=args.people, connect_first=args.connect_first)
     if args.only:
         figures = await run_subject(
             args.only, args.n, args.latency, args.profile, args.concurrency, stream, args.slices
