@@ -10,7 +10,7 @@ from tests.e2e.test_launch import QUIET, ask, now_showing
 from tests.helpers import buttons, shown
 from tests.standins.servers import ChannelMessage
 from tests.standins.slack_driver import CHANNEL, Driver
-from tests.standins.stack import ALICE, BOB, INSTANCE, Stack, eventually, records_of
+from tests.standins.stack import ALICE, BOB, INSTANCE, Stack, eventually, eventually_async, records_of
 
 CAROL = "U0CAROL"
 DAVE = "U0DAVE"
@@ -139,10 +139,13 @@ async def test_copies_are_forgotten_a_week_after_they_were_sent(http_stack: Stac
     stack.nebula.add(INSTANCE, host_name="trainer-1")
     stack.nebula.add("2" + INSTANCE[1:], host_name="trainer-2")
     bot, driver = await stack.start_bot(nebula_bot_approvers=BOB, nebula_bot_allowed_users=PEOPLE)
+
+    async def copies_of(*requests: str) -> bool:  # written after the DMs are sent: polled for
+        return list(await records_of(bot, "approval_copies")) == list(requests)
+
     first = await stack.request(driver, ALICE)
-    await eventually(lambda: len(in_dm(stack, BOB)) == 1)
-    assert list(await records_of(bot, "approval_copies")) == [first]
+    await eventually_async(lambda: copies_of(first))
     stack.clock.advance(KEEP + 3600)
     second = await stack.request(driver, ALICE, "delete trainer-2")
-    await eventually(lambda: len(in_dm(stack, BOB)) == 2)
-    assert list(await records_of(bot, "approval_copies")) == [second]
+    await eventually_async(lambda: copies_of(second))
+    assert len(in_dm(stack, BOB)) == 2
