@@ -23,6 +23,8 @@ from bot.store.contract import RecordStore
 R = TypeVar("R", bound=Record)
 # Swaps lost to concurrent ones before `update` gives up: each loss means another writer made progress.
 UPDATE_ATTEMPTS: Final = 10
+# How often a Retention looks for old records: not at every write, since a look reads them all.
+LOOK_EVERY: Final = 3600.0
 
 
 class RecordBusy(Exception):
@@ -124,7 +126,12 @@ class Retention(Generic[R]):
     looking at most once per `every` seconds in this process: a look reads them all."""
 
     def __init__(
-        self, records: Records, kind: type[R], made: Callable[[R], float], keep: float, every: float
+        self,
+        records: Records,
+        kind: type[R],
+        made: Callable[[R], float],
+        keep: float,
+        every: float = LOOK_EVERY,
     ) -> None:
         self._records = records
         self._kind = kind

@@ -31,7 +31,6 @@ LIMIT: Final = 10
 # How long the copies are remembered: far past the longest a request can be decided or followed (a
 # confirmation's TTL, at most half an hour; a launch's, and its quarter-hour follow-up).
 KEEP: Final = 7 * 86400.0
-FORGET_EVERY: Final = 3600.0
 
 
 class ApprovalDMs:
@@ -53,7 +52,7 @@ class ApprovalDMs:
         self._records = records
         self._outbox = outbox
         self._clock = clock
-        self._retention = Retention(records, ApprovalCopies, lambda c: c.made_at, KEEP, FORGET_EVERY)
+        self._retention = Retention(records, ApprovalCopies, lambda c: c.made_at, KEEP)
 
     def asked(self, confirmation: Confirmation) -> Asked:
         """`confirmation` as a request: it needs an approver by the rules, or by its own."""

@@ -20,8 +20,6 @@ from bot.store import Records, Retention
 LAG: Final = 120.0
 # How long a change is remembered (what an instance was deleted as, for "was deleted at").
 KEEP: Final = 7 * 86400.0
-# How often older changes are looked for: not at every change, which read them all each time.
-FORGET_EVERY: Final = 3600.0
 
 
 class OwnChanges:
@@ -30,7 +28,7 @@ class OwnChanges:
     def __init__(self, *, records: Records, clock: Clock) -> None:
         self._records = records
         self._clock = clock
-        self._retention = Retention(records, Changed, lambda c: c.at, KEEP, FORGET_EVERY)
+        self._retention = Retention(records, Changed, lambda c: c.at, KEEP)
 
     async def note(self, confirmation: Confirmation, confirmer: str, instance_id: str) -> None:
         """Nebula answered success: remember it. Never raises (the change is done either way)."""
